@@ -1,0 +1,27 @@
+// Shared CLI plumbing: command module shape, diagnostic printing, JSON output.
+
+import type { Command } from 'commander';
+import { renderDiagnostic, type Diagnostic } from '../diagnostics.js';
+
+export interface CommandModule {
+  register(program: Command, setExit: (code: number) => void): void;
+}
+
+/** Print diagnostics to stderr (text) and return the exit code they imply (1 if any error). */
+export function report(diags: Diagnostic[], json = false): number {
+  if (!json) for (const d of diags) process.stderr.write(renderDiagnostic(d) + '\n');
+  return diags.some((d) => d.severity === 'error') ? 1 : 0;
+}
+
+export function printJson(x: unknown): void {
+  process.stdout.write(JSON.stringify(x, (_k, v) => (ArrayBuffer.isView(v) ? Array.from(v as unknown as ArrayLike<number>) : v), 2) + '\n');
+}
+
+/** Fixed-width text table. */
+export function table(rows: string[][], align: ('l' | 'r')[] = []): string {
+  const w: number[] = [];
+  for (const r of rows) r.forEach((c, i) => (w[i] = Math.max(w[i] ?? 0, c.length)));
+  return rows
+    .map((r) => r.map((c, i) => (align[i] === 'r' ? c.padStart(w[i]) : c.padEnd(w[i]))).join('  ').trimEnd())
+    .join('\n');
+}

@@ -1,0 +1,42 @@
+// The command line: argv → options → library calls → rendering. No model logic lives here.
+// Exit codes: 0 success, 1 user error (bad input, does not fit), 2 usage error.
+
+import { Command, CommanderError } from 'commander';
+import { renderDiagnostic, toDiagnostics } from '../diagnostics.js';
+import { VERSION } from '../version.js';
+import type { CommandModule } from './common.js';
+
+// One module per command; each registers itself on the program.
+import * as inspect from './commands/inspect.js'; // cmd:inspect
+import * as run from './commands/run.js'; // cmd:run
+import * as conformance from './commands/conformance.js'; // cmd:conformance
+
+const COMMANDS: CommandModule[] = [
+  inspect, // cmd:inspect
+  run, // cmd:run
+  conformance, // cmd:conformance
+];
+
+export async function main(argv: string[]): Promise<number> {
+  const program = new Command('espforge')
+    .description('Neural networks to bit-exact ESP32 firmware')
+    .version(VERSION)
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+  let exitCode = 0;
+  const setExit = (c: number) => {
+    exitCode = Math.max(exitCode, c);
+  };
+  for (const c of COMMANDS) c.register(program, setExit);
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return 0;
+      return 2;
+    }
+    for (const d of toDiagnostics(e)) process.stderr.write(renderDiagnostic(d) + '\n');
+    return 1;
+  }
+  return exitCode;
+}

@@ -1,0 +1,170 @@
+// NumPy .npy reader/writer and .npz (zip of .npy) reader/writer. Validates headers so that a malformed or
+// hostile file gives EF0004 instead of a crash or a giant allocation.
+
+import { unzipSync, zipSync } from 'fflate';
+import { EspforgeError, fail } from '../diagnostics.js';
+import { allocArray, shapeSize, type DType } from '../ir/dtype.js';
+import type { Value } from '../ops/types.js';
+
+const DESCR: Record<string, DType> = {
+  '<f4': 'float32',
+  '<f8': 'float64',
+  '|i1': 'int8',
+  '<i1': 'int8',
+  '|u1': 'uint8',
+  '<u1': 'uint8',
+  '<i2': 'int16',
+  '<u2': 'uint16',
+  '<i4': 'int32',
+  '<i8': 'int64',
+  '|b1': 'bool',
+};
+const DESCR_OUT: Record<DType, string> = {
+  float32: '<f4',
+  float64: '<f8',
+  int8: '|i1',
+  uint8: '|u1',
+  int16: '<i2',
+  uint16: '<u2',
+  int32: '<i4',
+  int64: '<i8',
+  bool: '|b1',
+};
+
+/** Largest array we agree to allocate from a file header (elements). */
+const MAX_ELEMS = 1 << 28;
+
+export function readNpy(bytes: Uint8Array, file = '<npy>'): Value {
+  const bad = (why: string): never => fail('EF0004', `not a valid .npy file: ${why}`, { file });
+  if (bytes.length < 10 || bytes[0] !== 0x93 || String.fromCharCode(...bytes.subarray(1, 6)) !== 'NUMPY') bad('missing magic');
+  const major = bytes[6];
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let hlen: number;
+  let off: number;
+  if (major === 1) {
+    hlen = dv.getUint16(8, true);
+    off = 10;
+  } else if (major === 2 || major === 3) {
+    if (bytes.length < 12) bad('truncated header');
+    hlen = dv.getUint32(8, true);
+    off = 12;
+  } else return bad(`unsupported version ${major}`);
+  if (off + hlen > bytes.length) bad('truncated header');
+  const header = new TextDecoder().decode(bytes.subarray(off, off + hlen));
+  const descr = /'descr'\s*:\s*'([^']+)'/.exec(header)?.[1];
+  const fortran = /'fortran_order'\s*:\s*(True|False)/.exec(header)?.[1];
+  const shapeStr = /'shape'\s*:\s*\(([^)]*)\)/.exec(header)?.[1];
+  if (descr === undefined || fortran === undefined || shapeStr === undefined) bad('header lacks descr/fortran_order/shape');
+  const dtype = DESCR[descr!];
+  if (!dtype) bad(`unsupported dtype '${descr}' (little-endian numeric types only)`);
+  if (fortran === 'True') bad('Fortran-ordered arrays are not supported; save with C order');
+  const shape = shapeStr!
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0)
+    .map((s) => Number(s));
+  if (shape.some((d) => !Number.isInteger(d) || d < 0)) bad(`bad shape (${shapeStr})`);
+  const n = shapeSize(shape);
+  if (n > MAX_ELEMS) bad(`shape (${shapeStr}) is too large`);
+  const dataOff = off + hlen;
+  const esize = dtype === 'float64' || dtype === 'int64' ? 8 : dtype === 'float32' || dtype === 'int32' ? 4 : dtype === 'int16' || dtype === 'uint16' ? 2 : 1;
+  if (bytes.length - dataOff < n * esize) bad(`data truncated: ${bytes.length - dataOff} bytes for ${n} elements`);
+  const raw = bytes.slice(dataOff, dataOff + n * esize); // copy: alignment and ownership
+  const rv = new DataView(raw.buffer);
+  const out = allocArray(dtype, n);
+  switch (dtype) {
+    case 'int64':
+      for (let i = 0; i < n; i++) out[i] = Number(rv.getBigInt64(i * 8, true));
+      break;
+    case 'float32':
+      out.set(new Float32Array(raw.buffer, 0, n));
+      break;
+    case 'float64':
+      out.set(new Float64Array(raw.buffer, 0, n));
+      break;
+    case 'int32':
+      out.set(new Int32Array(raw.buffer, 0, n));
+      break;
+    case 'int16':
+      out.set(new Int16Array(raw.buffer, 0, n));
+      break;
+    case 'uint16':
+      out.set(new Uint16Array(raw.buffer, 0, n));
+      break;
+    case 'int8':
+      out.set(new Int8Array(raw.buffer, 0, n));
+      break;
+    default:
+      out.set(raw);
+  }
+  return { dtype, shape, data: out };
+}
+
+export function writeNpy(v: Value): Uint8Array {
+  const descr = DESCR_OUT[v.dtype];
+  const shape = v.shape.length === 1 ? `(${v.shape[0]},)` : `(${v.shape.join(', ')})`;
+  let header = `{'descr': '${descr}', 'fortran_order': False, 'shape': ${shape}, }`;
+  const total = 10 + header.length + 1;
+  header += ' '.repeat((64 - (total % 64)) % 64) + '\n';
+  const esize = v.dtype === 'float64' || v.dtype === 'int64' ? 8 : v.dtype === 'float32' || v.dtype === 'int32' ? 4 : v.dtype === 'int16' || v.dtype === 'uint16' ? 2 : 1;
+  const n = v.data.length;
+  const out = new Uint8Array(10 + header.length + n * esize);
+  out.set([0x93, 78, 85, 77, 80, 89, 1, 0]);
+  new DataView(out.buffer).setUint16(8, header.length, true);
+  out.set(new TextEncoder().encode(header), 10);
+  const dv = new DataView(out.buffer, 10 + header.length);
+  for (let i = 0; i < n; i++) {
+    const x = v.data[i];
+    switch (v.dtype) {
+      case 'float32':
+        dv.setFloat32(i * 4, x, true);
+        break;
+      case 'float64':
+        dv.setFloat64(i * 8, x, true);
+        break;
+      case 'int64':
+        dv.setBigInt64(i * 8, BigInt(Math.trunc(x)), true);
+        break;
+      case 'int32':
+        dv.setInt32(i * 4, x, true);
+        break;
+      case 'int16':
+        dv.setInt16(i * 2, x, true);
+        break;
+      case 'uint16':
+        dv.setUint16(i * 2, x, true);
+        break;
+      case 'int8':
+        dv.setInt8(i, x);
+        break;
+      default:
+        dv.setUint8(i, x);
+    }
+  }
+  return out;
+}
+
+/** Read an .npz archive into name → array (names without the .npy suffix). */
+export function readNpz(bytes: Uint8Array, file = '<npz>'): Map<string, Value> {
+  let entries: Record<string, Uint8Array>;
+  try {
+    entries = unzipSync(bytes, {
+      filter: (f) => {
+        if (f.originalSize > MAX_ELEMS * 8) fail('EF0004', `entry '${f.name}' declares ${f.originalSize} bytes, too large`, { file });
+        return f.name.endsWith('.npy');
+      },
+    });
+  } catch (e) {
+    if (e instanceof EspforgeError) throw e;
+    return fail('EF0004', `not a valid .npz (zip) file: ${(e as Error).message}`, { file });
+  }
+  const out = new Map<string, Value>();
+  for (const [name, data] of Object.entries(entries)) out.set(name.replace(/\.npy$/, ''), readNpy(data, `${file}:${name}`));
+  return out;
+}
+
+export function writeNpz(arrays: Record<string, Value>): Uint8Array {
+  const files: Record<string, Uint8Array> = {};
+  for (const [k, v] of Object.entries(arrays)) files[`${k}.npy`] = writeNpy(v);
+  return zipSync(files, { level: 0 });
+}

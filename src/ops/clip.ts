@@ -1,0 +1,3 @@
+// PLACEHOLDER: Clip is being written. Replace this file whole.
+import { placeholder } from './placeholder.js';
+export const def = placeholder('Clip');

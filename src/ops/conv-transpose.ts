@@ -1,0 +1,3 @@
+// PLACEHOLDER: ConvTranspose is being written. Replace this file whole.
+import { placeholder } from './placeholder.js';
+export const def = placeholder('ConvTranspose');

@@ -1,0 +1,3 @@
+// PLACEHOLDER: LeakyRelu is being written. Replace this file whole.
+import { placeholder } from './placeholder.js';
+export const def = placeholder('LeakyRelu');

@@ -1,0 +1,3 @@
+// PLACEHOLDER: MaxPool is being written. Replace this file whole.
+import { placeholder } from './placeholder.js';
+export const def = placeholder('MaxPool');

@@ -1,0 +1,3 @@
+// PLACEHOLDER: PRelu is being written. Replace this file whole.
+import { placeholder } from './placeholder.js';
+export const def = placeholder('PRelu');

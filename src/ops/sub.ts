@@ -1,0 +1,3 @@
+// PLACEHOLDER: Sub is being written. Replace this file whole.
+import { placeholder } from './placeholder.js';
+export const def = placeholder('Sub');

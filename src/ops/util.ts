@@ -1,0 +1,134 @@
+// Helpers shared by op definitions: attribute access, broadcasting, fused activations, value construction.
+
+import { fail } from '../diagnostics.js';
+import { allocArray, shapeSize, stridesOf, type DType, type TypedArray } from '../ir/dtype.js';
+import type { Attrs } from '../ir/graph.js';
+import type { FusedActivation, InferCtx, TensorInfo, Value } from './types.js';
+
+export function makeValue(dtype: DType, shape: number[], data?: TypedArray): Value {
+  return { dtype, shape, data: data ?? allocArray(dtype, shapeSize(shape)) };
+}
+
+export function attrInt(a: Attrs, k: string): number {
+  const v = a[k];
+  if (typeof v !== 'number') throw new Error(`attribute ${k} is not a number`);
+  return v;
+}
+export function attrFloat(a: Attrs, k: string): number {
+  return attrInt(a, k);
+}
+export function attrInts(a: Attrs, k: string): number[] {
+  const v = a[k];
+  if (!Array.isArray(v)) throw new Error(`attribute ${k} is not a list`);
+  return v as number[];
+}
+export function attrStr(a: Attrs, k: string): string {
+  const v = a[k];
+  if (typeof v !== 'string') throw new Error(`attribute ${k} is not a string`);
+  return v;
+}
+
+/** The input at port i, or a coded error naming the node. */
+export function input(ctx: InferCtx, i: number): TensorInfo {
+  const t = ctx.inputs[i];
+  if (!t) fail('EF1009', `input ${i} is missing`, { node: ctx.node.name });
+  return t;
+}
+
+export function requireRank(ctx: InferCtx, i: number, rank: number | number[]): TensorInfo {
+  const t = input(ctx, i);
+  const ranks = Array.isArray(rank) ? rank : [rank];
+  if (!ranks.includes(t.shape.length))
+    fail('EF1004', `${ctx.node.op} input ${i} must have rank ${ranks.join(' or ')}, got [${t.shape.join(',')}]`, {
+      node: ctx.node.name,
+    });
+  return t;
+}
+
+/** Numpy-style broadcast of two shapes, or a coded error. */
+export function broadcastShapes(a: readonly number[], b: readonly number[], node = ''): number[] {
+  const r = Math.max(a.length, b.length);
+  const out = new Array<number>(r);
+  for (let i = 0; i < r; i++) {
+    const da = a[a.length - r + i] ?? 1;
+    const db = b[b.length - r + i] ?? 1;
+    if (da === db || db === 1) out[i] = da;
+    else if (da === 1) out[i] = db;
+    else fail('EF1004', `shapes [${a.join(',')}] and [${b.join(',')}] cannot be broadcast`, { node });
+  }
+  return out;
+}
+
+/**
+ * For each output flat index, the flat index into an input of shape `inShape` broadcast to `outShape`.
+ * Returned as an Int32Array so kernels can loop without recomputing strides.
+ */
+export function broadcastIndex(inShape: readonly number[], outShape: readonly number[]): Int32Array {
+  const n = shapeSize(outShape);
+  const idx = new Int32Array(n);
+  const r = outShape.length;
+  const inStr = stridesOf(inShape);
+  // effective strides aligned to the output rank (0 where broadcast)
+  const eff = new Array<number>(r).fill(0);
+  for (let i = 0; i < r; i++) {
+    const j = inShape.length - r + i;
+    if (j >= 0 && inShape[j] !== 1) eff[i] = inStr[j];
+  }
+  if (eff.every((s, i) => s === stridesOf(outShape)[i])) {
+    for (let i = 0; i < n; i++) idx[i] = i;
+    return idx;
+  }
+  const coord = new Array<number>(r).fill(0);
+  let off = 0;
+  for (let i = 0; i < n; i++) {
+    idx[i] = off;
+    for (let d = r - 1; d >= 0; d--) {
+      coord[d]++;
+      off += eff[d];
+      if (coord[d] < outShape[d]) break;
+      off -= eff[d] * coord[d];
+      coord[d] = 0;
+    }
+  }
+  return idx;
+}
+
+/** Float clamp bounds of a fused activation. */
+export function activationRange(act: string): [number, number] {
+  switch (act as FusedActivation) {
+    case 'none':
+      return [-Infinity, Infinity];
+    case 'relu':
+      return [0, Infinity];
+    case 'relu6':
+      return [0, 6];
+    case 'relu_n1_to_1':
+      return [-1, 1];
+    default:
+      return fail('EF1006', `unknown fused activation '${act}'`);
+  }
+}
+
+/** Apply a fused activation in place to float data. */
+export function applyActivation(data: TypedArray, act: string): void {
+  if (act === 'none' || act === undefined) return;
+  const [lo, hi] = activationRange(act);
+  for (let i = 0; i < data.length; i++) {
+    const v = data[i];
+    data[i] = v < lo ? lo : v > hi ? hi : v;
+  }
+}
+
+/** Normalise a possibly negative axis against a rank, or fail. */
+export function normAxis(axis: number, rank: number, node = ''): number {
+  const a = axis < 0 ? axis + rank : axis;
+  if (a < 0 || a >= rank) fail('EF1006', `axis ${axis} is out of range for rank ${rank}`, { node });
+  return a;
+}
+
+/** Output size of a windowed op along one spatial dim with explicit pads. */
+export function windowOut(inSize: number, k: number, stride: number, dil: number, padBegin: number, padEnd: number, ceil = false): number {
+  const eff = (k - 1) * dil + 1;
+  const span = inSize + padBegin + padEnd - eff;
+  return (ceil ? Math.ceil(span / stride) : Math.floor(span / stride)) + 1;
+}
