@@ -1,0 +1,86 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { liveLowerBound, placeIntervals, planMemory, type Interval } from '../../src/plan/planner.js';
+import { GraphBuilder } from '../../src/ir/graph.js';
+
+// Deterministic PRNG so a failure can be reproduced.
+function rng(seed: number) {
+  let s = seed >>> 0;
+  return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+}
+
+function checkNoOverlap(items: Interval[], offsets: number[], arena: number, align: number) {
+  for (let i = 0; i < items.length; i++) {
+    if (items[i].size === 0) continue;
+    assert.equal(offsets[i] % align, 0, 'aligned');
+    assert.ok(offsets[i] + items[i].size <= arena, 'inside the arena');
+    for (let j = i + 1; j < items.length; j++) {
+      if (items[j].size === 0) continue;
+      const liveTogether = items[i].first <= items[j].last && items[j].first <= items[i].last;
+      if (!liveTogether) continue;
+      const disjoint = offsets[i] + items[i].size <= offsets[j] || offsets[j] + items[j].size <= offsets[i];
+      assert.ok(disjoint, `buffers ${i} and ${j} are live together and overlap`);
+    }
+  }
+}
+
+test('random lifetimes: live buffers never overlap, arena >= live lower bound', () => {
+  const r = rng(1234);
+  for (let trial = 0; trial < 300; trial++) {
+    const n = 1 + Math.floor(r() * 30);
+    const steps = 1 + Math.floor(r() * 20);
+    const items: Interval[] = [];
+    for (let i = 0; i < n; i++) {
+      const a = Math.floor(r() * steps);
+      const b = a + Math.floor(r() * (steps - a));
+      items.push({ size: Math.floor(r() * 5000), first: a, last: b });
+    }
+    const { offsets, arenaSize } = placeIntervals(items, 16);
+    checkNoOverlap(items, offsets, arenaSize, 16);
+    assert.ok(arenaSize >= liveLowerBound(items));
+    // Never worse than giving every buffer its own slot.
+    const sumAll = items.reduce((s, it) => s + Math.ceil(it.size / 16) * 16, 0);
+    assert.ok(arenaSize <= sumAll);
+  }
+});
+
+test('a chain reuses memory: peak is the largest consecutive pair', () => {
+  // sizes along a chain a->b->c->d: each step holds input and output.
+  const items: Interval[] = [
+    { size: 1000, first: 0, last: 0 },
+    { size: 4000, first: 0, last: 1 },
+    { size: 2000, first: 1, last: 2 },
+    { size: 3000, first: 2, last: 3 },
+  ];
+  const { offsets, arenaSize } = placeIntervals(items, 16);
+  checkNoOverlap(items, offsets, arenaSize, 16);
+  assert.equal(arenaSize, Math.max(1008 + 4000, 4000 + 2000, 2000 + 3008, 3008));
+});
+
+test('graph plan: reshape aliases, element-wise in place, scratch live only at its node', () => {
+  const b = new GraphBuilder({ format: 'espforge' });
+  const x = b.tensor({ name: 'x', dtype: 'int8', shape: [1, 8, 8, 4] });
+  const y = b.tensor({ name: 'y', dtype: 'int8', shape: [1, 8, 8, 4] });
+  const r = b.tensor({ name: 'r', dtype: 'int8', shape: [1, 256] });
+  const z = b.tensor({ name: 'z', dtype: 'int8', shape: [1, 256] });
+  b.inputs = [x];
+  b.outputs = [z];
+  b.node({ op: 'Relu', name: 'relu', inputs: [x], outputs: [y], attrs: {} });
+  b.node({ op: 'Reshape', name: 'reshape', inputs: [y], outputs: [r], attrs: {} });
+  b.node({ op: 'Relu', name: 'relu2', inputs: [r], outputs: [z], attrs: {} });
+  const g = b.build();
+  const plan = planMemory(g, {
+    alias: (i) => g.nodes[i].op === 'Reshape',
+    inPlace: (i) => i === 2,
+    scratchBytes: (i) => (i === 0 ? 100 : 0),
+  });
+  assert.equal(plan.tensors.get(r)!.offset, plan.tensors.get(y)!.offset);
+  assert.equal(plan.tensors.get(z)!.offset, plan.tensors.get(r)!.offset);
+  assert.notEqual(plan.tensors.get(x)!.offset, plan.tensors.get(y)!.offset);
+  const sc = plan.scratch.get(0)!;
+  assert.equal(sc.size, 100);
+  // scratch is live with x and y at step 0
+  const ranges = [plan.tensors.get(x)!, plan.tensors.get(y)!].map((t) => [t.offset, t.offset + t.size]);
+  for (const [s, e] of ranges) assert.ok(sc.offset >= e || sc.offset + sc.size <= s);
+  assert.equal(plan.arenaSize, 256 + 256 + 112);
+});
