@@ -1,0 +1,12 @@
+// The benchmark sections, in the order they appear in bench/results.md. Each returns a Markdown block.
+import { floatBench } from './float.js';
+
+export interface Section {
+  id: string;
+  title: string;
+  run: () => Promise<string>;
+}
+
+export const SECTIONS: Section[] = [
+  { id: 'float', title: 'Float reference interpreter throughput', run: floatBench },
+];

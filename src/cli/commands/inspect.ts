@@ -1,0 +1,65 @@
+// espforge inspect MODEL [--json]
+import type { Command } from 'commander';
+import { attemptAsync } from '../../diagnostics.js';
+import { loadModel } from '../../import/index.js';
+import { inspectGraph, type ModelReport } from '../../inspect.js';
+import { printJson, report, table } from '../common.js';
+
+const fmtShape = (s: number[]) => `[${s.join(',')}]`;
+
+function describePerm(p: number[]): string {
+  if (p.join() === '0,2,3,1') return 'NCHW input is transposed to NHWC';
+  return `layout maps to this one by permutation [${p.join(',')}]`;
+}
+
+export function renderInspect(r: ModelReport): string {
+  const lines: string[] = [];
+  lines.push(`model: ${r.source ?? '?'} (${r.format}${r.producer ? `, ${r.producer}` : ''})`);
+  for (const t of r.inputs)
+    lines.push(
+      `input  ${t.name}: ${t.dtype}${fmtShape(t.shape)}${t.sourcePerm ? ` (stored layout; the source model's ${describePerm(t.sourcePerm)})` : ''}${
+        t.quant ? ` q(s=${t.quant.scale[0].toPrecision(6)}, zp=${t.quant.zeroPoint[0]})` : ''
+      }`,
+    );
+  for (const t of r.outputs)
+    lines.push(`output ${t.name}: ${t.dtype}${fmtShape(t.shape)}${t.quant ? ` q(s=${t.quant.scale[0].toPrecision(6)}, zp=${t.quant.zeroPoint[0]})` : ''}`);
+  lines.push('');
+  const rows = [['#', 'op', 'name', 'input', 'output', 'params', 'MACs']];
+  for (const l of r.layers) {
+    const data = l.inputs.filter((i) => !i.constant);
+    rows.push([
+      String(l.index),
+      l.op + (l.activation ? `+${l.activation}` : '') + (l.quantized ? ' (q)' : ''),
+      l.name.length > 40 ? l.name.slice(0, 37) + '...' : l.name,
+      data.map((i) => fmtShape(i.shape)).join(' '),
+      l.outputs.map((o) => fmtShape(o.shape)).join(' '),
+      l.params.toLocaleString('en-US'),
+      l.macs.toLocaleString('en-US'),
+    ]);
+  }
+  lines.push(table(rows, ['r', 'l', 'l', 'l', 'l', 'r', 'r']));
+  lines.push('');
+  lines.push(
+    `total: ${r.totals.layers} layers, ${r.totals.params.toLocaleString('en-US')} parameters (${r.totals.paramBytes.toLocaleString('en-US')} bytes), ${r.totals.macs.toLocaleString('en-US')} MACs`,
+  );
+  lines.push(`ops: ${Object.entries(r.totals.opCounts).map(([k, v]) => `${k}×${v}`).join(', ')}`);
+  return lines.join('\n');
+}
+
+export function register(program: Command, setExit: (c: number) => void): void {
+  program
+    .command('inspect')
+    .description('layers, shapes, parameters and MACs of a model')
+    .argument('<model>', 'model file (.onnx, .tflite, .h5, .keras, model.json)')
+    .option('--json', 'machine-readable output')
+    .action(async (model: string, o: { json?: boolean }) => {
+      const res = await attemptAsync(async () => inspectGraph(await loadModel(model)), { file: model });
+      if (!res.ok) {
+        if (o.json) printJson({ ok: false, diagnostics: res.diagnostics });
+        setExit(report(res.diagnostics, o.json));
+        return;
+      }
+      if (o.json) printJson({ ok: true, ...res.value });
+      else process.stdout.write(renderInspect(res.value) + '\n');
+    });
+}

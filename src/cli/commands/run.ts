@@ -1,0 +1,69 @@
+// espforge run MODEL --input FILE [--input FILE ...] [--quantized] [--output FILE] [--json]
+import { writeFileSync } from 'node:fs';
+import { extname } from 'node:path';
+import type { Command } from 'commander';
+import { attemptAsync, fail } from '../../diagnostics.js';
+import { loadModel } from '../../import/index.js';
+import { loadInputFor } from '../../io/inputs.js';
+import { writeNpy, writeNpz } from '../../io/npy.js';
+import { runModel, type RunResult } from '../../run.js';
+import { printJson, report } from '../common.js';
+
+function argmax(d: ArrayLike<number>): number {
+  let best = 0;
+  for (let i = 1; i < d.length; i++) if (d[i] > d[best]) best = i;
+  return best;
+}
+
+function render(r: RunResult): string {
+  const lines: string[] = [`engine: ${r.engine === 'int' ? 'integer simulator (bit-exact)' : 'float reference'}`];
+  r.outputs.forEach((v, k) => {
+    const f = r.floats[k];
+    const show = Array.from(v.data.subarray(0, 32)).map((x) => (v.dtype === 'float32' ? x.toPrecision(6) : String(x)));
+    lines.push(`${r.names[k]}: ${v.dtype}[${v.shape.join(',')}] = [${show.join(', ')}${v.data.length > 32 ? ', ...' : ''}]`);
+    if (v.dtype !== 'float32')
+      lines.push(`  dequantized: [${Array.from(f.data.subarray(0, 32)).map((x) => x.toPrecision(6)).join(', ')}${f.data.length > 32 ? ', ...' : ''}]`);
+    lines.push(`  argmax: ${argmax(f.data)}`);
+  });
+  return lines.join('\n');
+}
+
+export function register(program: Command, setExit: (c: number) => void): void {
+  program
+    .command('run')
+    .description('run the float reference or the integer simulator on an input')
+    .argument('<model>', 'model file')
+    .requiredOption('--input <file...>', 'input file(s): .npy, .npz, .pb, image, .raw (one per model input)')
+    .option('--quantized', 'require the integer simulator (the model must be quantized)')
+    .option('--output <file>', 'write the output(s): .npy (one output) or .npz')
+    .option('--json', 'machine-readable output')
+    .action(async (model: string, o: { input: string[]; quantized?: boolean; output?: string; json?: boolean }) => {
+      const res = await attemptAsync(async () => {
+        const g = await loadModel(model);
+        if (o.input.length !== g.inputs.length)
+          fail('EF1009', `the model has ${g.inputs.length} input(s); ${o.input.length} --input file(s) given`, { file: model });
+        const inputs = [];
+        for (let k = 0; k < o.input.length; k++) inputs.push(await loadInputFor(g, k, o.input[k]));
+        const r = await runModel(g, inputs, { quantized: o.quantized });
+        if (o.output) {
+          if (extname(o.output) === '.npz' || r.outputs.length > 1)
+            writeFileSync(o.output, writeNpz(Object.fromEntries(r.outputs.map((v, k) => [r.names[k], v]))));
+          else writeFileSync(o.output, writeNpy(r.outputs[0]));
+        }
+        return r;
+      }, { file: model });
+      if (!res.ok) {
+        if (o.json) printJson({ ok: false, diagnostics: res.diagnostics });
+        setExit(report(res.diagnostics, o.json));
+        return;
+      }
+      const r = res.value;
+      if (o.json)
+        printJson({
+          ok: true,
+          engine: r.engine,
+          outputs: r.outputs.map((v, k) => ({ name: r.names[k], dtype: v.dtype, shape: v.shape, data: v.data, dequantized: r.floats[k].data, argmax: argmax(r.floats[k].data) })),
+        });
+      else process.stdout.write(render(r) + '\n');
+    });
+}
