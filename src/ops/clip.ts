@@ -1,3 +1,22 @@
-// PLACEHOLDER: Clip is being written. Replace this file whole.
-import { placeholder } from './placeholder.js';
-export const def = placeholder('Clip');
+// Clip: Y = min(max(X, min), max). Absent bounds are unbounded. Works on any dtype (int8/uint8 keep their dtype;
+// the bound is applied in real numbers and the result is stored through the typed array, so a fractional
+// bound truncates toward zero on integer tensors). With min > max every element becomes max (numpy.clip order,
+// as the ONNX test_clip_min_greater_than_max expects).
+import { elementwise } from './unary.js';
+
+export const def = elementwise(
+  'Clip',
+  'clamp to [min, max] (absent bound = unbounded)',
+  {
+    min: { type: 'float', doc: 'lower bound; absent = -inf' },
+    max: { type: 'float', doc: 'upper bound; absent = +inf' },
+  },
+  (a) => {
+    const lo = typeof a.min === 'number' ? a.min : -Infinity;
+    const hi = typeof a.max === 'number' ? a.max : Infinity;
+    return (x) => {
+      const y = x < lo ? lo : x;
+      return y > hi ? hi : y;
+    };
+  },
+);

@@ -1,3 +1,14 @@
-// PLACEHOLDER: Elu is being written. Replace this file whole.
-import { placeholder } from './placeholder.js';
-export const def = placeholder('Elu');
+// Elu: Y = x >= 0 ? x : alpha * (exp(x) - 1) (expm1 keeps precision near 0).
+import { attrFloat } from './util.js';
+import { elementwise } from './unary.js';
+
+export const def = elementwise(
+  'Elu',
+  'exponential linear unit, x >= 0 ? x : alpha*(exp(x)-1)',
+  { alpha: { type: 'float', default: 1.0 } },
+  (a) => {
+    const alpha = attrFloat(a, 'alpha');
+    return (x) => (x >= 0 ? x : alpha * Math.expm1(x));
+  },
+  { floatOnly: true, macsPerElement: 1 },
+);

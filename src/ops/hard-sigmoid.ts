@@ -1,3 +1,22 @@
-// PLACEHOLDER: HardSigmoid is being written. Replace this file whole.
-import { placeholder } from './placeholder.js';
-export const def = placeholder('HardSigmoid');
+// HardSigmoid: Y = max(0, min(1, alpha*x + beta)) (ONNX defaults alpha 0.2, beta 0.5; Keras uses the same
+// formula with its own constants, set by the importer).
+import { attrFloat } from './util.js';
+import { elementwise } from './unary.js';
+
+export const def = elementwise(
+  'HardSigmoid',
+  'piecewise-linear sigmoid max(0, min(1, alpha*x + beta))',
+  {
+    alpha: { type: 'float', default: 0.2 },
+    beta: { type: 'float', default: 0.5 },
+  },
+  (a) => {
+    const alpha = attrFloat(a, 'alpha');
+    const beta = attrFloat(a, 'beta');
+    return (x) => {
+      const y = alpha * x + beta;
+      return y < 0 ? 0 : y > 1 ? 1 : y;
+    };
+  },
+  { floatOnly: true, macsPerElement: 1 },
+);

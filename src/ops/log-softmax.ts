@@ -1,3 +1,4 @@
-// PLACEHOLDER: LogSoftmax is being written. Replace this file whole.
-import { placeholder } from './placeholder.js';
-export const def = placeholder('LogSoftmax');
+// LogSoftmax over one axis (default -1): y = x - max - log(sum(exp(x - max))). Kernel shared with Softmax.
+import { softmaxOp } from './softmax.js';
+
+export const def = softmaxOp('LogSoftmax');

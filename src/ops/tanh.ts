@@ -1,3 +1,4 @@
-// PLACEHOLDER: Tanh is being written. Replace this file whole.
-import { placeholder } from './placeholder.js';
-export const def = placeholder('Tanh');
+// Tanh: Y = tanh(x).
+import { elementwise } from './unary.js';
+
+export const def = elementwise('Tanh', 'hyperbolic tangent', {}, () => Math.tanh, { floatOnly: true, macsPerElement: 1 });

@@ -132,3 +132,72 @@ export function windowOut(inSize: number, k: number, stride: number, dil: number
   const span = inSize + padBegin + padEnd - eff;
   return (ceil ? Math.ceil(span / stride) : Math.floor(span / stride)) + 1;
 }
+
+/**
+ * Strided gather used by Transpose and Slice: for every output coordinate o (row-major over `outShape`),
+ * out[flat(o)] = src[base + Σ o[d]·strides[d]]. Strides may be negative or zero. No per-element allocation.
+ */
+export function stridedCopy(src: TypedArray, base: number, outShape: readonly number[], strides: readonly number[], out: TypedArray): void {
+  const r = outShape.length;
+  if (r === 0) {
+    out[0] = src[base];
+    return;
+  }
+  if (shapeSize(outShape) === 0) return;
+  const last = r - 1;
+  const n = outShape[last];
+  const s = strides[last];
+  let pos = 0;
+  const rec = (d: number, off: number): void => {
+    if (d === last) {
+      if (s === 1) {
+        for (let i = 0; i < n; i++) out[pos + i] = src[off + i];
+      } else {
+        for (let i = 0, p = off; i < n; i++, p += s) out[pos + i] = src[p];
+      }
+      pos += n;
+      return;
+    }
+    const m = outShape[d];
+    const sd = strides[d];
+    for (let i = 0, p = off; i < m; i++, p += sd) rec(d + 1, p);
+  };
+  rec(0, base);
+}
+
+/**
+ * Per-axis index-map gather used by Pad: maps[d][o] is the input coordinate along axis d for output
+ * coordinate o, or -1 for "outside the input" (then `fill` is written). `inShape` is the source shape.
+ */
+export function mappedCopy(src: TypedArray, inShape: readonly number[], maps: readonly Int32Array[], out: TypedArray, fill: number): void {
+  const r = maps.length;
+  if (r === 0) {
+    out[0] = src[0];
+    return;
+  }
+  const outShape = maps.map((m) => m.length);
+  if (shapeSize(outShape) === 0) return;
+  const str = stridesOf(inShape);
+  const blocks = stridesOf(outShape); // output elements under one coordinate of axis d
+  const last = r - 1;
+  let pos = 0;
+  const rec = (d: number, off: number): void => {
+    const m = maps[d];
+    const s = str[d];
+    if (d === last) {
+      for (let i = 0; i < m.length; i++) {
+        const k = m[i];
+        out[pos++] = k < 0 ? fill : src[off + k * s];
+      }
+      return;
+    }
+    for (let i = 0; i < m.length; i++) {
+      const k = m[i];
+      if (k < 0) {
+        out.fill(fill, pos, pos + blocks[d]);
+        pos += blocks[d];
+      } else rec(d + 1, off + k * s);
+    }
+  };
+  rec(0, 0);
+}
