@@ -1,3 +1,5 @@
-// PLACEHOLDER: AveragePool is being written. Replace this file whole.
-import { placeholder } from './placeholder.js';
-export const def = placeholder('AveragePool');
+// AveragePool: NHWC average pooling with kernel, strides, dilations, explicit pads, ONNX ceil_mode and
+// count_include_pad; fused activation. Geometry and kernel shared with MaxPool in pool.ts.
+import { poolOp } from './pool.js';
+
+export const def = poolOp('AveragePool', 'NHWC average pooling: kernel, strides, dilations, pads, ceil_mode, count_include_pad', 'avg');

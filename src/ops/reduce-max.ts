@@ -1,3 +1,4 @@
-// PLACEHOLDER: ReduceMax is being written. Replace this file whole.
-import { placeholder } from './placeholder.js';
-export const def = placeholder('ReduceMax');
+// ReduceMax: maximum over `axes` (empty = all), keepdims. Global max pooling imports as ReduceMax over [1,2].
+import { reduceOp } from './reduce.js';
+
+export const def = reduceOp('ReduceMax', 'maximum over axes (empty = all), keepdims', 'max');

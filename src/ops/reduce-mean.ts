@@ -1,3 +1,4 @@
-// PLACEHOLDER: ReduceMean is being written. Replace this file whole.
-import { placeholder } from './placeholder.js';
-export const def = placeholder('ReduceMean');
+// ReduceMean: mean over `axes` (empty = all), keepdims. Global average pooling imports as ReduceMean over [1,2].
+import { reduceOp } from './reduce.js';
+
+export const def = reduceOp('ReduceMean', 'mean over axes (empty = all), keepdims', 'mean');
