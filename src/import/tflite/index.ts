@@ -1,7 +1,743 @@
-// PLACEHOLDER: the TFLite importer is being written. Replace whole.
-import { fail } from '../../diagnostics.js';
-import type { Graph } from '../../ir/graph.js';
+// TFLite importer: .tflite flatbuffer → canonical IR. TFLite is already NHWC, conv weights are already OHWI, so
+// the mapping is mostly one op to one node. Quantization records are kept exactly as stored (float32 scales,
+// zero points, quantized_dimension); the only layout change is the depthwise filter, [1,KH,KW,Cout] in TFLite,
+// [Cout,KH,KW,1] in the IR (its per-channel axis moves from 3 to 0).
+//
+// TFLite operators have no names: a node is named after its first output tensor.
+
+import { EspforgeError, fail, type Diagnostic } from '../../diagnostics.js';
+import { shapeSize, type DType, type TypedArray } from '../../ir/dtype.js';
+import { GraphBuilder, type Attrs, type Graph, type QuantParams } from '../../ir/graph.js';
+import { inferGraph } from '../../ir/infer.js';
+import { verifyGraph } from '../../ir/verify.js';
 import type { ImportOptions } from '../index.js';
-export function importTflite(_bytes: Uint8Array, file: string, _opts: ImportOptions): Graph {
-  return fail('EF2007', 'TFLite import is not implemented yet', { file });
+import { actName, halfToFloat, opName, samePads, TT_NAME, TT_SIZE, TT_TO_DTYPE } from './common.js';
+import { ActivationFunctionType as ACT, BuiltinOperator as OP, BuiltinOptions as OPT, FIELD as F, Padding, TensorType as TT } from './generated/schema.js';
+import { readModel, type FlatReader, type Table, type TfModel, type TfOperator, type TfSubGraph, type TfTensor } from './reader.js';
+
+/** Largest element count accepted for any tensor (activations included): 2^28. */
+const MAX_ELEMS = 1 << 28;
+
+/** Import a .tflite file: parse, convert, verify, infer shapes. */
+export function importTflite(bytes: Uint8Array, file: string, _opts: ImportOptions = {}): Graph {
+  return inferGraph(tfliteToGraph(bytes, file));
 }
+
+/** Parse and convert without running shape inference (tensor shapes are the ones stored in the file). */
+export function tfliteToGraph(bytes: Uint8Array, file: string): Graph {
+  const { r, model } = readModel(bytes, file);
+  if (model.version !== 3)
+    fail('EF2007', `TFLite schema version ${model.version}; espforge reads version 3`, { file, suggestion: 'convert the model with a current TFLite converter' });
+  if (model.subgraphs.length === 0) r.bad('the model has no subgraph');
+  const c = new Converter(r, model, model.subgraphs[0], file);
+  return c.run();
+}
+
+class Opts {
+  constructor(
+    private r: FlatReader,
+    private t: Table | undefined,
+    private what: string,
+  ) {}
+  int(id: number, d = 0): number {
+    return this.t ? this.r.scalar(this.t, id, 'i32', d, this.what) : d;
+  }
+  byte(id: number, d = 0): number {
+    return this.t ? this.r.scalar(this.t, id, 'i8', d, this.what) : d;
+  }
+  bool(id: number, d = false): boolean {
+    return this.t ? this.r.scalar(this.t, id, 'bool', d ? 1 : 0, this.what) === 1 : d;
+  }
+  f32(id: number, d = 0): number {
+    return this.t ? this.r.scalar(this.t, id, 'f32', d, this.what) : d;
+  }
+  ints(id: number): number[] | undefined {
+    return this.t ? this.r.nums(this.t, id, 'i32', this.what) : undefined;
+  }
+}
+
+interface OpCtx {
+  op: TfOperator;
+  code: number;
+  name: string;
+  /** TFLite tensor index of input k (-1 = absent). */
+  tin(k: number): number;
+  tout(k: number): number;
+  opts(expected: number): Opts;
+}
+
+class Converter {
+  readonly b: GraphBuilder;
+  private ids = new Map<number, number>();
+  private extra = new Map<string, number>();
+  private produced = new Set<number>();
+  private folded = new Map<number, TypedArray>();
+  private constCache = new Map<number, TypedArray | null>();
+  private unsupported: string[] = [];
+  private notes: string[] = [];
+
+  constructor(
+    readonly r: FlatReader,
+    readonly m: TfModel,
+    readonly sg: TfSubGraph,
+    readonly file: string,
+  ) {
+    this.b = new GraphBuilder({
+      format: 'tflite',
+      source: file,
+      producer: m.description,
+      info: { schema_version: m.version, description: m.description ?? '' },
+    });
+  }
+
+  // ---------------------------------------------------------------- tensors
+
+  tf(i: number, what = 'tensor index'): TfTensor {
+    if (!Number.isInteger(i) || i < 0 || i >= this.sg.tensors.length)
+      this.r.bad(`${what} ${i} is out of range (the subgraph has ${this.sg.tensors.length} tensors)`);
+    return this.sg.tensors[i];
+  }
+
+  dtypeOf(t: TfTensor): DType {
+    const dt = TT_TO_DTYPE[t.type];
+    if (!dt) fail('EF2006', `tensor '${t.name}' has type ${TT_NAME[t.type] ?? t.type}, which espforge does not support`, { file: this.file });
+    return dt;
+  }
+
+  /** Stored shape with a dynamic batch (-1, from shape_signature) read as 1; sanity-checked. */
+  shapeOf(t: TfTensor): number[] {
+    const shape = t.shape.map((d, k) => (d === -1 && k === 0 ? 1 : d));
+    if (shape.length > 8) this.r.bad(`tensor '${t.name}' has rank ${shape.length}`);
+    for (const d of shape) {
+      if (d === -1) fail('EF1008', `tensor '${t.name}' has a dynamic dimension [${t.shape}]`, { file: this.file, suggestion: 'convert the model with static shapes' });
+      if (!(d >= 0 && d <= MAX_ELEMS)) this.r.bad(`tensor '${t.name}' has dimension ${d}`);
+    }
+    if (shapeSize(shape) > MAX_ELEMS) fail('EF1007', `tensor '${t.name}' has ${shapeSize(shape)} elements`, { file: this.file });
+    return shape;
+  }
+
+  quantOf(t: TfTensor, shape: number[]): QuantParams | undefined {
+    const q = t.quant;
+    if (!q) return undefined;
+    if (q.hasDetails) fail('EF2003', `tensor '${t.name}' uses custom quantization details`, { file: this.file });
+    if (q.scale.length === 0) return undefined;
+    const zp = q.zeroPoint.length ? q.zeroPoint : q.scale.map(() => 0);
+    if (zp.length !== q.scale.length) this.r.bad(`tensor '${t.name}' has ${q.scale.length} scales and ${zp.length} zero points`);
+    let axis = q.dim;
+    // TOCO writes the depthwise filter's axis (3) on the matching rank-1 bias too; the only axis there is 0.
+    if (q.scale.length > 1 && shape.length === 1 && shape[0] === q.scale.length) axis = 0;
+    if (q.scale.length > 1 && !(axis >= 0 && axis < shape.length && shape[axis] === q.scale.length))
+      this.r.bad(`tensor '${t.name}' has ${q.scale.length} scales along axis ${q.dim} of [${shape}]`);
+    return { scale: q.scale.map(Math.fround), zeroPoint: zp.slice(), axis };
+  }
+
+  /** Decoded constant data of tensor i, or undefined when it has none. */
+  constData(i: number): TypedArray | undefined {
+    const hit = this.constCache.get(i);
+    if (hit !== undefined) return hit ?? undefined;
+    const v = this.loadConst(i);
+    this.constCache.set(i, v ?? null);
+    return v;
+  }
+
+  private loadConst(i: number): TypedArray | undefined {
+    if (this.folded.has(i)) return this.folded.get(i);
+    if (this.produced.has(i) || this.sg.inputs.includes(i)) return undefined;
+    const t = this.tf(i);
+    if (t.buffer >= this.m.buffers.length) this.r.bad(`tensor '${t.name}' refers to buffer ${t.buffer} of ${this.m.buffers.length}`);
+    const buf = this.m.buffers[t.buffer];
+    if (buf.size === 0) return undefined;
+    if (t.sparse) fail('EF2006', `tensor '${t.name}' is stored sparse`, { file: this.file, suggestion: 'convert without sparsity' });
+    const dt = this.dtypeOf(t);
+    const shape = this.shapeOf(t);
+    const n = shapeSize(shape);
+    const es = TT_SIZE[t.type]!;
+    if (buf.size !== n * es) this.r.bad(`constant '${t.name}' holds ${buf.size} bytes for ${TT_NAME[t.type]}[${shape}] (${n * es} expected)`);
+    // Copy out (Buffer.slice would alias the file and keep its odd alignment).
+    const raw = new Uint8Array(buf.size);
+    raw.set(this.r.bytes.subarray(buf.start, buf.start + buf.size));
+    const dv = new DataView(raw.buffer);
+    switch (t.type) {
+      case TT.FLOAT32:
+        return new Float32Array(raw.buffer, 0, n);
+      case TT.FLOAT16: {
+        const out = new Float32Array(n);
+        for (let k = 0; k < n; k++) out[k] = halfToFloat(dv.getUint16(2 * k, true));
+        return out;
+      }
+      case TT.FLOAT64:
+        return new Float64Array(raw.buffer, 0, n);
+      case TT.INT8:
+        return new Int8Array(raw.buffer, 0, n);
+      case TT.UINT8:
+      case TT.BOOL:
+        return raw;
+      case TT.INT16:
+        return new Int16Array(raw.buffer, 0, n);
+      case TT.UINT16:
+        return new Uint16Array(raw.buffer, 0, n);
+      case TT.INT32:
+        return new Int32Array(raw.buffer, 0, n);
+      case TT.INT64: {
+        const out = new Float64Array(n);
+        for (let k = 0; k < n; k++) out[k] = Number(dv.getBigInt64(8 * k, true));
+        return out;
+      }
+    }
+    return fail('EF2006', `constant '${t.name}' has unsupported type ${dt}`, { file: this.file });
+  }
+
+  /** IR id of TFLite tensor i (created on first use). */
+  tid(i: number): number {
+    const have = this.ids.get(i);
+    if (have !== undefined) return have;
+    const t = this.tf(i);
+    const shape = this.shapeOf(t);
+    const data = this.constData(i);
+    let dtype = this.dtypeOf(t);
+    if (t.type === TT.FLOAT16 && !data) fail('EF2006', `tensor '${t.name}' is a float16 activation`, { file: this.file });
+    if (this.folded.has(i)) dtype = 'float32';
+    if (t.isVariable) fail('EF2003', `tensor '${t.name}' is a variable (stateful) tensor`, { file: this.file });
+    const id = this.b.tensor({ name: t.name, dtype, shape, data, quant: this.folded.has(i) ? undefined : this.quantOf(t, shape) });
+    this.ids.set(i, id);
+    return id;
+  }
+
+  /** An extra IR tensor (not in the file): reshape outputs, transposed weights. */
+  newTensor(key: string, t: { name: string; dtype: DType; shape: number[]; data?: TypedArray; quant?: QuantParams }): number {
+    const have = this.extra.get(key);
+    if (have !== undefined) return have;
+    const id = this.b.tensor(t);
+    this.extra.set(key, id);
+    return id;
+  }
+
+  constInts(i: number, ctx: OpCtx, what: string): number[] {
+    const t = this.tf(i);
+    const d = this.constData(i);
+    if (!d || (t.type !== TT.INT32 && t.type !== TT.INT64))
+      fail('EF2005', `${opName(ctx.code)} needs ${what} as a constant int32 tensor ('${t.name}' is not)`, { file: this.file, node: ctx.name });
+    return Array.from(d);
+  }
+
+  // ---------------------------------------------------------------- driver
+
+  run(): Graph {
+    const sg = this.sg;
+    for (const op of sg.operators) for (const o of op.outputs) if (o >= 0) this.produced.add(o);
+    for (const i of sg.inputs) this.tf(i, 'graph input');
+    for (const i of sg.outputs) this.tf(i, 'graph output');
+    this.foldDequantize();
+    this.b.inputs = sg.inputs.map((i) => this.tid(i));
+    sg.operators.forEach((op, k) => this.convert(op, k));
+    if (this.unsupported.length)
+      fail('EF2002', `unsupported TFLite operator${this.unsupported.length > 1 ? 's' : ''}: ${this.unsupported.join(', ')}`, {
+        file: this.file,
+        suggestion: 'run `espforge ops` for the supported list; replace these layers before converting',
+      });
+    this.b.outputs = sg.outputs.map((i) => this.tid(i));
+    this.dequantizeHybridWeights();
+    if (this.m.subgraphs.length > 1) this.notes.push(`the file holds ${this.m.subgraphs.length} subgraphs; only subgraph 0 is imported`);
+    if (this.notes.length) this.b.meta.info!.notes = this.notes.join('; ');
+    const g = this.b.build();
+    const errs: Diagnostic[] = verifyGraph(g).map((d) => ({ ...d, file: this.file }));
+    if (errs.length) throw new EspforgeError(errs);
+    return g;
+  }
+
+  private opcode(op: TfOperator, k: number): { code: number; custom?: string } {
+    if (op.opcodeIndex >= this.m.opcodes.length) this.r.bad(`operator ${k} uses opcode ${op.opcodeIndex} of ${this.m.opcodes.length}`);
+    return this.m.opcodes[op.opcodeIndex];
+  }
+
+  private ctx(op: TfOperator, k: number): OpCtx {
+    const { code } = this.opcode(op, k);
+    if (op.outputs.length === 0) this.r.bad(`operator ${k} (${opName(code)}) has no outputs`);
+    for (const i of op.inputs) if (i !== -1) this.tf(i, `operator ${k} input`);
+    for (const i of op.outputs) this.tf(i, `operator ${k} output`);
+    const name = this.sg.tensors[op.outputs[0]].name || `op${k}`;
+    const self = this;
+    return {
+      op,
+      code,
+      name,
+      tin: (j) => (j < op.inputs.length ? op.inputs[j] : -1),
+      tout: (j) => {
+        if (j >= op.outputs.length) self.r.bad(`${opName(code)} '${name}' lacks output ${j}`);
+        return op.outputs[j];
+      },
+      opts(expected: number): Opts {
+        if (op.optionsType !== 0 && op.optionsType !== expected)
+          self.r.bad(`${opName(code)} '${name}' carries builtin options of union type ${op.optionsType} (expected ${expected})`);
+        return new Opts(self.r, op.optionsType === expected ? op.options : undefined, `options of '${name}'`);
+      },
+    };
+  }
+
+  /** DEQUANTIZE of a constant (float16 or int8 weights): fold into a float32 constant. */
+  private foldDequantize(): void {
+    this.sg.operators.forEach((op, k) => {
+      const { code } = this.opcode(op, k);
+      if (code !== OP.DEQUANTIZE || op.inputs.length < 1 || op.outputs.length < 1) return;
+      const xi = op.inputs[0];
+      const t = this.tf(xi);
+      this.tf(op.outputs[0]);
+      if (this.produced.has(xi) || this.sg.inputs.includes(xi)) return;
+      const d = this.constData(xi);
+      if (!d) return;
+      const out = new Float32Array(d.length);
+      if (t.type === TT.FLOAT16 || t.type === TT.FLOAT32) out.set(d);
+      else {
+        const shape = this.shapeOf(t);
+        const q = this.quantOf(t, shape);
+        if (!q) fail('EF3001', `DEQUANTIZE input '${t.name}' has no quantization record`, { file: this.file });
+        dequantInto(d, shape, q, out);
+      }
+      this.folded.set(op.outputs[0], out);
+      this.constCache.delete(op.outputs[0]);
+    });
+  }
+
+  /** Weight-only ("hybrid") models: float activations with int8 weights → float weights. */
+  private dequantizeHybridWeights(): void {
+    let n = 0;
+    for (const node of this.b.nodes) {
+      if (node.op !== 'Conv' && node.op !== 'FullyConnected') continue;
+      const x = this.b.tensors[node.inputs[0]];
+      const w = this.b.tensors[node.inputs[1]];
+      if (x.dtype !== 'float32' || !w.data || (w.dtype !== 'int8' && w.dtype !== 'uint8')) continue;
+      if (!w.quant) fail('EF3001', `int8 weight '${w.name}' of a float layer has no quantization record`, { file: this.file, node: node.name });
+      const out = new Float32Array(w.data.length);
+      dequantInto(w.data, w.shape, w.quant, out);
+      this.b.tensors[w.id] = { ...w, dtype: 'float32', data: out, quant: undefined };
+      n++;
+    }
+    if (n) this.notes.push(`weight-only quantized model: ${n} int8 weight tensor(s) dequantized to float32 at import`);
+  }
+
+  // ---------------------------------------------------------------- operators
+
+  private node(ctx: OpCtx, op: string, inputs: number[], outputs: number[], attrs: Attrs, name = ctx.name): void {
+    this.b.node({ op, name, inputs, outputs, attrs });
+  }
+
+  /** Emit `op` with a TFLite fused activation: IR activation attr, or a separate Tanh node for float graphs. */
+  private fused(ctx: OpCtx, op: string, inputs: number[], attrs: Attrs, act: number, hasAttr = true): void {
+    const y = this.tid(ctx.tout(0));
+    const name = actName(act);
+    if (name !== undefined && (hasAttr || name === 'none')) {
+      this.node(ctx, op, inputs, [y], hasAttr ? { ...attrs, activation: name } : attrs);
+      return;
+    }
+    const yt = this.b.tensors[y];
+    const act2 = act === ACT.TANH ? 'Tanh' : name === 'relu' ? 'Relu' : name === 'relu6' || name === 'relu_n1_to_1' ? 'Clip' : undefined;
+    if (!act2 || (act2 === 'Tanh' && yt.dtype !== 'float32'))
+      fail('EF2003', `${opName(ctx.code)} has fused activation ${act} that espforge cannot import${act === ACT.TANH ? ' on a quantized tensor' : ''}`, {
+        file: this.file,
+        node: ctx.name,
+      });
+    const mid = this.newTensor(`pre_act:${ctx.tout(0)}`, { name: `${yt.name}/pre_act`, dtype: yt.dtype, shape: yt.shape.slice(), quant: yt.quant });
+    this.node(ctx, op, inputs, [mid], hasAttr ? { ...attrs, activation: 'none' } : attrs, `${ctx.name}/pre_act`);
+    const clip: Attrs = name === 'relu6' ? { min: 0, max: 6 } : { min: -1, max: 1 };
+    this.node(ctx, act2, [mid], [y], act2 === 'Clip' ? clip : {});
+  }
+
+  private need(ctx: OpCtx, n: number): void {
+    for (let j = 0; j < n; j++)
+      if (ctx.tin(j) < 0) this.r.bad(`${opName(ctx.code)} '${ctx.name}' lacks input ${j}`);
+  }
+
+  private shapeOfIn(ctx: OpCtx, j: number): number[] {
+    return this.shapeOf(this.tf(ctx.tin(j)));
+  }
+
+  private rank(ctx: OpCtx, j: number, r: number, what: string): number[] {
+    const s = this.shapeOfIn(ctx, j);
+    if (s.length !== r) fail('EF1004', `${opName(ctx.code)} ${what} has rank ${s.length} ([${s}]); ${r} expected`, { file: this.file, node: ctx.name });
+    return s;
+  }
+
+  private weight(ctx: OpCtx, j: number): void {
+    if (!this.constData(ctx.tin(j)))
+      fail('EF2005', `${opName(ctx.code)} input ${j} ('${this.tf(ctx.tin(j)).name}') must be a constant`, { file: this.file, node: ctx.name });
+  }
+
+  private window(ctx: OpCtx, o: Opts, f: { padding: number; sw: number; sh: number; dw?: number; dh?: number }, kH: number, kW: number, xs: number[]) {
+    const strides = [o.int(f.sh, 0), o.int(f.sw, 0)];
+    const dilations = f.dh !== undefined ? [o.int(f.dh, 1), o.int(f.dw!, 1)] : [1, 1];
+    const pad = o.byte(f.padding, Padding.SAME);
+    if (strides.some((s) => !(s >= 1 && s <= 1 << 16)) || dilations.some((d) => !(d >= 1 && d <= 1 << 16)))
+      this.r.bad(`${opName(ctx.code)} '${ctx.name}' has strides [${strides}] dilations [${dilations}]`);
+    if (!(kH >= 1 && kW >= 1)) this.r.bad(`${opName(ctx.code)} '${ctx.name}' has a ${kH}x${kW} window`);
+    let pads: number[];
+    if (pad === Padding.SAME) pads = samePads(xs[1], xs[2], kH, kW, strides, dilations);
+    else if (pad === Padding.VALID) pads = [0, 0, 0, 0];
+    else return this.r.bad(`${opName(ctx.code)} '${ctx.name}' has padding code ${pad}`);
+    return { strides, dilations, pads };
+  }
+
+  private convert(op: TfOperator, k: number): void {
+    const oc = this.opcode(op, k);
+    const ctx = this.ctx(op, k);
+    const code = ctx.code;
+    const x = () => this.tid(ctx.tin(0));
+    const y = () => this.tid(ctx.tout(0));
+    switch (code) {
+      case OP.CONV_2D: {
+        this.need(ctx, 2);
+        const o = ctx.opts(OPT.Conv2DOptions);
+        const f = F.Conv2DOptions;
+        const xs = this.rank(ctx, 0, 4, 'input');
+        const ws = this.rank(ctx, 1, 4, 'filter');
+        this.weight(ctx, 1);
+        if (ws[3] < 1 || xs[3] % ws[3] !== 0 || ws[0] % (xs[3] / ws[3]) !== 0)
+          fail('EF1004', `CONV_2D filter [${ws}] does not fit input [${xs}]`, { file: this.file, node: ctx.name });
+        const w = this.window(ctx, o, { padding: f.padding, sw: f.stride_w, sh: f.stride_h, dw: f.dilation_w_factor, dh: f.dilation_h_factor }, ws[1], ws[2], xs);
+        const bias = ctx.tin(2) >= 0 ? this.tid(ctx.tin(2)) : -1;
+        const attrs = { strides: w.strides, dilations: w.dilations, pads: w.pads, group: xs[3] / ws[3] };
+        this.fused(ctx, 'Conv', [x(), this.tid(ctx.tin(1)), bias], attrs, o.byte(f.fused_activation_function));
+        return;
+      }
+      case OP.DEPTHWISE_CONV_2D: {
+        this.need(ctx, 2);
+        const o = ctx.opts(OPT.DepthwiseConv2DOptions);
+        const f = F.DepthwiseConv2DOptions;
+        const xs = this.rank(ctx, 0, 4, 'input');
+        const ws = this.rank(ctx, 1, 4, 'filter');
+        this.weight(ctx, 1);
+        const cin = xs[3];
+        const cout = ws[3];
+        if (ws[0] !== 1 || cin < 1 || cout % cin !== 0)
+          fail('EF1004', `DEPTHWISE_CONV_2D filter [${ws}] does not fit input [${xs}]`, { file: this.file, node: ctx.name });
+        const mult = o.int(f.depth_multiplier, 0);
+        if (mult !== 0 && mult * cin !== cout)
+          this.notes.push(`'${ctx.name}': depth_multiplier ${mult} disagrees with the filter (${cout / cin}); the filter wins`);
+        const win = this.window(ctx, o, { padding: f.padding, sw: f.stride_w, sh: f.stride_h, dw: f.dilation_w_factor, dh: f.dilation_h_factor }, ws[1], ws[2], xs);
+        const wid = this.depthwiseWeight(ctx.tin(1), ws);
+        const bias = ctx.tin(2) >= 0 ? this.tid(ctx.tin(2)) : -1;
+        const attrs = { strides: win.strides, dilations: win.dilations, pads: win.pads, group: cin };
+        this.fused(ctx, 'Conv', [x(), wid, bias], attrs, o.byte(f.fused_activation_function));
+        return;
+      }
+      case OP.FULLY_CONNECTED: {
+        this.need(ctx, 2);
+        const o = ctx.opts(OPT.FullyConnectedOptions);
+        const f = F.FullyConnectedOptions;
+        if (o.byte(f.weights_format, 0) !== 0)
+          fail('EF2003', 'FULLY_CONNECTED with shuffled weights is not supported', { file: this.file, node: ctx.name });
+        const ws = this.rank(ctx, 1, 2, 'filter');
+        this.weight(ctx, 1);
+        const xs = this.shapeOfIn(ctx, 0);
+        const K = ws[1];
+        let xin = x();
+        if (!o.bool(f.keep_num_dims, false) && xs.length !== 2) {
+          const n = shapeSize(xs);
+          if (K < 1 || n % K !== 0) fail('EF1004', `FULLY_CONNECTED input [${xs}] is not a multiple of depth ${K}`, { file: this.file, node: ctx.name });
+          const xt = this.b.tensors[xin];
+          const flat = this.newTensor(`flat:${ctx.tin(0)}:${K}`, { name: `${xt.name}/flat`, dtype: xt.dtype, shape: [n / K, K], quant: xt.quant });
+          this.node(ctx, 'Reshape', [xin], [flat], { shape: [n / K, K] }, `${ctx.name}/flatten`);
+          xin = flat;
+        }
+        const bias = ctx.tin(2) >= 0 ? this.tid(ctx.tin(2)) : -1;
+        this.fused(ctx, 'FullyConnected', [xin, this.tid(ctx.tin(1)), bias], {}, o.byte(f.fused_activation_function));
+        return;
+      }
+      case OP.ADD:
+      case OP.SUB:
+      case OP.MUL:
+      case OP.DIV: {
+        this.need(ctx, 2);
+        const [irOp, opt, field] =
+          code === OP.ADD ? ['Add', OPT.AddOptions, F.AddOptions.fused_activation_function]
+          : code === OP.SUB ? ['Sub', OPT.SubOptions, F.SubOptions.fused_activation_function]
+          : code === OP.MUL ? ['Mul', OPT.MulOptions, F.MulOptions.fused_activation_function]
+          : ['Div', OPT.DivOptions, F.DivOptions.fused_activation_function];
+        const o = ctx.opts(opt);
+        this.fused(ctx, irOp, [x(), this.tid(ctx.tin(1))], {}, o.byte(field));
+        return;
+      }
+      case OP.MAXIMUM:
+      case OP.MINIMUM:
+        this.need(ctx, 2);
+        this.node(ctx, code === OP.MAXIMUM ? 'Max' : 'Min', [x(), this.tid(ctx.tin(1))], [y()], {});
+        return;
+      case OP.AVERAGE_POOL_2D:
+      case OP.MAX_POOL_2D: {
+        this.need(ctx, 1);
+        const o = ctx.opts(OPT.Pool2DOptions);
+        const f = F.Pool2DOptions;
+        const xs = this.rank(ctx, 0, 4, 'input');
+        const kernel = [o.int(f.filter_height, 0), o.int(f.filter_width, 0)];
+        const w = this.window(ctx, o, { padding: f.padding, sw: f.stride_w, sh: f.stride_h }, kernel[0], kernel[1], xs);
+        const attrs: Attrs = { kernel, strides: w.strides, pads: w.pads, dilations: [1, 1], ceil_mode: 0 };
+        if (code === OP.AVERAGE_POOL_2D) attrs.count_include_pad = 0;
+        this.fused(ctx, code === OP.MAX_POOL_2D ? 'MaxPool' : 'AveragePool', [x()], attrs, o.byte(f.fused_activation_function));
+        return;
+      }
+      case OP.MEAN:
+      case OP.REDUCE_MAX: {
+        this.need(ctx, 2);
+        const o = ctx.opts(OPT.ReducerOptions);
+        const rank = this.shapeOfIn(ctx, 0).length;
+        const axes = this.axes(ctx, this.constInts(ctx.tin(1), ctx, 'the axes'), rank);
+        const keepdims = o.bool(F.ReducerOptions.keep_dims, false) ? 1 : 0;
+        this.node(ctx, code === OP.MEAN ? 'ReduceMean' : 'ReduceMax', [x()], [y()], { axes, keepdims });
+        return;
+      }
+      case OP.RESHAPE:
+      case OP.SQUEEZE:
+      case OP.EXPAND_DIMS: {
+        this.need(ctx, 1);
+        const xs = this.shapeOfIn(ctx, 0);
+        const ys = this.shapeOf(this.tf(ctx.tout(0)));
+        let shape = ys;
+        if (shapeSize(ys) !== shapeSize(xs)) {
+          // The stored output shape disagrees: fall back to what the operator asks for.
+          let req: number[] | undefined;
+          if (code === OP.RESHAPE) {
+            const si = ctx.tin(1);
+            req = si >= 0 && this.constData(si) ? this.constInts(si, ctx, 'the new shape') : ctx.opts(OPT.ReshapeOptions).ints(F.ReshapeOptions.new_shape);
+          }
+          if (!req || !reshapeOk(xs, req)) fail('EF1004', `${opName(code)} cannot turn [${xs}] into [${ys}]`, { file: this.file, node: ctx.name });
+          shape = req;
+        }
+        this.node(ctx, 'Reshape', [x()], [y()], { shape });
+        return;
+      }
+      case OP.SOFTMAX: {
+        this.need(ctx, 1);
+        const beta = ctx.opts(OPT.SoftmaxOptions).f32(F.SoftmaxOptions.beta, 1);
+        if (beta === 1) {
+          this.node(ctx, 'Softmax', [x()], [y()], { axis: -1 });
+          return;
+        }
+        const xt = this.b.tensors[x()];
+        if (xt.dtype !== 'float32')
+          fail('EF2003', `SOFTMAX with beta ${beta} on a quantized tensor is not supported`, { file: this.file, node: ctx.name });
+        const bt = this.newTensor(`beta:${k}`, { name: `${ctx.name}/beta`, dtype: 'float32', shape: [], data: new Float32Array([beta]) });
+        const scaled = this.newTensor(`scaled:${k}`, { name: `${ctx.name}/scaled`, dtype: 'float32', shape: xt.shape.slice() });
+        this.node(ctx, 'Mul', [x(), bt], [scaled], {}, `${ctx.name}/beta`);
+        this.node(ctx, 'Softmax', [scaled], [y()], { axis: -1 });
+        this.notes.push(`'${ctx.name}': SOFTMAX beta ${beta} imported as a multiply before the softmax`);
+        return;
+      }
+      case OP.LOG_SOFTMAX:
+        this.need(ctx, 1);
+        this.node(ctx, 'LogSoftmax', [x()], [y()], { axis: -1 });
+        return;
+      case OP.LOGISTIC:
+      case OP.TANH:
+      case OP.RELU:
+      case OP.HARD_SWISH:
+      case OP.ELU:
+        this.need(ctx, 1);
+        this.node(ctx, { [OP.LOGISTIC]: 'Sigmoid', [OP.TANH]: 'Tanh', [OP.RELU]: 'Relu', [OP.HARD_SWISH]: 'HardSwish', [OP.ELU]: 'Elu' }[code]!, [x()], [y()], code === OP.ELU ? { alpha: 1 } : {});
+        return;
+      case OP.RELU6:
+      case OP.RELU_N1_TO_1:
+        this.need(ctx, 1);
+        this.node(ctx, 'Clip', [x()], [y()], code === OP.RELU6 ? { min: 0, max: 6 } : { min: -1, max: 1 });
+        return;
+      case OP.LEAKY_RELU:
+        this.need(ctx, 1);
+        this.node(ctx, 'LeakyRelu', [x()], [y()], { alpha: ctx.opts(OPT.LeakyReluOptions).f32(F.LeakyReluOptions.alpha, 0) });
+        return;
+      case OP.PRELU:
+        this.need(ctx, 2);
+        this.node(ctx, 'PRelu', [x(), this.tid(ctx.tin(1))], [y()], {});
+        return;
+      case OP.PAD:
+      case OP.PADV2: {
+        this.need(ctx, 2);
+        const xs = this.shapeOfIn(ctx, 0);
+        const p = this.constInts(ctx.tin(1), ctx, 'the paddings');
+        if (p.length !== 2 * xs.length || p.some((v) => v < 0))
+          fail('EF1004', `${opName(code)} paddings [${p}] do not fit input rank ${xs.length}`, { file: this.file, node: ctx.name });
+        const pads = [...xs.map((_, a) => p[2 * a]), ...xs.map((_, a) => p[2 * a + 1])];
+        const yt = this.tf(ctx.tout(0));
+        let value = 0;
+        if (code === OP.PADV2 && ctx.tin(2) >= 0) {
+          const v = this.constData(ctx.tin(2));
+          if (!v || v.length !== 1) fail('EF2005', 'PADV2 needs a constant scalar pad value', { file: this.file, node: ctx.name });
+          value = v[0];
+        } else if (yt.quant && yt.quant.zeroPoint.length && yt.type !== TT.FLOAT32) {
+          value = yt.quant.zeroPoint[0];
+        }
+        this.node(ctx, 'Pad', [x()], [y()], { pads, mode: 'constant', value });
+        return;
+      }
+      case OP.CONCATENATION: {
+        if (op.inputs.length < 1 || op.inputs.some((i) => i < 0)) this.r.bad(`CONCATENATION '${ctx.name}' has a missing input`);
+        const o = ctx.opts(OPT.ConcatenationOptions);
+        const f = F.ConcatenationOptions;
+        const rank = this.shapeOf(this.tf(ctx.tout(0))).length;
+        const axis = this.axes(ctx, [o.int(f.axis, 0)], rank)[0];
+        this.fused(ctx, 'Concat', op.inputs.map((i) => this.tid(i)), { axis }, o.byte(f.fused_activation_function), false);
+        return;
+      }
+      case OP.QUANTIZE: {
+        this.need(ctx, 1);
+        const yt = this.b.tensors[y()];
+        if (!yt.quant) fail('EF3001', `QUANTIZE output '${yt.name}' has no quantization record`, { file: this.file, node: ctx.name });
+        const xt = this.b.tensors[x()];
+        if (xt.dtype !== 'float32' && !xt.quant)
+          fail('EF3001', `QUANTIZE (requantize) input '${xt.name}' has no quantization record`, { file: this.file, node: ctx.name });
+        this.node(ctx, 'Quantize', [x()], [y()], { scale: yt.quant.scale.slice(), zero_point: yt.quant.zeroPoint.slice(), axis: yt.quant.axis, to: yt.dtype });
+        return;
+      }
+      case OP.DEQUANTIZE: {
+        this.need(ctx, 1);
+        if (this.folded.has(ctx.tout(0))) return;
+        const xt = this.b.tensors[x()];
+        if (!xt.quant) fail('EF3001', `DEQUANTIZE input '${xt.name}' has no quantization record`, { file: this.file, node: ctx.name });
+        this.node(ctx, 'Dequantize', [x()], [y()], { scale: xt.quant.scale.slice(), zero_point: xt.quant.zeroPoint.slice(), axis: xt.quant.axis, to: 'float32' });
+        return;
+      }
+      case OP.TRANSPOSE: {
+        this.need(ctx, 2);
+        const rank = this.shapeOfIn(ctx, 0).length;
+        const perm = this.constInts(ctx.tin(1), ctx, 'the permutation');
+        if (perm.length !== rank || [...perm].sort((a, b) => a - b).some((v, i) => v !== i))
+          fail('EF1006', `TRANSPOSE permutation [${perm}] is not a permutation of rank ${rank}`, { file: this.file, node: ctx.name });
+        this.node(ctx, 'Transpose', [x()], [y()], { perm });
+        return;
+      }
+      case OP.STRIDED_SLICE:
+        this.stridedSlice(ctx);
+        return;
+      case OP.GATHER: {
+        this.need(ctx, 2);
+        const o = ctx.opts(OPT.GatherOptions);
+        if (o.int(F.GatherOptions.batch_dims, 0) !== 0) fail('EF2003', 'GATHER with batch_dims is not supported', { file: this.file, node: ctx.name });
+        const rank = this.shapeOfIn(ctx, 0).length;
+        const axis = this.axes(ctx, [o.int(F.GatherOptions.axis, 0)], rank)[0];
+        this.node(ctx, 'Gather', [x(), this.tid(ctx.tin(1))], [y()], { axis });
+        return;
+      }
+      case OP.ARG_MAX: {
+        this.need(ctx, 2);
+        const rank = this.shapeOfIn(ctx, 0).length;
+        const a = this.constInts(ctx.tin(1), ctx, 'the axis');
+        if (a.length !== 1) fail('EF1006', 'ARG_MAX needs one axis', { file: this.file, node: ctx.name });
+        this.node(ctx, 'ArgMax', [x()], [y()], { axis: this.axes(ctx, a, rank)[0], keepdims: 0, select_last_index: 0 });
+        return;
+      }
+      case OP.CAST:
+        this.need(ctx, 1);
+        this.node(ctx, 'Cast', [x()], [y()], { to: this.b.tensors[y()].dtype });
+        return;
+      default:
+        this.unsupported.push(`${oc.custom !== undefined && code === OP.CUSTOM ? `CUSTOM(${oc.custom})` : opName(code)} (node '${ctx.name}')`);
+    }
+  }
+
+  private axes(ctx: OpCtx, axes: number[], rank: number): number[] {
+    return axes.map((a) => {
+      if (!Number.isInteger(a) || a < -rank || a >= Math.max(rank, 1))
+        fail('EF1006', `${opName(ctx.code)} axis ${a} is out of range for rank ${rank}`, { file: this.file, node: ctx.name });
+      return a < 0 ? a + rank : a;
+    });
+  }
+
+  /** TFLite depthwise filter [1,KH,KW,Cout] → IR [Cout,KH,KW,1]; per-channel axis 3 → 0. */
+  private depthwiseWeight(ti: number, ws: number[]): number {
+    const t = this.tf(ti);
+    const src = this.constData(ti)!;
+    const [, KH, KW, C] = ws;
+    const data = new (src.constructor as { new (n: number): TypedArray })(src.length);
+    for (let ky = 0; ky < KH; ky++)
+      for (let kx = 0; kx < KW; kx++)
+        for (let c = 0; c < C; c++) data[(c * KH + ky) * KW + kx] = src[(ky * KW + kx) * C + c];
+    let quant = this.folded.has(ti) ? undefined : this.quantOf(t, ws);
+    if (quant && quant.scale.length > 1) quant = { ...quant, axis: 0 };
+    const dtype = this.folded.has(ti) ? 'float32' : this.dtypeOf(t);
+    return this.newTensor(`dw:${ti}`, { name: t.name, dtype, shape: [C, KH, KW, 1], data, quant });
+  }
+
+  private stridedSlice(ctx: OpCtx): void {
+    this.need(ctx, 4);
+    const o = ctx.opts(OPT.StridedSliceOptions);
+    const f = F.StridedSliceOptions;
+    const xs = this.shapeOfIn(ctx, 0);
+    const r = xs.length;
+    if (o.int(f.ellipsis_mask) || o.int(f.new_axis_mask))
+      fail('EF2003', 'STRIDED_SLICE with ellipsis or new-axis masks is not supported', { file: this.file, node: ctx.name });
+    const begin = this.constInts(ctx.tin(1), ctx, 'begin');
+    const end = this.constInts(ctx.tin(2), ctx, 'end');
+    const steps = this.constInts(ctx.tin(3), ctx, 'strides');
+    if (begin.length !== r || end.length !== r || steps.length !== r || steps.some((s) => s === 0))
+      fail('EF1006', `STRIDED_SLICE begin/end/strides do not fit rank ${r}`, { file: this.file, node: ctx.name });
+    const bm = o.int(f.begin_mask);
+    const em = o.int(f.end_mask);
+    const sm = o.int(f.shrink_axis_mask);
+    const offset = o.bool(f.offset, false);
+    const starts: number[] = [];
+    const ends: number[] = [];
+    const dims: number[] = [];
+    for (let a = 0; a < r; a++) {
+      const d = xs[a];
+      const s = steps[a];
+      let b = begin[a];
+      let e = offset ? begin[a] + end[a] : end[a];
+      if (bm & (1 << a)) b = s > 0 ? 0 : d - 1;
+      else if (b < 0) b += d;
+      if (sm & (1 << a)) e = b + 1;
+      else if (em & (1 << a)) e = s > 0 ? d : -1 - d;
+      else if (e < 0) e += d;
+      if (s > 0) {
+        b = Math.min(Math.max(b, 0), d);
+        e = Math.min(Math.max(e, 0), d);
+        dims.push(Math.max(0, Math.ceil((e - b) / s)));
+      } else {
+        b = Math.min(Math.max(b, 0), d - 1);
+        e = Math.min(Math.max(e, -1), d - 1);
+        dims.push(Math.max(0, Math.ceil((b - e) / -s)));
+      }
+      starts.push(b);
+      // ONNX-style: a negative-step end of -1 means "through index 0", written as -d-1.
+      ends.push(s < 0 && e === -1 ? -d - 1 : e);
+    }
+    const attrs = { starts, ends, axes: xs.map((_, a) => a), steps };
+    const yt = this.tf(ctx.tout(0));
+    if (sm === 0) {
+      this.node(ctx, 'Slice', [this.tid(ctx.tin(0))], [this.tid(ctx.tout(0))], attrs);
+      return;
+    }
+    const xt = this.b.tensors[this.tid(ctx.tin(0))];
+    const mid = this.newTensor(`slice:${ctx.tout(0)}`, { name: `${yt.name}/slice`, dtype: xt.dtype, shape: dims, quant: xt.quant });
+    this.node(ctx, 'Slice', [xt.id], [mid], attrs, `${ctx.name}/slice`);
+    const ys = this.shapeOf(yt);
+    if (shapeSize(ys) !== shapeSize(dims)) fail('EF1004', `STRIDED_SLICE output [${ys}] does not match the slice [${dims}]`, { file: this.file, node: ctx.name });
+    this.node(ctx, 'Reshape', [mid], [this.tid(ctx.tout(0))], { shape: ys });
+  }
+}
+
+function reshapeOk(xs: number[], req: number[]): boolean {
+  let unknown = 0;
+  let known = 1;
+  for (const d of req) {
+    if (d === -1) unknown++;
+    else if (d >= 0) known *= d;
+    else return false;
+  }
+  const n = shapeSize(xs);
+  return unknown === 0 ? known === n : unknown === 1 && known > 0 && n % known === 0;
+}
+
+/** real = (q - zp) * scale, per tensor or along the record's axis. */
+export function dequantInto(q: ArrayLike<number>, shape: number[], rec: QuantParams, out: Float32Array): void {
+  if (rec.scale.length === 1) {
+    const s = rec.scale[0];
+    const z = rec.zeroPoint[0] ?? 0;
+    for (let i = 0; i < q.length; i++) out[i] = (q[i] - z) * s;
+    return;
+  }
+  let inner = 1;
+  for (let a = rec.axis + 1; a < shape.length; a++) inner *= shape[a];
+  const C = shape[rec.axis];
+  for (let i = 0; i < q.length; i++) {
+    const c = Math.floor(i / inner) % C;
+    out[i] = (q[i] - rec.zeroPoint[c]) * rec.scale[c];
+  }
+}
+

@@ -1,0 +1,111 @@
+// Facts shared by the TFLite importer and writer: dtype and activation mappings, SAME padding.
+
+import type { DType } from '../../ir/dtype.js';
+import { ActivationFunctionType as ACT, BuiltinOperator, TensorType as TT } from './generated/schema.js';
+
+/** TFLite tensor type → IR dtype (FLOAT16 is decoded to float32 and only allowed on constants). */
+export const TT_TO_DTYPE: Partial<Record<number, DType>> = {
+  [TT.FLOAT32]: 'float32',
+  [TT.FLOAT16]: 'float32',
+  [TT.FLOAT64]: 'float64',
+  [TT.INT8]: 'int8',
+  [TT.UINT8]: 'uint8',
+  [TT.INT16]: 'int16',
+  [TT.UINT16]: 'uint16',
+  [TT.INT32]: 'int32',
+  [TT.INT64]: 'int64',
+  [TT.BOOL]: 'bool',
+};
+
+export const DTYPE_TO_TT: Record<DType, number> = {
+  float32: TT.FLOAT32,
+  float64: TT.FLOAT64,
+  int8: TT.INT8,
+  uint8: TT.UINT8,
+  int16: TT.INT16,
+  uint16: TT.UINT16,
+  int32: TT.INT32,
+  int64: TT.INT64,
+  bool: TT.BOOL,
+};
+
+export const TT_NAME: Record<number, string> = Object.fromEntries(Object.entries(TT).map(([k, v]) => [v, k]));
+
+/** Bytes per stored element for the TFLite types we decode. */
+export const TT_SIZE: Partial<Record<number, number>> = {
+  [TT.FLOAT32]: 4,
+  [TT.FLOAT16]: 2,
+  [TT.FLOAT64]: 8,
+  [TT.INT8]: 1,
+  [TT.UINT8]: 1,
+  [TT.INT16]: 2,
+  [TT.UINT16]: 2,
+  [TT.INT32]: 4,
+  [TT.INT64]: 8,
+  [TT.BOOL]: 1,
+};
+
+const OP_NAMES: Record<number, string> = Object.fromEntries(Object.entries(BuiltinOperator).map(([k, v]) => [v, k]));
+
+export function opName(code: number): string {
+  return OP_NAMES[code] ?? `BUILTIN_${code}`;
+}
+
+/** Fused activation code → IR `activation` attr (TANH and SIGN_BIT have no fused form in the IR). */
+export function actName(code: number): string | undefined {
+  switch (code) {
+    case ACT.NONE:
+      return 'none';
+    case ACT.RELU:
+      return 'relu';
+    case ACT.RELU6:
+      return 'relu6';
+    case ACT.RELU_N1_TO_1:
+      return 'relu_n1_to_1';
+    default:
+      return undefined;
+  }
+}
+
+export function actCode(name: string | undefined): number | undefined {
+  switch (name ?? 'none') {
+    case 'none':
+      return ACT.NONE;
+    case 'relu':
+      return ACT.RELU;
+    case 'relu6':
+      return ACT.RELU6;
+    case 'relu_n1_to_1':
+      return ACT.RELU_N1_TO_1;
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * TFLite SAME padding for one spatial axis: out = ceil(in/stride),
+ * total = max(0, (out-1)*stride + (k-1)*dil + 1 - in), begin = floor(total/2), the odd pixel at the end.
+ */
+export function samePad1(inSize: number, k: number, stride: number, dil: number): [number, number] {
+  const out = Math.ceil(inSize / stride);
+  const total = Math.max(0, (out - 1) * stride + (k - 1) * dil + 1 - inSize);
+  const begin = Math.floor(total / 2);
+  return [begin, total - begin];
+}
+
+/** [top, left, bottom, right] for SAME padding of an NHWC window op. */
+export function samePads(inH: number, inW: number, kH: number, kW: number, strides: number[], dils: number[]): number[] {
+  const [t, b] = samePad1(inH, kH, strides[0], dils[0]);
+  const [l, r] = samePad1(inW, kW, strides[1], dils[1]);
+  return [t, l, b, r];
+}
+
+/** Decode an IEEE half. */
+export function halfToFloat(h: number): number {
+  const s = h & 0x8000 ? -1 : 1;
+  const e = (h >> 10) & 0x1f;
+  const f = h & 0x3ff;
+  if (e === 0) return s * f * 2 ** -24;
+  if (e === 31) return f ? NaN : s * Infinity;
+  return s * (1 + f / 1024) * 2 ** (e - 15);
+}
