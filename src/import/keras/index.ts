@@ -1,7 +1,245 @@
-// PLACEHOLDER: the Keras importer is being written. Replace whole.
-import { fail } from '../../diagnostics.js';
+// Keras model files: HDF5 (.h5, Keras 2 / tf.keras full-model saves) and the Keras 3 `.keras` zip
+// (config.json + metadata.json + model.weights.h5). HDF5 is read with h5wasm from an in-memory copy.
+
+import { unzipSync } from 'fflate';
+import { EspforgeError, fail } from '../../diagnostics.js';
+import { shapeSize } from '../../ir/dtype.js';
 import type { Graph } from '../../ir/graph.js';
 import type { ImportOptions } from '../index.js';
-export async function importKeras(_bytes: Uint8Array, file: string, _opts: ImportOptions): Promise<Graph> {
-  return fail('EF2007', 'Keras import is not implemented yet', { file });
+import { kerasToGraph, type Weights, type WeightSource } from './model.js';
+
+type H5 = typeof import('h5wasm/node');
+type H5Group = import('h5wasm/node').Group;
+type H5Dataset = import('h5wasm/node').Dataset;
+
+let h5mod: H5 | undefined;
+let fileCounter = 0;
+
+async function h5(): Promise<H5> {
+  if (!h5mod) {
+    const m = await import('h5wasm/node');
+    await m.ready;
+    h5mod = m;
+  }
+  return h5mod;
+}
+
+/**
+ * Open HDF5 bytes through h5wasm's in-memory file system; `use` runs while the file is open. The HDF5 library
+ * prints its error stack to stderr on damaged files; the library must not print, so that output is captured
+ * (synchronously, for the duration of the call) and its first line becomes a note of the diagnostic.
+ */
+async function withH5<T>(bytes: Uint8Array, file: string, use: (f: import('h5wasm/node').File) => T): Promise<T> {
+  const m = await h5();
+  const path = `/espforge-${process.pid}-${fileCounter++}.h5`;
+  m.FS!.writeFile(path, bytes);
+  let f: import('h5wasm/node').File | undefined;
+  const captured: string[] = [];
+  const realWrite = process.stderr.write;
+  process.stderr.write = ((chunk: string | Uint8Array) => {
+    captured.push(String(chunk));
+    return true;
+  }) as typeof process.stderr.write;
+  try {
+    try {
+      f = new m.File(path, 'r');
+    } catch (e) {
+      return fail('EF2001', `not a readable HDF5 file: ${(e as Error).message ?? e}`, { file });
+    }
+    return use(f);
+  } catch (e) {
+    if (e instanceof EspforgeError) throw e;
+    const first = captured.join('').split('\n').find((l) => /H5|HDF5/.test(l));
+    return fail('EF2001', `HDF5 structure could not be read: ${(e as Error)?.message ?? String(e)}`, {
+      file,
+      notes: first ? [first.trim().slice(0, 200)] : [],
+    });
+  } finally {
+    process.stderr.write = realWrite;
+    try {
+      f?.close();
+    } catch {
+      /* already closed */
+    }
+    try {
+      m.FS!.unlink(path);
+    } catch {
+      /* gone */
+    }
+  }
+}
+
+function attrString(g: { attrs: Record<string, { value: unknown }> }, key: string): string | undefined {
+  const a = g.attrs[key];
+  if (!a) return undefined;
+  const v = a.value;
+  if (typeof v === 'string') return v;
+  if (v instanceof Uint8Array) return new TextDecoder().decode(v);
+  return undefined;
+}
+
+function attrStrings(g: { attrs: Record<string, { value: unknown }> }, key: string): string[] {
+  const v = g.attrs[key]?.value;
+  if (Array.isArray(v)) return v.map(String);
+  if (typeof v === 'string') return [v];
+  return [];
+}
+
+function readDataset(d: H5Dataset, name: string, file: string): { shape: number[]; data: Float32Array } {
+  const shape = d.shape ?? [];
+  const n = shapeSize(shape);
+  if (n > 1 << 27) fail('EF2001', `weight '${name}' declares ${n} elements`, { file });
+  const v = d.value;
+  if (!(v instanceof Float32Array || v instanceof Float64Array) || v.length !== n)
+    fail('EF2006', `weight '${name}' is not a float array of shape [${shape}]`, { file });
+  return { shape, data: v instanceof Float32Array ? v.slice() : Float32Array.from(v) };
+}
+
+const baseName = (n: string) => n.replace(/:\d+$/, '').split('/').pop()!;
+
+/** Keras 2 layout: model_weights/<layer>/ with attr weight_names = ['<layer>/kernel:0', ...]. */
+function keras2Weights(root: H5Group, file: string): WeightSource {
+  return {
+    get(path: string[]): Weights {
+      const out: Weights = new Map();
+      const g = root.get(path[0]) as H5Group | null;
+      if (!g || !('keys' in g)) return out;
+      const names = attrStrings(g, 'weight_names');
+      for (const n of names) {
+        const parts = n.replace(/:\d+$/, '').split('/');
+        // nested models: keep the weights whose owning layer is the inner layer
+        if (path.length > 1 && parts[parts.length - 2] !== path[path.length - 1]) continue;
+        const d = g.get(n) as H5Dataset | null;
+        if (!d || !('shape' in d)) fail('EF2010', `weight '${n}' listed for layer '${path.join('/')}' is missing`, { file });
+        out.set(baseName(n), readDataset(d!, n, file));
+      }
+      return out;
+    },
+  };
+}
+
+/** Keras 3 layout (model.weights.h5): layers/<layer>/vars/<i>, nested: layers/<model>/layers/<layer>/vars/<i>. */
+function keras3Weights(root: H5Group, file: string, order: (cls: string) => string[], classOf: (path: string[]) => string): WeightSource {
+  return {
+    get(path: string[]): Weights {
+      const out: Weights = new Map();
+      let g: H5Group | null = root;
+      for (const p of path) {
+        g = (g?.get('layers') as H5Group | null)?.get(p) as H5Group | null;
+        if (!g) return out;
+      }
+      const vars = g?.get('vars') as H5Group | null;
+      if (!vars || !('keys' in vars)) return out;
+      const names = order(classOf(path));
+      const keys = vars.keys().sort((a, b) => Number(a) - Number(b));
+      keys.forEach((k, i) => {
+        const d = vars.get(k) as H5Dataset;
+        out.set(names[i] ?? `var${i}`, readDataset(d, `${path.join('/')}/vars/${k}`, file));
+      });
+      return out;
+    },
+  };
+}
+
+/** Weight order of Keras 3 layers (their build() order). */
+function keras3Order(cls: string): string[] {
+  switch (cls) {
+    case 'BatchNormalization':
+      return ['gamma', 'beta', 'moving_mean', 'moving_variance'];
+    case 'DepthwiseConv2D':
+      return ['depthwise_kernel', 'bias'];
+    case 'SeparableConv2D':
+      return ['depthwise_kernel', 'pointwise_kernel', 'bias'];
+    case 'PReLU':
+      return ['alpha'];
+    default:
+      return ['kernel', 'bias'];
+  }
+}
+
+async function importH5(bytes: Uint8Array, file: string, opts: ImportOptions): Promise<Graph> {
+  return withH5(bytes, file, (f) => {
+    const cfgText = attrString(f, 'model_config');
+    if (!cfgText) {
+      if (attrStrings(f, 'layer_names').length || f.get('model_weights') === null)
+        fail('EF2010', 'this HDF5 file holds weights only (no model_config): the architecture is missing', {
+          file,
+          suggestion: 'save the whole model (model.save("x.h5")) rather than model.save_weights(), or supply the architecture in a full model file',
+        });
+      fail('EF2001', 'HDF5 file has no Keras model_config attribute', { file });
+    }
+    let cfg: unknown;
+    try {
+      cfg = JSON.parse(cfgText!);
+    } catch (e) {
+      return fail('EF2001', `model_config is not valid JSON: ${(e as Error).message}`, { file });
+    }
+    const mw = f.get('model_weights') as H5Group | null;
+    if (!mw) fail('EF2010', 'HDF5 file has a model_config but no model_weights group', { file });
+    return kerasToGraph(cfg, keras2Weights(mw!, file), {
+      file,
+      format: 'keras',
+      kerasVersion: attrString(f, 'keras_version') ?? attrString(mw!, 'keras_version'),
+      treatLambdaAsIdentity: opts.treatLambdaAsIdentity,
+    });
+  });
+}
+
+/** Limits for .keras archives: entries and total size, checked before inflating. */
+const MAX_ENTRY = 512 * 1024 * 1024;
+
+async function importKerasZip(bytes: Uint8Array, file: string, opts: ImportOptions): Promise<Graph> {
+  let entries: Record<string, Uint8Array>;
+  try {
+    entries = unzipSync(bytes, {
+      filter: (f) => {
+        if (f.name.startsWith('/') || f.name.split(/[\\/]/).includes('..') || /^[a-zA-Z]:/.test(f.name))
+          fail('EF2011', `archive entry '${f.name}' has an absolute or parent-relative path`, { file, suggestion: 'this file may be hostile; do not extract it' });
+        if (f.originalSize > MAX_ENTRY || f.originalSize < 0)
+          fail('EF2011', `archive entry '${f.name}' declares ${f.originalSize} bytes, over the ${MAX_ENTRY}-byte limit`, { file });
+        if (f.size > 0 && f.originalSize / f.size > 2000 && f.originalSize > 64 * 1024 * 1024)
+          fail('EF2011', `archive entry '${f.name}' has an absurd compression ratio`, { file });
+        return f.name === 'config.json' || f.name === 'metadata.json' || f.name === 'model.weights.h5';
+      },
+    });
+  } catch (e) {
+    if (e instanceof EspforgeError) throw e;
+    return fail('EF2001', `not a valid .keras (zip) archive: ${(e as Error).message}`, { file });
+  }
+  const cfgBytes = entries['config.json'];
+  const wBytes = entries['model.weights.h5'];
+  if (!cfgBytes || !wBytes) fail('EF2001', '.keras archive must hold config.json and model.weights.h5', { file });
+  let cfg: Record<string, unknown>;
+  let meta: Record<string, unknown> = {};
+  try {
+    cfg = JSON.parse(new TextDecoder().decode(cfgBytes));
+    if (entries['metadata.json']) meta = JSON.parse(new TextDecoder().decode(entries['metadata.json']));
+  } catch (e) {
+    return fail('EF2001', `config.json / metadata.json is not valid JSON: ${(e as Error).message}`, { file });
+  }
+  // class of the layer at a path, for the Keras 3 weight order
+  const classOf = (path: string[]): string => {
+    let m: Record<string, unknown> | undefined = cfg;
+    let cls = '';
+    for (const p of path) {
+      const layers = ((m?.config as Record<string, unknown> | undefined)?.layers ?? []) as Record<string, unknown>[];
+      const l = layers.find((x) => (x.name ?? (x.config as Record<string, unknown>)?.name) === p);
+      cls = String(l?.class_name ?? '');
+      m = l;
+    }
+    return cls;
+  };
+  return withH5(wBytes!, `${file}:model.weights.h5`, (f) =>
+    kerasToGraph(cfg, keras3Weights(f, file, keras3Order, classOf), {
+      file,
+      format: 'keras',
+      kerasVersion: String(meta.keras_version ?? '3'),
+      treatLambdaAsIdentity: opts.treatLambdaAsIdentity,
+    }),
+  );
+}
+
+export async function importKeras(bytes: Uint8Array, file: string, opts: ImportOptions): Promise<Graph> {
+  if (bytes[0] === 0x50 && bytes[1] === 0x4b) return importKerasZip(bytes, file, opts);
+  return importH5(bytes, file, opts);
 }
