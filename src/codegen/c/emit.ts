@@ -1,0 +1,588 @@
+// C emitter: a prepared int8 graph (node.qparams filled in by src/quant/prepare.ts) → a C library:
+//   NAME.h            public API: shapes, quantization, arena size, NAME_invoke, float wrappers
+//   NAME.c            the static arena, the memory plan as a comment table, one kernel call per layer
+//   NAME_weights.c    const weights and folded biases (stay in flash)
+//   espforge_kernels.{c,h}  the portable kernels this model uses, prefixed with NAME_
+// The emitter only reads node.qparams (STYLE.md 6): it never recomputes a multiplier. What it does compute
+// at generation time is layout work and exact integer folding (bias - zp_in * sum(w), depthwise filter
+// re-layout), which changes no arithmetic result.
+
+import { EspforgeError, diag, fail, type Diagnostic } from '../../diagnostics.js';
+import { shapeSize } from '../../ir/dtype.js';
+import type { Graph, Node, Tensor } from '../../ir/graph.js';
+import { planMemory, type MemoryPlan } from '../../plan/planner.js';
+import { banner, cArrayBody, commentSafe, sanitizeName, type Provenance } from '../common/cwriter.js';
+import { kernelFiles } from './kernels.js';
+
+export interface EmitOptions extends Provenance {
+  /** Symbol prefix (sanitised); default from the model file stem. */
+  name?: string;
+}
+
+export interface LayerInfo {
+  index: number;
+  op: string;
+  name: string;
+  kernel: string;
+  macs: number;
+  weightBytes: number;
+}
+
+export interface EmitResult {
+  prefix: string;
+  files: Record<string, string>;
+  plan: MemoryPlan;
+  layers: LayerInfo[];
+  weightBytes: number;
+  kernels: string[];
+}
+
+type QP = Record<string, number | number[]>;
+
+const INT32_MIN = -2147483648;
+
+function num(q: QP | undefined, k: string, node: Node): number {
+  const v = q?.[k];
+  if (typeof v === 'number') return v;
+  if (Array.isArray(v) && v.length === 1) return v[0];
+  return fail('EF3001', `node '${node.name}' (${node.op}) has no integer parameter '${k}'`, {
+    node: node.name,
+    suggestion: 'prepare the graph for integer execution first (prepareIntGraph)',
+  });
+}
+
+function arr(q: QP | undefined, k: string, n: number, node: Node): number[] {
+  const v = q?.[k];
+  const a = typeof v === 'number' ? [v] : v;
+  if (!Array.isArray(a)) return fail('EF3001', `node '${node.name}' (${node.op}) has no integer parameter '${k}'`, { node: node.name });
+  if (a.length === 1 && n > 1) return new Array<number>(n).fill(a[0]);
+  if (a.length !== n) fail('EF3001', `node '${node.name}': '${k}' has ${a.length} entries, expected ${n}`, { node: node.name });
+  return a;
+}
+
+function checkMult(ms: number[], node: Node) {
+  for (const m of ms)
+    if (!Number.isInteger(m) || m < 0 || m > 2147483647 || m === INT32_MIN)
+      fail('EF9001', `node '${node.name}': multiplier ${m} is outside [0, 2^31)`, { node: node.name });
+}
+
+const ctype = (t: Tensor) =>
+  t.dtype === 'int8' ? 'int8_t' : t.dtype === 'uint8' ? 'uint8_t' : t.dtype === 'int16' ? 'int16_t' : t.dtype === 'int32' ? 'int32_t' : t.dtype === 'float32' ? 'float' : '';
+
+const shp = (t: Tensor) => `[${t.shape.join(',')}]`;
+const qstr = (t: Tensor) =>
+  t.quant ? (t.quant.scale.length === 1 ? `s=${fmtF(t.quant.scale[0])} zp=${t.quant.zeroPoint[0]}` : `per-channel(${t.quant.scale.length}) axis ${t.quant.axis}`) : 'no quant';
+
+function fmtF(x: number): string {
+  return Number.isFinite(x) ? Number(x.toPrecision(9)).toString() : String(x);
+}
+
+/** C float literal that reads back as exactly this float32. */
+function floatLit(x: number): string {
+  const f = Math.fround(x);
+  for (let p = 6; p <= 12; p++) {
+    const s = f.toPrecision(p);
+    if (Math.fround(Number(s)) === f) return (/[.eE]/.test(s) ? s : s + '.0') + 'f';
+  }
+  return f.toPrecision(17) + 'f';
+}
+
+interface ConstArray {
+  sym: string;
+  ctype: 'int8_t' | 'int32_t' | 'uint8_t';
+  data: ArrayLike<number>;
+  comment: string;
+  /** In NAME_weights.c (flash, extern) or in NAME.c (static const qparams). */
+  where: 'weights' | 'model';
+}
+
+interface LayerCode {
+  kernel: string[];
+  call: string;
+  consts: ConstArray[];
+  notes: string[];
+}
+
+/** Kernels whose output may overwrite input 0 element by element. */
+const IN_PLACE_OPS = new Set(['Relu', 'Clip', 'Softmax', 'Sigmoid', 'Quantize_int']);
+
+export function emitC(g: Graph, opts: EmitOptions = {}): EmitResult {
+  const prefix = sanitizeName(opts.name ?? (opts.modelFile ?? g.meta.source ?? 'model').split(/[\\/]/).pop()!);
+  const P = prefix;
+  const PU = prefix.toUpperCase();
+
+  // Validate dtypes early, collecting every unsupported node at once.
+  const problems: Diagnostic[] = [];
+  for (const n of g.nodes) {
+    if (!SUPPORTED.has(n.op)) {
+      problems.push(diag('EF3002', `${n.op} has no C kernel in espforge yet`, { node: n.name }));
+      continue;
+    }
+    for (const id of [...n.inputs, ...n.outputs]) {
+      if (id < 0) continue;
+      const t = g.tensors[id];
+      if (t.data) continue;
+      if (!['int8', 'uint8'].includes(t.dtype))
+        problems.push(diag('EF3002', `${n.op} on ${t.dtype} tensor '${t.name}' has no C kernel (int8/uint8 only)`, { node: n.name }));
+    }
+  }
+  if (problems.length) throw new EspforgeError(problems);
+
+  const plan = planMemory(g, {
+    alias: (i) => g.nodes[i].op === 'Reshape' || g.nodes[i].op === 'Identity',
+    inPlace: (i) => {
+      const n = g.nodes[i];
+      const key = n.op === 'Quantize' ? 'Quantize_int' : n.op;
+      if (!IN_PLACE_OPS.has(key)) return false;
+      const a = g.tensors[n.inputs[0]];
+      const b = g.tensors[n.outputs[0]];
+      return a.dtype === b.dtype || (n.op === 'Quantize' && ['int8', 'uint8'].includes(a.dtype) && ['int8', 'uint8'].includes(b.dtype));
+    },
+  });
+
+  const consts: ConstArray[] = [];
+  const used = new Set<string>(['copy']);
+  const layers: LayerInfo[] = [];
+  const body: string[] = [];
+  const ptr = (id: number, cast = 'int8_t') => {
+    const p = plan.tensors.get(id);
+    if (!p) return fail('EF9001', `tensor ${g.tensors[id].name} has no place in the memory plan`);
+    return `(${cast} *)(arena + ${p.offset})`;
+  };
+  const cptr = (id: number, cast = 'int8_t') => `(const ${cast} *)(arena + ${plan.tensors.get(id)!.offset})`;
+
+  g.nodes.forEach((n, i) => {
+    const lc = emitLayer(g, n, i, P, ptr, cptr);
+    lc.kernel.forEach((k) => used.add(k));
+    consts.push(...lc.consts);
+    const ins = n.inputs.filter((t) => t >= 0 && !g.tensors[t].data).map((t) => g.tensors[t]);
+    const outs = n.outputs.map((t) => g.tensors[t]);
+    const q = n.qparams ?? {};
+    const qdesc = Object.entries(q)
+      .map(([k, v]) => (Array.isArray(v) ? (v.length > 4 ? `${k}[${v.length}]` : `${k}={${v.join(',')}}`) : `${k}=${v}`))
+      .join(' ');
+    const wBytes = lc.consts.filter((c) => c.where === 'weights').reduce((s, c) => s + c.data.length * (c.ctype === 'int32_t' ? 4 : 1), 0);
+    const lines = [
+      `    /* [${i}] ${n.op} '${commentSafe(n.name)}'`,
+      `     *   in:  ${ins.map((t) => `${commentSafe(t.name)} ${t.dtype}${shp(t)} ${qstr(t)}`).join('; ') || '-'}`,
+      `     *   out: ${outs.map((t) => `${commentSafe(t.name)} ${t.dtype}${shp(t)} ${qstr(t)}`).join('; ')}`,
+      ...(qdesc ? [`     *   q:   ${commentSafe(qdesc)}`] : []),
+      ...lc.notes.map((s) => `     *   ${s}`),
+      `     */`,
+    ];
+    body.push(lines.join('\n') + '\n' + lc.call);
+    layers.push({ index: i, op: n.op, name: n.name, kernel: lc.kernel.join(',') || 'none', macs: 0, weightBytes: wBytes });
+  });
+
+  const prov: Provenance = opts;
+  const arenaSize = Math.max(16, plan.arenaSize);
+  const inT = g.inputs.map((id) => g.tensors[id]);
+  const outT = g.outputs.map((id) => g.tensors[id]);
+  for (const t of [...inT, ...outT])
+    if (!['int8', 'uint8'].includes(t.dtype))
+      fail('EF3002', `graph input/output '${t.name}' is ${t.dtype}; the C library takes int8/uint8 (quantize the model's I/O)`);
+  const ioName = (kind: 'input' | 'output', k: number, count: number) => (count === 1 ? kind : `${kind}${k}`);
+
+  // ---- header
+  const hguard = `${PU}_H`;
+  const h: string[] = [banner(`${P}.h: public interface of the generated model library`, prov)];
+  h.push(`#ifndef ${hguard}\n#define ${hguard}\n\n#include <stdint.h>\n\n#ifdef __cplusplus\nextern "C" {\n#endif\n`);
+  h.push(`/* Bytes of the one static activation arena (sized by espforge's memory planner). */`);
+  h.push(`#define ${PU}_ARENA_SIZE ${arenaSize}\n`);
+  const ioMacros = (t: Tensor, base: string) => {
+    const q = t.quant;
+    return [
+      `/* ${commentSafe(t.name)}: ${t.dtype}${shp(t)} */`,
+      `#define ${base}_RANK ${t.shape.length}`,
+      ...t.shape.map((d, k) => `#define ${base}_DIM${k} ${d}`),
+      `#define ${base}_SIZE ${shapeSize(t.shape)}`,
+      `#define ${base}_SCALE ${floatLit(q?.scale[0] ?? 1)}`,
+      `#define ${base}_ZERO_POINT ${q?.zeroPoint[0] ?? 0}`,
+      '',
+    ].join('\n');
+  };
+  inT.forEach((t, k) => h.push(ioMacros(t, `${PU}_${ioName('input', k, inT.length).toUpperCase()}`)));
+  outT.forEach((t, k) => h.push(ioMacros(t, `${PU}_${ioName('output', k, outT.length).toUpperCase()}`)));
+  const params = [
+    ...inT.map((t, k) => `const ${ctype(t)} *${ioName('input', k, inT.length)}`),
+    ...outT.map((t, k) => `${ctype(t)} *${ioName('output', k, outT.length)}`),
+  ].join(', ');
+  h.push(`/* Run the model once. Returns 0. Not re-entrant (one static arena). */`);
+  h.push(`int ${P}_invoke(${params});\n`);
+  inT.forEach((t, k) => {
+    const nm = ioName('input', k, inT.length);
+    h.push(`/* float -> quantized ${nm}: clamp(round_half_away(x / scale) + zero_point) */`);
+    h.push(`void ${P}_quantize_${nm}(const float *x, ${ctype(t)} *q);\n`);
+  });
+  outT.forEach((t, k) => {
+    const nm = ioName('output', k, outT.length);
+    h.push(`/* quantized ${nm} -> float: (q - zero_point) * scale */`);
+    h.push(`void ${P}_dequantize_${nm}(const ${ctype(t)} *q, float *y);\n`);
+  });
+  h.push(`#ifdef __cplusplus\n}\n#endif\n\n#endif /* ${hguard} */\n`);
+
+  // ---- weights file
+  const weightConsts = consts.filter((c) => c.where === 'weights');
+  const w: string[] = [banner(`${P}_weights.c: constant weights (flash)`, prov), `#include <stdint.h>\n`];
+  for (const c of weightConsts) {
+    w.push(`/* ${c.comment} */`);
+    w.push(`const ${c.ctype} ${c.sym}[${c.data.length}] __attribute__((aligned(16))) = {\n${cArrayBody(c.data, c.ctype === 'int32_t' ? 8 : 16)}\n};\n`);
+  }
+  if (weightConsts.length === 0) w.push(`/* this model has no weights */\nconst int8_t ${P}_no_weights __attribute__((aligned(16))) = 0;\n`);
+  const weightBytes = weightConsts.reduce((s, c) => s + c.data.length * (c.ctype === 'int32_t' ? 4 : 1), 0);
+
+  // ---- model file
+  const c: string[] = [banner(`${P}.c: the model as one kernel call per layer`, prov)];
+  c.push(`#include "${P}.h"\n#include "espforge_kernels.h"\n`);
+  c.push(`/* Weights (${P}_weights.c) */`);
+  for (const k of weightConsts) c.push(`extern const ${k.ctype} ${k.sym}[${k.data.length}];`);
+  c.push('');
+  c.push(`/* Integer execution parameters (computed once by espforge's quantization prepare step) */`);
+  for (const k of consts.filter((x) => x.where === 'model')) {
+    c.push(`/* ${k.comment} */`);
+    c.push(`static const ${k.ctype} ${k.sym}[${k.data.length}] = {\n${cArrayBody(k.data, 8)}\n};`);
+  }
+  c.push('');
+  c.push(`/* Memory plan: one static arena, ${arenaSize} bytes (lower bound ${plan.lowerBound}, alignment ${plan.alignment}).`);
+  c.push(` *   tensor                                   offset     size  live`);
+  const rows = [...plan.tensors.values()].sort((a, b) => a.offset - b.offset || a.firstUse - b.firstUse);
+  for (const r of rows)
+    c.push(
+      ` *   ${commentSafe(r.name).slice(0, 40).padEnd(40)} ${String(r.offset).padStart(7)}  ${String(r.size).padStart(7)}  [${r.firstUse},${r.lastUse}]${
+        r.aliasOf !== undefined ? ` alias of ${commentSafe(g.tensors[r.aliasOf].name).slice(0, 30)}` : ''
+      }`,
+    );
+  for (const s of plan.scratch.values()) c.push(` *   (scratch of layer ${s.node})${''.padEnd(20)} ${String(s.offset).padStart(7)}  ${String(s.size).padStart(7)}`);
+  c.push(` */`);
+  c.push(`static uint8_t arena[${PU}_ARENA_SIZE] __attribute__((aligned(16)));`);
+  c.push(`_Static_assert(${PU}_ARENA_SIZE % 16 == 0, "arena size is a multiple of the alignment");`);
+  c.push(`_Static_assert(${PU}_ARENA_SIZE >= ${plan.arenaSize}, "arena holds the memory plan");\n`);
+  c.push(`int ${P}_invoke(${params})\n{`);
+  inT.forEach((t, k) => {
+    c.push(`    ${P}_copy(arena + ${plan.tensors.get(t.id)!.offset}, ${ioName('input', k, inT.length)}, ${shapeSize(t.shape)});`);
+  });
+  c.push('');
+  c.push(body.join('\n\n'));
+  c.push('');
+  outT.forEach((t, k) => {
+    c.push(`    ${P}_copy(${ioName('output', k, outT.length)}, arena + ${plan.tensors.get(t.id)!.offset}, ${shapeSize(t.shape)});`);
+  });
+  c.push(`    return 0;\n}\n`);
+  inT.forEach((t, k) => {
+    const nm = ioName('input', k, inT.length);
+    const [lo, hi] = t.dtype === 'uint8' ? [0, 255] : [-128, 127];
+    const MU = `${PU}_${nm.toUpperCase()}`;
+    c.push(`void ${P}_quantize_${nm}(const float *x, ${ctype(t)} *q)\n{`);
+    c.push(`    int i;\n    for (i = 0; i < ${MU}_SIZE; ++i) {`);
+    c.push(`        float v = x[i] / ${MU}_SCALE;`);
+    c.push(`        int32_t r;`);
+    c.push(`        if (!(v > -1000.0f)) v = -1000.0f; /* also catches NaN */`);
+    c.push(`        if (v > 1000.0f) v = 1000.0f;`);
+    c.push(`        r = (int32_t)v; /* truncates; then round half away from zero */`);
+    c.push(`        if (v - (float)r >= 0.5f) r += 1;`);
+    c.push(`        else if (v - (float)r <= -0.5f) r -= 1;`);
+    c.push(`        r += ${MU}_ZERO_POINT;`);
+    c.push(`        q[i] = (${ctype(t)})(r < ${lo} ? ${lo} : (r > ${hi} ? ${hi} : r));`);
+    c.push(`    }\n}\n`);
+  });
+  outT.forEach((t, k) => {
+    const nm = ioName('output', k, outT.length);
+    const MU = `${PU}_${nm.toUpperCase()}`;
+    c.push(`void ${P}_dequantize_${nm}(const ${ctype(t)} *q, float *y)\n{`);
+    c.push(`    int i;\n    for (i = 0; i < ${MU}_SIZE; ++i) y[i] = (float)((int32_t)q[i] - ${MU}_ZERO_POINT) * ${MU}_SCALE;\n}\n`);
+  });
+
+  const kb = banner('espforge_kernels: portable int8 kernels used by this model', prov);
+  const kf = kernelFiles(used, P, kb);
+  return {
+    prefix: P,
+    files: {
+      [`${P}.h`]: h.join('\n'),
+      [`${P}.c`]: c.join('\n'),
+      [`${P}_weights.c`]: w.join('\n'),
+      'espforge_kernels.h': kf.header,
+      'espforge_kernels.c': kf.source,
+    },
+    plan,
+    layers,
+    weightBytes,
+    kernels: [...used].sort(),
+  };
+}
+
+const SUPPORTED = new Set([
+  'Conv',
+  'FullyConnected',
+  'AveragePool',
+  'MaxPool',
+  'Add',
+  'Sub',
+  'Mul',
+  'ReduceMean',
+  'Softmax',
+  'Sigmoid',
+  'Quantize',
+  'Reshape',
+  'Identity',
+  'Relu',
+  'Clip',
+  'Pad',
+  'Concat',
+]);
+
+function attrNums(n: Node, k: string, dflt: number[]): number[] {
+  const v = n.attrs[k];
+  return Array.isArray(v) ? (v as number[]) : dflt;
+}
+
+/** Broadcast description for the element-wise kernels: 4-D output dims and per-input element strides. */
+function bcast4(out: number[], a: number[]): number[] {
+  const r = out.length;
+  if (r > 4) fail('EF3002', `element-wise op on rank ${r} > 4 is not supported in C`);
+  const pa = [...new Array(r - a.length).fill(1), ...a];
+  const st = new Array<number>(r).fill(0);
+  let acc = 1;
+  for (let k = r - 1; k >= 0; k--) {
+    st[k] = pa[k] === 1 && out[k] !== 1 ? 0 : acc;
+    acc *= pa[k];
+  }
+  return [...new Array(4 - r).fill(0), ...st];
+}
+
+function emitLayer(
+  g: Graph,
+  n: Node,
+  i: number,
+  P: string,
+  ptr: (id: number, cast?: string) => string,
+  cptr: (id: number, cast?: string) => string,
+): LayerCode {
+  const q = n.qparams as QP | undefined;
+  const T = (id: number) => g.tensors[id];
+  const X = T(n.inputs[0]);
+  const Y = T(n.outputs[0]);
+  const L = `${P}_L${i}`;
+  const consts: ConstArray[] = [];
+  const notes: string[] = [];
+  const qArrays = (ms: number[], ss: number[]) => {
+    checkMult(ms, n);
+    consts.push({ sym: `${L}_mult`, ctype: 'int32_t', data: ms, comment: `layer ${i}: Q31 output multipliers`, where: 'model' });
+    consts.push({ sym: `${L}_shift`, ctype: 'int32_t', data: ss, comment: `layer ${i}: output shifts (> 0 left)`, where: 'model' });
+  };
+  const a = (s: string) => s;
+  switch (n.op) {
+    case 'Conv': {
+      const W = T(n.inputs[1]);
+      const B = n.inputs[2] !== undefined && n.inputs[2] >= 0 ? T(n.inputs[2]) : undefined;
+      if (!W.data) fail('EF2005', 'Conv weights must be constant', { node: n.name });
+      if (W.dtype !== 'int8') fail('EF3002', `Conv with ${W.dtype} weights has no C kernel`, { node: n.name });
+      const [N, IH, IW, IC] = X.shape;
+      const [, OH, OW, OC] = Y.shape;
+      const [, KH, KW] = W.shape;
+      const [sh, sw] = attrNums(n, 'strides', [1, 1]);
+      const [dh, dw] = attrNums(n, 'dilations', [1, 1]);
+      const [pt, pl] = attrNums(n, 'pads', [0, 0, 0, 0]);
+      const group = (n.attrs.group as number | undefined) ?? 1;
+      const inZp = num(q, 'in_zp', n);
+      const ms = arr(q, 'mult', OC, n);
+      const ss = arr(q, 'shift', OC, n);
+      qArrays(ms, ss);
+      const icg = IC / group;
+      const ksz = KH * KW * icg;
+      const wd = W.data;
+      const bias = new Int32Array(OC);
+      for (let o = 0; o < OC; o++) {
+        let s = 0;
+        for (let k = 0; k < ksz; k++) s += wd[o * ksz + k];
+        bias[o] = ((B?.data ? B.data[o] : 0) - inZp * s) | 0;
+      }
+      const common = `${num(q, 'out_zp', n)}, ${L}_mult, ${L}_shift, ${num(q, 'act_min', n)}, ${num(q, 'act_max', n)}`;
+      const depthwise = group === IC && group > 1 && W.shape[3] === 1;
+      let call: string;
+      let kernel: string;
+      const inB = IH * IW * IC;
+      const outB = OH * OW * OC;
+      if (depthwise) {
+        kernel = 'dwconv';
+        const wt = new Int8Array(KH * KW * OC);
+        for (let o = 0; o < OC; o++) for (let t = 0; t < KH * KW; t++) wt[t * OC + o] = wd[o * KH * KW + t];
+        consts.push({ sym: `${L}_w`, ctype: 'int8_t', data: wt, comment: `layer ${i} '${commentSafe(n.name)}': depthwise filter, layout [KH=${KH}][KW=${KW}][C=${OC}] (re-laid from [${W.shape.join(',')}])`, where: 'weights' });
+        call = `${P}_dwconv_s8(x, ${IH}, ${IW}, ${IC}, ${OC / IC}, ${L}_w, ${L}_bias, y, ${OH}, ${OW}, ${KH}, ${KW}, ${sh}, ${sw}, ${dh}, ${dw}, ${pt}, ${pl}, ${inZp}, ${common});`;
+      } else {
+        consts.push({ sym: `${L}_w`, ctype: 'int8_t', data: wd, comment: `layer ${i} '${commentSafe(n.name)}': filter, layout OHWI [${W.shape.join(',')}]`, where: 'weights' });
+        if (KH === 1 && KW === 1 && sh === 1 && sw === 1 && group === 1 && attrNums(n, 'pads', [0, 0, 0, 0]).every((p) => p === 0)) {
+          kernel = 'gemm';
+          notes.push('1x1 convolution as an int8 GEMM (pixels x channels)');
+          call = `${P}_gemm_s8(x, ${OH * OW}, ${IC}, ${L}_w, ${L}_bias, y, ${OC}, ${common});`;
+        } else {
+          kernel = 'conv';
+          call = `${P}_conv_s8(x, ${IH}, ${IW}, ${IC}, ${L}_w, ${L}_bias, y, ${OH}, ${OW}, ${OC}, ${KH}, ${KW}, ${sh}, ${sw}, ${dh}, ${dw}, ${pt}, ${pl}, ${group}, ${inZp}, ${common});`;
+        }
+      }
+      consts.push({ sym: `${L}_bias`, ctype: 'int32_t', data: bias, comment: `layer ${i}: bias - in_zp(${inZp}) * sum(filter) per output channel [${OC}]`, where: 'weights' });
+      const loop = N > 1;
+      const code = [
+        `    {`,
+        loop ? `        int b;\n        for (b = 0; b < ${N}; ++b) {` : '',
+        `        const int8_t *x = ${cptr(X.id)}${loop ? ` + (size_t)b * ${inB}` : ''};`,
+        `        int8_t *y = ${ptr(Y.id)}${loop ? ` + (size_t)b * ${outB}` : ''};`,
+        `        ${call}`,
+        loop ? `        }` : '',
+        `    }`,
+      ].filter((s) => s !== '');
+      return { kernel: [kernel], call: code.join('\n'), consts, notes };
+    }
+    case 'FullyConnected': {
+      const W = T(n.inputs[1]);
+      const B = n.inputs[2] !== undefined && n.inputs[2] >= 0 ? T(n.inputs[2]) : undefined;
+      if (!W.data || W.dtype !== 'int8') fail('EF3002', 'FullyConnected needs constant int8 weights', { node: n.name });
+      const [No, K] = W.shape;
+      const rows = shapeSize(X.shape) / K;
+      const inZp = num(q, 'in_zp', n);
+      if (W.quant && W.quant.zeroPoint.some((z) => z !== 0)) fail('EF3002', 'FullyConnected weights with a nonzero zero point', { node: n.name });
+      qArrays(arr(q, 'mult', No, n), arr(q, 'shift', No, n));
+      const bias = new Int32Array(No);
+      for (let o = 0; o < No; o++) {
+        let s = 0;
+        for (let k = 0; k < K; k++) s += W.data[o * K + k];
+        bias[o] = ((B?.data ? B.data[o] : 0) - inZp * s) | 0;
+      }
+      consts.push({ sym: `${L}_w`, ctype: 'int8_t', data: W.data, comment: `layer ${i} '${commentSafe(n.name)}': weights [N=${No}][K=${K}]`, where: 'weights' });
+      consts.push({ sym: `${L}_bias`, ctype: 'int32_t', data: bias, comment: `layer ${i}: bias - in_zp(${inZp}) * sum(row) [${No}]`, where: 'weights' });
+      const call = `    ${P}_gemm_s8(${cptr(X.id)}, ${rows}, ${K}, ${L}_w, ${L}_bias, ${ptr(Y.id)}, ${No}, ${num(q, 'out_zp', n)}, ${L}_mult, ${L}_shift, ${num(q, 'act_min', n)}, ${num(q, 'act_max', n)});`;
+      return { kernel: ['gemm'], call, consts, notes };
+    }
+    case 'AveragePool':
+    case 'MaxPool': {
+      const [N, IH, IW, C] = X.shape;
+      const [, OH, OW] = Y.shape;
+      const [kh, kw] = attrNums(n, 'kernel', [1, 1]);
+      const [sh, sw] = attrNums(n, 'strides', [1, 1]);
+      const [pt, pl] = attrNums(n, 'pads', [0, 0, 0, 0]);
+      if (attrNums(n, 'dilations', [1, 1]).some((d) => d !== 1)) fail('EF3002', 'dilated pooling has no C kernel', { node: n.name });
+      if (n.op === 'AveragePool' && n.attrs.count_include_pad === 1 && (pt > 0 || pl > 0)) fail('EF3002', 'count_include_pad average pooling has no int8 kernel', { node: n.name });
+      const k = n.op === 'AveragePool' ? 'avgpool' : 'maxpool';
+      const lines: string[] = [];
+      for (let b = 0; b < N; b++)
+        lines.push(
+          `    ${P}_${k}_s8(${cptr(X.id)} + ${b * IH * IW * C}, ${IH}, ${IW}, ${C}, ${ptr(Y.id)} + ${b * OH * OW * C}, ${OH}, ${OW}, ${kh}, ${kw}, ${sh}, ${sw}, ${pt}, ${pl}, ${num(q, 'act_min', n)}, ${num(q, 'act_max', n)});`,
+        );
+      return { kernel: [k], call: lines.join('\n'), consts, notes };
+    }
+    case 'Add':
+    case 'Sub':
+    case 'Mul': {
+      const X2 = T(n.inputs[1]);
+      if (X2.data || X.data) fail('EF3002', `${n.op} with a constant operand has no C kernel yet`, { node: n.name });
+      const out = Y.shape;
+      const pad4 = (s: number[]) => [...new Array(4 - s.length).fill(1), ...s];
+      const dims = pad4(out);
+      const st1 = bcast4(out, X.shape);
+      const st2 = bcast4(out, X2.shape);
+      consts.push({ sym: `${L}_bc`, ctype: 'int32_t', data: [...dims, ...st1, ...st2], comment: `layer ${i}: output dims[4], input 1 strides[4], input 2 strides[4]`, where: 'model' });
+      const bc = `${L}_bc, ${L}_bc + 4, ${L}_bc + 8`;
+      if (n.op === 'Mul') {
+        checkMult([num(q, 'mult', n)], n);
+        const call = `    ${P}_mul_s8(${cptr(X.id)}, ${cptr(X2.id)}, ${ptr(Y.id)}, ${bc}, ${num(q, 'in_zp', n)}, ${num(q, 'in2_zp', n)}, ${num(q, 'mult', n)}, ${num(q, 'shift', n)}, ${num(q, 'out_zp', n)}, ${num(q, 'act_min', n)}, ${num(q, 'act_max', n)});`;
+        return { kernel: ['mul'], call, consts, notes };
+      }
+      checkMult([num(q, 'in_mult', n), num(q, 'in2_mult', n), num(q, 'out_mult', n)], n);
+      const call = `    ${P}_add_s8(${cptr(X.id)}, ${cptr(X2.id)}, ${ptr(Y.id)}, ${bc}, ${n.op === 'Sub' ? -1 : 1}, ${num(q, 'in_zp', n)}, ${num(q, 'in2_zp', n)}, ${num(q, 'left_shift', n)}, ${num(q, 'in_mult', n)}, ${num(q, 'in_shift', n)}, ${num(q, 'in2_mult', n)}, ${num(q, 'in2_shift', n)}, ${num(q, 'out_mult', n)}, ${num(q, 'out_shift', n)}, ${num(q, 'out_zp', n)}, ${num(q, 'act_min', n)}, ${num(q, 'act_max', n)});`;
+      return { kernel: ['add'], call, consts, notes };
+    }
+    case 'ReduceMean': {
+      const r = X.shape.length;
+      const axesRaw = attrNums(n, 'axes', []);
+      const axes = (axesRaw.length ? axesRaw.map((v) => (v < 0 ? v + r : v)) : X.shape.map((_, k) => k)).sort((p, q2) => p - q2);
+      const contiguous = axes.every((v, k) => k === 0 || v === axes[k - 1] + 1);
+      if (!contiguous) fail('EF3002', 'ReduceMean over non-adjacent axes has no C kernel', { node: n.name });
+      const outer = shapeSize(X.shape.slice(0, axes[0]));
+      const red = shapeSize(axes.map((v) => X.shape[v]));
+      const inner = shapeSize(X.shape.slice(axes[axes.length - 1] + 1));
+      const { m, s } = meanMultiplier(q, red, n);
+      notes.push(`count-adjusted multiplier for N=${red}: m=${m} s=${s}`);
+      const call = `    ${P}_mean_s8(${cptr(X.id)}, ${ptr(Y.id)}, ${outer}, ${red}, ${inner}, ${num(q, 'in_zp', n)}, ${num(q, 'out_zp', n)}, ${m}, ${s});`;
+      return { kernel: ['mean'], call, consts, notes };
+    }
+    case 'Softmax': {
+      const r = X.shape.length;
+      const axis = (((n.attrs.axis as number | undefined) ?? -1) + r) % r;
+      if (axis !== r - 1) fail('EF3002', 'Softmax over a non-last axis has no C kernel', { node: n.name });
+      const depth = X.shape[r - 1];
+      const rows = shapeSize(X.shape) / depth;
+      const call = `    ${P}_softmax_s8(${cptr(X.id)}, ${ptr(Y.id)}, ${rows}, ${depth}, ${num(q, 'input_multiplier', n)}, ${num(q, 'input_left_shift', n)}, ${num(q, 'diff_min', n)});`;
+      return { kernel: ['softmax'], call, consts, notes };
+    }
+    case 'Sigmoid': {
+      const call = `    ${P}_logistic_s8(${cptr(X.id)}, ${ptr(Y.id)}, ${shapeSize(X.shape)}, ${num(q, 'in_zp', n)}, ${num(q, 'input_multiplier', n)}, ${num(q, 'input_left_shift', n)}, ${num(q, 'input_range_radius', n)});`;
+      return { kernel: ['logistic'], call, consts, notes };
+    }
+    case 'Quantize': {
+      if (!['int8', 'uint8'].includes(X.dtype)) fail('EF3002', `Quantize from ${X.dtype} has no C kernel (float I/O)`, { node: n.name });
+      checkMult([num(q, 'mult', n)], n);
+      const call = `    ${P}_requant_s8u8(${cptr(X.id, 'uint8_t')}, ${X.dtype === 'uint8' ? 1 : 0}, ${ptr(Y.id, 'uint8_t')}, ${Y.dtype === 'uint8' ? 1 : 0}, ${shapeSize(X.shape)}, ${num(q, 'in_zp', n)}, ${num(q, 'out_zp', n)}, ${num(q, 'mult', n)}, ${num(q, 'shift', n)});`;
+      return { kernel: ['requant'], call, consts, notes };
+    }
+    case 'Relu':
+    case 'Clip': {
+      const call = `    ${P}_clamp_s8(${cptr(X.id)}, ${ptr(Y.id)}, ${shapeSize(X.shape)}, ${num(q, 'act_min', n)}, ${num(q, 'act_max', n)});`;
+      if (X.quant && Y.quant && (X.quant.scale[0] !== Y.quant.scale[0] || X.quant.zeroPoint[0] !== Y.quant.zeroPoint[0]))
+        fail('EF3002', `${n.op} with different input/output quantization has no C kernel`, { node: n.name });
+      return { kernel: ['clamp'], call, consts, notes };
+    }
+    case 'Reshape':
+    case 'Identity': {
+      return {
+        kernel: ['copy'],
+        call: `    ${P}_copy(${ptr(Y.id)}, ${cptr(X.id)}, ${shapeSize(X.shape)}); /* no-op when the plan aliased the two */`,
+        consts,
+        notes: ['bytes unchanged'],
+      };
+    }
+    case 'Pad': {
+      if (X.shape.length !== 4) fail('EF3002', 'Pad of a non 4-D tensor has no C kernel', { node: n.name });
+      if (((n.attrs.mode as string | undefined) ?? 'constant') !== 'constant') fail('EF3002', 'only constant Pad has a C kernel', { node: n.name });
+      const pads = attrNums(n, 'pads', [0, 0, 0, 0, 0, 0, 0, 0]);
+      const value = num(q, 'out_zp', n);
+      consts.push({ sym: `${L}_dims`, ctype: 'int32_t', data: [...X.shape, ...Y.shape, ...pads.slice(0, 4)], comment: `layer ${i}: input dims, output dims, pads before`, where: 'model' });
+      const call = `    ${P}_pad_s8(${cptr(X.id)}, ${L}_dims, ${ptr(Y.id)}, ${L}_dims + 4, ${L}_dims + 8, ${value});`;
+      return { kernel: ['pad'], call, consts, notes: ['filled with the output zero point'] };
+    }
+    case 'Concat': {
+      const r = Y.shape.length;
+      const axis = (((n.attrs.axis as number) ?? 0) + r) % r;
+      const outer = shapeSize(Y.shape.slice(0, axis));
+      const inner = shapeSize(Y.shape.slice(axis + 1));
+      const lines: string[] = [];
+      let off = 0;
+      const rowOut = Y.shape[axis] * inner;
+      for (const id of n.inputs) {
+        const t = T(id);
+        if (t.data) fail('EF3002', 'Concat with a constant input has no C kernel', { node: n.name });
+        if (t.quant && Y.quant && (t.quant.scale[0] !== Y.quant.scale[0] || t.quant.zeroPoint[0] !== Y.quant.zeroPoint[0]))
+          fail('EF3002', 'Concat with rescaled inputs has no C kernel yet', { node: n.name });
+        const rowIn = t.shape[axis] * inner;
+        lines.push(`        for (o = 0; o < ${outer}; ++o) ${P}_copy(${ptr(Y.id)} + (size_t)o * ${rowOut} + ${off}, ${cptr(id)} + (size_t)o * ${rowIn}, ${rowIn});`);
+        off += rowIn;
+      }
+      return { kernel: ['copy'], call: `    {\n        int o;\n${lines.join('\n')}\n    }`, consts, notes };
+    }
+  }
+  a('');
+  return fail('EF3002', `${n.op} has no C kernel`, { node: n.name });
+}
+
+/**
+ * MEAN's count-adjusted multiplier (INT8-ARITHMETIC.md 11). When the prepare step already stored the adjusted
+ * pair (`mean_mult`/`mean_shift`), use it; otherwise derive it from (mult, shift) and N with exact integers,
+ * following the reference's Eval formula.
+ */
+function meanMultiplier(q: QP | undefined, count: number, n: Node): { m: number; s: number } {
+  if (q && typeof q.mean_mult === 'number' && typeof q.mean_shift === 'number') return { m: q.mean_mult, s: q.mean_shift };
+  const M = num(q, 'mult', n);
+  const S = num(q, 'shift', n);
+  const sh = Math.min(31 - Math.clz32(count), 32, 31 + S);
+  const m = Number((BigInt(M) * (1n << BigInt(sh))) / BigInt(count));
+  if (m > 2147483647) fail('EF9001', `MEAN multiplier overflow for N=${count}`, { node: n.name });
+  return { m, s: S - sh };
+}

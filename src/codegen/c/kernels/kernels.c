@@ -1,0 +1,566 @@
+/*@@ section common */
+/* Fixed-point helpers: TFLite Micro's requantization (double rounding, INT8-ARITHMETIC.md sections 2-3).
+ * Multipliers are Q31 and never INT32_MIN (checked when the code was generated), so SRDHM needs no
+ * saturation case; its truncating division by 2^31 after the nudge equals floor((p + 2^30) / 2^31). */
+static inline int32_t ef_srdhm(int32_t a, int32_t m)
+{
+    int64_t p = (int64_t)a * (int64_t)m;
+    return (int32_t)((p + ((int64_t)1 << 30)) >> 31);
+}
+
+/* Rounding divide by 2^r, halves away from zero (gemmlowp RoundingDivideByPOT), 0 <= r <= 31. */
+static inline int32_t ef_rdbpot(int32_t x, int r)
+{
+    int32_t mask = (int32_t)(((uint32_t)1 << r) - 1u);
+    int32_t rem = x & mask;
+    int32_t thr = (mask >> 1) + (x < 0 ? 1 : 0);
+    return (x >> r) + (rem > thr ? 1 : 0);
+}
+
+/* MultiplyByQuantizedMultiplier(x, m, s): s > 0 is a left shift (wrapping), s < 0 a rounding right shift. */
+static inline int32_t ef_mbqm(int32_t x, int32_t m, int32_t s)
+{
+    int32_t a = s > 0 ? (int32_t)((uint32_t)x << s) : x;
+    int32_t h = ef_srdhm(a, m);
+    return s < 0 ? ef_rdbpot(h, -s) : h;
+}
+
+static inline int32_t ef_clamp(int32_t v, int32_t lo, int32_t hi)
+{
+    return v < lo ? lo : (v > hi ? hi : v);
+}
+
+/*@@ section fixedpoint deps=common */
+/* gemmlowp fixed-point primitives on int32 raw values (ported from the published formulas). */
+static inline int32_t ef_fp_mul(int32_t a, int32_t b) /* FixedPoint<a>*FixedPoint<b> -> raw SRDHM with saturation */
+{
+    if (a == INT32_MIN && b == INT32_MIN) return INT32_MAX;
+    return ef_srdhm(a, b);
+}
+
+/* SaturatingRoundingMultiplyByPOT<e> for e > 0 */
+static inline int32_t ef_fp_sat_shl(int32_t x, int e)
+{
+    int32_t thr = (int32_t)(((uint32_t)1 << (31 - e)) - 1u);
+    if (x > thr) return INT32_MAX;
+    if (x < -thr) return INT32_MIN;
+    return (int32_t)((uint32_t)x << e);
+}
+
+static inline int32_t ef_fp_add(int32_t a, int32_t b)
+{
+    return (int32_t)((uint32_t)a + (uint32_t)b);
+}
+
+static inline int32_t ef_fp_sub(int32_t a, int32_t b)
+{
+    return (int32_t)((uint32_t)a - (uint32_t)b);
+}
+
+/* exp(x) for x in [-1/4, 0), Q0.31 in and out. */
+static int32_t ef_exp_quarter(int32_t a)
+{
+    const int32_t constant_term = 1895147668;   /* exp(-1/8) */
+    const int32_t one_third = 715827883;
+    int32_t x = ef_fp_add(a, 1 << 28);          /* a + 1/8 */
+    int32_t x2 = ef_fp_mul(x, x);
+    int32_t x3 = ef_fp_mul(x2, x);
+    int32_t x4 = ef_fp_mul(x2, x2);
+    int32_t x4_over_4 = ef_rdbpot(x4, 2);
+    int32_t poly = ef_rdbpot(ef_fp_add(ef_fp_mul(ef_fp_add(x4_over_4, x3), one_third), x2), 1);
+    return ef_fp_add(constant_term, ef_fp_mul(constant_term, ef_fp_add(x, poly)));
+}
+
+/* gemmlowp exp_on_negative_values for a Q(int_bits).(31-int_bits) input; result Q0.31. */
+static int32_t ef_exp_neg(int32_t a, int int_bits)
+{
+    static const int32_t mult[7] = {1672461947, 1302514674, 790015084, 290630308, 39332535, 720401, 242};
+    const int frac_bits = 31 - int_bits;
+    const int32_t one_quarter = (int32_t)1 << (frac_bits - 2);
+    int32_t mask = one_quarter - 1;
+    int32_t a_mod = ef_fp_sub(a & mask, one_quarter);
+    int32_t result = ef_exp_quarter(int_bits > 0 ? ef_fp_sat_shl(a_mod, int_bits) : a_mod);
+    int32_t remainder = ef_fp_sub(a_mod, a);
+    int e;
+    for (e = -2; e <= 4; ++e) {
+        if (int_bits > e) {
+            int shift = frac_bits + e;
+            if (remainder & ((int32_t)1 << shift)) result = ef_fp_mul(result, mult[e + 2]);
+        }
+    }
+    if (int_bits > 5) {
+        int32_t clampv = -((int32_t)1 << (36 - int_bits));
+        if (a < clampv) result = 0;
+    }
+    if (a == 0) result = INT32_MAX;
+    return result;
+}
+
+/* 1 / (1 + x) for x in [0, 1): Q0.31 in and out (Newton-Raphson, three steps). */
+static int32_t ef_one_over_one_plus_x(int32_t a)
+{
+    int64_t sum = (int64_t)a + (int64_t)INT32_MAX;
+    int32_t half_den = (int32_t)((sum + (sum >= 0 ? 1 : -1)) / 2);
+    int32_t x = ef_fp_add(1515870810, ef_fp_mul(half_den, -1010580540)); /* 48/17 - 32/17 d, Q2.29 */
+    int i;
+    for (i = 0; i < 3; ++i) {
+        int32_t hdx = ef_fp_mul(half_den, x);
+        int32_t one_minus = ef_fp_sub((int32_t)1 << 29, hdx);
+        x = ef_fp_add(x, ef_fp_sat_shl(ef_fp_mul(x, one_minus), 2));
+    }
+    return ef_fp_sat_shl(x, 1);
+}
+
+/*@@ section conv deps=common */
+/* General int8 convolution, NHWC input, OHWI filter, optional groups and dilation.
+ * bias_adj[o] = bias[o] - in_zp * sum(w[o,...]) was folded at generation time, so interior pixels need no
+ * zero-point work; at the borders missing taps read the value in_zp (padding with the zero point is the same
+ * as skipping the tap in TFLM's reference). */
+void ef_conv_s8(const int8_t *in, int ih, int iw, int ic,
+                const int8_t *w, const int32_t *bias_adj,
+                int8_t *out, int oh, int ow, int oc,
+                int kh, int kw, int sh, int sw, int dh, int dw, int pad_t, int pad_l, int groups,
+                int32_t in_zp, int32_t out_zp, const int32_t *mult, const int32_t *shift,
+                int32_t act_min, int32_t act_max)
+{
+    const int icg = ic / groups;
+    const int ocg = oc / groups;
+    const int ksz = kh * kw * icg;
+    const int8_t zp8 = (int8_t)in_zp;
+    int oy, ox, o;
+    for (oy = 0; oy < oh; ++oy) {
+        const int iy0 = oy * sh - pad_t;
+        for (ox = 0; ox < ow; ++ox) {
+            const int ix0 = ox * sw - pad_l;
+            const int inside = iy0 >= 0 && ix0 >= 0 && iy0 + (kh - 1) * dh < ih && ix0 + (kw - 1) * dw < iw;
+            int8_t *op = out + ((size_t)oy * ow + ox) * oc;
+            if (inside && dw == 1 && groups == 1) {
+                /* rows of the window are contiguous runs of kw*ic bytes in both input and filter */
+                const int run = kw * ic;
+                for (o = 0; o + 4 <= oc; o += 4) {
+                    int32_t a0 = bias_adj[o], a1 = bias_adj[o + 1], a2 = bias_adj[o + 2], a3 = bias_adj[o + 3];
+                    const int8_t *w0 = w + (size_t)o * ksz;
+                    int ky;
+                    for (ky = 0; ky < kh; ++ky) {
+                        const int8_t *xp = in + ((size_t)(iy0 + ky * dh) * iw + ix0) * ic;
+                        const int8_t *wp = w0 + (size_t)ky * run;
+                        int k;
+                        for (k = 0; k < run; ++k) {
+                            int32_t x = xp[k];
+                            a0 += wp[k] * x;
+                            a1 += wp[k + ksz] * x;
+                            a2 += wp[k + 2 * ksz] * x;
+                            a3 += wp[k + 3 * ksz] * x;
+                        }
+                    }
+                    op[o] = (int8_t)ef_clamp(ef_mbqm(a0, mult[o], shift[o]) + out_zp, act_min, act_max);
+                    op[o + 1] = (int8_t)ef_clamp(ef_mbqm(a1, mult[o + 1], shift[o + 1]) + out_zp, act_min, act_max);
+                    op[o + 2] = (int8_t)ef_clamp(ef_mbqm(a2, mult[o + 2], shift[o + 2]) + out_zp, act_min, act_max);
+                    op[o + 3] = (int8_t)ef_clamp(ef_mbqm(a3, mult[o + 3], shift[o + 3]) + out_zp, act_min, act_max);
+                }
+                for (; o < oc; ++o) {
+                    int32_t a = bias_adj[o];
+                    const int8_t *w0 = w + (size_t)o * ksz;
+                    int ky, k;
+                    for (ky = 0; ky < kh; ++ky) {
+                        const int8_t *xp = in + ((size_t)(iy0 + ky * dh) * iw + ix0) * ic;
+                        const int8_t *wp = w0 + (size_t)ky * run;
+                        for (k = 0; k < run; ++k) a += wp[k] * xp[k];
+                    }
+                    op[o] = (int8_t)ef_clamp(ef_mbqm(a, mult[o], shift[o]) + out_zp, act_min, act_max);
+                }
+            } else {
+                for (o = 0; o < oc; ++o) {
+                    const int g = o / ocg;
+                    const int8_t *wp = w + (size_t)o * ksz;
+                    int32_t a = bias_adj[o];
+                    int ky, kx, c;
+                    for (ky = 0; ky < kh; ++ky) {
+                        const int iy = iy0 + ky * dh;
+                        for (kx = 0; kx < kw; ++kx) {
+                            const int ix = ix0 + kx * dw;
+                            const int ok = iy >= 0 && iy < ih && ix >= 0 && ix < iw;
+                            const int8_t *xp = ok ? in + ((size_t)iy * iw + ix) * ic + g * icg : 0;
+                            for (c = 0; c < icg; ++c) a += (int32_t)wp[c] * (ok ? xp[c] : zp8);
+                            wp += icg;
+                        }
+                    }
+                    op[o] = (int8_t)ef_clamp(ef_mbqm(a, mult[o], shift[o]) + out_zp, act_min, act_max);
+                }
+            }
+        }
+    }
+}
+
+/*@@ section gemm deps=common */
+/* int8 GEMM with per-row requantization: out[p, o] = requant(bias_adj[o] + sum_k w[o, k] * x[p, k]).
+ * Used for 1x1 convolutions (stride 1, no padding: pixels are rows) and fully connected layers.
+ * The block is 2 rows x 4 output channels: each loaded input byte feeds four multiply-adds. */
+static inline int8_t ef_requant(int32_t acc, int32_t m, int32_t s, int32_t zp, int32_t lo, int32_t hi)
+{
+    return (int8_t)ef_clamp(ef_mbqm(acc, m, s) + zp, lo, hi);
+}
+
+void ef_gemm_s8(const int8_t *x, int rows, int depth, const int8_t *w, const int32_t *bias_adj,
+                int8_t *out, int cols, int32_t out_zp, const int32_t *mult, const int32_t *shift,
+                int32_t act_min, int32_t act_max)
+{
+    int p = 0, o, k;
+    for (; p + 2 <= rows; p += 2) {
+        const int8_t *xa = x + (size_t)p * depth;
+        const int8_t *xb = xa + depth;
+        int8_t *oa = out + (size_t)p * cols;
+        int8_t *ob = oa + cols;
+        for (o = 0; o + 4 <= cols; o += 4) {
+            const int8_t *w0 = w + (size_t)o * depth;
+            const int8_t *w1 = w0 + depth;
+            const int8_t *w2 = w1 + depth;
+            const int8_t *w3 = w2 + depth;
+            int32_t a0 = bias_adj[o], a1 = bias_adj[o + 1], a2 = bias_adj[o + 2], a3 = bias_adj[o + 3];
+            int32_t b0 = a0, b1 = a1, b2 = a2, b3 = a3;
+            for (k = 0; k < depth; ++k) {
+                int32_t xv = xa[k], yv = xb[k];
+                int32_t v0 = w0[k], v1 = w1[k], v2 = w2[k], v3 = w3[k];
+                a0 += v0 * xv; b0 += v0 * yv;
+                a1 += v1 * xv; b1 += v1 * yv;
+                a2 += v2 * xv; b2 += v2 * yv;
+                a3 += v3 * xv; b3 += v3 * yv;
+            }
+            oa[o] = ef_requant(a0, mult[o], shift[o], out_zp, act_min, act_max);
+            oa[o + 1] = ef_requant(a1, mult[o + 1], shift[o + 1], out_zp, act_min, act_max);
+            oa[o + 2] = ef_requant(a2, mult[o + 2], shift[o + 2], out_zp, act_min, act_max);
+            oa[o + 3] = ef_requant(a3, mult[o + 3], shift[o + 3], out_zp, act_min, act_max);
+            ob[o] = ef_requant(b0, mult[o], shift[o], out_zp, act_min, act_max);
+            ob[o + 1] = ef_requant(b1, mult[o + 1], shift[o + 1], out_zp, act_min, act_max);
+            ob[o + 2] = ef_requant(b2, mult[o + 2], shift[o + 2], out_zp, act_min, act_max);
+            ob[o + 3] = ef_requant(b3, mult[o + 3], shift[o + 3], out_zp, act_min, act_max);
+        }
+        for (; o < cols; ++o) {
+            const int8_t *w0 = w + (size_t)o * depth;
+            int32_t a0 = bias_adj[o], b0 = a0;
+            for (k = 0; k < depth; ++k) {
+                a0 += w0[k] * xa[k];
+                b0 += w0[k] * xb[k];
+            }
+            oa[o] = ef_requant(a0, mult[o], shift[o], out_zp, act_min, act_max);
+            ob[o] = ef_requant(b0, mult[o], shift[o], out_zp, act_min, act_max);
+        }
+    }
+    for (; p < rows; ++p) {
+        const int8_t *xa = x + (size_t)p * depth;
+        int8_t *oa = out + (size_t)p * cols;
+        for (o = 0; o < cols; ++o) {
+            const int8_t *w0 = w + (size_t)o * depth;
+            int32_t a0 = bias_adj[o];
+            for (k = 0; k < depth; ++k) a0 += w0[k] * xa[k];
+            oa[o] = ef_requant(a0, mult[o], shift[o], out_zp, act_min, act_max);
+        }
+    }
+}
+
+/*@@ section dwconv deps=common */
+/* Depthwise convolution, NHWC input; the filter was re-laid out at generation time as [kh][kw][oc] so the
+ * channel loop is contiguous in input, filter and output. oc = ic * ch_mult; bias_adj as in ef_conv_s8. */
+void ef_dwconv_s8(const int8_t *in, int ih, int iw, int ic, int ch_mult,
+                  const int8_t *w, const int32_t *bias_adj,
+                  int8_t *out, int oh, int ow,
+                  int kh, int kw, int sh, int sw, int dh, int dw, int pad_t, int pad_l,
+                  int32_t in_zp, int32_t out_zp, const int32_t *mult, const int32_t *shift,
+                  int32_t act_min, int32_t act_max)
+{
+    const int oc = ic * ch_mult;
+    int oy, ox, c;
+    for (oy = 0; oy < oh; ++oy) {
+        const int iy0 = oy * sh - pad_t;
+        for (ox = 0; ox < ow; ++ox) {
+            const int ix0 = ox * sw - pad_l;
+            const int inside = iy0 >= 0 && ix0 >= 0 && iy0 + (kh - 1) * dh < ih && ix0 + (kw - 1) * dw < iw;
+            int8_t *op = out + ((size_t)oy * ow + ox) * oc;
+            if (inside && ch_mult == 1) {
+                const int8_t *xbase = in + ((size_t)iy0 * iw + ix0) * ic;
+                const size_t xstep = (size_t)dw * ic;
+                const size_t ystep = (size_t)dh * iw * ic;
+                for (c = 0; c + 4 <= ic; c += 4) {
+                    int32_t a0 = bias_adj[c], a1 = bias_adj[c + 1], a2 = bias_adj[c + 2], a3 = bias_adj[c + 3];
+                    const int8_t *wp = w + c;
+                    const int8_t *xr = xbase + c;
+                    int ky, kx;
+                    for (ky = 0; ky < kh; ++ky, xr += ystep) {
+                        const int8_t *xp = xr;
+                        for (kx = 0; kx < kw; ++kx, xp += xstep, wp += ic) {
+                            a0 += wp[0] * xp[0];
+                            a1 += wp[1] * xp[1];
+                            a2 += wp[2] * xp[2];
+                            a3 += wp[3] * xp[3];
+                        }
+                    }
+                    op[c] = (int8_t)ef_clamp(ef_mbqm(a0, mult[c], shift[c]) + out_zp, act_min, act_max);
+                    op[c + 1] = (int8_t)ef_clamp(ef_mbqm(a1, mult[c + 1], shift[c + 1]) + out_zp, act_min, act_max);
+                    op[c + 2] = (int8_t)ef_clamp(ef_mbqm(a2, mult[c + 2], shift[c + 2]) + out_zp, act_min, act_max);
+                    op[c + 3] = (int8_t)ef_clamp(ef_mbqm(a3, mult[c + 3], shift[c + 3]) + out_zp, act_min, act_max);
+                }
+                for (; c < ic; ++c) {
+                    int32_t a = bias_adj[c];
+                    const int8_t *wp = w + c;
+                    int ky, kx;
+                    for (ky = 0; ky < kh; ++ky)
+                        for (kx = 0; kx < kw; ++kx, wp += ic) a += wp[0] * xbase[(size_t)ky * ystep + (size_t)kx * xstep + c];
+                    op[c] = (int8_t)ef_clamp(ef_mbqm(a, mult[c], shift[c]) + out_zp, act_min, act_max);
+                }
+            } else {
+                int o;
+                for (o = 0; o < oc; ++o) {
+                    const int ch = o / ch_mult;
+                    int32_t a = bias_adj[o];
+                    int ky, kx;
+                    for (ky = 0; ky < kh; ++ky) {
+                        const int iy = iy0 + ky * dh;
+                        for (kx = 0; kx < kw; ++kx) {
+                            const int ix = ix0 + kx * dw;
+                            int32_t xv = (iy >= 0 && iy < ih && ix >= 0 && ix < iw) ? in[((size_t)iy * iw + ix) * ic + ch] : in_zp;
+                            a += w[((size_t)ky * kw + kx) * oc + o] * xv;
+                        }
+                    }
+                    op[o] = (int8_t)ef_clamp(ef_mbqm(a, mult[o], shift[o]) + out_zp, act_min, act_max);
+                }
+            }
+        }
+    }
+}
+
+/*@@ section avgpool deps=common */
+/* Average pooling: window clipped to the input, sum of raw values, rounding division half away from zero. */
+void ef_avgpool_s8(const int8_t *in, int ih, int iw, int c, int8_t *out, int oh, int ow,
+                   int kh, int kw, int sh, int sw, int pad_t, int pad_l, int32_t act_min, int32_t act_max)
+{
+    int oy, ox, ch;
+    for (oy = 0; oy < oh; ++oy) {
+        const int y0 = oy * sh - pad_t;
+        const int ya = y0 < 0 ? 0 : y0;
+        const int yb = y0 + kh > ih ? ih : y0 + kh;
+        for (ox = 0; ox < ow; ++ox) {
+            const int x0 = ox * sw - pad_l;
+            const int xa = x0 < 0 ? 0 : x0;
+            const int xb = x0 + kw > iw ? iw : x0 + kw;
+            const int32_t n = (int32_t)(yb - ya) * (xb - xa);
+            for (ch = 0; ch < c; ++ch) {
+                int32_t sum = 0, avg;
+                int y, x;
+                for (y = ya; y < yb; ++y)
+                    for (x = xa; x < xb; ++x) sum += in[((size_t)y * iw + x) * c + ch];
+                if (n == 0) avg = 0;
+                else avg = sum > 0 ? (sum + n / 2) / n : (sum - n / 2) / n;
+                out[((size_t)oy * ow + ox) * c + ch] = (int8_t)ef_clamp(avg, act_min, act_max);
+            }
+        }
+    }
+}
+
+/*@@ section maxpool deps=common */
+void ef_maxpool_s8(const int8_t *in, int ih, int iw, int c, int8_t *out, int oh, int ow,
+                   int kh, int kw, int sh, int sw, int pad_t, int pad_l, int32_t act_min, int32_t act_max)
+{
+    int oy, ox, ch;
+    for (oy = 0; oy < oh; ++oy) {
+        const int y0 = oy * sh - pad_t;
+        const int ya = y0 < 0 ? 0 : y0;
+        const int yb = y0 + kh > ih ? ih : y0 + kh;
+        for (ox = 0; ox < ow; ++ox) {
+            const int x0 = ox * sw - pad_l;
+            const int xa = x0 < 0 ? 0 : x0;
+            const int xb = x0 + kw > iw ? iw : x0 + kw;
+            int8_t *op = out + ((size_t)oy * ow + ox) * c;
+            for (ch = 0; ch < c; ++ch) {
+                int32_t m = -128;
+                int y, x;
+                for (y = ya; y < yb; ++y)
+                    for (x = xa; x < xb; ++x) {
+                        int32_t v = in[((size_t)y * iw + x) * c + ch];
+                        if (v > m) m = v;
+                    }
+                op[ch] = (int8_t)ef_clamp(m, act_min, act_max);
+            }
+        }
+    }
+}
+
+/*@@ section add deps=common */
+/* TFLite ADD / SUB int8 (sub: sign = -1 on the second operand). Broadcasting: idx1/idx2 steps are given as
+ * a 4-D broadcast description (dims and element strides, 0 for broadcast axes). */
+void ef_add_s8(const int8_t *x1, const int8_t *x2, int8_t *out, const int32_t *dims, const int32_t *st1,
+               const int32_t *st2, int32_t sign, int32_t zp1, int32_t zp2, int32_t left_shift,
+               int32_t m1, int32_t s1, int32_t m2, int32_t s2, int32_t mo, int32_t so, int32_t zpo,
+               int32_t act_min, int32_t act_max)
+{
+    int i0, i1, i2, i3;
+    size_t n = 0;
+    for (i0 = 0; i0 < dims[0]; ++i0)
+        for (i1 = 0; i1 < dims[1]; ++i1)
+            for (i2 = 0; i2 < dims[2]; ++i2)
+                for (i3 = 0; i3 < dims[3]; ++i3) {
+                    const size_t a = (size_t)i0 * st1[0] + (size_t)i1 * st1[1] + (size_t)i2 * st1[2] + (size_t)i3 * st1[3];
+                    const size_t b = (size_t)i0 * st2[0] + (size_t)i1 * st2[1] + (size_t)i2 * st2[2] + (size_t)i3 * st2[3];
+                    int32_t va = (int32_t)((uint32_t)(x1[a] - zp1) << left_shift);
+                    int32_t vb = (int32_t)((uint32_t)(x2[b] - zp2) << left_shift);
+                    int32_t sa = ef_mbqm(va, m1, s1);
+                    int32_t sb = ef_mbqm(vb, m2, s2);
+                    int32_t r = ef_mbqm(sign > 0 ? sa + sb : sa - sb, mo, so) + zpo;
+                    out[n++] = (int8_t)ef_clamp(r, act_min, act_max);
+                }
+}
+
+/*@@ section mul deps=common */
+void ef_mul_s8(const int8_t *x1, const int8_t *x2, int8_t *out, const int32_t *dims, const int32_t *st1,
+               const int32_t *st2, int32_t zp1, int32_t zp2, int32_t m, int32_t s, int32_t zpo,
+               int32_t act_min, int32_t act_max)
+{
+    int i0, i1, i2, i3;
+    size_t n = 0;
+    for (i0 = 0; i0 < dims[0]; ++i0)
+        for (i1 = 0; i1 < dims[1]; ++i1)
+            for (i2 = 0; i2 < dims[2]; ++i2)
+                for (i3 = 0; i3 < dims[3]; ++i3) {
+                    const size_t a = (size_t)i0 * st1[0] + (size_t)i1 * st1[1] + (size_t)i2 * st1[2] + (size_t)i3 * st1[3];
+                    const size_t b = (size_t)i0 * st2[0] + (size_t)i1 * st2[1] + (size_t)i2 * st2[2] + (size_t)i3 * st2[3];
+                    int32_t r = ef_mbqm((x1[a] - zp1) * (x2[b] - zp2), m, s) + zpo;
+                    out[n++] = (int8_t)ef_clamp(r, act_min, act_max);
+                }
+}
+
+/*@@ section mean deps=common */
+/* Mean over a set of axes, as outer x reduced x inner (the emitter transposes nothing: only contiguous
+ * outer/inner splits are used, the common NHWC global pool being outer=1, reduced=H*W, inner=C).
+ * m, s are the count-adjusted multiplier and shift (INT8-ARITHMETIC.md section 11). */
+void ef_mean_s8(const int8_t *in, int8_t *out, int outer, int reduced, int inner,
+                int32_t in_zp, int32_t out_zp, int32_t m, int32_t s)
+{
+    int o, r, i;
+    for (o = 0; o < outer; ++o)
+        for (i = 0; i < inner; ++i) {
+            int32_t sum = 0;
+            const int8_t *p = in + (size_t)o * reduced * inner + i;
+            for (r = 0; r < reduced; ++r) sum += p[(size_t)r * inner];
+            out[(size_t)o * inner + i] = (int8_t)ef_clamp(ef_mbqm(sum - in_zp * reduced, m, s) + out_zp, -128, 127);
+        }
+}
+
+/*@@ section softmax deps=fixedpoint */
+/* TFLM int8 softmax: gemmlowp fixed-point exp, 1/(1+x) reciprocal; output scale 1/256, zero point -128. */
+void ef_softmax_s8(const int8_t *in, int8_t *out, int rows, int depth, int32_t in_mult, int32_t in_left_shift,
+                   int32_t diff_min)
+{
+    int r, c;
+    for (r = 0; r < rows; ++r) {
+        const int8_t *x = in + (size_t)r * depth;
+        int8_t *y = out + (size_t)r * depth;
+        int32_t mx = -128, sum = 0, h, scale, bits;
+        for (c = 0; c < depth; ++c) if (x[c] > mx) mx = x[c];
+        for (c = 0; c < depth; ++c) {
+            int32_t d = x[c] - mx;
+            if (d >= diff_min) {
+                int32_t rs = ef_fp_mul((int32_t)((uint32_t)d << in_left_shift), in_mult);
+                sum = ef_fp_add(sum, ef_rdbpot(ef_exp_neg(rs, 5), 12));
+            }
+        }
+        {
+            uint32_t u = (uint32_t)sum;
+            h = 0;
+            while (h < 32 && !(u & 0x80000000u)) { u <<= 1; ++h; }
+            bits = 12 - h;
+            scale = ef_one_over_one_plus_x((int32_t)(u - 0x80000000u));
+        }
+        for (c = 0; c < depth; ++c) {
+            int32_t d = x[c] - mx;
+            if (d >= diff_min) {
+                int32_t rs = ef_fp_mul((int32_t)((uint32_t)d << in_left_shift), in_mult);
+                int32_t e = ef_exp_neg(rs, 5);
+                int32_t v = ef_rdbpot(ef_fp_mul(scale, e), bits + 31 - 8) - 128;
+                y[c] = (int8_t)ef_clamp(v, -128, 127);
+            } else {
+                y[c] = -128;
+            }
+        }
+    }
+}
+
+/*@@ section logistic deps=fixedpoint */
+/* TFLM int8 LOGISTIC: gemmlowp logistic on Q4.27; output scale 1/256, zero point -128. */
+void ef_logistic_s8(const int8_t *in, int8_t *out, int n, int32_t in_zp, int32_t in_mult, int32_t in_shift,
+                    int32_t radius)
+{
+    int i;
+    for (i = 0; i < n; ++i) {
+        int32_t d = in[i] - in_zp;
+        if (d <= -radius) out[i] = -128;
+        else if (d >= radius) out[i] = 127;
+        else {
+            int32_t a = ef_mbqm(d, in_mult, in_shift);
+            int32_t r;
+            if (a == 0) r = 1 << 30;
+            else {
+                int32_t abs_a = a > 0 ? a : -a;
+                int32_t pos = ef_one_over_one_plus_x(ef_exp_neg(-abs_a, 4));
+                r = a > 0 ? pos : INT32_MAX - pos;
+            }
+            out[i] = (int8_t)ef_clamp(ef_rdbpot(r, 23) - 128, -128, 127);
+        }
+    }
+}
+
+/*@@ section requant deps=common */
+/* int -> int QUANTIZE (rescale): y = clamp(MBQM(x - zp_in, m, s) + zp_out) for int8/uint8 either side. */
+void ef_requant_s8u8(const void *in, int in_unsigned, void *out, int out_unsigned, int n,
+                     int32_t in_zp, int32_t out_zp, int32_t m, int32_t s)
+{
+    int i;
+    const int32_t lo = out_unsigned ? 0 : -128, hi = out_unsigned ? 255 : 127;
+    for (i = 0; i < n; ++i) {
+        int32_t x = in_unsigned ? (int32_t)((const uint8_t *)in)[i] : (int32_t)((const int8_t *)in)[i];
+        int32_t y = ef_clamp(ef_mbqm(x - in_zp, m, s) + out_zp, lo, hi);
+        if (out_unsigned) ((uint8_t *)out)[i] = (uint8_t)y;
+        else ((int8_t *)out)[i] = (int8_t)y;
+    }
+}
+
+/*@@ section clamp deps=common */
+/* Relu-like clamps with equal input and output quantization. */
+void ef_clamp_s8(const int8_t *in, int8_t *out, int n, int32_t lo, int32_t hi)
+{
+    int i;
+    for (i = 0; i < n; ++i) out[i] = (int8_t)ef_clamp(in[i], lo, hi);
+}
+
+/*@@ section pad */
+/* Constant padding of a 4-D NHWC tensor with one byte value. */
+void ef_pad_s8(const int8_t *in, const int32_t *idims, int8_t *out, const int32_t *odims, const int32_t *before,
+               int8_t value)
+{
+    int a, b, c;
+    const size_t row = (size_t)idims[3];
+    for (a = 0; a < odims[0]; ++a)
+        for (b = 0; b < odims[1]; ++b)
+            for (c = 0; c < odims[2]; ++c) {
+                int8_t *o = out + (((size_t)a * odims[1] + b) * odims[2] + c) * odims[3];
+                const int ia = a - before[0], ib = b - before[1], ic = c - before[2];
+                int d;
+                if (ia < 0 || ia >= idims[0] || ib < 0 || ib >= idims[1] || ic < 0 || ic >= idims[2]) {
+                    for (d = 0; d < odims[3]; ++d) o[d] = value;
+                } else {
+                    const int8_t *ip = in + (((size_t)ia * idims[1] + ib) * idims[2] + ic) * row;
+                    for (d = 0; d < before[3]; ++d) o[d] = value;
+                    for (d = 0; d < idims[3]; ++d) o[before[3] + d] = ip[d];
+                    for (d = before[3] + idims[3]; d < odims[3]; ++d) o[d] = value;
+                }
+            }
+}
+
+/*@@ section copy */
+/* Byte copy (reshape when not in place, concat pieces); no libc needed. */
+void ef_copy(void *dst, const void *src, size_t n)
+{
+    uint8_t *d = (uint8_t *)dst;
+    const uint8_t *s = (const uint8_t *)src;
+    size_t i;
+    if (d == s) return;
+    for (i = 0; i < n; ++i) d[i] = s[i];
+}
