@@ -1,6 +1,9 @@
 // Keras model files: HDF5 (.h5, Keras 2 / tf.keras full-model saves) and the Keras 3 `.keras` zip
 // (config.json + metadata.json + model.weights.h5). HDF5 is read with h5wasm from an in-memory copy.
 
+import fs from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { unzipSync } from 'fflate';
 import { EspforgeError, fail } from '../../diagnostics.js';
 import { shapeSize } from '../../ir/dtype.js';
@@ -31,15 +34,27 @@ async function h5(): Promise<H5> {
  */
 async function withH5<T>(bytes: Uint8Array, file: string, use: (f: import('h5wasm/node').File) => T): Promise<T> {
   const m = await h5();
-  const path = `/espforge-${process.pid}-${fileCounter++}.h5`;
-  m.FS!.writeFile(path, bytes);
+  // h5wasm's Node build reads the real file system (NODERAWFS), so the bytes go to a private temp file.
+  const path = join(tmpdir(), `espforge-${process.pid}-${fileCounter++}.h5`);
+  fs.writeFileSync(path, bytes);
   let f: import('h5wasm/node').File | undefined;
   const captured: string[] = [];
-  const realWrite = process.stderr.write;
-  process.stderr.write = ((chunk: string | Uint8Array) => {
-    captured.push(String(chunk));
-    return true;
-  }) as typeof process.stderr.write;
+  // HDF5 writes its diagnostics straight to file descriptor 2 through fs.writeSync.
+  const realWriteSync = fs.writeSync;
+  fs.writeSync = ((fd: number, buf: unknown, ...rest: unknown[]) => {
+    if (fd === 2) {
+      if (typeof buf === 'string') {
+        captured.push(buf);
+        return buf.length;
+      }
+      const u = buf as Uint8Array;
+      const off = typeof rest[0] === 'number' ? rest[0] : 0;
+      const len = typeof rest[1] === 'number' ? rest[1] : u.length - off;
+      if (captured.length < 64) captured.push(Buffer.from(u.buffer, u.byteOffset + off, Math.min(len, 4096)).toString());
+      return len;
+    }
+    return (realWriteSync as (...a: unknown[]) => number)(fd, buf, ...rest);
+  }) as typeof fs.writeSync;
   try {
     try {
       f = new m.File(path, 'r');
@@ -49,23 +64,19 @@ async function withH5<T>(bytes: Uint8Array, file: string, use: (f: import('h5was
     return use(f);
   } catch (e) {
     if (e instanceof EspforgeError) throw e;
-    const first = captured.join('').split('\n').find((l) => /H5|HDF5/.test(l));
+    const first = /#000: .* in (\w+\(\)): (.*)/.exec(captured.join(''));
     return fail('EF2001', `HDF5 structure could not be read: ${(e as Error)?.message ?? String(e)}`, {
       file,
-      notes: first ? [first.trim().slice(0, 200)] : [],
+      notes: first ? [`HDF5: ${first[1]}: ${first[2].trim().slice(0, 160)}`] : [],
     });
   } finally {
-    process.stderr.write = realWrite;
     try {
       f?.close();
     } catch {
       /* already closed */
     }
-    try {
-      m.FS!.unlink(path);
-    } catch {
-      /* gone */
-    }
+    fs.writeSync = realWriteSync;
+    fs.rmSync(path, { force: true });
   }
 }
 
