@@ -1,0 +1,69 @@
+// The command line as a user runs it: exit codes (0 ok, 1 user error, 2 usage), no stack traces, JSON output.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { REPO_ROOT, sharedPath } from '../helpers/shared.js';
+import { readNpy } from '../../src/io/npy.js';
+
+function cli(...args: string[]) {
+  const r = spawnSync(process.execPath, [join(REPO_ROOT, 'bin', 'espforge.js'), ...args], { cwd: REPO_ROOT, encoding: 'utf8', timeout: 120_000 });
+  assert.doesNotMatch(r.stderr, /\n\s+at .*\(.*:\d+:\d+\)/, `stack trace on stderr:\n${r.stderr}`);
+  return r;
+}
+
+test('usage errors exit 2; --help exits 0', () => {
+  assert.equal(cli('--help').status, 0);
+  assert.equal(cli('no-such-command').status, 2);
+  assert.equal(cli('inspect').status, 2);
+});
+
+test('a missing or non-model file is a coded user error (exit 1)', () => {
+  const r = cli('inspect', '/nonexistent/model.onnx');
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, /EF0001/);
+  const dir = mkdtempSync(join(tmpdir(), 'espforge-cli-'));
+  writeFileSync(join(dir, 'junk.bin'), 'this is not a model at all');
+  const j = cli('inspect', join(dir, 'junk.bin'));
+  assert.equal(j.status, 1);
+  assert.match(j.stderr, /EF0002|EF2001/);
+});
+
+test('inspect --json on a real Keras model reports layers, parameters and MACs', (t) => {
+  const p = sharedPath(t, 'models', 'keras', 'tensorspace', 'tf_keras_model.h5');
+  if (!p) return;
+  const r = cli('inspect', p, '--json');
+  assert.equal(r.status, 0, r.stderr);
+  const j = JSON.parse(r.stdout);
+  assert.equal(j.ok, true);
+  // LeNet-5 (tf.keras): conv 6@5x5 on 32x32 (padded) + conv 16@5x5 + 400→120→84→10 dense.
+  // params: 6*25+6 + 16*150+16 + 400*120+120 + 120*84+84 + 84*10+10 = 61706
+  assert.equal(j.totals.params, 61706);
+  // MACs: 28*28*6*25 + 10*10*16*150 + 400*120 + 120*84 + 84*10 = 117600 + 240000 + 48000 + 10080 + 840
+  const convAndFc = 117600 + 240000 + 48000 + 10080 + 840;
+  assert.ok(j.totals.macs >= convAndFc && j.totals.macs < convAndFc * 1.1, `MACs ${j.totals.macs}`);
+});
+
+test('run writes an .npy output that matches the printed argmax', (t) => {
+  const m = sharedPath(t, 'models', 'tfjs', 'tensorspace-lenet', 'mnist.json');
+  const x = sharedPath(t, 'models', 'tflite', 'tvm-mnist-quant', 'inputs', 'digit-2.npy');
+  if (!m || !x) return;
+  // the uint8 digit is fed as raw values; the LeNet expects 0..1, so scale it first via a float .npy
+  const dir = mkdtempSync(join(tmpdir(), 'espforge-cli-'));
+  const raw = readNpy(readFileSync(x));
+  const f = Float32Array.from(raw.data, (v) => v / 255);
+  const { writeNpy } = require_npy();
+  writeFileSync(join(dir, 'x.npy'), writeNpy({ dtype: 'float32', shape: [1, 28, 28, 1], data: f }));
+  const r = cli('run', m, '--input', join(dir, 'x.npy'), '--output', join(dir, 'y.npy'));
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /argmax: 2/);
+  const y = readNpy(readFileSync(join(dir, 'y.npy')));
+  assert.deepEqual(y.shape, [1, 10]);
+});
+
+import * as npy from '../../src/io/npy.js';
+function require_npy() {
+  return npy;
+}
