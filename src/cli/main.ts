@@ -10,11 +10,13 @@ import type { CommandModule } from './common.js';
 import * as inspect from './commands/inspect.js'; // cmd:inspect
 import * as run from './commands/run.js'; // cmd:run
 import * as conformance from './commands/conformance.js'; // cmd:conformance
+import * as targets from './commands/targets.js'; // cmd:targets
 
 const COMMANDS: CommandModule[] = [
   inspect, // cmd:inspect
   run, // cmd:run
   conformance, // cmd:conformance
+  targets, // cmd:targets
 ];
 
 export async function main(argv: string[]): Promise<number> {

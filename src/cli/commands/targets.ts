@@ -1,0 +1,23 @@
+// espforge targets [--json]: the chips, their budgets and what each emitted format supports.
+import type { Command } from 'commander';
+import { CHIPS } from '../../targets/chips.js';
+import { printJson, table } from '../common.js';
+
+const kb = (n: number) => (n >= 1024 * 1024 ? `${(n / 1024 / 1024).toFixed(n % (1024 * 1024) ? 1 : 0)} MB` : `${Math.round(n / 1024)} KB`);
+
+export function register(program: Command): void {
+  program
+    .command('targets')
+    .description('the ESP32-family chips and the budgets the fit check uses')
+    .option('--json', 'machine-readable output')
+    .action((o: { json?: boolean }) => {
+      if (o.json) {
+        printJson({ ok: true, chips: CHIPS, formats: { c: 'all chips (portable C99 kernels)', tflite: 'all chips (TFLite Micro)' } });
+        return;
+      }
+      const rows = [['chip', 'CPU', 'MHz', 'app partition', 'rodata window', 'internal DRAM', 'largest block', 'data cache', 'PSRAM', 'ESP-NN']];
+      for (const c of CHIPS)
+        rows.push([c.id, c.cpu, String(c.maxMHz), kb(c.appPartition), kb(c.rodataWindow), kb(c.internalDram), c.largestFreeBlock ? kb(c.largestFreeBlock) : '-', kb(c.dataCache), c.psram, c.espNn]);
+      process.stdout.write(table(rows) + '\n\nformats: c (portable C99 kernels, every chip), tflite (int8 .tflite for TensorFlow Lite Micro / esp-tflite-micro)\n');
+    });
+}
