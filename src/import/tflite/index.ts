@@ -198,7 +198,8 @@ class Converter {
     if (t.type === TT.FLOAT16 && !data) fail('EF2006', `tensor '${t.name}' is a float16 activation`, { file: this.file });
     if (this.folded.has(i)) dtype = 'float32';
     if (t.isVariable) fail('EF2003', `tensor '${t.name}' is a variable (stateful) tensor`, { file: this.file });
-    const id = this.b.tensor({ name: t.name, dtype, shape, data, quant: this.folded.has(i) ? undefined : this.quantOf(t, shape) });
+    const quant = this.folded.has(i) ? undefined : this.quantOf(t, shape);
+    const id = this.b.tensor({ name: t.name, dtype, shape, ...(data ? { data } : {}), ...(quant ? { quant } : {}) });
     this.ids.set(i, id);
     return id;
   }
@@ -207,7 +208,7 @@ class Converter {
   newTensor(key: string, t: { name: string; dtype: DType; shape: number[]; data?: TypedArray; quant?: QuantParams }): number {
     const have = this.extra.get(key);
     if (have !== undefined) return have;
-    const id = this.b.tensor(t);
+    const id = this.b.tensor({ name: t.name, dtype: t.dtype, shape: t.shape, ...(t.data ? { data: t.data } : {}), ...(t.quant ? { quant: t.quant } : {}) });
     this.extra.set(key, id);
     return id;
   }
@@ -317,8 +318,9 @@ class Converter {
 
   // ---------------------------------------------------------------- operators
 
-  private node(ctx: OpCtx, op: string, inputs: number[], outputs: number[], attrs: Attrs, name = ctx.name): void {
-    this.b.node({ op, name, inputs, outputs, attrs });
+  /** Add a node, named (like every TFLite node) after its first output tensor. */
+  private node(_ctx: OpCtx, op: string, inputs: number[], outputs: number[], attrs: Attrs, _label?: string): void {
+    this.b.node({ op, name: this.b.tensors[outputs[0]].name, inputs, outputs, attrs });
   }
 
   /** Emit `op` with a TFLite fused activation: IR activation attr, or a separate Tanh node for float graphs. */
@@ -393,9 +395,9 @@ class Converter {
         if (ws[3] < 1 || xs[3] % ws[3] !== 0 || ws[0] % (xs[3] / ws[3]) !== 0)
           fail('EF1004', `CONV_2D filter [${ws}] does not fit input [${xs}]`, { file: this.file, node: ctx.name });
         const w = this.window(ctx, o, { padding: f.padding, sw: f.stride_w, sh: f.stride_h, dw: f.dilation_w_factor, dh: f.dilation_h_factor }, ws[1], ws[2], xs);
-        const bias = ctx.tin(2) >= 0 ? this.tid(ctx.tin(2)) : -1;
+        const ins = [x(), this.tid(ctx.tin(1)), ctx.tin(2) >= 0 ? this.tid(ctx.tin(2)) : -1];
         const attrs = { strides: w.strides, dilations: w.dilations, pads: w.pads, group: xs[3] / ws[3] };
-        this.fused(ctx, 'Conv', [x(), this.tid(ctx.tin(1)), bias], attrs, o.byte(f.fused_activation_function));
+        this.fused(ctx, 'Conv', ins, attrs, o.byte(f.fused_activation_function));
         return;
       }
       case OP.DEPTHWISE_CONV_2D: {
@@ -413,10 +415,9 @@ class Converter {
         if (mult !== 0 && mult * cin !== cout)
           this.notes.push(`'${ctx.name}': depth_multiplier ${mult} disagrees with the filter (${cout / cin}); the filter wins`);
         const win = this.window(ctx, o, { padding: f.padding, sw: f.stride_w, sh: f.stride_h, dw: f.dilation_w_factor, dh: f.dilation_h_factor }, ws[1], ws[2], xs);
-        const wid = this.depthwiseWeight(ctx.tin(1), ws);
-        const bias = ctx.tin(2) >= 0 ? this.tid(ctx.tin(2)) : -1;
+        const ins = [x(), this.depthwiseWeight(ctx.tin(1), ws), ctx.tin(2) >= 0 ? this.tid(ctx.tin(2)) : -1];
         const attrs = { strides: win.strides, dilations: win.dilations, pads: win.pads, group: cin };
-        this.fused(ctx, 'Conv', [x(), wid, bias], attrs, o.byte(f.fused_activation_function));
+        this.fused(ctx, 'Conv', ins, attrs, o.byte(f.fused_activation_function));
         return;
       }
       case OP.FULLY_CONNECTED: {
@@ -438,8 +439,9 @@ class Converter {
           this.node(ctx, 'Reshape', [xin], [flat], { shape: [n / K, K] }, `${ctx.name}/flatten`);
           xin = flat;
         }
+        const wid = this.tid(ctx.tin(1));
         const bias = ctx.tin(2) >= 0 ? this.tid(ctx.tin(2)) : -1;
-        this.fused(ctx, 'FullyConnected', [xin, this.tid(ctx.tin(1)), bias], {}, o.byte(f.fused_activation_function));
+        this.fused(ctx, 'FullyConnected', [xin, wid, bias], {}, o.byte(f.fused_activation_function));
         return;
       }
       case OP.ADD:
