@@ -500,7 +500,7 @@ function emitLayer(
       const red = shapeSize(axes.map((v) => X.shape[v]));
       const inner = shapeSize(X.shape.slice(axes[axes.length - 1] + 1));
       const { m, s } = meanMultiplier(q, red, n);
-      notes.push(`count-adjusted multiplier for N=${red}: m=${m} s=${s}`);
+      notes.push(`multiplier adjusted for N=${red} at prepare time`);
       const call = `    ${P}_mean_s8(${cptr(X.id)}, ${ptr(Y.id)}, ${outer}, ${red}, ${inner}, ${num(q, 'in_zp', n)}, ${num(q, 'out_zp', n)}, ${m}, ${s});`;
       return { kernel: ['mean'], call, consts, notes };
     }
@@ -573,16 +573,13 @@ function emitLayer(
 }
 
 /**
- * MEAN's count-adjusted multiplier (INT8-ARITHMETIC.md 11). When the prepare step already stored the adjusted
- * pair (`mean_mult`/`mean_shift`), use it; otherwise derive it from (mult, shift) and N with exact integers,
- * following the reference's Eval formula.
+ * MEAN's multiplier: the prepare step (src/sim/int/reduce-mean.ts) stores the count-adjusted pair
+ * M' = (M·2^sh)/N, S' = S − sh (INT8-ARITHMETIC.md 11) in mult/shift, with N in count.
  */
 function meanMultiplier(q: QP | undefined, count: number, n: Node): { m: number; s: number } {
-  if (q && typeof q.mean_mult === 'number' && typeof q.mean_shift === 'number') return { m: q.mean_mult, s: q.mean_shift };
-  const M = num(q, 'mult', n);
-  const S = num(q, 'shift', n);
-  const sh = Math.min(31 - Math.clz32(count), 32, 31 + S);
-  const m = Number((BigInt(M) * (1n << BigInt(sh))) / BigInt(count));
-  if (m > 2147483647) fail('EF9001', `MEAN multiplier overflow for N=${count}`, { node: n.name });
-  return { m, s: S - sh };
+  const c = num(q, 'count', n);
+  if (c !== count) fail('EF9001', `ReduceMean prepared for N=${c} but the C kernel reduces N=${count}`, { node: n.name });
+  const m = num(q, 'mult', n);
+  checkMult([m], n);
+  return { m, s: num(q, 'shift', n) };
 }
