@@ -77,14 +77,29 @@ function tapMajor(w: TypedArray, Cout: number, taps: number): Float64Array {
   return t;
 }
 
+/** Weights as doubles (the inner loops then read one element type), cached per weight array. */
+const f64Cache = new WeakMap<TypedArray, Float64Array>();
+function asF64(w: TypedArray): Float64Array {
+  if (w instanceof Float64Array) return w;
+  let t = f64Cache.get(w);
+  if (t && t.length === w.length) return t;
+  t = Float64Array.from(w);
+  f64Cache.set(w, t);
+  return t;
+}
+
 /** The float Conv kernel on raw arrays; exported for reuse (e.g. by tests and later lowerings). */
 export function convFloat(x: TypedArray, w: TypedArray, bias: TypedArray | undefined, g: ConvGeom, act: unknown, out: TypedArray): void {
-  const { N, H, W, Cin, Cout, KH, KW, OH, OW, group, cinG, coutG, sh, sw, dh, dw, pt, pl } = g;
   const [lo, hi] = clampBounds(act);
+  if (g.cinG === 1 && g.group > 1) convDepthwise(x, tapMajor(w, g.Cout, g.KH * g.KW), bias, g, lo, hi, out);
+  else convPatch(x, asF64(w), bias, g, lo, hi, out);
+}
+
+/** One input channel per group (depthwise) with multiplier coutG. */
+function convDepthwise(x: TypedArray, wt: Float64Array, bias: TypedArray | undefined, g: ConvGeom, lo: number, hi: number, out: TypedArray): void {
+  const { N, H, W, Cin, Cout, KH, KW, OH, OW, coutG, sh, sw, dh, dw, pt, pl } = g;
   const acc = new Float64Array(Cout);
-  if (cinG === 1) {
-    // one input channel per group: depthwise with multiplier coutG (or a Cin = 1 conv when group = 1)
-    const wt = tapMajor(w, Cout, KH * KW);
+  {
     const mult = coutG;
     for (let n = 0; n < N; n++) {
       for (let oy = 0; oy < OH; oy++) {
@@ -119,8 +134,12 @@ export function convFloat(x: TypedArray, w: TypedArray, bias: TypedArray | undef
         }
       }
     }
-    return;
   }
+}
+
+/** General grouped conv: gather each pixel's receptive field (im2col for one pixel), dot with weight rows. */
+function convPatch(x: TypedArray, w: Float64Array, bias: TypedArray | undefined, g: ConvGeom, lo: number, hi: number, out: TypedArray): void {
+  const { N, H, W, Cin, Cout, KH, KW, OH, OW, group, cinG, coutG, sh, sw, dh, dw, pt, pl } = g;
   const K = KH * KW * cinG;
   const direct = KH === 1 && KW === 1; // pads are irrelevant only when the pixel is in bounds; checked per pixel
   const patch = new Float64Array(K);
