@@ -1,0 +1,318 @@
+// Post-training quantization: float graph + calibration data → TFLite-style quantized IR.
+//
+//   activations  int8 asymmetric per tensor: range always contains 0, scale = (max − min)/255 (float32),
+//                zero point nudged to an integer in [−128, 127]   (int16 scheme: symmetric, zp = 0)
+//   weights      int8 symmetric (zp = 0, values in [−127, 127]): per output channel (axis 0) for Conv and
+//                depthwise Conv, per tensor for FullyConnected and ConvTranspose (TFLite's converter defaults)
+//   bias         int32 (int16 scheme: int64), zp = 0, scale = s_in · s_w[c]
+//   fused activations stay on the op: the integer kernels apply them as the output clamp
+//   fixed output scales: Softmax and Sigmoid 1/256 zp −128, Tanh 1/128 zp 0, LogSoftmax 16/256 zp 127
+//   pass-through ops (pools, Reshape, Transpose, Pad, Slice, Gather, ReduceMax, Resize, Concat) share one
+//   scale/zero point between their data inputs and output, so the kernels never requantize there
+//
+// The graph inputs and outputs become int8 (int16) tensors with quantization records, as in TFLite full-integer
+// conversion: the caller quantizes float input with the input's scale/zp and dequantizes the output.
+// Quantization parameters are computed once here and stored on the tensors; prepareIntGraph (src/quant/prepare.ts)
+// then derives node.qparams from them.
+
+import { fail } from '../diagnostics.js';
+import { allocArray, type DType, type TypedArray } from '../ir/dtype.js';
+import { pruneGraph, type Graph, type QuantParams, type Tensor } from '../ir/graph.js';
+import { runPasses } from '../passes/index.js';
+import { calibrate, collectSamples, type CalibData, type CalibrateOptions } from './calibrate.js';
+import type { CalibMethod, Range } from './observers.js';
+
+export type QuantScheme = 'int8' | 'int16' | 'mixed';
+export const QUANT_SCHEMES: readonly QuantScheme[] = ['int8', 'int16', 'mixed'];
+
+export interface QuantizeOptions extends CalibrateOptions {
+  scheme?: QuantScheme;
+  method?: CalibMethod;
+  /** Run the float pass pipeline first (default true). */
+  passes?: boolean;
+  /** Fill node.qparams with prepareIntGraph (default true). */
+  prepare?: boolean;
+}
+
+export interface QuantizeResult {
+  /** The quantized graph (tensor quantization records set, node.qparams filled unless prepare: false). */
+  graph: Graph;
+  /** The float graph that was calibrated (after the pass pipeline). Tensors correspond to `graph` by name. */
+  floatGraph: Graph;
+  /** Clip range per float tensor id of floatGraph. */
+  ranges: Map<number, Range>;
+  scheme: QuantScheme;
+  method: CalibMethod;
+  samples: number;
+}
+
+/** Round half away from zero (C round). */
+export function rha(x: number): number {
+  return (x < 0 ? -Math.round(-x) : Math.round(x)) + 0; // + 0 turns -0 into 0
+}
+
+/** Asymmetric quantization of a range into [qmin, qmax] with TFLite's zero-point nudging; scale is float32. */
+export function asymmetricParams(r: Range, qmin = -128, qmax = 127): { scale: number; zeroPoint: number } {
+  const lo = Math.min(0, r.min);
+  const hi = Math.max(0, r.max);
+  if (!Number.isFinite(lo) || !Number.isFinite(hi)) fail('EF3004', `range [${r.min}, ${r.max}] is not finite`);
+  let scale = (hi - lo) / (qmax - qmin);
+  if (!(scale > 0)) return { scale: 1, zeroPoint: lo === 0 && hi === 0 ? 0 : qmin };
+  scale = Math.fround(scale);
+  if (scale === 0) scale = Math.fround(1e-30);
+  const zpFromMin = qmin - lo / scale;
+  const zeroPoint = zpFromMin <= qmin ? qmin : zpFromMin >= qmax ? qmax : rha(zpFromMin);
+  return { scale, zeroPoint };
+}
+
+/** Symmetric (zp = 0) quantization of a range into [−qmax, qmax]. */
+export function symmetricParams(r: Range, qmax: number): { scale: number; zeroPoint: number } {
+  const m = Math.max(Math.abs(r.min), Math.abs(r.max));
+  if (!Number.isFinite(m)) fail('EF3004', `range [${r.min}, ${r.max}] is not finite`);
+  return { scale: m > 0 ? Math.fround(m / qmax) || Math.fround(1e-30) : 1, zeroPoint: 0 };
+}
+
+function rangeOf(d: ArrayLike<number>): Range {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (let i = 0; i < d.length; i++) {
+    if (d[i] < lo) lo = d[i];
+    if (d[i] > hi) hi = d[i];
+  }
+  return d.length ? { min: lo, max: hi } : { min: 0, max: 0 };
+}
+
+function quantizeData(d: ArrayLike<number>, q: QuantParams, dtype: DType, shape: number[]): TypedArray {
+  const out = allocArray(dtype, d.length);
+  const [qmin, qmax] = dtype === 'int8' ? [-128, 127] : dtype === 'int16' ? [-32768, 32767] : dtype === 'int32' ? [-2147483648, 2147483647] : [-(2 ** 53), 2 ** 53];
+  const per = q.scale.length > 1;
+  let inner = 1;
+  for (let i = q.axis + 1; i < shape.length; i++) inner *= shape[i];
+  const chans = per ? shape[q.axis] : 1;
+  for (let i = 0; i < d.length; i++) {
+    const c = per ? Math.floor(i / inner) % chans : 0;
+    const v = rha(d[i] / q.scale[c]) + q.zeroPoint[c];
+    out[i] = v < qmin ? qmin : v > qmax ? qmax : v;
+  }
+  return out;
+}
+
+/** Symmetric int8 weights, per channel along `axis` (or per tensor when axis is undefined). */
+export function quantizeWeights(t: Tensor, axis: number | undefined): { data: TypedArray; quant: QuantParams } {
+  const d = t.data!;
+  let scales: number[];
+  if (axis === undefined) {
+    scales = [symmetricParams(rangeOf(d), 127).scale];
+  } else {
+    const C = t.shape[axis];
+    let inner = 1;
+    for (let i = axis + 1; i < t.shape.length; i++) inner *= t.shape[i];
+    const amax = new Float64Array(C);
+    for (let i = 0; i < d.length; i++) {
+      const c = Math.floor(i / inner) % C;
+      const a = Math.abs(d[i]);
+      if (a > amax[c]) amax[c] = a;
+    }
+    scales = Array.from(amax, (m) => symmetricParams({ min: -m, max: m }, 127).scale);
+  }
+  const quant: QuantParams = { scale: scales, zeroPoint: scales.map(() => 0), axis: axis ?? 0 };
+  const data = quantizeData(d, quant, 'int8', t.shape);
+  // symmetric weights use [−127, 127]
+  for (let i = 0; i < data.length; i++) if (data[i] < -127) data[i] = -127;
+  return { data, quant };
+}
+
+/** Ops whose integer kernels do not requantize: data inputs and output share one scale/zero point. */
+const SHARED: Record<string, number[] | 'all'> = {
+  MaxPool: [0],
+  AveragePool: [0],
+  Reshape: [0],
+  Transpose: [0],
+  Pad: [0],
+  Slice: [0],
+  Gather: [0],
+  ReduceMax: [0],
+  Resize: [0],
+  Identity: [0],
+  Concat: 'all',
+};
+
+/** Weight (port 1) and bias (port 2) handling per op. */
+const WEIGHTED: Record<string, 'per-channel' | 'per-tensor'> = {
+  Conv: 'per-channel',
+  FullyConnected: 'per-tensor',
+  ConvTranspose: 'per-tensor',
+};
+
+function fixedOutput(op: string, act: DType): { scale: number; zeroPoint: number } | undefined {
+  if (act === 'int8') {
+    if (op === 'Softmax' || op === 'Sigmoid') return { scale: 1 / 256, zeroPoint: -128 };
+    if (op === 'Tanh') return { scale: 1 / 128, zeroPoint: 0 };
+    if (op === 'LogSoftmax') return { scale: 16 / 256, zeroPoint: 127 };
+  } else {
+    if (op === 'Softmax' || op === 'Sigmoid' || op === 'Tanh') return { scale: 1 / 32768, zeroPoint: 0 };
+  }
+  return undefined;
+}
+
+const isFloatT = (t: Tensor) => t.dtype === 'float32' || t.dtype === 'float64';
+
+/**
+ * Build the quantized graph from a float graph and per-tensor ranges. Pure: no calibration, no qparams.
+ * Tensor names are kept, so float and quantized tensors correspond by name.
+ */
+export function quantizeWithRanges(fg: Graph, ranges: Map<number, Range>, scheme: 'int8' | 'int16' = 'int8'): Graph {
+  const act: DType = scheme === 'int16' ? 'int16' : 'int8';
+  const biasT: DType = scheme === 'int16' ? 'int64' : 'int32';
+  const actParams = (r: Range) => (act === 'int8' ? asymmetricParams(r) : symmetricParams(r, 32767));
+  const tensors: Tensor[] = fg.tensors.map((t) => ({ ...t }));
+  if (!fg.inputs.some((i) => isFloatT(fg.tensors[i])) && !fg.nodes.length)
+    fail('EF3003', 'the model has no float input to quantize');
+  for (const i of fg.inputs)
+    if (!isFloatT(fg.tensors[i]))
+      fail('EF3003', `input '${fg.tensors[i].name}' is ${fg.tensors[i].dtype}: the model is already quantized or takes integer input`, {
+        suggestion: 'quantize the float version of the model',
+      });
+
+  // which constant ports are weights/biases (quantized per op below) — the rest are activation-like operands
+  const weightPort = new Set<string>();
+  for (const n of fg.nodes) if (WEIGHTED[n.op]) [1, 2].forEach((k) => n.inputs[k] >= 0 && n.inputs[k] !== undefined && weightPort.add(`${n.inputs[k]}`));
+
+  // union-find over tensors that must share quantization
+  const parent = new Map<number, number>();
+  const find = (x: number): number => {
+    let r = x;
+    while (parent.has(r) && parent.get(r) !== r) r = parent.get(r)!;
+    parent.set(x, r);
+    return r;
+  };
+  const union = (a: number, b: number) => {
+    const ra = find(a);
+    const rb = find(b);
+    if (ra !== rb) parent.set(rb, ra);
+  };
+  const fixed = new Map<number, { scale: number; zeroPoint: number }>();
+  for (const n of fg.nodes) {
+    const out = n.outputs[0];
+    if (!isFloatT(fg.tensors[out])) continue;
+    const f = fixedOutput(n.op, act);
+    if (f) fixed.set(out, f);
+    const sh = SHARED[n.op];
+    if (!sh) continue;
+    const ports = sh === 'all' ? n.inputs.map((_, k) => k) : sh;
+    for (const k of ports) {
+      const id = n.inputs[k];
+      if (id >= 0 && isFloatT(fg.tensors[id]) && !weightPort.has(`${id}`)) union(out, id);
+    }
+  }
+  // group ranges (union of members; constants contribute their own values)
+  const groupRange = new Map<number, Range>();
+  const activationIds = new Set<number>();
+  const addRange = (id: number, r: Range) => {
+    const g = find(id);
+    const cur = groupRange.get(g);
+    groupRange.set(g, cur ? { min: Math.min(cur.min, r.min), max: Math.max(cur.max, r.max) } : { ...r });
+  };
+  for (const n of fg.nodes)
+    for (const id of [...n.inputs, ...n.outputs]) {
+      if (id < 0 || !isFloatT(fg.tensors[id]) || weightPort.has(`${id}`)) continue;
+      activationIds.add(id);
+    }
+  for (const id of fg.inputs) activationIds.add(id);
+  for (const id of activationIds) {
+    const t = fg.tensors[id];
+    const r = t.data ? rangeOf(t.data) : ranges.get(id);
+    if (!r) fail('EF3001', `no calibration range for tensor '${t.name}'`);
+    addRange(id, r);
+  }
+  const groupFixed = new Map<number, { scale: number; zeroPoint: number }>();
+  for (const [id, f] of fixed) {
+    const g = find(id);
+    if (!groupFixed.has(g)) groupFixed.set(g, f);
+  }
+  const groupQuant = new Map<number, QuantParams>();
+  const quantOf = (id: number): QuantParams => {
+    const g = find(id);
+    let q = groupQuant.get(g);
+    if (!q) {
+      const p = groupFixed.get(g) ?? actParams(groupRange.get(g)!);
+      q = { scale: [p.scale], zeroPoint: [p.zeroPoint], axis: 0 };
+      groupQuant.set(g, q);
+    }
+    return q;
+  };
+  for (const id of activationIds) {
+    const t = tensors[id];
+    const quant = quantOf(id);
+    tensors[id] = t.data
+      ? { ...t, dtype: act, quant, data: quantizeData(t.data, quant, act, t.shape) }
+      : { ...t, dtype: act, quant };
+  }
+
+  // weights and biases, per node (a bias depends on the node's input scale, so it gets its own tensor when shared)
+  const nodes = fg.nodes.map((n) => ({ ...n, inputs: [...n.inputs], outputs: [...n.outputs], attrs: { ...n.attrs } }));
+  const written = new Set<number>();
+  const place = (orig: number, t: Omit<Tensor, 'id'>): number => {
+    if (!written.has(orig)) {
+      written.add(orig);
+      tensors[orig] = { ...t, id: orig };
+      return orig;
+    }
+    const id = tensors.length;
+    tensors.push({ ...t, name: `${t.name}_${id}`, id });
+    return id;
+  };
+  for (const n of nodes) {
+    const mode = WEIGHTED[n.op];
+    if (!mode) continue;
+    const [x, w, b] = n.inputs;
+    const wt = fg.tensors[w];
+    if (!wt?.data) fail('EF2005', `${n.op} weight '${wt?.name}' is not constant`, { node: n.name });
+    if (!isFloatT(fg.tensors[x])) fail('EF3003', `${n.op} input '${fg.tensors[x].name}' is not float`, { node: n.name });
+    const qw = quantizeWeights(wt, mode === 'per-channel' ? 0 : undefined);
+    n.inputs[1] = place(w, { name: wt.name, dtype: 'int8', shape: [...wt.shape], data: qw.data, quant: qw.quant });
+    if (b !== undefined && b >= 0) {
+      const bt = fg.tensors[b];
+      if (!bt.data) fail('EF2005', `${n.op} bias '${bt.name}' is not constant`, { node: n.name });
+      const sIn = quantOf(x).scale[0];
+      const C = bt.data.length;
+      const bScales = qw.quant.scale.length > 1 ? qw.quant.scale : [qw.quant.scale[0]];
+      const scale = bScales.map((s) => Math.fround(sIn * s));
+      if (scale.length > 1 && scale.length !== C) fail('EF1004', `bias '${bt.name}' has ${C} values for ${scale.length} channels`, { node: n.name });
+      const quant: QuantParams = { scale, zeroPoint: scale.map(() => 0), axis: 0 };
+      const data = quantizeData(bt.data, quant, biasT, bt.shape);
+      n.inputs[2] = place(b, { name: bt.name, dtype: biasT, shape: [...bt.shape], data, quant });
+    }
+  }
+  const info = { ...(fg.meta.info ?? {}), quantization: scheme };
+  return pruneGraph({ tensors, nodes, inputs: [...fg.inputs], outputs: [...fg.outputs], meta: { ...fg.meta, info } });
+}
+
+type Prepare = (g: Graph) => Graph;
+let prepareFn: Prepare | undefined;
+async function getPrepare(): Promise<Prepare> {
+  if (!prepareFn) {
+    const path = './prepare.js';
+    const mod = (await import(path)) as { prepareIntGraph: Prepare };
+    prepareFn = mod.prepareIntGraph;
+  }
+  return prepareFn;
+}
+
+/** Calibrate and quantize; returns the quantized graph with the float graph and ranges it came from. */
+export async function quantizeModel(g: Graph, calib: CalibData, opts: QuantizeOptions = {}): Promise<QuantizeResult> {
+  const scheme = opts.scheme ?? 'int8';
+  const method = opts.method ?? 'minmax';
+  if (scheme === 'mixed') fail('EF0006', "scheme 'mixed' is not implemented yet", { suggestion: 'use --scheme int8 or int16' });
+  const floatGraph = opts.passes === false ? g : runPasses(g);
+  const samples = await collectSamples(calib, opts.limit ?? Infinity);
+  const ranges = await calibrate(floatGraph, samples, { ...opts, method });
+  let graph = quantizeWithRanges(floatGraph, ranges, scheme);
+  if (opts.prepare !== false) graph = (await getPrepare())(graph);
+  return { graph, floatGraph, ranges, scheme, method, samples: samples.length };
+}
+
+/** Calibrate and quantize; returns only the quantized graph. */
+export async function quantizeGraph(g: Graph, calib: CalibData, opts: QuantizeOptions = {}): Promise<Graph> {
+  return (await quantizeModel(g, calib, opts)).graph;
+}
