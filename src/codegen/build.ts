@@ -1,0 +1,240 @@
+// The deploy step as a library call: prepared int8 graph → C library + ESP-IDF project + fit check + report,
+// optionally verified (host gcc, sanitizers, rv32 under QEMU) against the integer simulator byte for byte.
+// Returns {files, report, diagnostics}; never prints.
+
+import { readFileSync } from 'node:fs';
+import { basename } from 'node:path';
+import { EspforgeError, diag, toDiagnostics, type Diagnostic } from '../diagnostics.js';
+import { allocArray, shapeSize } from '../ir/dtype.js';
+import type { Graph } from '../ir/graph.js';
+import { inferCtx } from '../ir/infer.js';
+import { getOp } from '../ops/index.js';
+import type { Value } from '../ops/types.js';
+import { prepareIntGraph, runInt } from '../sim/int.js';
+import { chip, CHIPS } from '../targets/chips.js';
+import { checkAllChips, fitDiagnostics, type ChipFit, type FitInput } from '../targets/fit.js';
+import { VERSION } from '../version.js';
+import { sha256Hex } from './common/cwriter.js';
+import { emitC, type EmitResult } from './c/emit.js';
+import { projectFiles, writeProject } from './espidf/project.js';
+import { compareRuns, runVerification, type VerifyKind, type VerifySummary } from '../verify/compare.js';
+import type { GoldenCase, HarnessSpec } from '../verify/host.js';
+
+export interface BuildOptions {
+  target: string;
+  out?: string;
+  name?: string;
+  force?: boolean;
+  verify?: VerifyKind[];
+  /** Model file path (for the provenance banner: base name and SHA-256). */
+  modelFile?: string;
+  commandLine?: string;
+  /** Golden inputs (raw bytes per graph input); default: the sample plus deterministic pseudo-random cases. */
+  inputs?: ArrayLike<number>[][];
+  /** Do not write anything (files are still returned). */
+  dryRun?: boolean;
+}
+
+export interface BuildReport {
+  tool: string;
+  name: string;
+  target: string;
+  model?: { file: string; sha256: string };
+  parameters: number;
+  macs: number;
+  arenaBytes: number;
+  arenaLowerBound: number;
+  weightBytes: number;
+  codeBytesEstimate: number;
+  layers: { index: number; op: string; name: string; kernel: string; macs: number; weightBytes: number }[];
+  fit: ChipFit[];
+  verification: VerifySummary[];
+  golden: { name: string; inputs: number[][]; expected: number[][] }[];
+}
+
+export interface BuildResult {
+  ok: boolean;
+  files: Record<string, string>;
+  report?: BuildReport;
+  diagnostics: Diagnostic[];
+}
+
+/** Deterministic pseudo-random bytes (LCG) for golden cases. */
+export function pseudoRandomInput(n: number, dtype: string, seed: number): number[] {
+  let s = (seed * 2654435761) >>> 0;
+  const out = new Array<number>(n);
+  for (let i = 0; i < n; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    const b = s >>> 24;
+    out[i] = dtype === 'uint8' ? b : b - 128;
+  }
+  return out;
+}
+
+export function graphMacs(g: Graph): number[] {
+  return g.nodes.map((n) => {
+    try {
+      const ctx = inferCtx(g, n);
+      return getOp(n.op).macs(ctx, n.outputs.map((o) => ({ dtype: g.tensors[o].dtype, shape: g.tensors[o].shape })));
+    } catch {
+      return 0;
+    }
+  });
+}
+
+export function graphParameters(g: Graph): number {
+  let p = 0;
+  for (const t of g.tensors) if (t.data) p += shapeSize(t.shape);
+  return p;
+}
+
+/** Simulator outputs for golden inputs (bytes). */
+export function simulate(g: Graph, inputs: ArrayLike<number>[]): number[][] {
+  const vals: Value[] = g.inputs.map((id, k) => {
+    const t = g.tensors[id];
+    const data = allocArray(t.dtype, shapeSize(t.shape));
+    for (let i = 0; i < data.length; i++) data[i] = inputs[k][i];
+    return { dtype: t.dtype, shape: t.shape.slice(), data };
+  });
+  const outs = runInt(g, vals).outputs;
+  return outs.map((v) => Array.from(v.data as ArrayLike<number>, (x) => x & 0xff));
+}
+
+export function harnessSpec(g: Graph, prefix: string): HarnessSpec {
+  const ct = (dt: string) => (dt === 'uint8' ? 'uint8_t' : 'int8_t');
+  return {
+    prefix,
+    inputTypes: g.inputs.map((id) => ct(g.tensors[id].dtype)),
+    outputTypes: g.outputs.map((id) => ct(g.tensors[id].dtype)),
+    outputSizes: g.outputs.map((id) => shapeSize(g.tensors[id].shape)),
+  };
+}
+
+/** Rough code size of the generated library: kernels + one call per layer (used by the fit check only). */
+function codeEstimate(e: EmitResult): number {
+  return 2500 * e.kernels.length + 120 * e.layers.length + 2048;
+}
+
+function fitInput(e: EmitResult): FitInput {
+  return {
+    weightBytes: e.weightBytes,
+    codeBytes: codeEstimate(e),
+    arenaBytes: Math.max(16, e.plan.arenaSize),
+    layers: e.layers.map((l) => ({ name: l.name, weightBytes: l.weightBytes })),
+  };
+}
+
+export function buildProject(graph: Graph, opts: BuildOptions): BuildResult {
+  const diagnostics: Diagnostic[] = [];
+  try {
+    const c = chip(opts.target);
+    const g = graph.nodes.every((n) => n.qparams) ? graph : prepareIntGraph(graph);
+    const modelBytes = opts.modelFile ? readFileSync(opts.modelFile) : undefined;
+    const prov = {
+      commandLine: opts.commandLine,
+      modelFile: opts.modelFile ? basename(opts.modelFile) : g.meta.source ? basename(g.meta.source) : undefined,
+      modelSha256: modelBytes ? sha256Hex(modelBytes) : undefined,
+    };
+    const e = emitC(g, { ...prov, name: opts.name ?? (opts.modelFile ? basename(opts.modelFile) : undefined) });
+    const fi = fitInput(e);
+    const { fit, diagnostics: fd } = fitDiagnostics(c.id, fi);
+    diagnostics.push(...fd);
+    if (fd.some((d) => d.severity === 'error')) return { ok: false, files: {}, diagnostics };
+
+    // golden cases: given inputs, else two deterministic pseudo-random ones
+    const inT = g.inputs.map((id) => g.tensors[id]);
+    const inputs: ArrayLike<number>[][] =
+      opts.inputs ?? [0, 1].map((k) => inT.map((t, j) => pseudoRandomInput(shapeSize(t.shape), t.dtype, 1000 * k + j + 1)));
+    const golden = inputs.map((ins, k) => ({ name: `case-${k}`, inputs: ins.map((a) => Array.from(a)), expected: simulate(g, ins) }));
+
+    const macsPer = graphMacs(g);
+    const layers = e.layers.map((l, i) => ({ ...l, macs: macsPer[i] }));
+    const macs = macsPer.reduce((s, x) => s + x, 0);
+    const report: BuildReport = {
+      tool: `espforge ${VERSION}`,
+      name: e.prefix,
+      target: c.id,
+      model: prov.modelFile && prov.modelSha256 ? { file: prov.modelFile, sha256: prov.modelSha256 } : undefined,
+      parameters: graphParameters(g),
+      macs,
+      arenaBytes: fi.arenaBytes,
+      arenaLowerBound: e.plan.lowerBound,
+      weightBytes: e.weightBytes,
+      codeBytesEstimate: fi.codeBytes,
+      layers,
+      fit: checkAllChips(fi),
+      verification: [],
+      golden,
+    };
+
+    if (opts.verify?.length) {
+      const cases: GoldenCase[] = golden.map((gc) => ({ name: gc.name, inputs: gc.inputs, expected: gc.expected }));
+      const runs = runVerification(e.files, harnessSpec(g, e.prefix), cases, opts.verify);
+      report.verification = runs.map((r) => compareRuns(r, cases, macs));
+      for (const v of report.verification)
+        if (!v.identical)
+          diagnostics.push(diag('EF4004', `generated C on ${v.target} differs from the integer simulator in ${v.mismatches.join(', ')}`, {
+            suggestion: 'this is a bug in espforge; please report it with the model',
+          }));
+    }
+
+    const sample = golden[0];
+    const files = projectFiles({
+      prefix: e.prefix,
+      chip: c,
+      library: e.files,
+      partitionSize: fit.flash.needsCustomPartition ? fit.flash.partitionSize : undefined,
+      sample:
+        g.inputs.length === 1 && g.outputs.length === 1
+          ? {
+              input: sample.inputs[0],
+              expected: sample.expected[0],
+              inputType: harnessSpec(g, e.prefix).inputTypes[0],
+              outputType: harnessSpec(g, e.prefix).outputTypes[0],
+            }
+          : undefined,
+      provenance: prov,
+    });
+    files['report.json'] = JSON.stringify(report, null, 1) + '\n';
+    files['report.md'] = reportMarkdown(report);
+    if (opts.out && !opts.dryRun && !diagnostics.some((d) => d.severity === 'error')) writeProject(opts.out, files, opts.force);
+    return { ok: !diagnostics.some((d) => d.severity === 'error'), files, report, diagnostics };
+  } catch (err) {
+    diagnostics.push(...toDiagnostics(err, { file: opts.modelFile }));
+    return { ok: false, files: {}, diagnostics };
+  }
+}
+
+const kb = (n: number) => `${(n / 1024).toFixed(1)} KB`;
+
+export function reportMarkdown(r: BuildReport): string {
+  const L: string[] = [];
+  L.push(`# ${r.name}: espforge build report\n`);
+  L.push(`Generated by ${r.tool} for **${r.target}**.${r.model ? ` Model \`${r.model.file}\` (sha256 ${r.model.sha256}).` : ''}\n`);
+  L.push(`| | |\n|---|---|`);
+  L.push(`| parameters | ${r.parameters} |`);
+  L.push(`| MACs per inference | ${r.macs} |`);
+  L.push(`| activation arena (one static buffer) | ${r.arenaBytes} B (lower bound ${r.arenaLowerBound} B) |`);
+  L.push(`| weights in flash | ${r.weightBytes} B |`);
+  L.push(`| generated code (estimate) | ${r.codeBytesEstimate} B |\n`);
+  L.push(`## Fit per chip\n`);
+  L.push(`| chip | fits | flash need / partition | arena / static cap | notes |\n|---|---|---|---|---|`);
+  for (const f of r.fit)
+    L.push(
+      `| ${f.chip} | ${f.fits ? 'yes' : '**no**'} | ${kb(f.flash.need)} / ${kb(f.flash.partitionSize)}${f.flash.needsCustomPartition ? ' (custom partitions.csv)' : ''} | ${kb(f.ram.arena)} / ${kb(f.ram.maxStaticBuffer)} | ${[...f.problems, ...f.warnings.slice(0, 2)].join('; ').replace(/\|/g, '/')} |`,
+    );
+  L.push(`\n## Verification\n`);
+  if (!r.verification.length) L.push('Not run (use --verify host,rv32).');
+  for (const v of r.verification)
+    L.push(
+      `- **${v.target}**: ${v.identical ? 'output bytes identical to the integer simulator' : `DIFFERS (${v.mismatches.join(', ')})`} on ${v.cases} case(s)` +
+        (v.instructions !== undefined ? `; ${v.instructions} rv32 instructions per inference (${v.instructionsPerMac?.toFixed(2)} per MAC)` : '') +
+        (v.sizes ? `; text ${v.sizes.text} B, data ${v.sizes.data} B, bss ${v.sizes.bss} B (whole test program)` : ''),
+    );
+  L.push(`\n## Layers\n`);
+  L.push(`| # | op | name | kernel | MACs | weight bytes |\n|---|---|---|---|---|---|`);
+  for (const l of r.layers) L.push(`| ${l.index} | ${l.op} | ${l.name.replace(/\|/g, '/')} | ${l.kernel} | ${l.macs} | ${l.weightBytes} |`);
+  return L.join('\n') + '\n';
+}
+
+export { CHIPS, EspforgeError };

@@ -1,0 +1,176 @@
+// ESP-IDF project writer (PRODUCT.md "What build writes"):
+//   OUT/CMakeLists.txt  sdkconfig.defaults  partitions.csv (when the app needs more than the 1 MB factory)
+//   OUT/main/CMakeLists.txt  main/app_main.c
+//   OUT/components/NAME/{CMakeLists.txt, idf_component.yml, include/NAME.h, NAME.c, NAME_weights.c, kernels}
+//   OUT/report.md  report.json
+// Writing is atomic: everything goes to a temporary sibling folder that then replaces OUT. A manifest
+// (.espforge-manifest.json) records the hash of every file espforge wrote; an OUT holding any file that is not
+// in the manifest or whose content changed since is not touched without `force` (EF0005).
+
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join, relative, resolve } from 'node:path';
+import { fail } from '../../diagnostics.js';
+import { banner, cArrayBody, sha256Hex, type Provenance } from '../common/cwriter.js';
+import type { ChipBudget } from '../../targets/chips.js';
+
+export const MANIFEST = '.espforge-manifest.json';
+
+export interface AppSample {
+  input: ArrayLike<number>;
+  expected: ArrayLike<number>;
+  inputType: string;
+  outputType: string;
+}
+
+export interface ProjectSpec {
+  prefix: string;
+  chip: ChipBudget;
+  /** Generated C library files (from emitC). */
+  library: Record<string, string>;
+  sample?: AppSample;
+  /** Factory partition size in bytes when the default 1 MB is too small. */
+  partitionSize?: number;
+  /** Extra files at the project root (report.md, report.json). */
+  extra?: Record<string, string>;
+  provenance: Provenance;
+}
+
+/** All files of the project, keyed by relative path (deterministic). */
+export function projectFiles(s: ProjectSpec): Record<string, string> {
+  const P = s.prefix;
+  const PU = P.toUpperCase();
+  const hashBanner = (what: string) => banner(what, s.provenance).replace(/^\/\*/, '#').replace(/^ \*\/?/gm, '#').trimEnd() + '\n';
+  const files: Record<string, string> = {};
+  files['CMakeLists.txt'] =
+    hashBanner('ESP-IDF project') +
+    `cmake_minimum_required(VERSION 3.16)\ninclude($ENV{IDF_PATH}/tools/cmake/project.cmake)\nproject(${P}_app)\n`;
+  const sdk = [
+    `# espforge: ${s.chip.name} defaults`,
+    `CONFIG_IDF_TARGET="${s.chip.id}"`,
+    `${s.chip.cpuFreqOption}=y`,
+    `CONFIG_COMPILER_OPTIMIZATION_PERF=y`,
+    `CONFIG_ESPTOOLPY_FLASHSIZE_${s.chip.flashSize}=y`,
+    `CONFIG_ESPTOOLPY_FLASHSIZE="${s.chip.flashSize}"`,
+    `CONFIG_ESP_MAIN_TASK_STACK_SIZE=8192`,
+  ];
+  if (s.partitionSize) {
+    sdk.push('CONFIG_PARTITION_TABLE_CUSTOM=y', 'CONFIG_PARTITION_TABLE_CUSTOM_FILENAME="partitions.csv"', 'CONFIG_PARTITION_TABLE_FILENAME="partitions.csv"');
+    files['partitions.csv'] =
+      `# espforge: the model needs a factory partition larger than the default 1 MB\n` +
+      `# Name,   Type, SubType, Offset,  Size\n` +
+      `nvs,      data, nvs,     0x9000,  0x6000\n` +
+      `phy_init, data, phy,     0xf000,  0x1000\n` +
+      `factory,  app,  factory, 0x10000, 0x${s.partitionSize.toString(16)}\n`;
+  }
+  files['sdkconfig.defaults'] = sdk.join('\n') + '\n';
+  files['main/CMakeLists.txt'] = hashBanner('main component') + `idf_component_register(SRCS "app_main.c"\n                       REQUIRES ${P} esp_timer)\n`;
+  files['main/app_main.c'] = appMain(s);
+  const comp = `components/${P}`;
+  const srcs = Object.keys(s.library).filter((f) => f.endsWith('.c')).sort();
+  files[`${comp}/CMakeLists.txt`] =
+    hashBanner(`component ${P}`) +
+    `idf_component_register(SRCS ${srcs.map((f) => `"${f}"`).join(' ')}\n                       INCLUDE_DIRS "include")\n` +
+    `target_compile_options(\${COMPONENT_LIB} PRIVATE -O2)\n`;
+  files[`${comp}/idf_component.yml`] =
+    `# espforge-generated model component\nversion: "1.0.0"\ndescription: "${P}: generated int8 model (espforge)"\ndependencies:\n  idf: ">=5.0"\n`;
+  for (const [f, text] of Object.entries(s.library)) {
+    files[f === `${P}.h` ? `${comp}/include/${f}` : `${comp}/${f}`] = text;
+  }
+  for (const [f, text] of Object.entries(s.extra ?? {})) files[f] = text;
+  return files;
+}
+
+function appMain(s: ProjectSpec): string {
+  const P = s.prefix;
+  const PU = P.toUpperCase();
+  const L: string[] = [banner('main/app_main.c: runs the model on an embedded sample and checks it', s.provenance)];
+  L.push('#include <stdint.h>\n#include <stdio.h>\n#include "esp_timer.h"\n#include "' + P + '.h"\n');
+  if (s.sample) {
+    L.push(`/* one sample input and the output espforge's integer simulator computed for it on the host */`);
+    L.push(`static const ${s.sample.inputType} sample_input[${PU}_INPUT_SIZE] = {\n${cArrayBody(s.sample.input, 16)}\n};`);
+    L.push(`static const ${s.sample.outputType} expected_output[${PU}_OUTPUT_SIZE] = {\n${cArrayBody(s.sample.expected, 16)}\n};`);
+  } else {
+    L.push(`static const int8_t sample_input[${PU}_INPUT_SIZE];`);
+  }
+  L.push(`static ${s.sample?.outputType ?? 'int8_t'} output[${PU}_OUTPUT_SIZE];\n`);
+  L.push('void app_main(void)\n{\n    int i, best = 0, same = 1;');
+  L.push(`    int64_t t0 = esp_timer_get_time();\n    ${P}_invoke(sample_input, output);\n    int64_t t1 = esp_timer_get_time();`);
+  L.push(`    for (i = 0; i < ${PU}_OUTPUT_SIZE; ++i) {\n        if (output[i] > output[best]) best = i;`);
+  L.push(s.sample ? '        if (output[i] != expected_output[i]) same = 0;\n    }' : '    }');
+  L.push(`    printf("${P}: %s\\n", same ? "PASS (output identical to the host simulator)" : "FAIL (output differs from the host simulator)");`);
+  L.push(`    printf("${P}: predicted class %d, latency %lld us, arena %d bytes\\n", best, (long long)(t1 - t0), ${PU}_ARENA_SIZE);\n}\n`);
+  return L.join('\n');
+}
+
+interface Manifest {
+  tool: 'espforge';
+  files: Record<string, string>;
+}
+
+function listFiles(dir: string): string[] {
+  const out: string[] = [];
+  const walk = (d: string) => {
+    for (const e of readdirSync(d)) {
+      const p = join(d, e);
+      if (statSync(p).isDirectory()) walk(p);
+      else out.push(relative(dir, p).split('\\').join('/'));
+    }
+  };
+  walk(dir);
+  return out.sort();
+}
+
+/** Files in `dir` that espforge did not write or that were edited since. */
+export function foreignFiles(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  if (!statSync(dir).isDirectory()) return ['.'];
+  let man: Manifest | undefined;
+  try {
+    man = JSON.parse(readFileSync(join(dir, MANIFEST), 'utf8')) as Manifest;
+  } catch {
+    man = undefined;
+  }
+  const present = listFiles(dir).filter((f) => f !== MANIFEST);
+  if (!man) return present;
+  return present.filter((f) => man!.files[f] === undefined || man!.files[f] !== sha256Hex(readFileSync(join(dir, f))));
+}
+
+/** Write `files` into `out` atomically (temp dir + rename); refuses to clobber foreign or edited files without force. */
+export function writeProject(out: string, files: Record<string, string>, force = false): void {
+  const abs = resolve(out);
+  const foreign = foreignFiles(abs);
+  if (foreign.length && !force)
+    fail('EF0005', `${out} holds ${foreign.length} file(s) espforge did not write or that were edited since (${foreign.slice(0, 5).join(', ')}${foreign.length > 5 ? ', ...' : ''})`, {
+      file: out,
+      suggestion: 'choose another --out folder, or pass --force to replace it',
+    });
+  const parent = dirname(abs);
+  mkdirSync(parent, { recursive: true });
+  const tmp = join(parent, `.${basename(abs)}.espforge-tmp-${process.pid}`);
+  rmSync(tmp, { recursive: true, force: true });
+  try {
+    const man: Manifest = { tool: 'espforge', files: {} };
+    for (const [rel, text] of Object.entries(files).sort(([a], [b]) => (a < b ? -1 : 1))) {
+      const p = join(tmp, rel);
+      mkdirSync(dirname(p), { recursive: true });
+      writeFileSync(p, text);
+      man.files[rel] = sha256Hex(text);
+    }
+    writeFileSync(join(tmp, MANIFEST), JSON.stringify(man, null, 1) + '\n');
+    if (existsSync(abs)) {
+      const old = `${tmp}-old`;
+      renameSync(abs, old);
+      try {
+        renameSync(tmp, abs);
+      } catch (e) {
+        renameSync(old, abs);
+        throw e;
+      }
+      rmSync(old, { recursive: true, force: true });
+    } else {
+      renameSync(tmp, abs);
+    }
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}

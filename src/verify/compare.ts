@@ -1,0 +1,55 @@
+// Runs the requested verifications and compares their bytes with the expected (simulator) outputs.
+
+import { runHost, runRv32, type GoldenCase, type HarnessSpec, type VerifyRun } from './host.js';
+
+export type VerifyKind = 'host' | 'rv32';
+
+export interface VerifySummary {
+  target: 'host' | 'host-sanitize' | 'rv32';
+  cases: number;
+  identical: boolean;
+  mismatches: string[];
+  /** rv32: retired instructions of one inference (first case) and per MAC. */
+  instructions?: number;
+  instructionsPerMac?: number;
+  sizes?: { text: number; data: number; bss: number };
+}
+
+export function runVerification(files: Record<string, string>, spec: HarnessSpec, cases: GoldenCase[], kinds: VerifyKind[]): VerifyRun[] {
+  const runs: VerifyRun[] = [];
+  if (kinds.includes('host')) {
+    runs.push(runHost(files, spec, cases, false));
+    runs.push(runHost(files, spec, cases, true));
+  }
+  if (kinds.includes('rv32')) runs.push(runRv32(files, spec, cases));
+  return runs;
+}
+
+export function compareRuns(r: VerifyRun, cases: GoldenCase[], macs: number): VerifySummary {
+  const mismatches: string[] = [];
+  cases.forEach((c, k) => {
+    const got = r.cases[k]?.outputs ?? [];
+    (c.expected ?? []).forEach((exp, j) => {
+      const g = got[j];
+      if (!g || g.length !== exp.length) {
+        mismatches.push(`${c.name} output ${j} (missing or wrong length)`);
+        return;
+      }
+      for (let i = 0; i < exp.length; i++)
+        if (g[i] !== (exp[i] & 0xff)) {
+          mismatches.push(`${c.name} output ${j} byte ${i}`);
+          return;
+        }
+    });
+  });
+  const ins = r.cases[0]?.instret;
+  return {
+    target: r.target,
+    cases: cases.length,
+    identical: mismatches.length === 0,
+    mismatches,
+    instructions: ins,
+    instructionsPerMac: ins !== undefined && macs > 0 ? ins / macs : undefined,
+    sizes: r.sizes,
+  };
+}
