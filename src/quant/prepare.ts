@@ -1,0 +1,72 @@
+// Shared "Prepare" steps of the integer kernels (INT8-ARITHMETIC.md §2, §4): reading quantization records as
+// the float32 values TFLite stores, computing multipliers and fused-activation clamps. The per-op prepare
+// functions live with their kernels in src/sim/int/; src/sim/int.ts (prepareIntGraph) runs them once per node.
+
+import { fail } from '../diagnostics.js';
+import { dtypeRange, type DType } from '../ir/dtype.js';
+import type { Graph, Node, QuantParams } from '../ir/graph.js';
+import { quantizeMultiplier, rha } from './fixedpoint.js';
+
+export const INT_ACT_DTYPES: readonly DType[] = ['int8', 'uint8', 'int16'];
+
+export function quantOf(g: Graph, id: number, node: Node, what = 'tensor'): QuantParams {
+  const t = g.tensors[id];
+  const q = t?.quant;
+  if (!q || q.scale.length === 0)
+    fail('EF3001', `${node.op} ${what} '${t?.name ?? id}' has no quantization parameters`, {
+      node: node.name,
+      suggestion: 'quantize the model first (espforge quantize) or import a fully-quantized TFLite model',
+    });
+  return q;
+}
+
+/** Per-tensor scale as the float32 TFLite stores (promoted to double when used), and zero point. */
+export function scaleZp(g: Graph, id: number, node: Node, what = 'tensor'): { s: number; zp: number } {
+  const q = quantOf(g, id, node, what);
+  const s = Math.fround(q.scale[0]);
+  if (!(s > 0) || !Number.isFinite(s))
+    fail('EF3004', `${node.op} ${what} '${g.tensors[id].name}' has scale ${q.scale[0]}, which is not a positive finite number`, { node: node.name });
+  return { s, zp: q.zeroPoint[0] ?? 0 };
+}
+
+/** Per-channel scales (float32) of a weight tensor, repeated to `n` entries when per-tensor. */
+export function channelScales(g: Graph, id: number, node: Node, n: number): number[] {
+  const q = quantOf(g, id, node, 'weight');
+  if (q.scale.length !== 1 && q.scale.length !== n)
+    fail('EF1010', `${node.op} weight '${g.tensors[id].name}' has ${q.scale.length} scales for ${n} output channels`, { node: node.name });
+  return Array.from({ length: n }, (_, i) => Math.fround(q.scale[q.scale.length === 1 ? 0 : i]));
+}
+
+/** Integer activation dtype of a tensor, or a coded error. */
+export function actDType(g: Graph, id: number, node: Node): DType {
+  const dt = g.tensors[id].dtype;
+  if (!INT_ACT_DTYPES.includes(dt))
+    fail('EF3002', `${node.op} has no integer kernel for ${dt} tensor '${g.tensors[id].name}' (int8, uint8 and int16 are supported)`, { node: node.name });
+  return dt;
+}
+
+/** TFLite CalculateActivationRangeQuantized: clamp range of a fused activation in the output's integers. */
+export function activationRangeQ(act: string, sOut: number, zpOut: number, dt: DType, node: Node): [number, number] {
+  const [qmin, qmax] = dtypeRange(dt);
+  const q = (f: number): number => zpOut + rha(Math.fround(f / sOut));
+  switch (act ?? 'none') {
+    case 'none':
+      return [qmin, qmax];
+    case 'relu':
+      return [Math.max(qmin, q(0)), qmax];
+    case 'relu6':
+      return [Math.max(qmin, q(0)), Math.min(qmax, q(6))];
+    case 'relu_n1_to_1':
+      return [Math.max(qmin, q(-1)), Math.min(qmax, q(1))];
+    default:
+      return fail('EF1006', `unknown fused activation '${act}'`, { node: node.name });
+  }
+}
+
+/** QuantizeMultiplier as a pair, refusing non-finite or negative values with a coded error. */
+export function qm(m: number, node: Node, what: string): [number, number] {
+  if (!Number.isFinite(m))
+    fail('EF3004', `${node.op}: the ${what} multiplier is ${m}`, { node: node.name });
+  const r = quantizeMultiplier(m);
+  return [r.mult, r.shift];
+}

@@ -1,0 +1,181 @@
+// Conv (incl. grouped and depthwise) on integers: TFLM ConvPerChannel / DepthwiseConvPerChannel
+// (INT8-ARITHMETIC.md §5, §6). int8/uint8 activations accumulate in int32 with the input zero point subtracted;
+// int16 activations (16x8) accumulate without zero points, in int64 when the bias is int64 (int64 MBQM
+// overload), in int32 otherwise, exactly as TFLM picks the template.
+
+import { fail } from '../../diagnostics.js';
+import type { Graph, Node } from '../../ir/graph.js';
+import type { IntKernel } from '../../ops/types.js';
+import { mbqm, mbqm64 } from '../../quant/fixedpoint.js';
+import { actDType, activationRangeQ, channelScales, qm, scaleZp } from '../../quant/prepare.js';
+import { attrOr, cached, int32Of, need, newOut, qa, qn } from './common.js';
+
+/** Prepare shared by Conv and FullyConnected: per-output-channel (M, S) of s_in·s_w[c]/s_out, zero points, clamp. */
+export function prepareWeighted(node: Node, g: Graph, cout: number): Record<string, number | number[]> {
+  const [xId, wId] = node.inputs;
+  const yId = node.outputs[0];
+  const inDt = actDType(g, xId, node);
+  const outDt = actDType(g, yId, node);
+  const w = g.tensors[wId];
+  if (!w?.data) fail('EF2005', `${node.op} weight must be a constant`, { node: node.name });
+  if (w.dtype !== 'int8') fail('EF3002', `${node.op} integer kernel needs int8 weights, got ${w.dtype}`, { node: node.name });
+  const x = scaleZp(g, xId, node, 'input');
+  const y = scaleZp(g, yId, node, 'output');
+  const sw = channelScales(g, wId, node, cout);
+  const mult: number[] = [];
+  const shift: number[] = [];
+  for (let c = 0; c < cout; c++) {
+    const [m, s] = qm((x.s * sw[c]) / y.s, node, 'output');
+    mult.push(m);
+    shift.push(s);
+  }
+  const [actMin, actMax] = activationRangeQ(attrOr(node, 'activation', 'none'), y.s, y.zp, outDt, node);
+  const b = node.inputs[2] ?? -1;
+  const acc64 = inDt === 'int16' && b >= 0 && g.tensors[b].dtype === 'int64' ? 1 : 0;
+  if (b >= 0 && !['int32', 'int64'].includes(g.tensors[b].dtype))
+    fail('EF3002', `${node.op} integer kernel needs an int32 (or int64 for int16 activations) bias, got ${g.tensors[b].dtype}`, { node: node.name });
+  return {
+    in_zp: x.zp,
+    w_zp: w.quant?.zeroPoint[0] ?? 0,
+    out_zp: y.zp,
+    act_min: actMin,
+    act_max: actMax,
+    mult,
+    shift,
+    acc64,
+  };
+}
+
+interface ConvPrep {
+  mult: Int32Array;
+  shift: Int32Array;
+  bias: Float64Array;
+  /** Depthwise: weights re-laid-out as [KH,KW,Cout]. */
+  wT?: Int8Array;
+}
+
+export const kernel: IntKernel = {
+  prepare(node, g) {
+    const w = g.tensors[node.inputs[1]];
+    if (!w || w.shape.length !== 4) fail('EF1004', 'Conv weight must be [Cout,KH,KW,Cin/group]', { node: node.name });
+    return prepareWeighted(node, g, w.shape[0]);
+  },
+  eval(inputs, node, g) {
+    const x = need(inputs, 0, node);
+    const w = need(inputs, 1, node);
+    const out = newOut(g, node, inputs);
+    const [N, H, W, Cin] = x.shape;
+    const [, OH, OW, Cout] = out.shape;
+    const [, KH, KW, Cig] = w.shape;
+    const group = attrOr(node, 'group', 1) as number;
+    const [sh, sw] = attrOr(node, 'strides', [1, 1]) as number[];
+    const [dh, dw] = attrOr(node, 'dilations', [1, 1]) as number[];
+    const pads = attrOr(node, 'pads', [0, 0, 0, 0]) as number[];
+    const pt = pads[0];
+    const pl = pads[1];
+    if (Cig * group !== Cin || Cout % group !== 0)
+      fail('EF1004', `Conv weight [${w.shape}] does not match input channels ${Cin} with group ${group}`, { node: node.name });
+    const cpg = Cout / group;
+    const int16 = x.dtype === 'int16';
+    const inZp = int16 ? 0 : qn(node, 'in_zp');
+    const outZp = int16 ? 0 : qn(node, 'out_zp');
+    const actMin = qn(node, 'act_min');
+    const actMax = qn(node, 'act_max');
+    const acc64 = qn(node, 'acc64') === 1;
+    const p = cached<ConvPrep>(node, () => {
+      const bias = new Float64Array(Cout);
+      const b = inputs[2];
+      if (b) for (let c = 0; c < Cout; c++) bias[c] = b.data[c];
+      const r: ConvPrep = { mult: int32Of(qa(node, 'mult')), shift: int32Of(qa(node, 'shift')), bias };
+      if (Cig === 1 && group === Cin) {
+        const wT = new Int8Array(KH * KW * Cout);
+        for (let c = 0; c < Cout; c++) for (let k = 0; k < KH * KW; k++) wT[k * Cout + c] = w.data[c * KH * KW + k];
+        r.wT = wT;
+      }
+      return r;
+    });
+    const xd = x.data;
+    // zero-point-free input in int32 (padding taps are skipped, which equals padding with zp_in)
+    const xs = new Int32Array(xd.length);
+    for (let i = 0; i < xd.length; i++) xs[i] = xd[i] - inZp;
+    const wd = w.data as Int8Array;
+    const yd = out.data;
+    const { mult, shift, bias } = p;
+    const acc = new Float64Array(Cout);
+    const requant = (oBase: number): void => {
+      for (let c = 0; c < Cout; c++) {
+        let v: number;
+        if (acc64) v = mbqm64(acc[c] + bias[c], mult[c], shift[c]);
+        else v = mbqm((acc[c] + bias[c]) | 0, mult[c], shift[c]);
+        v += outZp;
+        yd[oBase + c] = v < actMin ? actMin : v > actMax ? actMax : v;
+      }
+    };
+    if (p.wT) {
+      // depthwise: oc = ic·mult + m
+      const dm = Cout / Cin;
+      const wT = p.wT;
+      for (let n = 0; n < N; n++)
+        for (let oy = 0; oy < OH; oy++)
+          for (let ox = 0; ox < OW; ox++) {
+            acc.fill(0);
+            for (let ky = 0; ky < KH; ky++) {
+              const iy = oy * sh - pt + ky * dh;
+              if (iy < 0 || iy >= H) continue;
+              for (let kx = 0; kx < KW; kx++) {
+                const ix = ox * sw - pl + kx * dw;
+                if (ix < 0 || ix >= W) continue;
+                const xb = ((n * H + iy) * W + ix) * Cin;
+                const wb = (ky * KW + kx) * Cout;
+                if (dm === 1) {
+                  for (let c = 0; c < Cout; c++) acc[c] += wT[wb + c] * xs[xb + c];
+                } else {
+                  for (let c = 0; c < Cout; c++) acc[c] += wT[wb + c] * xs[xb + ((c / dm) | 0)];
+                }
+              }
+            }
+            requant(((n * OH + oy) * OW + ox) * Cout);
+          }
+      return [out];
+    }
+    if (KH === 1 && KW === 1 && group === 1 && pt === 0 && pl === 0) {
+      // pointwise
+      for (let n = 0; n < N; n++)
+        for (let oy = 0; oy < OH; oy++)
+          for (let ox = 0; ox < OW; ox++) {
+            const xb = ((n * H + oy * sh) * W + ox * sw) * Cin;
+            for (let c = 0; c < Cout; c++) {
+              let a = 0;
+              const wb = c * Cin;
+              for (let i = 0; i < Cin; i++) a += wd[wb + i] * xs[xb + i];
+              acc[c] = a;
+            }
+            requant(((n * OH + oy) * OW + ox) * Cout);
+          }
+      return [out];
+    }
+    for (let n = 0; n < N; n++)
+      for (let oy = 0; oy < OH; oy++)
+        for (let ox = 0; ox < OW; ox++) {
+          for (let c = 0; c < Cout; c++) {
+            const gi = ((c / cpg) | 0) * Cig;
+            let a = 0;
+            for (let ky = 0; ky < KH; ky++) {
+              const iy = oy * sh - pt + ky * dh;
+              if (iy < 0 || iy >= H) continue;
+              for (let kx = 0; kx < KW; kx++) {
+                const ix = ox * sw - pl + kx * dw;
+                if (ix < 0 || ix >= W) continue;
+                const xb = ((n * H + iy) * W + ix) * Cin + gi;
+                const wb = ((c * KH + ky) * KW + kx) * Cig;
+                for (let i = 0; i < Cig; i++) a += wd[wb + i] * xs[xb + i];
+              }
+            }
+            acc[c] = a;
+          }
+          requant(((n * OH + oy) * OW + ox) * Cout);
+        }
+    return [out];
+  },
+};
+

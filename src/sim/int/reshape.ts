@@ -1,0 +1,13 @@
+// Reshape (and Identity, Squeeze-like views): bytes unchanged, only the shape changes.
+
+import type { IntKernel } from '../../ops/types.js';
+import { need, outShape } from './common.js';
+
+export const kernel: IntKernel = {
+  prepare: () => ({}),
+  eval(inputs, node, g) {
+    const x = need(inputs, 0, node);
+    const t = g.tensors[node.outputs[0]];
+    return [{ dtype: t.dtype, shape: outShape(g, node, inputs), data: x.data }];
+  },
+};
