@@ -110,19 +110,19 @@ describe('ONNX backend node tests through the float kernels', () => {
     const failures: string[] = [];
     for (const d of dirs.sort()) {
       const model = onnx.ModelProto.decode(readFileSync(join(root, d, 'model.onnx')));
-      const g = model.graph!;
+      const g = model.graph as onnx.GraphProto;
       assert.equal(g.node.length, 1, `${d}: single-node test`);
-      const n = g.node[0];
-      const inits = new Set(g.initializer.map((i) => i.name));
+      const n = g.node[0] as onnx.NodeProto;
+      const inits = new Set(g.initializer.map((i) => i.name ?? ''));
       const feeds = new Map<string, Value>();
-      g.input.filter((i) => !inits.has(i.name)).forEach((inp, k) => {
+      g.input.filter((i) => !inits.has(i.name ?? '')).forEach((inp, k) => {
         const f = join(root, d, 'test_data_set_0', `input_${k}.pb`);
-        if (existsSync(f)) feeds.set(inp.name, readTensorProto(readFileSync(f)));
+        if (existsSync(f)) feeds.set(inp.name ?? '', readTensorProto(readFileSync(f)));
       });
       const ins = n.input.map((name) => (name ? feeds.get(name) : undefined));
       const attrs: Record<string, AttrValue> = {};
-      for (const a of n.attribute) attrs[a.name] = attrValue(a as Attr);
-      const low = lower(n.opType, attrs, ins);
+      for (const a of n.attribute as Attr[]) attrs[a.name] = attrValue(a);
+      const low = lower(n.opType ?? '', attrs, ins);
       if (typeof low === 'string') {
         skipped.push(`${d}: ${low}`);
         continue;
