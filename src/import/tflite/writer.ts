@@ -136,8 +136,8 @@ class Writer {
   convPadding(n: Node, x: number, k: number[], strides: number[], dils: number[], pads: number[], allowPadOp: boolean): { padding: number; x: number } {
     const xs = this.t(x).shape;
     const same = samePads(xs[1], xs[2], k[0], k[1], strides, dils);
-    if (pads.every((p, i) => p === same[i])) return { padding: Padding.SAME, x };
     if (pads.every((p) => p === 0)) return { padding: Padding.VALID, x };
+    if (pads.every((p, i) => p === same[i])) return { padding: Padding.SAME, x };
     if (!allowPadOp) return fail('EF2003', `pads [${pads}] are neither SAME nor VALID`, { node: n.name, suggestion: 'TFLite pooling has only SAME and VALID padding' });
     const xt = this.t(x);
     const padded = this.aux(`${n.name}/padded`, xt.dtype, [xs[0], xs[1] + pads[0] + pads[2], xs[2] + pads[1] + pads[3], xs[3]], undefined, xt.quant);
