@@ -1,7 +1,8 @@
 // fold-batchnorm: a BatchNormalization whose input comes from a Conv, FullyConnected or ConvTranspose (read by
 // nothing else, no fused activation) is folded into that op's weights and bias:
 //   a[c] = scale[c] / sqrt(var[c] + eps);  W'[c,...] = W[c,...]·a[c];  b'[c] = (b[c] − mean[c])·a[c] + bias[c].
-// A BatchNormalization with no such producer becomes Mul(X, a) + Add(·, bias − mean·a) with constant [C]
+// Otherwise, a BatchNormalization read only by a FullyConnected (directly or through a flattening Reshape) is
+// folded into that FC's weights and bias from the input side. A BatchNormalization with neither becomes Mul(X, a) + Add(·, bias − mean·a) with constant [C]
 // vectors, which the integer kernels support.
 
 import type { Graph, Node } from '../ir/graph.js';
@@ -26,6 +27,55 @@ function bnCoefficients(g: Graph, bn: Node): { a: Float64Array; c: Float64Array 
     c[i] = B[i] - M[i] * a[i];
   }
   return { a, c };
+}
+
+function foldForward(g: Graph, cons: Map<number, number[]>, bn: Node, a: Float64Array, c: Float64Array, replaced: Map<number, Node[]>): boolean {
+  const C = a.length;
+  const y = bn.outputs[0];
+  if (!singleUse(g, cons, y)) return false;
+  let ni = cons.get(y)![0];
+  let n = g.nodes[ni];
+  let reshape: number | undefined;
+  if (n.op === 'Reshape') {
+    const out = g.tensors[n.outputs[0]];
+    const inn = g.tensors[y];
+    // must keep the leading (batch) dimension and flatten the rest, so flat index k has channel k mod C
+    if (out.shape.length !== 2 || out.shape[0] !== inn.shape[0] || inn.shape[inn.shape.length - 1] !== C || !singleUse(g, cons, n.outputs[0])) return false;
+    reshape = ni;
+    ni = cons.get(n.outputs[0])![0];
+    n = g.nodes[ni];
+  }
+  if (n.op !== 'FullyConnected' || replaced.has(ni)) return false;
+  const wt = g.tensors[n.inputs[1]];
+  if (!wt?.data || wt.shape.length !== 2) return false;
+  const [N, K] = wt.shape;
+  if (K % C !== 0) return false;
+  const W = wt.data;
+  const W2 = new Float32Array(W.length);
+  const B2 = new Float32Array(N);
+  const bOld = n.inputs[2] !== undefined && n.inputs[2] >= 0 ? g.tensors[n.inputs[2]].data : undefined;
+  for (let o = 0; o < N; o++) {
+    let acc = bOld ? bOld[o] : 0;
+    for (let k = 0; k < K; k++) {
+      const w = W[o * K + k];
+      W2[o * K + k] = w * a[k % C];
+      acc += w * c[k % C];
+    }
+    B2[o] = acc;
+  }
+  const wid = addTensor(g, { name: `${wt.name}_bnfold`, dtype: 'float32', shape: [N, K], data: W2 });
+  const bid = addTensor(g, { name: `${n.name || wt.name}_bias_bnfold`, dtype: 'float32', shape: [N], data: B2 });
+  const inputs = [...n.inputs];
+  while (inputs.length < 3) inputs.push(-1);
+  inputs[1] = wid;
+  inputs[2] = bid;
+  // the BN disappears: its reader now reads the BN's input
+  if (reshape !== undefined) {
+    const r = g.nodes[reshape];
+    g.nodes[reshape] = { ...r, inputs: r.inputs.map((i) => (i === y ? bn.inputs[0] : i)) };
+  } else inputs[0] = bn.inputs[0];
+  g.nodes[ni] = { ...n, inputs };
+  return true;
 }
 
 export function foldBatchnorm(input: Graph): Graph {
@@ -81,6 +131,12 @@ export function foldBatchnorm(input: Graph): Graph {
         drop.add(bi);
         return;
       }
+    }
+    // Forward: BN → (Reshape that flattens, channel fastest) → FullyConnected folds into the FC's input side:
+    //   W'[n,k] = W[n,k]·a[k mod C],  b'[n] = b[n] + Σ_k W[n,k]·c[k mod C]
+    if (foldForward(g, cons, bn, a, c, replaced)) {
+      drop.add(bi);
+      return;
     }
     // Standalone: Mul + Add on the last (channel) axis.
     const xt = g.tensors[x];

@@ -12,13 +12,15 @@
 //
 // The graph inputs and outputs become int8 (int16) tensors with quantization records, as in TFLite full-integer
 // conversion: the caller quantizes float input with the input's scale/zp and dequantizes the output.
-// Quantization parameters are computed once here and stored on the tensors; prepareIntGraph (src/quant/prepare.ts)
+// Quantization parameters are computed once here and stored on the tensors; prepareIntGraph (src/sim/int.ts)
 // then derives node.qparams from them.
 
 import { fail } from '../diagnostics.js';
 import { allocArray, type DType, type TypedArray } from '../ir/dtype.js';
 import { pruneGraph, type Graph, type QuantParams, type Tensor } from '../ir/graph.js';
 import { runPasses } from '../passes/index.js';
+import { prepareIntGraph } from '../sim/int.js';
+import { INT_KERNELS } from '../sim/int/index.js';
 import { calibrate, collectSamples, type CalibData, type CalibrateOptions } from './calibrate.js';
 import type { CalibMethod, Range } from './observers.js';
 
@@ -285,18 +287,71 @@ export function quantizeWithRanges(fg: Graph, ranges: Map<number, Range>, scheme
     }
   }
   const info = { ...(fg.meta.info ?? {}), quantization: scheme };
-  return pruneGraph({ tensors, nodes, inputs: [...fg.inputs], outputs: [...fg.outputs], meta: { ...fg.meta, info } });
+  const islands = floatIslands(fg, tensors, nodes, act);
+  return pruneGraph({ tensors, nodes: islands, inputs: [...fg.inputs], outputs: [...fg.outputs], meta: { ...fg.meta, info } });
 }
 
-type Prepare = (g: Graph) => Graph;
-let prepareFn: Prepare | undefined;
-async function getPrepare(): Promise<Prepare> {
-  if (!prepareFn) {
-    const path = './prepare.js';
-    const mod = (await import(path)) as { prepareIntGraph: Prepare };
-    prepareFn = mod.prepareIntGraph;
+/**
+ * Ops without an integer kernel (e.g. LogSoftmax) stay float: their quantized inputs are dequantized
+ * (Dequantize node), their outputs stay float32, and integer readers of those outputs get a Quantize node with
+ * the output's calibrated parameters. A trailing float op therefore makes a float graph output.
+ */
+function floatIslands(fg: Graph, tensors: Tensor[], nodes: Graph['nodes'], act: DType): Graph['nodes'] {
+  const isFloatNode = nodes.map((n) => !INT_KERNELS[n.op]);
+  if (!isFloatNode.some(Boolean)) return nodes;
+  const floatProduced = new Set<number>();
+  nodes.forEach((n, i) => isFloatNode[i] && n.outputs.forEach((o) => floatProduced.add(o)));
+  // float-produced tensors get their float type back (their quant record stays known for the Quantize below)
+  const intQuant = new Map<number, QuantParams>();
+  for (const id of floatProduced) {
+    const q = tensors[id].quant;
+    if (q) intQuant.set(id, q);
+    tensors[id] = { ...tensors[id], dtype: fg.tensors[id].dtype, quant: undefined };
   }
-  return prepareFn;
+  const deq = new Map<number, number>();
+  const quan = new Map<number, number>();
+  const out: Graph['nodes'] = [];
+  const add = (t: Omit<Tensor, 'id'>) => {
+    const id = tensors.length;
+    tensors.push({ ...t, id });
+    return id;
+  };
+  nodes.forEach((n, i) => {
+    if (isFloatNode[i]) {
+      const inputs = n.inputs.map((id) => {
+        if (id < 0) return id;
+        const t = tensors[id];
+        if (t.data && t.quant) {
+          // a constant operand of a float op keeps its float values
+          return add({ name: `${t.name}_float`, dtype: 'float32', shape: [...t.shape], data: Float32Array.from(fg.tensors[id].data!) });
+        }
+        if (!t.quant || floatProduced.has(id)) return id;
+        let d = deq.get(id);
+        if (d === undefined) {
+          d = add({ name: `${t.name}_dequantized`, dtype: 'float32', shape: [...t.shape] });
+          out.push({ op: 'Dequantize', name: `${t.name}_dequantize`, inputs: [id], outputs: [d], attrs: { scale: t.quant.scale, zero_point: t.quant.zeroPoint, axis: t.quant.axis } });
+          deq.set(id, d);
+        }
+        return d;
+      });
+      out.push({ ...n, inputs });
+      return;
+    }
+    const inputs = n.inputs.map((id) => {
+      if (id < 0 || !floatProduced.has(id)) return id;
+      let q = quan.get(id);
+      if (q === undefined) {
+        const qp = intQuant.get(id);
+        if (!qp) fail('EF3001', `no quantization parameters for '${tensors[id].name}'`, { node: n.name });
+        q = add({ name: `${tensors[id].name}_quantized`, dtype: act, shape: [...tensors[id].shape], quant: qp });
+        out.push({ op: 'Quantize', name: `${tensors[id].name}_quantize`, inputs: [id], outputs: [q], attrs: { scale: qp.scale, zero_point: qp.zeroPoint, axis: qp.axis, to: act } });
+        quan.set(id, q);
+      }
+      return q;
+    });
+    out.push({ ...n, inputs });
+  });
+  return out;
 }
 
 /** Calibrate and quantize; returns the quantized graph with the float graph and ranges it came from. */
@@ -308,7 +363,7 @@ export async function quantizeModel(g: Graph, calib: CalibData, opts: QuantizeOp
   const samples = await collectSamples(calib, opts.limit ?? Infinity);
   const ranges = await calibrate(floatGraph, samples, { ...opts, method });
   let graph = quantizeWithRanges(floatGraph, ranges, scheme);
-  if (opts.prepare !== false) graph = (await getPrepare())(graph);
+  if (opts.prepare !== false) graph = prepareIntGraph(graph);
   return { graph, floatGraph, ranges, scheme, method, samples: samples.length };
 }
 

@@ -52,7 +52,8 @@ function convBnReluGraph(): Graph {
   const x = b.tensor({ name: 'x', dtype: 'float32', shape: [-1, 6, 6, 3] });
   b.inputs = [x];
   const c1 = b.tensor({ name: 'c1', dtype: 'float32', shape: [1, 4, 4, 4] });
-  b.node({ op: 'Conv', name: 'conv1', inputs: [x, b.constant('w1', 'float32', [4, 3, 3, 3], rand(108)), b.constant('b1', 'float32', [4], rand(4))], outputs: [c1], attrs: {} });
+  const x0 = bn(b, 'bn0', x, 3, [1, 6, 6, 3]);
+  b.node({ op: 'Conv', name: 'conv1', inputs: [x0, b.constant('w1', 'float32', [4, 3, 3, 3], rand(108)), b.constant('b1', 'float32', [4], rand(4))], outputs: [c1], attrs: {} });
   const y1 = bn(b, 'bn1', c1, 4, [1, 4, 4, 4]);
   const r1 = b.tensor({ name: 'r1', dtype: 'float32', shape: [1, 4, 4, 4] });
   b.node({ op: 'Relu', name: 'relu1', inputs: [y1], outputs: [r1], attrs: {} });
@@ -107,10 +108,11 @@ test('pipeline on conv/BN/relu/FC graph: same output, BN and activations folded'
   assert.deepEqual(steps.map((s) => s.name), PASSES.map((p) => p.name));
   for (const s of steps) checkSame(g0, s.graph!, x);
   const ops = graph.nodes.map((n) => n.op);
-  // bn1, bn2, bn4 fold into conv/dw/fc; bn3 (after MaxPool) becomes Mul + Add; Identity dropped; Relu, Clip fused
-  assert.deepEqual(ops, ['Conv', 'Conv', 'MaxPool', 'Mul', 'Add', 'Reshape', 'FullyConnected']);
-  assert.equal(graph.nodes[0].attrs.activation, 'relu');
-  assert.equal(graph.nodes[1].attrs.activation, 'relu6');
+  // bn1, bn2, bn4 fold into conv/dw/fc; bn3 (after MaxPool, before Reshape → FC) folds forward into the FC;
+  // bn0 on the graph input becomes Mul + Add; Identity dropped; Relu, Clip fused
+  assert.deepEqual(ops, ['Mul', 'Add', 'Conv', 'Conv', 'MaxPool', 'Reshape', 'FullyConnected']);
+  assert.equal(graph.nodes[2].attrs.activation, 'relu');
+  assert.equal(graph.nodes[3].attrs.activation, 'relu6');
   assert.deepEqual(graph.tensors[graph.inputs[0]].shape, [1, 6, 6, 3]);
   assert.equal(graph.tensors[graph.outputs[0]].name, 'bn4_y');
 });

@@ -1,0 +1,132 @@
+// espforge quantize MODEL --calib DATA [--scheme int8|int16|mixed] [--method minmax|percentile|mse|kl]
+//                  [--calib-count N] [--percentile P] [--input-scale S --input-offset O] --out FILE.tflite [--json]
+import { writeFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import { SingleBar, Presets } from 'cli-progress';
+import { attemptAsync, fail } from '../../diagnostics.js';
+import type { Graph } from '../../ir/graph.js';
+import { loadModel } from '../../import/index.js';
+import { exportTflite } from '../../import/tflite/writer.js';
+import type { Value } from '../../ops/types.js';
+import { CALIB_METHODS, type CalibMethod } from '../../quant/observers.js';
+import { quantizeModel, QUANT_SCHEMES, type QuantScheme } from '../../quant/ptq.js';
+import { layerErrors, renderLayerReport, reportJson, type LayerReport } from '../../quant/report.js';
+import { printJson, report } from '../common.js';
+
+export interface DataOptions {
+  inputScale?: string;
+  inputOffset?: string;
+}
+
+/** Samples of a dataset shaped for graph input 0 (batch 1), with an optional affine input transform. */
+export async function loadSamples(
+  g: Graph,
+  spec: string,
+  o: DataOptions & { split?: 'train' | 'test' | 'all'; limit?: number },
+): Promise<{ samples: Value[][]; labels?: Int32Array; classes: string[]; source: string }> {
+  if (g.inputs.length !== 1) fail('EF3003', `the model has ${g.inputs.length} inputs; datasets feed single-input models`, { file: spec });
+  const t = g.tensors[g.inputs[0]];
+  const shape = t.shape.map((d) => (d < 0 ? 1 : d));
+  const { loadDataset } = await import('../../data/index.js');
+  const ds = await loadDataset(spec, { inputShape: shape.slice(1), split: o.split, limit: o.limit });
+  const per = shape.reduce((a, b) => a * b, 1);
+  const n = Math.floor(ds.x.length / per);
+  const sc = o.inputScale !== undefined ? Number(o.inputScale) : 1;
+  const off = o.inputOffset !== undefined ? Number(o.inputOffset) : 0;
+  if (!Number.isFinite(sc) || !Number.isFinite(off)) fail('EF0006', '--input-scale and --input-offset must be numbers');
+  const samples: Value[][] = [];
+  for (let i = 0; i < n; i++) {
+    const d = ds.x.slice(i * per, (i + 1) * per);
+    if (sc !== 1 || off !== 0) for (let k = 0; k < d.length; k++) d[k] = d[k] * sc + off;
+    samples.push([{ dtype: 'float32', shape, data: d }]);
+  }
+  return { samples, labels: ds.y, classes: ds.classes, source: ds.source };
+}
+
+export function progress(enabled: boolean, label: string, total: number): { tick: (n: number) => void; stop: () => void } {
+  if (!enabled || !process.stderr.isTTY) return { tick: () => {}, stop: () => {} };
+  const bar = new SingleBar({ format: `${label} [{bar}] {value}/{total}`, stream: process.stderr, clearOnComplete: true }, Presets.shades_classic);
+  bar.start(total, 0);
+  return { tick: (n) => bar.update(n), stop: () => bar.stop() };
+}
+
+export function parseScheme(s: string): QuantScheme {
+  if (!(QUANT_SCHEMES as readonly string[]).includes(s)) fail('EF0006', `--scheme must be one of ${QUANT_SCHEMES.join('|')}, got '${s}'`);
+  return s as QuantScheme;
+}
+export function parseMethod(s: string): CalibMethod {
+  if (!(CALIB_METHODS as readonly string[]).includes(s)) fail('EF0006', `--method must be one of ${CALIB_METHODS.join('|')}, got '${s}'`);
+  return s as CalibMethod;
+}
+export function parseCount(s: string | undefined, flag: string, dflt: number): number {
+  if (s === undefined) return dflt;
+  const n = Number(s);
+  if (!Number.isInteger(n) || n < 1) fail('EF0006', `${flag} must be a positive integer, got '${s}'`);
+  return n;
+}
+
+interface Opts extends DataOptions {
+  calib: string;
+  scheme: string;
+  method: string;
+  calibCount?: string;
+  percentile?: string;
+  reportCount?: string;
+  out: string;
+  json?: boolean;
+}
+
+export function register(program: Command, setExit: (c: number) => void): void {
+  program
+    .command('quantize')
+    .description('post-training quantization to a full-integer .tflite, with a per-layer error report')
+    .argument('<model>', 'float model file (ONNX, TFLite, Keras, TF.js)')
+    .requiredOption('--calib <data>', 'calibration data: builtin:mnist, .npz/.npy, IDX folder or image folder')
+    .option('--scheme <scheme>', 'int8 | int16 (16x8: int16 activations, int8 weights) | mixed', 'int8')
+    .option('--method <method>', 'range observer: minmax | percentile | mse | kl', 'minmax')
+    .option('--calib-count <n>', 'calibration samples to use (default 300)')
+    .option('--percentile <p>', 'percentile for --method percentile (default 99.99)')
+    .option('--report-count <n>', 'samples for the per-layer error report (default 50)')
+    .option('--input-scale <s>', 'multiply dataset values by this before feeding the model (e.g. 255 for raw-pixel models)')
+    .option('--input-offset <o>', 'then add this')
+    .requiredOption('--out <file>', 'output .tflite file')
+    .option('--json', 'machine-readable output')
+    .action(async (model: string, o: Opts) => {
+      const res = await attemptAsync(async () => {
+        const scheme = parseScheme(o.scheme);
+        const method = parseMethod(o.method);
+        const count = parseCount(o.calibCount, '--calib-count', 300);
+        const reportCount = parseCount(o.reportCount, '--report-count', 50);
+        const percentile = o.percentile !== undefined ? Number(o.percentile) : undefined;
+        if (percentile !== undefined && !(percentile > 50 && percentile <= 100)) fail('EF0006', '--percentile must be in (50, 100]');
+        const g = await loadModel(model);
+        const data = await loadSamples(g, o.calib, { ...o, split: 'train', limit: count });
+        const passes = method === 'minmax' ? 1 : 2;
+        const bar = progress(!o.json, 'calibrating', data.samples.length * passes);
+        let q;
+        try {
+          q = await quantizeModel(g, data.samples, { scheme, method, percentile, onProgress: bar.tick });
+        } finally {
+          bar.stop();
+        }
+        const bytes = exportTflite(q.graph);
+        writeFileSync(o.out, bytes);
+        const layers: LayerReport = await layerErrors(q.floatGraph, q.graph, data.samples.slice(0, reportCount));
+        return { scheme, method, samples: q.samples, calibSource: data.source, out: o.out, bytes: bytes.length, layers };
+      }, { file: model });
+      if (!res.ok) {
+        if (o.json) printJson({ ok: false, diagnostics: res.diagnostics });
+        setExit(report(res.diagnostics, o.json));
+        return;
+      }
+      const r = res.value;
+      if (o.json) printJson({ ok: true, ...(reportJson(r) as object) });
+      else
+        process.stdout.write(
+          `quantized (${r.scheme}, ${r.method}) on ${r.samples} sample(s) of ${r.calibSource}\n` +
+            `wrote ${r.out} (${r.bytes} bytes)\n\n` +
+            renderLayerReport(r.layers) +
+            '\n',
+        );
+    });
+}

@@ -1,0 +1,249 @@
+// Quantization reports: how far the integer model is from the float one, per layer and end to end.
+//   layerErrors  per quantized tensor: SQNR (dB) and max |float − dequantized int| over a sample set, matching
+//                tensors between the float graph and the quantized graph by name (quantization keeps names)
+//   evaluate     on a labelled set: float accuracy, quantized accuracy, top-1 agreement, confusion matrices
+// Rendered as text tables here; the JSON form is the report object itself.
+
+import { fail } from '../diagnostics.js';
+import { allocArray } from '../ir/dtype.js';
+import type { Graph, Tensor } from '../ir/graph.js';
+import type { Value } from '../ops/types.js';
+import { prepareFloat, runFloat } from '../sim/float.js';
+import { runInt } from '../sim/int.js';
+import { rha } from './ptq.js';
+
+export interface IntRunner {
+  (g: Graph, inputs: Value[], opts?: { keepAll?: boolean }): { outputs: Value[]; values?: Map<number, Value> };
+}
+
+/** The integer simulator's runInt (src/sim/int.ts); a parameter so tests may substitute another executor. */
+export async function loadIntRunner(): Promise<IntRunner> {
+  return runInt;
+}
+
+/** Quantize a float value for a quantized graph input: clamp(rha(fround(x/s)) + zp). */
+export function quantizeInput(v: Value, t: Tensor): Value {
+  if (!t.quant) return v.dtype === t.dtype ? v : { ...v, dtype: t.dtype, data: Float32Array.from(v.data) };
+  const s = t.quant.scale[0];
+  const zp = t.quant.zeroPoint[0];
+  const [lo, hi] = t.dtype === 'int16' ? [-32768, 32767] : t.dtype === 'uint8' ? [0, 255] : [-128, 127];
+  const out = allocArray(t.dtype, v.data.length);
+  for (let i = 0; i < v.data.length; i++) {
+    const q = rha(Math.fround(v.data[i] / s)) + zp;
+    out[i] = q < lo ? lo : q > hi ? hi : q;
+  }
+  return { dtype: t.dtype, shape: v.shape, data: out };
+}
+
+/** Dequantize a value with a tensor's (per-tensor or per-channel) quantization record. */
+export function dequantize(v: Value, t: Tensor): Float32Array {
+  const out = new Float32Array(v.data.length);
+  const q = t.quant;
+  if (!q) {
+    out.set(v.data);
+    return out;
+  }
+  if (q.scale.length === 1) {
+    const s = q.scale[0];
+    const zp = q.zeroPoint[0];
+    for (let i = 0; i < out.length; i++) out[i] = (v.data[i] - zp) * s;
+    return out;
+  }
+  let inner = 1;
+  for (let i = q.axis + 1; i < v.shape.length; i++) inner *= v.shape[i];
+  const C = v.shape[q.axis];
+  for (let i = 0; i < out.length; i++) {
+    const c = Math.floor(i / inner) % C;
+    out[i] = (v.data[i] - q.zeroPoint[c]) * q.scale[c];
+  }
+  return out;
+}
+
+export interface LayerError {
+  tensor: string;
+  /** Producing node in the quantized graph and its op. */
+  node: string;
+  op: string;
+  dtype: string;
+  scale: number;
+  zeroPoint: number;
+  /** 10·log10(Σ f² / Σ (f − dq)²); Infinity when exact. */
+  sqnrDb: number;
+  maxAbsErr: number;
+  /** Largest |f| seen (context for maxAbsErr). */
+  maxAbs: number;
+}
+
+export interface LayerReport {
+  samples: number;
+  layers: LayerError[];
+}
+
+/** Per-layer error of the quantized graph against the float graph, over float input samples. */
+export async function layerErrors(floatGraph: Graph, qGraph: Graph, samples: Value[][], runInt?: IntRunner): Promise<LayerReport> {
+  const run = runInt ?? (await loadIntRunner());
+  const fp = prepareFloat(floatGraph);
+  const floatByName = new Map(floatGraph.tensors.map((t) => [t.name, t.id]));
+  const tracked: { qId: number; fId: number; node: string; op: string }[] = [];
+  for (const n of qGraph.nodes)
+    n.outputs.forEach((o) => {
+      const t = qGraph.tensors[o];
+      const fId = floatByName.get(t.name);
+      if (t.quant && fId !== undefined && !floatGraph.tensors[fId].data) tracked.push({ qId: o, fId, node: n.name, op: n.op });
+    });
+  const acc = tracked.map(() => ({ sig: 0, noise: 0, maxErr: 0, maxAbs: 0 }));
+  for (const s of samples) {
+    const f = runFloat(fp, s, { keepAll: true }).values!;
+    const qIn = qGraph.inputs.map((id, k) => quantizeInput(s[k], qGraph.tensors[id]));
+    const q = run(qGraph, qIn, { keepAll: true }).values;
+    if (!q) fail('EF9001', 'the integer simulator did not return intermediate values');
+    tracked.forEach((tr, k) => {
+      const fv = f.get(tr.fId);
+      const qv = q.get(tr.qId);
+      if (!fv || !qv) return;
+      const dq = dequantize(qv, qGraph.tensors[tr.qId]);
+      const a = acc[k];
+      for (let i = 0; i < dq.length; i++) {
+        const x = fv.data[i];
+        const e = x - dq[i];
+        a.sig += x * x;
+        a.noise += e * e;
+        const ae = Math.abs(e);
+        if (ae > a.maxErr) a.maxErr = ae;
+        if (Math.abs(x) > a.maxAbs) a.maxAbs = Math.abs(x);
+      }
+    });
+  }
+  const layers = tracked.map((tr, k) => {
+    const t = qGraph.tensors[tr.qId];
+    const a = acc[k];
+    return {
+      tensor: t.name,
+      node: tr.node,
+      op: tr.op,
+      dtype: t.dtype,
+      scale: t.quant!.scale[0],
+      zeroPoint: t.quant!.zeroPoint[0],
+      sqnrDb: a.noise === 0 ? Infinity : 10 * Math.log10(a.sig / a.noise),
+      maxAbsErr: a.maxErr,
+      maxAbs: a.maxAbs,
+    };
+  });
+  return { samples: samples.length, layers };
+}
+
+export interface AccuracyReport {
+  samples: number;
+  classes: number;
+  /** Fraction of samples whose float top-1 equals the label (undefined without labels). */
+  floatAccuracy?: number;
+  quantAccuracy?: number;
+  /** Fraction of samples where float and quantized top-1 agree. */
+  agreement?: number;
+  disagreements?: number;
+  /** confusion[label][predicted], for the quantized model when there is one, else the float model. */
+  confusion?: number[][];
+  floatConfusion?: number[][];
+}
+
+function argmax(d: ArrayLike<number>): number {
+  let b = 0;
+  for (let i = 1; i < d.length; i++) if (d[i] > d[b]) b = i;
+  return b;
+}
+
+export interface EvalOptions {
+  labels?: ArrayLike<number>;
+  classes?: number;
+  runInt?: IntRunner;
+  onProgress?: (done: number) => void;
+}
+
+/** Top-1 accuracy / agreement / confusion of the float graph and (optionally) the quantized graph. */
+export async function evaluate(floatGraph: Graph | undefined, qGraph: Graph | undefined, samples: Value[][], opts: EvalOptions = {}): Promise<AccuracyReport> {
+  if (!floatGraph && !qGraph) fail('EF9001', 'evaluate needs a graph');
+  const run = qGraph ? (opts.runInt ?? (await loadIntRunner())) : undefined;
+  const fp = floatGraph ? prepareFloat(floatGraph) : undefined;
+  const labels = opts.labels;
+  const outLen = (g: Graph) => g.tensors[g.outputs[0]].shape.reduce((a, b) => a * b, 1);
+  const C = opts.classes ?? Math.max(outLen((floatGraph ?? qGraph)!), labels ? Math.max(...Array.from(labels)) + 1 : 0);
+  const conf = () => Array.from({ length: C }, () => new Array<number>(C).fill(0));
+  const fConf = conf();
+  const qConf = conf();
+  let fOk = 0;
+  let qOk = 0;
+  let agree = 0;
+  samples.forEach((s, k) => {
+    const y = labels ? labels[k] : undefined;
+    let fTop: number | undefined;
+    let qTop: number | undefined;
+    if (fp) {
+      fTop = argmax(runFloat(fp, s).outputs[0].data);
+      if (y !== undefined) {
+        if (fTop === y) fOk++;
+        if (y < C && fTop < C) fConf[y][fTop]++;
+      }
+    }
+    if (qGraph && run) {
+      const qIn = qGraph.inputs.map((id, j) => quantizeInput(s[j], qGraph.tensors[id]));
+      const out = run(qGraph, qIn).outputs[0];
+      qTop = argmax(dequantize(out, qGraph.tensors[qGraph.outputs[0]]));
+      if (y !== undefined) {
+        if (qTop === y) qOk++;
+        if (y < C && qTop < C) qConf[y][qTop]++;
+      }
+    }
+    if (fTop !== undefined && qTop !== undefined && fTop === qTop) agree++;
+    opts.onProgress?.(k + 1);
+  });
+  const n = samples.length;
+  const r: AccuracyReport = { samples: n, classes: C };
+  if (labels && fp) r.floatAccuracy = fOk / n;
+  if (labels && qGraph) r.quantAccuracy = qOk / n;
+  if (fp && qGraph) {
+    r.agreement = agree / n;
+    r.disagreements = n - agree;
+  }
+  if (labels) {
+    r.confusion = qGraph ? qConf : fConf;
+    if (qGraph && fp) r.floatConfusion = fConf;
+  }
+  return r;
+}
+
+/** Fixed-width text table (column alignment per column). */
+function table(rows: string[][], align: ('l' | 'r')[] = []): string {
+  const w: number[] = [];
+  for (const r of rows) r.forEach((c, i) => (w[i] = Math.max(w[i] ?? 0, c.length)));
+  return rows.map((r) => r.map((c, i) => (align[i] === 'r' ? c.padStart(w[i]) : c.padEnd(w[i]))).join('  ').trimEnd()).join('\n');
+}
+
+const pct = (x: number | undefined) => (x === undefined ? '-' : `${(100 * x).toFixed(2)}%`);
+const db = (x: number) => (x === Infinity ? 'exact' : x.toFixed(1));
+const num = (x: number) => (x === 0 ? '0' : Math.abs(x) >= 0.01 && Math.abs(x) < 1e4 ? x.toFixed(4) : x.toExponential(3));
+
+export function renderLayerReport(r: LayerReport): string {
+  const rows = [['tensor', 'op', 'dtype', 'scale', 'zp', 'SQNR dB', 'max |err|', 'max |x|']];
+  for (const l of r.layers) rows.push([l.tensor, l.op, l.dtype, num(l.scale), String(l.zeroPoint), db(l.sqnrDb), num(l.maxAbsErr), num(l.maxAbs)]);
+  return `per-layer error over ${r.samples} sample(s) (float vs dequantized integer):\n` + table(rows, ['l', 'l', 'l', 'r', 'r', 'r', 'r', 'r']);
+}
+
+export function renderAccuracyReport(r: AccuracyReport): string {
+  const lines = [`samples: ${r.samples}`];
+  if (r.floatAccuracy !== undefined) lines.push(`float accuracy:      ${pct(r.floatAccuracy)}`);
+  if (r.quantAccuracy !== undefined) lines.push(`quantized accuracy:  ${pct(r.quantAccuracy)}`);
+  if (r.agreement !== undefined) lines.push(`top-1 agreement:     ${pct(r.agreement)} (${r.disagreements} disagreement(s))`);
+  if (r.confusion) {
+    const C = r.confusion.length;
+    const rows = [['label\\pred', ...Array.from({ length: C }, (_, i) => String(i))]];
+    r.confusion.forEach((row, i) => rows.push([String(i), ...row.map(String)]));
+    lines.push(`confusion matrix (${r.quantAccuracy !== undefined ? 'quantized' : 'float'}; rows = label, columns = prediction):`);
+    lines.push(table(rows, ['l', ...Array.from({ length: C }, () => 'r' as const)]));
+  }
+  return lines.join('\n');
+}
+
+/** JSON-safe copy (Infinity SQNR becomes null). */
+export function reportJson<T>(r: T): unknown {
+  return JSON.parse(JSON.stringify(r, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v)));
+}
