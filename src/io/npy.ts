@@ -69,7 +69,8 @@ export function readNpy(bytes: Uint8Array, file = '<npy>'): Value {
   const dataOff = off + hlen;
   const esize = dtype === 'float64' || dtype === 'int64' ? 8 : dtype === 'float32' || dtype === 'int32' ? 4 : dtype === 'int16' || dtype === 'uint16' ? 2 : 1;
   if (bytes.length - dataOff < n * esize) bad(`data truncated: ${bytes.length - dataOff} bytes for ${n} elements`);
-  const raw = bytes.slice(dataOff, dataOff + n * esize); // copy: alignment and ownership
+  // A private copy: aligned, and not a view into Node's shared Buffer pool (Buffer#slice does not copy).
+  const raw = Uint8Array.prototype.slice.call(bytes, dataOff, dataOff + n * esize);
   const rv = new DataView(raw.buffer);
   const out = allocArray(dtype, n);
   switch (dtype) {

@@ -67,3 +67,12 @@ test('malformed npy gives EF0004, never a crash or a giant allocation', () => {
   assert.throws(() => readNpy(h), (e: unknown) => e instanceof EspforgeError && /too large/.test(e.message));
   assert.equal(codeOf(() => readNpz(new Uint8Array([0x50, 0x4b, 3, 4, 1, 2, 3]))), 'EF0004');
 });
+
+test('readNpy copes with a Node Buffer from readFileSync (pooled, unaligned memory)', () => {
+  const v = { dtype: 'float32' as const, shape: [3], data: Float32Array.from([1.25, -2.5, 1e-3]) };
+  const bytes = writeNpy(v);
+  // Buffer.from(array) and small readFileSync results live in a shared pool at arbitrary offsets
+  const pooled = Buffer.concat([Buffer.from([1, 2, 3]), Buffer.from(bytes)]).subarray(3);
+  const back = readNpy(pooled);
+  assert.deepEqual(Array.from(back.data), Array.from(v.data));
+});
