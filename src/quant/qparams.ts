@@ -2,6 +2,9 @@
 // node.qparams field names per canonical op for int8 / int16x8 execution. Values are computed ONCE by
 // src/quant/prepare.ts from tensor quantization records (INT8-ARITHMETIC.md "Prepare" steps) and are never
 // recomputed elsewhere. Multipliers are Q31 int32 values; shifts follow TFLite: positive = left shift.
+// The per-op prepare steps live with the integer kernels (src/sim/int/<op>.ts, shared helpers in
+// src/quant/prepare.ts); src/sim/int.ts prepareIntGraph runs them once per node. Nodes that are entirely float
+// (no integer non-constant tensor) get `{ float_node: 1 }` and run the float kernel.
 //
 // Common to every quantized op:
 //   in_zp, in2_zp (second input), out_zp : zero points
@@ -15,9 +18,20 @@ export interface ConvQ {
   act_max: number;
   mult: number[];
   shift: number[];
+  /** Filter zero point (TFLite requires 0; FullyConnected applies it as TFLM's filter_offset, Conv ignores it). */
+  w_zp: number;
+  /**
+   * 1 = int16 activations with an int64 bias: accumulate in int64 and requantize with the int64 MBQM overload
+   * (INT8-ARITHMETIC.md §3). 0 = int32 accumulator and the int32 MBQM. For int16 activations TFLM applies no
+   * zero points (in_zp/out_zp are recorded but must be 0 and are not used).
+   */
+  acc64: number;
 }
 
-/** Add, Sub (TFLite ADD/SUB: inputs rescaled to a common scale with a left shift of 20, or 15 for int16). */
+/**
+ * Add, Sub (TFLite ADD/SUB: inputs rescaled to a common scale with a left shift of 20, or 15 for int16).
+ * ADD computes the real multipliers in double, SUB in float32 (as TFLM sub_common.cc). in/in2/out shifts are <= 0.
+ */
 export interface AddQ {
   in_zp: number;
   in2_zp: number;
@@ -52,7 +66,11 @@ export interface ClampQ {
   act_max: number;
 }
 
-/** ReduceMean: multiplier of s_in/s_out; the N-dependent adjustment is part of Prepare too (count = N). */
+/**
+ * ReduceMean: mult/shift are the FINAL values with 1/N folded in (INT8-ARITHMETIC.md §11): from (M,S) = QM(s_in/s_out),
+ * sh = min(floor(log2 N), 32, 31+S), mult = (M·2^sh)/N (int64 truncating), shift = S − sh. count = N.
+ * y = clamp(MBQM(sum − in_zp·N, mult, shift) + out_zp) to the dtype range (no fused activation).
+ */
 export interface MeanQ {
   in_zp: number;
   out_zp: number;
@@ -61,27 +79,102 @@ export interface MeanQ {
   count: number;
 }
 
-/** Requantize (int→int Quantize), and rescaling Concat/Pad inputs when scales differ: per input. */
+/** Requantize (int→int Quantize): requant = 1. float→int Quantize: requant = 0, only out_zp (the per-element
+ * rounding uses the output tensor's scale(s) as float32: clamp(rha(f32(x/s)) + zp)). */
 export interface RequantQ {
+  requant: number;
   in_zp: number;
   out_zp: number;
   mult: number;
   shift: number;
 }
 
-/** Softmax (int8 in → int8 out, s_out = 1/256, zp_out = -128). */
+/** Relu and Clip: requantize (only when same_quant = 0) then clamp to [act_min, act_max]. mult/shift = QM(s_in/s_out). */
+export interface ClampRequantQ {
+  in_zp: number;
+  out_zp: number;
+  act_min: number;
+  act_max: number;
+  mult: number;
+  shift: number;
+  same_quant: number;
+}
+
+/**
+ * Concat: per input k (arrays): in_zp[k], mult[k], shift[k] = QM(s_k/s_out), requant[k] = 0 when the input shares
+ * the output's scale and zero point (bytes copied, as TFLM does), 1 otherwise (requantized and clamped: an espforge
+ * extension; TFLM int8 CONCATENATION always copies bytes).
+ */
+export interface ConcatQ {
+  out_zp: number;
+  in_zp: number[];
+  mult: number[];
+  shift: number[];
+  requant: number[];
+}
+
+/** Pad: pad_value = the fill in output integers (out_zp for value 0). */
+export interface PadQ {
+  in_zp: number;
+  out_zp: number;
+  pad_value: number;
+}
+
+/** LeakyRelu (TFLM): x − in_zp >= 0 uses the identity multiplier, else the alpha one; float32 prepare math. */
+export interface LeakyReluQ {
+  in_zp: number;
+  out_zp: number;
+  mult_identity: number;
+  shift_identity: number;
+  mult_alpha: number;
+  shift_alpha: number;
+}
+
+/** HardSwish (TFLM int8 reference): the two multipliers are already down-scaled to int16 (DownScaleInt32ToInt16Multiplier). */
+export interface HardSwishQ {
+  in_zp: number;
+  out_zp: number;
+  output_multiplier: number;
+  output_multiplier_exponent: number;
+  reluish_multiplier: number;
+  reluish_multiplier_exponent: number;
+}
+
+/** Softmax (int8 in → int8 out, s_out = 1/256, zp_out = -128; or int16 out, s = 1/65536, zp = -32768). Axis from attrs.
+ * Optional node attribute `beta` (TFLite) defaults to 1. int16 input (LUT path) is not supported yet. */
 export interface SoftmaxQ {
   input_multiplier: number;
   input_left_shift: number;
   diff_min: number;
+  in_zp: number;
+  out_zp: number;
 }
 
-/** Sigmoid (TFLite LOGISTIC) and Tanh. */
+/** Sigmoid (TFLite LOGISTIC; output s = 1/256, zp = -128) and Tanh (output s = 1/128, zp = 0); int8 only. */
 export interface LogisticQ {
   in_zp: number;
+  out_zp: number;
   input_multiplier: number;
   input_left_shift: number;
   input_range_radius: number;
 }
 
-export type QParams = ConvQ | AddQ | MulQ | ClampQ | MeanQ | RequantQ | SoftmaxQ | LogisticQ | Record<string, number | number[]>;
+/** MaxPool, AveragePool: ClampQ (input and output must share scale and zero point). Reshape, Identity, Transpose:
+ * {}. Slice, Gather, Max, Min, ReduceMax, nearest Resize: { out_zp } (values pass through; quantization must be
+ * equal). ArgMax: {}. Dequantize: { in_zp } (per-element scale(s) from the input tensor). */
+
+export type QParams =
+  | ConvQ
+  | AddQ
+  | MulQ
+  | ClampQ
+  | MeanQ
+  | RequantQ
+  | ClampRequantQ
+  | ConcatQ
+  | PadQ
+  | LeakyReluQ
+  | HardSwishQ
+  | SoftmaxQ
+  | LogisticQ
+  | Record<string, number | number[]>;
