@@ -51,6 +51,7 @@ function foldForward(g: Graph, cons: Map<number, number[]>, bn: Node, a: Float64
   const [N, K] = wt.shape;
   if (K % C !== 0) return false;
   const W = wt.data;
+  const unitScale = a.every((v) => v === 1);
   const W2 = new Float32Array(W.length);
   const B2 = new Float32Array(N);
   const bOld = n.inputs[2] !== undefined && n.inputs[2] >= 0 ? g.tensors[n.inputs[2]].data : undefined;
@@ -63,7 +64,7 @@ function foldForward(g: Graph, cons: Map<number, number[]>, bn: Node, a: Float64
     }
     B2[o] = acc;
   }
-  const wid = addTensor(g, { name: `${wt.name}_bnfold`, dtype: 'float32', shape: [N, K], data: W2 });
+  const wid = unitScale ? n.inputs[1] : addTensor(g, { name: `${wt.name}_bnfold`, dtype: 'float32', shape: [N, K], data: W2 });
   const bid = addTensor(g, { name: `${n.name || wt.name}_bias_bnfold`, dtype: 'float32', shape: [N], data: B2 });
   const inputs = [...n.inputs];
   while (inputs.length < 3) inputs.push(-1);
@@ -129,6 +130,36 @@ export function foldBatchnorm(input: Graph): Graph {
         // the producer now writes the BN's output tensor directly
         g.nodes[pi!] = { ...p, inputs, outputs: [bn.outputs[0]] };
         drop.add(bi);
+        return;
+      }
+    }
+    // Through a ReLU, when every a[c] > 0: BN(relu(z)) = relu(a·z) + c, so the scale folds into the producer of z
+    // and only the shift c remains (folded forward below, or an Add). Keeps weights well conditioned for int8.
+    const ri = pi;
+    const relu = ri === undefined ? undefined : g.nodes[ri];
+    if (relu && relu.op === 'Relu' && singleUse(g, cons, x) && a.every((v) => v > 0)) {
+      const zi = prodOf.get(relu.inputs[0]);
+      const z = zi === undefined ? undefined : g.nodes[zi];
+      if (z && (z.op === 'Conv' || z.op === 'FullyConnected') && activationOf(z) === 'none' && singleUse(g, cons, relu.inputs[0]) && g.tensors[z.inputs[1]]?.data && g.tensors[z.inputs[1]].shape[0] === C) {
+        const wt = g.tensors[z.inputs[1]];
+        const per = wt.data!.length / C;
+        const W2 = Float32Array.from(wt.data!, (w, f) => w * a[Math.floor(f / per)]);
+        const bOld = z.inputs[2] !== undefined && z.inputs[2] >= 0 ? g.tensors[z.inputs[2]].data : undefined;
+        const B2 = Float32Array.from({ length: C }, (_, k) => (bOld ? bOld[k] : 0) * a[k]);
+        const wid = addTensor(g, { name: `${wt.name}_bnscale`, dtype: 'float32', shape: [...wt.shape], data: W2 });
+        const bid = addTensor(g, { name: `${z.name || wt.name}_bias_bnscale`, dtype: 'float32', shape: [C], data: B2 });
+        const inputs = [...z.inputs];
+        while (inputs.length < 3) inputs.push(-1);
+        inputs[1] = wid;
+        inputs[2] = bid;
+        g.nodes[zi!] = { ...z, inputs };
+        const ones = new Float64Array(C).fill(1);
+        if (foldForward(g, cons, bn, ones, c, replaced)) {
+          drop.add(bi);
+          return;
+        }
+        const cid = addTensor(g, { name: `${bn.name}_shift`, dtype: 'float32', shape: [C], data: Float32Array.from(c) });
+        replaced.set(bi, [{ op: 'Add', name: `${bn.name}_add`, inputs: [x, cid], outputs: [bn.outputs[0]], attrs: { activation: 'none' } }]);
         return;
       }
     }
