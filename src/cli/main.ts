@@ -10,12 +10,16 @@ import type { CommandModule } from './common.js';
 import * as inspect from './commands/inspect.js'; // cmd:inspect
 import * as run from './commands/run.js'; // cmd:run
 import * as conformance from './commands/conformance.js'; // cmd:conformance
+import * as quantize from './commands/quantize.js'; // cmd:quantize
+import * as evalCmd from './commands/eval.js'; // cmd:eval
 import * as targets from './commands/targets.js'; // cmd:targets
 
 const COMMANDS: CommandModule[] = [
   inspect, // cmd:inspect
   run, // cmd:run
   conformance, // cmd:conformance
+  quantize, // cmd:quantize
+  evalCmd, // cmd:eval
   targets, // cmd:targets
 ];
 
