@@ -212,7 +212,7 @@ test('truncated and bit-flipped .h5 / model.json copies give coded diagnostics o
     const [folder, name] = m.split('/');
     const text = readFileSync(join(root, 'tfjs', m));
     for (const shard of folder === 'tensorspace-lenet' ? ['mnist.weights.bin'] : ['weights.bin']) copyFileSync(join(root, 'tfjs', folder, shard), join(dir, shard));
-    const variants = [text.subarray(0, text.length >> 1), text.subarray(0, 10)];
+    const variants: Uint8Array[] = [text.subarray(0, text.length >> 1), text.subarray(0, 10)];
     for (let k = 0; k < 10; k++) {
       const c = new Uint8Array(text);
       c[rnd(c.length)] ^= 1 << rnd(7);
