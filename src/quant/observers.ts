@@ -149,6 +149,9 @@ export function klRange(h: HistogramObserver, nonNegative: boolean): Range {
     if (k >= NB) k = NB - 1;
     abs[k] += c;
   }
+  // exact zeros (ReLU outputs, padding) are always representable: keep them out of the divergence, or their
+  // spike dominates it and drives the threshold far too low
+  abs[0] = 0;
   const levels = nonNegative ? 256 : 128;
   let bestI = NB;
   let bestKl = Infinity;

@@ -134,3 +134,31 @@ test('hello_world_float quantized here tracks sin(x) like the converter-made hel
     assert.ok(Math.abs(ours - theirs) <= 0.06, `x=${x}: ours ${ours} vs twin ${theirs}`);
   }
 });
+
+test('mnist-8: int16 (16x8) scheme and the percentile / mse / kl observers also keep the float decisions', async (t) => {
+  const p = sharedPath(t, 'models/onnx/mnist-8/model.onnx');
+  if (!p) return;
+  const g = await loadModel(p);
+  const calib = (await mnist('train', 60, (x) => x * 255)).samples;
+  const testSet = await mnist('test', 200, (x) => x * 255);
+  const runs = [
+    { scheme: 'int16', method: 'minmax' },
+    { scheme: 'int8', method: 'percentile' },
+    { scheme: 'int8', method: 'mse' },
+    { scheme: 'int8', method: 'kl' },
+  ] as const;
+  for (const r of runs) {
+    const q = await quantizeModel(g, calib, r);
+    assert.deepEqual(verifyGraph(q.graph), []);
+    const acc = await evaluate(q.floatGraph, q.graph, testSet.samples, { labels: testSet.labels });
+    const layers = await layerErrors(q.floatGraph, q.graph, testSet.samples.slice(0, 10));
+    t.diagnostic(`${r.scheme}/${r.method}: agreement ${(100 * acc.agreement!).toFixed(1)}%, SQNR ${layers.layers.map((l) => l.sqnrDb.toFixed(1)).join(' ')}`);
+    assert.ok(acc.agreement! >= 0.99, `${r.scheme}/${r.method} agreement ${acc.agreement}`);
+    for (const l of layers.layers) assert.ok(l.sqnrDb > 25, `${r.scheme}/${r.method} ${l.tensor} SQNR ${l.sqnrDb}`);
+    if (r.scheme === 'int16') {
+      const acts = q.graph.tensors.filter((x) => !x.data && x.quant);
+      assert.ok(acts.every((x) => x.dtype === 'int16' && x.quant!.zeroPoint[0] === 0));
+      assert.ok(q.graph.tensors.filter((x) => x.data && x.dtype === 'int64').length >= 3, 'int64 biases');
+    }
+  }
+});

@@ -4,7 +4,7 @@
 // train part of --data) and the report adds quantized accuracy, top-1 agreement and per-layer error.
 // An already quantized model (int8 .tflite) is evaluated on the integer simulator.
 import type { Command } from 'commander';
-import { attemptAsync } from '../../diagnostics.js';
+import { attempt, attemptAsync } from '../../diagnostics.js';
 import { loadModel } from '../../import/index.js';
 import { quantizeModel } from '../../quant/ptq.js';
 import { evaluate, layerErrors, renderAccuracyReport, renderLayerReport, reportJson, type AccuracyReport, type LayerReport } from '../../quant/report.js';
@@ -41,6 +41,14 @@ export function register(program: Command, setExit: (c: number) => void): void {
     .option('--input-offset <o>', 'then add this')
     .option('--json', 'machine-readable output')
     .action(async (model: string, o: Opts) => {
+      // bad option values are usage errors (exit 2)
+      const usage = attempt(() => [parseScheme(o.scheme), parseMethod(o.method)]);
+      if (!usage.ok) {
+        if (o.json) printJson({ ok: false, diagnostics: usage.diagnostics });
+        report(usage.diagnostics, o.json);
+        setExit(2);
+        return;
+      }
       const res = await attemptAsync(async () => {
         const limit = o.limit !== undefined ? parseCount(o.limit, '--limit', 0) : undefined;
         const g = await loadModel(model);

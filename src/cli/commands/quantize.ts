@@ -3,7 +3,7 @@
 import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { SingleBar, Presets } from 'cli-progress';
-import { attemptAsync, fail } from '../../diagnostics.js';
+import { attempt, attemptAsync, fail } from '../../diagnostics.js';
 import type { Graph } from '../../ir/graph.js';
 import { loadModel } from '../../import/index.js';
 import { exportTflite } from '../../import/tflite/writer.js';
@@ -92,6 +92,14 @@ export function register(program: Command, setExit: (c: number) => void): void {
     .requiredOption('--out <file>', 'output .tflite file')
     .option('--json', 'machine-readable output')
     .action(async (model: string, o: Opts) => {
+      // bad option values are usage errors (exit 2)
+      const usage = attempt(() => [parseScheme(o.scheme), parseMethod(o.method)]);
+      if (!usage.ok) {
+        if (o.json) printJson({ ok: false, diagnostics: usage.diagnostics });
+        report(usage.diagnostics, o.json);
+        setExit(2);
+        return;
+      }
       const res = await attemptAsync(async () => {
         const scheme = parseScheme(o.scheme);
         const method = parseMethod(o.method);
