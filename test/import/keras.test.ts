@@ -21,12 +21,16 @@ function argmax(d: ArrayLike<number>): number {
   return b;
 }
 
-/** Run a graph on image k of an NHWC batch, reshaped to the graph's input shape. */
+/**
+ * Run a graph on image k of an NHWC batch, reshaped to the graph's input shape. Returns the last graph output
+ * (the TensorSpace LeNet exports every layer as an output for visualisation; the classifier is the last).
+ */
 function runOne(g: Graph, x: Value, k: number): Float32Array {
   const t = g.tensors[g.inputs[0]];
   const per = x.data.length / x.shape[0];
   const data = Float32Array.from(x.data.subarray(k * per, (k + 1) * per));
-  return runFloat(g, [{ dtype: 'float32', shape: t.shape, data }]).outputs[0].data as Float32Array;
+  const outs = runFloat(g, [{ dtype: 'float32', shape: t.shape, data }]).outputs;
+  return outs[outs.length - 1].data as Float32Array;
 }
 
 async function codeOf(p: Promise<unknown>): Promise<string[]> {
@@ -64,6 +68,7 @@ test('TF.js layers: TensorSpace LeNet labels 10/10; abalone MLP gives 11.8128 on
   const x = s.get('x')!;
   const labels = Array.from(s.get('label')!.data);
   const g = await loadModel(join(dir, 'tensorspace-lenet', 'mnist.json'));
+  assert.equal(g.outputs.length, 8, 'the TensorSpace LeNet declares 8 output layers');
   assert.deepEqual(labels.map((_, k) => argmax(runOne(g, x, k))), labels);
   const a = await loadModel(join(dir, 'tfjs-examples-abalone', 'model.json'));
   const y = runFloat(a, [{ dtype: 'float32', shape: [1, 8], data: Float32Array.from([0, 0.625, 0.495, 0.165, 1.262, 0.507, 0.318, 0.39]) }]).outputs[0];
