@@ -7,10 +7,11 @@ import type { Attrs, Node } from '../ir/graph.js';
 import type { OpDef, TensorInfo, Value } from './types.js';
 import { broadcastIndex, broadcastShapes } from './util.js';
 
-function check(x: TensorInfo | undefined, s: TensorInfo | undefined, node: string): void {
+// Integer X (a quantized graph) is accepted by inference; the float kernel rejects it.
+function check(x: TensorInfo | undefined, s: TensorInfo | undefined, node: string, kernel = false): void {
   if (!x || !s) return fail('EF1009', `PRelu needs inputs X and slope`, { node });
-  if (isIntegerDType(x.dtype)) fail('EF1005', `PRelu needs a float input, got ${x.dtype}`, { node });
-  if (s.dtype !== x.dtype) fail('EF1005', `PRelu slope dtype ${s.dtype} differs from X dtype ${x.dtype}`, { node });
+  if (kernel && isIntegerDType(x.dtype)) fail('EF1005', `PRelu's float kernel needs a float input, got ${x.dtype}`, { node });
+  if (!isIntegerDType(x.dtype) && s.dtype !== x.dtype) fail('EF1005', `PRelu slope dtype ${s.dtype} differs from X dtype ${x.dtype}`, { node });
   const b = broadcastShapes(x.shape, s.shape, node);
   if (b.length !== x.shape.length || b.some((d, i) => d !== x.shape[i]))
     fail('EF1004', `PRelu slope [${s.shape.join(',')}] does not broadcast to X [${x.shape.join(',')}]`, { node });
@@ -30,7 +31,7 @@ export const def: OpDef = {
   },
   evalFloat(ins: (Value | undefined)[], _a: Attrs, node: Node): Value[] {
     const [x, s] = ins;
-    check(x, s, node?.name);
+    check(x, s, node?.name, true);
     const xd = x!.data;
     const sd = s!.data;
     const n = xd.length;

@@ -4,7 +4,8 @@
 // round is selected by `rounding`: 'half_away' (TFLite, C round(); the default) or 'half_even' (ONNX, numpy
 // rint; the ONNX importer asks for it). Per-tensor when `scale` has one entry; otherwise per-axis along `axis`
 // (default 0; negative counts from the end) with one scale and zero point per index of that axis.
-// `zero_point` absent = all 0.
+// `zero_point` absent = all 0. An integer input (TFLite QUANTIZE used as a requantization) passes inference;
+// only the integer kernel can run it, since its meaning depends on the input's quantization record.
 
 import { fail } from '../diagnostics.js';
 import { allocArray, dtypeRange, isIntegerDType, shapeSize, type DType } from '../ir/dtype.js';
@@ -78,14 +79,17 @@ export const def: OpDef = {
   infer(ctx) {
     const x = ctx.inputs[0];
     if (!x) return fail('EF1009', 'Quantize input 0 is missing', { node: ctx.node.name });
-    if (isIntegerDType(x.dtype)) fail('EF1005', `Quantize needs a float input, got ${x.dtype}`, { node: ctx.node.name });
     quantPlan('Quantize', x, ctx.attrs, ctx.node.name);
     return [{ dtype: attrStr(ctx.attrs, 'to') as DType, shape: x.shape.slice() }];
   },
   evalFloat(ins: (Value | undefined)[], attrs: Attrs, node: Node): Value[] {
     const x = ins[0];
     if (!x) return fail('EF1009', 'Quantize input 0 is missing', { node: node?.name });
-    if (isIntegerDType(x.dtype)) fail('EF1005', `Quantize needs a float input, got ${x.dtype}`, { node: node?.name });
+    if (isIntegerDType(x.dtype))
+      fail('EF1005', `Quantize from ${x.dtype} (a requantization) has no float kernel`, {
+        node: node?.name,
+        suggestion: 'run quantized graphs with the integer simulator',
+      });
     const { scale, zp, inner } = quantPlan('Quantize', x, attrs, node?.name);
     const to = attrStr(attrs, 'to') as DType;
     const [lo, hi] = dtypeRange(to);

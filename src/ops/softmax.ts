@@ -7,9 +7,10 @@ import type { Attrs, Node } from '../ir/graph.js';
 import type { OpDef, TensorInfo, Value } from './types.js';
 import { attrInt, normAxis } from './util.js';
 
-function plan(name: string, x: TensorInfo | undefined, attrs: Attrs, node: string): number {
+// Integer inputs (quantized graphs: TFLite int8 SOFTMAX) pass inference; only the float kernel rejects them.
+function plan(name: string, x: TensorInfo | undefined, attrs: Attrs, node: string, kernel = false): number {
   if (!x) return fail('EF1009', `${name} input 0 is missing`, { node });
-  if (isIntegerDType(x.dtype)) fail('EF1005', `${name} needs a float input, got ${x.dtype}`, { node });
+  if (kernel && isIntegerDType(x.dtype)) fail('EF1005', `${name}'s float kernel needs a float input, got ${x.dtype}`, { node });
   if (x.shape.length === 0) fail('EF1004', `${name} needs an input of rank >= 1`, { node });
   return normAxis(attrInt(attrs, 'axis'), x.shape.length, node);
 }
@@ -30,7 +31,7 @@ export function softmaxOp(name: 'Softmax' | 'LogSoftmax'): OpDef {
     },
     evalFloat(ins: (Value | undefined)[], attrs: Attrs, node: Node): Value[] {
       const x = ins[0];
-      const axis = plan(name, x, attrs, node?.name);
+      const axis = plan(name, x, attrs, node?.name, true);
       const shape = x!.shape;
       const L = shape[axis];
       const inner = shapeSize(shape.slice(axis + 1));

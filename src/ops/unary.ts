@@ -3,7 +3,9 @@
 // `elementwise` takes a `bind` that reads the attributes ONCE per execution and returns the per-element
 // function, so the inner loop does no attribute lookups. The output keeps the input dtype; integer results are
 // stored through the typed array (truncation / wrap-around as the array converts). Ops whose math only makes
-// sense on floats pass `floatOnly` and reject integer inputs with EF1005.
+// sense on floats pass `floatOnly`: their float kernel rejects integer inputs with EF1005, while shape inference
+// accepts them, because quantized graphs carry int8/int16 tensors (with quantization records) through these ops
+// and give them meaning with the integer kernels.
 
 import { fail } from '../diagnostics.js';
 import { allocArray, isIntegerDType, shapeSize } from '../ir/dtype.js';
@@ -12,7 +14,7 @@ import type { AttrSpec, OpDef, Value } from './types.js';
 import { input } from './util.js';
 
 export interface UnaryOpts {
-  /** Reject integer dtypes (EF1005). */
+  /** The float kernel rejects integer dtypes (EF1005); inference accepts them (quantized graphs). */
   floatOnly?: boolean;
   /** MACs counted per output element (0 for pure comparisons such as Relu). */
   macsPerElement?: number;
@@ -43,7 +45,6 @@ export function elementwise(
     inPlace: true,
     infer(ctx) {
       const x = input(ctx, 0);
-      checkDtype(x.dtype, ctx.node.name);
       opts.check?.(ctx.attrs, ctx.node.name);
       return [{ dtype: x.dtype, shape: x.shape.slice() }];
     },

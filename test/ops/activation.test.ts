@@ -97,7 +97,9 @@ describe('PRelu', () => {
   it('slope that would grow X → EF1004; int input → EF1005', () => {
     throwsCode(() => infer('PRelu', [{ dtype: 'float32', shape: [4, 1] }, { dtype: 'float32', shape: [4, 5] }]), 'EF1004');
     throwsCode(() => infer('PRelu', [{ dtype: 'float32', shape: [4, 5] }, { dtype: 'float32', shape: [3] }]), 'EF1004');
-    throwsCode(() => infer('PRelu', [{ dtype: 'int8', shape: [4] }, { dtype: 'int8', shape: [4] }]), 'EF1005');
+    // int8 X/slope: a quantized graph; inference accepts it, the float kernel refuses it
+    assert.deepEqual(infer('PRelu', [{ dtype: 'int8', shape: [4] }, { dtype: 'int8', shape: [4] }])[0].shape, [4]);
+    throwsCode(() => run('PRelu', [val('int8', [4], [1, 2, 3, 4]), val('int8', [4], [1, 1, 1, 1])]), 'EF1005');
   });
 });
 
@@ -161,14 +163,16 @@ describe('Softmax / LogSoftmax', () => {
   it('errors: axis out of range → EF1006, integer input → EF1005', () => {
     throwsCode(() => infer('Softmax', [{ dtype: 'float32', shape: [2, 3] }], { axis: 2 }), 'EF1006');
     throwsCode(() => infer('LogSoftmax', [{ dtype: 'float32', shape: [2, 3] }], { axis: -3 }), 'EF1006');
-    throwsCode(() => infer('Softmax', [{ dtype: 'int8', shape: [2, 3] }]), 'EF1005');
+    throwsCode(() => run('Softmax', [val('int8', [2, 3], [1, 2, 3, 4, 5, 6])]), 'EF1005');
   });
 });
 
 describe('activation errors', () => {
-  it('float-only activations reject integer input with EF1005', () => {
-    for (const op of ['Sigmoid', 'Tanh', 'Elu', 'Selu', 'HardSigmoid', 'HardSwish', 'LeakyRelu'])
-      throwsCode(() => infer(op, [{ dtype: 'int8', shape: [4] }]), 'EF1005');
+  it('float-only activations: inference accepts int8 (quantized graphs), the float kernel rejects it with EF1005', () => {
+    for (const op of ['Sigmoid', 'Tanh', 'Elu', 'Selu', 'HardSigmoid', 'HardSwish', 'LeakyRelu', 'Softmax', 'LogSoftmax']) {
+      assert.deepEqual(infer(op, [{ dtype: 'int8', shape: [1, 4] }])[0], { dtype: 'int8', shape: [1, 4] }, op);
+      throwsCode(() => run(op, [val('int8', [4], [-2, -1, 0, 1])]), 'EF1005');
+    }
   });
   it('bad attribute → EF1006', () => {
     throwsCode(() => infer('LeakyRelu', [{ dtype: 'float32', shape: [4] }], { slope: 0.1 }), 'EF1006', false);
