@@ -10,11 +10,13 @@
 
 /* Weights (tiny_conv_weights.c) */
 extern const int8_t tiny_conv_L0_w[72];
+extern const int32_t tiny_conv_L0_bias_adj[4];
 extern const int32_t tiny_conv_L0_bias[4];
 extern const int8_t tiny_conv_L1_w[36];
+extern const int32_t tiny_conv_L1_bias_adj[4];
 extern const int32_t tiny_conv_L1_bias[4];
 extern const int8_t tiny_conv_L2_w[24];
-extern const int32_t tiny_conv_L2_bias[6];
+extern const int32_t tiny_conv_L2_bias_adj[6];
 extern const int8_t tiny_conv_L5_w[72];
 extern const int32_t tiny_conv_L5_bias[3];
 
@@ -79,7 +81,7 @@ int tiny_conv_invoke(const int8_t *input, int8_t *output)
     {
         const int8_t *x = (const int8_t *)(arena + 256);
         int8_t *y = (int8_t *)(arena + 0);
-        tiny_conv_conv_s8(x, 8, 8, 2, tiny_conv_L0_w, tiny_conv_L0_bias, y, 8, 8, 4, 3, 3, 1, 1, 1, 1, 1, 1, 1, -5, -128, tiny_conv_L0_mult, tiny_conv_L0_shift, -128, 127);
+        tiny_conv_conv_s8(x, 8, 8, 2, tiny_conv_L0_w, tiny_conv_L0_bias_adj, tiny_conv_L0_bias, y, 8, 8, 4, 3, 3, 1, 1, 1, 1, 1, 1, 1, -5, -128, tiny_conv_L0_mult, tiny_conv_L0_shift, -128, 127);
     }
 
     /* [1] Conv 'dw'
@@ -90,7 +92,7 @@ int tiny_conv_invoke(const int8_t *input, int8_t *output)
     {
         const int8_t *x = (const int8_t *)(arena + 0);
         int8_t *y = (int8_t *)(arena + 256);
-        tiny_conv_dwconv_s8(x, 8, 8, 4, 1, tiny_conv_L1_w, tiny_conv_L1_bias, y, 4, 4, 3, 3, 2, 2, 1, 1, 0, 0, -128, 3, tiny_conv_L1_mult, tiny_conv_L1_shift, 3, 123);
+        tiny_conv_dwconv_s8(x, 8, 8, 4, 1, tiny_conv_L1_w, tiny_conv_L1_bias_adj, tiny_conv_L1_bias, y, 4, 4, 3, 3, 2, 2, 1, 1, 0, 0, -128, 3, tiny_conv_L1_mult, tiny_conv_L1_shift, 3, 123);
     }
 
     /* [2] Conv 'pw'
@@ -102,7 +104,7 @@ int tiny_conv_invoke(const int8_t *input, int8_t *output)
     {
         const int8_t *x = (const int8_t *)(arena + 256);
         int8_t *y = (int8_t *)(arena + 0);
-        tiny_conv_gemm_s8(x, 16, 4, tiny_conv_L2_w, tiny_conv_L2_bias, y, 6, -2, tiny_conv_L2_mult, tiny_conv_L2_shift, -128, 127);
+        tiny_conv_gemm_s8(x, 16, 4, tiny_conv_L2_w, tiny_conv_L2_bias_adj, y, 6, -2, tiny_conv_L2_mult, tiny_conv_L2_shift, -128, 127);
     }
 
     /* [3] AveragePool 'pool'

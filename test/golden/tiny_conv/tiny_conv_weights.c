@@ -16,9 +16,14 @@ const int8_t tiny_conv_L0_w[72] __attribute__((aligned(16))) = {
      -72,  -28,  -71,  -20,  -53,  -81,   47,   93
 };
 
-/* layer 0: bias - in_zp(-5) * sum(filter) per output channel [4] */
-const int32_t tiny_conv_L0_bias[4] __attribute__((aligned(16))) = {
+/* layer 0: bias - in_zp(-5) * sum(filter) per output channel [4] (windows inside the input) */
+const int32_t tiny_conv_L0_bias_adj[4] __attribute__((aligned(16))) = {
     -1575,  -500, -1155, -1260
+};
+
+/* layer 0: bias [4] (windows crossing the border) */
+const int32_t tiny_conv_L0_bias[4] __attribute__((aligned(16))) = {
+     120, -340,   55,    0
 };
 
 /* layer 1 'dw': depthwise filter, layout [KH=3][KW=3][C=4] (re-laid from [4,3,3,1]) */
@@ -28,9 +33,14 @@ const int8_t tiny_conv_L1_w[36] __attribute__((aligned(16))) = {
      -97,   70,   87, -117
 };
 
-/* layer 1: bias - in_zp(-128) * sum(filter) per output channel [4] */
-const int32_t tiny_conv_L1_bias[4] __attribute__((aligned(16))) = {
+/* layer 1: bias - in_zp(-128) * sum(filter) per output channel [4] (windows inside the input) */
+const int32_t tiny_conv_L1_bias_adj[4] __attribute__((aligned(16))) = {
     -36470, -22764,  33122, -53976
+};
+
+/* layer 1: bias [4] (windows crossing the border) */
+const int32_t tiny_conv_L1_bias[4] __attribute__((aligned(16))) = {
+     10,  20, -30,  40
 };
 
 /* layer 2 'pw': filter, layout OHWI [6,1,1,4] */
@@ -39,8 +49,8 @@ const int8_t tiny_conv_L2_w[24] __attribute__((aligned(16))) = {
       78,  120,  107,   66,  127,   83,  -71,  -69
 };
 
-/* layer 2: bias - in_zp(3) * sum(filter) per output channel [6] */
-const int32_t tiny_conv_L2_bias[6] __attribute__((aligned(16))) = {
+/* layer 2: bias - in_zp(3) * sum(filter) per output channel [6] (windows inside the input) */
+const int32_t tiny_conv_L2_bias_adj[6] __attribute__((aligned(16))) = {
       213,  -492,  1149,  -786, -1113,  -210
 };
 

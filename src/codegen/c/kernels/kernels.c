@@ -111,13 +111,24 @@ static int32_t ef_one_over_one_plus_x(int32_t a)
     return ef_fp_sat_shl(x, 1);
 }
 
-/*@@ section conv deps=common */
+/*@@ section taps */
+/* Taps of a window that fall inside the input: k in [*k0, *k1) with 0 <= start + k*dil < size. */
+static void ef_tap_range(int start, int k, int dil, int size, int *k0, int *k1)
+{
+    int a = 0, b = k;
+    while (a < k && start + a * dil < 0) ++a;
+    while (b > a && start + (b - 1) * dil >= size) --b;
+    *k0 = a;
+    *k1 = b;
+}
+
+/*@@ section conv deps=common,taps */
 /* General int8 convolution, NHWC input, OHWI filter, optional groups and dilation.
- * bias_adj[o] = bias[o] - in_zp * sum(w[o,...]) was folded at generation time, so interior pixels need no
- * zero-point work; at the borders missing taps read the value in_zp (padding with the zero point is the same
- * as skipping the tap in TFLM's reference). */
+ * bias_adj[o] = bias[o] - in_zp * sum(w[o,...]) was folded at generation time, so a window entirely inside the
+ * input needs no zero-point work: acc = bias_adj + sum(w * x). A window that crosses the border sums only its
+ * in-bounds taps (TFLM skips padding taps): acc = bias + sum(w * x) - in_zp * sum(w) over those taps. */
 void ef_conv_s8(const int8_t *in, int ih, int iw, int ic,
-                const int8_t *w, const int32_t *bias_adj,
+                const int8_t *w, const int32_t *bias_adj, const int32_t *bias,
                 int8_t *out, int oh, int ow, int oc,
                 int kh, int kw, int sh, int sw, int dh, int dw, int pad_t, int pad_l, int groups,
                 int32_t in_zp, int32_t out_zp, const int32_t *mult, const int32_t *shift,
@@ -126,66 +137,85 @@ void ef_conv_s8(const int8_t *in, int ih, int iw, int ic,
     const int icg = ic / groups;
     const int ocg = oc / groups;
     const int ksz = kh * kw * icg;
-    const int8_t zp8 = (int8_t)in_zp;
     int oy, ox, o;
     for (oy = 0; oy < oh; ++oy) {
         const int iy0 = oy * sh - pad_t;
+        int ky0, ky1;
+        ef_tap_range(iy0, kh, dh, ih, &ky0, &ky1);
         for (ox = 0; ox < ow; ++ox) {
             const int ix0 = ox * sw - pad_l;
-            const int inside = iy0 >= 0 && ix0 >= 0 && iy0 + (kh - 1) * dh < ih && ix0 + (kw - 1) * dw < iw;
+            int kx0, kx1;
             int8_t *op = out + ((size_t)oy * ow + ox) * oc;
-            if (inside && dw == 1 && groups == 1) {
-                /* rows of the window are contiguous runs of kw*ic bytes in both input and filter */
-                const int run = kw * ic;
-                for (o = 0; o + 4 <= oc; o += 4) {
-                    int32_t a0 = bias_adj[o], a1 = bias_adj[o + 1], a2 = bias_adj[o + 2], a3 = bias_adj[o + 3];
-                    const int8_t *w0 = w + (size_t)o * ksz;
-                    int ky;
-                    for (ky = 0; ky < kh; ++ky) {
-                        const int8_t *xp = in + ((size_t)(iy0 + ky * dh) * iw + ix0) * ic;
-                        const int8_t *wp = w0 + (size_t)ky * run;
-                        int k;
-                        for (k = 0; k < run; ++k) {
-                            int32_t x = xp[k];
-                            a0 += wp[k] * x;
-                            a1 += wp[k + ksz] * x;
-                            a2 += wp[k + 2 * ksz] * x;
-                            a3 += wp[k + 3 * ksz] * x;
+            ef_tap_range(ix0, kw, dw, iw, &kx0, &kx1);
+            {
+                const int border = ky0 > 0 || kx0 > 0 || ky1 < kh || kx1 < kw;
+                if (dw == 1 && groups == 1) {
+                    /* rows of the window are contiguous runs of (kx1-kx0)*ic bytes in input and filter */
+                    const int run = (kx1 - kx0) * ic;
+                    for (o = 0; o + 4 <= oc; o += 4) {
+                        int32_t a0, a1, a2, a3;
+                        const int8_t *w0 = w + (size_t)o * ksz;
+                        int ky;
+                        if (border) { a0 = bias[o]; a1 = bias[o + 1]; a2 = bias[o + 2]; a3 = bias[o + 3]; }
+                        else { a0 = bias_adj[o]; a1 = bias_adj[o + 1]; a2 = bias_adj[o + 2]; a3 = bias_adj[o + 3]; }
+                        for (ky = ky0; ky < ky1; ++ky) {
+                            const int8_t *xp = in + ((size_t)(iy0 + ky * dh) * iw + ix0 + kx0) * ic;
+                            const int8_t *wp = w0 + ((size_t)ky * kw + kx0) * ic;
+                            int k;
+                            for (k = 0; k < run; ++k) {
+                                int32_t x = xp[k];
+                                a0 += wp[k] * x;
+                                a1 += wp[k + ksz] * x;
+                                a2 += wp[k + 2 * ksz] * x;
+                                a3 += wp[k + 3 * ksz] * x;
+                            }
+                            if (border) {
+                                int32_t s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+                                for (k = 0; k < run; ++k) {
+                                    s0 += wp[k];
+                                    s1 += wp[k + ksz];
+                                    s2 += wp[k + 2 * ksz];
+                                    s3 += wp[k + 3 * ksz];
+                                }
+                                a0 -= in_zp * s0;
+                                a1 -= in_zp * s1;
+                                a2 -= in_zp * s2;
+                                a3 -= in_zp * s3;
+                            }
                         }
+                        op[o] = (int8_t)ef_clamp(ef_mbqm(a0, mult[o], shift[o]) + out_zp, act_min, act_max);
+                        op[o + 1] = (int8_t)ef_clamp(ef_mbqm(a1, mult[o + 1], shift[o + 1]) + out_zp, act_min, act_max);
+                        op[o + 2] = (int8_t)ef_clamp(ef_mbqm(a2, mult[o + 2], shift[o + 2]) + out_zp, act_min, act_max);
+                        op[o + 3] = (int8_t)ef_clamp(ef_mbqm(a3, mult[o + 3], shift[o + 3]) + out_zp, act_min, act_max);
                     }
-                    op[o] = (int8_t)ef_clamp(ef_mbqm(a0, mult[o], shift[o]) + out_zp, act_min, act_max);
-                    op[o + 1] = (int8_t)ef_clamp(ef_mbqm(a1, mult[o + 1], shift[o + 1]) + out_zp, act_min, act_max);
-                    op[o + 2] = (int8_t)ef_clamp(ef_mbqm(a2, mult[o + 2], shift[o + 2]) + out_zp, act_min, act_max);
-                    op[o + 3] = (int8_t)ef_clamp(ef_mbqm(a3, mult[o + 3], shift[o + 3]) + out_zp, act_min, act_max);
-                }
-                for (; o < oc; ++o) {
-                    int32_t a = bias_adj[o];
-                    const int8_t *w0 = w + (size_t)o * ksz;
-                    int ky, k;
-                    for (ky = 0; ky < kh; ++ky) {
-                        const int8_t *xp = in + ((size_t)(iy0 + ky * dh) * iw + ix0) * ic;
-                        const int8_t *wp = w0 + (size_t)ky * run;
-                        for (k = 0; k < run; ++k) a += wp[k] * xp[k];
-                    }
-                    op[o] = (int8_t)ef_clamp(ef_mbqm(a, mult[o], shift[o]) + out_zp, act_min, act_max);
-                }
-            } else {
-                for (o = 0; o < oc; ++o) {
-                    const int g = o / ocg;
-                    const int8_t *wp = w + (size_t)o * ksz;
-                    int32_t a = bias_adj[o];
-                    int ky, kx, c;
-                    for (ky = 0; ky < kh; ++ky) {
-                        const int iy = iy0 + ky * dh;
-                        for (kx = 0; kx < kw; ++kx) {
-                            const int ix = ix0 + kx * dw;
-                            const int ok = iy >= 0 && iy < ih && ix >= 0 && ix < iw;
-                            const int8_t *xp = ok ? in + ((size_t)iy * iw + ix) * ic + g * icg : 0;
-                            for (c = 0; c < icg; ++c) a += (int32_t)wp[c] * (ok ? xp[c] : zp8);
-                            wp += icg;
+                    for (; o < oc; ++o) {
+                        int32_t acc = border ? bias[o] : bias_adj[o];
+                        const int8_t *w0 = w + (size_t)o * ksz;
+                        int ky, k;
+                        for (ky = ky0; ky < ky1; ++ky) {
+                            const int8_t *xp = in + ((size_t)(iy0 + ky * dh) * iw + ix0 + kx0) * ic;
+                            const int8_t *wp = w0 + ((size_t)ky * kw + kx0) * ic;
+                            if (border) for (k = 0; k < run; ++k) acc += wp[k] * (xp[k] - in_zp);
+                            else for (k = 0; k < run; ++k) acc += wp[k] * xp[k];
                         }
+                        op[o] = (int8_t)ef_clamp(ef_mbqm(acc, mult[o], shift[o]) + out_zp, act_min, act_max);
                     }
-                    op[o] = (int8_t)ef_clamp(ef_mbqm(a, mult[o], shift[o]) + out_zp, act_min, act_max);
+                } else {
+                    for (o = 0; o < oc; ++o) {
+                        const int g = o / ocg;
+                        int32_t acc = bias[o];
+                        int ky, kx, c;
+                        for (ky = ky0; ky < ky1; ++ky) {
+                            const int iy = iy0 + ky * dh;
+                            for (kx = kx0; kx < kx1; ++kx) {
+                                const int ix = ix0 + kx * dw;
+                                const int8_t *xp = in + ((size_t)iy * iw + ix) * ic + (size_t)g * icg;
+                                const int8_t *wp = w + (size_t)o * ksz + ((size_t)ky * kw + kx) * icg;
+                                for (c = 0; c < icg; ++c) acc += wp[c] * (xp[c] - in_zp);
+                            }
+                        }
+                        op[o] = (int8_t)ef_clamp(ef_mbqm(acc, mult[o], shift[o]) + out_zp, act_min, act_max);
+                    }
                 }
             }
         }
@@ -258,70 +288,101 @@ void ef_gemm_s8(const int8_t *x, int rows, int depth, const int8_t *w, const int
     }
 }
 
-/*@@ section dwconv deps=common */
+/*@@ section dwconv deps=common,taps */
 /* Depthwise convolution, NHWC input; the filter was re-laid out at generation time as [kh][kw][oc] so the
- * channel loop is contiguous in input, filter and output. oc = ic * ch_mult; bias_adj as in ef_conv_s8. */
+ * channel loop is contiguous in input, filter and output. oc = ic * ch_mult. Interior windows start from
+ * bias_adj (zero point folded); border windows sum in-bounds taps of w * (x - in_zp) from bias. */
 void ef_dwconv_s8(const int8_t *in, int ih, int iw, int ic, int ch_mult,
-                  const int8_t *w, const int32_t *bias_adj,
+                  const int8_t *w, const int32_t *bias_adj, const int32_t *bias,
                   int8_t *out, int oh, int ow,
                   int kh, int kw, int sh, int sw, int dh, int dw, int pad_t, int pad_l,
                   int32_t in_zp, int32_t out_zp, const int32_t *mult, const int32_t *shift,
                   int32_t act_min, int32_t act_max)
 {
     const int oc = ic * ch_mult;
-    int oy, ox, c;
+    const size_t xstep = (size_t)dw * ic;
+    const size_t ystep = (size_t)dh * iw * ic;
+    int oy, ox;
     for (oy = 0; oy < oh; ++oy) {
         const int iy0 = oy * sh - pad_t;
+        int ky0, ky1;
+        ef_tap_range(iy0, kh, dh, ih, &ky0, &ky1);
         for (ox = 0; ox < ow; ++ox) {
             const int ix0 = ox * sw - pad_l;
-            const int inside = iy0 >= 0 && ix0 >= 0 && iy0 + (kh - 1) * dh < ih && ix0 + (kw - 1) * dw < iw;
+            int kx0, kx1, o;
             int8_t *op = out + ((size_t)oy * ow + ox) * oc;
-            if (inside && ch_mult == 1) {
+            ef_tap_range(ix0, kw, dw, iw, &kx0, &kx1);
+            if (ky0 == 0 && kx0 == 0 && ky1 == kh && kx1 == kw) {
                 const int8_t *xbase = in + ((size_t)iy0 * iw + ix0) * ic;
-                const size_t xstep = (size_t)dw * ic;
-                const size_t ystep = (size_t)dh * iw * ic;
-                for (c = 0; c + 4 <= ic; c += 4) {
-                    int32_t a0 = bias_adj[c], a1 = bias_adj[c + 1], a2 = bias_adj[c + 2], a3 = bias_adj[c + 3];
-                    const int8_t *wp = w + c;
-                    const int8_t *xr = xbase + c;
+                for (o = 0; o + 4 <= oc; o += 4) {
+                    /* ch_mult 1: four channels side by side; ch_mult % 4 == 0: four outputs of one channel */
+                    const int same = (ch_mult & 3) == 0;
+                    const int ch = o / ch_mult;
+                    int32_t a0 = bias_adj[o], a1 = bias_adj[o + 1], a2 = bias_adj[o + 2], a3 = bias_adj[o + 3];
+                    const int8_t *wp = w + o;
                     int ky, kx;
-                    for (ky = 0; ky < kh; ++ky, xr += ystep) {
-                        const int8_t *xp = xr;
-                        for (kx = 0; kx < kw; ++kx, xp += xstep, wp += ic) {
-                            a0 += wp[0] * xp[0];
-                            a1 += wp[1] * xp[1];
-                            a2 += wp[2] * xp[2];
-                            a3 += wp[3] * xp[3];
+                    if (ch_mult == 1) {
+                        const int8_t *xr = xbase + o;
+                        for (ky = 0; ky < kh; ++ky, xr += ystep) {
+                            const int8_t *xp = xr;
+                            for (kx = 0; kx < kw; ++kx, xp += xstep, wp += oc) {
+                                a0 += wp[0] * xp[0];
+                                a1 += wp[1] * xp[1];
+                                a2 += wp[2] * xp[2];
+                                a3 += wp[3] * xp[3];
+                            }
+                        }
+                    } else if (same) {
+                        const int8_t *xr = xbase + ch;
+                        for (ky = 0; ky < kh; ++ky, xr += ystep) {
+                            const int8_t *xp = xr;
+                            for (kx = 0; kx < kw; ++kx, xp += xstep, wp += oc) {
+                                int32_t xv = xp[0];
+                                a0 += wp[0] * xv;
+                                a1 += wp[1] * xv;
+                                a2 += wp[2] * xv;
+                                a3 += wp[3] * xv;
+                            }
+                        }
+                    } else {
+                        const int c0 = o / ch_mult, c1 = (o + 1) / ch_mult, c2 = (o + 2) / ch_mult, c3 = (o + 3) / ch_mult;
+                        const int8_t *xr = xbase;
+                        for (ky = 0; ky < kh; ++ky, xr += ystep) {
+                            const int8_t *xp = xr;
+                            for (kx = 0; kx < kw; ++kx, xp += xstep, wp += oc) {
+                                a0 += wp[0] * xp[c0];
+                                a1 += wp[1] * xp[c1];
+                                a2 += wp[2] * xp[c2];
+                                a3 += wp[3] * xp[c3];
+                            }
                         }
                     }
-                    op[c] = (int8_t)ef_clamp(ef_mbqm(a0, mult[c], shift[c]) + out_zp, act_min, act_max);
-                    op[c + 1] = (int8_t)ef_clamp(ef_mbqm(a1, mult[c + 1], shift[c + 1]) + out_zp, act_min, act_max);
-                    op[c + 2] = (int8_t)ef_clamp(ef_mbqm(a2, mult[c + 2], shift[c + 2]) + out_zp, act_min, act_max);
-                    op[c + 3] = (int8_t)ef_clamp(ef_mbqm(a3, mult[c + 3], shift[c + 3]) + out_zp, act_min, act_max);
+                    op[o] = (int8_t)ef_clamp(ef_mbqm(a0, mult[o], shift[o]) + out_zp, act_min, act_max);
+                    op[o + 1] = (int8_t)ef_clamp(ef_mbqm(a1, mult[o + 1], shift[o + 1]) + out_zp, act_min, act_max);
+                    op[o + 2] = (int8_t)ef_clamp(ef_mbqm(a2, mult[o + 2], shift[o + 2]) + out_zp, act_min, act_max);
+                    op[o + 3] = (int8_t)ef_clamp(ef_mbqm(a3, mult[o + 3], shift[o + 3]) + out_zp, act_min, act_max);
                 }
-                for (; c < ic; ++c) {
-                    int32_t a = bias_adj[c];
-                    const int8_t *wp = w + c;
+                for (; o < oc; ++o) {
+                    const int ch = o / ch_mult;
+                    int32_t acc = bias_adj[o];
                     int ky, kx;
                     for (ky = 0; ky < kh; ++ky)
-                        for (kx = 0; kx < kw; ++kx, wp += ic) a += wp[0] * xbase[(size_t)ky * ystep + (size_t)kx * xstep + c];
-                    op[c] = (int8_t)ef_clamp(ef_mbqm(a, mult[c], shift[c]) + out_zp, act_min, act_max);
+                        for (kx = 0; kx < kw; ++kx)
+                            acc += w[((size_t)ky * kw + kx) * oc + o] * xbase[(size_t)ky * ystep + (size_t)kx * xstep + ch];
+                    op[o] = (int8_t)ef_clamp(ef_mbqm(acc, mult[o], shift[o]) + out_zp, act_min, act_max);
                 }
             } else {
-                int o;
                 for (o = 0; o < oc; ++o) {
                     const int ch = o / ch_mult;
-                    int32_t a = bias_adj[o];
+                    int32_t acc = bias[o];
                     int ky, kx;
-                    for (ky = 0; ky < kh; ++ky) {
-                        const int iy = iy0 + ky * dh;
-                        for (kx = 0; kx < kw; ++kx) {
-                            const int ix = ix0 + kx * dw;
-                            int32_t xv = (iy >= 0 && iy < ih && ix >= 0 && ix < iw) ? in[((size_t)iy * iw + ix) * ic + ch] : in_zp;
-                            a += w[((size_t)ky * kw + kx) * oc + o] * xv;
-                        }
+                    for (ky = ky0; ky < ky1; ++ky) {
+                        const int8_t *xp = in + ((size_t)(iy0 + ky * dh) * iw) * ic + ch;
+                        const int8_t *wp = w + (size_t)ky * kw * oc + o;
+                        for (kx = kx0; kx < kx1; ++kx)
+                            acc += wp[(size_t)kx * oc] * (xp[(size_t)(ix0 + kx * dw) * ic] - in_zp);
                     }
-                    op[o] = (int8_t)ef_clamp(ef_mbqm(a, mult[o], shift[o]) + out_zp, act_min, act_max);
+                    op[o] = (int8_t)ef_clamp(ef_mbqm(acc, mult[o], shift[o]) + out_zp, act_min, act_max);
                 }
             }
         }
