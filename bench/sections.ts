@@ -1,5 +1,6 @@
 // The benchmark sections, in the order they appear in bench/results.md. Each returns a Markdown block.
 import { floatBench } from './float.js';
+import { intBench } from './int.js';
 
 export interface Section {
   id: string;
@@ -9,4 +10,5 @@ export interface Section {
 
 export const SECTIONS: Section[] = [
   { id: 'float', title: 'Float reference interpreter throughput', run: floatBench },
+  { id: 'int', title: 'Integer simulator: speed and byte-exact agreement with TensorFlow Lite Micro', run: intBench },
 ];
