@@ -22,6 +22,16 @@ export interface BinaryOpts {
   variadic?: boolean;
 }
 
+/** True when `s` (leading 1s ignored) equals the last dims of `full`, i.e. it tiles `full` contiguously. */
+function isTrailing(s: readonly number[], full: readonly number[]): boolean {
+  let k = 0;
+  while (k < s.length && s[k] === 1) k++;
+  const tail = s.length - k;
+  if (tail === 0 || tail > full.length) return false;
+  for (let i = 0; i < tail; i++) if (s[k + i] !== full[full.length - tail + i]) return false;
+  return true;
+}
+
 /** out = f(a, b) over the broadcast of a and b. `shape` is the broadcast shape. */
 function apply2(
   a: Value,
@@ -41,6 +51,13 @@ function apply2(
   } else if (ad.length === 1 && bd.length === n) {
     const x = ad[0];
     for (let i = 0; i < n; i++) out[i] = g(x, bd[i]);
+  } else if (ad.length === n && isTrailing(b.shape, shape)) {
+    // b repeats along the leading axes (per-channel bias in NHWC): index by i mod |b|
+    const m = bd.length;
+    for (let i = 0, j = 0; i < n; i++, j = j + 1 === m ? 0 : j + 1) out[i] = g(ad[i], bd[j]);
+  } else if (bd.length === n && isTrailing(a.shape, shape)) {
+    const m = ad.length;
+    for (let i = 0, j = 0; i < n; i++, j = j + 1 === m ? 0 : j + 1) out[i] = g(ad[j], bd[i]);
   } else {
     const ia = broadcastIndex(a.shape, shape);
     const ib = broadcastIndex(b.shape, shape);

@@ -59,6 +59,8 @@ const SHAPE_PAIRS: [number[], number[]][] = [
   [[1, 3, 1], [2, 1, 5]],
   [[4, 1], [1, 6]],
   [[2, 3, 4, 5], [3, 1, 5]],
+  [[3, 4, 5], [1, 4, 5]], // trailing tile (fast path)
+  [[2, 3, 4], [1, 1, 4]],
 ];
 
 const f32 = Math.fround;
