@@ -104,7 +104,7 @@ interface LayerCode {
 }
 
 /** Kernels whose output may overwrite input 0 element by element. */
-const IN_PLACE_OPS = new Set(['Relu', 'Clip', 'Softmax', 'Sigmoid', 'Quantize_int']);
+const IN_PLACE_OPS = new Set(['Relu', 'Clip', 'Softmax', 'Sigmoid', 'Tanh', 'Quantize_int']);
 
 export function emitC(g: Graph, opts: EmitOptions = {}): EmitResult {
   const prefix = sanitizeName(opts.name ?? (opts.modelFile ?? g.meta.source ?? 'model').split(/[\\/]/).pop()!);
@@ -321,6 +321,7 @@ const SUPPORTED = new Set([
   'ReduceMean',
   'Softmax',
   'Sigmoid',
+  'Tanh',
   'Quantize',
   'Reshape',
   'Identity',
@@ -522,17 +523,25 @@ function emitLayer(
       return { kernel: ['logistic'], call, consts, notes };
     }
     case 'Quantize': {
-      if (!['int8', 'uint8'].includes(X.dtype)) fail('EF3002', `Quantize from ${X.dtype} has no C kernel (float I/O)`, { node: n.name });
+      if (!['int8', 'uint8'].includes(X.dtype) || num(q, 'requant', n) !== 1)
+        fail('EF3002', `Quantize from ${X.dtype} has no C kernel (the C library takes integer I/O)`, { node: n.name });
       checkMult([num(q, 'mult', n)], n);
       const call = `    ${P}_requant_s8u8(${cptr(X.id, 'uint8_t')}, ${X.dtype === 'uint8' ? 1 : 0}, ${ptr(Y.id, 'uint8_t')}, ${Y.dtype === 'uint8' ? 1 : 0}, ${shapeSize(X.shape)}, ${num(q, 'in_zp', n)}, ${num(q, 'out_zp', n)}, ${num(q, 'mult', n)}, ${num(q, 'shift', n)});`;
       return { kernel: ['requant'], call, consts, notes };
     }
     case 'Relu':
     case 'Clip': {
-      const call = `    ${P}_clamp_s8(${cptr(X.id)}, ${ptr(Y.id)}, ${shapeSize(X.shape)}, ${num(q, 'act_min', n)}, ${num(q, 'act_max', n)});`;
-      if (X.quant && Y.quant && (X.quant.scale[0] !== Y.quant.scale[0] || X.quant.zeroPoint[0] !== Y.quant.zeroPoint[0]))
-        fail('EF3002', `${n.op} with different input/output quantization has no C kernel`, { node: n.name });
-      return { kernel: ['clamp'], call, consts, notes };
+      if (num(q, 'same_quant', n) === 1) {
+        const call = `    ${P}_clamp_s8(${cptr(X.id)}, ${ptr(Y.id)}, ${shapeSize(X.shape)}, ${num(q, 'act_min', n)}, ${num(q, 'act_max', n)});`;
+        return { kernel: ['clamp'], call, consts, notes };
+      }
+      checkMult([num(q, 'mult', n)], n);
+      const call = `    ${P}_requant_clamp_s8(${cptr(X.id)}, ${ptr(Y.id)}, ${shapeSize(X.shape)}, ${num(q, 'in_zp', n)}, ${num(q, 'out_zp', n)}, ${num(q, 'mult', n)}, ${num(q, 'shift', n)}, ${num(q, 'act_min', n)}, ${num(q, 'act_max', n)});`;
+      return { kernel: ['rqclamp'], call, consts, notes };
+    }
+    case 'Tanh': {
+      const call = `    ${P}_tanh_s8(${cptr(X.id)}, ${ptr(Y.id)}, ${shapeSize(X.shape)}, ${num(q, 'in_zp', n)}, ${num(q, 'input_multiplier', n)}, ${num(q, 'input_left_shift', n)}, ${num(q, 'input_range_radius', n)});`;
+      return { kernel: ['tanh'], call, consts, notes };
     }
     case 'Reshape':
     case 'Identity': {
@@ -547,29 +556,41 @@ function emitLayer(
       if (X.shape.length !== 4) fail('EF3002', 'Pad of a non 4-D tensor has no C kernel', { node: n.name });
       if (((n.attrs.mode as string | undefined) ?? 'constant') !== 'constant') fail('EF3002', 'only constant Pad has a C kernel', { node: n.name });
       const pads = attrNums(n, 'pads', [0, 0, 0, 0, 0, 0, 0, 0]);
-      const value = num(q, 'out_zp', n);
+      if (pads.some((v) => v < 0)) fail('EF3002', 'Pad with negative pads (cropping) has no C kernel', { node: n.name });
+      const value = num(q, 'pad_value', n);
       consts.push({ sym: `${L}_dims`, ctype: 'int32_t', data: [...X.shape, ...Y.shape, ...pads.slice(0, 4)], comment: `layer ${i}: input dims, output dims, pads before`, where: 'model' });
       const call = `    ${P}_pad_s8(${cptr(X.id)}, ${L}_dims, ${ptr(Y.id)}, ${L}_dims + 4, ${L}_dims + 8, ${value});`;
-      return { kernel: ['pad'], call, consts, notes: ['filled with the output zero point'] };
+      return { kernel: ['pad'], call, consts, notes: [`filled with ${value}`] };
     }
     case 'Concat': {
       const r = Y.shape.length;
       const axis = (((n.attrs.axis as number) ?? 0) + r) % r;
       const outer = shapeSize(Y.shape.slice(0, axis));
       const inner = shapeSize(Y.shape.slice(axis + 1));
+      const ins = n.inputs.filter((id) => id >= 0);
+      const rq = arr(q, 'requant', ins.length, n);
+      const zps = arr(q, 'in_zp', ins.length, n);
+      const ms = arr(q, 'mult', ins.length, n);
+      const ss = arr(q, 'shift', ins.length, n);
       const lines: string[] = [];
+      const kernels = ['copy'];
       let off = 0;
       const rowOut = Y.shape[axis] * inner;
-      for (const id of n.inputs) {
+      ins.forEach((id, k) => {
         const t = T(id);
         if (t.data) fail('EF3002', 'Concat with a constant input has no C kernel', { node: n.name });
-        if (t.quant && Y.quant && (t.quant.scale[0] !== Y.quant.scale[0] || t.quant.zeroPoint[0] !== Y.quant.zeroPoint[0]))
-          fail('EF3002', 'Concat with rescaled inputs has no C kernel yet', { node: n.name });
         const rowIn = t.shape[axis] * inner;
-        lines.push(`        for (o = 0; o < ${outer}; ++o) ${P}_copy(${ptr(Y.id)} + (size_t)o * ${rowOut} + ${off}, ${cptr(id)} + (size_t)o * ${rowIn}, ${rowIn});`);
+        const dst = `${ptr(Y.id)} + (size_t)o * ${rowOut} + ${off}`;
+        const src = `${cptr(id)} + (size_t)o * ${rowIn}`;
+        if (rq[k] === 0) lines.push(`        for (o = 0; o < ${outer}; ++o) ${P}_copy(${dst}, ${src}, ${rowIn});`);
+        else {
+          checkMult([ms[k]], n);
+          kernels.push('requant');
+          lines.push(`        for (o = 0; o < ${outer}; ++o) ${P}_requant_s8u8(${src}, 0, ${dst}, 0, ${rowIn}, ${zps[k]}, ${num(q, 'out_zp', n)}, ${ms[k]}, ${ss[k]});`);
+        }
         off += rowIn;
-      }
-      return { kernel: ['copy'], call: `    {\n        int o;\n${lines.join('\n')}\n    }`, consts, notes };
+      });
+      return { kernel: kernels, call: `    {\n        int o;\n${lines.join('\n')}\n    }`, consts, notes };
     }
   }
   a('');

@@ -96,8 +96,8 @@ static int32_t ef_exp_neg(int32_t a, int int_bits)
     return result;
 }
 
-/* 1 / (1 + x) for x in [0, 1): Q0.31 in and out (Newton-Raphson, three steps). */
-static int32_t ef_one_over_one_plus_x(int32_t a)
+/* Newton-Raphson reciprocal shared by 1/(1+x) and (1-x)/(1+x): returns Q2.29 ~ 1/half_den. */
+static int32_t ef_newton_recip(int32_t a)
 {
     int64_t sum = (int64_t)a + (int64_t)INT32_MAX;
     int32_t half_den = (int32_t)((sum + (sum >= 0 ? 1 : -1)) / 2);
@@ -108,7 +108,13 @@ static int32_t ef_one_over_one_plus_x(int32_t a)
         int32_t one_minus = ef_fp_sub((int32_t)1 << 29, hdx);
         x = ef_fp_add(x, ef_fp_sat_shl(ef_fp_mul(x, one_minus), 2));
     }
-    return ef_fp_sat_shl(x, 1);
+    return x;
+}
+
+/* 1 / (1 + x) for x in [0, 1): Q0.31 in and out. */
+static int32_t ef_one_over_one_plus_x(int32_t a)
+{
+    return ef_fp_sat_shl(ef_newton_recip(a), 1);
 }
 
 /*@@ section taps */
@@ -566,6 +572,39 @@ void ef_logistic_s8(const int8_t *in, int8_t *out, int n, int32_t in_zp, int32_t
             out[i] = (int8_t)ef_clamp(ef_rdbpot(r, 23) - 128, -128, 127);
         }
     }
+}
+
+/*@@ section tanh deps=fixedpoint */
+/* TFLM int8 TANH: gemmlowp tanh on Q4.27; output scale 1/128, zero point 0. */
+void ef_tanh_s8(const int8_t *in, int8_t *out, int n, int32_t in_zp, int32_t in_mult, int32_t in_shift,
+                int32_t radius)
+{
+    int i;
+    for (i = 0; i < n; ++i) {
+        int32_t d = in[i] - in_zp;
+        if (d <= -radius) out[i] = -128;
+        else if (d >= radius) out[i] = 127;
+        else {
+            int32_t a = ef_mbqm(d, in_mult, in_shift);
+            int32_t r = 0;
+            if (a != 0) {
+                int32_t neg = a < 0 ? a : -a;
+                /* (1 - e) / (1 + e) with e = exp(2 * neg): Q2.29 reciprocal minus one, rescaled to Q0.31 */
+                int32_t t = ef_fp_sat_shl(ef_fp_sub(ef_newton_recip(ef_exp_neg(neg, 5)), (int32_t)1 << 29), 2);
+                r = a < 0 ? -t : t;
+            }
+            out[i] = (int8_t)ef_clamp(ef_rdbpot(r, 24), -128, 127);
+        }
+    }
+}
+
+/*@@ section rqclamp deps=common */
+/* Relu / Clip with different input and output quantization: y = clamp(zp_out + MBQM(x - zp_in, m, s)). */
+void ef_requant_clamp_s8(const int8_t *in, int8_t *out, int n, int32_t in_zp, int32_t out_zp, int32_t m, int32_t s,
+                         int32_t lo, int32_t hi)
+{
+    int i;
+    for (i = 0; i < n; ++i) out[i] = (int8_t)ef_clamp(out_zp + ef_mbqm(in[i] - in_zp, m, s), lo, hi);
 }
 
 /*@@ section requant deps=common */
