@@ -103,8 +103,8 @@ static int32_t tiny_conv_exp_neg(int32_t a, int int_bits)
     return result;
 }
 
-/* 1 / (1 + x) for x in [0, 1): Q0.31 in and out (Newton-Raphson, three steps). */
-static int32_t tiny_conv_one_over_one_plus_x(int32_t a)
+/* Newton-Raphson reciprocal shared by 1/(1+x) and (1-x)/(1+x): returns Q2.29 ~ 1/half_den. */
+static int32_t tiny_conv_newton_recip(int32_t a)
 {
     int64_t sum = (int64_t)a + (int64_t)INT32_MAX;
     int32_t half_den = (int32_t)((sum + (sum >= 0 ? 1 : -1)) / 2);
@@ -115,7 +115,13 @@ static int32_t tiny_conv_one_over_one_plus_x(int32_t a)
         int32_t one_minus = tiny_conv_fp_sub((int32_t)1 << 29, hdx);
         x = tiny_conv_fp_add(x, tiny_conv_fp_sat_shl(tiny_conv_fp_mul(x, one_minus), 2));
     }
-    return tiny_conv_fp_sat_shl(x, 1);
+    return x;
+}
+
+/* 1 / (1 + x) for x in [0, 1): Q0.31 in and out. */
+static int32_t tiny_conv_one_over_one_plus_x(int32_t a)
+{
+    return tiny_conv_fp_sat_shl(tiny_conv_newton_recip(a), 1);
 }
 
 /* Taps of a window that fall inside the input: k in [*k0, *k1) with 0 <= start + k*dil < size. */
