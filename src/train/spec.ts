@@ -1,0 +1,294 @@
+// Model specs: a small JSON layer list (what `espforge train SPEC` reads) and the TypeScript API that turns it
+// into a tfjs-layers model, including a MobileNetV2 builder usable as a "base" under a small classifier head.
+//
+// Layers are named deterministically (`L<i>_<type>` for spec layers, Keras' names for MobileNetV2) and every
+// initializer is seeded, so the same spec and seed give the same initial weights.
+
+import { fail } from '../diagnostics.js';
+import * as tfl from '@tensorflow/tfjs-layers';
+
+export type Activation = 'linear' | 'relu' | 'relu6' | 'sigmoid' | 'softmax' | 'tanh';
+export type Padding = 'same' | 'valid';
+
+export type LayerSpec =
+  | { type: 'dense'; units: number; activation?: Activation; useBias?: boolean }
+  | { type: 'conv2d'; filters: number; kernel: number | [number, number]; strides?: number; padding?: Padding; activation?: Activation; useBias?: boolean }
+  | { type: 'depthwise'; kernel: number | [number, number]; strides?: number; padding?: Padding; activation?: Activation; useBias?: boolean }
+  | { type: 'maxpool'; pool?: number; strides?: number; padding?: Padding }
+  | { type: 'avgpool'; pool?: number; strides?: number; padding?: Padding }
+  | { type: 'flatten' }
+  | { type: 'dropout'; rate: number }
+  | { type: 'batchnorm'; epsilon?: number; momentum?: number }
+  | { type: 'gap' }
+  | { type: 'activation'; activation: Activation };
+
+export interface MobileNetV2Spec {
+  type: 'mobilenetv2';
+  /** Width multiplier α (0.35, 0.5, 0.75, 1.0, ...). */
+  alpha?: number;
+  /** Batch-norm momentum (Keras uses 0.999; short fine-tunes do better with less). Default 0.99. */
+  bnMomentum?: number;
+}
+
+export interface TrainDefaults {
+  epochs?: number;
+  batchSize?: number;
+  learningRate?: number;
+  validationSplit?: number;
+  /** [initial, final] sparsity for magnitude pruning. */
+  prune?: [number, number];
+  /** Fraction of conv output channels to remove (structured pruning). */
+  structured?: number;
+  seed?: number;
+}
+
+export interface ModelSpec {
+  name?: string;
+  /** Input shape without batch, e.g. [28, 28, 1]. */
+  input: number[];
+  /** Optional feature extractor the `layers` are stacked on. */
+  base?: MobileNetV2Spec;
+  /** With a base: the fraction of base layers (counted from the top) that train; the rest are frozen. Default 1. */
+  fineTune?: number;
+  layers: LayerSpec[];
+  /** Defaults for `espforge train`; command-line flags override them. */
+  train?: TrainDefaults;
+}
+
+const ACTS = ['linear', 'relu', 'relu6', 'sigmoid', 'softmax', 'tanh'];
+const TYPES = ['dense', 'conv2d', 'depthwise', 'maxpool', 'avgpool', 'flatten', 'dropout', 'batchnorm', 'gap', 'activation'];
+
+/** Validate a parsed JSON spec; EF5003 names the offending layer. */
+export function parseSpec(json: unknown, file = '<spec>'): ModelSpec {
+  const bad = (msg: string, node?: string): never => fail('EF5003', msg, { file, node });
+  if (!json || typeof json !== 'object') bad('a model spec is a JSON object with "input" and "layers"');
+  const s = json as Record<string, unknown>;
+  const isPosInt = (v: unknown) => Number.isInteger(v) && (v as number) > 0;
+  if (!Array.isArray(s.input) || s.input.length < 1 || !s.input.every(isPosInt)) bad('"input" must be a list of positive integers, e.g. [28, 28, 1]');
+  if (!Array.isArray(s.layers)) bad('"layers" must be a list');
+  (s.layers as unknown[]).forEach((l, i) => {
+    const where = `layers[${i}]`;
+    if (!l || typeof l !== 'object') bad('layer must be an object', where);
+    const L = l as Record<string, unknown>;
+    if (typeof L.type !== 'string' || !TYPES.includes(L.type)) bad(`unknown layer type '${String(L.type)}' (one of ${TYPES.join(', ')})`, where);
+    if (L.activation !== undefined && !ACTS.includes(L.activation as string)) bad(`unknown activation '${String(L.activation)}'`, where);
+    if (L.type === 'dense' && !isPosInt(L.units)) bad('dense needs "units" > 0', where);
+    if (L.type === 'conv2d' && !isPosInt(L.filters)) bad('conv2d needs "filters" > 0', where);
+    if ((L.type === 'conv2d' || L.type === 'depthwise') && !(isPosInt(L.kernel) || (Array.isArray(L.kernel) && L.kernel.length === 2 && L.kernel.every(isPosInt))))
+      bad(`${L.type} needs "kernel" (an integer or [kh, kw])`, where);
+    if (L.strides !== undefined && !isPosInt(L.strides)) bad('"strides" must be a positive integer', where);
+    if (L.padding !== undefined && L.padding !== 'same' && L.padding !== 'valid') bad('"padding" is "same" or "valid"', where);
+    if (L.type === 'dropout' && !(typeof L.rate === 'number' && L.rate >= 0 && L.rate < 1)) bad('dropout needs 0 <= "rate" < 1', where);
+    if (L.type === 'activation' && !ACTS.includes(L.activation as string)) bad('activation layer needs "activation"', where);
+  });
+  if (s.base !== undefined) {
+    const b = s.base as Record<string, unknown>;
+    if (!b || b.type !== 'mobilenetv2')
+      bad('"base" supports {"type": "mobilenetv2", "alpha": ...}; bases loaded from model files are not supported yet');
+    if (b.alpha !== undefined && !(typeof b.alpha === 'number' && b.alpha > 0 && b.alpha <= 2)) bad('base "alpha" must be in (0, 2]');
+    if ((s.input as number[]).length !== 3) bad('a MobileNetV2 base needs an image input [H, W, C]');
+  }
+  if (s.fineTune !== undefined && !(typeof s.fineTune === 'number' && s.fineTune >= 0 && s.fineTune <= 1)) bad('"fineTune" is a fraction in [0, 1]');
+  return s as unknown as ModelSpec;
+}
+
+export interface BuildOptions {
+  seed?: number;
+}
+
+/** Seeded initializers, a fresh seed per weight so layers differ. */
+class Seeds {
+  private k = 0;
+  constructor(private base: number) {}
+  next(): number {
+    return (this.base * 7919 + ++this.k * 104729) % 2147483647;
+  }
+  glorot() {
+    return tfl.initializers.glorotUniform({ seed: this.next() });
+  }
+}
+
+function pair(k: number | [number, number]): [number, number] {
+  return typeof k === 'number' ? [k, k] : k;
+}
+
+/** Apply one spec layer to a symbolic tensor. */
+function specLayer(l: LayerSpec, name: string, seeds: Seeds, inputShape?: number[]): tfl.layers.Layer {
+  const first = inputShape ? { inputShape } : {};
+  switch (l.type) {
+    case 'dense':
+      return tfl.layers.dense({ ...first, name, units: l.units, activation: l.activation ?? 'linear', useBias: l.useBias ?? true, kernelInitializer: seeds.glorot() });
+    case 'conv2d':
+      return tfl.layers.conv2d({
+        ...first,
+        name,
+        filters: l.filters,
+        kernelSize: pair(l.kernel),
+        strides: l.strides ?? 1,
+        padding: l.padding ?? 'valid',
+        activation: l.activation ?? 'linear',
+        useBias: l.useBias ?? true,
+        kernelInitializer: seeds.glorot(),
+      });
+    case 'depthwise':
+      return tfl.layers.depthwiseConv2d({
+        ...first,
+        name,
+        kernelSize: pair(l.kernel),
+        strides: l.strides ?? 1,
+        padding: l.padding ?? 'same',
+        activation: l.activation ?? 'linear',
+        useBias: l.useBias ?? true,
+        depthwiseInitializer: seeds.glorot(),
+      });
+    case 'maxpool':
+      return tfl.layers.maxPooling2d({ ...first, name, poolSize: l.pool ?? 2, strides: l.strides ?? l.pool ?? 2, padding: l.padding ?? 'valid' });
+    case 'avgpool':
+      return tfl.layers.averagePooling2d({ ...first, name, poolSize: l.pool ?? 2, strides: l.strides ?? l.pool ?? 2, padding: l.padding ?? 'valid' });
+    case 'flatten':
+      return tfl.layers.flatten({ ...first, name });
+    case 'dropout':
+      return tfl.layers.dropout({ ...first, name, rate: l.rate, seed: seeds.next() });
+    case 'batchnorm':
+      return tfl.layers.batchNormalization({ ...first, name, axis: -1, epsilon: l.epsilon ?? 1e-3, momentum: l.momentum ?? 0.99 });
+    case 'gap':
+      return tfl.layers.globalAveragePooling2d({ ...first, name });
+    case 'activation':
+      return l.activation === 'relu6' ? tfl.layers.reLU({ ...first, name, maxValue: 6 }) : tfl.layers.activation({ ...first, name, activation: l.activation });
+  }
+}
+
+/** Build a tfjs-layers model from a spec (Sequential without a base, functional with one). */
+export function buildModel(spec: ModelSpec, opts: BuildOptions = {}): tfl.LayersModel {
+  const seeds = new Seeds(opts.seed ?? 0);
+  const pfx = '';
+  if (!spec.base) {
+    const m = tfl.sequential({ name: spec.name ?? 'model' });
+    spec.layers.forEach((l, i) => m.add(specLayer(l, `${pfx}L${i}_${l.type}`, seeds, i === 0 ? spec.input : undefined)));
+    if (spec.layers.length === 0) fail('EF5003', 'the spec has no layers');
+    return m;
+  }
+  const input = tfl.input({ shape: spec.input, name: `${pfx}input` });
+  const { output, layers: baseLayers } = mobileNetV2(input, { ...spec.base, seed: opts.seed, prefix: pfx });
+  let x = output;
+  spec.layers.forEach((l, i) => {
+    x = specLayer(l, `${pfx}L${i}_${l.type}`, seeds).apply(x) as tfl.SymbolicTensor;
+  });
+  const model = tfl.model({ inputs: input, outputs: x, name: spec.name ?? 'model' });
+  freezeBase(baseLayers, spec.fineTune ?? 1);
+  return model;
+}
+
+/** Freeze the bottom (1 - fraction) of the base layers; the top `fraction` keep training. */
+export function freezeBase(layers: tfl.layers.Layer[], fraction: number): number {
+  const nFrozen = Math.round((1 - fraction) * layers.length);
+  layers.forEach((l, i) => (l.trainable = i >= nFrozen));
+  return nFrozen;
+}
+
+/** Keras' channel rounding for MobileNet widths. */
+export function makeDivisible(v: number, divisor = 8, minValue = divisor): number {
+  let n = Math.max(minValue, Math.floor((v + divisor / 2) / divisor) * divisor);
+  if (n < 0.9 * v) n += divisor;
+  return n;
+}
+
+export interface MobileNetV2Options {
+  alpha?: number;
+  bnMomentum?: number;
+  seed?: number;
+  prefix?: string;
+  /** End with global average pooling (default true). */
+  pooling?: boolean;
+}
+
+/**
+ * MobileNetV2 feature extractor (Sandler et al. 2018): a stride-2 3x3 conv, 17 inverted-residual blocks
+ * (1x1 expansion ×6 except the first, depthwise 3x3, ReLU6, linear 1x1 projection, residual add when the stride
+ * is 1 and the width is unchanged), a 1x1 conv to 1280 channels and global average pooling. Layer names follow
+ * Keras' applications.MobileNetV2.
+ */
+export function mobileNetV2(input: tfl.SymbolicTensor, o: MobileNetV2Options = {}): { output: tfl.SymbolicTensor; layers: tfl.layers.Layer[] } {
+  const alpha = o.alpha ?? 1;
+  const mom = o.bnMomentum ?? 0.99;
+  const seeds = new Seeds((o.seed ?? 0) + 1000003);
+  const p = o.prefix ?? '';
+  const layers: tfl.layers.Layer[] = [];
+  const ap = (l: tfl.layers.Layer, x: tfl.SymbolicTensor | tfl.SymbolicTensor[]) => {
+    layers.push(l);
+    return l.apply(x) as tfl.SymbolicTensor;
+  };
+  const conv = (x: tfl.SymbolicTensor, filters: number, k: number, s: number, name: string) =>
+    ap(tfl.layers.conv2d({ name: p + name, filters, kernelSize: k, strides: s, padding: 'same', useBias: false, kernelInitializer: seeds.glorot() }), x);
+  const bn = (x: tfl.SymbolicTensor, name: string) => ap(tfl.layers.batchNormalization({ name: p + name, axis: -1, epsilon: 1e-3, momentum: mom }), x);
+  const relu6 = (x: tfl.SymbolicTensor, name: string) => ap(tfl.layers.reLU({ name: p + name, maxValue: 6 }), x);
+
+  let x = conv(input, makeDivisible(32 * alpha), 3, 2, 'Conv1');
+  x = bn(x, 'bn_Conv1');
+  x = relu6(x, 'Conv1_relu');
+  let inC = makeDivisible(32 * alpha);
+  const cfg: [number, number, number, number][] = [
+    // expansion t, channels c, repeats n, first stride s
+    [1, 16, 1, 1],
+    [6, 24, 2, 2],
+    [6, 32, 3, 2],
+    [6, 64, 4, 2],
+    [6, 96, 3, 1],
+    [6, 160, 3, 2],
+    [6, 320, 1, 1],
+  ];
+  let block = 0;
+  for (const [t, c, n, s] of cfg) {
+    const outC = makeDivisible(c * alpha);
+    for (let r = 0; r < n; r++) {
+      const stride = r === 0 ? s : 1;
+      const pre = block === 0 ? 'expanded_conv_' : `block_${block}_`;
+      let h = x;
+      if (t !== 1) {
+        h = conv(h, inC * t, 1, 1, `${pre}expand`);
+        h = bn(h, `${pre}expand_BN`);
+        h = relu6(h, `${pre}expand_relu`);
+      }
+      h = ap(
+        tfl.layers.depthwiseConv2d({ name: p + `${pre}depthwise`, kernelSize: 3, strides: stride, padding: 'same', useBias: false, depthwiseInitializer: seeds.glorot() }),
+        h,
+      );
+      h = bn(h, `${pre}depthwise_BN`);
+      h = relu6(h, `${pre}depthwise_relu`);
+      h = conv(h, outC, 1, 1, `${pre}project`);
+      h = bn(h, `${pre}project_BN`);
+      if (stride === 1 && inC === outC) h = ap(tfl.layers.add({ name: p + `${pre}add` }), [x, h]);
+      x = h;
+      inC = outC;
+      block++;
+    }
+  }
+  const last = alpha > 1 ? makeDivisible(1280 * alpha) : 1280;
+  x = conv(x, last, 1, 1, 'Conv_1');
+  x = bn(x, 'Conv_1_bn');
+  x = relu6(x, 'out_relu');
+  if (o.pooling ?? true) x = ap(tfl.layers.globalAveragePooling2d({ name: p + 'global_average_pooling2d' }), x);
+  return { output: x, layers };
+}
+
+/** Total trainable + non-trainable parameter count. */
+export function countParams(model: tfl.LayersModel): number {
+  return model.countParams();
+}
+
+/** Multiply-accumulates of one inference, from layer shapes (conv, depthwise, dense). */
+export function countMacs(model: tfl.LayersModel): number {
+  let macs = 0;
+  for (const l of model.layers) {
+    const cls = l.getClassName();
+    const out = (Array.isArray(l.outputShape[0]) ? l.outputShape[0] : l.outputShape) as (number | null)[];
+    const w = l.getWeights();
+    if (!w.length) continue;
+    const k = w[0].shape as number[];
+    const outSpatial = out.slice(1, -1).reduce((a: number, b) => a * (b ?? 1), 1);
+    if (cls === 'Conv2D') macs += outSpatial * k[0] * k[1] * k[2] * k[3];
+    else if (cls === 'DepthwiseConv2D') macs += outSpatial * k[0] * k[1] * k[2] * k[3];
+    else if (cls === 'Dense') macs += outSpatial * k[0] * k[1];
+  }
+  return macs;
+}
