@@ -13,6 +13,8 @@ import * as conformance from './commands/conformance.js'; // cmd:conformance
 import * as quantize from './commands/quantize.js'; // cmd:quantize
 import * as evalCmd from './commands/eval.js'; // cmd:eval
 import * as targets from './commands/targets.js'; // cmd:targets
+import * as build from './commands/build.js'; // cmd:build
+import * as verify from './commands/verify.js'; // cmd:verify
 
 const COMMANDS: CommandModule[] = [
   inspect, // cmd:inspect
@@ -21,6 +23,8 @@ const COMMANDS: CommandModule[] = [
   quantize, // cmd:quantize
   evalCmd, // cmd:eval
   targets, // cmd:targets
+  build, // cmd:build
+  verify, // cmd:verify
 ];
 
 export async function main(argv: string[]): Promise<number> {

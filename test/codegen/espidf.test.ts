@@ -65,3 +65,30 @@ test('symbol prefix: sanitised from the name; keyword clash → EF4005', () => {
   assert.equal(bad.ok, false);
   assert.equal(bad.diagnostics[0].code, 'EF4005');
 });
+
+test('verifyProject re-runs the recorded golden vectors; a wrong expectation is caught (EF4004)', async (t) => {
+  const { hasTool } = await import('../../src/verify/toolchain.js');
+  if (!hasTool('gcc')) {
+    if (process.env.CI === 'true') throw new Error('gcc missing under CI');
+    t.skip('gcc not found');
+    return;
+  }
+  const { verifyProject } = await import('../../src/verify/project.js');
+  const tmp = mkdtempSync(join(tmpdir(), 'ef-idf-'));
+  try {
+    const out = join(tmp, 'proj');
+    assert.equal(buildProject(tinyConvModel(), { target: 'esp32', out }).ok, true);
+    const ok = verifyProject(out);
+    assert.equal(ok.ok, true, JSON.stringify(ok.diagnostics));
+    assert.deepEqual(ok.results.map((r) => r.target), ['host', 'host-sanitize']);
+    const rp = join(out, 'report.json');
+    const rep = JSON.parse(readFileSync(rp, 'utf8'));
+    rep.golden[0].expected[0][0] = (rep.golden[0].expected[0][0] + 1) & 0xff;
+    writeFileSync(rp, JSON.stringify(rep));
+    const bad = verifyProject(out);
+    assert.equal(bad.ok, false);
+    assert.equal(bad.diagnostics[0].code, 'EF4004');
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+});

@@ -1,0 +1,91 @@
+// espforge build MODEL --target CHIP --out DIR [--name NAME] [--force] [--verify host,rv32] [--calib DATA] [--json]
+import { basename } from 'node:path';
+import type { Command } from 'commander';
+import { attemptAsync, fail } from '../../diagnostics.js';
+import { loadModel } from '../../import/index.js';
+import { buildProject, type BuildResult } from '../../codegen/build.js';
+import type { VerifyKind } from '../../verify/compare.js';
+import { printJson, report } from '../common.js';
+
+interface Opts {
+  target: string;
+  out: string;
+  name?: string;
+  force?: boolean;
+  verify?: string;
+  calib?: string;
+  format?: string;
+  json?: boolean;
+}
+
+function parseVerify(s: string | undefined): VerifyKind[] {
+  if (!s) return [];
+  const kinds = s.split(',').map((x) => x.trim()).filter(Boolean);
+  for (const k of kinds) if (k !== 'host' && k !== 'rv32') fail('EF0006', `--verify takes host and/or rv32, got '${k}'`);
+  return kinds as VerifyKind[];
+}
+
+function render(r: BuildResult, out: string): string {
+  const rep = r.report!;
+  const L = [
+    `${rep.name}: ${rep.parameters} parameters, ${rep.macs} MACs, arena ${rep.arenaBytes} B, weights ${rep.weightBytes} B`,
+    `target ${rep.target}: ${rep.fit.find((f) => f.chip === rep.target)?.fits ? 'fits' : 'does not fit'}; other chips: ${rep.fit
+      .filter((f) => f.chip !== rep.target)
+      .map((f) => `${f.chip} ${f.fits ? 'ok' : 'no'}`)
+      .join(', ')}`,
+  ];
+  for (const v of rep.verification)
+    L.push(
+      `verify ${v.target}: ${v.identical ? 'identical to the integer simulator' : 'DIFFERS'} (${v.cases} cases)` +
+        (v.instructions !== undefined ? `, ${v.instructions} rv32 instructions (${v.instructionsPerMac?.toFixed(2)}/MAC)` : ''),
+    );
+  L.push(`wrote ESP-IDF project to ${out} (report.md, report.json)`);
+  return L.join('\n');
+}
+
+export function register(program: Command, setExit: (c: number) => void): void {
+  program
+    .command('build')
+    .description('generate the C library + ESP-IDF project for a chip, check the fit, optionally verify the C')
+    .argument('<model>', 'model file (int8 TFLite, or a float model with --calib)')
+    .requiredOption('--target <chip>', 'esp32 | esp32s2 | esp32s3 | esp32c3 | esp32c6 | esp32p4')
+    .requiredOption('--out <dir>', 'output folder')
+    .option('--name <name>', 'C symbol prefix (default: the model file stem)')
+    .option('--force', 'replace an output folder holding files espforge did not write')
+    .option('--verify <kinds>', 'host,rv32: compile and run the generated C, compare with the simulator')
+    .option('--calib <data>', 'calibration data, to quantize a float model first')
+    .option('--format <fmt>', 'c (default)', 'c')
+    .option('--json', 'machine-readable output')
+    .action(async (model: string, o: Opts) => {
+      const res = await attemptAsync(async () => {
+        if (o.format !== 'c') fail('EF0006', `--format ${o.format} is not available in build yet (use c)`);
+        const verify = parseVerify(o.verify);
+        let g = await loadModel(model);
+        const isFloat = g.nodes.some((n) => n.inputs.some((t) => t >= 0 && g.tensors[t].data && g.tensors[t].dtype === 'float32'));
+        if (isFloat) {
+          if (!o.calib)
+            fail('EF3001', 'the model has float weights: quantize it with --calib DATA (or espforge quantize first)', { file: model });
+          const { quantizeModel } = await import('../../quant/ptq.js');
+          const { loadSamples } = await import('./quantize.js');
+          const data = await loadSamples(g, o.calib, { limit: 200 });
+          g = (await quantizeModel(g, data.samples)).graph;
+        }
+        const commandLine = ['espforge', 'build', basename(model), '--target', o.target, '--out', basename(o.out)]
+          .concat(o.name ? ['--name', o.name] : [])
+          .join(' ');
+        return buildProject(g, { target: o.target, out: o.out, name: o.name, force: o.force, verify, modelFile: model, commandLine });
+      }, { file: model });
+      if (!res.ok) {
+        if (o.json) printJson({ ok: false, diagnostics: res.diagnostics });
+        setExit(report(res.diagnostics, o.json));
+        return;
+      }
+      const r = res.value;
+      if (o.json) printJson({ ok: r.ok, report: r.report ? { ...r.report, golden: undefined } : undefined, diagnostics: r.diagnostics });
+      else {
+        report(r.diagnostics, false);
+        if (r.ok) process.stdout.write(render(r, o.out) + '\n');
+      }
+      setExit(r.ok ? 0 : 1);
+    });
+}

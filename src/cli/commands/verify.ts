@@ -1,0 +1,27 @@
+// espforge verify DIR [--rv32] [--json]: re-run a generated project's golden vectors through its C.
+import type { Command } from 'commander';
+import { verifyProject } from '../../verify/project.js';
+import { printJson, report } from '../common.js';
+
+export function register(program: Command, setExit: (c: number) => void): void {
+  program
+    .command('verify')
+    .description("compile a generated project's C on the host (and rv32 under QEMU) and check its golden vectors")
+    .argument('<dir>', 'folder written by espforge build')
+    .option('--rv32', 'also cross-compile for rv32imc and run under qemu-system-riscv32')
+    .option('--json', 'machine-readable output')
+    .action((dir: string, o: { rv32?: boolean; json?: boolean }) => {
+      const r = verifyProject(dir, { rv32: o.rv32 });
+      if (o.json) printJson(r);
+      else {
+        report(r.diagnostics, false);
+        for (const v of r.results)
+          process.stdout.write(
+            `${v.target}: ${v.identical ? 'PASS' : 'FAIL'} (${v.cases} cases)` +
+              (v.instructions !== undefined ? `, ${v.instructions} instructions per inference (${v.instructionsPerMac?.toFixed(2)}/MAC)` : '') +
+              '\n',
+          );
+      }
+      setExit(r.ok ? 0 : 1);
+    });
+}
