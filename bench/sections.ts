@@ -1,6 +1,7 @@
 // The benchmark sections, in the order they appear in bench/results.md. Each returns a Markdown block.
 import { floatBench } from './float.js';
 import { intBench } from './int.js';
+import { ptqBench } from './ptq.js';
 
 export interface Section {
   id: string;
@@ -10,5 +11,6 @@ export interface Section {
 
 export const SECTIONS: Section[] = [
   { id: 'float', title: 'Float reference interpreter throughput', run: floatBench },
+  { id: 'ptq', title: 'Post-training quantization: accuracy and agreement', run: ptqBench },
   { id: 'int', title: 'Integer simulator: speed and byte-exact agreement with TensorFlow Lite Micro', run: intBench },
 ];
