@@ -6,7 +6,7 @@ import { attemptAsync, fail } from '../../diagnostics.js';
 import { loadModel } from '../../import/index.js';
 import { loadInputFor } from '../../io/inputs.js';
 import { writeNpy, writeNpz } from '../../io/npy.js';
-import { runModel, type RunResult } from '../../run.js';
+import { isQuantizedGraph, runModel, type RunResult } from '../../run.js';
 import { printJson, report } from '../common.js';
 
 function argmax(d: ArrayLike<number>): number {
@@ -34,12 +34,24 @@ export function register(program: Command, setExit: (c: number) => void): void {
     .description('run the float reference or the integer simulator on an input')
     .argument('<model>', 'model file')
     .requiredOption('--input <file...>', 'input file(s): .npy, .npz, .pb, image, .raw (one per model input)')
-    .option('--quantized', 'require the integer simulator (the model must be quantized)')
+    .option('--quantized', 'run the bit-exact integer simulator (a float model needs --calib to be quantized first)')
+    .option('--calib <data>', 'with --quantized on a float model: calibration data to quantize it with (int8, minmax)')
+    .option('--input-scale <s>', 'with --calib: multiply dataset values by this before feeding the model')
+    .option('--input-offset <o>', 'with --calib: then add this')
     .option('--output <file>', 'write the output(s): .npy (one output) or .npz')
     .option('--json', 'machine-readable output')
-    .action(async (model: string, o: { input: string[]; quantized?: boolean; output?: string; json?: boolean }) => {
+    .action(async (model: string, o: { input: string[]; quantized?: boolean; calib?: string; inputScale?: string; inputOffset?: string; output?: string; json?: boolean }) => {
       const res = await attemptAsync(async () => {
-        const g = await loadModel(model);
+        let g = await loadModel(model);
+        if (o.calib) {
+          if (!o.quantized) fail('EF0006', '--calib only makes sense with --quantized');
+          if (!isQuantizedGraph(g)) {
+            const { loadSamples } = await import('./quantize.js');
+            const { quantizeModel } = await import('../../quant/ptq.js');
+            const data = await loadSamples(g, o.calib, { inputScale: o.inputScale, inputOffset: o.inputOffset, split: 'train', limit: 300 });
+            g = (await quantizeModel(g, data.samples)).graph;
+          }
+        }
         if (o.input.length !== g.inputs.length)
           fail('EF1009', `the model has ${g.inputs.length} input(s); ${o.input.length} --input file(s) given`, { file: model });
         const inputs = [];
