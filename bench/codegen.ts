@@ -55,7 +55,7 @@ export async function codegenBench(): Promise<string> {
     const g = prepareIntGraph(await loadModel(modelPath(rel)));
     const e = emitC(g, { name: rel.split('/')[1] });
     const inSize = g.tensors[g.inputs[0]].shape.reduce((a, b) => a * b, 1);
-    const cases = [];
+    const cases: { name: string; inputs: number[][]; expected: number[][]; tflm: number }[] = [];
     for (const c of meta.cases.slice(0, 3)) {
       const x = readNpy(new Uint8Array(readFileSync(join(refDir, c.input_file))));
       const y = readNpy(new Uint8Array(readFileSync(join(refDir, c.output_file))));

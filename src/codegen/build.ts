@@ -230,7 +230,7 @@ export function reportMarkdown(r: BuildReport): string {
     L.push(
       `- **${v.target}**: ${v.identical ? 'output bytes identical to the integer simulator' : `DIFFERS (${v.mismatches.join(', ')})`} on ${v.cases} case(s)` +
         (v.instructions !== undefined ? `; ${v.instructions} rv32 instructions per inference (${v.instructionsPerMac?.toFixed(2)} per MAC)` : '') +
-        (v.sizes ? `; text ${v.sizes.text} B, data ${v.sizes.data} B, bss ${v.sizes.bss} B (whole test program)` : ''),
+        (v.sizes ? `; text ${v.sizes.text} B, data ${v.sizes.data} B, bss ${v.sizes.bss} B (model library objects, rv32imc -O2; text includes the const weights)` : ''),
     );
   L.push(`\n## Layers\n`);
   L.push(`| # | op | name | kernel | MACs | weight bytes |\n|---|---|---|---|---|---|`);

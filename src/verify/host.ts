@@ -144,9 +144,12 @@ export function runRv32(files: Record<string, string>, spec: HarnessSpec, cases:
       '-Wl,--defsym=__ram=0x80800000', '-Wl,--defsym=__ram_size=0x800000', '-Wl,--defsym=__stack_size=0x10000',
     ];
     compileOrFail(RV32_GCC, [...flags, ...srcs, '-o', 'prog.elf'], dir, 'rv32 build');
-    const sz = run('riscv64-unknown-elf-size', ['prog.elf'], { cwd: dir, timeoutMs: 30000 });
+    // sizes of the model library alone (its objects, not the test program or libc): text includes rodata (weights)
+    const libSrcs = cSources(files);
+    compileOrFail(RV32_GCC, ['-march=rv32imc', '-mabi=ilp32', '-O2', '-std=c99', '-Wall', '-Wextra', '-Werror', '-I.', '--specs=picolibc.specs', '-c', ...libSrcs], dir, 'rv32 library objects');
+    const sz = run('riscv64-unknown-elf-size', ['-t', ...libSrcs.map((f) => f.replace(/\.c$/, '.o'))], { cwd: dir, timeoutMs: 30000 });
     let sizes: VerifyRun['sizes'];
-    const m = /\n\s*(\d+)\s+(\d+)\s+(\d+)/.exec(sz.stdout);
+    const m = /\n\s*(\d+)\s+(\d+)\s+(\d+)\s+\d+\s+[0-9a-f]+\s+\(TOTALS\)/.exec(sz.stdout);
     if (sz.status === 0 && m) sizes = { text: +m[1], data: +m[2], bss: +m[3] };
     const r = run(
       QEMU_RV32,
