@@ -84,3 +84,40 @@ test('graph plan: reshape aliases, element-wise in place, scratch live only at i
   for (const [s, e] of ranges) assert.ok(sc.offset >= e || sc.offset + sc.size <= s);
   assert.equal(plan.arenaSize, 256 + 256 + 112);
 });
+
+test('real graphs: person_detect and mnist_resnet plans keep live tensors apart', async (t) => {
+  const { sharedPath } = await import('../helpers/shared.js');
+  const root = sharedPath(t, 'models', 'tflite');
+  if (!root) return;
+  const { loadModel } = await import('../../src/import/index.js');
+  const { existsSync, readdirSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const find = (d: string, name: string): string | undefined => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      const p = join(d, e.name);
+      if (e.isDirectory()) {
+        const r = find(p, name);
+        if (r) return r;
+      } else if (e.name === name) return p;
+    }
+  };
+  for (const name of ['person_detect.tflite', 'mnist_resnet_q.tflite']) {
+    const file = find(root, name);
+    assert.ok(file && existsSync(file), name);
+    const g = await loadModel(file);
+    const plan = planMemory(g, { alias: (i) => g.nodes[i].op === 'Reshape' });
+    const ts = [...plan.tensors.values()];
+    for (let i = 0; i < ts.length; i++)
+      for (let j = i + 1; j < ts.length; j++) {
+        const a = ts[i];
+        const b = ts[j];
+        if (a.buffer === b.buffer) continue; // aliases share bytes on purpose
+        const live = a.firstUse <= b.lastUse && b.firstUse <= a.lastUse;
+        if (live) assert.ok(a.offset + a.size <= b.offset || b.offset + b.size <= a.offset, `${name}: ${a.name} / ${b.name}`);
+      }
+    assert.ok(plan.arenaSize >= plan.lowerBound);
+    // every activation (non-constant tensor) read or written by a node has a place
+    for (const n of g.nodes) for (const id of [...n.inputs, ...n.outputs]) if (id >= 0 && !g.tensors[id].data) assert.ok(plan.tensors.has(id));
+    t.diagnostic(`${name}: arena ${plan.arenaSize} B, lower bound ${plan.lowerBound} B`);
+  }
+});
