@@ -15,6 +15,9 @@ import * as evalCmd from './commands/eval.js'; // cmd:eval
 import * as targets from './commands/targets.js'; // cmd:targets
 import * as build from './commands/build.js'; // cmd:build
 import * as verify from './commands/verify.js'; // cmd:verify
+import * as train from './commands/train.js'; // cmd:train
+import * as split from './commands/split.js'; // cmd:split
+import * as demo from './commands/demo.js'; // cmd:demo
 
 const COMMANDS: CommandModule[] = [
   inspect, // cmd:inspect
@@ -25,6 +28,9 @@ const COMMANDS: CommandModule[] = [
   targets, // cmd:targets
   build, // cmd:build
   verify, // cmd:verify
+  train, // cmd:train
+  split, // cmd:split
+  demo, // cmd:demo
 ];
 
 export async function main(argv: string[]): Promise<number> {
