@@ -85,7 +85,7 @@ function valueInfoShape(v: ValueInfoProto, file: string, notes: string[]): { dim
   if (!tt.shape) return { dims: [], elem };
   const dims: number[] = [];
   for (const d of tt.shape.dim ?? []) {
-    if (d.value === 'dimValue') {
+    if (d.value === 'dimValue' && num(d.dimValue) >= 0) {
       dims.push(num(d.dimValue));
     } else {
       notes.push(`input '${v.name}': symbolic dimension '${d.dimParam || '?'}' taken as 1`);

@@ -787,7 +787,7 @@ function resizeCommon(
   if (out[0] !== sh[0] || out[1] !== sh[1]) ctx.err('EF2003', 'resizing the batch or channel axis is not supported');
   const X = ctx.toCl(X0);
   const full: Attrs = { ...attrs, sizes: [out[0], out[2], out[3], out[1]] };
-  if (scales && hasAttr('Resize', 'scales')) full.scales = [scales[2], scales[3]];
+  if (scales && hasAttr('Resize', 'scales')) full.scales = [scales[0], scales[2], scales[3], scales[1]];
   ctx.set(outName, { id: ctx.emit1('Resize', [X.id], full, outName), layout: X.layout });
 }
 
@@ -877,9 +877,15 @@ const clipEntry: OpEntry = {
 
 const preluEntry: OpEntry = {
   attrs: ['consumed_inputs'],
-  convert({ ctx, ins, outs }) {
+  convert({ ctx, ins, outs, opset }) {
     const X = ctx.need(ins[0], 'X');
-    const S = ctx.need(ins[1], 'slope');
+    let S = ctx.need(ins[1], 'slope');
+    const xs = ctx.shape(X);
+    const ss = ctx.shape(S);
+    if (opset < 7 && ss.length === 1 && ss[0] > 1 && xs.length > 2) {
+      // before opset 7 a 1-D slope holds one value per channel (axis 1)
+      S = { id: ctx.reshape(ctx.toPlain(S), [ss[0], ...new Array(xs.length - 2).fill(1)]), layout: PLAIN };
+    }
     const { ids, layout } = alignBinary(ctx, X, S);
     ctx.set(outs[0], { id: ctx.emit1('PRelu', ids, {}, outs[0]), layout });
   },
