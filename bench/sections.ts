@@ -2,6 +2,7 @@
 import { floatBench } from './float.js';
 import { intBench } from './int.js';
 import { ptqBench } from './ptq.js';
+import { codegenBench } from './codegen.js';
 
 export interface Section {
   id: string;
@@ -12,5 +13,6 @@ export interface Section {
 export const SECTIONS: Section[] = [
   { id: 'float', title: 'Float reference interpreter throughput', run: floatBench },
   { id: 'ptq', title: 'Post-training quantization: accuracy and agreement', run: ptqBench },
+  { id: 'codegen', title: 'Generated C on rv32imc (ESP32-C3 ISA): instructions, arena, size, byte-exactness', run: codegenBench },
   { id: 'int', title: 'Integer simulator: speed and byte-exact agreement with TensorFlow Lite Micro', run: intBench },
 ];
