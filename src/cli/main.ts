@@ -19,18 +19,19 @@ import * as train from './commands/train.js'; // cmd:train
 import * as split from './commands/split.js'; // cmd:split
 import * as demo from './commands/demo.js'; // cmd:demo
 
+// In the order `--help` lists them: the main job first, then the pipeline's stages.
 const COMMANDS: CommandModule[] = [
+  demo, // cmd:demo
   inspect, // cmd:inspect
   run, // cmd:run
-  conformance, // cmd:conformance
   quantize, // cmd:quantize
   evalCmd, // cmd:eval
-  targets, // cmd:targets
   build, // cmd:build
   verify, // cmd:verify
   train, // cmd:train
   split, // cmd:split
-  demo, // cmd:demo
+  conformance, // cmd:conformance
+  targets, // cmd:targets
 ];
 
 export async function main(argv: string[]): Promise<number> {
