@@ -56,6 +56,7 @@ export const CATALOGUE = {
   EF4004: 'generated C output differs from the simulator',
   EF4005: 'symbol name clash',
   EF4006: 'unknown target chip',
+  EF4007: 'layer weights exceed the flash data cache (speed warning)',
   EF5001: 'dataset not found or empty',
   EF5002: 'dataset shape does not match the model',
   EF5003: 'bad model spec',

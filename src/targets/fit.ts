@@ -94,7 +94,14 @@ export function fitDiagnostics(target: string, f: FitInput): { fit: ChipFit; dia
         suggestion: suggestOther(f, c.id),
       }),
     );
-  for (const w of fit.warnings) diagnostics.push(diag('EF4001', w, { severity: 'warning' }));
+  if (fit.warnings.length)
+    diagnostics.push(
+      diag('EF4007', `${fit.warnings.length} layer(s) read more weights than ${c.name}'s flash data cache: expect cache-miss slowdowns there`, {
+        severity: 'warning',
+        notes: fit.warnings,
+        suggestion: 'fine for correctness; for speed, keep such layers small, or on chips with PSRAM copy weights to RAM',
+      }),
+    );
   return { fit, diagnostics };
 }
 
