@@ -141,16 +141,24 @@ export interface HardSwishQ {
 }
 
 /** Softmax (int8 in → int8 out, s_out = 1/256, zp_out = -128; or int16 out, s = 1/65536, zp = -32768). Axis from attrs.
- * Optional node attribute `beta` (TFLite) defaults to 1. int16 input (LUT path) is not supported yet. */
+ * Optional node attribute `beta` (TFLite) defaults to 1.
+ * int16 input (TFLM SoftmaxInt16; int16 output s = 1/32768, zp 0): input_multiplier/input_left_shift =
+ * QM(s_in·beta/(10/65535)) (the shift may be negative), diff_min unused (0), and the two 513-entry int16 tables
+ * exp_lut (exp on [−10, 0]) and one_over_one_plus_x_lut (1/(1+x) on [0, 1]) built by TFLM's LUTPopulate. */
 export interface SoftmaxQ {
   input_multiplier: number;
   input_left_shift: number;
   diff_min: number;
   in_zp: number;
   out_zp: number;
+  exp_lut?: number[];
+  one_over_one_plus_x_lut?: number[];
 }
 
-/** Sigmoid (TFLite LOGISTIC; output s = 1/256, zp = -128) and Tanh (output s = 1/128, zp = 0); int8 only. */
+/** Sigmoid (TFLite LOGISTIC; output s = 1/256, zp = -128) and Tanh (output s = 1/128, zp = 0) for int8.
+ * int16 → int16 (16x8; zp 0, output s = 2^-15): input_multiplier (< 2^15; 0 = power-of-two input scale, use
+ * 3 << input_left_shift with no shift) and input_left_shift rescale the input to 1/(3·4096) for the 256-entry
+ * sigmoid table (SIGMOID_TABLE_UINT16 in src/sim/int/lut16.ts); input_range_radius is 0 (unused). */
 export interface LogisticQ {
   in_zp: number;
   out_zp: number;

@@ -22,7 +22,11 @@ export const kernel: IntKernel = {
     const yId = node.outputs[0];
     const inDt = actDType(g, xId, node);
     actDType(g, yId, node);
-    if (inDt === 'int16') fail('EF3002', 'HardSwish has an integer kernel for int8/uint8 only', { node: node.name });
+    if (inDt === 'int16')
+      fail('EF3002', 'HardSwish has an integer kernel for int8/uint8 only (TFLite Micro has no int16 HARD_SWISH kernel)', {
+        node: node.name,
+        suggestion: 'keep this layer int8 (quantize --scheme int8 or mixed) or keep it float',
+      });
     const x = scaleZp(g, xId, node, 'input');
     const y = scaleZp(g, yId, node, 'output');
     const f = Math.fround;

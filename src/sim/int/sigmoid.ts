@@ -1,16 +1,38 @@
 // Sigmoid on integers: TFLM LOGISTIC int8 (INT8-ARITHMETIC.md §16): gemmlowp logistic on Q4.27, output
 // RDBPOT(·, 23) − 128 with s_out = 1/256, zp_out = −128.
+// int16 → int16 (TFLM reference_integer_ops::Logistic for int16): the rescaled input indexes the sigmoid(i/24)
+// table at |v| >> 9 with 9 interpolation bits; negative inputs use 1 − sigmoid; output in Q0.15.
 
 import type { IntKernel } from '../../ops/types.js';
 import { logistic, mbqm, rdbpot } from '../../quant/fixedpoint.js';
 import { need, newOut, qn } from './common.js';
-import { INPUT_INT_BITS, prepareLogistic } from './logistic-common.js';
+import { INPUT_INT_BITS, logisticInput16, prepareLogistic } from './logistic-common.js';
+import { SIGMOID_TABLE_UINT16 as T } from './lut16.js';
 
 export const kernel: IntKernel = {
   prepare: (node, g) => prepareLogistic(node, g, 1 / 256, -128),
   eval(inputs, node, g) {
     const x = need(inputs, 0, node);
     const out = newOut(g, node, inputs);
+    if (x.dtype === 'int16') {
+      const { mult, shift, round } = logisticInput16(node);
+      const xd = x.data;
+      const yd = out.data;
+      for (let i = 0; i < xd.length; i++) {
+        const v = (xd[i] * mult + round) >> shift;
+        const a = v < 0 ? -v : v;
+        const uh = a >>> 9;
+        let r: number;
+        if (uh >= 255) r = 0x7fff << 10;
+        else {
+          const ua = T[uh];
+          r = ua * 512 + (a & 0x1ff) * (T[uh + 1] - ua);
+        }
+        r = v >= 0 ? r + 512 : (1 << 25) - r + 511;
+        yd[i] = r >>> 10;
+      }
+      return [out];
+    }
     const zp = qn(node, 'in_zp');
     const m = qn(node, 'input_multiplier');
     const l = qn(node, 'input_left_shift');
