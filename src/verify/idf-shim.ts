@@ -39,6 +39,8 @@ export interface IdfShimOptions {
   keep?: boolean;
   /** Parallel build jobs (default 2). */
   jobs?: number;
+  /** The cmake program (default 'cmake'). */
+  cmake?: string;
 }
 
 export interface IdfShimResult {
@@ -608,11 +610,12 @@ export function checkIdfProjectOnHost(dir: string, opts: IdfShimOptions = {}): I
   const budget = opts.timeoutMs ?? 300000;
   const t0 = Date.now();
   const left = () => Math.max(1000, budget - (Date.now() - t0));
-  for (const [tool, what] of [['cmake', 'CMake (3.16 or newer)'], ['gcc', 'host C compiler']] as const)
+  const cmake = opts.cmake ?? 'cmake';
+  for (const [tool, what] of [[cmake, 'CMake (3.16 or newer)'], ['gcc', 'host C compiler']] as const)
     if (!hasTool(tool)) {
       res.diagnostics.push(diag('EF4002', `${what} '${tool}' was not found or does not run; the ESP-IDF project cannot be checked on the host`, {
         file: dir,
-        suggestion: tool === 'cmake' ? 'install CMake (Debian: apt-get install cmake)' : 'install a C compiler (Debian: apt-get install gcc)',
+        suggestion: tool === cmake ? 'install CMake (Debian: apt-get install cmake)' : 'install a C compiler (Debian: apt-get install gcc)',
       }));
       return res;
     }
@@ -627,7 +630,7 @@ export function checkIdfProjectOnHost(dir: string, opts: IdfShimOptions = {}): I
     rmSync(build, { recursive: true, force: true });
     const copts = (opts.cOptions ?? DEFAULT_SHIM_C_OPTIONS).join(';');
     // `cmake -E env` sets IDF_PATH for the generated CMakeLists ($ENV{IDF_PATH}) without a shell
-    const cfg = run('cmake', ['-E', 'env', `IDF_PATH=${idf}`, 'cmake', '-S', src, '-B', build, `-DIDF_PATH=${idf}`,
+    const cfg = run(cmake, ['-E', 'env', `IDF_PATH=${idf}`, cmake, '-S', src, '-B', build, `-DIDF_PATH=${idf}`,
       '-DCMAKE_C_COMPILER=gcc', '-DCMAKE_BUILD_TYPE=', '--no-warn-unused-cli', `-DEFSHIM_C_OPTIONS=${copts}`], { timeoutMs: left() });
     res.configureLog = cfg.stdout + cfg.stderr;
     if (cfg.status !== 0) {
@@ -638,7 +641,7 @@ export function checkIdfProjectOnHost(dir: string, opts: IdfShimOptions = {}): I
       }));
       return res;
     }
-    const bld = run('cmake', ['--build', build, '--parallel', String(opts.jobs ?? 2)], { timeoutMs: left() });
+    const bld = run(cmake, ['--build', build, '--parallel', String(opts.jobs ?? 2)], { timeoutMs: left() });
     res.buildLog = bld.stdout + bld.stderr;
     if (bld.status !== 0) {
       res.diagnostics.push(diag('EF4003', `the ESP-IDF project does not compile on the host (exit ${bld.status}; C options ${(opts.cOptions ?? DEFAULT_SHIM_C_OPTIONS).join(' ')})`, {
