@@ -10,6 +10,12 @@
 //   pass-through ops (pools, Reshape, Transpose, Pad, Slice, Gather, ReduceMax, Resize, Concat) share one
 //   scale/zero point between their data inputs and output, so the kernels never requantize there
 //
+// Mixed scheme (int8 with int16 islands): the model is quantized int8 first and its per-layer SQNR against the
+// float model is measured on (part of) the calibration set; the computing layers below `mixedThresholdDb` (lowest
+// first, at most `mixedMaxInt16Layers`) move to int16 activations (16x8: int8 weights, int64 bias). At the island
+// boundaries TFLite QUANTIZE requantize nodes convert int8 → int16 and back (MBQM of s_in/s_out). Tensor names are
+// kept for the moved layers' outputs; the boundary tensors get the suffixes _int16 / _int8.
+//
 // The graph inputs and outputs become int8 (int16) tensors with quantization records, as in TFLite full-integer
 // conversion: the caller quantizes float input with the input's scale/zp and dequantizes the output.
 // Quantization parameters are computed once here and stored on the tensors; prepareIntGraph (src/sim/int.ts)
@@ -23,6 +29,7 @@ import { prepareIntGraph } from '../sim/int.js';
 import { INT_KERNELS } from '../sim/int/index.js';
 import { calibrate, collectSamples, type CalibData, type CalibrateOptions } from './calibrate.js';
 import type { CalibMethod, Range } from './observers.js';
+import type { Value } from '../ops/types.js';
 
 export type QuantScheme = 'int8' | 'int16' | 'mixed';
 export const QUANT_SCHEMES: readonly QuantScheme[] = ['int8', 'int16', 'mixed'];
@@ -34,6 +41,30 @@ export interface QuantizeOptions extends CalibrateOptions {
   passes?: boolean;
   /** Fill node.qparams with prepareIntGraph (default true). */
   prepare?: boolean;
+  /** Mixed scheme: layers whose int8 SQNR (dB) is below this move to int16 (default 30). */
+  mixedThresholdDb?: number;
+  /** Mixed scheme: at most this many layers move to int16, the least accurate first (default 4). */
+  mixedMaxInt16Layers?: number;
+  /** Mixed scheme: calibration samples used to measure the per-layer error (default 64). */
+  mixedSamples?: number;
+}
+
+/** One layer moved to int16 by the mixed scheme, with its SQNR (dB) against float before and after. */
+export interface MixedLayer {
+  node: string;
+  op: string;
+  tensor: string;
+  int8SqnrDb: number;
+  mixedSqnrDb: number;
+}
+
+export interface MixedReport {
+  thresholdDb: number;
+  maxLayers: number;
+  samples: number;
+  moved: MixedLayer[];
+  /** Output-tensor SQNR of every layer of the int8 model (the ranking the choice was made on). */
+  int8Layers: { node: string; op: string; tensor: string; sqnrDb: number }[];
 }
 
 export interface QuantizeResult {
@@ -46,7 +77,15 @@ export interface QuantizeResult {
   scheme: QuantScheme;
   method: CalibMethod;
   samples: number;
+  /** Mixed scheme only: which layers moved to int16 and their before/after SQNR. */
+  mixed?: MixedReport;
 }
+
+/** Ops whose integer kernels run int16 (16x8) activations, i.e. layers the mixed scheme may move to int16. */
+export const INT16_OPS: ReadonlySet<string> = new Set([
+  'Conv', 'FullyConnected', 'Add', 'Sub', 'Mul', 'AveragePool', 'MaxPool', 'ReduceMean', 'Softmax', 'Sigmoid', 'Tanh',
+  'Relu', 'Clip', 'LeakyRelu', 'Concat', 'Pad',
+]);
 
 /** Round half away from zero (C round). */
 export function rha(x: number): number {
@@ -163,10 +202,18 @@ const isFloatT = (t: Tensor) => t.dtype === 'float32' || t.dtype === 'float64';
  * Build the quantized graph from a float graph and per-tensor ranges. Pure: no calibration, no qparams.
  * Tensor names are kept, so float and quantized tensors correspond by name.
  */
-export function quantizeWithRanges(fg: Graph, ranges: Map<number, Range>, scheme: 'int8' | 'int16' = 'int8'): Graph {
+export function quantizeWithRanges(fg: Graph, ranges: Map<number, Range>, scheme: 'int8' | 'int16' = 'int8', int16Nodes?: ReadonlySet<string>): Graph {
   const act: DType = scheme === 'int16' ? 'int16' : 'int8';
-  const biasT: DType = scheme === 'int16' ? 'int64' : 'int32';
-  const actParams = (r: Range) => (act === 'int8' ? asymmetricParams(r) : symmetricParams(r, 32767));
+  let boundary = new Set<string>();
+  const int16Ids = new Set<number>();
+  if (scheme === 'int8' && int16Nodes && int16Nodes.size) {
+    const r = int16Islands(fg, ranges, int16Nodes);
+    fg = r.graph;
+    ranges = r.ranges;
+    boundary = r.boundary;
+    for (const id of r.int16Ids) int16Ids.add(id);
+  }
+  const actParams = (r: Range, dt: DType) => (dt === 'int8' ? asymmetricParams(r) : symmetricParams(r, 32767));
   const tensors: Tensor[] = fg.tensors.map((t) => ({ ...t }));
   if (!fg.inputs.some((i) => isFloatT(fg.tensors[i])) && !fg.nodes.length)
     fail('EF3003', 'the model has no float input to quantize');
@@ -197,8 +244,9 @@ export function quantizeWithRanges(fg: Graph, ranges: Map<number, Range>, scheme
   for (const n of fg.nodes) {
     const out = n.outputs[0];
     if (!isFloatT(fg.tensors[out])) continue;
-    const f = fixedOutput(n.op, act);
+    const f = fixedOutput(n.op, int16Ids.has(out) ? 'int16' : act);
     if (f) fixed.set(out, f);
+    if (boundary.has(n.name)) continue;
     const sh = SHARED[n.op];
     if (!sh) continue;
     const ports = sh === 'all' ? n.inputs.map((_, k) => k) : sh;
@@ -232,12 +280,16 @@ export function quantizeWithRanges(fg: Graph, ranges: Map<number, Range>, scheme
     const g = find(id);
     if (!groupFixed.has(g)) groupFixed.set(g, f);
   }
+  // activation dtype per group: the scheme's, or int16 where a mixed-scheme island tensor is a member
+  const groupDt = new Map<number, DType>();
+  for (const id of int16Ids) groupDt.set(find(id), 'int16');
+  const dtOf = (id: number): DType => groupDt.get(find(id)) ?? act;
   const groupQuant = new Map<number, QuantParams>();
   const quantOf = (id: number): QuantParams => {
     const g = find(id);
     let q = groupQuant.get(g);
     if (!q) {
-      const p = groupFixed.get(g) ?? actParams(groupRange.get(g)!);
+      const p = groupFixed.get(g) ?? actParams(groupRange.get(g)!, dtOf(id));
       q = { scale: [p.scale], zeroPoint: [p.zeroPoint], axis: 0 };
       groupQuant.set(g, q);
     }
@@ -246,9 +298,10 @@ export function quantizeWithRanges(fg: Graph, ranges: Map<number, Range>, scheme
   for (const id of activationIds) {
     const t = tensors[id];
     const quant = quantOf(id);
+    const dt = dtOf(id);
     tensors[id] = t.data
-      ? { ...t, dtype: act, quant, data: quantizeData(t.data, quant, act, t.shape) }
-      : { ...t, dtype: act, quant };
+      ? { ...t, dtype: dt, quant, data: quantizeData(t.data, quant, dt, t.shape) }
+      : { ...t, dtype: dt, quant };
   }
 
   // weights and biases, per node (a bias depends on the node's input scale, so it gets its own tensor when shared)
@@ -282,13 +335,91 @@ export function quantizeWithRanges(fg: Graph, ranges: Map<number, Range>, scheme
       const scale = bScales.map((s) => Math.fround(sIn * s));
       if (scale.length > 1 && scale.length !== C) fail('EF1004', `bias '${bt.name}' has ${C} values for ${scale.length} channels`, { node: n.name });
       const quant: QuantParams = { scale, zeroPoint: scale.map(() => 0), axis: 0 };
+      const biasT: DType = dtOf(x) === 'int16' ? 'int64' : 'int32';
       const data = quantizeData(bt.data, quant, biasT, bt.shape);
       n.inputs[2] = place(b, { name: bt.name, dtype: biasT, shape: [...bt.shape], data, quant });
     }
   }
-  const info = { ...(fg.meta.info ?? {}), quantization: scheme };
+  // mixed-scheme boundaries become TFLite QUANTIZE requantize nodes (int8 ↔ int16)
+  for (const n of nodes)
+    if (boundary.has(n.name)) {
+      const q = tensors[n.outputs[0]].quant!;
+      n.op = 'Quantize';
+      n.attrs = { scale: q.scale, zero_point: q.zeroPoint, axis: q.axis, to: tensors[n.outputs[0]].dtype };
+    }
+  const info = { ...(fg.meta.info ?? {}), quantization: boundary.size ? 'mixed' : scheme };
   const islands = floatIslands(fg, tensors, nodes, act);
   return pruneGraph({ tensors, nodes: islands, inputs: [...fg.inputs], outputs: [...fg.outputs], meta: { ...fg.meta, info } });
+}
+
+/**
+ * Mixed scheme graph surgery on the float graph: every activation input of a node in `names` that is not itself
+ * produced by such a node goes through a boundary node (Identity here, a Quantize int8 → int16 after
+ * quantization), and readers outside the island read the island's outputs through an int16 → int8 boundary.
+ * Constant operands of island nodes are cloned so that they can be quantized as int16. Boundary tensors take the
+ * calibrated range of the tensor they copy.
+ */
+function int16Islands(
+  fg: Graph,
+  ranges: Map<number, Range>,
+  names: ReadonlySet<string>,
+): { graph: Graph; ranges: Map<number, Range>; boundary: Set<string>; int16Ids: Set<number> } {
+  const moved = new Set<string>();
+  for (const n of fg.nodes)
+    if (names.has(n.name)) {
+      if (!INT16_OPS.has(n.op))
+        fail('EF3002', `${n.op} has no int16 integer kernel and cannot move to int16`, { node: n.name, suggestion: 'keep this layer int8' });
+      moved.add(n.name);
+    }
+  const tensors: Tensor[] = fg.tensors.map((t) => ({ ...t }));
+  const r = new Map(ranges);
+  const int16Ids = new Set<number>();
+  const boundary = new Set<string>();
+  const add = (t: Omit<Tensor, 'id'>, range: Range | undefined): number => {
+    const id = tensors.length;
+    tensors.push({ ...t, id });
+    if (range) r.set(id, range);
+    return id;
+  };
+  const islandOut = new Set<number>();
+  for (const n of fg.nodes) if (moved.has(n.name)) n.outputs.forEach((o) => islandOut.add(o));
+  const to16 = new Map<number, number>();
+  const to8 = new Map<number, number>();
+  const nodes: Graph['nodes'] = [];
+  const cross = (id: number, suffix: string, memo: Map<number, number>): number => {
+    let c = memo.get(id);
+    if (c === undefined) {
+      const t = tensors[id];
+      c = add({ name: `${t.name}_${suffix}`, dtype: t.dtype, shape: [...t.shape] }, ranges.get(id));
+      nodes.push({ op: 'Identity', name: `${t.name}_to_${suffix}`, inputs: [id], outputs: [c], attrs: {} });
+      boundary.add(`${t.name}_to_${suffix}`);
+      memo.set(id, c);
+    }
+    return c;
+  };
+  for (const n of fg.nodes) {
+    if (moved.has(n.name)) {
+      const inputs = n.inputs.map((id, k) => {
+        if (id < 0 || id === undefined) return id;
+        const t = fg.tensors[id];
+        if ((WEIGHTED[n.op] && (k === 1 || k === 2)) || !isFloatT(t) || islandOut.has(id)) return id;
+        if (t.data) {
+          const c = add({ ...t, name: `${t.name}_int16`, shape: [...t.shape] }, undefined);
+          int16Ids.add(c);
+          return c;
+        }
+        const c = cross(id, 'int16', to16);
+        int16Ids.add(c);
+        return c;
+      });
+      n.outputs.forEach((o) => int16Ids.add(o));
+      nodes.push({ ...n, inputs, outputs: [...n.outputs], attrs: { ...n.attrs } });
+    } else {
+      const inputs = n.inputs.map((id) => (id >= 0 && islandOut.has(id) ? cross(id, 'int8', to8) : id));
+      nodes.push({ ...n, inputs, outputs: [...n.outputs], attrs: { ...n.attrs } });
+    }
+  }
+  return { graph: { ...fg, tensors, nodes }, ranges: r, boundary, int16Ids };
 }
 
 /**
@@ -303,9 +434,11 @@ function floatIslands(fg: Graph, tensors: Tensor[], nodes: Graph['nodes'], act: 
   nodes.forEach((n, i) => isFloatNode[i] && n.outputs.forEach((o) => floatProduced.add(o)));
   // float-produced tensors get their float type back (their quant record stays known for the Quantize below)
   const intQuant = new Map<number, QuantParams>();
+  const intDt = new Map<number, DType>();
   for (const id of floatProduced) {
     const q = tensors[id].quant;
     if (q) intQuant.set(id, q);
+    intDt.set(id, tensors[id].dtype === 'int16' ? 'int16' : act);
     tensors[id] = { ...tensors[id], dtype: fg.tensors[id].dtype, quant: undefined };
   }
   const deq = new Map<number, number>();
@@ -343,8 +476,9 @@ function floatIslands(fg: Graph, tensors: Tensor[], nodes: Graph['nodes'], act: 
       if (q === undefined) {
         const qp = intQuant.get(id);
         if (!qp) fail('EF3001', `no quantization parameters for '${tensors[id].name}'`, { node: n.name });
-        q = add({ name: `${tensors[id].name}_quantized`, dtype: act, shape: [...tensors[id].shape], quant: qp });
-        out.push({ op: 'Quantize', name: `${tensors[id].name}_quantize`, inputs: [id], outputs: [q], attrs: { scale: qp.scale, zero_point: qp.zeroPoint, axis: qp.axis, to: act } });
+        const dt = intDt.get(id) ?? act;
+        q = add({ name: `${tensors[id].name}_quantized`, dtype: dt, shape: [...tensors[id].shape], quant: qp });
+        out.push({ op: 'Quantize', name: `${tensors[id].name}_quantize`, inputs: [id], outputs: [q], attrs: { scale: qp.scale, zero_point: qp.zeroPoint, axis: qp.axis, to: dt } });
         quan.set(id, q);
       }
       return q;
@@ -358,13 +492,47 @@ function floatIslands(fg: Graph, tensors: Tensor[], nodes: Graph['nodes'], act: 
 export async function quantizeModel(g: Graph, calib: CalibData, opts: QuantizeOptions = {}): Promise<QuantizeResult> {
   const scheme = opts.scheme ?? 'int8';
   const method = opts.method ?? 'minmax';
-  if (scheme === 'mixed') fail('EF0006', "scheme 'mixed' is not implemented yet", { suggestion: 'use --scheme int8 or int16' });
   const floatGraph = opts.passes === false ? g : runPasses(g);
   const samples = await collectSamples(calib, opts.limit ?? Infinity);
   const ranges = await calibrate(floatGraph, samples, { ...opts, method });
+  if (scheme === 'mixed') {
+    const r = await quantizeMixed(floatGraph, ranges, samples, opts);
+    const graph = opts.prepare === false ? r.graph : r.prepared;
+    return { graph, floatGraph, ranges, scheme, method, samples: samples.length, mixed: r.report };
+  }
   let graph = quantizeWithRanges(floatGraph, ranges, scheme);
   if (opts.prepare !== false) graph = prepareIntGraph(graph);
   return { graph, floatGraph, ranges, scheme, method, samples: samples.length };
+}
+
+/** The mixed scheme: int8, per-layer SQNR, the worst layers (below the threshold, at most K) moved to int16. */
+async function quantizeMixed(floatGraph: Graph, ranges: Map<number, Range>, samples: Value[][], opts: QuantizeOptions) {
+  const thresholdDb = opts.mixedThresholdDb ?? 30;
+  const maxLayers = opts.mixedMaxInt16Layers ?? 4;
+  if (!(maxLayers >= 0) || !Number.isFinite(thresholdDb))
+    fail('EF0006', `mixed scheme: threshold ${thresholdDb} dB and layer limit ${maxLayers} must be finite and >= 0`);
+  const { layerErrors } = await import('./report.js');
+  const probe = samples.slice(0, Math.max(1, opts.mixedSamples ?? 64));
+  const q8 = prepareIntGraph(quantizeWithRanges(floatGraph, ranges, 'int8'));
+  const before = await layerErrors(floatGraph, q8, probe);
+  const shared = new Set(Object.keys(SHARED));
+  const candidates = before.layers
+    .filter((l) => INT16_OPS.has(l.op) && !shared.has(l.op) && l.sqnrDb < thresholdDb)
+    .sort((a, b) => a.sqnrDb - b.sqnrDb)
+    .slice(0, maxLayers);
+  const names = new Set(candidates.map((l) => l.node));
+  const graph = names.size ? quantizeWithRanges(floatGraph, ranges, 'int8', names) : quantizeWithRanges(floatGraph, ranges, 'int8');
+  const prepared = names.size ? prepareIntGraph(graph) : q8;
+  const after = names.size ? await layerErrors(floatGraph, prepared, probe) : before;
+  const afterBy = new Map(after.layers.map((l) => [l.tensor, l.sqnrDb]));
+  const report: MixedReport = {
+    thresholdDb,
+    maxLayers,
+    samples: probe.length,
+    moved: candidates.map((l) => ({ node: l.node, op: l.op, tensor: l.tensor, int8SqnrDb: l.sqnrDb, mixedSqnrDb: afterBy.get(l.tensor) ?? NaN })),
+    int8Layers: before.layers.map((l) => ({ node: l.node, op: l.op, tensor: l.tensor, sqnrDb: l.sqnrDb })),
+  };
+  return { graph, prepared, report };
 }
 
 /** Calibrate and quantize; returns only the quantized graph. */
