@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REPO_ROOT, sharedPath } from '../helpers/shared.js';
 import { readNpy } from '../../src/io/npy.js';
+import * as tensorMod from '../../src/import/onnx/tensor.js';
 
 function cli(...args: string[]) {
   const r = spawnSync(process.execPath, [join(REPO_ROOT, 'bin', 'espforge.js'), ...args], { cwd: REPO_ROOT, encoding: 'utf8', timeout: 120_000 });
@@ -46,24 +47,24 @@ test('inspect --json on a real Keras model reports layers, parameters and MACs',
   assert.ok(j.totals.macs >= convAndFc && j.totals.macs < convAndFc * 1.1, `MACs ${j.totals.macs}`);
 });
 
-test('run writes an .npy output that matches the printed argmax', (t) => {
-  const m = sharedPath(t, 'models', 'tfjs', 'tensorspace-lenet', 'mnist.json');
-  const x = sharedPath(t, 'models', 'tflite', 'tvm-mnist-quant', 'inputs', 'digit-2.npy');
-  if (!m || !x) return;
-  // the uint8 digit is fed as raw values; the LeNet expects 0..1, so scale it first via a float .npy
-  const dir = mkdtempSync(join(tmpdir(), 'espforge-cli-'));
-  const raw = readNpy(readFileSync(x));
-  const f = Float32Array.from(raw.data, (v) => v / 255);
-  const { writeNpy } = require_npy();
-  writeFileSync(join(dir, 'x.npy'), writeNpy({ dtype: 'float32', shape: [1, 28, 28, 1], data: f }));
-  const r = cli('run', m, '--input', join(dir, 'x.npy'), '--output', join(dir, 'y.npy'));
+test('run: ONNX .pb input in NCHW, output .npy matches the official expected output of mnist-8', (t) => {
+  const dir = sharedPath(t, 'models', 'onnx', 'mnist-8');
+  if (!dir) return;
+  const out = join(mkdtempSync(join(tmpdir(), 'espforge-cli-')), 'y.npy');
+  const r = cli('run', join(dir, 'model.onnx'), '--input', join(dir, 'test_data_set_0', 'input_0.pb'), '--output', out);
   assert.equal(r.status, 0, r.stderr);
-  assert.match(r.stdout, /argmax: 2/);
-  const y = readNpy(readFileSync(join(dir, 'y.npy')));
+  assert.match(r.stdout, /argmax: 2/); // the MANIFEST: set 0 → 2
+  const y = readNpy(readFileSync(out));
   assert.deepEqual(y.shape, [1, 10]);
+  const { readTensorProto } = tensorMod;
+  const want = readTensorProto(readFileSync(join(dir, 'test_data_set_0', 'output_0.pb')));
+  for (let i = 0; i < 10; i++) assert.ok(Math.abs(y.data[i] - want.data[i]) <= 1e-3 * Math.abs(want.data[i]) + 1e-3, `logit ${i}`);
 });
 
-import * as npy from '../../src/io/npy.js';
-function require_npy() {
-  return npy;
-}
+test('run --quantized on a float model without calibration data is a coded user error', (t) => {
+  const dir = sharedPath(t, 'models', 'onnx', 'mnist-8');
+  if (!dir) return;
+  const r = cli('run', join(dir, 'model.onnx'), '--input', join(dir, 'test_data_set_0', 'input_0.pb'), '--quantized');
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, /EF3001/);
+});
