@@ -46,8 +46,8 @@ function modelPath(rel: string): string {
 export async function codegenBench(): Promise<string> {
   if (!existsSync(SHARED)) return 'not measured: ../shared is absent\n';
   const rows = [
-    '| model | MACs | espforge rv32 instr | per MAC | TFLM ref instr | per MAC | speed-up | espforge arena B | TFLM arena B | bytes = TFLM |',
-    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---|',
+    '| model | MACs | espforge rv32 instr | per MAC | TFLM ref instr | per MAC | speed-up | espforge arena B | TFLM arena B | text+rodata B | data B | bss B | bytes = TFLM |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|',
   ];
   for (const rel of MODELS) {
     const refDir = join(SHARED, 'reference', 'tflm', rel);
@@ -68,13 +68,13 @@ export async function codegenBench(): Promise<string> {
     const mine = run.cases[0].instret!;
     const ref = cases[0].tflm;
     rows.push(
-      `| ${rel.split('/')[1]} | ${macs} | ${mine} | ${(mine / macs).toFixed(2)} | ${ref ?? '-'} | ${ref ? (ref / macs).toFixed(2) : '-'} | ${ref ? (ref / mine).toFixed(2) + '×' : '-'} | ${e.plan.arenaSize} | ${meta.rv32_arena_used_bytes ?? '-'} | ${exact ? 'yes' : '**NO**'} (${cases.length} cases) |`,
+      `| ${rel.split('/')[1]} | ${macs} | ${mine} | ${(mine / macs).toFixed(2)} | ${ref ?? '-'} | ${ref ? (ref / macs).toFixed(2) : '-'} | ${ref ? (ref / mine).toFixed(2) + '×' : '-'} | ${e.plan.arenaSize} | ${meta.rv32_arena_used_bytes ?? '-'} | ${run.sizes?.text ?? '-'} | ${run.sizes?.data ?? '-'} | ${run.sizes?.bss ?? '-'} | ${exact ? 'yes' : '**NO**'} (${cases.length} cases) |`,
     );
   }
   return (
     rows.join('\n') +
     '\n\nrv32imc, `riscv64-unknown-elf-gcc -march=rv32imc -mabi=ilp32 -O2`, picolibc, `qemu-system-riscv32 -machine virt -icount shift=0`, ' +
-    'instructions = rdinstret delta around `NAME_invoke` (input/output copies included) for the first case. TFLM figures: reference kernels, same ' +
+    'instructions = rdinstret delta around `NAME_invoke` (input/output copies included) for the first case. Sizes are the model library\'s own objects (`riscv64-unknown-elf-size`; text includes the const weights). TFLM figures: reference kernels, same ' +
     'toolchain, from ../shared/reference/tflm (ESP-NN generic-optimized on person_detect: 58.7 M, 8.2/MAC per INT8-ARITHMETIC.md).\n'
   );
 }
