@@ -31,6 +31,8 @@ export const DEFAULT_SHIM_C_OPTIONS = ['-std=c99', '-Wall', '-Wextra', '-Werror'
 export interface IdfShimOptions {
   /** Total time budget for configure + build + run (default 300 s). */
   timeoutMs?: number;
+  /** Time limit of the program run alone (default: what is left of timeoutMs). */
+  runTimeoutMs?: number;
   /** Compile options for every C source (default -std=c99 -Wall -Wextra -Werror). */
   cOptions?: string[];
   /** Use this folder for the shim and the build (not removed afterwards). */
@@ -634,7 +636,7 @@ export function checkIdfProjectOnHost(dir: string, opts: IdfShimOptions = {}): I
       '-DCMAKE_C_COMPILER=gcc', '-DCMAKE_BUILD_TYPE=', '--no-warn-unused-cli', `-DEFSHIM_C_OPTIONS=${copts}`], { timeoutMs: left() });
     res.configureLog = cfg.stdout + cfg.stderr;
     if (cfg.status !== 0) {
-      res.diagnostics.push(diag('EF4003', `the ESP-IDF project does not configure (cmake exit ${cfg.status}, host stand-in for ESP-IDF)`, {
+      res.diagnostics.push(diag('EF4003', `the ESP-IDF project does not configure (cmake ${/^timed out/.test(cfg.stderr) ? cfg.stderr : `exit ${cfg.status}`}; host stand-in for ESP-IDF)`, {
         file: dir,
         notes: [firstErrorLines(cfg.stderr || cfg.stdout)],
         suggestion: 'this is a bug in the generated CMakeLists.txt files (or they were edited); regenerate with espforge build',
@@ -644,7 +646,7 @@ export function checkIdfProjectOnHost(dir: string, opts: IdfShimOptions = {}): I
     const bld = run(cmake, ['--build', build, '--parallel', String(opts.jobs ?? 2)], { timeoutMs: left() });
     res.buildLog = bld.stdout + bld.stderr;
     if (bld.status !== 0) {
-      res.diagnostics.push(diag('EF4003', `the ESP-IDF project does not compile on the host (exit ${bld.status}; C options ${(opts.cOptions ?? DEFAULT_SHIM_C_OPTIONS).join(' ')})`, {
+      res.diagnostics.push(diag('EF4003', `the ESP-IDF project does not compile on the host (${/^timed out/.test(bld.stderr) ? bld.stderr : `exit ${bld.status}`}; C options ${(opts.cOptions ?? DEFAULT_SHIM_C_OPTIONS).join(' ')})`, {
         file: dir,
         notes: [firstErrorLines(res.buildLog)],
         suggestion: 'this is a bug in espforge code generation (or the files were edited); regenerate with espforge build',
@@ -657,11 +659,11 @@ export function checkIdfProjectOnHost(dir: string, opts: IdfShimOptions = {}): I
       res.diagnostics.push(diag('EF4003', 'the ESP-IDF project built but produced no executable', { file: dir, notes: [res.buildLog.slice(-2000)] }));
       return res;
     }
-    const r = run(exe, [], { cwd: build, timeoutMs: left() });
+    const r = run(exe, [], { cwd: build, timeoutMs: Math.min(left(), opts.runTimeoutMs ?? Infinity) });
     res.runOutput = r.stdout + (r.stderr ? `\n${r.stderr}` : '');
     const failLine = FAIL_RE.exec(r.stdout);
     if (r.status !== 0)
-      res.diagnostics.push(diag('EF4004', `app_main of the ESP-IDF project failed on the host (exit ${r.status})`, {
+      res.diagnostics.push(diag('EF4004', `app_main of the ESP-IDF project failed on the host (${/^timed out/.test(r.stderr) ? r.stderr : `exit ${r.status}`})`, {
         file: dir,
         notes: [res.runOutput.slice(-2000)],
       }));

@@ -4,13 +4,15 @@
 
 import { before, after, describe, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { loadModel } from '../../src/import/index.js';
 import { buildProject } from '../../src/codegen/build.js';
 import { checkIdfProjectOnHost, DEFAULT_SHIM_C_OPTIONS, type IdfShimResult } from '../../src/verify/idf-shim.js';
 import { hasTool } from '../../src/verify/toolchain.js';
+import { GraphBuilder } from '../../src/ir/graph.js';
+import { prepareIntGraph } from '../../src/sim/int.js';
 import { sharedPath } from '../helpers/shared.js';
 
 function toolsOrSkip(t: TestContext): boolean {
@@ -144,10 +146,93 @@ describe('generated ESP-IDF projects on the host shim', () => {
     });
   });
 
+  test('stub IDF headers (log, FreeRTOS, esp_system, heap, attrs, sdkconfig.h) and SRC_DIRS / implicit main requirements', (t) => {
+    if (!toolsOrSkip(t)) return;
+    const dir = join(tmp, 'stubs');
+    const files: Record<string, string> = {
+      'CMakeLists.txt': 'cmake_minimum_required(VERSION 3.16)\ninclude($ENV{IDF_PATH}/tools/cmake/project.cmake)\nproject(stubs_app)\n',
+      'sdkconfig.defaults': '# test\nCONFIG_IDF_TARGET="esp32c3"\nCONFIG_FREERTOS_HZ=100\nCONFIG_LOG_DEFAULT_LEVEL=3\n',
+      // no REQUIRES: like ESP-IDF, main then depends on every project component
+      'main/CMakeLists.txt': 'idf_component_register(SRCS "main.c")\n',
+      'main/main.c': [
+        '#include <stdio.h>',
+        '#include "sdkconfig.h"',
+        '#include "esp_log.h"',
+        '#include "esp_attr.h"',
+        '#include "esp_err.h"',
+        '#include "esp_system.h"',
+        '#include "esp_heap_caps.h"',
+        '#include "freertos/FreeRTOS.h"',
+        '#include "freertos/task.h"',
+        '#include "helper.h"',
+        'static const char *TAG = "stubs";',
+        'void app_main(void)',
+        '{',
+        '    void *p = heap_caps_malloc(64, MALLOC_CAP_8BIT);',
+        '    ESP_ERROR_CHECK(p ? ESP_OK : ESP_ERR_NO_MEM);',
+        '    heap_caps_free(p);',
+        '    vTaskDelay(pdMS_TO_TICKS(10));',
+        '    ESP_LOGI(TAG, "twice %d", helper_twice(21));',
+        '    ESP_LOGD(TAG, "debug is below the default level");',
+        '    printf("target %s hz %d ticks %u heap %u\\n", CONFIG_IDF_TARGET, (int)configTICK_RATE_HZ, (unsigned)pdMS_TO_TICKS(1000), (unsigned)(esp_get_free_heap_size() > 0));',
+        '    printf("stubs: PASS\\n");',
+        '}',
+        '',
+      ].join('\n'),
+      'components/helper/CMakeLists.txt': 'idf_component_register(SRC_DIRS "src"\n                       INCLUDE_DIRS "include"\n                       PRIV_REQUIRES esp_timer)\n',
+      'components/helper/include/helper.h': 'int helper_twice(int x);\n',
+      'components/helper/src/helper.c': '#include "helper.h"\n#include "esp_timer.h"\nint helper_twice(int x)\n{\n    return esp_timer_get_time() >= 0 ? 2 * x : 0;\n}\n',
+      'components/not_a_component/README': 'no CMakeLists.txt here: ignored\n',
+    };
+    for (const [f, text] of Object.entries(files)) {
+      mkdirSync(dirname(join(dir, f)), { recursive: true });
+      writeFileSync(join(dir, f), text);
+    }
+    const r = checkIdfProjectOnHost(dir, { timeoutMs: 120000 });
+    assert.equal(r.ok, true, why(r));
+    assert.match(r.runOutput, /^I \(\d+\) stubs: twice 42$/m);
+    assert.doesNotMatch(r.runOutput, /debug is below/);
+    assert.match(r.runOutput, /^target esp32c3 hz 100 ticks 100 heap 1$/m);
+    // esp_timer is PRIV_REQUIRES of helper: main cannot see esp_timer.h through it
+    writeFileSync(join(dir, 'main/main.c'), '#include "esp_timer.h"\n' + files['main/main.c']);
+    const bad = checkIdfProjectOnHost(dir, { timeoutMs: 120000 });
+    assert.deepEqual(bad.diagnostics.map((d) => d.code), ['EF4003']);
+    assert.match(bad.diagnostics[0].notes.join('\n'), /esp_timer\.h/);
+    // an app_main that never returns is stopped at the time limit → EF4004
+    writeFileSync(join(dir, 'main/main.c'), '#include "freertos/FreeRTOS.h"\n#include "freertos/task.h"\nvoid app_main(void)\n{\n    for (;;) vTaskDelay(portMAX_DELAY);\n}\n');
+    const t0 = Date.now();
+    const hang = checkIdfProjectOnHost(dir, { timeoutMs: 120000, runTimeoutMs: 1500 });
+    assert.deepEqual(hang.diagnostics.map((d) => d.code), ['EF4004']);
+    assert.match(hang.diagnostics[0].message, /timed out/);
+    assert.ok(Date.now() - t0 < 60000);
+  });
+
   test('missing cmake → EF4002, not a crash', () => {
     const r = checkIdfProjectOnHost(tmp, { cmake: 'espforge-no-such-cmake' });
     assert.equal(r.ok, false);
     assert.equal(r.diagnostics[0].code, 'EF4002');
+  });
+
+  // project.ts: for a model with several outputs (or inputs) app_main.c uses NAME_OUTPUT_SIZE / NAME_INPUT_SIZE (the
+  // header then defines NAME_OUTPUT0_SIZE, ...) and calls NAME_invoke with two arguments: it does not compile.
+  test('a two-output model: app_main.c compiles and runs', { todo: 'project.ts: app_main.c assumes one input and one output (reported to the lead)' }, (t) => {
+    if (!toolsOrSkip(t)) return;
+    const q = (s: number, z: number) => ({ scale: [s], zeroPoint: [z], axis: 0 });
+    const b = new GraphBuilder({ format: 'espforge', source: 'two_heads' });
+    const x = b.tensor({ name: 'x', dtype: 'int8', shape: [1, 8], quant: q(0.05, 0) });
+    const w1 = b.tensor({ name: 'w1', dtype: 'int8', shape: [3, 8], data: new Int8Array(24).map((_, i) => ((i * 7) % 11) - 5), quant: q(0.01, 0) });
+    const w2 = b.tensor({ name: 'w2', dtype: 'int8', shape: [2, 8], data: new Int8Array(16).map((_, i) => ((i * 5) % 9) - 4), quant: q(0.01, 0) });
+    const y1 = b.tensor({ name: 'y1', dtype: 'int8', shape: [1, 3], quant: q(0.02, 1) });
+    const y2 = b.tensor({ name: 'y2', dtype: 'int8', shape: [1, 2], quant: q(0.02, -1) });
+    b.inputs = [x];
+    b.outputs = [y1, y2];
+    b.node({ op: 'FullyConnected', name: 'fc1', inputs: [x, w1, -1], outputs: [y1], attrs: { activation: 'none' } });
+    b.node({ op: 'FullyConnected', name: 'fc2', inputs: [x, w2, -1], outputs: [y2], attrs: { activation: 'none' } });
+    const out = join(tmp, 'two_heads');
+    const built = buildProject(prepareIntGraph(b.build()), { target: 'esp32', out });
+    assert.equal(built.ok, true, JSON.stringify(built.diagnostics));
+    const r = checkIdfProjectOnHost(out, { timeoutMs: 120000 });
+    assert.equal(r.ok, true, why(r));
   });
 
   // project.ts writes the int8 expected output of app_main.c as unsigned bytes (e.g. 131 for -125) into an int8_t
