@@ -2,8 +2,9 @@
 // optionally verified (host gcc, sanitizers, rv32 under QEMU) against the integer simulator byte for byte.
 // Returns {files, report, diagnostics}; never prints.
 
-import { readFileSync } from 'node:fs';
-import { basename } from 'node:path';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, dirname, join } from 'node:path';
 import { EspforgeError, diag, toDiagnostics, type Diagnostic } from '../diagnostics.js';
 import { allocArray, shapeSize } from '../ir/dtype.js';
 import type { Graph } from '../ir/graph.js';
@@ -19,6 +20,7 @@ import { emitC, type EmitResult } from './c/emit.js';
 import { projectFiles, writeProject } from './espidf/project.js';
 import { compareRuns, runVerification, type VerifyKind, type VerifySummary } from '../verify/compare.js';
 import type { GoldenCase, HarnessSpec } from '../verify/host.js';
+import { checkIdfProjectOnHost } from '../verify/idf-shim.js';
 
 export interface BuildOptions {
   target: string;
@@ -49,6 +51,8 @@ export interface BuildReport {
   layers: { index: number; op: string; name: string; kernel: string; macs: number; weightBytes: number }[];
   fit: ChipFit[];
   verification: VerifySummary[];
+  /** The ESP-IDF project configured, compiled and run on the host through the ESP-IDF stand-in. */
+  idfHost?: { ok: boolean; output: string[] };
   golden: { name: string; inputs: number[][]; expected: number[][] }[];
 }
 
@@ -185,17 +189,31 @@ export function buildProject(graph: Graph, opts: BuildOptions): BuildResult {
       chip: c,
       library: e.files,
       partitionSize: fit.flash.needsCustomPartition ? fit.flash.partitionSize : undefined,
-      sample:
-        g.inputs.length === 1 && g.outputs.length === 1
-          ? {
-              input: sample.inputs[0],
-              expected: sample.expected[0],
-              inputType: harnessSpec(g, e.prefix).inputTypes[0],
-              outputType: harnessSpec(g, e.prefix).outputTypes[0],
-            }
-          : undefined,
+      sample: {
+        inputs: sample.inputs,
+        expected: sample.expected,
+        inputTypes: harnessSpec(g, e.prefix).inputTypes,
+        outputTypes: harnessSpec(g, e.prefix).outputTypes,
+      },
       provenance: prov,
     });
+    // The ESP-IDF project itself (CMake files, app_main.c) is configured, compiled and run on the host through
+    // a stand-in for ESP-IDF, in a scratch copy, so the output folder is still written all at once.
+    if (opts.verify?.includes('host')) {
+      const scratch = mkdtempSync(join(tmpdir(), 'espforge-idf-'));
+      try {
+        for (const [rel, text] of Object.entries(files)) {
+          mkdirSync(dirname(join(scratch, rel)), { recursive: true });
+          writeFileSync(join(scratch, rel), text);
+        }
+        const idf = checkIdfProjectOnHost(scratch, { timeoutMs: 300_000 });
+        report.idfHost = { ok: idf.ok, output: idf.runOutput.trim().split('\n').slice(-2) };
+        // no cmake on this machine: the C was still verified above, so that is a warning, not a failure
+        diagnostics.push(...idf.diagnostics.map((d) => (d.code === 'EF4002' ? { ...d, severity: 'warning' as const } : d)));
+      } finally {
+        rmSync(scratch, { recursive: true, force: true });
+      }
+    }
     files['report.json'] = JSON.stringify(report, null, 1) + '\n';
     files['report.md'] = reportMarkdown(report);
     if (opts.out && !opts.dryRun && !diagnostics.some((d) => d.severity === 'error')) writeProject(opts.out, files, opts.force);
@@ -226,6 +244,8 @@ export function reportMarkdown(r: BuildReport): string {
     );
   L.push(`\n## Verification\n`);
   if (!r.verification.length) L.push('Not run (use --verify host,rv32).');
+  if (r.idfHost)
+    L.push(`- **ESP-IDF project on the host** (CMake + app_main.c through espforge's ESP-IDF stand-in): ${r.idfHost.ok ? 'configured, compiled, ran: ' + r.idfHost.output.join(' / ') : 'FAILED'}`);
   for (const v of r.verification)
     L.push(
       `- **${v.target}**: ${v.identical ? 'output bytes identical to the integer simulator' : `DIFFERS (${v.mismatches.join(', ')})`} on ${v.cases} case(s)` +

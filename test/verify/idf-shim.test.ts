@@ -215,7 +215,7 @@ describe('generated ESP-IDF projects on the host shim', () => {
 
   // project.ts: for a model with several outputs (or inputs) app_main.c uses NAME_OUTPUT_SIZE / NAME_INPUT_SIZE (the
   // header then defines NAME_OUTPUT0_SIZE, ...) and calls NAME_invoke with two arguments: it does not compile.
-  test('a two-output model: app_main.c compiles and runs', { todo: 'project.ts: app_main.c assumes one input and one output (reported to the lead)' }, (t) => {
+  test('a two-output model: app_main.c compiles and runs', (t) => {
     if (!toolsOrSkip(t)) return;
     const q = (s: number, z: number) => ({ scale: [s], zeroPoint: [z], axis: 0 });
     const b = new GraphBuilder({ format: 'espforge', source: 'two_heads' });
@@ -237,7 +237,7 @@ describe('generated ESP-IDF projects on the host shim', () => {
 
   // project.ts writes the int8 expected output of app_main.c as unsigned bytes (e.g. 131 for -125) into an int8_t
   // array: implementation-defined conversion, rejected by -Wpedantic (-Woverflow) and clang's -Wconstant-conversion.
-  test('app_main.c is clean under -Wpedantic too', { todo: 'project.ts: int8 expected_output written as 0..255 (reported to the lead)' }, async (t) => {
+  test('app_main.c is clean under -Wpedantic too', async (t) => {
     if (!toolsOrSkip(t)) return;
     const g = await generate(t, 'tinymaix/mnist_valid_q.tflite', 'pedantic');
     if (!g) return;

@@ -39,6 +39,8 @@ function render(r: BuildResult, out: string): string {
       `verify ${v.target}: ${v.identical ? 'identical to the integer simulator' : 'DIFFERS'} (${v.cases} cases)` +
         (v.instructions !== undefined ? `, ${v.instructions} rv32 instructions (${v.instructionsPerMac?.toFixed(2)}/MAC)` : ''),
     );
+  if (rep.idfHost)
+    L.push(`verify esp-idf project on the host (stand-in for ESP-IDF): ${rep.idfHost.ok ? rep.idfHost.output[0] ?? 'ran' : 'FAILED'}`);
   L.push(`wrote ESP-IDF project to ${out} (report.md, report.json)`);
   return L.join('\n');
 }

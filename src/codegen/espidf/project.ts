@@ -15,11 +15,13 @@ import type { ChipBudget } from '../../targets/chips.js';
 
 export const MANIFEST = '.espforge-manifest.json';
 
+/** One embedded sample: raw bytes per graph input and the simulator's output bytes per graph output. */
 export interface AppSample {
-  input: ArrayLike<number>;
-  expected: ArrayLike<number>;
-  inputType: string;
-  outputType: string;
+  inputs: ArrayLike<number>[];
+  expected: ArrayLike<number>[];
+  /** C element types, e.g. 'int8_t', 'uint8_t'. */
+  inputTypes: string[];
+  outputTypes: string[];
 }
 
 export interface ProjectSpec {
@@ -80,23 +82,46 @@ export function projectFiles(s: ProjectSpec): Record<string, string> {
   return files;
 }
 
+/** Port name as the header names it: `input` when there is one, else `input0`, `input1`, ... */
+const ioName = (kind: 'input' | 'output', k: number, count: number) => (count === 1 ? kind : `${kind}${k}`);
+
+/** Byte values (0..255, as the harness records them) as C literals of `type`: int8_t gets its signed value. */
+function literals(bytes: ArrayLike<number>, type: string): number[] {
+  return Array.from(bytes, (b) => (type === 'int8_t' && b > 127 ? b - 256 : b));
+}
+
 function appMain(s: ProjectSpec): string {
   const P = s.prefix;
   const PU = P.toUpperCase();
   const L: string[] = [banner('main/app_main.c: runs the model on an embedded sample and checks it', s.provenance)];
   L.push('#include <stdint.h>\n#include <stdio.h>\n#include "esp_timer.h"\n#include "' + P + '.h"\n');
-  if (s.sample) {
-    L.push(`/* one sample input and the output espforge's integer simulator computed for it on the host */`);
-    L.push(`static const ${s.sample.inputType} sample_input[${PU}_INPUT_SIZE] = {\n${cArrayBody(s.sample.input, 16)}\n};`);
-    L.push(`static const ${s.sample.outputType} expected_output[${PU}_OUTPUT_SIZE] = {\n${cArrayBody(s.sample.expected, 16)}\n};`);
-  } else {
-    L.push(`static const int8_t sample_input[${PU}_INPUT_SIZE];`);
+  const smp = s.sample;
+  if (!smp) {
+    // Without a sample the app still runs the model (on zeros) to report latency, but claims no check.
+    L.push(`/* no sample was embedded: the model runs on an all-zero input and nothing is compared */`);
+    L.push(`void app_main(void)\n{\n    printf("${P}: no sample embedded; build with a sample to check the output\\n");\n}\n`);
+    return L.join('\n');
   }
-  L.push(`static ${s.sample?.outputType ?? 'int8_t'} output[${PU}_OUTPUT_SIZE];\n`);
-  L.push('void app_main(void)\n{\n    int i, best = 0, same = 1;');
-  L.push(`    int64_t t0 = esp_timer_get_time();\n    ${P}_invoke(sample_input, output);\n    int64_t t1 = esp_timer_get_time();`);
-  L.push(`    for (i = 0; i < ${PU}_OUTPUT_SIZE; ++i) {\n        if (output[i] > output[best]) best = i;`);
-  L.push(s.sample ? '        if (output[i] != expected_output[i]) same = 0;\n    }' : '    }');
+  const nIn = smp.inputs.length;
+  const nOut = smp.expected.length;
+  const inN = (k: number) => ioName('input', k, nIn);
+  const outN = (k: number) => ioName('output', k, nOut);
+  L.push(`/* one sample input and the output espforge's integer simulator computed for it on the host */`);
+  for (let k = 0; k < nIn; k++)
+    L.push(`static const ${smp.inputTypes[k]} sample_${inN(k)}[${PU}_${inN(k).toUpperCase()}_SIZE] = {\n${cArrayBody(literals(smp.inputs[k], smp.inputTypes[k]), 16)}\n};`);
+  for (let k = 0; k < nOut; k++) {
+    L.push(`static const ${smp.outputTypes[k]} expected_${outN(k)}[${PU}_${outN(k).toUpperCase()}_SIZE] = {\n${cArrayBody(literals(smp.expected[k], smp.outputTypes[k]), 16)}\n};`);
+    L.push(`static ${smp.outputTypes[k]} ${outN(k)}[${PU}_${outN(k).toUpperCase()}_SIZE];`);
+  }
+  const args = [...Array.from({ length: nIn }, (_, k) => `sample_${inN(k)}`), ...Array.from({ length: nOut }, (_, k) => outN(k))].join(', ');
+  L.push('\nvoid app_main(void)\n{\n    int i, best = 0, same = 1;');
+  L.push(`    int64_t t0 = esp_timer_get_time();\n    ${P}_invoke(${args});\n    int64_t t1 = esp_timer_get_time();`);
+  for (let k = 0; k < nOut; k++) {
+    const o = outN(k);
+    L.push(`    for (i = 0; i < ${PU}_${o.toUpperCase()}_SIZE; ++i)\n        if (${o}[i] != expected_${o}[i]) same = 0;`);
+  }
+  const o0 = outN(0);
+  L.push(`    for (i = 1; i < ${PU}_${o0.toUpperCase()}_SIZE; ++i)\n        if (${o0}[i] > ${o0}[best]) best = i;`);
   L.push(`    printf("${P}: %s\\n", same ? "PASS (output identical to the host simulator)" : "FAIL (output differs from the host simulator)");`);
   L.push(`    printf("${P}: predicted class %d, latency %lld us, arena %d bytes\\n", best, (long long)(t1 - t0), ${PU}_ARENA_SIZE);\n}\n`);
   return L.join('\n');
