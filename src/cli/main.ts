@@ -4,6 +4,7 @@
 import { Command, CommanderError } from 'commander';
 import { renderDiagnostic, toDiagnostics } from '../diagnostics.js';
 import { VERSION } from '../version.js';
+import { setImportDefaults } from '../import/index.js';
 import type { CommandModule } from './common.js';
 
 // One module per command; each registers itself on the program.
@@ -38,6 +39,10 @@ export async function main(argv: string[]): Promise<number> {
   const program = new Command('espforge')
     .description('Neural networks to bit-exact ESP32 firmware')
     .version(VERSION)
+    .option('--treat-lambda-as-identity', 'Keras: import Lambda layers as identity (only for inference-time identities such as fake quantisation)')
+    .hook('preAction', (cmd) => {
+      if (cmd.opts().treatLambdaAsIdentity) setImportDefaults({ treatLambdaAsIdentity: true });
+    })
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
   let exitCode = 0;

@@ -43,8 +43,15 @@ export function readModelBytes(path: string): Uint8Array {
   return readFileSync(path);
 }
 
+/** Defaults applied to every loadModel call that does not override them (set once by the CLI's global flags). */
+const defaults: ImportOptions = {};
+export function setImportDefaults(o: ImportOptions): void {
+  Object.assign(defaults, o);
+}
+
 /** Load any supported model file into the IR. */
-export async function loadModel(path: string, opts: ImportOptions = {}): Promise<Graph> {
+export async function loadModel(path: string, options: ImportOptions = {}): Promise<Graph> {
+  const opts = { ...defaults, ...options };
   const bytes = readModelBytes(path);
   const file = existsSync(path) && statSync(path).isDirectory() ? `${path}/model.json` : path;
   const fmt = detectFormat(bytes);

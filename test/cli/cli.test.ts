@@ -68,3 +68,14 @@ test('run --quantized on a float model without calibration data is a coded user 
   assert.equal(r.status, 1);
   assert.match(r.stderr, /EF3001/);
 });
+
+test('--treat-lambda-as-identity is a global opt-in; without it the Lambda layers are refused (EF2009)', (t) => {
+  const p = sharedPath(t, 'models', 'keras', 'nnom', 'keras_mnist_model.h5');
+  if (!p) return;
+  const refused = cli('inspect', p);
+  assert.equal(refused.status, 1);
+  assert.match(refused.stderr, /EF2009/);
+  const ok = cli('--treat-lambda-as-identity', 'inspect', p, '--json');
+  assert.equal(ok.status, 0, ok.stderr);
+  assert.equal(JSON.parse(ok.stdout).info.lambda_as_identity.split(', ').length, 13);
+});
