@@ -72,6 +72,8 @@ interface Opts extends DataOptions {
   calibCount?: string;
   percentile?: string;
   reportCount?: string;
+  mixedThreshold?: string;
+  mixedMaxLayers?: string;
   out: string;
   json?: boolean;
 }
@@ -87,6 +89,8 @@ export function register(program: Command, setExit: (c: number) => void): void {
     .option('--calib-count <n>', 'calibration samples to use (default 300)')
     .option('--percentile <p>', 'percentile for --method percentile (default 99.99)')
     .option('--report-count <n>', 'samples for the per-layer error report (default 50)')
+    .option('--mixed-threshold <dB>', 'mixed: layers whose int8 SQNR is below this move to int16 (default 30)')
+    .option('--mixed-max-layers <n>', 'mixed: at most this many layers move to int16 (default 4)')
     .option('--input-scale <s>', 'multiply dataset values by this before feeding the model (e.g. 255 for raw-pixel models)')
     .option('--input-offset <o>', 'then add this')
     .requiredOption('--out <file>', 'output .tflite file')
@@ -113,14 +117,17 @@ export function register(program: Command, setExit: (c: number) => void): void {
         const bar = progress(!o.json, 'calibrating', data.samples.length * passes);
         let q;
         try {
-          q = await quantizeModel(g, data.samples, { scheme, method, percentile, onProgress: bar.tick });
+          const mixedThresholdDb = o.mixedThreshold !== undefined ? Number(o.mixedThreshold) : undefined;
+          if (mixedThresholdDb !== undefined && !Number.isFinite(mixedThresholdDb)) fail('EF0006', '--mixed-threshold must be a number (dB)');
+          const mixedMaxInt16Layers = o.mixedMaxLayers !== undefined ? parseCount(o.mixedMaxLayers, '--mixed-max-layers', 4) : undefined;
+          q = await quantizeModel(g, data.samples, { scheme, method, percentile, onProgress: bar.tick, mixedThresholdDb, mixedMaxInt16Layers });
         } finally {
           bar.stop();
         }
         const bytes = exportTflite(q.graph);
         writeFileSync(o.out, bytes);
         const layers: LayerReport = await layerErrors(q.floatGraph, q.graph, data.samples.slice(0, reportCount));
-        return { scheme, method, samples: q.samples, calibSource: data.source, out: o.out, bytes: bytes.length, layers };
+        return { scheme, method, samples: q.samples, calibSource: data.source, out: o.out, bytes: bytes.length, layers, mixed: q.mixed };
       }, { file: model });
       if (!res.ok) {
         if (o.json) printJson({ ok: false, diagnostics: res.diagnostics });
@@ -133,6 +140,9 @@ export function register(program: Command, setExit: (c: number) => void): void {
         process.stdout.write(
           `quantized (${r.scheme}, ${r.method}) on ${r.samples} sample(s) of ${r.calibSource}\n` +
             `wrote ${r.out} (${r.bytes} bytes)\n\n` +
+            (r.mixed
+              ? `mixed: ${r.mixed.moved.length} layer(s) moved to int16${r.mixed.moved.map((m) => `\n  ${m.node} (${m.op}): ${m.int8SqnrDb.toFixed(1)} dB int8 → ${m.mixedSqnrDb.toFixed(1)} dB`).join('')}\n\n`
+              : '') +
             renderLayerReport(r.layers) +
             '\n',
         );
