@@ -100,3 +100,56 @@ export function tensorBytes(g: Graph, id: number): number {
   const t = g.tensors[id];
   return shapeSize(t.shape.map((d) => Math.max(d, 1))) * dtypeSize(t.dtype);
 }
+
+export interface FitSummary {
+  /** How the figures were obtained. */
+  basis: 'quantized model' | 'int8 estimate of the float model';
+  arenaBytes: number;
+  weightBytes: number;
+  chips: { chip: string; fits: boolean; flashNeed: number; partition: number; customPartition: boolean; ramCap: number; problems: string[] }[];
+}
+
+/**
+ * Per-chip fit of the model as `build` would emit it. A float model is quantized first with a few synthetic
+ * samples: its int8 structure (weights, activations, arena) does not depend on the calibration ranges.
+ */
+export async function fitSummary(g: Graph): Promise<FitSummary> {
+  const { isQuantizedGraph } = await import('./run.js');
+  let q = g;
+  const quantized = isQuantizedGraph(g);
+  if (!quantized) {
+    const { quantizeModel } = await import('./quant/ptq.js');
+    const samples = [1, 2].map((seed) => {
+      let s = seed;
+      return g.inputs.map((id) => {
+        const t = g.tensors[id];
+        const shape = t.shape.map((d) => (d < 0 ? 1 : d));
+        const data = new Float32Array(shapeSize(shape));
+        for (let i = 0; i < data.length; i++) data[i] = ((s = (s * 1103515245 + 12345) >>> 0) / 2 ** 32) * 2 - 1;
+        return { dtype: 'float32' as const, shape, data };
+      });
+    });
+    q = (await quantizeModel(g, samples)).graph;
+  }
+  const { buildProject } = await import('./codegen/build.js');
+  // the largest chip as the nominal target, so that the per-chip table exists even when small chips fail
+  const r = buildProject(q, { target: 'esp32p4', dryRun: true });
+  if (!r.report) {
+    const { EspforgeError } = await import('./diagnostics.js');
+    throw new EspforgeError(r.diagnostics);
+  }
+  return {
+    basis: quantized ? 'quantized model' : 'int8 estimate of the float model',
+    arenaBytes: r.report.arenaBytes,
+    weightBytes: r.report.weightBytes,
+    chips: r.report.fit.map((f) => ({
+      chip: f.chip,
+      fits: f.fits,
+      flashNeed: f.flash.need,
+      partition: f.flash.partitionSize,
+      customPartition: f.flash.needsCustomPartition,
+      ramCap: f.ram.maxStaticBuffer,
+      problems: f.problems,
+    })),
+  };
+}

@@ -79,3 +79,20 @@ test('--treat-lambda-as-identity is a global opt-in; without it the Lambda layer
   assert.equal(ok.status, 0, ok.stderr);
   assert.equal(JSON.parse(ok.stdout).info.lambda_as_identity.split(', ').length, 13);
 });
+
+test('inspect reports the per-chip fit: person_detect fits every chip with an arena no larger than TFLM needs', (t) => {
+  const p = sharedPath(t, 'models', 'tflite', 'tflm-person-detect', 'person_detect.tflite');
+  const cases = sharedPath(t, 'reference', 'tflm', 'tflm-person-detect', 'person_detect', 'cases.json');
+  if (!p || !cases) return;
+  const r = cli('inspect', p, '--json');
+  assert.equal(r.status, 0, r.stderr);
+  const j = JSON.parse(r.stdout);
+  assert.equal(j.fit.basis, 'quantized model');
+  assert.deepEqual(j.fit.chips.map((c: { chip: string }) => c.chip), ['esp32', 'esp32s2', 'esp32s3', 'esp32c3', 'esp32c6', 'esp32p4']);
+  assert.ok(j.fit.chips.every((c: { fits: boolean }) => c.fits));
+  // TensorFlow Lite Micro's own arena for this model (peer figure recorded with the reference vectors)
+  const tflmArena = JSON.parse(readFileSync(cases, 'utf8')).rv32_arena_used_bytes as number;
+  assert.ok(j.fit.arenaBytes <= tflmArena, `arena ${j.fit.arenaBytes} vs TFLM ${tflmArena}`);
+  // weights: every int8 weight and int32 bias of the file must be in flash (at least the parameter count)
+  assert.ok(j.fit.weightBytes >= j.totals.params);
+});

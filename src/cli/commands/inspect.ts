@@ -2,7 +2,8 @@
 import type { Command } from 'commander';
 import { attemptAsync } from '../../diagnostics.js';
 import { loadModel } from '../../import/index.js';
-import { inspectGraph, type ModelReport } from '../../inspect.js';
+import { fitSummary, inspectGraph, type FitSummary, type ModelReport } from '../../inspect.js';
+import type { Diagnostic } from '../../diagnostics.js';
 import { printJson, report, table } from '../common.js';
 
 const fmtShape = (s: number[]) => `[${s.join(',')}]`;
@@ -46,20 +47,44 @@ export function renderInspect(r: ModelReport): string {
   return lines.join('\n');
 }
 
+const kb = (n: number) => `${(n / 1024).toFixed(1)} KB`;
+
+export function renderFit(f: FitSummary | undefined, err: Diagnostic[] | undefined): string {
+  if (err) return `\n\nfit: not available — ${err.map((d) => `${d.code} ${d.message}`).join('; ')}`;
+  if (!f) return '';
+  const rows = [['chip', 'fits', 'flash need / app partition', 'arena / static RAM cap', 'notes']];
+  for (const c of f.chips)
+    rows.push([
+      c.chip,
+      c.fits ? 'yes' : 'NO',
+      `${kb(c.flashNeed)} / ${kb(c.partition)}${c.customPartition ? ' (custom partitions.csv)' : ''}`,
+      `${kb(f.arenaBytes)} / ${kb(c.ramCap)}`,
+      c.problems.join('; '),
+    ]);
+  return `\n\nfit per chip (${f.basis}: arena ${f.arenaBytes} B, weights ${f.weightBytes} B):\n${table(rows)}`;
+}
+
 export function register(program: Command, setExit: (c: number) => void): void {
   program
     .command('inspect')
     .description('layers, shapes, parameters and MACs of a model')
     .argument('<model>', 'model file (.onnx, .tflite, .h5, .keras, model.json)')
     .option('--json', 'machine-readable output')
-    .action(async (model: string, o: { json?: boolean }) => {
-      const res = await attemptAsync(async () => inspectGraph(await loadModel(model)), { file: model });
+    .option('--no-fit', 'skip the per-chip fit summary')
+    .action(async (model: string, o: { json?: boolean; fit: boolean }) => {
+      const res = await attemptAsync(async () => {
+        const g = await loadModel(model);
+        const r = inspectGraph(g);
+        if (!o.fit) return { ...r, fit: undefined, fitError: undefined };
+        const f = await attemptAsync(() => fitSummary(g), { file: model });
+        return { ...r, fit: f.ok ? f.value : undefined, fitError: f.ok ? undefined : f.diagnostics };
+      }, { file: model });
       if (!res.ok) {
         if (o.json) printJson({ ok: false, diagnostics: res.diagnostics });
         setExit(report(res.diagnostics, o.json));
         return;
       }
       if (o.json) printJson({ ok: true, ...res.value });
-      else process.stdout.write(renderInspect(res.value) + '\n');
+      else process.stdout.write(renderInspect(res.value) + renderFit(res.value.fit, res.value.fitError) + '\n');
     });
 }
