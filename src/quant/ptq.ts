@@ -26,6 +26,7 @@ import { allocArray, type DType, type TypedArray } from '../ir/dtype.js';
 import { pruneGraph, type Graph, type QuantParams, type Tensor } from '../ir/graph.js';
 import { runPasses } from '../passes/index.js';
 import { prepareIntGraph } from '../sim/int.js';
+import { rha } from './fixedpoint.js';
 import { INT_KERNELS } from '../sim/int/index.js';
 import { calibrate, collectSamples, type CalibData, type CalibrateOptions } from './calibrate.js';
 import type { CalibMethod, Range } from './observers.js';
@@ -87,10 +88,8 @@ export const INT16_OPS: ReadonlySet<string> = new Set([
   'Relu', 'Clip', 'LeakyRelu', 'Concat', 'Pad',
 ]);
 
-/** Round half away from zero (C round). */
-export function rha(x: number): number {
-  return (x < 0 ? -Math.round(-x) : Math.round(x)) + 0; // + 0 turns -0 into 0
-}
+/** Round half away from zero (C round): the one definition lives with the fixed-point helpers. */
+export { rha };
 
 /** Asymmetric quantization of a range into [qmin, qmax] with TFLite's zero-point nudging; scale is float32. */
 export function asymmetricParams(r: Range, qmin = -128, qmax = 127): { scale: number; zeroPoint: number } {

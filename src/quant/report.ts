@@ -5,12 +5,12 @@
 // Rendered as text tables here; the JSON form is the report object itself.
 
 import { fail } from '../diagnostics.js';
-import { allocArray } from '../ir/dtype.js';
+import { allocArray, castArray, isIntegerDType } from '../ir/dtype.js';
 import type { Graph, Tensor } from '../ir/graph.js';
 import type { Value } from '../ops/types.js';
 import { prepareFloat, runFloat } from '../sim/float.js';
 import { runInt } from '../sim/int.js';
-import { rha } from './ptq.js';
+import { rha } from './fixedpoint.js';
 
 export interface IntRunner {
   (g: Graph, inputs: Value[], opts?: { keepAll?: boolean }): { outputs: Value[]; values?: Map<number, Value> };
@@ -23,7 +23,12 @@ export async function loadIntRunner(): Promise<IntRunner> {
 
 /** Quantize a float value for a quantized graph input: clamp(rha(fround(x/s)) + zp). */
 export function quantizeInput(v: Value, t: Tensor): Value {
-  if (!t.quant) return v.dtype === t.dtype ? v : { ...v, dtype: t.dtype, data: Float32Array.from(v.data) };
+  if (!t.quant) {
+    if (v.dtype === t.dtype) return v;
+    if (isIntegerDType(t.dtype) && !isIntegerDType(v.dtype))
+      fail('EF3001', `input '${t.name}' is ${t.dtype} but has no quantization parameters to convert float data with`);
+    return { ...v, dtype: t.dtype, data: castArray(v.data, t.dtype) };
+  }
   const s = t.quant.scale[0];
   const zp = t.quant.zeroPoint[0];
   const [lo, hi] = t.dtype === 'int16' ? [-32768, 32767] : t.dtype === 'uint8' ? [0, 255] : [-128, 127];
