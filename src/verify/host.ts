@@ -32,6 +32,8 @@ export interface CaseRun {
   name: string;
   outputs: Uint8Array[];
   instret?: number;
+  /** rv32 with `profile`: retired instructions of each layer call, indexed by layer. */
+  layers?: number[];
 }
 
 export interface VerifyRun {
@@ -41,7 +43,7 @@ export interface VerifyRun {
 }
 
 /** C source of the test harness (not model code: it may use stdio). */
-export function harnessSource(spec: HarnessSpec, cases: GoldenCase[], rv32: boolean): string {
+export function harnessSource(spec: HarnessSpec, cases: GoldenCase[], rv32: boolean, profile = false): string {
   const P = spec.prefix;
   const L: string[] = [];
   L.push('/* espforge verification harness: runs the embedded golden inputs through the generated model. */');
@@ -50,6 +52,10 @@ export function harnessSource(spec: HarnessSpec, cases: GoldenCase[], rv32: bool
     L.push('static inline uint64_t ef_instret(void)\n{\n    uint32_t hi, lo, hi2;\n    do {\n' +
       '        __asm__ volatile("rdinstreth %0" : "=r"(hi));\n        __asm__ volatile("rdinstret %0" : "=r"(lo));\n' +
       '        __asm__ volatile("rdinstreth %0" : "=r"(hi2));\n    } while (hi != hi2);\n    return ((uint64_t)hi << 32) | lo;\n}\n');
+    if (profile)
+      L.push(`/* per-layer hook of the generated code (built with -DESPFORGE_PROFILE) */\nstatic uint64_t prof_t0;\nvoid ${P}_profile(int layer, int end);\n` +
+        `void ${P}_profile(int layer, int end)\n{\n    if (!end) prof_t0 = ef_instret();\n` +
+        `    else printf("layer %d %lu\\n", layer, (unsigned long)(ef_instret() - prof_t0));\n}\n`);
   }
   cases.forEach((c, k) => {
     c.inputs.forEach((inp, j) => {
@@ -75,7 +81,10 @@ export function harnessSource(spec: HarnessSpec, cases: GoldenCase[], rv32: bool
 
 function parseOutput(stdout: string, cases: GoldenCase[], nOut: number): CaseRun[] {
   const res: CaseRun[] = cases.map((c) => ({ name: c.name, outputs: new Array<Uint8Array>(nOut) }));
+  let layers: number[] = [];
   for (const line of stdout.split('\n')) {
+    const l = /^layer (\d+) (\d+)$/.exec(line.trim());
+    if (l) layers[+l[1]] = Number(l[2]);
     const m = /^out (\d+) (\d+) ([0-9a-f]*)$/.exec(line.trim());
     if (m) {
       const hex = m[3];
@@ -84,7 +93,11 @@ function parseOutput(stdout: string, cases: GoldenCase[], nOut: number): CaseRun
       res[+m[1]].outputs[+m[2]] = b;
     }
     const t = /^instret (\d+) (\d+)$/.exec(line.trim());
-    if (t) res[+t[1]].instret = Number(t[2]);
+    if (t) {
+      res[+t[1]].instret = Number(t[2]);
+      if (layers.length) res[+t[1]].layers = layers;
+      layers = [];
+    }
   }
   if (!stdout.includes('done')) fail('EF4004', 'the verification program did not finish', { notes: [stdout.slice(-2000)] });
   return res;
@@ -102,6 +115,8 @@ function writeAll(dir: string, files: Record<string, string>) {
 export interface VerifyOptions {
   workDir?: string;
   keep?: boolean;
+  /** rv32 only: build with -DESPFORGE_PROFILE and report per-layer instruction counts (CaseRun.layers). */
+  profile?: boolean;
 }
 
 /** Compile and run on the host; `sanitize` adds ASan + UBSan with no recovery. */
@@ -134,10 +149,10 @@ export function runRv32(files: Record<string, string>, spec: HarnessSpec, cases:
   requireTool(QEMU_RV32, 'RISC-V emulator');
   const dir = o.workDir ?? mkdtempSync(join(tmpdir(), 'espforge-rv32-'));
   try {
-    writeAll(dir, { ...files, 'espforge_test_main.c': harnessSource(spec, cases, true) });
+    writeAll(dir, { ...files, 'espforge_test_main.c': harnessSource(spec, cases, true, o.profile) });
     const srcs = [...cSources(files), 'espforge_test_main.c'];
     const flags = [
-      '-march=rv32imc', '-mabi=ilp32', '-O2', '-std=c99', '-Wall', '-Wextra', '-Werror', '-I.',
+      '-march=rv32imc', '-mabi=ilp32', '-O2', '-std=c99', '-Wall', '-Wextra', '-Werror', '-I.', ...(o.profile ? ['-DESPFORGE_PROFILE'] : []),
       '--specs=picolibc.specs', '--oslib=semihost', '--crt0=semihost',
       // QEMU virt: RAM at 0x80000000; code+rodata in the first 8 MB, data/bss/stack in the next 8 MB.
       '-Wl,--defsym=__flash=0x80000000', '-Wl,--defsym=__flash_size=0x800000',

@@ -170,7 +170,7 @@ export function emitC(g: Graph, opts: EmitOptions = {}): EmitResult {
       ...lc.notes.map((s) => `     *   ${s}`),
       `     */`,
     ];
-    body.push(lines.join('\n') + '\n' + lc.call);
+    body.push(lines.join('\n') + `\n    ${PU}_PROFILE(${i}, 0);\n` + lc.call + `\n    ${PU}_PROFILE(${i}, 1);`);
     layers.push({ index: i, op: n.op, name: n.name, kernel: lc.kernel.join(',') || 'none', macs: 0, weightBytes: wBytes });
   });
 
@@ -234,6 +234,10 @@ export function emitC(g: Graph, opts: EmitOptions = {}): EmitResult {
   // ---- model file
   const c: string[] = [banner(`${P}.c: the model as one kernel call per layer`, prov)];
   c.push(`#include "${P}.h"\n#include "espforge_kernels.h"\n`);
+  c.push(`/* Per-layer profiling hook, compiled out by default. Build with -DESPFORGE_PROFILE and define`);
+  c.push(` * ${P}_profile(layer, end) (e.g. reading a cycle counter) to time each layer; the production code is unchanged. */`);
+  c.push(`#ifdef ESPFORGE_PROFILE\nvoid ${P}_profile(int layer, int end);\n#define ${PU}_PROFILE(layer, end) ${P}_profile(layer, end)`);
+  c.push(`#else\n#define ${PU}_PROFILE(layer, end) ((void)0)\n#endif\n`);
   c.push(`/* Weights (${P}_weights.c) */`);
   for (const k of weightConsts) c.push(`extern const ${k.ctype} ${k.sym}[${k.data.length}];`);
   c.push('');
@@ -331,6 +335,35 @@ const SUPPORTED = new Set([
   'Concat',
 ]);
 
+/**
+ * Requantization table of the conv / depthwise / GEMM kernels (kernels.c section rq): four int32 per channel,
+ * {2*M as a uint32 bit pattern, max(S, 0), r = max(-S, 0), (2^r - 1) >> 1}. Exact re-encodings of the prepared (M, S), not new
+ * multipliers.
+ */
+export function rqTable(ms: number[], ss: number[]): number[] {
+  const out: number[] = [];
+  ms.forEach((m, k) => {
+    const r = Math.max(-ss[k], 0);
+    out.push((2 * m) | 0, Math.max(ss[k], 0), r, (2 ** r - 1) >>> 1);
+  });
+  return out;
+}
+
+/**
+ * GEMM filter layout (kernels.c section gemm): rows [N][K] grouped in column blocks of 8 while 8 remain, then
+ * one block of 4, then single columns; the block of width B at column o fills [o*K, (o+B)*K) as [k][B].
+ */
+export function packColumns(w: ArrayLike<number>, N: number, K: number): Int8Array {
+  const out = new Int8Array(N * K);
+  let o = 0;
+  while (o < N) {
+    const B = N - o >= 8 ? 8 : N - o >= 4 ? 4 : 1;
+    for (let k = 0; k < K; k++) for (let j = 0; j < B; j++) out[o * K + k * B + j] = w[(o + j) * K + k];
+    o += B;
+  }
+  return out;
+}
+
 function attrNums(n: Node, k: string, dflt: number[]): number[] {
   const v = n.attrs[k];
   return Array.isArray(v) ? (v as number[]) : dflt;
@@ -367,8 +400,8 @@ function emitLayer(
   const notes: string[] = [];
   const qArrays = (ms: number[], ss: number[]) => {
     checkMult(ms, n);
-    consts.push({ sym: `${L}_mult`, ctype: 'int32_t', data: ms, comment: `layer ${i}: Q31 output multipliers`, where: 'model' });
-    consts.push({ sym: `${L}_shift`, ctype: 'int32_t', data: ss, comment: `layer ${i}: output shifts (> 0 left)`, where: 'model' });
+    for (const v of ss) if (!Number.isInteger(v) || v < -31 || v > 31) fail('EF9001', `node '${n.name}': shift ${v} is outside [-31, 31]`, { node: n.name });
+    consts.push({ sym: `${L}_rq`, ctype: 'int32_t', data: rqTable(ms, ss), comment: `layer ${i}: requantization per output channel {2*M (uint32 bits), max(S,0), r = max(-S,0), (2^r-1)>>1} from the prepared Q31 multiplier M and shift S`, where: 'model' });
   };
   const a = (s: string) => s;
   switch (n.op) {
@@ -399,7 +432,7 @@ function emitLayer(
         rawBias[o] = B?.data ? B.data[o] : 0;
         bias[o] = (rawBias[o] - inZp * s) | 0;
       }
-      const common = `${num(q, 'out_zp', n)}, ${L}_mult, ${L}_shift, ${num(q, 'act_min', n)}, ${num(q, 'act_max', n)}`;
+      const common = `${num(q, 'out_zp', n)}, ${L}_rq, ${num(q, 'act_min', n)}, ${num(q, 'act_max', n)}`;
       const depthwise = group === IC && group > 1 && W.shape[3] === 1;
       let call: string;
       let kernel: string;
@@ -412,8 +445,11 @@ function emitLayer(
         consts.push({ sym: `${L}_w`, ctype: 'int8_t', data: wt, comment: `layer ${i} '${commentSafe(n.name)}': depthwise filter, layout [KH=${KH}][KW=${KW}][C=${OC}] (re-laid from [${W.shape.join(',')}])`, where: 'weights' });
         call = `${P}_dwconv_s8(x, ${IH}, ${IW}, ${IC}, ${OC / IC}, ${L}_w, ${L}_bias_adj, ${L}_bias, y, ${OH}, ${OW}, ${KH}, ${KW}, ${sh}, ${sw}, ${dh}, ${dw}, ${pt}, ${pl}, ${inZp}, ${common});`;
       } else {
-        consts.push({ sym: `${L}_w`, ctype: 'int8_t', data: wd, comment: `layer ${i} '${commentSafe(n.name)}': filter, layout OHWI [${W.shape.join(',')}]`, where: 'weights' });
-        if (KH === 1 && KW === 1 && sh === 1 && sw === 1 && group === 1 && attrNums(n, 'pads', [0, 0, 0, 0]).every((p) => p === 0)) {
+        const gemm = KH === 1 && KW === 1 && sh === 1 && sw === 1 && group === 1 && attrNums(n, 'pads', [0, 0, 0, 0]).every((p) => p === 0);
+        if (gemm)
+          consts.push({ sym: `${L}_w`, ctype: 'int8_t', data: packColumns(wd, OC, IC), comment: `layer ${i} '${commentSafe(n.name)}': 1x1 filter [${W.shape.join(',')}] packed in column blocks of 8/4/1 as [block][IC][width]`, where: 'weights' });
+        else consts.push({ sym: `${L}_w`, ctype: 'int8_t', data: wd, comment: `layer ${i} '${commentSafe(n.name)}': filter, layout OHWI [${W.shape.join(',')}]`, where: 'weights' });
+        if (gemm) {
           kernel = 'gemm';
           notes.push('1x1 convolution as an int8 GEMM (pixels x channels)');
           call = `${P}_gemm_s8(x, ${OH * OW}, ${IC}, ${L}_w, ${L}_bias_adj, y, ${OC}, ${common});`;
@@ -452,9 +488,9 @@ function emitLayer(
         for (let k = 0; k < K; k++) s += W.data[o * K + k];
         bias[o] = ((B?.data ? B.data[o] : 0) - inZp * s) | 0;
       }
-      consts.push({ sym: `${L}_w`, ctype: 'int8_t', data: W.data, comment: `layer ${i} '${commentSafe(n.name)}': weights [N=${No}][K=${K}]`, where: 'weights' });
+      consts.push({ sym: `${L}_w`, ctype: 'int8_t', data: packColumns(W.data, No, K), comment: `layer ${i} '${commentSafe(n.name)}': weights [N=${No}][K=${K}] packed in column blocks of 8/4/1 as [block][K][width]`, where: 'weights' });
       consts.push({ sym: `${L}_bias`, ctype: 'int32_t', data: bias, comment: `layer ${i}: bias - in_zp(${inZp}) * sum(row) [${No}]`, where: 'weights' });
-      const call = `    ${P}_gemm_s8(${cptr(X.id)}, ${rows}, ${K}, ${L}_w, ${L}_bias, ${ptr(Y.id)}, ${No}, ${num(q, 'out_zp', n)}, ${L}_mult, ${L}_shift, ${num(q, 'act_min', n)}, ${num(q, 'act_max', n)});`;
+      const call = `    ${P}_gemm_s8(${cptr(X.id)}, ${rows}, ${K}, ${L}_w, ${L}_bias, ${ptr(Y.id)}, ${No}, ${num(q, 'out_zp', n)}, ${L}_rq, ${num(q, 'act_min', n)}, ${num(q, 'act_max', n)});`;
       return { kernel: ['gemm'], call, consts, notes };
     }
     case 'AveragePool':

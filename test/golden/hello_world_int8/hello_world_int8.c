@@ -8,6 +8,15 @@
 #include "hello_world_int8.h"
 #include "espforge_kernels.h"
 
+/* Per-layer profiling hook, compiled out by default. Build with -DESPFORGE_PROFILE and define
+ * hello_world_int8_profile(layer, end) (e.g. reading a cycle counter) to time each layer; the production code is unchanged. */
+#ifdef ESPFORGE_PROFILE
+void hello_world_int8_profile(int layer, int end);
+#define HELLO_WORLD_INT8_PROFILE(layer, end) hello_world_int8_profile(layer, end)
+#else
+#define HELLO_WORLD_INT8_PROFILE(layer, end) ((void)0)
+#endif
+
 /* Weights (hello_world_int8_weights.c) */
 extern const int8_t hello_world_int8_L0_w[16];
 extern const int32_t hello_world_int8_L0_bias[16];
@@ -17,33 +26,31 @@ extern const int8_t hello_world_int8_L2_w[16];
 extern const int32_t hello_world_int8_L2_bias[1];
 
 /* Integer execution parameters (computed once by espforge's quantization prepare step) */
-/* layer 0: Q31 output multipliers */
-static const int32_t hello_world_int8_L0_mult[16] = {
-    2039655736, 2039655736, 2039655736, 2039655736, 2039655736, 2039655736, 2039655736, 2039655736,
-    2039655736, 2039655736, 2039655736, 2039655736, 2039655736, 2039655736, 2039655736, 2039655736
+/* layer 0: requantization per output channel {2*M (uint32 bits), max(S,0), r = max(-S,0), (2^r-1)>>1} from the prepared Q31 multiplier M and shift S */
+static const int32_t hello_world_int8_L0_rq[64] = {
+    -215655824,          0,          7,         63, -215655824,          0,          7,         63,
+    -215655824,          0,          7,         63, -215655824,          0,          7,         63,
+    -215655824,          0,          7,         63, -215655824,          0,          7,         63,
+    -215655824,          0,          7,         63, -215655824,          0,          7,         63,
+    -215655824,          0,          7,         63, -215655824,          0,          7,         63,
+    -215655824,          0,          7,         63, -215655824,          0,          7,         63,
+    -215655824,          0,          7,         63, -215655824,          0,          7,         63,
+    -215655824,          0,          7,         63, -215655824,          0,          7,         63
 };
-/* layer 0: output shifts (> 0 left) */
-static const int32_t hello_world_int8_L0_shift[16] = {
-    -7, -7, -7, -7, -7, -7, -7, -7,
-    -7, -7, -7, -7, -7, -7, -7, -7
+/* layer 1: requantization per output channel {2*M (uint32 bits), max(S,0), r = max(-S,0), (2^r-1)>>1} from the prepared Q31 multiplier M and shift S */
+static const int32_t hello_world_int8_L1_rq[64] = {
+    -1171373706,           0,           6,          31, -1171373706,           0,           6,          31,
+    -1171373706,           0,           6,          31, -1171373706,           0,           6,          31,
+    -1171373706,           0,           6,          31, -1171373706,           0,           6,          31,
+    -1171373706,           0,           6,          31, -1171373706,           0,           6,          31,
+    -1171373706,           0,           6,          31, -1171373706,           0,           6,          31,
+    -1171373706,           0,           6,          31, -1171373706,           0,           6,          31,
+    -1171373706,           0,           6,          31, -1171373706,           0,           6,          31,
+    -1171373706,           0,           6,          31, -1171373706,           0,           6,          31
 };
-/* layer 1: Q31 output multipliers */
-static const int32_t hello_world_int8_L1_mult[16] = {
-    1561796795, 1561796795, 1561796795, 1561796795, 1561796795, 1561796795, 1561796795, 1561796795,
-    1561796795, 1561796795, 1561796795, 1561796795, 1561796795, 1561796795, 1561796795, 1561796795
-};
-/* layer 1: output shifts (> 0 left) */
-static const int32_t hello_world_int8_L1_shift[16] = {
-    -6, -6, -6, -6, -6, -6, -6, -6,
-    -6, -6, -6, -6, -6, -6, -6, -6
-};
-/* layer 2: Q31 output multipliers */
-static const int32_t hello_world_int8_L2_mult[1] = {
-    1630361836
-};
-/* layer 2: output shifts (> 0 left) */
-static const int32_t hello_world_int8_L2_shift[1] = {
-    -5
+/* layer 2: requantization per output channel {2*M (uint32 bits), max(S,0), r = max(-S,0), (2^r-1)>>1} from the prepared Q31 multiplier M and shift S */
+static const int32_t hello_world_int8_L2_rq[4] = {
+    -1034243624,           0,           5,          15
 };
 
 /* Memory plan: one static arena, 32 bytes (lower bound 32, alignment 16).
@@ -66,21 +73,27 @@ int hello_world_int8_invoke(const int8_t *input, int8_t *output)
      *   out: sequential/dense/MatMul;sequential/dense/Relu;sequential/dense/BiasAdd int8[1,16] s=0.013325124 zp=-128
      *   q:   in_zp=-128 w_zp=0 out_zp=-128 act_min=-128 act_max=127 mult[16] shift[16] acc64=0
      */
-    hello_world_int8_gemm_s8((const int8_t *)(arena + 16), 1, 1, hello_world_int8_L0_w, hello_world_int8_L0_bias, (int8_t *)(arena + 0), 16, -128, hello_world_int8_L0_mult, hello_world_int8_L0_shift, -128, 127);
+    HELLO_WORLD_INT8_PROFILE(0, 0);
+    hello_world_int8_gemm_s8((const int8_t *)(arena + 16), 1, 1, hello_world_int8_L0_w, hello_world_int8_L0_bias, (int8_t *)(arena + 0), 16, -128, hello_world_int8_L0_rq, -128, 127);
+    HELLO_WORLD_INT8_PROFILE(0, 1);
 
     /* [1] FullyConnected 'sequential/dense_1/MatMul;sequential/dense_1/Relu;sequential/dense_1/BiasAdd'
      *   in:  sequential/dense/MatMul;sequential/dense/Relu;sequential/dense/BiasAdd int8[1,16] s=0.013325124 zp=-128
      *   out: sequential/dense_1/MatMul;sequential/dense_1/Relu;sequential/dense_1/BiasAdd int8[1,16] s=0.0127752693 zp=-128
      *   q:   in_zp=-128 w_zp=0 out_zp=-128 act_min=-128 act_max=127 mult[16] shift[16] acc64=0
      */
-    hello_world_int8_gemm_s8((const int8_t *)(arena + 0), 1, 16, hello_world_int8_L1_w, hello_world_int8_L1_bias, (int8_t *)(arena + 16), 16, -128, hello_world_int8_L1_mult, hello_world_int8_L1_shift, -128, 127);
+    HELLO_WORLD_INT8_PROFILE(1, 0);
+    hello_world_int8_gemm_s8((const int8_t *)(arena + 0), 1, 16, hello_world_int8_L1_w, hello_world_int8_L1_bias, (int8_t *)(arena + 16), 16, -128, hello_world_int8_L1_rq, -128, 127);
+    HELLO_WORLD_INT8_PROFILE(1, 1);
 
     /* [2] FullyConnected 'StatefulPartitionedCall:0'
      *   in:  sequential/dense_1/MatMul;sequential/dense_1/Relu;sequential/dense_1/BiasAdd int8[1,16] s=0.0127752693 zp=-128
      *   out: StatefulPartitionedCall:0 int8[1,1] s=0.00829095673 zp=5
      *   q:   in_zp=-128 w_zp=0 out_zp=5 act_min=-128 act_max=127 mult={1630361836} shift={-5} acc64=0
      */
-    hello_world_int8_gemm_s8((const int8_t *)(arena + 16), 1, 16, hello_world_int8_L2_w, hello_world_int8_L2_bias, (int8_t *)(arena + 0), 1, 5, hello_world_int8_L2_mult, hello_world_int8_L2_shift, -128, 127);
+    HELLO_WORLD_INT8_PROFILE(2, 0);
+    hello_world_int8_gemm_s8((const int8_t *)(arena + 16), 1, 16, hello_world_int8_L2_w, hello_world_int8_L2_bias, (int8_t *)(arena + 0), 1, 5, hello_world_int8_L2_rq, -128, 127);
+    HELLO_WORLD_INT8_PROFILE(2, 1);
 
     hello_world_int8_copy(output, arena + 0, 1);
     return 0;

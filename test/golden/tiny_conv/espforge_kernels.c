@@ -7,6 +7,13 @@
 /* Portable C99 int8 kernels, bit-exact with TensorFlow Lite Micro's reference kernels. */
 #include "espforge_kernels.h"
 
+/* The multiply-accumulate tiles below are written in the order they should execute, with every accumulator in a
+ * register. GCC's scheduling pass before register allocation hoists their filter loads and then spills
+ * accumulators on RISC-V (measured on rv32imc -O2: about 20% more instructions), so it is off for this file. */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__riscv)
+#pragma GCC optimize("no-schedule-insns")
+#endif
+
 /* Fixed-point helpers: TFLite Micro's requantization (double rounding, INT8-ARITHMETIC.md sections 2-3).
  * Multipliers are Q31 and never INT32_MIN (checked when the code was generated), so SRDHM needs no
  * saturation case; its truncating division by 2^31 after the nudge equals floor((p + 2^30) / 2^31). */
@@ -134,6 +141,52 @@ static void tiny_conv_tap_range(int start, int k, int dil, int size, int *k0, in
     *k1 = b;
 }
 
+/* Per-channel requantization of conv / depthwise / fully connected outputs, the same arithmetic as
+ * tiny_conv_mbqm (TFLM double rounding) in fewer rv32 instructions. The emitter stores four words per channel,
+ * derived exactly from the prepared (M, S) with 0 <= M < 2^31 and -31 <= S <= 31:
+ *   rq[0] = 2*M as a uint32 bit pattern, rq[1] = max(S, 0) (left shift), rq[2] = r = max(-S, 0) (right shift),
+ *   rq[3] = (2^r - 1) >> 1 (the rounding threshold of RDBPOT for a non-negative value).
+ * SRDHM(a, M) = floor((a*M + 2^30) / 2^31) (the nudge-and-truncate of INT8-ARITHMETIC.md 3; the INT32_MIN case
+ * cannot occur since M < 2^31) = floor((a*2M + 2^31) / 2^32) = high word of a*2M plus bit 31 of its low word:
+ * one mulhsu, one mul, a shift and an add. RDBPOT(h, r) then rounds half away from zero: the remainder
+ * h - ((h >> r) << r) is compared with the threshold plus one for negative h; r = 0 leaves h unchanged. */
+static inline int32_t tiny_conv_rq(int32_t acc, uint32_t m2, int32_t ls, int32_t rs, int32_t halfm1)
+{
+    const int32_t a = (int32_t)((uint32_t)acc << ls);
+    const uint32_t lo = (uint32_t)a * m2;
+    const int32_t h = (int32_t)(((int64_t)a * (int64_t)m2) >> 32) + (int32_t)(lo >> 31);
+    const int32_t q = h >> rs;
+    const int32_t rem = (int32_t)((uint32_t)h - ((uint32_t)q << rs));
+    return q + (rem > halfm1 + (int32_t)((uint32_t)h >> 31) ? 1 : 0);
+}
+
+/* requantize channel c of table rq, add the output zero point (wrapping, never UB), clamp to the activation range */
+static inline int8_t tiny_conv_rq_ch(int32_t acc, const int32_t *rq, int c, int32_t zp, int32_t lo, int32_t hi)
+{
+    const int32_t *r = rq + 4 * c;
+    int32_t v = (int32_t)((uint32_t)tiny_conv_rq(acc, (uint32_t)r[0], r[1], r[2], r[3]) + (uint32_t)zp);
+    if (v < lo) v = lo;
+    if (v > hi) v = hi;
+    return (int8_t)v;
+}
+
+/* two accumulators of the same channel (two rows of a GEMM tile) */
+static inline void tiny_conv_rq_ch2(int32_t acc0, int32_t acc1, int8_t *o0, int8_t *o1, const int32_t *rq, int c, int32_t zp,
+                             int32_t lo, int32_t hi)
+{
+    const int32_t *r = rq + 4 * c;
+    const uint32_t m2 = (uint32_t)r[0];
+    const int32_t ls = r[1], rs = r[2], hm = r[3];
+    int32_t v = (int32_t)((uint32_t)tiny_conv_rq(acc0, m2, ls, rs, hm) + (uint32_t)zp);
+    int32_t u = (int32_t)((uint32_t)tiny_conv_rq(acc1, m2, ls, rs, hm) + (uint32_t)zp);
+    if (v < lo) v = lo;
+    if (v > hi) v = hi;
+    if (u < lo) u = lo;
+    if (u > hi) u = hi;
+    *o0 = (int8_t)v;
+    *o1 = (int8_t)u;
+}
+
 /* General int8 convolution, NHWC input, OHWI filter, optional groups and dilation.
  * bias_adj[o] = bias[o] - in_zp * sum(w[o,...]) was folded at generation time, so a window entirely inside the
  * input needs no zero-point work: acc = bias_adj + sum(w * x). A window that crosses the border sums only its
@@ -142,7 +195,7 @@ void tiny_conv_conv_s8(const int8_t *in, int ih, int iw, int ic,
                 const int8_t *w, const int32_t *bias_adj, const int32_t *bias,
                 int8_t *out, int oh, int ow, int oc,
                 int kh, int kw, int sh, int sw, int dh, int dw, int pad_t, int pad_l, int groups,
-                int32_t in_zp, int32_t out_zp, const int32_t *mult, const int32_t *shift,
+                int32_t in_zp, int32_t out_zp, const int32_t *rq,
                 int32_t act_min, int32_t act_max)
 {
     const int icg = ic / groups;
@@ -194,10 +247,10 @@ void tiny_conv_conv_s8(const int8_t *in, int ih, int iw, int ic,
                                 a3 -= in_zp * s3;
                             }
                         }
-                        op[o] = (int8_t)tiny_conv_clamp(tiny_conv_mbqm(a0, mult[o], shift[o]) + out_zp, act_min, act_max);
-                        op[o + 1] = (int8_t)tiny_conv_clamp(tiny_conv_mbqm(a1, mult[o + 1], shift[o + 1]) + out_zp, act_min, act_max);
-                        op[o + 2] = (int8_t)tiny_conv_clamp(tiny_conv_mbqm(a2, mult[o + 2], shift[o + 2]) + out_zp, act_min, act_max);
-                        op[o + 3] = (int8_t)tiny_conv_clamp(tiny_conv_mbqm(a3, mult[o + 3], shift[o + 3]) + out_zp, act_min, act_max);
+                        op[o] = tiny_conv_rq_ch(a0, rq, o, out_zp, act_min, act_max);
+                        op[o + 1] = tiny_conv_rq_ch(a1, rq, o + 1, out_zp, act_min, act_max);
+                        op[o + 2] = tiny_conv_rq_ch(a2, rq, o + 2, out_zp, act_min, act_max);
+                        op[o + 3] = tiny_conv_rq_ch(a3, rq, o + 3, out_zp, act_min, act_max);
                     }
                     for (; o < oc; ++o) {
                         int32_t acc = border ? bias[o] : bias_adj[o];
@@ -209,7 +262,7 @@ void tiny_conv_conv_s8(const int8_t *in, int ih, int iw, int ic,
                             if (border) for (k = 0; k < run; ++k) acc += wp[k] * (xp[k] - in_zp);
                             else for (k = 0; k < run; ++k) acc += wp[k] * xp[k];
                         }
-                        op[o] = (int8_t)tiny_conv_clamp(tiny_conv_mbqm(acc, mult[o], shift[o]) + out_zp, act_min, act_max);
+                        op[o] = tiny_conv_rq_ch(acc, rq, o, out_zp, act_min, act_max);
                     }
                 } else {
                     for (o = 0; o < oc; ++o) {
@@ -225,7 +278,7 @@ void tiny_conv_conv_s8(const int8_t *in, int ih, int iw, int ic,
                                 for (c = 0; c < icg; ++c) acc += wp[c] * (xp[c] - in_zp);
                             }
                         }
-                        op[o] = (int8_t)tiny_conv_clamp(tiny_conv_mbqm(acc, mult[o], shift[o]) + out_zp, act_min, act_max);
+                        op[o] = tiny_conv_rq_ch(acc, rq, o, out_zp, act_min, act_max);
                     }
                 }
             }
@@ -233,67 +286,188 @@ void tiny_conv_conv_s8(const int8_t *in, int ih, int iw, int ic,
     }
 }
 
-/* int8 GEMM with per-row requantization: out[p, o] = requant(bias_adj[o] + sum_k w[o, k] * x[p, k]).
+/* int8 GEMM with per-column requantization: out[p, o] = requant(bias_adj[o] + sum_k w[o, k] * x[p, k]).
  * Used for 1x1 convolutions (stride 1, no padding: pixels are rows) and fully connected layers.
- * The block is 2 rows x 4 output channels: each loaded input byte feeds four multiply-adds. */
-static inline int8_t tiny_conv_requant(int32_t acc, int32_t m, int32_t s, int32_t zp, int32_t lo, int32_t hi)
-{
-    return (int8_t)tiny_conv_clamp(tiny_conv_mbqm(acc, m, s) + zp, lo, hi);
-}
+ * The emitter packs the filter in column blocks: 8 columns at a time while 8 remain, then 4, then single
+ * columns; a block of width B starting at column o occupies w[o*depth .. (o+B)*depth) as [k][B], so one
+ * pointer walks the block with immediate offsets. The 2 rows x 8 columns tile keeps 16 accumulators in
+ * registers: each k costs 10 loads and 16 multiply-adds. */
+#define EF_G8(t) \
+    { \
+        const int32_t u = xa[t], v = xb[t]; \
+        int32_t q; \
+        q = wp[8 * (t)]; a0 += q * u; b0 += q * v; \
+        q = wp[8 * (t) + 1]; a1 += q * u; b1 += q * v; \
+        q = wp[8 * (t) + 2]; a2 += q * u; b2 += q * v; \
+        q = wp[8 * (t) + 3]; a3 += q * u; b3 += q * v; \
+        q = wp[8 * (t) + 4]; a4 += q * u; b4 += q * v; \
+        q = wp[8 * (t) + 5]; a5 += q * u; b5 += q * v; \
+        q = wp[8 * (t) + 6]; a6 += q * u; b6 += q * v; \
+        q = wp[8 * (t) + 7]; a7 += q * u; b7 += q * v; \
+    }
+#define EF_G8S(t) \
+    { \
+        const int32_t u = xa[t]; \
+        a0 += wp[8 * (t)] * u; a1 += wp[8 * (t) + 1] * u; a2 += wp[8 * (t) + 2] * u; a3 += wp[8 * (t) + 3] * u; \
+        a4 += wp[8 * (t) + 4] * u; a5 += wp[8 * (t) + 5] * u; a6 += wp[8 * (t) + 6] * u; a7 += wp[8 * (t) + 7] * u; \
+    }
+#define EF_G4(t) \
+    { \
+        const int32_t u = xa[t], v = xb[t]; \
+        int32_t q; \
+        q = wp[4 * (t)]; a0 += q * u; b0 += q * v; \
+        q = wp[4 * (t) + 1]; a1 += q * u; b1 += q * v; \
+        q = wp[4 * (t) + 2]; a2 += q * u; b2 += q * v; \
+        q = wp[4 * (t) + 3]; a3 += q * u; b3 += q * v; \
+    }
+#define EF_G4S(t) \
+    { \
+        const int32_t u = xa[t]; \
+        a0 += wp[4 * (t)] * u; a1 += wp[4 * (t) + 1] * u; a2 += wp[4 * (t) + 2] * u; a3 += wp[4 * (t) + 3] * u; \
+    }
 
-void tiny_conv_gemm_s8(const int8_t *x, int rows, int depth, const int8_t *w, const int32_t *bias_adj,
-                int8_t *out, int cols, int32_t out_zp, const int32_t *mult, const int32_t *shift,
-                int32_t act_min, int32_t act_max)
+/* 8 columns: rows two at a time */
+static void tiny_conv_gemm_b8(const int8_t *x, int rows, int depth, const int8_t *wb, const int32_t *bias, int8_t *out,
+                       int cols, int32_t zp, const int32_t *rq, int32_t lo, int32_t hi)
 {
-    int p = 0, o, k;
+    const int d4 = depth & ~3;
+    int p = 0, j;
     for (; p + 2 <= rows; p += 2) {
         const int8_t *xa = x + (size_t)p * depth;
         const int8_t *xb = xa + depth;
+        const int8_t *const xe = xa + d4;
+        const int8_t *wp = wb;
         int8_t *oa = out + (size_t)p * cols;
         int8_t *ob = oa + cols;
-        for (o = 0; o + 4 <= cols; o += 4) {
-            const int8_t *w0 = w + (size_t)o * depth;
-            const int8_t *w1 = w0 + depth;
-            const int8_t *w2 = w1 + depth;
-            const int8_t *w3 = w2 + depth;
-            int32_t a0 = bias_adj[o], a1 = bias_adj[o + 1], a2 = bias_adj[o + 2], a3 = bias_adj[o + 3];
-            int32_t b0 = a0, b1 = a1, b2 = a2, b3 = a3;
-            for (k = 0; k < depth; ++k) {
-                int32_t xv = xa[k], yv = xb[k];
-                int32_t v0 = w0[k], v1 = w1[k], v2 = w2[k], v3 = w3[k];
-                a0 += v0 * xv; b0 += v0 * yv;
-                a1 += v1 * xv; b1 += v1 * yv;
-                a2 += v2 * xv; b2 += v2 * yv;
-                a3 += v3 * xv; b3 += v3 * yv;
-            }
-            oa[o] = tiny_conv_requant(a0, mult[o], shift[o], out_zp, act_min, act_max);
-            oa[o + 1] = tiny_conv_requant(a1, mult[o + 1], shift[o + 1], out_zp, act_min, act_max);
-            oa[o + 2] = tiny_conv_requant(a2, mult[o + 2], shift[o + 2], out_zp, act_min, act_max);
-            oa[o + 3] = tiny_conv_requant(a3, mult[o + 3], shift[o + 3], out_zp, act_min, act_max);
-            ob[o] = tiny_conv_requant(b0, mult[o], shift[o], out_zp, act_min, act_max);
-            ob[o + 1] = tiny_conv_requant(b1, mult[o + 1], shift[o + 1], out_zp, act_min, act_max);
-            ob[o + 2] = tiny_conv_requant(b2, mult[o + 2], shift[o + 2], out_zp, act_min, act_max);
-            ob[o + 3] = tiny_conv_requant(b3, mult[o + 3], shift[o + 3], out_zp, act_min, act_max);
+        int32_t a0 = bias[0], a1 = bias[1], a2 = bias[2], a3 = bias[3];
+        int32_t a4 = bias[4], a5 = bias[5], a6 = bias[6], a7 = bias[7];
+        int32_t b0 = a0, b1 = a1, b2 = a2, b3 = a3, b4 = a4, b5 = a5, b6 = a6, b7 = a7;
+        while (xa != xe) {
+            EF_G8(0) EF_G8(1) EF_G8(2) EF_G8(3)
+            xa += 4;
+            xb += 4;
+            wp += 32;
         }
-        for (; o < cols; ++o) {
-            const int8_t *w0 = w + (size_t)o * depth;
-            int32_t a0 = bias_adj[o], b0 = a0;
-            for (k = 0; k < depth; ++k) {
-                a0 += w0[k] * xa[k];
-                b0 += w0[k] * xb[k];
-            }
-            oa[o] = tiny_conv_requant(a0, mult[o], shift[o], out_zp, act_min, act_max);
-            ob[o] = tiny_conv_requant(b0, mult[o], shift[o], out_zp, act_min, act_max);
+        for (j = d4; j < depth; ++j) {
+            EF_G8(0)
+            ++xa;
+            ++xb;
+            wp += 8;
         }
+        tiny_conv_rq_ch2(a0, b0, oa, ob, rq, 0, zp, lo, hi);
+        tiny_conv_rq_ch2(a1, b1, oa + 1, ob + 1, rq, 1, zp, lo, hi);
+        tiny_conv_rq_ch2(a2, b2, oa + 2, ob + 2, rq, 2, zp, lo, hi);
+        tiny_conv_rq_ch2(a3, b3, oa + 3, ob + 3, rq, 3, zp, lo, hi);
+        tiny_conv_rq_ch2(a4, b4, oa + 4, ob + 4, rq, 4, zp, lo, hi);
+        tiny_conv_rq_ch2(a5, b5, oa + 5, ob + 5, rq, 5, zp, lo, hi);
+        tiny_conv_rq_ch2(a6, b6, oa + 6, ob + 6, rq, 6, zp, lo, hi);
+        tiny_conv_rq_ch2(a7, b7, oa + 7, ob + 7, rq, 7, zp, lo, hi);
     }
-    for (; p < rows; ++p) {
+    if (p < rows) {
         const int8_t *xa = x + (size_t)p * depth;
+        const int8_t *const xe = xa + d4;
+        const int8_t *wp = wb;
         int8_t *oa = out + (size_t)p * cols;
-        for (o = 0; o < cols; ++o) {
-            const int8_t *w0 = w + (size_t)o * depth;
+        int32_t a0 = bias[0], a1 = bias[1], a2 = bias[2], a3 = bias[3];
+        int32_t a4 = bias[4], a5 = bias[5], a6 = bias[6], a7 = bias[7];
+        while (xa != xe) {
+            EF_G8S(0) EF_G8S(1) EF_G8S(2) EF_G8S(3)
+            xa += 4;
+            wp += 32;
+        }
+        for (j = d4; j < depth; ++j) {
+            EF_G8S(0)
+            ++xa;
+            wp += 8;
+        }
+        oa[0] = tiny_conv_rq_ch(a0, rq, 0, zp, lo, hi);
+        oa[1] = tiny_conv_rq_ch(a1, rq, 1, zp, lo, hi);
+        oa[2] = tiny_conv_rq_ch(a2, rq, 2, zp, lo, hi);
+        oa[3] = tiny_conv_rq_ch(a3, rq, 3, zp, lo, hi);
+        oa[4] = tiny_conv_rq_ch(a4, rq, 4, zp, lo, hi);
+        oa[5] = tiny_conv_rq_ch(a5, rq, 5, zp, lo, hi);
+        oa[6] = tiny_conv_rq_ch(a6, rq, 6, zp, lo, hi);
+        oa[7] = tiny_conv_rq_ch(a7, rq, 7, zp, lo, hi);
+    }
+}
+
+/* 4 columns */
+static void tiny_conv_gemm_b4(const int8_t *x, int rows, int depth, const int8_t *wb, const int32_t *bias, int8_t *out,
+                       int cols, int32_t zp, const int32_t *rq, int32_t lo, int32_t hi)
+{
+    const int d4 = depth & ~3;
+    int p = 0, j;
+    for (; p + 2 <= rows; p += 2) {
+        const int8_t *xa = x + (size_t)p * depth;
+        const int8_t *xb = xa + depth;
+        const int8_t *const xe = xa + d4;
+        const int8_t *wp = wb;
+        int8_t *oa = out + (size_t)p * cols;
+        int8_t *ob = oa + cols;
+        int32_t a0 = bias[0], a1 = bias[1], a2 = bias[2], a3 = bias[3];
+        int32_t b0 = a0, b1 = a1, b2 = a2, b3 = a3;
+        while (xa != xe) {
+            EF_G4(0) EF_G4(1) EF_G4(2) EF_G4(3)
+            xa += 4;
+            xb += 4;
+            wp += 16;
+        }
+        for (j = d4; j < depth; ++j) {
+            EF_G4(0)
+            ++xa;
+            ++xb;
+            wp += 4;
+        }
+        tiny_conv_rq_ch2(a0, b0, oa, ob, rq, 0, zp, lo, hi);
+        tiny_conv_rq_ch2(a1, b1, oa + 1, ob + 1, rq, 1, zp, lo, hi);
+        tiny_conv_rq_ch2(a2, b2, oa + 2, ob + 2, rq, 2, zp, lo, hi);
+        tiny_conv_rq_ch2(a3, b3, oa + 3, ob + 3, rq, 3, zp, lo, hi);
+    }
+    if (p < rows) {
+        const int8_t *xa = x + (size_t)p * depth;
+        const int8_t *const xe = xa + d4;
+        const int8_t *wp = wb;
+        int8_t *oa = out + (size_t)p * cols;
+        int32_t a0 = bias[0], a1 = bias[1], a2 = bias[2], a3 = bias[3];
+        while (xa != xe) {
+            EF_G4S(0) EF_G4S(1) EF_G4S(2) EF_G4S(3)
+            xa += 4;
+            wp += 16;
+        }
+        for (j = d4; j < depth; ++j) {
+            EF_G4S(0)
+            ++xa;
+            wp += 4;
+        }
+        oa[0] = tiny_conv_rq_ch(a0, rq, 0, zp, lo, hi);
+        oa[1] = tiny_conv_rq_ch(a1, rq, 1, zp, lo, hi);
+        oa[2] = tiny_conv_rq_ch(a2, rq, 2, zp, lo, hi);
+        oa[3] = tiny_conv_rq_ch(a3, rq, 3, zp, lo, hi);
+    }
+}
+#undef EF_G8
+#undef EF_G8S
+#undef EF_G4
+#undef EF_G4S
+
+void tiny_conv_gemm_s8(const int8_t *x, int rows, int depth, const int8_t *w, const int32_t *bias_adj,
+                int8_t *out, int cols, int32_t out_zp, const int32_t *rq, int32_t act_min, int32_t act_max)
+{
+    int o = 0;
+    for (; o + 8 <= cols; o += 8)
+        tiny_conv_gemm_b8(x, rows, depth, w + (size_t)o * depth, bias_adj + o, out + o, cols, out_zp, rq + 4 * o, act_min, act_max);
+    if (o + 4 <= cols) {
+        tiny_conv_gemm_b4(x, rows, depth, w + (size_t)o * depth, bias_adj + o, out + o, cols, out_zp, rq + 4 * o, act_min, act_max);
+        o += 4;
+    }
+    for (; o < cols; ++o) {
+        const int8_t *w0 = w + (size_t)o * depth;
+        int p, k;
+        for (p = 0; p < rows; ++p) {
+            const int8_t *xa = x + (size_t)p * depth;
             int32_t a0 = bias_adj[o];
             for (k = 0; k < depth; ++k) a0 += w0[k] * xa[k];
-            oa[o] = tiny_conv_requant(a0, mult[o], shift[o], out_zp, act_min, act_max);
+            out[(size_t)p * cols + o] = tiny_conv_rq_ch(a0, rq, o, out_zp, act_min, act_max);
         }
     }
 }
@@ -305,7 +479,7 @@ void tiny_conv_dwconv_s8(const int8_t *in, int ih, int iw, int ic, int ch_mult,
                   const int8_t *w, const int32_t *bias_adj, const int32_t *bias,
                   int8_t *out, int oh, int ow,
                   int kh, int kw, int sh, int sw, int dh, int dw, int pad_t, int pad_l,
-                  int32_t in_zp, int32_t out_zp, const int32_t *mult, const int32_t *shift,
+                  int32_t in_zp, int32_t out_zp, const int32_t *rq,
                   int32_t act_min, int32_t act_max)
 {
     const int oc = ic * ch_mult;
@@ -366,10 +540,10 @@ void tiny_conv_dwconv_s8(const int8_t *in, int ih, int iw, int ic, int ch_mult,
                             }
                         }
                     }
-                    op[o] = (int8_t)tiny_conv_clamp(tiny_conv_mbqm(a0, mult[o], shift[o]) + out_zp, act_min, act_max);
-                    op[o + 1] = (int8_t)tiny_conv_clamp(tiny_conv_mbqm(a1, mult[o + 1], shift[o + 1]) + out_zp, act_min, act_max);
-                    op[o + 2] = (int8_t)tiny_conv_clamp(tiny_conv_mbqm(a2, mult[o + 2], shift[o + 2]) + out_zp, act_min, act_max);
-                    op[o + 3] = (int8_t)tiny_conv_clamp(tiny_conv_mbqm(a3, mult[o + 3], shift[o + 3]) + out_zp, act_min, act_max);
+                    op[o] = tiny_conv_rq_ch(a0, rq, o, out_zp, act_min, act_max);
+                    op[o + 1] = tiny_conv_rq_ch(a1, rq, o + 1, out_zp, act_min, act_max);
+                    op[o + 2] = tiny_conv_rq_ch(a2, rq, o + 2, out_zp, act_min, act_max);
+                    op[o + 3] = tiny_conv_rq_ch(a3, rq, o + 3, out_zp, act_min, act_max);
                 }
                 for (; o < oc; ++o) {
                     const int ch = o / ch_mult;
@@ -378,7 +552,7 @@ void tiny_conv_dwconv_s8(const int8_t *in, int ih, int iw, int ic, int ch_mult,
                     for (ky = 0; ky < kh; ++ky)
                         for (kx = 0; kx < kw; ++kx)
                             acc += w[((size_t)ky * kw + kx) * oc + o] * xbase[(size_t)ky * ystep + (size_t)kx * xstep + ch];
-                    op[o] = (int8_t)tiny_conv_clamp(tiny_conv_mbqm(acc, mult[o], shift[o]) + out_zp, act_min, act_max);
+                    op[o] = tiny_conv_rq_ch(acc, rq, o, out_zp, act_min, act_max);
                 }
             } else {
                 for (o = 0; o < oc; ++o) {
@@ -391,7 +565,7 @@ void tiny_conv_dwconv_s8(const int8_t *in, int ih, int iw, int ic, int ch_mult,
                         for (kx = kx0; kx < kx1; ++kx)
                             acc += wp[(size_t)kx * oc] * (xp[(size_t)(ix0 + kx * dw) * ic] - in_zp);
                     }
-                    op[o] = (int8_t)tiny_conv_clamp(tiny_conv_mbqm(acc, mult[o], shift[o]) + out_zp, act_min, act_max);
+                    op[o] = tiny_conv_rq_ch(acc, rq, o, out_zp, act_min, act_max);
                 }
             }
         }

@@ -8,6 +8,15 @@
 #include "tiny_conv.h"
 #include "espforge_kernels.h"
 
+/* Per-layer profiling hook, compiled out by default. Build with -DESPFORGE_PROFILE and define
+ * tiny_conv_profile(layer, end) (e.g. reading a cycle counter) to time each layer; the production code is unchanged. */
+#ifdef ESPFORGE_PROFILE
+void tiny_conv_profile(int layer, int end);
+#define TINY_CONV_PROFILE(layer, end) tiny_conv_profile(layer, end)
+#else
+#define TINY_CONV_PROFILE(layer, end) ((void)0)
+#endif
+
 /* Weights (tiny_conv_weights.c) */
 extern const int8_t tiny_conv_L0_w[72];
 extern const int32_t tiny_conv_L0_bias_adj[4];
@@ -21,37 +30,26 @@ extern const int8_t tiny_conv_L5_w[72];
 extern const int32_t tiny_conv_L5_bias[3];
 
 /* Integer execution parameters (computed once by espforge's quantization prepare step) */
-/* layer 0: Q31 output multipliers */
-static const int32_t tiny_conv_L0_mult[4] = {
-    1832519339, 1099511637, 1466015573, 2015771307
+/* layer 0: requantization per output channel {2*M (uint32 bits), max(S,0), r = max(-S,0), (2^r-1)>>1} from the prepared Q31 multiplier M and shift S */
+static const int32_t tiny_conv_L0_rq[16] = {
+     -629928618,           0,           7,          63, -2095944022,           0,           6,          31,
+    -1362936150,           0,           7,          63,  -263424682,           0,           7,          63
 };
-/* layer 0: output shifts (> 0 left) */
-static const int32_t tiny_conv_L0_shift[4] = {
-    -7, -6, -7, -7
+/* layer 1: requantization per output channel {2*M (uint32 bits), max(S,0), r = max(-S,0), (2^r-1)>>1} from the prepared Q31 multiplier M and shift S */
+static const int32_t tiny_conv_L1_rq[16] = {
+     -996432610,           0,           6,          31, -1821066280,           0,           6,          31,
+    -1326286140,           0,           6,          31,  -831505844,           0,           6,          31
 };
-/* layer 1: Q31 output multipliers */
-static const int32_t tiny_conv_L1_mult[4] = {
-    1649267343, 1236950508, 1484340578, 1731730726
+/* layer 2: requantization per output channel {2*M (uint32 bits), max(S,0), r = max(-S,0), (2^r-1)>>1} from the prepared Q31 multiplier M and shift S */
+static const int32_t tiny_conv_L2_rq[24] = {
+     -858993408,           0,           6,          31,  -858993408,           0,           5,          15,
+    -1717986880,           0,           4,           7,  -858993408,           0,           6,          31,
+     -858993408,           0,           5,          15, -1717986880,           0,           4,           7
 };
-/* layer 1: output shifts (> 0 left) */
-static const int32_t tiny_conv_L1_shift[4] = {
-    -6, -6, -6, -6
-};
-/* layer 2: Q31 output multipliers */
-static const int32_t tiny_conv_L2_mult[6] = {
-    1717986944, 1717986944, 1288490208, 1717986944, 1717986944, 1288490208
-};
-/* layer 2: output shifts (> 0 left) */
-static const int32_t tiny_conv_L2_shift[6] = {
-    -6, -5, -4, -6, -5, -4
-};
-/* layer 5: Q31 output multipliers */
-static const int32_t tiny_conv_L5_mult[3] = {
-    1099511562, 1099511562, 1099511562
-};
-/* layer 5: output shifts (> 0 left) */
-static const int32_t tiny_conv_L5_shift[3] = {
-    -6, -6, -6
+/* layer 5: requantization per output channel {2*M (uint32 bits), max(S,0), r = max(-S,0), (2^r-1)>>1} from the prepared Q31 multiplier M and shift S */
+static const int32_t tiny_conv_L5_rq[12] = {
+    -2095944172,           0,           6,          31, -2095944172,           0,           6,          31,
+    -2095944172,           0,           6,          31
 };
 
 /* Memory plan: one static arena, 384 bytes (lower bound 384, alignment 16).
@@ -78,22 +76,26 @@ int tiny_conv_invoke(const int8_t *input, int8_t *output)
      *   out: conv1 int8[1,8,8,4] s=0.03 zp=-128
      *   q:   in_zp=-5 w_zp=0 out_zp=-128 act_min=-128 act_max=127 mult={1832519339,1099511637,1466015573,2015771307} shift={-7,-6,-7,-7} acc64=0
      */
+    TINY_CONV_PROFILE(0, 0);
     {
         const int8_t *x = (const int8_t *)(arena + 256);
         int8_t *y = (int8_t *)(arena + 0);
-        tiny_conv_conv_s8(x, 8, 8, 2, tiny_conv_L0_w, tiny_conv_L0_bias_adj, tiny_conv_L0_bias, y, 8, 8, 4, 3, 3, 1, 1, 1, 1, 1, 1, 1, -5, -128, tiny_conv_L0_mult, tiny_conv_L0_shift, -128, 127);
+        tiny_conv_conv_s8(x, 8, 8, 2, tiny_conv_L0_w, tiny_conv_L0_bias_adj, tiny_conv_L0_bias, y, 8, 8, 4, 3, 3, 1, 1, 1, 1, 1, 1, 1, -5, -128, tiny_conv_L0_rq, -128, 127);
     }
+    TINY_CONV_PROFILE(0, 1);
 
     /* [1] Conv 'dw'
      *   in:  conv1 int8[1,8,8,4] s=0.03 zp=-128
      *   out: dw int8[1,4,4,4] s=0.05 zp=3
      *   q:   in_zp=-128 w_zp=0 out_zp=3 act_min=3 act_max=123 mult={1649267343,1236950508,1484340578,1731730726} shift={-6,-6,-6,-6} acc64=0
      */
+    TINY_CONV_PROFILE(1, 0);
     {
         const int8_t *x = (const int8_t *)(arena + 0);
         int8_t *y = (int8_t *)(arena + 256);
-        tiny_conv_dwconv_s8(x, 8, 8, 4, 1, tiny_conv_L1_w, tiny_conv_L1_bias_adj, tiny_conv_L1_bias, y, 4, 4, 3, 3, 2, 2, 1, 1, 0, 0, -128, 3, tiny_conv_L1_mult, tiny_conv_L1_shift, 3, 123);
+        tiny_conv_dwconv_s8(x, 8, 8, 4, 1, tiny_conv_L1_w, tiny_conv_L1_bias_adj, tiny_conv_L1_bias, y, 4, 4, 3, 3, 2, 2, 1, 1, 0, 0, -128, 3, tiny_conv_L1_rq, 3, 123);
     }
+    TINY_CONV_PROFILE(1, 1);
 
     /* [2] Conv 'pw'
      *   in:  dw int8[1,4,4,4] s=0.05 zp=3
@@ -101,39 +103,49 @@ int tiny_conv_invoke(const int8_t *input, int8_t *output)
      *   q:   in_zp=3 w_zp=0 out_zp=-2 act_min=-128 act_max=127 mult[6] shift[6] acc64=0
      *   1x1 convolution as an int8 GEMM (pixels x channels)
      */
+    TINY_CONV_PROFILE(2, 0);
     {
         const int8_t *x = (const int8_t *)(arena + 256);
         int8_t *y = (int8_t *)(arena + 0);
-        tiny_conv_gemm_s8(x, 16, 4, tiny_conv_L2_w, tiny_conv_L2_bias_adj, y, 6, -2, tiny_conv_L2_mult, tiny_conv_L2_shift, -128, 127);
+        tiny_conv_gemm_s8(x, 16, 4, tiny_conv_L2_w, tiny_conv_L2_bias_adj, y, 6, -2, tiny_conv_L2_rq, -128, 127);
     }
+    TINY_CONV_PROFILE(2, 1);
 
     /* [3] AveragePool 'pool'
      *   in:  pw int8[1,4,4,6] s=0.04 zp=-2
      *   out: pool int8[1,2,2,6] s=0.04 zp=-2
      *   q:   in_zp=-2 out_zp=-2 act_min=-128 act_max=127
      */
+    TINY_CONV_PROFILE(3, 0);
     tiny_conv_avgpool_s8((const int8_t *)(arena + 0) + 0, 4, 4, 6, (int8_t *)(arena + 96) + 0, 2, 2, 2, 2, 2, 2, 0, 0, -128, 127);
+    TINY_CONV_PROFILE(3, 1);
 
     /* [4] Reshape 'flat'
      *   in:  pool int8[1,2,2,6] s=0.04 zp=-2
      *   out: flat int8[1,24] s=0.04 zp=-2
      *   bytes unchanged
      */
+    TINY_CONV_PROFILE(4, 0);
     tiny_conv_copy((int8_t *)(arena + 96), (const int8_t *)(arena + 96), 24); /* no-op when the plan aliased the two */
+    TINY_CONV_PROFILE(4, 1);
 
     /* [5] FullyConnected 'fc'
      *   in:  flat int8[1,24] s=0.04 zp=-2
      *   out: logits int8[1,3] s=0.1 zp=4
      *   q:   in_zp=-2 w_zp=0 out_zp=4 act_min=-128 act_max=127 mult={1099511562,1099511562,1099511562} shift={-6,-6,-6} acc64=0
      */
-    tiny_conv_gemm_s8((const int8_t *)(arena + 96), 1, 24, tiny_conv_L5_w, tiny_conv_L5_bias, (int8_t *)(arena + 0), 3, 4, tiny_conv_L5_mult, tiny_conv_L5_shift, -128, 127);
+    TINY_CONV_PROFILE(5, 0);
+    tiny_conv_gemm_s8((const int8_t *)(arena + 96), 1, 24, tiny_conv_L5_w, tiny_conv_L5_bias, (int8_t *)(arena + 0), 3, 4, tiny_conv_L5_rq, -128, 127);
+    TINY_CONV_PROFILE(5, 1);
 
     /* [6] Softmax 'softmax'
      *   in:  logits int8[1,3] s=0.1 zp=4
      *   out: probs int8[1,3] s=0.00390625 zp=-128
      *   q:   input_multiplier=1717986944 input_left_shift=23 diff_min=-248 in_zp=4 out_zp=-128
      */
+    TINY_CONV_PROFILE(6, 0);
     tiny_conv_softmax_s8((const int8_t *)(arena + 0), (int8_t *)(arena + 0), 1, 3, 1717986944, 23, -248);
+    TINY_CONV_PROFILE(6, 1);
 
     tiny_conv_copy(output, arena + 0, 3);
     return 0;

@@ -43,9 +43,9 @@ const int32_t tiny_conv_L1_bias[4] __attribute__((aligned(16))) = {
      10,  20, -30,  40
 };
 
-/* layer 2 'pw': filter, layout OHWI [6,1,1,4] */
+/* layer 2 'pw': 1x1 filter [6,1,1,4] packed in column blocks of 8/4/1 as [block][IC][width] */
 const int8_t tiny_conv_L2_w[24] __attribute__((aligned(16))) = {
-    -102,   95,   38, -102,  -32,  114,  -34,  116,  -87,  -97,  -81, -118,   -4,   91,   59,  116,
+    -102,  -32,  -87,   -4,   95,  114,  -97,   91,   38,  -34,  -81,   59, -102,  116, -118,  116,
       78,  120,  107,   66,  127,   83,  -71,  -69
 };
 
@@ -54,7 +54,7 @@ const int32_t tiny_conv_L2_bias_adj[6] __attribute__((aligned(16))) = {
       213,  -492,  1149,  -786, -1113,  -210
 };
 
-/* layer 5 'fc': weights [N=3][K=24] */
+/* layer 5 'fc': weights [N=3][K=24] packed in column blocks of 8/4/1 as [block][K][width] */
 const int8_t tiny_conv_L5_w[72] __attribute__((aligned(16))) = {
      -95,  -58,   37, -113,  108,   34,  -81,   34,  -77,  -86,  -31, -123,  -22,  -30,  -24,   73,
       66,  -84,   87,  -61,  -33,  -71,  -90,   31,   52, -100,  111,   27,   37,   24,   64,  -11,
