@@ -488,7 +488,39 @@ void ef_dwconv_s8(const int8_t *in, int ih, int iw, int ic, int ch_mult,
             ef_tap_range(ix0, kw, dw, iw, &kx0, &kx1);
             if (ky0 == 0 && kx0 == 0 && ky1 == kh && kx1 == kw) {
                 const int8_t *xbase = in + ((size_t)iy0 * iw + ix0) * ic;
-                for (o = 0; o + 4 <= oc; o += 4) {
+                o = 0;
+                if (ch_mult == 1 && kw == 3) {
+                    /* the common case: eight channels side by side, the three taps of a filter row unrolled */
+                    const size_t oc2 = 2 * (size_t)oc;
+                    for (; o + 8 <= oc; o += 8) {
+                        int32_t a0 = bias_adj[o], a1 = bias_adj[o + 1], a2 = bias_adj[o + 2], a3 = bias_adj[o + 3];
+                        int32_t a4 = bias_adj[o + 4], a5 = bias_adj[o + 5], a6 = bias_adj[o + 6], a7 = bias_adj[o + 7];
+                        const int8_t *wp = w + o;
+                        const int8_t *xr = xbase + o;
+                        int ky;
+                        for (ky = 0; ky < kh; ++ky, xr += ystep, wp += oc2 + oc) {
+#define EF_DW8(X, W) \
+    { \
+        const int8_t *x_ = (X), *w_ = (W); \
+        a0 += w_[0] * x_[0]; a1 += w_[1] * x_[1]; a2 += w_[2] * x_[2]; a3 += w_[3] * x_[3]; \
+        a4 += w_[4] * x_[4]; a5 += w_[5] * x_[5]; a6 += w_[6] * x_[6]; a7 += w_[7] * x_[7]; \
+    }
+                            EF_DW8(xr, wp)
+                            EF_DW8(xr + xstep, wp + oc)
+                            EF_DW8(xr + 2 * xstep, wp + oc2)
+#undef EF_DW8
+                        }
+                        op[o] = ef_rq_ch(a0, rq, o, out_zp, act_min, act_max);
+                        op[o + 1] = ef_rq_ch(a1, rq, o + 1, out_zp, act_min, act_max);
+                        op[o + 2] = ef_rq_ch(a2, rq, o + 2, out_zp, act_min, act_max);
+                        op[o + 3] = ef_rq_ch(a3, rq, o + 3, out_zp, act_min, act_max);
+                        op[o + 4] = ef_rq_ch(a4, rq, o + 4, out_zp, act_min, act_max);
+                        op[o + 5] = ef_rq_ch(a5, rq, o + 5, out_zp, act_min, act_max);
+                        op[o + 6] = ef_rq_ch(a6, rq, o + 6, out_zp, act_min, act_max);
+                        op[o + 7] = ef_rq_ch(a7, rq, o + 7, out_zp, act_min, act_max);
+                    }
+                }
+                for (; o + 4 <= oc; o += 4) {
                     /* ch_mult 1: four channels side by side; ch_mult % 4 == 0: four outputs of one channel */
                     const int same = (ch_mult & 3) == 0;
                     const int ch = o / ch_mult;
@@ -546,7 +578,29 @@ void ef_dwconv_s8(const int8_t *in, int ih, int iw, int ic, int ch_mult,
                     op[o] = ef_rq_ch(acc, rq, o, out_zp, act_min, act_max);
                 }
             } else {
-                for (o = 0; o < oc; ++o) {
+                o = 0;
+                if (ch_mult == 1) {
+                    /* border window, four channels side by side over the in-bounds taps: acc = bias + sum w*(x - zp) */
+                    for (; o + 4 <= oc; o += 4) {
+                        int32_t a0 = bias[o], a1 = bias[o + 1], a2 = bias[o + 2], a3 = bias[o + 3];
+                        int ky, kx;
+                        for (ky = ky0; ky < ky1; ++ky) {
+                            const int8_t *xp = in + ((size_t)(iy0 + ky * dh) * iw + ix0 + kx0 * dw) * ic + o;
+                            const int8_t *wp = w + ((size_t)ky * kw + kx0) * oc + o;
+                            for (kx = kx0; kx < kx1; ++kx, xp += xstep, wp += oc) {
+                                a0 += wp[0] * (xp[0] - in_zp);
+                                a1 += wp[1] * (xp[1] - in_zp);
+                                a2 += wp[2] * (xp[2] - in_zp);
+                                a3 += wp[3] * (xp[3] - in_zp);
+                            }
+                        }
+                        op[o] = ef_rq_ch(a0, rq, o, out_zp, act_min, act_max);
+                        op[o + 1] = ef_rq_ch(a1, rq, o + 1, out_zp, act_min, act_max);
+                        op[o + 2] = ef_rq_ch(a2, rq, o + 2, out_zp, act_min, act_max);
+                        op[o + 3] = ef_rq_ch(a3, rq, o + 3, out_zp, act_min, act_max);
+                    }
+                }
+                for (; o < oc; ++o) {
                     const int ch = o / ch_mult;
                     int32_t acc = bias[o];
                     int ky, kx;
