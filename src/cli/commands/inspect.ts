@@ -47,6 +47,13 @@ export function renderInspect(r: ModelReport): string {
   return lines.join('\n');
 }
 
+function renderPasses(steps: { name: string; ms: number; nodesBefore: number; nodesAfter: number }[] | undefined): string {
+  if (!steps) return '';
+  const rows = [['pass', 'ms', 'nodes before', 'nodes after']];
+  for (const s of steps) rows.push([s.name, s.ms.toFixed(1), String(s.nodesBefore), String(s.nodesAfter)]);
+  return `pass pipeline:\n${table(rows, ['l', 'r', 'r', 'r'])}\n\n`;
+}
+
 const kb = (n: number) => `${(n / 1024).toFixed(1)} KB`;
 
 export function renderFit(f: FitSummary | undefined, err: Diagnostic[] | undefined): string {
@@ -71,10 +78,19 @@ export function register(program: Command, setExit: (c: number) => void): void {
     .argument('<model>', 'model file (.onnx, .tflite, .h5, .keras, model.json)')
     .option('--json', 'machine-readable output')
     .option('--no-fit', 'skip the per-chip fit summary')
-    .action(async (model: string, o: { json?: boolean; fit: boolean }) => {
+    .option('--passes', 'run the float pass pipeline and show each pass (time, node count); the layers shown are after the last pass')
+    .option('--dump-after <pass>', 'show the layers as they are after the named pass (implies --passes)')
+    .action(async (model: string, o: { json?: boolean; fit: boolean; passes?: boolean; dumpAfter?: string }) => {
       const res = await attemptAsync(async () => {
-        const g = await loadModel(model);
-        const r = inspectGraph(g);
+        let g = await loadModel(model);
+        let passTrace: { name: string; ms: number; nodesBefore: number; nodesAfter: number }[] | undefined;
+        if (o.passes || o.dumpAfter) {
+          const { tracePasses } = await import('../../passes/index.js');
+          const t = tracePasses(g, undefined, o.dumpAfter ? { dumpAfter: [o.dumpAfter] } : {});
+          passTrace = t.steps.map(({ name, ms, nodesBefore, nodesAfter }) => ({ name, ms, nodesBefore, nodesAfter }));
+          g = o.dumpAfter ? t.steps.find((s) => s.name === o.dumpAfter)!.graph! : t.graph;
+        }
+        const r = { ...inspectGraph(g), passes: passTrace };
         if (!o.fit) return { ...r, fit: undefined, fitError: undefined };
         const f = await attemptAsync(() => fitSummary(g), { file: model });
         return { ...r, fit: f.ok ? f.value : undefined, fitError: f.ok ? undefined : f.diagnostics };
@@ -85,6 +101,6 @@ export function register(program: Command, setExit: (c: number) => void): void {
         return;
       }
       if (o.json) printJson({ ok: true, ...res.value });
-      else process.stdout.write(renderInspect(res.value) + renderFit(res.value.fit, res.value.fitError) + '\n');
+      else process.stdout.write(renderPasses(res.value.passes) + renderInspect(res.value) + renderFit(res.value.fit, res.value.fitError) + '\n');
     });
 }
