@@ -81,24 +81,28 @@ function fingerprint(w: TypedArray): number {
 
 interface Packed {
   key: number;
-  layout: string;
+  /** Layout id and its two size parameters (no strings: this runs once per Conv per image). */
+  layout: number;
+  a: number;
+  b: number;
   data: Float64Array;
 }
 
 /** Re-laid weights cached per weight array (weights are constants; a changed fingerprint or layout repacks). */
 const packCache = new WeakMap<TypedArray, Packed>();
-function packed(w: TypedArray, layout: string, build: () => Float64Array): Float64Array {
+function packed(w: TypedArray, layout: number, a: number, b: number, build: () => Float64Array): Float64Array {
   const key = fingerprint(w);
   const hit = packCache.get(w);
-  if (hit && hit.layout === layout && (hit.key === key || (hit.key !== hit.key && key !== key))) return hit.data;
+  if (hit && hit.layout === layout && hit.a === a && hit.b === b && (hit.key === key || (hit.key !== hit.key && key !== key)))
+    return hit.data;
   const data = build();
-  packCache.set(w, { key, layout, data });
+  packCache.set(w, { key, layout, a, b, data });
   return data;
 }
 
 /** [Cout,KH,KW,1] → tap-major [KH*KW][Cout]: each tap updates a contiguous run of channels. */
 function tapMajor(w: TypedArray, Cout: number, taps: number): Float64Array {
-  return packed(w, `tap:${Cout}:${taps}`, () => {
+  return packed(w, 1, Cout, taps, () => {
     const t = new Float64Array(w.length);
     for (let o = 0; o < Cout; o++) for (let k = 0; k < taps; k++) t[k * Cout + o] = w[o * taps + k];
     return t;
@@ -111,7 +115,7 @@ function tapMajor(w: TypedArray, Cout: number, taps: number): Float64Array {
  */
 function gemmPack(w: TypedArray, group: number, coutG: number, K: number): Float64Array {
   const nb = (coutG + 3) >> 2;
-  return packed(w, `gemm:${group}:${coutG}:${K}`, () => {
+  return packed(w, 2, group, coutG, () => {
     const t = new Float64Array(group * nb * K * 4);
     for (let gi = 0; gi < group; gi++)
       for (let o = 0; o < coutG; o++) {

@@ -88,7 +88,8 @@ export const def: OpDef = {
     const shape = fcShape(x.shape, w.shape, b?.shape, node.name);
     const [N, K] = w.shape;
     const out = allocArray(x.dtype, shapeSize(shape));
-    fullyConnectedFloat(x.data, w.data, b?.data, x.data.length / K, K, N, attrs.activation, out);
+    // `| 0` keeps boxed-double dims from model files out of the kernel's index arithmetic
+    fullyConnectedFloat(x.data, w.data, b?.data, (x.data.length / K) | 0, K | 0, N | 0, attrs.activation, out);
     return [{ dtype: x.dtype, shape, data: out }];
   },
   macs(ctx: InferCtx): number {

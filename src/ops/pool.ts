@@ -49,9 +49,11 @@ export function poolGeom(op: string, x: readonly number[], attrs: Attrs, node: s
   const OH = windowExtent(op, node, 'height', H, kernel[0], strides[0], dilations[0], pads[0], pads[2], ceil === 1);
   const OW = windowExtent(op, node, 'width', W, kernel[1], strides[1], dilations[1], pads[1], pads[3], ceil === 1);
   checkOutputSize(op, [N, OH, OW, C], node);
+  // `| 0`: dims read from model files are often boxed doubles; int32 values keep V8's index math in small ints
   return {
-    N, H, W, C, KH: kernel[0], KW: kernel[1], OH, OW, sh: strides[0], sw: strides[1], dh: dilations[0], dw: dilations[1],
-    pt: pads[0], pl: pads[1], pb: pads[2], pr: pads[3],
+    N: N | 0, H: H | 0, W: W | 0, C: C | 0, KH: kernel[0] | 0, KW: kernel[1] | 0, OH: OH | 0, OW: OW | 0,
+    sh: strides[0] | 0, sw: strides[1] | 0, dh: dilations[0] | 0, dw: dilations[1] | 0,
+    pt: pads[0] | 0, pl: pads[1] | 0, pb: pads[2] | 0, pr: pads[3] | 0,
   };
 }
 
