@@ -22,6 +22,12 @@ export interface PruneSchedule {
   endStep: number;
   frequency: number;
   power: number;
+  /**
+   * Leave kernels with fewer weights than this dense (default 0 = prune every prunable layer). A first conv of a
+   * few hundred weights costs little to keep and loses a lot when cut to 20 %; TF-MOT's guide also recommends
+   * not pruning such layers.
+   */
+  minWeights?: number;
 }
 
 export function polynomialDecaySparsity(s: PruneSchedule, step: number): number {
@@ -35,11 +41,31 @@ export function isUpdateStep(s: PruneSchedule, step: number): boolean {
   return step >= s.beginStep && (s.endStep === -1 || step <= s.endStep) && (step - s.beginStep) % s.frequency === 0;
 }
 
-/** A schedule spread over a training run: begin at 0, reach the final sparsity at 75% of the steps. */
-export function defaultSchedule(initial: number, final: number, totalSteps: number): PruneSchedule {
+export interface ScheduleOptions {
+  /** Fraction of the run after which pruning starts (default 0). */
+  begin?: number;
+  /** Fraction of the run at which the final sparsity is reached (default 0.75). */
+  end?: number;
+  /** Mask updates between begin and end (default 10). */
+  updates?: number;
+  /** See PruneSchedule.minWeights. */
+  minWeights?: number;
+}
+
+/**
+ * A schedule spread over a training run: by default begin at step 0 and reach the final sparsity at 75 % of the
+ * steps. Starting later (`begin`) lets the network learn before weights are cut; the steps after `end` fine-tune
+ * the remaining weights under fixed masks.
+ */
+export function defaultSchedule(initial: number, final: number, totalSteps: number, o: ScheduleOptions = {}): PruneSchedule {
   if (!(initial >= 0 && initial < 1 && final >= initial && final < 1)) fail('EF0006', `pruning sparsities must satisfy 0 <= initial <= final < 1, got ${initial},${final}`);
-  const endStep = Math.max(1, Math.round(totalSteps * 0.75));
-  return { initialSparsity: initial, finalSparsity: final, beginStep: 0, endStep, frequency: Math.max(1, Math.floor(endStep / 10)), power: 3 };
+  const b = o.begin ?? 0;
+  const e = o.end ?? 0.75;
+  if (!(b >= 0 && e > b && e <= 1)) fail('EF0006', `pruning must satisfy 0 <= begin < end <= 1 (fractions of the run), got ${b},${e}`);
+  const beginStep = Math.round(totalSteps * b);
+  const endStep = Math.max(beginStep + 1, Math.round(totalSteps * e));
+  const frequency = Math.max(1, Math.floor((endStep - beginStep) / (o.updates ?? 10)));
+  return { initialSparsity: initial, finalSparsity: final, beginStep, endStep, frequency, power: 3, ...(o.minWeights ? { minWeights: o.minWeights } : {}) };
 }
 
 const PRUNABLE = new Set(['Dense', 'Conv2D', 'DepthwiseConv2D']);
@@ -76,6 +102,7 @@ export class MagnitudePruner {
     for (const l of model.layers) {
       if (!PRUNABLE.has(l.getClassName()) || !l.trainable) continue;
       const lv = (l as unknown as { trainableWeights: { read(): tf.Variable }[] }).trainableWeights[0];
+      if (lv && lv.read().size < (schedule.minWeights ?? 0)) continue;
       if (lv) this.targets.push({ layer: l.name, variable: lv.read() });
     }
   }

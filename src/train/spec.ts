@@ -4,7 +4,10 @@
 // Layers are named deterministically (`L<i>_<type>` for spec layers, Keras' names for MobileNetV2) and every
 // initializer is seeded, so the same spec and seed give the same initial weights.
 
+import { isAbsolute, dirname, resolve } from 'node:path';
 import { fail } from '../diagnostics.js';
+import type { Graph } from '../ir/graph.js';
+import { applyFileBase, cutGraph, type FileBase } from './from-ir.js';
 import * as tfl from '@tensorflow/tfjs-layers';
 
 export type Activation = 'linear' | 'relu' | 'relu6' | 'sigmoid' | 'softmax' | 'tanh';
@@ -34,6 +37,10 @@ export interface TrainDefaults {
   epochs?: number;
   batchSize?: number;
   learningRate?: number;
+  /** Learning-rate decay over the run (see TrainOptions.lrSchedule). Default 'constant'. */
+  lrSchedule?: 'constant' | 'cosine';
+  /** Random whole-pixel translation of training images by up to this many pixels (default 0 = none). */
+  augmentShift?: number;
   validationSplit?: number;
   /** [initial, final] sparsity for magnitude pruning. */
   prune?: [number, number];
@@ -42,12 +49,27 @@ export interface TrainDefaults {
   seed?: number;
 }
 
+/**
+ * A base taken from an imported model (any format loadModel reads), cut at a tensor and converted to layers
+ * with its weights (src/train/from-ir.ts). JSON gives `file`; the TypeScript API may give an IR `graph` instead.
+ */
+export interface FileBaseSpec {
+  /** Model file; a relative path is relative to the spec file. */
+  file?: string;
+  /** An already imported float graph (TypeScript API), instead of `file`. */
+  graph?: Graph;
+  /** Tensor or node name the base ends at, or 'auto' (default): the input of the final classifier. */
+  cut?: string;
+  /** Fraction of the base's layers with weights, counted from the top, that train (fine-tune); default 1. */
+  trainable?: number;
+}
+
 export interface ModelSpec {
   name?: string;
-  /** Input shape without batch, e.g. [28, 28, 1]. */
+  /** Input shape without batch, e.g. [28, 28, 1]. With a file base, [] (or omitted in JSON) = the base's input. */
   input: number[];
-  /** Optional feature extractor the `layers` are stacked on. */
-  base?: MobileNetV2Spec;
+  /** Optional feature extractor the `layers` (the head) are stacked on. */
+  base?: MobileNetV2Spec | FileBaseSpec;
   /** With a base: the fraction of base layers (counted from the top) that train; the rest are frozen. Default 1. */
   fineTune?: number;
   layers: LayerSpec[];
@@ -64,7 +86,10 @@ export function parseSpec(json: unknown, file = '<spec>'): ModelSpec {
   if (!json || typeof json !== 'object') bad('a model spec is a JSON object with "input" and "layers"');
   const s = json as Record<string, unknown>;
   const isPosInt = (v: unknown) => Number.isInteger(v) && (v as number) > 0;
-  if (!Array.isArray(s.input) || s.input.length < 1 || !s.input.every(isPosInt)) bad('"input" must be a list of positive integers, e.g. [28, 28, 1]');
+  const fileBase = !!s.base && typeof s.base === 'object' && ('file' in s.base || 'graph' in s.base);
+  if (fileBase && s.input === undefined) s.input = [];
+  else if (!Array.isArray(s.input) || s.input.length < 1 || !s.input.every(isPosInt)) bad('"input" must be a list of positive integers, e.g. [28, 28, 1]');
+  if (s.layers === undefined && s.head !== undefined) s.layers = s.head; // "head" is another name for the layers on a base
   if (!Array.isArray(s.layers)) bad('"layers" must be a list');
   (s.layers as unknown[]).forEach((l, i) => {
     const where = `layers[${i}]`;
@@ -81,10 +106,18 @@ export function parseSpec(json: unknown, file = '<spec>'): ModelSpec {
     if (L.type === 'dropout' && !(typeof L.rate === 'number' && L.rate >= 0 && L.rate < 1)) bad('dropout needs 0 <= "rate" < 1', where);
     if (L.type === 'activation' && !ACTS.includes(L.activation as string)) bad('activation layer needs "activation"', where);
   });
-  if (s.base !== undefined) {
+  if (fileBase) {
+    const b = s.base as Record<string, unknown>;
+    if (b.file !== undefined && !(typeof b.file === 'string' && b.file.length > 0)) bad('base "file" must be a path to a model file');
+    if (b.cut !== undefined && !(typeof b.cut === 'string' && b.cut.length > 0)) bad('base "cut" is a tensor or node name, or "auto"');
+    if (b.trainable !== undefined && !(typeof b.trainable === 'number' && b.trainable >= 0 && b.trainable <= 1)) bad('base "trainable" is a fraction in [0, 1]');
+    if (b.trainable !== undefined && s.fineTune !== undefined) bad('give either "fineTune" or base "trainable", not both');
+    const extra = Object.keys(b).filter((k) => !['file', 'graph', 'cut', 'trainable'].includes(k));
+    if (extra.length) bad(`unknown base field(s) ${extra.join(', ')} (a file base has "file", "cut", "trainable")`);
+  } else if (s.base !== undefined) {
     const b = s.base as Record<string, unknown>;
     if (!b || b.type !== 'mobilenetv2')
-      bad('"base" supports {"type": "mobilenetv2", "alpha": ...}; bases loaded from model files are not supported yet');
+      bad('"base" is {"type": "mobilenetv2", "alpha": ...} or {"file": "model.h5", "cut": "auto", "trainable": 0.7}');
     if (b.alpha !== undefined && !(typeof b.alpha === 'number' && b.alpha > 0 && b.alpha <= 2)) bad('base "alpha" must be in (0, 2]');
     if ((s.input as number[]).length !== 3) bad('a MobileNetV2 base needs an image input [H, W, C]');
   }
@@ -168,15 +201,61 @@ export function buildModel(spec: ModelSpec, opts: BuildOptions = {}): tfl.Layers
     if (spec.layers.length === 0) fail('EF5003', 'the spec has no layers');
     return m;
   }
+  const fb = isFileBase(spec.base) ? loadedBase(spec.base) : undefined;
   const input = tfl.input({ shape: spec.input, name: `${pfx}input` });
-  const { output, layers: baseLayers } = mobileNetV2(input, { ...spec.base, seed: opts.seed, prefix: pfx });
+  const { output, layers: baseLayers } = fb ? applyFileBase(fb, input, pfx) : mobileNetV2(input, { ...(spec.base as MobileNetV2Spec), seed: opts.seed, prefix: pfx });
   let x = output;
   spec.layers.forEach((l, i) => {
     x = specLayer(l, `${pfx}L${i}_${l.type}`, seeds).apply(x) as tfl.SymbolicTensor;
   });
   const model = tfl.model({ inputs: input, outputs: x, name: spec.name ?? 'model' });
-  freezeBase(baseLayers, spec.fineTune ?? 1);
+  if (fb) freezeBase(baseLayers.filter((l) => l.getWeights().length > 0), spec.fineTune ?? (spec.base as FileBaseSpec).trainable ?? 1);
+  else freezeBase(baseLayers, spec.fineTune ?? 1);
   return model;
+}
+
+function isFileBase(b: ModelSpec['base']): b is FileBaseSpec {
+  return !!b && ('file' in b || 'graph' in b);
+}
+
+/** File bases loaded by loadSpecBase, per base object (the spec itself stays plain JSON). */
+const loadedBases = new WeakMap<FileBaseSpec, FileBase>();
+
+function loadedBase(b: FileBaseSpec): FileBase {
+  const fb = loadedBases.get(b);
+  if (!fb) return fail('EF5003', `the base model ${b.file ? `'${b.file}' ` : ''}is not loaded`, { suggestion: 'await loadSpecBase(spec, specFile) before buildModel(spec)' });
+  return fb;
+}
+
+/**
+ * Load and cut a spec's file base (import with loadModel, cut at `base.cut`), so buildModel can use it; fills
+ * `spec.input` from the base when it is [] and checks it otherwise. Specs without a file base pass through.
+ */
+export async function loadSpecBase(spec: ModelSpec, specFile?: string): Promise<ModelSpec> {
+  const b = spec.base;
+  if (!isFileBase(b) || loadedBases.has(b)) return spec;
+  let g = b.graph;
+  let file = b.file;
+  if (!g) {
+    if (!file) return fail('EF5003', 'a file base needs "file"', { file: specFile });
+    if (!isAbsolute(file) && specFile) file = resolve(dirname(specFile), file);
+    const { loadModel } = await import('../import/index.js');
+    g = await loadModel(file);
+  }
+  const cut = cutGraph(g, b.cut ?? 'auto', file);
+  const inT = cut.graph.tensors[cut.graph.inputs[0]];
+  const input = inT.shape.slice(1);
+  if (spec.input.length === 0) spec.input = input;
+  else if (spec.input.join() !== input.join())
+    fail('EF5003', `"input" [${spec.input}] differs from the base model's input [${input}]`, { file: specFile, suggestion: 'leave "input" out to use the base model\'s' });
+  loadedBases.set(b, { graph: cut.graph, tensor: cut.tensor, pool: cut.pool, input });
+  return spec;
+}
+
+/** The tensor a loaded file base ends at (after 'auto' resolution) and the pool 'auto' appended, for reports. */
+export function describeBase(spec: ModelSpec): { tensor: string; pool?: 'mean' | 'max'; nodes: number } | undefined {
+  const fb = isFileBase(spec.base) ? loadedBases.get(spec.base) : undefined;
+  return fb && { tensor: fb.tensor, pool: fb.pool, nodes: fb.graph.nodes.length };
 }
 
 /** Freeze the bottom (1 - fraction) of the base layers; the top `fraction` keep training. */

@@ -28,6 +28,21 @@ export interface TrainOptions {
   epochs?: number;
   batchSize?: number;
   learningRate?: number;
+  /**
+   * Learning-rate decay over the run: 'cosine' goes from learningRate to minLearningRate along half a cosine,
+   * 'constant' (default) keeps learningRate. The rate is set before every optimizer step.
+   */
+  lrSchedule?: 'constant' | 'cosine';
+  /** Floor of the decayed learning rate (default learningRate / 50). */
+  minLearningRate?: number;
+  /** Optional linear warm-up over this many steps (cosine schedule only; default 0). */
+  warmupSteps?: number;
+  /**
+   * Data augmentation for image samples [H, W, C] (training batches only): translate each sample by a seeded
+   * random whole-pixel offset in [-shift, shift] on both axes, filling with `fill` (default 0 = background of
+   * MNIST-like data).
+   */
+  augment?: { shift: number; fill?: number };
   /** Hold out this fraction of the training data (stratified) for validation. Ignored with validationData. */
   validationSplit?: number;
   validationData?: Dataset;
@@ -109,17 +124,48 @@ function checkData(model: tfl.LayersModel, ds: Dataset, what: string): void {
   for (const v of ds.y!) if (v >= k) fail('EF5002', `${what} has class ${v} but the model has ${k} outputs`, { file: ds.source });
 }
 
-function gather(ds: Dataset, idx: ArrayLike<number>, from: number, to: number): { x: tf.Tensor; y: tf.Tensor1D } {
+/** Copy one [H, W, C] image translated by (dy, dx) pixels into `out` (uncovered pixels = fill). */
+export function shiftImage(src: Float32Array, h: number, w: number, c: number, dy: number, dx: number, fill: number, out: Float32Array): void {
+  out.fill(fill);
+  const y0 = Math.max(0, dy);
+  const y1 = Math.min(h, h + dy);
+  const x0 = Math.max(0, dx);
+  const x1 = Math.min(w, w + dx);
+  if (x1 <= x0) return;
+  for (let y = y0; y < y1; y++) out.set(src.subarray(((y - dy) * w + (x0 - dx)) * c, ((y - dy) * w + (x1 - dx)) * c), (y * w + x0) * c);
+}
+
+function gather(ds: Dataset, idx: ArrayLike<number>, from: number, to: number, aug?: { shift: number; fill?: number; rng: () => number }): { x: tf.Tensor; y: tf.Tensor1D } {
   const per = ds.shape.reduce((a, b) => a * b, 1);
   const n = to - from;
   const xb = new Float32Array(n * per);
   const yb = new Int32Array(n);
+  const [h, w, c] = ds.shape;
+  const shifting = aug && aug.shift > 0 && ds.shape.length === 3;
   for (let k = 0; k < n; k++) {
     const s = idx[from + k];
-    xb.set(ds.x.subarray(s * per, (s + 1) * per), k * per);
+    const src = ds.x.subarray(s * per, (s + 1) * per);
+    if (shifting) {
+      const r = 2 * aug.shift + 1;
+      const dy = Math.floor(aug.rng() * r) - aug.shift;
+      const dx = Math.floor(aug.rng() * r) - aug.shift;
+      shiftImage(src, h, w, c, dy, dx, aug.fill ?? 0, xb.subarray(k * per, (k + 1) * per));
+    } else xb.set(src, k * per);
     yb[k] = ds.y![s];
   }
   return { x: tf.tensor(xb, [n, ...ds.shape]), y: tf.tensor1d(yb, 'int32') };
+}
+
+/** The learning rate at optimizer step `step` of `total` under a schedule (see TrainOptions.lrSchedule). */
+export function learningRateAt(step: number, total: number, o: Pick<TrainOptions, 'learningRate' | 'lrSchedule' | 'minLearningRate' | 'warmupSteps'>): number {
+  const lr = o.learningRate ?? 1e-3;
+  if ((o.lrSchedule ?? 'constant') === 'constant') return lr;
+  const min = o.minLearningRate ?? lr / 50;
+  const warm = Math.max(0, o.warmupSteps ?? 0);
+  if (step < warm) return (lr * (step + 1)) / warm;
+  const span = Math.max(1, total - warm);
+  const p = Math.min(1, (step - warm) / span);
+  return min + (lr - min) * 0.5 * (1 + Math.cos(Math.PI * p));
 }
 
 export interface EvalResult {
@@ -209,7 +255,13 @@ export async function trainModel(model: tfl.LayersModel, data: Dataset, opts: Tr
       cw = Float32Array.from(opts.classWeights);
     }
   }
+  if (opts.lrSchedule !== undefined && opts.lrSchedule !== 'constant' && opts.lrSchedule !== 'cosine') fail('EF0006', `unknown learning-rate schedule '${String(opts.lrSchedule)}' (constant or cosine)`);
+  if (opts.augment && !(opts.augment.shift >= 0 && Number.isInteger(opts.augment.shift))) fail('EF0006', `augmentation shift must be a whole number of pixels >= 0, got ${opts.augment.shift}`);
   const optimizer = tf.train.adam(opts.learningRate ?? 1e-3);
+  // AdamOptimizer reads its (protected) learningRate on every step; a schedule updates it before each one.
+  const setLr = (v: number) => ((optimizer as unknown as { learningRate: number }).learningRate = v);
+  const augRng = makeRng(seed * 7919 + 3);
+  const aug = opts.augment && opts.augment.shift > 0 ? { ...opts.augment, rng: augRng } : undefined;
   const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
   if (vars.length === 0) fail('EF5003', 'every layer is frozen: nothing to train');
   const pruner = opts.prune ? new MagnitudePruner(model, opts.prune) : undefined;
@@ -234,7 +286,8 @@ export async function trainModel(model: tfl.LayersModel, data: Dataset, opts: Tr
       const from = b * batchSize;
       const to = Math.min(n, from + batchSize);
       pruner?.beforeStep(step);
-      const { x, y } = gather(train, idx, from, to);
+      setLr(learningRateAt(step, totalSteps, opts));
+      const { x, y } = gather(train, idx, from, to, aug);
       const w = cw ? tf.gather(tf.tensor1d(cw), y) as tf.Tensor1D : undefined;
       let correctT: tf.Scalar | undefined;
       const lossT = optimizer.minimize(

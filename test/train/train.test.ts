@@ -247,3 +247,54 @@ test('save as TF.js model.json + weights.bin and load back: identical prediction
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('cosine learning-rate schedule follows the half-cosine formula; constant is constant', async () => {
+  const { learningRateAt } = await import('../../src/train/train.js');
+  const o = { learningRate: 0.01, lrSchedule: 'cosine' as const, minLearningRate: 0.001 };
+  for (const t of [0, 25, 50, 99, 100]) {
+    const want = 0.001 + 0.009 * 0.5 * (1 + Math.cos((Math.PI * t) / 100));
+    assert.ok(Math.abs(learningRateAt(t, 100, o) - want) < 1e-12, `step ${t}`);
+  }
+  assert.ok(Math.abs(learningRateAt(50, 100, o) - 0.0055) < 1e-12); // hand value: halfway = mean of the ends
+  assert.equal(learningRateAt(70, 100, { learningRate: 0.01 }), 0.01);
+  assert.ok(Math.abs(learningRateAt(1, 100, { ...o, warmupSteps: 4 }) - 0.005) < 1e-12); // warm-up: (1+1)/4 of lr
+});
+
+test('shift augmentation equals a naive per-pixel translation', async () => {
+  const { shiftImage } = await import('../../src/train/train.js');
+  const [h, w, c] = [5, 4, 2];
+  const src = Float32Array.from({ length: h * w * c }, (_, i) => i + 1);
+  for (const [dy, dx] of [[0, 0], [1, -1], [-2, 3], [4, 0], [0, -4], [-5, 1]]) {
+    const got = new Float32Array(h * w * c);
+    shiftImage(src, h, w, c, dy, dx, -1, got);
+    for (let y = 0; y < h; y++)
+      for (let x = 0; x < w; x++)
+        for (let k = 0; k < c; k++) {
+          const sy = y - dy;
+          const sx = x - dx;
+          const want = sy >= 0 && sy < h && sx >= 0 && sx < w ? src[(sy * w + sx) * c + k] : -1;
+          assert.equal(got[(y * w + x) * c + k], want, `shift ${dy},${dx} at ${y},${x},${k}`);
+        }
+  }
+});
+
+test('pruning schedule options: delayed begin, minWeights leaves small kernels dense', async () => {
+  await initBackend();
+  const { defaultSchedule } = await import('../../src/train/prune.js');
+  const s = defaultSchedule(0.5, 0.8, 1000, { begin: 0.3, end: 0.6, updates: 15, minWeights: 256 });
+  assert.equal(s.beginStep, 300);
+  assert.equal(s.endStep, 600);
+  assert.equal(s.frequency, 20);
+  assert.equal(polynomialDecaySparsity(s, 299), 0.5); // before begin: schedule's initial value but no update step
+  assert.equal(isUpdateStep(s, 299), false);
+  const legacy = defaultSchedule(0.5, 0.8, 1000);
+  assert.deepEqual([legacy.beginStep, legacy.endStep, legacy.frequency], [0, 750, 75]);
+  const m = buildModel(CNN, { seed: 3 }); // conv1 has 72 weights, conv2 1152, dense 4000
+  const pr = new MagnitudePruner(m, { ...s, beginStep: 0, endStep: 0, frequency: 1, initialSparsity: 0.8 });
+  pr.beforeStep(0);
+  pr.strip();
+  const rep = Object.fromEntries(m.layers.filter((l) => l.getWeights().length).map((l) => [l.getClassName() + l.name, l.getWeights()[0].dataSync().filter((v) => v === 0).length / l.getWeights()[0].size]));
+  const vals = Object.values(rep);
+  assert.equal(vals[0], 0, 'first conv (72 weights < 256) stays dense');
+  for (const v of vals.slice(1)) assert.ok(Math.abs(v - 0.8) < 0.001, `sparsity ${v}`);
+});

@@ -1,7 +1,7 @@
 // espforge demo [--out DIR] [--epochs N] [--seed N] [--target CHIP] [--force] [--json]
 import type { Command } from 'commander';
 import { attemptAsync, renderDiagnostic } from '../../diagnostics.js';
-import { runDemo, type DemoResult } from '../../train/demo.js';
+import { DEMO_EPOCHS, runDemo, type DemoResult } from '../../train/demo.js';
 import { printJson, report, table } from '../common.js';
 import { progressRenderer } from './train.js';
 
@@ -36,7 +36,7 @@ export function register(program: Command, setExit: (c: number) => void): void {
     .command('demo')
     .description('train a small CNN on the mnist package digits, prune, quantize int8, verify the C on the host, write an ESP-IDF project')
     .option('--out <dir>', 'output folder', 'espforge-demo')
-    .option('--epochs <n>', 'training epochs', '3')
+    .option('--epochs <n>', 'training epochs', String(DEMO_EPOCHS))
     .option('--seed <n>', 'seed', '1')
     .option('--target <chip>', 'target chip', 'esp32s3')
     .option('--force', 'write into a folder that holds other files')
@@ -46,7 +46,7 @@ export function register(program: Command, setExit: (c: number) => void): void {
       const r = await attemptAsync(() =>
         runDemo({
           out: o.out,
-          epochs: Math.max(1, Math.floor(Number(o.epochs) || 3)),
+          epochs: Math.max(1, Math.floor(Number(o.epochs) || DEMO_EPOCHS)),
           seed: Math.floor(Number(o.seed) || 0),
           target: o.target,
           force: o.force,

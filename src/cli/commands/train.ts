@@ -9,7 +9,7 @@ import { datasetSize, loadDataset } from '../../data/index.js';
 import { initBackend } from '../../train/backend.js';
 import { defaultSchedule, structuredPrune } from '../../train/prune.js';
 import { saveLayersModel } from '../../train/save.js';
-import { buildModel, countMacs, parseSpec } from '../../train/spec.js';
+import { buildModel, countMacs, loadSpecBase, parseSpec } from '../../train/spec.js';
 import { evaluate, trainModel, type Progress, type TrainResult } from '../../train/train.js';
 import { printJson, report, table } from '../common.js';
 
@@ -106,7 +106,7 @@ async function trainCommand(specFile: string, o: Opts) {
   } catch (e) {
     return fail('EF5003', `spec is not valid JSON: ${(e as Error).message}`, { file: specFile });
   }
-  const spec = parseSpec(json, specFile);
+  const spec = await loadSpecBase(parseSpec(json, specFile), specFile);
   if (o.fineTune !== undefined) spec.fineTune = num('fine-tune', o.fineTune, 0, 1);
   const d = spec.train ?? {};
   const epochs = num('epochs', o.epochs, 1, 10000, true) ?? d.epochs ?? 5;
@@ -150,6 +150,8 @@ async function trainCommand(specFile: string, o: Opts) {
         epochs,
         batchSize,
         learningRate: lr,
+        lrSchedule: d.lrSchedule,
+        augment: d.augmentShift ? { shift: d.augmentShift } : undefined,
         validationSplit: val,
         seed,
         classWeights,
