@@ -88,6 +88,9 @@ export const INT16_OPS: ReadonlySet<string> = new Set([
   'Relu', 'Clip', 'LeakyRelu', 'Concat', 'Pad',
 ]);
 
+/** Ops with an int8 integer kernel but no int16 one: kept float (Dequantize → op → Quantize) under int16 activations. */
+const INT8_ONLY_OPS: ReadonlySet<string> = new Set(['LogSoftmax', 'HardSwish']);
+
 /** Round half away from zero (C round): the one definition lives with the fixed-point helpers. */
 export { rha };
 
@@ -422,12 +425,13 @@ function int16Islands(
 }
 
 /**
- * Ops without an integer kernel (e.g. LogSoftmax) stay float: their quantized inputs are dequantized
+ * Ops without an integer kernel (e.g. Erf, or LogSoftmax on int16 activations) stay float: their quantized inputs are dequantized
  * (Dequantize node), their outputs stay float32, and integer readers of those outputs get a Quantize node with
  * the output's calibrated parameters. A trailing float op therefore makes a float graph output.
  */
 function floatIslands(fg: Graph, tensors: Tensor[], nodes: Graph['nodes'], act: DType): Graph['nodes'] {
-  const isFloatNode = nodes.map((n) => !INT_KERNELS[n.op]);
+  // ops whose integer kernels are int8-only (TFLM has no int16 version) also stay float on int16 activations
+  const isFloatNode = nodes.map((n) => !INT_KERNELS[n.op] || (INT8_ONLY_OPS.has(n.op) && tensors[n.inputs[0]]?.dtype === 'int16'));
   if (!isFloatNode.some(Boolean)) return nodes;
   const floatProduced = new Set<number>();
   nodes.forEach((n, i) => isFloatNode[i] && n.outputs.forEach((o) => floatProduced.add(o)));

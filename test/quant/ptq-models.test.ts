@@ -70,15 +70,18 @@ test('mnist-8 (raw 0..255 input): int8 PTQ keeps ≥ 99.5% top-1 agreement on 10
   }
 });
 
-test('burn-mnist-cnn (normalised input, BN, LogSoftmax kept float): int8 PTQ keeps ≥ 99.5% agreement', async (t) => {
+test('burn-mnist-cnn (normalised input, BN, LogSoftmax): fully int8, PTQ keeps ≥ 99.5% agreement', async (t) => {
   const p = sharedPath(t, 'models/onnx/burn-mnist-cnn/mnist.onnx');
   if (!p) return;
   // a larger network (1.5 MB of weights): 400 test digits keep the suite fast; mnist-8 above runs 1000
   const q = await mnistAgreement(t, p, (x) => (x - 0.1307) / 0.3081, 400, 100);
-  // LogSoftmax has no integer kernel: it stays float behind a Dequantize, so the output is float32
-  const ops = q.graph.nodes.map((n) => n.op);
-  assert.deepEqual(ops.slice(-2), ['Dequantize', 'LogSoftmax']);
-  assert.equal(q.graph.tensors[q.graph.outputs[0]].dtype, 'float32');
+  // LogSoftmax runs the TFLM int8 kernel: no float node is left, and its output has TFLite's fixed quantization
+  const floatNodes = q.graph.nodes.filter((n) => n.qparams?.float_node === 1 || n.op === 'Dequantize' || n.op === 'Quantize');
+  assert.deepEqual(floatNodes.map((n) => n.op), []);
+  assert.equal(q.graph.nodes.at(-1)!.op, 'LogSoftmax');
+  const out = q.graph.tensors[q.graph.outputs[0]];
+  assert.equal(out.dtype, 'int8');
+  assert.deepEqual([out.quant!.scale[0], out.quant!.zeroPoint[0]], [16 / 256, 127]);
 });
 
 async function tinymaixSets(dir: string): Promise<Record<string, { samples: Value[][]; labels: number[] }>> {

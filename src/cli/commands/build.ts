@@ -1,4 +1,5 @@
-// espforge build MODEL --target CHIP --out DIR [--name NAME] [--force] [--verify host,rv32] [--calib DATA] [--json]
+// espforge build MODEL --target CHIP --out DIR [--name NAME] [--force] [--verify host,rv32]
+//                [--calib DATA [--scheme S] [--input-scale S --input-offset O]] [--json]
 import { basename } from 'node:path';
 import type { Command } from 'commander';
 import { attemptAsync, fail } from '../../diagnostics.js';
@@ -14,6 +15,9 @@ interface Opts {
   force?: boolean;
   verify?: string;
   calib?: string;
+  inputScale?: string;
+  inputOffset?: string;
+  scheme?: string;
   format?: string;
   json?: boolean;
 }
@@ -56,6 +60,9 @@ export function register(program: Command, setExit: (c: number) => void): void {
     .option('--force', 'replace an output folder holding files espforge did not write')
     .option('--verify <kinds>', 'host,rv32: compile and run the generated C, compare with the simulator')
     .option('--calib <data>', 'calibration data, to quantize a float model first')
+    .option('--scheme <scheme>', 'with --calib: int8 (default) | int16 | mixed')
+    .option('--input-scale <s>', 'with --calib: multiply dataset values by this before feeding the model')
+    .option('--input-offset <o>', 'with --calib: then add this')
     .option('--format <fmt>', 'c (default)', 'c')
     .option('--json', 'machine-readable output')
     .action(async (model: string, o: Opts) => {
@@ -68,9 +75,9 @@ export function register(program: Command, setExit: (c: number) => void): void {
           if (!o.calib)
             fail('EF3001', 'the model has float weights: quantize it with --calib DATA (or espforge quantize first)', { file: model });
           const { quantizeModel } = await import('../../quant/ptq.js');
-          const { loadSamples } = await import('./quantize.js');
-          const data = await loadSamples(g, o.calib, { limit: 200 });
-          g = (await quantizeModel(g, data.samples)).graph;
+          const { loadSamples, parseScheme } = await import('./quantize.js');
+          const data = await loadSamples(g, o.calib, { limit: 200, inputScale: o.inputScale, inputOffset: o.inputOffset });
+          g = (await quantizeModel(g, data.samples, { scheme: o.scheme ? parseScheme(o.scheme) : 'int8' })).graph;
         }
         const commandLine = ['espforge', 'build', basename(model), '--target', o.target, '--out', basename(o.out)]
           .concat(o.name ? ['--name', o.name] : [])

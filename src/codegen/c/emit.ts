@@ -104,7 +104,7 @@ interface LayerCode {
 }
 
 /** Kernels whose output may overwrite input 0 element by element. */
-const IN_PLACE_OPS = new Set(['Relu', 'Clip', 'Softmax', 'Sigmoid', 'Tanh', 'Quantize_int']);
+const IN_PLACE_OPS = new Set(['Relu', 'Clip', 'Softmax', 'LogSoftmax', 'Sigmoid', 'Tanh', 'Quantize_int']);
 
 export function emitC(g: Graph, opts: EmitOptions = {}): EmitResult {
   const prefix = sanitizeName(opts.name ?? (opts.modelFile ?? g.meta.source ?? 'model').split(/[\\/]/).pop()!);
@@ -324,6 +324,7 @@ const SUPPORTED = new Set([
   'Mul',
   'ReduceMean',
   'Softmax',
+  'LogSoftmax',
   'Sigmoid',
   'Tanh',
   'Quantize',
@@ -553,6 +554,16 @@ function emitLayer(
       const rows = shapeSize(X.shape) / depth;
       const call = `    ${P}_softmax_s8(${cptr(X.id)}, ${ptr(Y.id)}, ${rows}, ${depth}, ${num(q, 'input_multiplier', n)}, ${num(q, 'input_left_shift', n)}, ${num(q, 'diff_min', n)});`;
       return { kernel: ['softmax'], call, consts, notes };
+    }
+    case 'LogSoftmax': {
+      const r = X.shape.length;
+      const axis = (((n.attrs.axis as number | undefined) ?? -1) + r) % r;
+      if (axis !== r - 1) fail('EF3002', 'LogSoftmax over a non-last axis has no C kernel', { node: n.name });
+      const depth = X.shape[r - 1];
+      const rows = shapeSize(X.shape) / depth;
+      checkMult([num(q, 'input_multiplier', n), num(q, 'reverse_multiplier', n)], n);
+      const call = `    ${P}_log_softmax_s8(${cptr(X.id)}, ${ptr(Y.id)}, ${rows}, ${depth}, ${num(q, 'input_multiplier', n)}, ${num(q, 'input_left_shift', n)}, ${num(q, 'reverse_multiplier', n)}, ${num(q, 'reverse_shift', n)}, ${num(q, 'diff_min', n)});`;
+      return { kernel: ['logsoftmax'], call, consts, notes };
     }
     case 'Sigmoid': {
       const call = `    ${P}_logistic_s8(${cptr(X.id)}, ${ptr(Y.id)}, ${shapeSize(X.shape)}, ${num(q, 'in_zp', n)}, ${num(q, 'input_multiplier', n)}, ${num(q, 'input_left_shift', n)}, ${num(q, 'input_range_radius', n)});`;

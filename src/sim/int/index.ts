@@ -13,6 +13,7 @@ import { generic } from './generic.js';
 import { kernel as HardSwish } from './hard-swish.js';
 import { kernel as Identity } from './identity.js';
 import { kernel as LeakyRelu } from './leaky-relu.js';
+import { kernel as LogSoftmax } from './log-softmax.js';
 import { kernel as MaxPool } from './max-pool.js';
 import { kernel as Mul } from './mul.js';
 import { kernel as Pad } from './pad.js';
@@ -37,6 +38,7 @@ export const INT_KERNELS: Readonly<Record<string, IntKernel>> = {
   MaxPool,
   ReduceMean,
   Softmax,
+  LogSoftmax,
   Sigmoid,
   Tanh,
   Relu,
