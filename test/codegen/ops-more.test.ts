@@ -116,3 +116,67 @@ test('LogSoftmax: generated C equals the integer simulator (host, -Werror, ASan/
   assert.ok(new Set(cs.map((c) => c.expected[2].join(','))).size > 5);
   checkC(g, 'lsm', cs);
 });
+
+// ---------------------------------------------------------------- int8 activations, data movement, constant operands
+
+function bytes(n: number, seed: number, lo = -128, hi = 127): Int8Array {
+  const a = new Int8Array(n);
+  let s = seed >>> 0;
+  for (let i = 0; i < n; i++) {
+    s = (Math.imul(s, 1103515245) + 12345) >>> 0;
+    a[i] = lo + ((s >>> 16) % (hi - lo + 1));
+  }
+  return a;
+}
+
+/**
+ * x → LeakyRelu → Add(const [6], relu) → Mul(const scalar) → Transpose NHWC→NCHW → Max(const per channel)
+ *   → Min(·, transpose, const) (3 inputs) → Concat(·, const) ;  x → HardSwish → Sub(const [1,1,5,1] − ·)
+ *   → Reshape rank 3 → Transpose [2,0,1].
+ */
+function int8MiscGraph(): Graph {
+  const b = new GraphBuilder({ format: 'espforge', source: 'misc8' });
+  const T = (name: string, shape: number[], qq: ReturnType<typeof q>, data?: Int8Array) => b.tensor({ name, dtype: 'int8', shape, quant: qq, data });
+  const x = T('x', [1, 4, 5, 6], q(0.05, -3));
+  const lr = T('lr', [1, 4, 5, 6], q(0.04, -40));
+  const hs = T('hs', [1, 4, 5, 6], q(0.03, -100));
+  const k1 = T('k1', [6], q(0.02, 5), bytes(6, 1));
+  const ad = T('ad', [1, 4, 5, 6], q(0.06, -10));
+  const k2 = T('k2', [1, 1, 5, 1], q(0.05, 0), bytes(5, 2));
+  const sb = T('sb', [1, 4, 5, 6], q(0.07, 3));
+  const k3 = T('k3', [1], q(0.01, 0), Int8Array.from([-77]));
+  const ml = T('ml', [1, 4, 5, 6], q(0.05, 0));
+  const tr = T('tr', [1, 6, 4, 5], q(0.05, 0));
+  const kmax = T('kmax', [1, 6, 1, 1], q(0.05, 0), bytes(6, 3, -60, 20));
+  const mx = T('mx', [1, 6, 4, 5], q(0.05, 0));
+  const kmin = T('kmin', [5], q(0.05, 0), bytes(5, 4, -10, 90));
+  const mn = T('mn', [1, 6, 4, 5], q(0.05, 0));
+  const kc = T('kc', [1, 6, 4, 2], q(0.05, 0), bytes(48, 5));
+  const cat = T('cat', [1, 6, 4, 7], q(0.05, 0));
+  const r3 = T('r3', [4, 5, 6], q(0.07, 3));
+  const t3 = T('t3', [6, 4, 5], q(0.07, 3));
+  b.inputs = [x];
+  b.outputs = [cat, t3];
+  b.node({ op: 'LeakyRelu', name: 'lrelu', inputs: [x], outputs: [lr], attrs: { alpha: 0.1 } });
+  b.node({ op: 'HardSwish', name: 'hswish', inputs: [x], outputs: [hs], attrs: {} });
+  b.node({ op: 'Add', name: 'add_c', inputs: [lr, k1], outputs: [ad], attrs: { activation: 'relu' } });
+  b.node({ op: 'Sub', name: 'sub_c', inputs: [k2, hs], outputs: [sb], attrs: { activation: 'none' } });
+  b.node({ op: 'Mul', name: 'mul_c', inputs: [ad, k3], outputs: [ml], attrs: { activation: 'none' } });
+  b.node({ op: 'Transpose', name: 'to_nchw', inputs: [ml], outputs: [tr], attrs: { perm: [0, 3, 1, 2] } });
+  b.node({ op: 'Max', name: 'max_c', inputs: [tr, kmax], outputs: [mx], attrs: {} });
+  b.node({ op: 'Min', name: 'min3', inputs: [mx, tr, kmin], outputs: [mn], attrs: {} });
+  b.node({ op: 'Concat', name: 'cat_c', inputs: [mn, kc], outputs: [cat], attrs: { axis: 3 } });
+  b.node({ op: 'Reshape', name: 'r3', inputs: [sb], outputs: [r3], attrs: { shape: [4, 5, 6] } });
+  b.node({ op: 'Transpose', name: 't3', inputs: [r3], outputs: [t3], attrs: { perm: [2, 0, 1] } });
+  return prepareIntGraph(inferGraph(b.build()));
+}
+
+test('LeakyRelu, HardSwish, Transpose, constant-operand Add/Sub/Mul/Max/Min/Concat: C equals the simulator', (t) => {
+  if (!gccOr(t)) return;
+  const g = int8MiscGraph();
+  const cs = cases(g, 10, 900);
+  assert.ok(new Set(cs.map((c) => c.expected[0].join(','))).size > 5);
+  assert.ok(new Set(cs.map((c) => c.expected[1].join(','))).size > 5);
+  const e = checkC(g, 'misc8', cs);
+  for (const k of ['leakyrelu', 'hardswish', 'transpose', 'minmax', 'add', 'mul']) assert.ok(e.kernels.includes(k), k);
+});

@@ -104,7 +104,7 @@ interface LayerCode {
 }
 
 /** Kernels whose output may overwrite input 0 element by element. */
-const IN_PLACE_OPS = new Set(['Relu', 'Clip', 'Softmax', 'LogSoftmax', 'Sigmoid', 'Tanh', 'Quantize_int']);
+const IN_PLACE_OPS = new Set(['Relu', 'Clip', 'LeakyRelu', 'HardSwish', 'Softmax', 'LogSoftmax', 'Sigmoid', 'Tanh', 'Quantize_int']);
 
 export function emitC(g: Graph, opts: EmitOptions = {}): EmitResult {
   const prefix = sanitizeName(opts.name ?? (opts.modelFile ?? g.meta.source ?? 'model').split(/[\\/]/).pop()!);
@@ -334,6 +334,11 @@ const SUPPORTED = new Set([
   'Clip',
   'Pad',
   'Concat',
+  'LeakyRelu',
+  'HardSwish',
+  'Transpose',
+  'Max',
+  'Min',
 ]);
 
 /**
@@ -405,6 +410,13 @@ function emitLayer(
     consts.push({ sym: `${L}_rq`, ctype: 'int32_t', data: rqTable(ms, ss), comment: `layer ${i}: requantization per output channel {2*M (uint32 bits), max(S,0), r = max(-S,0), (2^r-1)>>1} from the prepared Q31 multiplier M and shift S`, where: 'model' });
   };
   const a = (s: string) => s;
+  /** A data operand: its arena place, or for a constant tensor a const array in flash. */
+  const operand = (t: Tensor, port: number): string => {
+    if (!t.data) return cptr(t.id);
+    if (t.dtype !== 'int8') fail('EF3002', `${n.op} with a constant ${t.dtype} operand has no C kernel`, { node: n.name });
+    consts.push({ sym: `${L}_k${port}`, ctype: 'int8_t', data: t.data, comment: `layer ${i} '${commentSafe(n.name)}': constant operand ${port} '${commentSafe(t.name)}' ${shp(t)} ${qstr(t)}`, where: 'weights' });
+    return `${L}_k${port}`;
+  };
   switch (n.op) {
     case 'Conv': {
       const W = T(n.inputs[1]);
@@ -515,7 +527,8 @@ function emitLayer(
     case 'Sub':
     case 'Mul': {
       const X2 = T(n.inputs[1]);
-      if (X2.data || X.data) fail('EF3002', `${n.op} with a constant operand has no C kernel yet`, { node: n.name });
+      const in1 = operand(X, 0);
+      const in2 = operand(X2, 1);
       const out = Y.shape;
       const pad4 = (s: number[]) => [...new Array(4 - s.length).fill(1), ...s];
       const dims = pad4(out);
@@ -525,11 +538,11 @@ function emitLayer(
       const bc = `${L}_bc, ${L}_bc + 4, ${L}_bc + 8`;
       if (n.op === 'Mul') {
         checkMult([num(q, 'mult', n)], n);
-        const call = `    ${P}_mul_s8(${cptr(X.id)}, ${cptr(X2.id)}, ${ptr(Y.id)}, ${bc}, ${num(q, 'in_zp', n)}, ${num(q, 'in2_zp', n)}, ${num(q, 'mult', n)}, ${num(q, 'shift', n)}, ${num(q, 'out_zp', n)}, ${num(q, 'act_min', n)}, ${num(q, 'act_max', n)});`;
+        const call = `    ${P}_mul_s8(${in1}, ${in2}, ${ptr(Y.id)}, ${bc}, ${num(q, 'in_zp', n)}, ${num(q, 'in2_zp', n)}, ${num(q, 'mult', n)}, ${num(q, 'shift', n)}, ${num(q, 'out_zp', n)}, ${num(q, 'act_min', n)}, ${num(q, 'act_max', n)});`;
         return { kernel: ['mul'], call, consts, notes };
       }
       checkMult([num(q, 'in_mult', n), num(q, 'in2_mult', n), num(q, 'out_mult', n)], n);
-      const call = `    ${P}_add_s8(${cptr(X.id)}, ${cptr(X2.id)}, ${ptr(Y.id)}, ${bc}, ${n.op === 'Sub' ? -1 : 1}, ${num(q, 'in_zp', n)}, ${num(q, 'in2_zp', n)}, ${num(q, 'left_shift', n)}, ${num(q, 'in_mult', n)}, ${num(q, 'in_shift', n)}, ${num(q, 'in2_mult', n)}, ${num(q, 'in2_shift', n)}, ${num(q, 'out_mult', n)}, ${num(q, 'out_shift', n)}, ${num(q, 'out_zp', n)}, ${num(q, 'act_min', n)}, ${num(q, 'act_max', n)});`;
+      const call = `    ${P}_add_s8(${in1}, ${in2}, ${ptr(Y.id)}, ${bc}, ${n.op === 'Sub' ? -1 : 1}, ${num(q, 'in_zp', n)}, ${num(q, 'in2_zp', n)}, ${num(q, 'left_shift', n)}, ${num(q, 'in_mult', n)}, ${num(q, 'in_shift', n)}, ${num(q, 'in2_mult', n)}, ${num(q, 'in2_shift', n)}, ${num(q, 'out_mult', n)}, ${num(q, 'out_shift', n)}, ${num(q, 'out_zp', n)}, ${num(q, 'act_min', n)}, ${num(q, 'act_max', n)});`;
       return { kernel: ['add'], call, consts, notes };
     }
     case 'ReduceMean': {
@@ -564,6 +577,45 @@ function emitLayer(
       checkMult([num(q, 'input_multiplier', n), num(q, 'reverse_multiplier', n)], n);
       const call = `    ${P}_log_softmax_s8(${cptr(X.id)}, ${ptr(Y.id)}, ${rows}, ${depth}, ${num(q, 'input_multiplier', n)}, ${num(q, 'input_left_shift', n)}, ${num(q, 'reverse_multiplier', n)}, ${num(q, 'reverse_shift', n)}, ${num(q, 'diff_min', n)});`;
       return { kernel: ['logsoftmax'], call, consts, notes };
+    }
+    case 'LeakyRelu': {
+      checkMult([num(q, 'mult_identity', n), num(q, 'mult_alpha', n)], n);
+      const call = `    ${P}_leaky_relu_s8(${cptr(X.id)}, ${ptr(Y.id)}, ${shapeSize(X.shape)}, ${num(q, 'in_zp', n)}, ${num(q, 'out_zp', n)}, ${num(q, 'mult_identity', n)}, ${num(q, 'shift_identity', n)}, ${num(q, 'mult_alpha', n)}, ${num(q, 'shift_alpha', n)});`;
+      return { kernel: ['leakyrelu'], call, consts, notes };
+    }
+    case 'HardSwish': {
+      const call = `    ${P}_hard_swish_s8(${cptr(X.id)}, ${ptr(Y.id)}, ${shapeSize(X.shape)}, ${num(q, 'in_zp', n)}, ${num(q, 'out_zp', n)}, ${num(q, 'output_multiplier', n)}, ${num(q, 'output_multiplier_exponent', n)}, ${num(q, 'reluish_multiplier', n)}, ${num(q, 'reluish_multiplier_exponent', n)});`;
+      return { kernel: ['hardswish'], call, consts, notes };
+    }
+    case 'Transpose': {
+      const r = X.shape.length;
+      if (r > 4) fail('EF3002', `Transpose of a rank-${r} tensor has no C kernel (rank <= 4)`, { node: n.name });
+      const perm = attrNums(n, 'perm', X.shape.map((_, k) => r - 1 - k));
+      const inStr = X.shape.map((_, k) => shapeSize(X.shape.slice(k + 1)));
+      const dims = [...new Array(4 - r).fill(1), ...perm.map((p) => X.shape[p])];
+      const st = [...new Array(4 - r).fill(0), ...perm.map((p) => inStr[p])];
+      consts.push({ sym: `${L}_tr`, ctype: 'int32_t', data: [...dims, ...st], comment: `layer ${i}: output dims[4], input element strides of the output axes[4] (perm ${perm.join(',')})`, where: 'model' });
+      const es = X.dtype === 'int16' ? 2 : 1;
+      const call = `    ${P}_transpose(${cptr(X.id)}, ${ptr(Y.id)}, ${L}_tr, ${L}_tr + 4, ${es});`;
+      return { kernel: ['transpose'], call, consts, notes: [`perm [${perm.join(',')}]`] };
+    }
+    case 'Max':
+    case 'Min': {
+      if (((n.attrs.activation as string | undefined) ?? 'none') !== 'none') fail('EF3002', `${n.op} with a fused activation has no C kernel`, { node: n.name });
+      const ins = n.inputs.filter((id) => id >= 0);
+      const isMax = n.op === 'Max' ? 1 : 0;
+      const out = Y.shape;
+      if (ins.length === 1) return { kernel: ['copy'], call: `    ${P}_copy(${ptr(Y.id)}, ${operand(T(ins[0]), 0)}, ${shapeSize(out)});`, consts, notes };
+      const st = (id: number) => bcast4(out, T(id).shape);
+      const dims = [...new Array(4 - out.length).fill(1), ...out];
+      const lines: string[] = [];
+      ins.slice(1).forEach((id, k) => {
+        const sym = `${L}_bc${k}`;
+        const first = k === 0;
+        consts.push({ sym, ctype: 'int32_t', data: [...dims, ...(first ? st(ins[0]) : bcast4(out, out)), ...st(id)], comment: `layer ${i}: output dims[4], input strides[4] x2 (step ${k})`, where: 'model' });
+        lines.push(`    ${P}_minmax_s8(${first ? operand(T(ins[0]), 0) : cptr(Y.id)}, ${operand(T(id), k + 1)}, ${ptr(Y.id)}, ${sym}, ${sym} + 4, ${sym} + 8, ${isMax});`);
+      });
+      return { kernel: ['minmax'], call: lines.join('\n'), consts, notes };
     }
     case 'Sigmoid': {
       const call = `    ${P}_logistic_s8(${cptr(X.id)}, ${ptr(Y.id)}, ${shapeSize(X.shape)}, ${num(q, 'in_zp', n)}, ${num(q, 'input_multiplier', n)}, ${num(q, 'input_left_shift', n)}, ${num(q, 'input_range_radius', n)});`;
@@ -625,10 +677,9 @@ function emitLayer(
       const rowOut = Y.shape[axis] * inner;
       ins.forEach((id, k) => {
         const t = T(id);
-        if (t.data) fail('EF3002', 'Concat with a constant input has no C kernel', { node: n.name });
         const rowIn = t.shape[axis] * inner;
         const dst = `${ptr(Y.id)} + (size_t)o * ${rowOut} + ${off}`;
-        const src = `${cptr(id)} + (size_t)o * ${rowIn}`;
+        const src = `${operand(t, k)} + (size_t)o * ${rowIn}`;
         if (rq[k] === 0) lines.push(`        for (o = 0; o < ${outer}; ++o) ${P}_copy(${dst}, ${src}, ${rowIn});`);
         else {
           checkMult([ms[k]], n);

@@ -889,6 +889,99 @@ void ef_tanh_s8(const int8_t *in, int8_t *out, int n, int32_t in_zp, int32_t in_
     }
 }
 
+/*@@ section leakyrelu deps=common */
+/* TFLM LEAKY_RELU: x - zp_in >= 0 takes the identity multiplier, below it the alpha one. */
+void ef_leaky_relu_s8(const int8_t *in, int8_t *out, int n, int32_t in_zp, int32_t out_zp, int32_t m_id, int32_t s_id,
+                      int32_t m_alpha, int32_t s_alpha)
+{
+    int i;
+    for (i = 0; i < n; ++i) {
+        const int32_t d = in[i] - in_zp;
+        const int32_t v = out_zp + (d >= 0 ? ef_mbqm(d, m_id, s_id) : ef_mbqm(d, m_alpha, s_alpha));
+        out[i] = (int8_t)ef_clamp(v, -128, 127);
+    }
+}
+
+/*@@ section hardswish deps=common */
+/* TFLM int8 HARD_SWISH reference in saturating 16-bit fixed point; the two multipliers were down-scaled to
+ * int16 at generation time (DownScaleInt32ToInt16Multiplier). */
+static inline int32_t ef_srdhm16(int32_t a, int32_t b)
+{
+    int32_t p;
+    if (a == -32768 && b == -32768) return 32767;
+    p = a * b;
+    return (p + (p >= 0 ? (1 << 14) : 1 - (1 << 14))) / 32768;
+}
+
+static inline int32_t ef_sdhm16(int32_t a, int32_t b)
+{
+    if (a == -32768 && b == -32768) return 32767;
+    return (a * b) / 32768;
+}
+
+static inline int32_t ef_sat_shl16(int32_t v, int amount)
+{
+    const int64_t r = (int64_t)v * ((int64_t)1 << amount);
+    return r < -32768 ? -32768 : (r > 32767 ? 32767 : (int32_t)r);
+}
+
+void ef_hard_swish_s8(const int8_t *in, int8_t *out, int n, int32_t in_zp, int32_t out_zp, int32_t out_mult,
+                      int32_t out_exp, int32_t reluish_mult, int32_t reluish_exp)
+{
+    int i;
+    for (i = 0; i < n; ++i) {
+        const int32_t hires = (int16_t)((int16_t)(in[i] - in_zp) * 128);
+        const int32_t preshift = ef_srdhm16(hires, out_mult);
+        int32_t r = hires, v;
+        if (reluish_exp > 0) r = ef_sat_shl16(r, reluish_exp - 1);
+        r = ef_srdhm16(r, reluish_mult);
+        if (reluish_exp > 0) r = ef_sat_shl16(r, 1);
+        if (reluish_exp < 0) r = ef_rdbpot(r, -reluish_exp);
+        r = (int16_t)((r + 32768) >> 1);
+        v = (int16_t)(ef_rdbpot(ef_sdhm16(r, preshift), -out_exp) + out_zp);
+        out[i] = (int8_t)ef_clamp(v, -128, 127);
+    }
+}
+
+/*@@ section transpose */
+/* Strided copy of up to 4-D data: out is walked in order over dims[4]; st[4] are the input element strides of the
+ * output axes; esize is the element size in bytes. */
+void ef_transpose(const void *in, void *out, const int32_t *dims, const int32_t *st, int esize)
+{
+    const uint8_t *x = (const uint8_t *)in;
+    uint8_t *y = (uint8_t *)out;
+    int a, b, c, d, k;
+    for (a = 0; a < dims[0]; ++a)
+        for (b = 0; b < dims[1]; ++b)
+            for (c = 0; c < dims[2]; ++c) {
+                const uint8_t *row = x + ((size_t)a * st[0] + (size_t)b * st[1] + (size_t)c * st[2]) * esize;
+                if (esize == 1) {
+                    for (d = 0; d < dims[3]; ++d) *y++ = row[(size_t)d * st[3]];
+                } else {
+                    for (d = 0; d < dims[3]; ++d)
+                        for (k = 0; k < esize; ++k) *y++ = row[(size_t)d * st[3] * esize + k];
+                }
+            }
+}
+
+/*@@ section minmax */
+/* Element-wise maximum (is_max = 1) or minimum of two int8 tensors sharing one quantization, with the 4-D
+ * broadcast description of the add kernel. */
+void ef_minmax_s8(const int8_t *x1, const int8_t *x2, int8_t *out, const int32_t *dims, const int32_t *st1,
+                  const int32_t *st2, int is_max)
+{
+    int i0, i1, i2, i3;
+    size_t n = 0;
+    for (i0 = 0; i0 < dims[0]; ++i0)
+        for (i1 = 0; i1 < dims[1]; ++i1)
+            for (i2 = 0; i2 < dims[2]; ++i2)
+                for (i3 = 0; i3 < dims[3]; ++i3) {
+                    const int8_t a = x1[(size_t)i0 * st1[0] + (size_t)i1 * st1[1] + (size_t)i2 * st1[2] + (size_t)i3 * st1[3]];
+                    const int8_t b = x2[(size_t)i0 * st2[0] + (size_t)i1 * st2[1] + (size_t)i2 * st2[2] + (size_t)i3 * st2[3]];
+                    out[n++] = is_max ? (a > b ? a : b) : (a < b ? a : b);
+                }
+}
+
 /*@@ section rqclamp deps=common */
 /* Relu / Clip with different input and output quantization: y = clamp(zp_out + MBQM(x - zp_in, m, s)). */
 void ef_requant_clamp_s8(const int8_t *in, int8_t *out, int n, int32_t in_zp, int32_t out_zp, int32_t m, int32_t s,
