@@ -26,12 +26,14 @@ async function main(): Promise<void> {
       md = `not measured: ${(e as Error).message.split('\n')[0]}\n`;
     }
     process.stderr.write(`bench: ${s.title} done in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
-    blocks.set(s.id, `## ${s.title}\n\n${md.trim()}\n\n`);
+    const when = new Date().toISOString().slice(0, 10);
+    const secs = ((performance.now() - t0) / 1000).toFixed(0);
+    blocks.set(s.id, `## ${s.title}\n\n${md.trim()}\n\n_Measured ${when}; the section took ${secs} s to run._\n\n`);
     process.stdout.write(`## ${s.title}\n\n${md.trim()}\n\n`);
   }
   const cpu = cpus()[0]?.model ?? 'unknown CPU';
   let out = `# Benchmark results\n\nWritten by \`npm run bench\` (bench/run.ts). Machine: ${cpus().length} × ${cpu}, Node ${process.version}.\n`;
-  out += `Each section records when it was last run; timings are wall-clock on a shared machine, instruction counts are exact.\n\n`;
+  out += `Each section records the day it was last measured; timings are wall-clock on a shared machine, instruction counts are exact.\n\n`;
   for (const s of SECTIONS) {
     const b = blocks.get(s.id);
     if (b) out += `<!-- section:${s.id} -->\n${b}<!-- end:${s.id} -->\n`;
