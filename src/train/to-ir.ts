@@ -245,6 +245,41 @@ export function modelToIR(model: tfl.LayersModel, opts: ToIrOptions = {}): Graph
         emit(l, 'Pad', [input(l)], { pads: [0, p[0][0], p[1][0], 0, 0, p[0][1], p[1][1], 0], mode: 'constant', value: 0 });
         break;
       }
+      // layers that from-ir.ts creates for imported bases (merges, activations, its two custom layers)
+      case 'Concatenate': {
+        const ins = inbound(l).map((_, k) => input(l, k));
+        const ax = (cfg.axis as number | undefined) ?? -1;
+        emit(l, 'Concat', ins, { axis: ax < 0 ? ax + inShape.length : ax });
+        break;
+      }
+      case 'Multiply':
+      case 'Maximum':
+      case 'Minimum': {
+        const ins = inbound(l).map((_, k) => input(l, k));
+        if (ins.length !== 2) fail('EF2008', `${cls} of ${ins.length} inputs (2 supported)`, { node: l.name });
+        emit(l, { Multiply: 'Mul', Maximum: 'Max', Minimum: 'Min' }[cls]!, ins, { activation: 'none' });
+        break;
+      }
+      case 'LeakyReLU':
+      case 'ELU':
+        emit(l, cls === 'ELU' ? 'Elu' : 'LeakyRelu', [input(l)], { alpha: cfg.alpha as number });
+        break;
+      case 'EspforgeConstantOp': {
+        const op = cfg.op as string;
+        const c = b.constant(`${l.name}/const`, 'float32', cfg.constShape as number[], Float32Array.from(cfg.values as number[]));
+        const x = input(l);
+        const irOp = { add: 'Add', sub: 'Sub', rsub: 'Sub', mul: 'Mul', div: 'Div', rdiv: 'Div' }[op];
+        if (!irOp) fail('EF2008', `constant op '${op}'`, { node: l.name });
+        emit(l, irOp!, op === 'rsub' || op === 'rdiv' ? [c, x] : [x, c], { activation: 'none' }, inShape);
+        break;
+      }
+      case 'EspforgeActivation': {
+        const fn = cfg.fn as string;
+        if (fn === 'clip') emit(l, 'Clip', [input(l)], { ...(cfg.min !== undefined ? { min: cfg.min as number } : {}), ...(cfg.max !== undefined ? { max: cfg.max as number } : {}) }, inShape);
+        else if (fn === 'hardswish') emit(l, 'HardSwish', [input(l)], {}, inShape);
+        else emit(l, 'HardSigmoid', [input(l)], { alpha: cfg.alpha as number, beta: cfg.beta as number }, inShape);
+        break;
+      }
       default:
         fail('EF2008', `layer type ${cls} cannot be converted to the IR yet`, { node: l.name });
     }

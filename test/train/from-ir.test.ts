@@ -111,7 +111,11 @@ function syntheticGraph(): Graph {
     return o;
   };
   // asymmetric pads (not TF 'same') → ZeroPadding2D + valid conv; relu_n1_to_1 → clip layer
-  const c1 = node('Conv', 'conv/asym', [x, w('k1', [4, 3, 3, 3]), w('b1', [4])], { strides: [1, 1], dilations: [1, 1], pads: [2, 1, 0, 1], group: 1, activation: 'relu_n1_to_1' });
+  // input normalisation with constants: (x − mean) / std, then 1 − x style reversed subtraction
+  const sub = node('Sub', 'norm/sub', [x, w('mean', [3])], { activation: 'none' });
+  const div = node('Div', 'norm/div', [sub, b.constant('std', 'float32', [1, 1, 1, 3], Float32Array.from([0.5, 0.25, 2]))], { activation: 'none' });
+  const rsub = node('Sub', 'norm/rsub', [w('one', [1]), div], { activation: 'none' });
+  const c1 = node('Conv', 'conv/asym', [rsub, w('k1', [4, 3, 3, 3]), w('b1', [4])], { strides: [1, 1], dilations: [1, 1], pads: [2, 1, 0, 1], group: 1, activation: 'relu_n1_to_1' });
   // depthwise with channel multiplier 2, stride 2, TF 'same' pads
   const dw = node('Conv', 'dw', [c1, w('k2', [8, 3, 3, 1]), w('b2', [8])], { strides: [2, 2], dilations: [1, 1], pads: [1, 1, 1, 1], group: 4, activation: 'relu6' });
   const hs = node('HardSwish', 'hswish', [dw]);
@@ -131,7 +135,7 @@ function syntheticGraph(): Graph {
   return inferGraph(b.build());
 }
 
-test('from-ir: synthetic graph (zero-padded conv, depthwise ×2, hard-swish, leaky ReLU, concat, constant and broadcast Mul, avg/max/global pools, Pad, bias Add) equals runFloat', async () => {
+test('from-ir: synthetic graph (zero-padded conv, depthwise ×2, hard-swish, leaky ReLU, concat, constant and broadcast Mul, avg/max/global pools, Pad, bias Add, clip) equals runFloat, also after to-ir', async () => {
   await initBackend();
   const g = syntheticGraph();
   assert.deepEqual(g.tensors[g.outputs[0]].shape, [1, 5]);
@@ -141,11 +145,15 @@ test('from-ir: synthetic graph (zero-padded conv, depthwise ×2, hard-swish, lea
     assert.ok(classes.includes(c), `${c} in ${classes}`);
   // the bias Add folded into the Dense layer
   assert.ok(!m.layers.some((l) => l.name === 'fc_bias'), 'bias Add folded');
+  // and back: to-ir knows the merges, activations and custom layers from-ir makes
+  const back = modelToIR(m);
   for (let s = 1; s <= 3; s++) {
     const x = randomInput([1, 9, 9, 3], s, -2, 2);
     const ref = float(g, x);
     const got = predict(m, x, [1, 9, 9, 3]);
     assert.ok(relDiff(ref, got) <= TOL, `input ${s}: differs by ${relDiff(ref, got)} (${Array.from(ref)} vs ${Array.from(got)})`);
+    const rt = float(back, x);
+    assert.ok(relDiff(ref, rt) <= TOL, `input ${s}: round trip differs by ${relDiff(ref, rt)}`);
   }
 });
 
