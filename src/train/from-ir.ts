@@ -145,8 +145,8 @@ function transpose(data: Float32Array, shape: number[], perm: number[]): Float32
 }
 
 /** A valid, unique TF.js layer name from an IR node name (TFLite's fused names keep their first part). */
-function namer(): (raw: string) => string {
-  const used = new Set<string>();
+function namer(reserved: string[] = []): (raw: string) => string {
+  const used = new Set<string>(reserved);
   return (raw: string) => {
     let s = (raw.split(';')[0] || 'layer').replace(/[^A-Za-z0-9._-]/g, '_');
     if (!/^[A-Za-z0-9]/.test(s)) s = 'n' + s;
@@ -177,7 +177,7 @@ export interface AppliedGraph {
  */
 export function applyGraph(g: Graph, inputs: Sym[], opts: FromIrOptions = {}): AppliedGraph {
   const pfx = opts.prefix ?? '';
-  const nameOf = namer();
+  const nameOf = namer(inputs.map((s) => s.sourceLayer?.name ?? ''));
   const layerName = (raw: string) => nameOf(pfx + raw);
   const T = (id: number): Tensor => g.tensors[id];
   const cons = consumers(g);
