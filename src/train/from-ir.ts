@@ -189,7 +189,7 @@ export function applyGraph(g: Graph, inputs: Sym[], opts: FromIrOptions = {}): A
   for (const t of g.tensors) {
     if (t.quant || (!t.data && t.dtype !== 'float32'))
       fail('EF2008', `tensor '${t.name}' is ${t.quant ? 'quantized' : t.dtype}; only float graphs convert to a trainable model`, {
-        suggestion: 'use the float version of the model as a base',
+        suggestion: 'dequantizeGraph(graph) first (cutGraph and file bases do it), or use the float version of the model',
       });
   }
   // Add/Sub-of-a-constant nodes whose constant was folded into the producing layer's bias
@@ -499,6 +499,41 @@ export function graphToLayersModel(g: Graph, opts: FromIrOptions & { name?: stri
 }
 
 // ---------------------------------------------------------------------------------------------------------------
+// quantized models as bases
+
+/**
+ * A float twin of a quantized graph: every tensor with a quantization record becomes float32 (constants
+ * dequantized, real = scale · (q − zero point), per channel along the record's axis), Quantize / Dequantize
+ * become Identity and integer-execution parameters are dropped. The float graph takes and returns real values.
+ * Float graphs come back unchanged.
+ */
+export function dequantizeGraph(g: Graph): Graph {
+  if (!g.tensors.some((t) => t.quant) && !g.nodes.some((n) => n.op === 'Quantize' || n.op === 'Dequantize')) return g;
+  const tensors = g.tensors.map((t): Tensor => {
+    if (!t.quant) return { ...t };
+    const { quant, sourcePerm, ...rest } = t;
+    const out: Tensor = { ...rest, dtype: 'float32', ...(sourcePerm ? { sourcePerm } : {}) };
+    if (t.data) {
+      const d = new Float32Array(t.data.length);
+      const axis = quant.scale.length > 1 ? (quant.axis < 0 ? quant.axis + t.shape.length : quant.axis) : -1;
+      const inner = axis >= 0 ? t.shape.slice(axis + 1).reduce((a, b) => a * b, 1) : 1;
+      const n = axis >= 0 ? t.shape[axis] : 1;
+      for (let i = 0; i < d.length; i++) {
+        const c = axis >= 0 ? Math.floor(i / inner) % n : 0;
+        d[i] = quant.scale[c] * (Number(t.data[i]) - (quant.zeroPoint[c] ?? quant.zeroPoint[0] ?? 0));
+      }
+      out.data = d;
+    }
+    return out;
+  });
+  const nodes = g.nodes.map((n): Node => {
+    const { qparams: _q, ...rest } = n;
+    return n.op === 'Quantize' || n.op === 'Dequantize' ? { ...rest, op: 'Identity', attrs: {} } : { ...rest };
+  });
+  return { ...g, tensors, nodes };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
 // cutting a graph for use as a base
 
 export interface CutResult {
@@ -518,8 +553,10 @@ const ACTS = new Set(['Relu', 'Clip', 'LeakyRelu', 'BatchNormalization', 'HardSw
  * constant (bias) Add·Mul, the base ends where that chain starts — a global-pool output in the usual models.
  * A convolutional classifier (1x1 conv → activation → global pool → softmax, as in MobileNet v1) is cut before
  * its 1x1 conv and `pool` says which global pool to add so the base still ends in a feature vector.
+ * A quantized graph is dequantized first (dequantizeGraph).
  */
-export function cutGraph(g: Graph, cut: string, file?: string): CutResult {
+export function cutGraph(g0: Graph, cut: string, file?: string): CutResult {
+  const g = dequantizeGraph(g0);
   if (g.outputs.length !== 1 || g.inputs.length !== 1) fail('EF5003', `a base model needs one input and one output (it has ${g.inputs.length} and ${g.outputs.length})`, { file });
   const prod = producers(g);
   let tid: number | undefined;

@@ -11,7 +11,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { initBackend, tf } from '../../src/train/backend.js';
-import { applyGraph, cutGraph, graphToLayersModel } from '../../src/train/from-ir.js';
+import { applyGraph, cutGraph, dequantizeGraph, graphToLayersModel } from '../../src/train/from-ir.js';
 import { modelToIR } from '../../src/train/to-ir.js';
 import { buildModel, describeBase, loadSpecBase, parseSpec } from '../../src/train/spec.js';
 import { evaluate, trainModel } from '../../src/train/train.js';
@@ -20,7 +20,7 @@ import { loadModel } from '../../src/import/index.js';
 import { GraphBuilder, type Graph } from '../../src/ir/graph.js';
 import { inferGraph } from '../../src/ir/infer.js';
 import { runFloat } from '../../src/sim/float.js';
-import { runInt } from '../../src/sim/int.js';
+import { prepareIntGraph, runInt } from '../../src/sim/int.js';
 import { quantizeGraph } from '../../src/quant/ptq.js';
 import { dequantize, quantizeInput } from '../../src/quant/report.js';
 import { EspforgeError } from '../../src/diagnostics.js';
@@ -181,6 +181,28 @@ test('from-ir: unsupported ops and quantized graphs fail with EF2008 naming the 
   b2.node({ op: 'Transpose', name: 'tr', inputs: [x2], outputs: [y2], attrs: { perm: [0, 2, 1] } });
   b2.outputs.push(y2);
   assert.equal(await code(() => graphToLayersModel(inferGraph(b2.build()))), 'EF2008');
+});
+
+test('dequantizeGraph: int8 TFLite models become float bases whose output tracks the integer simulator; tfjs equals runFloat on them', async (t) => {
+  await initBackend();
+  for (const f of ['vww96_q.tflite', 'mnist_resnet_q.tflite']) {
+    const path = sharedPath(t, 'models', 'tflite', 'tinymaix', f);
+    if (!path) return;
+    const q = prepareIntGraph(await loadModel(path));
+    const g = dequantizeGraph(q);
+    assert.ok(g.tensors.every((tt) => !tt.quant) && g.tensors[g.inputs[0]].dtype === 'float32', `${f}: float graph`);
+    const m = graphToLayersModel(g);
+    const shape = g.tensors[g.inputs[0]].shape;
+    for (let s = 1; s <= 2; s++) {
+      const x = randomInput(shape, s + 40);
+      const v = { dtype: 'float32' as const, shape, data: x };
+      const ref = float(g, x);
+      // weights and activations were int8: the float twin stays within a few output quanta of the simulator
+      const sim = dequantize(runInt(q, [quantizeInput(v, q.tensors[q.inputs[0]])]).outputs[0], q.tensors[q.outputs[0]]);
+      assert.ok(relDiff(ref, sim) < 0.02, `${f}: dequantized float vs int8 simulator differ by ${relDiff(ref, sim)}`);
+      assert.ok(relDiff(ref, predict(m, x, shape)) <= TOL, `${f}: tfjs vs runFloat ${relDiff(ref, predict(m, x, shape))}`);
+    }
+  }
 });
 
 test('cutGraph: auto finds the classifier input (conv head → cut before it + pool; FC head → pool output); names and errors', async (t) => {
