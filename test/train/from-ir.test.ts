@@ -8,6 +8,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { writeNpz } from '../../src/io/npy.js';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { initBackend, tf } from '../../src/train/backend.js';
@@ -24,7 +26,7 @@ import { prepareIntGraph, runInt } from '../../src/sim/int.js';
 import { quantizeGraph } from '../../src/quant/ptq.js';
 import { dequantize, quantizeInput } from '../../src/quant/report.js';
 import { EspforgeError } from '../../src/diagnostics.js';
-import { sharedPath } from '../helpers/shared.js';
+import { REPO_ROOT, sharedPath } from '../helpers/shared.js';
 import * as tfl from '@tensorflow/tfjs-layers';
 
 const TOL = 1e-5;
@@ -330,4 +332,28 @@ test('applyGraph: a base graph applies to a caller-made input (TypeScript API wi
   const { outputs, layers } = applyGraph(cutGraph(g, 'auto').graph, [inp], { prefix: 'b_' });
   assert.deepEqual(outputs[0].shape, [null, 32]);
   assert.ok(layers.every((l) => l.name.startsWith('b_')), 'prefixed names');
+});
+
+test('espforge train with a file base: spec → trained model.json that re-imports, frozen imported weights intact', async (t) => {
+  const vww = sharedPath(t, 'models', 'keras', 'tinymaix', 'vww96.h5');
+  if (!vww) return;
+  const dir = mkdtempSync(join(tmpdir(), 'espforge-base-cli-'));
+  try {
+    const data = colourImages(24, 3);
+    writeFileSync(join(dir, 'rgb.npz'), writeNpz({ x: { dtype: 'float32', shape: [24, 96, 96, 3], data: data.x }, y: { dtype: 'int32', shape: [24], data: data.y! } }));
+    writeFileSync(join(dir, 'spec.json'), JSON.stringify({ base: { file: vww, cut: 'auto', trainable: 0.3 }, head: [{ type: 'dense', units: 2, activation: 'softmax' }] }));
+    const r = spawnSync(process.execPath, [join(REPO_ROOT, 'bin', 'espforge.js'), 'train', join(dir, 'spec.json'), '--data', join(dir, 'rgb.npz'), '--out', join(dir, 'out'), '--epochs', '1', '--batch', '8', '--json'], { encoding: 'utf8', timeout: 120000 });
+    assert.equal(r.status, 0, r.stderr + r.stdout);
+    const res = JSON.parse(r.stdout);
+    assert.equal(res.ok, true);
+    const trained = await loadModel(join(dir, 'out', 'model.json'));
+    const orig = await loadModel(vww);
+    const last = trained.nodes[trained.nodes.length - 1];
+    assert.deepEqual(trained.tensors[last.outputs[0]].shape, [1, 2]);
+    // the first convolution is frozen: its imported weights come back bit for bit
+    const w = (g: Graph) => g.tensors[g.nodes.find((n) => n.name === 'conv2d')!.inputs[1]].data as Float32Array;
+    assert.deepEqual(Array.from(w(trained)), Array.from(w(orig)));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
