@@ -26,7 +26,7 @@ function gen(n: number, shape: number[], classes: number): Dataset {
 test('every example spec parses and builds; the small ones train one epoch', async () => {
   await initBackend();
   const files = readdirSync(DIR).filter((f) => f.endsWith('.json')).sort();
-  assert.equal(files.length, 8);
+  assert.equal(files.length, 9);
   for (const f of files) {
     const spec = parseSpec(JSON.parse(readFileSync(join(DIR, f), 'utf8')), f);
     const m = buildModel(spec, { seed: 1 });
