@@ -40,6 +40,12 @@ function cases(g: Graph, n: number, seed: number) {
 function checkC(g: Graph, name: string, cs: ReturnType<typeof cases>) {
   const e = emitC(g, { name });
   const spec = harnessSpec(g, e.prefix);
+  // int16 graph outputs: the harness dumps bytes, two per element
+  g.outputs.forEach((id, j) => {
+    if (g.tensors[id].dtype !== 'int16') return;
+    spec.outputTypes[j] = 'int16_t';
+    spec.outputSizes[j] = 2 * shapeSize(g.tensors[id].shape);
+  });
   const run = runHost(e.files, spec, cs, false);
   run.cases.forEach((c, k) => c.outputs.forEach((o, j) => assert.deepEqual([...o], cs[k].expected[j], `${name} case ${k} output ${j}`)));
   const san = runHost(e.files, spec, cs.slice(0, 4), true);
@@ -179,4 +185,71 @@ test('LeakyRelu, HardSwish, Transpose, constant-operand Add/Sub/Mul/Max/Min/Conc
   assert.ok(new Set(cs.map((c) => c.expected[1].join(','))).size > 5);
   const e = checkC(g, 'misc8', cs);
   for (const k of ['leakyrelu', 'hardswish', 'transpose', 'minmax', 'add', 'mul']) assert.ok(e.kernels.includes(k), k);
+});
+
+// ---------------------------------------------------------------- 16x8 (int16 activations) for mixed-scheme islands
+
+/**
+ * int8 x → Quantize int16 → Conv 3x3 (int64 bias, relu) → depthwise 3x3 stride 2 (multiplier 2, no bias)
+ *   → Reshape → FullyConnected (int64 bias) → Add(const int16) → Mul(·, ·) → Sub(·, FC) → Quantize int8 ;
+ * and Quantize int16 → 1x1 Conv without bias (int32 accumulator) → Transpose → Quantize int8.
+ */
+export function int16Graph(): Graph {
+  const b = new GraphBuilder({ format: 'espforge', source: 'mixed16' });
+  const T16 = (name: string, shape: number[], s: number, data?: Int16Array) => b.tensor({ name, dtype: 'int16', shape, quant: q(s, 0), data });
+  const W = (name: string, shape: number[], seed: number, scales: number[]) =>
+    b.tensor({ name, dtype: 'int8', shape, data: bytes(shapeSize(shape), seed, -127, 127), quant: { scale: scales, zeroPoint: scales.map(() => 0), axis: 0 } });
+  const B64 = (name: string, vals: number[]) => b.tensor({ name, dtype: 'int64', shape: [vals.length], data: Float64Array.from(vals) });
+  const x = b.tensor({ name: 'x', dtype: 'int8', shape: [1, 6, 6, 3], quant: q(0.05, -3) });
+  const x16 = T16('x16', [1, 6, 6, 3], 0.0002);
+  const w1 = W('w1', [4, 3, 3, 3], 1, [0.01, 0.02, 0.015, 0.005]);
+  const b1 = B64('b1', [1200000, -3400000, 550000, 0]);
+  const c1 = T16('c1', [1, 6, 6, 4], 0.004);
+  const w2 = W('w2', [8, 3, 3, 1], 2, [0.02, 0.01, 0.03, 0.02, 0.01, 0.02, 0.015, 0.025]);
+  const c2 = T16('c2', [1, 3, 3, 8], 0.008);
+  const fl = T16('fl', [1, 72], 0.008);
+  const w3 = W('w3', [5, 72], 3, [0.01]);
+  const b3 = B64('b3', [-900000, 80000, 70000000, 0, 5]);
+  const f = T16('f', [1, 5], 0.05);
+  const kc = T16('kc', [5], 0.0004, Int16Array.from([-20000, 3000, 32767, -32768, 12]));
+  const ad = T16('ad', [1, 5], 0.06);
+  const ml = T16('ml', [1, 5], 100);
+  const sb = T16('sb', [1, 5], 100);
+  const y = b.tensor({ name: 'y', dtype: 'int8', shape: [1, 5], quant: q(20000, 4) });
+  const w4 = W('w4', [2, 1, 1, 3], 4, [0.03, 0.04]);
+  const c4 = T16('c4', [1, 6, 6, 2], 0.003);
+  const t4 = T16('t4', [1, 2, 6, 6], 0.003);
+  const y2 = b.tensor({ name: 'y2', dtype: 'int8', shape: [1, 2, 6, 6], quant: q(0.3, -7) });
+  b.inputs = [x];
+  b.outputs = [y, y2, c1, c2, f, sb, c4];
+  const conv = { dilations: [1, 1], activation: 'none' };
+  b.node({ op: 'Quantize', name: 'to16', inputs: [x], outputs: [x16], attrs: { scale: [0.0002], zero_point: [0], to: 'int16' } });
+  b.node({ op: 'Conv', name: 'conv1', inputs: [x16, w1, b1], outputs: [c1], attrs: { ...conv, strides: [1, 1], pads: [1, 1, 1, 1], group: 1, activation: 'relu' } });
+  b.node({ op: 'Conv', name: 'dw', inputs: [c1, w2, -1], outputs: [c2], attrs: { ...conv, strides: [2, 2], pads: [0, 0, 1, 1], group: 4 } });
+  b.node({ op: 'Reshape', name: 'flat', inputs: [c2], outputs: [fl], attrs: { shape: [1, 72] } });
+  b.node({ op: 'FullyConnected', name: 'fc', inputs: [fl, w3, b3], outputs: [f], attrs: { activation: 'none' } });
+  b.node({ op: 'Add', name: 'add_c', inputs: [f, kc], outputs: [ad], attrs: { activation: 'none' } });
+  b.node({ op: 'Mul', name: 'mul', inputs: [ad, f], outputs: [ml], attrs: { activation: 'none' } });
+  b.node({ op: 'Sub', name: 'sub', inputs: [ml, f], outputs: [sb], attrs: { activation: 'none' } });
+  b.node({ op: 'Quantize', name: 'to8', inputs: [sb], outputs: [y], attrs: { scale: [20000], zero_point: [4], to: 'int8' } });
+  b.node({ op: 'Conv', name: 'pw', inputs: [x16, w4, -1], outputs: [c4], attrs: { ...conv, strides: [1, 1], pads: [0, 0, 0, 0], group: 1 } });
+  b.node({ op: 'Transpose', name: 'tr', inputs: [c4], outputs: [t4], attrs: { perm: [0, 3, 1, 2] } });
+  b.node({ op: 'Quantize', name: 'to8b', inputs: [t4], outputs: [y2], attrs: { scale: [0.3], zero_point: [-7], to: 'int8' } });
+  return prepareIntGraph(inferGraph(b.build()));
+}
+
+test('16x8 Conv/depthwise/FC (int64 bias), int16 Add/Sub/Mul/Transpose, int8<->int16 Quantize: C equals the simulator', (t) => {
+  if (!gccOr(t)) return;
+  const g = int16Graph();
+  assert.equal(g.nodes.find((n) => n.name === 'conv1')!.qparams!.acc64, 1);
+  assert.equal(g.nodes.find((n) => n.name === 'pw')!.qparams!.acc64, 0);
+  // int16 outputs (the intermediate 16x8 results) are compared as little-endian bytes
+  const cs = cases(g, 10, 1300).map((c) => {
+    const outs = runInt(g, [{ dtype: 'int8', shape: [1, 6, 6, 3], data: Int8Array.from(c.inputs[0]) }]).outputs;
+    const expected = outs.map((v) => (v.dtype === 'int16' ? [...new Uint8Array(Int16Array.from(v.data as Int16Array).buffer)] : Array.from(v.data as Int8Array, (x) => x & 0xff)));
+    return { ...c, expected };
+  });
+  for (let j = 0; j < g.outputs.length; j++) assert.ok(new Set(cs.map((c) => c.expected[j].join(','))).size > 5, `output ${j} varies`);
+  const e = checkC(g, 'mixed16', cs);
+  for (const k of ['conv16', 'requant16', 'add16', 'mul16', 'transpose']) assert.ok(e.kernels.includes(k), k);
 });

@@ -56,3 +56,31 @@ test('burn-mnist-cnn (ends in LogSoftmax): quantize → build esp32s3 → host +
     assert.equal(argmax(bytes), argmax(runFloat(q.floatGraph, test8[k]).outputs[0].data as ArrayLike<number>), `digit ${k}`);
   });
 });
+
+test('burn-mnist-cnn, mixed scheme (int16 islands): the 16x8 layers and int8<->int16 requantize build and match the simulator', async (t) => {
+  const p = sharedPath(t, 'models/onnx/burn-mnist-cnn/mnist.onnx');
+  if (!p) return;
+  if (!hasTool('gcc')) {
+    if (process.env.CI === 'true') throw new Error('gcc missing under CI');
+    t.skip('gcc not found (EF4002)');
+    return;
+  }
+  const g = await loadModel(p);
+  // a high threshold moves the (at most) three least accurate computing layers to int16
+  const q = await quantizeModel(g, await digits('train', 30), { scheme: 'mixed', mixedThresholdDb: 60, mixedMaxInt16Layers: 3, mixedSamples: 8 });
+  assert.equal(q.mixed!.moved.length, 3);
+  const int16Ops = q.graph.nodes.filter((n) => q.graph.tensors[n.outputs[0]].dtype === 'int16').map((n) => n.op);
+  assert.ok(int16Ops.includes('Conv') || int16Ops.includes('FullyConnected'), int16Ops.join(','));
+  const test4 = await digits('test', 4);
+  const inT = q.graph.tensors[q.graph.inputs[0]];
+  const inputs = test4.map((s) => [Array.from(quantizeInput(s[0], inT).data as ArrayLike<number>)]);
+  const r = buildProject(q.graph, { target: 'esp32', verify: ['host'], inputs, dryRun: true, modelFile: p });
+  assert.ok(r.ok, r.diagnostics.map((d) => `${d.code} ${d.message}`).join('; '));
+  const rep = r.report!;
+  assert.ok(rep.layers.some((l) => l.kernel === 'conv16'));
+  assert.ok(rep.layers.some((l) => l.kernel === 'requant16'));
+  assert.deepEqual(rep.verification.map((v) => [v.target, v.identical, v.cases]), [
+    ['host', true, 4],
+    ['host-sanitize', true, 4],
+  ]);
+});

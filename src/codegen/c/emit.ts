@@ -89,12 +89,17 @@ function floatLit(x: number): string {
 
 interface ConstArray {
   sym: string;
-  ctype: 'int8_t' | 'int32_t' | 'uint8_t';
+  ctype: 'int8_t' | 'int32_t' | 'uint8_t' | 'int16_t' | 'int64_t';
   data: ArrayLike<number>;
   comment: string;
   /** In NAME_weights.c (flash, extern) or in NAME.c (static const qparams). */
   where: 'weights' | 'model';
 }
+
+const CTYPE_BYTES: Record<ConstArray['ctype'], number> = { int8_t: 1, uint8_t: 1, int16_t: 2, int32_t: 4, int64_t: 8 };
+
+/** Ops whose C kernels also take int16 activations (16x8: int8 weights, int64 bias). */
+const INT16_C_OPS = new Set(['Conv', 'FullyConnected', 'Quantize', 'Add', 'Sub', 'Mul', 'Reshape', 'Identity', 'Transpose']);
 
 interface LayerCode {
   kernel: string[];
@@ -122,8 +127,10 @@ export function emitC(g: Graph, opts: EmitOptions = {}): EmitResult {
       if (id < 0) continue;
       const t = g.tensors[id];
       if (t.data) continue;
-      if (!['int8', 'uint8'].includes(t.dtype))
-        problems.push(diag('EF3002', `${n.op} on ${t.dtype} tensor '${t.name}' has no C kernel (int8/uint8 only)`, { node: n.name }));
+      if (!['int8', 'uint8'].includes(t.dtype) && !(t.dtype === 'int16' && INT16_C_OPS.has(n.op)))
+        problems.push(
+          diag('EF3002', `${n.op} on ${t.dtype} tensor '${t.name}' has no C kernel (int8/uint8${INT16_C_OPS.has(n.op) ? '/int16' : ''} only)`, { node: n.name }),
+        );
     }
   }
   if (problems.length) throw new EspforgeError(problems);
@@ -161,7 +168,7 @@ export function emitC(g: Graph, opts: EmitOptions = {}): EmitResult {
     const qdesc = Object.entries(q)
       .map(([k, v]) => (Array.isArray(v) ? (v.length > 4 ? `${k}[${v.length}]` : `${k}={${v.join(',')}}`) : `${k}=${v}`))
       .join(' ');
-    const wBytes = lc.consts.filter((c) => c.where === 'weights').reduce((s, c) => s + c.data.length * (c.ctype === 'int32_t' ? 4 : 1), 0);
+    const wBytes = lc.consts.filter((c) => c.where === 'weights').reduce((s, c) => s + c.data.length * CTYPE_BYTES[c.ctype], 0);
     const lines = [
       `    /* [${i}] ${n.op} '${commentSafe(n.name)}'`,
       `     *   in:  ${ins.map((t) => `${commentSafe(t.name)} ${t.dtype}${shp(t)} ${qstr(t)}`).join('; ') || '-'}`,
@@ -179,8 +186,8 @@ export function emitC(g: Graph, opts: EmitOptions = {}): EmitResult {
   const inT = g.inputs.map((id) => g.tensors[id]);
   const outT = g.outputs.map((id) => g.tensors[id]);
   for (const t of [...inT, ...outT])
-    if (!['int8', 'uint8'].includes(t.dtype))
-      fail('EF3002', `graph input/output '${t.name}' is ${t.dtype}; the C library takes int8/uint8 (quantize the model's I/O)`);
+    if (!['int8', 'uint8', 'int16'].includes(t.dtype))
+      fail('EF3002', `graph input/output '${t.name}' is ${t.dtype}; the C library takes int8/uint8/int16 (quantize the model's I/O)`);
   const ioName = (kind: 'input' | 'output', k: number, count: number) => (count === 1 ? kind : `${kind}${k}`);
 
   // ---- header
@@ -226,10 +233,10 @@ export function emitC(g: Graph, opts: EmitOptions = {}): EmitResult {
   const w: string[] = [banner(`${P}_weights.c: constant weights (flash)`, prov), `#include <stdint.h>\n`];
   for (const c of weightConsts) {
     w.push(`/* ${c.comment} */`);
-    w.push(`const ${c.ctype} ${c.sym}[${c.data.length}] __attribute__((aligned(16))) = {\n${cArrayBody(c.data, c.ctype === 'int32_t' ? 8 : 16)}\n};\n`);
+    w.push(`const ${c.ctype} ${c.sym}[${c.data.length}] __attribute__((aligned(16))) = {\n${cArrayBody(c.data, CTYPE_BYTES[c.ctype] >= 4 ? 8 : 16)}\n};\n`);
   }
   if (weightConsts.length === 0) w.push(`/* this model has no weights */\nconst int8_t ${P}_no_weights __attribute__((aligned(16))) = 0;\n`);
-  const weightBytes = weightConsts.reduce((s, c) => s + c.data.length * (c.ctype === 'int32_t' ? 4 : 1), 0);
+  const weightBytes = weightConsts.reduce((s, c) => s + c.data.length * CTYPE_BYTES[c.ctype], 0);
 
   // ---- model file
   const c: string[] = [banner(`${P}.c: the model as one kernel call per layer`, prov)];
@@ -263,25 +270,26 @@ export function emitC(g: Graph, opts: EmitOptions = {}): EmitResult {
   c.push(`_Static_assert(${PU}_ARENA_SIZE >= ${plan.arenaSize}, "arena holds the memory plan");\n`);
   c.push(`int ${P}_invoke(${params})\n{`);
   inT.forEach((t, k) => {
-    c.push(`    ${P}_copy(arena + ${plan.tensors.get(t.id)!.offset}, ${ioName('input', k, inT.length)}, ${shapeSize(t.shape)});`);
+    c.push(`    ${P}_copy(arena + ${plan.tensors.get(t.id)!.offset}, ${ioName('input', k, inT.length)}, ${shapeSize(t.shape) * (t.dtype === 'int16' ? 2 : 1)});`);
   });
   c.push('');
   c.push(body.join('\n\n'));
   c.push('');
   outT.forEach((t, k) => {
-    c.push(`    ${P}_copy(${ioName('output', k, outT.length)}, arena + ${plan.tensors.get(t.id)!.offset}, ${shapeSize(t.shape)});`);
+    c.push(`    ${P}_copy(${ioName('output', k, outT.length)}, arena + ${plan.tensors.get(t.id)!.offset}, ${shapeSize(t.shape) * (t.dtype === 'int16' ? 2 : 1)});`);
   });
   c.push(`    return 0;\n}\n`);
   inT.forEach((t, k) => {
     const nm = ioName('input', k, inT.length);
-    const [lo, hi] = t.dtype === 'uint8' ? [0, 255] : [-128, 127];
+    const [lo, hi] = t.dtype === 'uint8' ? [0, 255] : t.dtype === 'int16' ? [-32768, 32767] : [-128, 127];
     const MU = `${PU}_${nm.toUpperCase()}`;
     c.push(`void ${P}_quantize_${nm}(const float *x, ${ctype(t)} *q)\n{`);
     c.push(`    int i;\n    for (i = 0; i < ${MU}_SIZE; ++i) {`);
     c.push(`        float v = x[i] / ${MU}_SCALE;`);
     c.push(`        int32_t r;`);
-    c.push(`        if (!(v > -1000.0f)) v = -1000.0f; /* also catches NaN */`);
-    c.push(`        if (v > 1000.0f) v = 1000.0f;`);
+    const lim = t.dtype === 'int16' ? '100000.0f' : '1000.0f';
+    c.push(`        if (!(v > -${lim})) v = -${lim}; /* also catches NaN */`);
+    c.push(`        if (v > ${lim}) v = ${lim};`);
     c.push(`        r = (int32_t)v; /* truncates; then round half away from zero */`);
     c.push(`        if (v - (float)r >= 0.5f) r += 1;`);
     c.push(`        else if (v - (float)r <= -0.5f) r -= 1;`);
@@ -410,11 +418,51 @@ function emitLayer(
     consts.push({ sym: `${L}_rq`, ctype: 'int32_t', data: rqTable(ms, ss), comment: `layer ${i}: requantization per output channel {2*M (uint32 bits), max(S,0), r = max(-S,0), (2^r-1)>>1} from the prepared Q31 multiplier M and shift S`, where: 'model' });
   };
   const a = (s: string) => s;
+  /** 16x8 Conv / depthwise / FullyConnected (int16 activations): one generic kernel, FC as a 1x1 conv over rows. */
+  const conv16 = (): LayerCode => {
+    const W = T(n.inputs[1]);
+    const B = n.inputs[2] !== undefined && n.inputs[2] >= 0 ? T(n.inputs[2]) : undefined;
+    const fc = n.op === 'FullyConnected';
+    const OC = W.shape[0];
+    const acc64 = num(q, 'acc64', n);
+    if (B && !B.data) fail('EF2005', `${n.op} bias must be constant`, { node: n.name });
+    if (acc64 !== 1 && B && B.dtype !== 'int32') fail('EF3002', `${n.op} int16 with a ${B.dtype} bias and no int64 accumulator has no C kernel`, { node: n.name });
+    if (num(q, 'w_zp', n) !== 0) fail('EF3002', `${n.op} weights with a nonzero zero point`, { node: n.name });
+    const ms = arr(q, 'mult', OC, n);
+    const ss = arr(q, 'shift', OC, n);
+    checkMult(ms, n);
+    for (const v of ss) if (!Number.isInteger(v) || v < -31 || v > 7) fail('EF9001', `node '${n.name}': shift ${v} is outside [-31, 7] for the 16x8 requantization`, { node: n.name });
+    consts.push({ sym: `${L}_mult`, ctype: 'int32_t', data: ms, comment: `layer ${i}: Q31 multiplier per output channel`, where: 'model' });
+    consts.push({ sym: `${L}_shift`, ctype: 'int32_t', data: ss, comment: `layer ${i}: shift per output channel (> 0 left)`, where: 'model' });
+    consts.push({ sym: `${L}_w`, ctype: 'int8_t', data: W.data!, comment: `layer ${i} '${commentSafe(n.name)}': filter [${W.shape.join(',')}]${fc ? '' : ' OHWI'}`, where: 'weights' });
+    if (B) consts.push({ sym: `${L}_bias`, ctype: 'int64_t', data: B.data!, comment: `layer ${i}: bias [${OC}] (int64 for the 16x8 kernel)`, where: 'weights' });
+    const bias = B ? `${L}_bias` : '0';
+    const tail = `${L}_mult, ${L}_shift, ${acc64}, ${num(q, 'act_min', n)}, ${num(q, 'act_max', n)}`;
+    let call: string;
+    if (fc) {
+      const K = W.shape[1];
+      const rows = shapeSize(X.shape) / K;
+      call = `    ${P}_conv_s16(${cptr(X.id, 'int16_t')}, ${rows}, 1, ${K}, ${L}_w, ${bias}, ${ptr(Y.id, 'int16_t')}, ${rows}, 1, ${OC}, 1, 1, 1, 1, 1, 1, 0, 0, 1, ${tail});`;
+    } else {
+      const [N, IH, IW, IC] = X.shape;
+      const [, OH, OW] = Y.shape;
+      const [, KH, KW] = W.shape;
+      const [sh, sw] = attrNums(n, 'strides', [1, 1]);
+      const [dh, dw] = attrNums(n, 'dilations', [1, 1]);
+      const [pt, pl] = attrNums(n, 'pads', [0, 0, 0, 0]);
+      const group = (n.attrs.group as number | undefined) ?? 1;
+      const lines: string[] = [];
+      for (let b = 0; b < N; b++)
+        lines.push(`    ${P}_conv_s16(${cptr(X.id, 'int16_t')} + ${b * IH * IW * IC}, ${IH}, ${IW}, ${IC}, ${L}_w, ${bias}, ${ptr(Y.id, 'int16_t')} + ${b * OH * OW * OC}, ${OH}, ${OW}, ${OC}, ${KH}, ${KW}, ${sh}, ${sw}, ${dh}, ${dw}, ${pt}, ${pl}, ${group}, ${tail});`);
+      call = lines.join('\n');
+    }
+    return { kernel: ['conv16'], call, consts, notes: ['16x8: int16 activations, int8 weights' + (acc64 ? ', int64 accumulator' : '')] };
+  };
   /** A data operand: its arena place, or for a constant tensor a const array in flash. */
   const operand = (t: Tensor, port: number): string => {
-    if (!t.data) return cptr(t.id);
-    if (t.dtype !== 'int8') fail('EF3002', `${n.op} with a constant ${t.dtype} operand has no C kernel`, { node: n.name });
-    consts.push({ sym: `${L}_k${port}`, ctype: 'int8_t', data: t.data, comment: `layer ${i} '${commentSafe(n.name)}': constant operand ${port} '${commentSafe(t.name)}' ${shp(t)} ${qstr(t)}`, where: 'weights' });
+    if (!t.data) return cptr(t.id, t.dtype === 'int16' ? 'int16_t' : 'int8_t');
+    if (t.dtype !== 'int8' && t.dtype !== 'int16') fail('EF3002', `${n.op} with a constant ${t.dtype} operand has no C kernel`, { node: n.name });
+    consts.push({ sym: `${L}_k${port}`, ctype: t.dtype === 'int16' ? 'int16_t' : 'int8_t', data: t.data, comment: `layer ${i} '${commentSafe(n.name)}': constant operand ${port} '${commentSafe(t.name)}' ${shp(t)} ${qstr(t)}`, where: 'weights' });
     return `${L}_k${port}`;
   };
   switch (n.op) {
@@ -423,6 +471,7 @@ function emitLayer(
       const B = n.inputs[2] !== undefined && n.inputs[2] >= 0 ? T(n.inputs[2]) : undefined;
       if (!W.data) fail('EF2005', 'Conv weights must be constant', { node: n.name });
       if (W.dtype !== 'int8') fail('EF3002', `Conv with ${W.dtype} weights has no C kernel`, { node: n.name });
+      if (X.dtype === 'int16') return conv16();
       const [N, IH, IW, IC] = X.shape;
       const [, OH, OW, OC] = Y.shape;
       const [, KH, KW] = W.shape;
@@ -490,6 +539,7 @@ function emitLayer(
       const W = T(n.inputs[1]);
       const B = n.inputs[2] !== undefined && n.inputs[2] >= 0 ? T(n.inputs[2]) : undefined;
       if (!W.data || W.dtype !== 'int8') fail('EF3002', 'FullyConnected needs constant int8 weights', { node: n.name });
+      if (X.dtype === 'int16') return conv16();
       const [No, K] = W.shape;
       const rows = shapeSize(X.shape) / K;
       const inZp = num(q, 'in_zp', n);
@@ -536,14 +586,16 @@ function emitLayer(
       const st2 = bcast4(out, X2.shape);
       consts.push({ sym: `${L}_bc`, ctype: 'int32_t', data: [...dims, ...st1, ...st2], comment: `layer ${i}: output dims[4], input 1 strides[4], input 2 strides[4]`, where: 'model' });
       const bc = `${L}_bc, ${L}_bc + 4, ${L}_bc + 8`;
+      const w16 = Y.dtype === 'int16';
+      const sfx = w16 ? 's16' : 's8';
       if (n.op === 'Mul') {
         checkMult([num(q, 'mult', n)], n);
-        const call = `    ${P}_mul_s8(${in1}, ${in2}, ${ptr(Y.id)}, ${bc}, ${num(q, 'in_zp', n)}, ${num(q, 'in2_zp', n)}, ${num(q, 'mult', n)}, ${num(q, 'shift', n)}, ${num(q, 'out_zp', n)}, ${num(q, 'act_min', n)}, ${num(q, 'act_max', n)});`;
-        return { kernel: ['mul'], call, consts, notes };
+        const call = `    ${P}_mul_${sfx}(${in1}, ${in2}, ${ptr(Y.id, w16 ? 'int16_t' : 'int8_t')}, ${bc}, ${num(q, 'in_zp', n)}, ${num(q, 'in2_zp', n)}, ${num(q, 'mult', n)}, ${num(q, 'shift', n)}, ${num(q, 'out_zp', n)}, ${num(q, 'act_min', n)}, ${num(q, 'act_max', n)});`;
+        return { kernel: [w16 ? 'mul16' : 'mul'], call, consts, notes };
       }
       checkMult([num(q, 'in_mult', n), num(q, 'in2_mult', n), num(q, 'out_mult', n)], n);
-      const call = `    ${P}_add_s8(${in1}, ${in2}, ${ptr(Y.id)}, ${bc}, ${n.op === 'Sub' ? -1 : 1}, ${num(q, 'in_zp', n)}, ${num(q, 'in2_zp', n)}, ${num(q, 'left_shift', n)}, ${num(q, 'in_mult', n)}, ${num(q, 'in_shift', n)}, ${num(q, 'in2_mult', n)}, ${num(q, 'in2_shift', n)}, ${num(q, 'out_mult', n)}, ${num(q, 'out_shift', n)}, ${num(q, 'out_zp', n)}, ${num(q, 'act_min', n)}, ${num(q, 'act_max', n)});`;
-      return { kernel: ['add'], call, consts, notes };
+      const call = `    ${P}_add_${sfx}(${in1}, ${in2}, ${ptr(Y.id, w16 ? 'int16_t' : 'int8_t')}, ${bc}, ${n.op === 'Sub' ? -1 : 1}, ${num(q, 'in_zp', n)}, ${num(q, 'in2_zp', n)}, ${num(q, 'left_shift', n)}, ${num(q, 'in_mult', n)}, ${num(q, 'in_shift', n)}, ${num(q, 'in2_mult', n)}, ${num(q, 'in2_shift', n)}, ${num(q, 'out_mult', n)}, ${num(q, 'out_shift', n)}, ${num(q, 'out_zp', n)}, ${num(q, 'act_min', n)}, ${num(q, 'act_max', n)});`;
+      return { kernel: [w16 ? 'add16' : 'add'], call, consts, notes };
     }
     case 'ReduceMean': {
       const r = X.shape.length;
@@ -622,6 +674,12 @@ function emitLayer(
       return { kernel: ['logistic'], call, consts, notes };
     }
     case 'Quantize': {
+      if ((X.dtype === 'int16' || Y.dtype === 'int16') && num(q, 'requant', n) === 1) {
+        if (X.dtype === 'uint8' || Y.dtype === 'uint8') fail('EF3002', 'Quantize between uint8 and int16 has no C kernel', { node: n.name });
+        checkMult([num(q, 'mult', n)], n);
+        const call = `    ${P}_requant_s16(${cptr(X.id, 'void')}, ${X.dtype === 'int16' ? 16 : 8}, ${ptr(Y.id, 'void')}, ${Y.dtype === 'int16' ? 16 : 8}, ${shapeSize(X.shape)}, ${num(q, 'in_zp', n)}, ${num(q, 'out_zp', n)}, ${num(q, 'mult', n)}, ${num(q, 'shift', n)});`;
+        return { kernel: ['requant16'], call, consts, notes };
+      }
       if (!['int8', 'uint8'].includes(X.dtype) || num(q, 'requant', n) !== 1)
         fail('EF3002', `Quantize from ${X.dtype} has no C kernel (the C library takes integer I/O)`, { node: n.name });
       checkMult([num(q, 'mult', n)], n);
@@ -646,7 +704,7 @@ function emitLayer(
     case 'Identity': {
       return {
         kernel: ['copy'],
-        call: `    ${P}_copy(${ptr(Y.id)}, ${cptr(X.id)}, ${shapeSize(X.shape)}); /* no-op when the plan aliased the two */`,
+        call: `    ${P}_copy(${ptr(Y.id)}, ${cptr(X.id)}, ${shapeSize(X.shape) * (X.dtype === 'int16' ? 2 : 1)}); /* no-op when the plan aliased the two */`,
         consts,
         notes: ['bytes unchanged'],
       };

@@ -982,6 +982,114 @@ void ef_minmax_s8(const int8_t *x1, const int8_t *x2, int8_t *out, const int32_t
                 }
 }
 
+/*@@ section conv16 deps=common */
+/* TFLM 16x8 requantization of an int64 accumulator (INT8-ARITHMETIC.md section 3, int64 overload): the Q31
+ * multiplier rounded to 16 bits, then one rounding shift. */
+static inline int32_t ef_mbqm64(int64_t x, int32_t m, int32_t s)
+{
+    const int64_t m16 = m < 0x7FFF0000 ? ((int64_t)m + 32768) >> 16 : 0x7FFF;
+    const int ts = 15 - s;
+    return (int32_t)((x * m16 + ((int64_t)1 << (ts - 1))) >> ts);
+}
+
+/* 16x8 convolution (int16 activations, int8 OHWI filter, no zero points), also depthwise (groups == ic, any
+ * channel multiplier) and fully connected (ih = rows, iw = kh = kw = 1). acc64 = 1: int64 accumulator, int64 bias
+ * and the int64 requantization; acc64 = 0: int32 accumulator (wrapping), int32 requantization. Padding taps are
+ * skipped. */
+void ef_conv_s16(const int16_t *in, int ih, int iw, int ic, const int8_t *w, const int64_t *bias,
+                 int16_t *out, int oh, int ow, int oc, int kh, int kw, int sh, int sw, int dh, int dw,
+                 int pad_t, int pad_l, int groups, const int32_t *mult, const int32_t *shift, int acc64,
+                 int32_t act_min, int32_t act_max)
+{
+    const int icg = ic / groups;
+    const int cpg = oc / groups;
+    int oy, ox, o;
+    for (oy = 0; oy < oh; ++oy)
+        for (ox = 0; ox < ow; ++ox)
+            for (o = 0; o < oc; ++o) {
+                const int16_t *xb = in + (size_t)(o / cpg) * icg;
+                const int8_t *wo = w + (size_t)o * kh * kw * icg;
+                int64_t acc = 0;
+                int32_t acc32 = 0, v;
+                int ky, kx, k;
+                for (ky = 0; ky < kh; ++ky) {
+                    const int iy = oy * sh - pad_t + ky * dh;
+                    if (iy < 0 || iy >= ih) continue;
+                    for (kx = 0; kx < kw; ++kx) {
+                        const int ix = ox * sw - pad_l + kx * dw;
+                        const int16_t *xp;
+                        const int8_t *wp;
+                        if (ix < 0 || ix >= iw) continue;
+                        xp = xb + ((size_t)iy * iw + ix) * ic;
+                        wp = wo + ((size_t)ky * kw + kx) * icg;
+                        if (acc64) for (k = 0; k < icg; ++k) acc += (int32_t)wp[k] * xp[k];
+                        else for (k = 0; k < icg; ++k) acc32 = (int32_t)((uint32_t)acc32 + (uint32_t)((int32_t)wp[k] * xp[k]));
+                    }
+                }
+                if (acc64) v = ef_mbqm64(acc + (bias ? bias[o] : 0), mult[o], shift[o]);
+                else v = ef_mbqm((int32_t)((uint32_t)acc32 + (uint32_t)(bias ? (int32_t)bias[o] : 0)), mult[o], shift[o]);
+                out[((size_t)oy * ow + ox) * oc + o] = (int16_t)ef_clamp(v, act_min, act_max);
+            }
+}
+
+/*@@ section requant16 deps=common */
+/* int -> int QUANTIZE between int8 and int16 (either side, or int16 -> int16): y = clamp(MBQM(x - zp_in, m, s) + zp_out)
+ * to the output type's range. in_bits / out_bits are 8 or 16 (signed). */
+void ef_requant_s16(const void *in, int in_bits, void *out, int out_bits, int n, int32_t in_zp, int32_t out_zp,
+                    int32_t m, int32_t s)
+{
+    int i;
+    const int32_t lo = out_bits == 16 ? -32768 : -128, hi = out_bits == 16 ? 32767 : 127;
+    for (i = 0; i < n; ++i) {
+        const int32_t x = in_bits == 16 ? (int32_t)((const int16_t *)in)[i] : (int32_t)((const int8_t *)in)[i];
+        const int32_t y = ef_clamp(ef_mbqm(x - in_zp, m, s) + out_zp, lo, hi);
+        if (out_bits == 16) ((int16_t *)out)[i] = (int16_t)y;
+        else ((int8_t *)out)[i] = (int8_t)y;
+    }
+}
+
+/*@@ section add16 deps=common */
+/* TFLite ADD / SUB with int16 activations (left shift 15), same arithmetic and broadcast description as ef_add_s8. */
+void ef_add_s16(const int16_t *x1, const int16_t *x2, int16_t *out, const int32_t *dims, const int32_t *st1,
+                const int32_t *st2, int32_t sign, int32_t zp1, int32_t zp2, int32_t left_shift,
+                int32_t m1, int32_t s1, int32_t m2, int32_t s2, int32_t mo, int32_t so, int32_t zpo,
+                int32_t act_min, int32_t act_max)
+{
+    int i0, i1, i2, i3;
+    size_t n = 0;
+    for (i0 = 0; i0 < dims[0]; ++i0)
+        for (i1 = 0; i1 < dims[1]; ++i1)
+            for (i2 = 0; i2 < dims[2]; ++i2)
+                for (i3 = 0; i3 < dims[3]; ++i3) {
+                    const size_t a = (size_t)i0 * st1[0] + (size_t)i1 * st1[1] + (size_t)i2 * st1[2] + (size_t)i3 * st1[3];
+                    const size_t b = (size_t)i0 * st2[0] + (size_t)i1 * st2[1] + (size_t)i2 * st2[2] + (size_t)i3 * st2[3];
+                    int32_t va = (int32_t)((uint32_t)(x1[a] - zp1) << left_shift);
+                    int32_t vb = (int32_t)((uint32_t)(x2[b] - zp2) << left_shift);
+                    int32_t sa = ef_mbqm(va, m1, s1);
+                    int32_t sb = ef_mbqm(vb, m2, s2);
+                    int32_t r = ef_mbqm((int32_t)(sign > 0 ? (uint32_t)sa + (uint32_t)sb : (uint32_t)sa - (uint32_t)sb), mo, so) + zpo;
+                    out[n++] = (int16_t)ef_clamp(r, act_min, act_max);
+                }
+}
+
+/*@@ section mul16 deps=common */
+void ef_mul_s16(const int16_t *x1, const int16_t *x2, int16_t *out, const int32_t *dims, const int32_t *st1,
+                const int32_t *st2, int32_t zp1, int32_t zp2, int32_t m, int32_t s, int32_t zpo,
+                int32_t act_min, int32_t act_max)
+{
+    int i0, i1, i2, i3;
+    size_t n = 0;
+    for (i0 = 0; i0 < dims[0]; ++i0)
+        for (i1 = 0; i1 < dims[1]; ++i1)
+            for (i2 = 0; i2 < dims[2]; ++i2)
+                for (i3 = 0; i3 < dims[3]; ++i3) {
+                    const size_t a = (size_t)i0 * st1[0] + (size_t)i1 * st1[1] + (size_t)i2 * st1[2] + (size_t)i3 * st1[3];
+                    const size_t b = (size_t)i0 * st2[0] + (size_t)i1 * st2[1] + (size_t)i2 * st2[2] + (size_t)i3 * st2[3];
+                    const int32_t p = (int32_t)((uint32_t)(x1[a] - zp1) * (uint32_t)(x2[b] - zp2));
+                    out[n++] = (int16_t)ef_clamp(ef_mbqm(p, m, s) + zpo, act_min, act_max);
+                }
+}
+
 /*@@ section rqclamp deps=common */
 /* Relu / Clip with different input and output quantization: y = clamp(zp_out + MBQM(x - zp_in, m, s)). */
 void ef_requant_clamp_s8(const int8_t *in, int8_t *out, int n, int32_t in_zp, int32_t out_zp, int32_t m, int32_t s,
