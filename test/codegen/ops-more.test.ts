@@ -253,3 +253,38 @@ test('16x8 Conv/depthwise/FC (int64 bias), int16 Add/Sub/Mul/Transpose, int8<->i
   const e = checkC(g, 'mixed16', cs);
   for (const k of ['conv16', 'requant16', 'add16', 'mul16', 'transpose']) assert.ok(e.kernels.includes(k), k);
 });
+
+// ---------------------------------------------------------------- float islands
+
+test('float islands left by PTQ: one EF3002 naming every float operator, with a suggestion', async () => {
+  const { quantizeModel } = await import('../../src/quant/ptq.js');
+  const { EspforgeError } = await import('../../src/diagnostics.js');
+  const b = new GraphBuilder({ format: 'espforge', source: 'islands' });
+  const F = (name: string, shape: number[], data?: Float32Array) => b.tensor({ name, dtype: 'float32', shape, data });
+  const x = F('x', [1, 8]);
+  const h = F('h', [1, 4]);
+  const e = F('e', [1, 4]);
+  const y = F('y', [1, 3]);
+  const z = F('z', [1, 3]);
+  b.inputs = [x];
+  b.outputs = [z];
+  b.node({ op: 'FullyConnected', name: 'fc1', inputs: [x, F('w', [4, 8], Float32Array.from({ length: 32 }, (_, i) => Math.sin(i))), -1], outputs: [h], attrs: {} });
+  b.node({ op: 'Elu', name: 'elu', inputs: [h], outputs: [e], attrs: { alpha: 1 } });
+  b.node({ op: 'FullyConnected', name: 'fc2', inputs: [e, F('w2', [3, 4], Float32Array.from({ length: 12 }, (_, i) => Math.cos(i))), -1], outputs: [y], attrs: {} });
+  b.node({ op: 'Selu', name: 'selu', inputs: [y], outputs: [z], attrs: {} });
+  const samples = Array.from({ length: 10 }, (_, k) => [{ dtype: 'float32' as const, shape: [1, 8], data: Float32Array.from({ length: 8 }, (_, i) => Math.sin(i * k + 1)) }]);
+  const qg = (await quantizeModel(inferGraph(b.build()), samples)).graph;
+  assert.ok(qg.nodes.some((n) => n.op === 'Dequantize'));
+  let err: unknown;
+  try {
+    emitC(qg, { name: 'islands' });
+  } catch (e2) {
+    err = e2;
+  }
+  assert.ok(err instanceof EspforgeError);
+  const d = err.diagnostics;
+  assert.equal(d.length, 1, d.map((x2) => x2.message).join(' | '));
+  assert.equal(d[0].code, 'EF3002');
+  assert.match(d[0].message, /2 operator\(s\) in float.*Elu 'elu', Selu 'selu'/);
+  assert.match(d[0].suggestion ?? '', /Elu, Selu have no integer kernel: replace them/);
+});

@@ -118,7 +118,28 @@ export function emitC(g: Graph, opts: EmitOptions = {}): EmitResult {
 
   // Validate dtypes early, collecting every unsupported node at once.
   const problems: Diagnostic[] = [];
+  // Float islands (PTQ keeps ops without an integer kernel in float behind Dequantize ... Quantize): one
+  // diagnostic naming every float operator, instead of one per Dequantize / Quantize / float node.
+  const isFloatT = (id: number) => id >= 0 && (g.tensors[id].dtype === 'float32' || g.tensors[id].dtype === 'float64');
+  const islandNode = (n: Node) =>
+    (n.op === 'Dequantize' && isFloatT(n.outputs[0])) ||
+    (n.op === 'Quantize' && isFloatT(n.inputs[0])) ||
+    n.qparams?.float_node === 1 ||
+    [...n.inputs.filter((id) => id >= 0 && !g.tensors[id].data), ...n.outputs].every(isFloatT);
+  const floatOps = g.nodes.filter((n) => islandNode(n) && n.op !== 'Dequantize' && n.op !== 'Quantize');
+  if (floatOps.length) {
+    const list = floatOps.map((n) => `${n.op} '${n.name}'`);
+    const kinds = [...new Set(floatOps.map((n) => n.op))];
+    problems.push(
+      diag('EF3002', `the quantized model still runs ${floatOps.length} operator(s) in float, which the integer-only C library cannot do: ${list.join(', ')}`, {
+        node: floatOps[0].name,
+        suggestion: `${kinds.join(', ')} ${kinds.length > 1 ? 'have' : 'has'} no integer kernel: replace ${kinds.length > 1 ? 'them' : 'it'} with an operator that has one (e.g. Relu, LeakyRelu, HardSwish, Sigmoid, Tanh), or cut ${kinds.length > 1 ? 'them' : 'it'} out of the model and compute ${kinds.length > 1 ? 'them' : 'it'} in the application on the dequantized output`,
+        notes: ['PTQ kept these in float between Dequantize and Quantize nodes (float islands); `espforge run --quantized` can still simulate the model'],
+      }),
+    );
+  }
   for (const n of g.nodes) {
+    if (islandNode(n)) continue;
     if (!SUPPORTED.has(n.op)) {
       problems.push(diag('EF3002', `${n.op} has no C kernel in espforge yet`, { node: n.name }));
       continue;
