@@ -101,6 +101,9 @@ const CTYPE_BYTES: Record<ConstArray['ctype'], number> = { int8_t: 1, uint8_t: 1
 /** Ops whose C kernels also take int16 activations (16x8: int8 weights, int64 bias). */
 const INT16_C_OPS = new Set(['Conv', 'FullyConnected', 'Quantize', 'Add', 'Sub', 'Mul', 'Reshape', 'Identity', 'Transpose']);
 
+/** Ops with int8 kernels only (TFLM has no int16 version): under int16 activations PTQ keeps them float. */
+const INT8_ONLY_C = new Set(['LogSoftmax', 'HardSwish']);
+
 interface LayerCode {
   kernel: string[];
   call: string;
@@ -134,7 +137,10 @@ export function emitC(g: Graph, opts: EmitOptions = {}): EmitResult {
       diag('EF3002', `the quantized model still runs ${floatOps.length} operator(s) in float, which the integer-only C library cannot do: ${list.join(', ')}`, {
         node: floatOps[0].name,
         suggestion: `${kinds.join(', ')} ${kinds.length > 1 ? 'have' : 'has'} no integer kernel: replace ${kinds.length > 1 ? 'them' : 'it'} with an operator that has one (e.g. Relu, LeakyRelu, HardSwish, Sigmoid, Tanh), or cut ${kinds.length > 1 ? 'them' : 'it'} out of the model and compute ${kinds.length > 1 ? 'them' : 'it'} in the application on the dequantized output`,
-        notes: ['PTQ kept these in float between Dequantize and Quantize nodes (float islands); `espforge run --quantized` can still simulate the model'],
+        notes: [
+          'PTQ kept these in float between Dequantize and Quantize nodes (float islands); `espforge run --quantized` can still simulate the model',
+          ...kinds.filter((k) => INT8_ONLY_C.has(k)).map((k) => `${k} has an int8 kernel but no int16 one: quantize with --scheme int8 (or mixed) to keep it integer`),
+        ],
       }),
     );
   }
