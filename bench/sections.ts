@@ -3,6 +3,7 @@ import { floatBench } from './float.js';
 import { intBench } from './int.js';
 import { ptqBench } from './ptq.js';
 import { codegenBench } from './codegen.js';
+import { trainBench } from './train.js';
 
 export interface Section {
   id: string;
@@ -15,4 +16,5 @@ export const SECTIONS: Section[] = [
   { id: 'ptq', title: 'Post-training quantization: accuracy and agreement', run: ptqBench },
   { id: 'codegen', title: 'Generated C on rv32imc (ESP32-C3 ISA): instructions, arena, size, byte-exactness', run: codegenBench },
   { id: 'int', title: 'Integer simulator: speed and byte-exact agreement with TensorFlow Lite Micro', run: intBench },
+  { id: 'train', title: 'Training (TF.js wasm backend)', run: trainBench },
 ];

@@ -35,7 +35,7 @@ export const DEMO_SPEC: ModelSpec = {
 };
 
 /** Default number of epochs of `espforge demo`. */
-export const DEMO_EPOCHS = 10;
+export const DEMO_EPOCHS = 8;
 
 /** The demo's pruning: 50 → 80 % between 30 % and 60 % of the steps; kernels under 256 weights stay dense. */
 export const DEMO_PRUNE = { initial: 0.5, final: 0.8, begin: 0.3, end: 0.6, minWeights: 256 } as const;
