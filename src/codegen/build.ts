@@ -31,7 +31,8 @@ export interface BuildOptions {
   /** Model file path (for the provenance banner: base name and SHA-256). */
   modelFile?: string;
   commandLine?: string;
-  /** Golden inputs (raw bytes per graph input); default: the sample plus deterministic pseudo-random cases. */
+  /** Golden inputs (one value per element per graph input: int8/uint8 bytes or signed values, int16 signed values);
+   * default: deterministic pseudo-random cases. */
   inputs?: ArrayLike<number>[][];
   /** Do not write anything (files are still returned). */
   dryRun?: boolean;
@@ -53,6 +54,7 @@ export interface BuildReport {
   verification: VerifySummary[];
   /** The ESP-IDF project configured, compiled and run on the host through the ESP-IDF stand-in. */
   idfHost?: { ok: boolean; output: string[] };
+  /** Golden cases: int8/uint8 outputs as bytes 0..255, int16 outputs as signed values. */
   golden: { name: string; inputs: number[][]; expected: number[][] }[];
 }
 
@@ -63,12 +65,16 @@ export interface BuildResult {
   diagnostics: Diagnostic[];
 }
 
-/** Deterministic pseudo-random bytes (LCG) for golden cases. */
+/** Deterministic pseudo-random values (LCG) for golden cases: bytes for int8/uint8, the full range for int16. */
 export function pseudoRandomInput(n: number, dtype: string, seed: number): number[] {
   let s = (seed * 2654435761) >>> 0;
   const out = new Array<number>(n);
   for (let i = 0; i < n; i++) {
     s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    if (dtype === 'int16') {
+      out[i] = (s >>> 16) - 32768;
+      continue;
+    }
     const b = s >>> 24;
     out[i] = dtype === 'uint8' ? b : b - 128;
   }
@@ -92,7 +98,7 @@ export function graphParameters(g: Graph): number {
   return p;
 }
 
-/** Simulator outputs for golden inputs (bytes). */
+/** Simulator outputs for golden inputs: int8/uint8 outputs as bytes (0..255), int16 outputs as signed values. */
 export function simulate(g: Graph, inputs: ArrayLike<number>[]): number[][] {
   const vals: Value[] = g.inputs.map((id, k) => {
     const t = g.tensors[id];
@@ -101,11 +107,11 @@ export function simulate(g: Graph, inputs: ArrayLike<number>[]): number[][] {
     return { dtype: t.dtype, shape: t.shape.slice(), data };
   });
   const outs = runInt(g, vals).outputs;
-  return outs.map((v) => Array.from(v.data as ArrayLike<number>, (x) => x & 0xff));
+  return outs.map((v) => (v.dtype === 'int16' ? Array.from(v.data as ArrayLike<number>) : Array.from(v.data as ArrayLike<number>, (x) => x & 0xff)));
 }
 
 export function harnessSpec(g: Graph, prefix: string): HarnessSpec {
-  const ct = (dt: string) => (dt === 'uint8' ? 'uint8_t' : 'int8_t');
+  const ct = (dt: string) => (dt === 'uint8' ? 'uint8_t' : dt === 'int16' ? 'int16_t' : 'int8_t');
   return {
     prefix,
     inputTypes: g.inputs.map((id) => ct(g.tensors[id].dtype)),

@@ -15,22 +15,25 @@ import { compileOrFail, requireTool, run } from './toolchain.js';
 
 export interface GoldenCase {
   name: string;
-  /** One entry per graph input: raw bytes (int8/uint8 values as numbers). */
+  /** One entry per graph input: one value per element (int8/uint8 as bytes 0..255 or signed; int16 signed). */
   inputs: ArrayLike<number>[];
-  /** Expected output bytes per output (optional: the harness only prints, the caller compares). */
+  /** Expected output per output, one value per element (int8/uint8 as bytes; int16 signed) (optional: the
+   * harness only prints, the caller compares). */
   expected?: ArrayLike<number>[];
 }
 
 export interface HarnessSpec {
   prefix: string;
-  inputTypes: string[]; // 'int8_t' | 'uint8_t'
+  inputTypes: string[]; // 'int8_t' | 'uint8_t' | 'int16_t'
   outputTypes: string[];
+  /** Elements (not bytes) per output. */
   outputSizes: number[];
 }
 
 export interface CaseRun {
   name: string;
-  outputs: Uint8Array[];
+  /** Per output: bytes for int8/uint8 outputs, signed values for int16 outputs. */
+  outputs: (Uint8Array | Int16Array)[];
   instret?: number;
   /** rv32 with `profile`: retired instructions of each layer call, indexed by layer. */
   layers?: number[];
@@ -63,8 +66,13 @@ export function harnessSource(spec: HarnessSpec, cases: GoldenCase[], rv32: bool
     });
   });
   spec.outputSizes.forEach((n, j) => L.push(`static ${spec.outputTypes[j]} out${j}[${n}];`));
-  L.push('\nstatic void dump(const char *name, const void *p, int n)\n{\n    const uint8_t *b = (const uint8_t *)p;\n    int i;\n' +
+  if (spec.outputTypes.some((t) => t !== 'int16_t'))
+    L.push('\nstatic void dump(const char *name, const void *p, int n)\n{\n    const uint8_t *b = (const uint8_t *)p;\n    int i;\n' +
     '    printf("%s ", name);\n    for (i = 0; i < n; ++i) printf("%02x", (unsigned)b[i]);\n    printf("\\n");\n}\n');
+  if (spec.outputTypes.includes('int16_t'))
+    L.push('/* int16 outputs: one 4-digit hex group per element (two\'s complement), independent of byte order */\n' +
+      'static void dump16(const char *name, const int16_t *p, int n)\n{\n    int i;\n' +
+      '    printf("%s ", name);\n    for (i = 0; i < n; ++i) printf("%04x", (unsigned)(uint16_t)p[i]);\n    printf("\\n");\n}\n');
   L.push('int main(void)\n{');
   cases.forEach((c, k) => {
     const args = [...c.inputs.map((_, j) => `case${k}_in${j}`), ...spec.outputSizes.map((_, j) => `out${j}`)].join(', ');
@@ -72,15 +80,16 @@ export function harnessSource(spec: HarnessSpec, cases: GoldenCase[], rv32: bool
     if (rv32) L.push('        uint64_t t0 = ef_instret(), t1;');
     L.push(`        if (${P}_invoke(${args}) != 0) return 3;`);
     if (rv32) L.push('        t1 = ef_instret();\n        printf("instret ' + k + ' %lu\\n", (unsigned long)(t1 - t0));');
-    spec.outputSizes.forEach((n, j) => L.push(`        dump("out ${k} ${j}", out${j}, ${n});`));
+    spec.outputSizes.forEach((n, j) => L.push(`        ${spec.outputTypes[j] === 'int16_t' ? 'dump16' : 'dump'}("out ${k} ${j}", out${j}, ${n});`));
     L.push('    }');
   });
   L.push('    printf("done\\n");\n    return 0;\n}\n');
   return L.join('\n');
 }
 
-function parseOutput(stdout: string, cases: GoldenCase[], nOut: number): CaseRun[] {
-  const res: CaseRun[] = cases.map((c) => ({ name: c.name, outputs: new Array<Uint8Array>(nOut) }));
+function parseOutput(stdout: string, cases: GoldenCase[], spec: HarnessSpec): CaseRun[] {
+  const nOut = spec.outputSizes.length;
+  const res: CaseRun[] = cases.map((c) => ({ name: c.name, outputs: new Array<Uint8Array | Int16Array>(nOut) }));
   let layers: number[] = [];
   for (const line of stdout.split('\n')) {
     const l = /^layer (\d+) (\d+)$/.exec(line.trim());
@@ -88,6 +97,12 @@ function parseOutput(stdout: string, cases: GoldenCase[], nOut: number): CaseRun
     const m = /^out (\d+) (\d+) ([0-9a-f]*)$/.exec(line.trim());
     if (m) {
       const hex = m[3];
+      if (spec.outputTypes[+m[2]] === 'int16_t') {
+        const v = new Int16Array(hex.length / 4);
+        for (let i = 0; i < v.length; i++) v[i] = parseInt(hex.slice(4 * i, 4 * i + 4), 16); // wraps to signed
+        if (res[+m[1]]) res[+m[1]].outputs[+m[2]] = v;
+        continue;
+      }
       const b = new Uint8Array(hex.length / 2);
       for (let i = 0; i < b.length; i++) b[i] = parseInt(hex.slice(2 * i, 2 * i + 2), 16);
       res[+m[1]].outputs[+m[2]] = b;
@@ -134,7 +149,7 @@ export function runHost(files: Record<string, string>, spec: HarnessSpec, cases:
       fail('EF4004', `generated code failed at run time on the host${sanitize ? ' under ASan/UBSan' : ''} (exit ${r.status})`, {
         notes: [r.stderr.split('\n').slice(0, 30).join('\n')],
       });
-    return { target: sanitize ? 'host-sanitize' : 'host', cases: parseOutput(r.stdout, cases, spec.outputSizes.length) };
+    return { target: sanitize ? 'host-sanitize' : 'host', cases: parseOutput(r.stdout, cases, spec) };
   } finally {
     if (!o.keep && !o.workDir) rmSync(dir, { recursive: true, force: true });
   }
@@ -174,7 +189,7 @@ export function runRv32(files: Record<string, string>, spec: HarnessSpec, cases:
     if (r.status !== 0)
       fail('EF4004', `generated code failed under qemu-system-riscv32 (exit ${r.status})`, { notes: [(r.stderr + r.stdout).slice(-2000)] });
     // semihosting console writes go to QEMU's stderr when it is not a terminal
-    return { target: 'rv32', cases: parseOutput(r.stdout + '\n' + r.stderr, cases, spec.outputSizes.length), sizes };
+    return { target: 'rv32', cases: parseOutput(r.stdout + '\n' + r.stderr, cases, spec), sizes };
   } finally {
     if (!o.keep && !o.workDir) rmSync(dir, { recursive: true, force: true });
   }

@@ -47,7 +47,7 @@ export function verifyProject(dir: string, opts: { rv32?: boolean } = {}): Verif
     const params = proto[1].split(',').map((p) => p.trim());
     const ins = params.filter((p) => p.startsWith('const '));
     const outs = params.filter((p) => !p.startsWith('const '));
-    const typ = (p: string) => (/uint8_t/.test(p) ? 'uint8_t' : 'int8_t');
+    const typ = (p: string) => (/uint8_t/.test(p) ? 'uint8_t' : /int16_t/.test(p) ? 'int16_t' : 'int8_t');
     const spec: HarnessSpec = {
       prefix: rep.name,
       inputTypes: ins.map(typ),

@@ -39,17 +39,12 @@ function cases(g: Graph, n: number, seed: number) {
 /** Compile the graph's C, run every case on the host and under sanitizers, compare all outputs with the simulator. */
 function checkC(g: Graph, name: string, cs: ReturnType<typeof cases>) {
   const e = emitC(g, { name });
+  // int16 graph I/O: int16_t arrays in the harness, values carried signed per element (simulate gives the same)
   const spec = harnessSpec(g, e.prefix);
-  // int16 graph outputs: the harness dumps bytes, two per element
-  g.outputs.forEach((id, j) => {
-    if (g.tensors[id].dtype !== 'int16') return;
-    spec.outputTypes[j] = 'int16_t';
-    spec.outputSizes[j] = 2 * shapeSize(g.tensors[id].shape);
-  });
   const run = runHost(e.files, spec, cs, false);
-  run.cases.forEach((c, k) => c.outputs.forEach((o, j) => assert.deepEqual([...o], cs[k].expected[j], `${name} case ${k} output ${j}`)));
+  run.cases.forEach((c, k) => c.outputs.forEach((o, j) => assert.deepEqual(Array.from(o), cs[k].expected[j], `${name} case ${k} output ${j}`)));
   const san = runHost(e.files, spec, cs.slice(0, 4), true);
-  san.cases.forEach((c, k) => c.outputs.forEach((o, j) => assert.deepEqual([...o], cs[k].expected[j], `${name} ASan/UBSan case ${k} output ${j}`)));
+  san.cases.forEach((c, k) => c.outputs.forEach((o, j) => assert.deepEqual(Array.from(o), cs[k].expected[j], `${name} ASan/UBSan case ${k} output ${j}`)));
   return e;
 }
 
@@ -243,15 +238,57 @@ test('16x8 Conv/depthwise/FC (int64 bias), int16 Add/Sub/Mul/Transpose, int8<->i
   const g = int16Graph();
   assert.equal(g.nodes.find((n) => n.name === 'conv1')!.qparams!.acc64, 1);
   assert.equal(g.nodes.find((n) => n.name === 'pw')!.qparams!.acc64, 0);
-  // int16 outputs (the intermediate 16x8 results) are compared as little-endian bytes
-  const cs = cases(g, 10, 1300).map((c) => {
+  // int16 outputs (the intermediate 16x8 results) are compared as signed values, int8 ones as bytes
+  const cs = cases(g, 10, 1300);
+  cs.forEach((c) => {
     const outs = runInt(g, [{ dtype: 'int8', shape: [1, 6, 6, 3], data: Int8Array.from(c.inputs[0]) }]).outputs;
-    const expected = outs.map((v) => (v.dtype === 'int16' ? [...new Uint8Array(Int16Array.from(v.data as Int16Array).buffer)] : Array.from(v.data as Int8Array, (x) => x & 0xff)));
-    return { ...c, expected };
+    outs.forEach((v, j) => assert.deepEqual(c.expected[j], Array.from(v.data as ArrayLike<number>, (x) => (v.dtype === 'int16' ? x : x & 0xff)), `simulate() output ${j}`));
   });
   for (let j = 0; j < g.outputs.length; j++) assert.ok(new Set(cs.map((c) => c.expected[j].join(','))).size > 5, `output ${j} varies`);
   const e = checkC(g, 'mixed16', cs);
   for (const k of ['conv16', 'requant16', 'add16', 'mul16', 'transpose']) assert.ok(e.kernels.includes(k), k);
+});
+
+/**
+ * int16 graph input and outputs: x int16 → MaxPool 3x3 s2 (padded) → AveragePool 2x2 s1 (clipped windows, relu)
+ *   → ReduceMean over H,W (new scale, keepdims) ; x → ReduceMean over C (inner = 1) ; AveragePool 3x3 s2 on x.
+ */
+export function int16PoolGraph(): Graph {
+  const b = new GraphBuilder({ format: 'espforge', source: 'pool16' });
+  const T16 = (name: string, shape: number[], s: number) => b.tensor({ name, dtype: 'int16', shape, quant: q(s, 0) });
+  const x = T16('x', [1, 7, 9, 5], 0.001);
+  const mp = T16('mp', [1, 4, 5, 5], 0.001);
+  const ap = T16('ap', [1, 4, 5, 5], 0.001);
+  const mean = T16('mean', [1, 1, 1, 5], 0.0007);
+  const meanC = T16('meanC', [1, 7, 9, 1], 0.0013);
+  const ap2 = T16('ap2', [1, 3, 4, 5], 0.001);
+  b.inputs = [x];
+  b.outputs = [mp, ap, mean, meanC, ap2];
+  const pool = { dilations: [1, 1], ceil_mode: 0, count_include_pad: 0, activation: 'none' };
+  b.node({ op: 'MaxPool', name: 'mp', inputs: [x], outputs: [mp], attrs: { dilations: [1, 1], ceil_mode: 0, activation: 'none', kernel: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1] } });
+  b.node({ op: 'AveragePool', name: 'ap', inputs: [mp], outputs: [ap], attrs: { ...pool, kernel: [2, 2], strides: [1, 1], pads: [0, 0, 1, 1], activation: 'relu' } });
+  b.node({ op: 'ReduceMean', name: 'mean', inputs: [ap], outputs: [mean], attrs: { axes: [1, 2], keepdims: 1 } });
+  b.node({ op: 'ReduceMean', name: 'meanC', inputs: [x], outputs: [meanC], attrs: { axes: [3], keepdims: 1 } });
+  b.node({ op: 'AveragePool', name: 'ap2', inputs: [x], outputs: [ap2], attrs: { ...pool, kernel: [3, 3], strides: [2, 2], pads: [0, 0, 0, 0] } });
+  return prepareIntGraph(inferGraph(b.build()));
+}
+
+test('int16 MaxPool / AveragePool / ReduceMean with int16 graph I/O: C equals the simulator', (t) => {
+  if (!gccOr(t)) return;
+  const g = int16PoolGraph();
+  const n = shapeSize(g.tensors[g.inputs[0]].shape);
+  // full-range int16 inputs, and narrow bands (values a few steps apart: every rounding tie shows up)
+  const cs = Array.from({ length: 8 }, (_, k) => {
+    const r = pseudoRandomInput(n, 'int16', 4000 + k);
+    const x = k % 2 === 0 ? r : r.map((v, i) => ((v + 32768) % (3 + 5 * k)) - 7 * k + (i % 3) - (k === 7 ? 32000 : 0));
+    return { name: `p${k}`, inputs: [x], expected: simulate(g, [x]) };
+  });
+  assert.ok(cs[0].inputs[0].some((v) => v < -20000) && cs[0].inputs[0].some((v) => v > 20000), 'inputs span the int16 range');
+  assert.ok(cs.some((c) => c.expected[2].some((v) => v < -128 || v > 127)), 'int16 results outside the int8 range');
+  for (let j = 0; j < g.outputs.length; j++) assert.ok(new Set(cs.map((c) => c.expected[j].join(','))).size > 5, `output ${j} varies`);
+  const e = checkC(g, 'pool16', cs);
+  for (const k of ['maxpool16', 'avgpool16', 'mean16']) assert.ok(e.kernels.includes(k), k);
+  assert.ok(e.files['pool16.h'].includes('const int16_t *input'), 'int16 input in the API');
 });
 
 // ---------------------------------------------------------------- float islands

@@ -87,8 +87,8 @@ for (const m of MODELS) {
     for (const c of cases) assert.deepEqual(bytesOf(simulate(g, c.inputs)[0]), bytesOf(c.expected![0]), `simulator vs TFLM, case ${c.name}`);
     const e = emitC(g, { name: m.model.split('/').pop()!, modelFile: m.model.split('/').pop() });
     const spec = harnessSpec(g, e.prefix);
-    const check = (label: string, outs: Uint8Array[][]) =>
-      outs.forEach((o, k) => assert.deepEqual([...o[0]], bytesOf(cases[k].expected![0]), `${label}: case ${cases[k].name}`));
+    const check = (label: string, outs: ArrayLike<number>[][]) =>
+      outs.forEach((o, k) => assert.deepEqual(Array.from(o[0]), bytesOf(cases[k].expected![0]), `${label}: case ${cases[k].name}`));
     check('host', runHost(e.files, spec, cases, false).cases.map((c) => c.outputs));
     check('host ASan/UBSan', runHost(e.files, spec, cases.slice(0, 3), true).cases.map((c) => c.outputs));
     if (m.rv32) {

@@ -99,7 +99,7 @@ interface ConstArray {
 const CTYPE_BYTES: Record<ConstArray['ctype'], number> = { int8_t: 1, uint8_t: 1, int16_t: 2, int32_t: 4, int64_t: 8 };
 
 /** Ops whose C kernels also take int16 activations (16x8: int8 weights, int64 bias). */
-const INT16_C_OPS = new Set(['Conv', 'FullyConnected', 'Quantize', 'Add', 'Sub', 'Mul', 'Reshape', 'Identity', 'Transpose']);
+const INT16_C_OPS = new Set(['Conv', 'FullyConnected', 'Quantize', 'Add', 'Sub', 'Mul', 'Reshape', 'Identity', 'Transpose', 'MaxPool', 'AveragePool', 'ReduceMean']);
 
 /** Ops with int8 kernels only (TFLM has no int16 version): under int16 activations PTQ keeps them float. */
 const INT8_ONLY_C = new Set(['LogSoftmax', 'HardSwish']);
@@ -592,13 +592,16 @@ function emitLayer(
       const [pt, pl] = attrNums(n, 'pads', [0, 0, 0, 0]);
       if (attrNums(n, 'dilations', [1, 1]).some((d) => d !== 1)) fail('EF3002', 'dilated pooling has no C kernel', { node: n.name });
       if (n.op === 'AveragePool' && n.attrs.count_include_pad === 1 && (pt > 0 || pl > 0)) fail('EF3002', 'count_include_pad average pooling has no int8 kernel', { node: n.name });
+      const w16 = X.dtype === 'int16';
+      if (w16 !== (Y.dtype === 'int16')) fail('EF3002', `${n.op} from ${X.dtype} to ${Y.dtype} has no C kernel`, { node: n.name });
       const k = n.op === 'AveragePool' ? 'avgpool' : 'maxpool';
+      const et = w16 ? 'int16_t' : 'int8_t';
       const lines: string[] = [];
       for (let b = 0; b < N; b++)
         lines.push(
-          `    ${P}_${k}_s8(${cptr(X.id)} + ${b * IH * IW * C}, ${IH}, ${IW}, ${C}, ${ptr(Y.id)} + ${b * OH * OW * C}, ${OH}, ${OW}, ${kh}, ${kw}, ${sh}, ${sw}, ${pt}, ${pl}, ${num(q, 'act_min', n)}, ${num(q, 'act_max', n)});`,
+          `    ${P}_${k}_${w16 ? 's16' : 's8'}(${cptr(X.id, et)} + ${b * IH * IW * C}, ${IH}, ${IW}, ${C}, ${ptr(Y.id, et)} + ${b * OH * OW * C}, ${OH}, ${OW}, ${kh}, ${kw}, ${sh}, ${sw}, ${pt}, ${pl}, ${num(q, 'act_min', n)}, ${num(q, 'act_max', n)});`,
         );
-      return { kernel: [k], call: lines.join('\n'), consts, notes };
+      return { kernel: [w16 ? `${k}16` : k], call: lines.join('\n'), consts, notes };
     }
     case 'Add':
     case 'Sub':
@@ -635,6 +638,12 @@ function emitLayer(
       const inner = shapeSize(X.shape.slice(axes[axes.length - 1] + 1));
       const { m, s } = meanMultiplier(q, red, n);
       notes.push(`multiplier adjusted for N=${red} at prepare time`);
+      const w16 = X.dtype === 'int16';
+      if (w16 !== (Y.dtype === 'int16')) fail('EF3002', `ReduceMean from ${X.dtype} to ${Y.dtype} has no C kernel`, { node: n.name });
+      if (w16) {
+        const call16 = `    ${P}_mean_s16(${cptr(X.id, 'int16_t')}, ${ptr(Y.id, 'int16_t')}, ${outer}, ${red}, ${inner}, ${num(q, 'in_zp', n)}, ${num(q, 'out_zp', n)}, ${m}, ${s});`;
+        return { kernel: ['mean16'], call: call16, consts, notes };
+      }
       const call = `    ${P}_mean_s8(${cptr(X.id)}, ${ptr(Y.id)}, ${outer}, ${red}, ${inner}, ${num(q, 'in_zp', n)}, ${num(q, 'out_zp', n)}, ${m}, ${s});`;
       return { kernel: ['mean'], call, consts, notes };
     }

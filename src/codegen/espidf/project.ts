@@ -85,8 +85,10 @@ export function projectFiles(s: ProjectSpec): Record<string, string> {
 /** Port name as the header names it: `input` when there is one, else `input0`, `input1`, ... */
 const ioName = (kind: 'input' | 'output', k: number, count: number) => (count === 1 ? kind : `${kind}${k}`);
 
-/** Byte values (0..255, as the harness records them) as C literals of `type`: int8_t gets its signed value. */
+/** Golden values as C literals of `type`: int8_t bytes (0..255) get their signed value; int16_t values are
+ * signed already (normalised in case they were recorded as 16-bit patterns). */
 function literals(bytes: ArrayLike<number>, type: string): number[] {
+  if (type === 'int16_t') return Array.from(bytes, (v) => (v << 16) >> 16);
   return Array.from(bytes, (b) => (type === 'int8_t' && b > 127 ? b - 256 : b));
 }
 
