@@ -3,7 +3,7 @@
 
 import { unzipSync, zipSync } from 'fflate';
 import { EspforgeError, fail } from '../diagnostics.js';
-import { allocArray, shapeSize, type DType } from '../ir/dtype.js';
+import { dtypeSize, fromLittleEndian, shapeSize, toLittleEndian, type DType } from '../ir/dtype.js';
 import type { Value } from '../ops/types.js';
 
 const DESCR: Record<string, DType> = {
@@ -67,37 +67,10 @@ export function readNpy(bytes: Uint8Array, file = '<npy>'): Value {
   const n = shapeSize(shape);
   if (n > MAX_ELEMS) bad(`shape (${shapeStr}) is too large`);
   const dataOff = off + hlen;
-  const esize = dtype === 'float64' || dtype === 'int64' ? 8 : dtype === 'float32' || dtype === 'int32' ? 4 : dtype === 'int16' || dtype === 'uint16' ? 2 : 1;
+  const esize = dtypeSize(dtype);
   if (bytes.length - dataOff < n * esize) bad(`data truncated: ${bytes.length - dataOff} bytes for ${n} elements`);
   // A private copy: aligned, and not a view into Node's shared Buffer pool (Buffer#slice does not copy).
-  const raw = Uint8Array.prototype.slice.call(bytes, dataOff, dataOff + n * esize);
-  const rv = new DataView(raw.buffer);
-  const out = allocArray(dtype, n);
-  switch (dtype) {
-    case 'int64':
-      for (let i = 0; i < n; i++) out[i] = Number(rv.getBigInt64(i * 8, true));
-      break;
-    case 'float32':
-      out.set(new Float32Array(raw.buffer, 0, n));
-      break;
-    case 'float64':
-      out.set(new Float64Array(raw.buffer, 0, n));
-      break;
-    case 'int32':
-      out.set(new Int32Array(raw.buffer, 0, n));
-      break;
-    case 'int16':
-      out.set(new Int16Array(raw.buffer, 0, n));
-      break;
-    case 'uint16':
-      out.set(new Uint16Array(raw.buffer, 0, n));
-      break;
-    case 'int8':
-      out.set(new Int8Array(raw.buffer, 0, n));
-      break;
-    default:
-      out.set(raw);
-  }
+  const out = fromLittleEndian(bytes.subarray(dataOff), dtype, n);
   return { dtype, shape, data: out };
 }
 
@@ -107,41 +80,12 @@ export function writeNpy(v: Value): Uint8Array {
   let header = `{'descr': '${descr}', 'fortran_order': False, 'shape': ${shape}, }`;
   const total = 10 + header.length + 1;
   header += ' '.repeat((64 - (total % 64)) % 64) + '\n';
-  const esize = v.dtype === 'float64' || v.dtype === 'int64' ? 8 : v.dtype === 'float32' || v.dtype === 'int32' ? 4 : v.dtype === 'int16' || v.dtype === 'uint16' ? 2 : 1;
-  const n = v.data.length;
-  const out = new Uint8Array(10 + header.length + n * esize);
+  const data = toLittleEndian(v.data, v.dtype);
+  const out = new Uint8Array(10 + header.length + data.length);
   out.set([0x93, 78, 85, 77, 80, 89, 1, 0]);
   new DataView(out.buffer).setUint16(8, header.length, true);
   out.set(new TextEncoder().encode(header), 10);
-  const dv = new DataView(out.buffer, 10 + header.length);
-  for (let i = 0; i < n; i++) {
-    const x = v.data[i];
-    switch (v.dtype) {
-      case 'float32':
-        dv.setFloat32(i * 4, x, true);
-        break;
-      case 'float64':
-        dv.setFloat64(i * 8, x, true);
-        break;
-      case 'int64':
-        dv.setBigInt64(i * 8, BigInt(Math.trunc(x)), true);
-        break;
-      case 'int32':
-        dv.setInt32(i * 4, x, true);
-        break;
-      case 'int16':
-        dv.setInt16(i * 2, x, true);
-        break;
-      case 'uint16':
-        dv.setUint16(i * 2, x, true);
-        break;
-      case 'int8':
-        dv.setInt8(i, x);
-        break;
-      default:
-        dv.setUint8(i, x);
-    }
-  }
+  out.set(data, 10 + header.length);
   return out;
 }
 

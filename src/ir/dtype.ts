@@ -118,3 +118,79 @@ export function stridesOf(shape: readonly number[]): number[] {
 export function shapeToString(shape: readonly number[]): string {
   return `[${shape.join(',')}]`;
 }
+
+/** Decode `n` little-endian elements of `dt` into a fresh array (copies first: file bytes are often unaligned). */
+export function fromLittleEndian(raw: Uint8Array, dt: DType, n: number): TypedArray {
+  const bytes = Uint8Array.prototype.slice.call(raw, 0, n * dtypeSize(dt));
+  const out = allocArray(dt, n);
+  switch (dt) {
+    case 'int64': {
+      const dv = new DataView(bytes.buffer);
+      for (let i = 0; i < n; i++) out[i] = Number(dv.getBigInt64(i * 8, true));
+      break;
+    }
+    case 'float32':
+      out.set(new Float32Array(bytes.buffer, 0, n));
+      break;
+    case 'float64':
+      out.set(new Float64Array(bytes.buffer, 0, n));
+      break;
+    case 'int32':
+      out.set(new Int32Array(bytes.buffer, 0, n));
+      break;
+    case 'int16':
+      out.set(new Int16Array(bytes.buffer, 0, n));
+      break;
+    case 'uint16':
+      out.set(new Uint16Array(bytes.buffer, 0, n));
+      break;
+    case 'int8':
+      out.set(new Int8Array(bytes.buffer, 0, n));
+      break;
+    case 'bool':
+      for (let i = 0; i < n; i++) out[i] = bytes[i] ? 1 : 0;
+      break;
+    default:
+      out.set(bytes);
+  }
+  return out;
+}
+
+/** Encode elements of `dt` as little-endian bytes (int64 from the float64 holder, truncated). */
+export function toLittleEndian(data: ArrayLike<number>, dt: DType): Uint8Array {
+  const n = data.length;
+  const out = new Uint8Array(n * dtypeSize(dt));
+  const dv = new DataView(out.buffer);
+  for (let i = 0; i < n; i++) {
+    const x = data[i];
+    switch (dt) {
+      case 'float32':
+        dv.setFloat32(i * 4, x, true);
+        break;
+      case 'float64':
+        dv.setFloat64(i * 8, x, true);
+        break;
+      case 'int64':
+        dv.setBigInt64(i * 8, BigInt(Math.trunc(x)), true);
+        break;
+      case 'int32':
+        dv.setInt32(i * 4, x, true);
+        break;
+      case 'int16':
+        dv.setInt16(i * 2, x, true);
+        break;
+      case 'uint16':
+        dv.setUint16(i * 2, x, true);
+        break;
+      case 'int8':
+        dv.setInt8(i, x);
+        break;
+      case 'bool':
+        dv.setUint8(i, x ? 1 : 0);
+        break;
+      default:
+        dv.setUint8(i, x);
+    }
+  }
+  return out;
+}

@@ -3,7 +3,7 @@
 // so a hostile or truncated file yields a coded diagnostic rather than a crash or a giant allocation.
 
 import { EspforgeError, fail, type DiagCode } from '../../diagnostics.js';
-import { allocArray, shapeSize, type DType, type TypedArray } from '../../ir/dtype.js';
+import { allocArray, dtypeSize, fromLittleEndian, shapeSize, toLittleEndian, type DType, type TypedArray } from '../../ir/dtype.js';
 import type { Value } from '../../ops/types.js';
 import { num, onnx, type TensorProto } from './proto.js';
 
@@ -60,46 +60,10 @@ export function checkDims(dims: readonly unknown[], what: string, file?: string,
   return out;
 }
 
-function esize(dt: DType): number {
-  return dt === 'float64' || dt === 'int64' ? 8 : dt === 'float32' || dt === 'int32' ? 4 : dt === 'int16' || dt === 'uint16' ? 2 : 1;
-}
+const esize = dtypeSize;
 
-/** Decode little-endian bytes into a fresh array of `dt` (copies first: raw_data is often unaligned). */
-export function fromLittleEndian(raw: Uint8Array, dt: DType, n: number): TypedArray {
-  const bytes = Uint8Array.prototype.slice.call(raw, 0, n * esize(dt));
-  const out = allocArray(dt, n);
-  switch (dt) {
-    case 'int64': {
-      const dv = new DataView(bytes.buffer);
-      for (let i = 0; i < n; i++) out[i] = Number(dv.getBigInt64(i * 8, true));
-      break;
-    }
-    case 'float32':
-      out.set(new Float32Array(bytes.buffer, 0, n));
-      break;
-    case 'float64':
-      out.set(new Float64Array(bytes.buffer, 0, n));
-      break;
-    case 'int32':
-      out.set(new Int32Array(bytes.buffer, 0, n));
-      break;
-    case 'int16':
-      out.set(new Int16Array(bytes.buffer, 0, n));
-      break;
-    case 'uint16':
-      out.set(new Uint16Array(bytes.buffer, 0, n));
-      break;
-    case 'int8':
-      out.set(new Int8Array(bytes.buffer, 0, n));
-      break;
-    case 'bool':
-      for (let i = 0; i < n; i++) out[i] = bytes[i] ? 1 : 0;
-      break;
-    default:
-      out.set(bytes);
-  }
-  return out;
-}
+/** Decode little-endian bytes (re-exported: the one implementation lives in src/ir/dtype.ts). */
+export { fromLittleEndian };
 
 /** Decoded TensorProto → Value. `what` names the tensor in messages. */
 export function tensorFromProto(t: TensorProto, what: string, file?: string): Value {
@@ -167,41 +131,7 @@ export function readTensorProto(bytes: Uint8Array, file = '<tensor.pb>'): Value 
 
 /** Build a TensorProto message (raw_data little-endian) for a value. */
 export function tensorToProto(v: Value, name = ''): TensorProto {
-  const n = v.data.length;
-  const sz = esize(v.dtype);
-  const raw = new Uint8Array(n * sz);
-  const dv = new DataView(raw.buffer);
-  for (let i = 0; i < n; i++) {
-    const x = v.data[i];
-    switch (v.dtype) {
-      case 'float32':
-        dv.setFloat32(i * 4, x, true);
-        break;
-      case 'float64':
-        dv.setFloat64(i * 8, x, true);
-        break;
-      case 'int64':
-        dv.setBigInt64(i * 8, BigInt(Math.trunc(x)), true);
-        break;
-      case 'int32':
-        dv.setInt32(i * 4, x, true);
-        break;
-      case 'int16':
-        dv.setInt16(i * 2, x, true);
-        break;
-      case 'uint16':
-        dv.setUint16(i * 2, x, true);
-        break;
-      case 'int8':
-        dv.setInt8(i, x);
-        break;
-      case 'bool':
-        dv.setUint8(i, x ? 1 : 0);
-        break;
-      default:
-        dv.setUint8(i, x);
-    }
-  }
+  const raw = toLittleEndian(v.data, v.dtype);
   return onnx.TensorProto.create({ name, dims: v.shape.slice(), dataType: DTYPE_ONNX[v.dtype], rawData: raw });
 }
 
