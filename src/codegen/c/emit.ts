@@ -10,6 +10,7 @@
 import { EspforgeError, diag, fail, type Diagnostic } from '../../diagnostics.js';
 import { shapeSize } from '../../ir/dtype.js';
 import type { Graph, Node, Tensor } from '../../ir/graph.js';
+import { getOp, normalizeAttrs } from '../../ops/index.js';
 import { planMemory, type MemoryPlan } from '../../plan/planner.js';
 import { banner, cArrayBody, commentSafe, sanitizeName, type Provenance } from '../common/cwriter.js';
 import { kernelFiles } from './kernels.js';
@@ -374,6 +375,10 @@ const SUPPORTED = new Set([
   'Transpose',
   'Max',
   'Min',
+  'Slice',
+  'Gather',
+  'ReduceMax',
+  'Resize',
 ]);
 
 /**
@@ -403,6 +408,15 @@ export function packColumns(w: ArrayLike<number>, N: number, K: number): Int8Arr
     o += B;
   }
   return out;
+}
+
+/** For a pure selection op: the flat input index each output element reads, from the op's float evaluation on a
+ * tensor holding its own indices (other inputs as stored). */
+function sourceIndex(n: Node, X: Tensor): ArrayLike<number> {
+  const def = getOp(n.op);
+  const attrs = normalizeAttrs(def, n.attrs, n.name);
+  const ins = [{ dtype: 'float64' as const, shape: X.shape, data: Float64Array.from({ length: shapeSize(X.shape) }, (_, k) => k) }];
+  return def.evalFloat(ins, attrs, n)[0].data;
 }
 
 function attrNums(n: Node, k: string, dflt: number[]): number[] {
@@ -783,6 +797,78 @@ function emitLayer(
         off += rowIn;
       });
       return { kernel: kernels, call: `    {\n        int o;\n${lines.join('\n')}\n    }`, consts, notes };
+    }
+    case 'Slice': {
+      const r = X.shape.length;
+      if (r > 4) fail('EF3002', `Slice of a rank-${r} tensor has no C kernel (rank <= 4)`, { node: n.name });
+      if (X.dtype !== 'int8' && X.dtype !== 'uint8') fail('EF3002', `Slice on ${X.dtype} has no C kernel`, { node: n.name });
+      const total = shapeSize(Y.shape);
+      if (total === 0) return { kernel: [], call: '    /* empty slice */', consts, notes };
+      // The source element of every output element, from the op's own evaluation on an index tensor: the map is
+      // affine (base + sum i_k * stride_k); derive base and strides and check them on every element.
+      const src = sourceIndex(n, X);
+      const inStr = X.shape.map((_, k) => shapeSize(X.shape.slice(k + 1)));
+      const outStr = Y.shape.map((_, k) => shapeSize(Y.shape.slice(k + 1)));
+      const base = src[0];
+      const st = Y.shape.map((d, k) => (d > 1 ? src[outStr[k]] - base : inStr[k]));
+      for (let e = 0; e < total; e++) {
+        let want = base;
+        for (let k = 0; k < r; k++) want += Math.floor(e / outStr[k]) % Y.shape[k] * st[k];
+        if (src[e] !== want) fail('EF9001', `Slice '${n.name}': the selection is not a strided copy`, { node: n.name });
+      }
+      const dims = [...new Array(4 - r).fill(1), ...Y.shape];
+      consts.push({ sym: `${L}_sl`, ctype: 'int32_t', data: [...dims, ...new Array(4 - r).fill(0), ...st], comment: `layer ${i}: output dims[4], signed input element strides of the output axes[4]`, where: 'model' });
+      const call = `    ${P}_strided_s8(${cptr(X.id)} + ${base}, ${ptr(Y.id)}, ${L}_sl, ${L}_sl + 4);`;
+      return { kernel: ['strided'], call, consts, notes: [`first element read: ${base}`] };
+    }
+    case 'Gather': {
+      const I = T(n.inputs[1]);
+      if (!I.data) fail('EF3002', 'Gather with non-constant indices has no C kernel', { node: n.name });
+      if (X.dtype !== 'int8' && X.dtype !== 'uint8') fail('EF3002', `Gather on ${X.dtype} has no C kernel`, { node: n.name });
+      const r = X.shape.length;
+      const axis = ((((n.attrs.axis as number | undefined) ?? 0) % r) + r) % r;
+      const dim = X.shape[axis];
+      const idx = Array.from(I.data as ArrayLike<number>, (v) => (v < 0 ? v + dim : v));
+      if (idx.some((v) => !Number.isInteger(v) || v < 0 || v >= dim)) fail('EF1004', `Gather '${n.name}': index out of range for an axis of size ${dim}`, { node: n.name });
+      const outer = shapeSize(X.shape.slice(0, axis));
+      const inner = shapeSize(X.shape.slice(axis + 1));
+      if (idx.length === 0 || outer * inner === 0) return { kernel: [], call: '    /* empty gather */', consts, notes };
+      consts.push({ sym: `${L}_idx`, ctype: 'int32_t', data: idx, comment: `layer ${i}: indices along axis ${axis} (normalised)`, where: 'model' });
+      const call = `    ${P}_gather_s8(${cptr(X.id)}, ${ptr(Y.id)}, ${outer}, ${dim}, ${inner}, ${L}_idx, ${idx.length});`;
+      return { kernel: ['gather'], call, consts, notes: [`axis ${axis}`] };
+    }
+    case 'ReduceMax': {
+      if (X.dtype !== 'int8') fail('EF3002', `ReduceMax on ${X.dtype} has no C kernel (int8 only: the kernel compares signed bytes)`, { node: n.name });
+      const r = X.shape.length;
+      const axesRaw = attrNums(n, 'axes', []);
+      const axes = [...new Set(axesRaw.length ? axesRaw.map((v) => (v < 0 ? v + r : v)) : X.shape.map((_, k) => k))].sort((p, q2) => p - q2);
+      if (!axes.every((v, k) => k === 0 || v === axes[k - 1] + 1)) fail('EF3002', 'ReduceMax over non-adjacent axes has no C kernel', { node: n.name });
+      const outer = shapeSize(X.shape.slice(0, axes[0]));
+      const red = shapeSize(axes.map((v) => X.shape[v]));
+      const inner = shapeSize(X.shape.slice(axes[axes.length - 1] + 1));
+      if (red < 1) fail('EF3002', 'ReduceMax over an empty axis has no C kernel', { node: n.name });
+      const call = `    ${P}_reduce_max_s8(${cptr(X.id)}, ${ptr(Y.id)}, ${outer}, ${red}, ${inner});`;
+      return { kernel: ['reducemax'], call, consts, notes: [`axes [${axes.join(',')}]`] };
+    }
+    case 'Resize': {
+      const attrs = normalizeAttrs(getOp('Resize'), n.attrs, n.name);
+      if (attrs.mode !== 'nearest') fail('EF3002', `Resize mode '${String(attrs.mode)}' has no C kernel (nearest only)`, { node: n.name });
+      if (X.dtype !== 'int8' && X.dtype !== 'uint8') fail('EF3002', `Resize on ${X.dtype} has no C kernel`, { node: n.name });
+      const [N, H, W, C] = X.shape;
+      const [, OH, OW] = Y.shape;
+      // Row and column tables from the op's own evaluation on a one-image, one-channel index tensor (same
+      // coordinate map: the scales do not depend on N or C).
+      const probe = getOp('Resize').evalFloat(
+        [{ dtype: 'float64', shape: [1, H, W, 1], data: Float64Array.from({ length: H * W }, (_, k) => k) }],
+        { ...attrs, sizes: [1, OH, OW, 1] },
+        n,
+      )[0].data;
+      const ty = Array.from({ length: OH }, (_, y) => Math.floor(probe[y * OW] / W));
+      const tx = Array.from({ length: OW }, (_, x) => probe[x] % W);
+      for (let y = 0; y < OH; y++) for (let x = 0; x < OW; x++) if (probe[y * OW + x] !== ty[y] * W + tx[x]) fail('EF9001', `Resize '${n.name}': the nearest map is not separable`, { node: n.name });
+      consts.push({ sym: `${L}_tab`, ctype: 'int32_t', data: [...ty, ...tx], comment: `layer ${i}: source row per output row [${OH}], source column per output column [${OW}]`, where: 'model' });
+      const call = `    ${P}_resize_nearest_s8(${cptr(X.id)}, ${ptr(Y.id)}, ${N}, ${H}, ${W}, ${C}, ${OH}, ${OW}, ${L}_tab, ${L}_tab + ${OH});`;
+      return { kernel: ['resizenn'], call, consts, notes: [`${String(attrs.coordinate_transformation_mode)}, ${String(attrs.nearest_mode)}`] };
     }
   }
   a('');

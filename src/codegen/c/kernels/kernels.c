@@ -1231,3 +1231,68 @@ void ef_copy(void *dst, const void *src, size_t n)
     if (d == s) return;
     for (i = 0; i < n; ++i) d[i] = s[i];
 }
+
+/*@@ section strided */
+/* Strided int8 copy of up to 4-D data with signed element strides (Slice, negative steps included): out is
+ * walked in order over dims[4]; in points at the first element read, st[4] are the input element strides of the
+ * output axes. Every row start is itself an element that is read, so no pointer leaves the input. */
+void ef_strided_s8(const int8_t *in, int8_t *out, const int32_t *dims, const int32_t *st)
+{
+    int32_t a, b, c, d;
+    for (a = 0; a < dims[0]; ++a)
+        for (b = 0; b < dims[1]; ++b)
+            for (c = 0; c < dims[2]; ++c) {
+                const int8_t *row = in + ((ptrdiff_t)a * st[0] + (ptrdiff_t)b * st[1] + (ptrdiff_t)c * st[2]);
+                for (d = 0; d < dims[3]; ++d) *out++ = row[(ptrdiff_t)d * st[3]];
+            }
+}
+
+/*@@ section gather deps=copy */
+/* Gather along one axis with constant indices: in viewed as [outer][dim][inner]; out[o][j][:] = in[o][idx[j]][:].
+ * Indices are already normalised to [0, dim). */
+void ef_gather_s8(const int8_t *in, int8_t *out, int32_t outer, int32_t dim, int32_t inner, const int32_t *idx,
+                  int32_t nidx)
+{
+    int32_t o, j;
+    for (o = 0; o < outer; ++o)
+        for (j = 0; j < nidx; ++j) {
+            ef_copy(out, in + ((size_t)o * dim + (size_t)idx[j]) * inner, (size_t)inner);
+            out += inner;
+        }
+}
+
+/*@@ section reducemax */
+/* Maximum over the middle axis of in viewed as [outer][red][inner] (ReduceMax over adjacent axes); input and
+ * output share one quantization, so the result is the largest stored value. red >= 1. */
+void ef_reduce_max_s8(const int8_t *in, int8_t *out, int32_t outer, int32_t red, int32_t inner)
+{
+    int32_t o, r, i;
+    for (o = 0; o < outer; ++o) {
+        const int8_t *x = in + (size_t)o * red * inner;
+        for (i = 0; i < inner; ++i) {
+            int8_t m = x[i];
+            for (r = 1; r < red; ++r) {
+                const int8_t v = x[(size_t)r * inner + i];
+                if (v > m) m = v;
+            }
+            out[(size_t)o * inner + i] = m;
+        }
+    }
+}
+
+/*@@ section resizenn deps=copy */
+/* Nearest-neighbour resize of NHWC int8 data: output row oy reads input row ty[oy], column ox reads tx[ox]
+ * (tables computed at generation time with the model's coordinate and rounding modes). */
+void ef_resize_nearest_s8(const int8_t *in, int8_t *out, int32_t n, int32_t h, int32_t w, int32_t c, int32_t oh,
+                          int32_t ow, const int32_t *ty, const int32_t *tx)
+{
+    int32_t b, y, x;
+    for (b = 0; b < n; ++b)
+        for (y = 0; y < oh; ++y) {
+            const int8_t *row = in + ((size_t)b * h + (size_t)ty[y]) * w * c;
+            for (x = 0; x < ow; ++x) {
+                ef_copy(out, row + (size_t)tx[x] * c, (size_t)c);
+                out += c;
+            }
+        }
+}
