@@ -14,6 +14,7 @@ import { hasTool } from '../../src/verify/toolchain.js';
 import { runHost } from '../../src/verify/host.js';
 import { shapeSize } from '../../src/ir/dtype.js';
 import { logXForXGe1 } from '../../src/sim/int/log-softmax.js';
+import { checkRv32 } from '../helpers/rv32.js';
 
 const q = (s: number, z: number) => ({ scale: [s], zeroPoint: [z], axis: 0 });
 
@@ -36,8 +37,9 @@ function cases(g: Graph, n: number, seed: number) {
   });
 }
 
-/** Compile the graph's C, run every case on the host and under sanitizers, compare all outputs with the simulator. */
-function checkC(g: Graph, name: string, cs: ReturnType<typeof cases>) {
+/** Compile the graph's C, run every case on the host, a few under sanitizers and on rv32imc (QEMU), compare all
+ * outputs with the simulator. */
+function checkC(t: import('node:test').TestContext, g: Graph, name: string, cs: ReturnType<typeof cases>) {
   const e = emitC(g, { name });
   // int16 graph I/O: int16_t arrays in the harness, values carried signed per element (simulate gives the same)
   const spec = harnessSpec(g, e.prefix);
@@ -45,6 +47,7 @@ function checkC(g: Graph, name: string, cs: ReturnType<typeof cases>) {
   run.cases.forEach((c, k) => c.outputs.forEach((o, j) => assert.deepEqual(Array.from(o), cs[k].expected[j], `${name} case ${k} output ${j}`)));
   const san = runHost(e.files, spec, cs.slice(0, 4), true);
   san.cases.forEach((c, k) => c.outputs.forEach((o, j) => assert.deepEqual(Array.from(o), cs[k].expected[j], `${name} ASan/UBSan case ${k} output ${j}`)));
+  checkRv32(t, name, e.files, spec, cs.slice(0, 3));
   return e;
 }
 
@@ -115,7 +118,7 @@ test('LogSoftmax: generated C equals the integer simulator (host, -Werror, ASan/
   const g = logSoftmaxGraph();
   const cs = cases(g, 10, 300);
   assert.ok(new Set(cs.map((c) => c.expected[2].join(','))).size > 5);
-  checkC(g, 'lsm', cs);
+  checkC(t, g, 'lsm', cs);
 });
 
 // ---------------------------------------------------------------- int8 activations, data movement, constant operands
@@ -178,7 +181,7 @@ test('LeakyRelu, HardSwish, Transpose, constant-operand Add/Sub/Mul/Max/Min/Conc
   const cs = cases(g, 10, 900);
   assert.ok(new Set(cs.map((c) => c.expected[0].join(','))).size > 5);
   assert.ok(new Set(cs.map((c) => c.expected[1].join(','))).size > 5);
-  const e = checkC(g, 'misc8', cs);
+  const e = checkC(t, g, 'misc8', cs);
   for (const k of ['leakyrelu', 'hardswish', 'transpose', 'minmax', 'add', 'mul']) assert.ok(e.kernels.includes(k), k);
 });
 
@@ -245,7 +248,7 @@ test('16x8 Conv/depthwise/FC (int64 bias), int16 Add/Sub/Mul/Transpose, int8<->i
     outs.forEach((v, j) => assert.deepEqual(c.expected[j], Array.from(v.data as ArrayLike<number>, (x) => (v.dtype === 'int16' ? x : x & 0xff)), `simulate() output ${j}`));
   });
   for (let j = 0; j < g.outputs.length; j++) assert.ok(new Set(cs.map((c) => c.expected[j].join(','))).size > 5, `output ${j} varies`);
-  const e = checkC(g, 'mixed16', cs);
+  const e = checkC(t, g, 'mixed16', cs);
   for (const k of ['conv16', 'requant16', 'add16', 'mul16', 'transpose']) assert.ok(e.kernels.includes(k), k);
 });
 
@@ -286,7 +289,7 @@ test('int16 MaxPool / AveragePool / ReduceMean with int16 graph I/O: C equals th
   assert.ok(cs[0].inputs[0].some((v) => v < -20000) && cs[0].inputs[0].some((v) => v > 20000), 'inputs span the int16 range');
   assert.ok(cs.some((c) => c.expected[2].some((v) => v < -128 || v > 127)), 'int16 results outside the int8 range');
   for (let j = 0; j < g.outputs.length; j++) assert.ok(new Set(cs.map((c) => c.expected[j].join(','))).size > 5, `output ${j} varies`);
-  const e = checkC(g, 'pool16', cs);
+  const e = checkC(t, g, 'pool16', cs);
   for (const k of ['maxpool16', 'avgpool16', 'mean16']) assert.ok(e.kernels.includes(k), k);
   assert.ok(e.files['pool16.h'].includes('const int16_t *input'), 'int16 input in the API');
 });

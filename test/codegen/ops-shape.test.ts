@@ -15,6 +15,7 @@ import { hasTool } from '../../src/verify/toolchain.js';
 import { runHost } from '../../src/verify/host.js';
 import { shapeSize } from '../../src/ir/dtype.js';
 import { EspforgeError } from '../../src/diagnostics.js';
+import { checkRv32 } from '../helpers/rv32.js';
 
 const q = () => ({ scale: [0.05], zeroPoint: [-3], axis: 0 });
 
@@ -157,6 +158,7 @@ test('int8 Slice / Gather / ReduceMax / nearest Resize: generated C equals the s
   run.cases.forEach((c, k) => c.outputs.forEach((o, j) => assert.deepEqual(Array.from(o), cs[k].expected[j], `case ${k} output ${j}`)));
   const san = runHost(e.files, spec, cs.slice(0, 3), true);
   san.cases.forEach((c, k) => c.outputs.forEach((o, j) => assert.deepEqual(Array.from(o), cs[k].expected[j], `ASan/UBSan case ${k} output ${j}`)));
+  checkRv32(t, 'shape8', e.files, spec, cs.slice(0, 3));
 });
 
 test('ReduceMax over non-adjacent axes: EF3002 from the C emitter, not a wrong kernel', () => {

@@ -13,6 +13,7 @@ import { harnessSpec, pseudoRandomInput, simulate } from '../../src/codegen/buil
 import { hasTool } from '../../src/verify/toolchain.js';
 import { runHost } from '../../src/verify/host.js';
 import { shapeSize } from '../../src/ir/dtype.js';
+import { checkRv32 } from '../helpers/rv32.js';
 
 const q = (s: number, z: number) => ({ scale: [s], zeroPoint: [z], axis: 0 });
 
@@ -73,4 +74,5 @@ test('ops chain: generated C equals the integer simulator (host, -Werror)', (t) 
   });
   const san = runHost(e.files, harnessSpec(g, e.prefix), cases.slice(0, 3), true);
   san.cases.forEach((c, k) => assert.deepEqual([...c.outputs[0]], cases[k].expected[0], `ASan/UBSan case ${k}`));
+  checkRv32(t, 'ops_chain', e.files, harnessSpec(g, e.prefix), cases.slice(0, 3));
 });
