@@ -7,6 +7,7 @@ import { test } from 'node:test';
 import { EspforgeError, toDiagnostics } from '../../src/diagnostics.js';
 import { importOnnx } from '../../src/import/onnx/index.js';
 import { sharedPath } from '../helpers/shared.js';
+import { rng } from '../helpers/rng.js';
 
 function onnxFiles(dir: string): string[] {
   const out: string[] = [];
@@ -18,17 +19,6 @@ function onnxFiles(dir: string): string[] {
   return out.sort();
 }
 
-/** Deterministic PRNG (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function tryImport(bytes: Uint8Array, label: string): string {
   const t0 = performance.now();

@@ -8,18 +8,8 @@ import { importTflite } from '../../src/import/tflite/index.js';
 import { readModel } from '../../src/import/tflite/reader.js';
 import { attempt } from '../../src/diagnostics.js';
 import { sharedPath } from '../helpers/shared.js';
+import { rng } from '../helpers/rng.js';
 
-/** mulberry32: a small seeded PRNG so failures reproduce. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function files(root: string): string[] {
   const out: string[] = [];

@@ -8,18 +8,9 @@ import { allocArray, type DType, type TypedArray } from '../../src/ir/dtype.js';
 import type { Attrs, AttrValue, Node } from '../../src/ir/graph.js';
 import { getOp, normalizeAttrs } from '../../src/ops/index.js';
 import type { Value } from '../../src/ops/types.js';
+import { rng } from '../helpers/rng.js';
+export { rng };
 
-/** mulberry32: deterministic, seedable. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export function randInt(r: () => number, lo: number, hi: number): number {
   return lo + Math.floor(r() * (hi - lo + 1));

@@ -21,18 +21,8 @@ import {
   srmbpot,
   tanh,
 } from '../../src/quant/fixedpoint.js';
+import { rng } from '../helpers/rng.js';
 
-// deterministic PRNG (mulberry32)
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const R = rng(12345);
 const randInt32 = (): number => (Math.floor(R() * 4294967296) | 0);
 const EDGE = [0, 1, -1, 2, -2, 127, -128, 255, 32767, -32768, 1 << 30, -(1 << 30), 2147483647, -2147483648, 2147483646, -2147483647];

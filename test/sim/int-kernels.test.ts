@@ -9,17 +9,8 @@ import { GraphBuilder, type Attrs, type QuantParams } from '../../src/ir/graph.j
 import type { Value } from '../../src/ops/types.js';
 import { mbqm64Ref, mbqmRef, quantizeMultiplier, rha } from '../../src/quant/fixedpoint.js';
 import { prepareIntGraph, runInt } from '../../src/sim/int.js';
+import { rng } from '../helpers/rng.js';
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const R = rng(7);
 const randArr = (dt: DType, n: number, lo?: number, hi?: number): TypedArray => {
   const [a, b] = dtypeRange(dt);

@@ -17,18 +17,8 @@ import { evaluate, layerErrors } from '../../src/quant/report.js';
 import { prepareIntGraph, runInt } from '../../src/sim/int.js';
 import { SIGMOID_TABLE_UINT16 } from '../../src/sim/int/lut16.js';
 import { sharedPath } from '../helpers/shared.js';
+import { rng } from '../helpers/rng.js';
 
-// ---- seeded randomness ----
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const R = rng(1616);
 const randInt = (lo: number, hi: number) => lo + Math.floor(R() * (hi - lo + 1));
 const randI16 = (n: number, lo = -32768, hi = 32767) => Int16Array.from({ length: n }, () => randInt(lo, hi));
