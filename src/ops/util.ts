@@ -93,9 +93,9 @@ export function broadcastIndex(inShape: readonly number[], outShape: readonly nu
   return idx;
 }
 
-/** Float clamp bounds of a fused activation. */
-export function activationRange(act: string): [number, number] {
-  switch (act as FusedActivation) {
+/** Float clamp bounds of a fused activation (absent = none). The one table of fused-activation bounds. */
+export function activationRange(act: unknown, node?: string): [number, number] {
+  switch ((act ?? 'none') as FusedActivation) {
     case 'none':
       return [-Infinity, Infinity];
     case 'relu':
@@ -105,7 +105,7 @@ export function activationRange(act: string): [number, number] {
     case 'relu_n1_to_1':
       return [-1, 1];
     default:
-      return fail('EF1006', `unknown fused activation '${act}'`);
+      return fail('EF1006', `unknown fused activation '${String(act)}'`, { node });
   }
 }
 
@@ -126,12 +126,6 @@ export function normAxis(axis: number, rank: number, node = ''): number {
   return a;
 }
 
-/** Output size of a windowed op along one spatial dim with explicit pads. */
-export function windowOut(inSize: number, k: number, stride: number, dil: number, padBegin: number, padEnd: number, ceil = false): number {
-  const eff = (k - 1) * dil + 1;
-  const span = inSize + padBegin + padEnd - eff;
-  return (ceil ? Math.ceil(span / stride) : Math.floor(span / stride)) + 1;
-}
 
 /**
  * Strided gather used by Transpose and Slice: for every output coordinate o (row-major over `outShape`),

@@ -2,6 +2,7 @@
 // the spatial / linear ops: attribute validation with coded errors, output-size formulas, and a cap on the size
 // of any tensor they would allocate, so a corrupt model fails with a diagnostic instead of exhausting memory.
 
+import { activationRange } from './util.js';
 import { fail } from '../diagnostics.js';
 import type { Attrs } from '../ir/graph.js';
 
@@ -92,19 +93,5 @@ export function checkOutputSize(op: string, shape: readonly number[], node: stri
     fail('EF1007', `${op} output [${shape.join(',')}] would have ${n} elements, more than the ${MAX_ELEMENTS} allowed`, { node });
 }
 
-/** Clamp bounds for a fused activation name, as plain numbers for tight loops. */
-export function clampBounds(act: unknown): [number, number] {
-  switch (act) {
-    case undefined:
-    case 'none':
-      return [-Infinity, Infinity];
-    case 'relu':
-      return [0, Infinity];
-    case 'relu6':
-      return [0, 6];
-    case 'relu_n1_to_1':
-      return [-1, 1];
-    default:
-      return fail('EF1006', `unknown fused activation '${String(act)}'`);
-  }
-}
+/** Clamp bounds of a fused activation, as plain numbers for tight loops. */
+export { activationRange as clampBounds };

@@ -2,6 +2,7 @@
 // the float32 values TFLite stores, computing multipliers and fused-activation clamps. The per-op prepare
 // functions live with their kernels in src/sim/int/; src/sim/int.ts (prepareIntGraph) runs them once per node.
 
+import { activationRange } from '../ops/util.js';
 import { fail } from '../diagnostics.js';
 import { dtypeRange, type DType } from '../ir/dtype.js';
 import type { Graph, Node, QuantParams } from '../ir/graph.js';
@@ -49,18 +50,8 @@ export function actDType(g: Graph, id: number, node: Node): DType {
 export function activationRangeQ(act: string, sOut: number, zpOut: number, dt: DType, node: Node): [number, number] {
   const [qmin, qmax] = dtypeRange(dt);
   const q = (f: number): number => zpOut + rha(Math.fround(f / sOut));
-  switch (act ?? 'none') {
-    case 'none':
-      return [qmin, qmax];
-    case 'relu':
-      return [Math.max(qmin, q(0)), qmax];
-    case 'relu6':
-      return [Math.max(qmin, q(0)), Math.min(qmax, q(6))];
-    case 'relu_n1_to_1':
-      return [Math.max(qmin, q(-1)), Math.min(qmax, q(1))];
-    default:
-      return fail('EF1006', `unknown fused activation '${act}'`, { node: node.name });
-  }
+  const [lo, hi] = activationRange(act, node.name);
+  return [lo === -Infinity ? qmin : Math.max(qmin, q(lo)), hi === Infinity ? qmax : Math.min(qmax, q(hi))];
 }
 
 /** QuantizeMultiplier as a pair, refusing non-finite or negative values with a coded error. */
