@@ -124,9 +124,34 @@ export async function attemptAsync<T>(f: () => Promise<T>, ctx: { file?: string 
   }
 }
 
+const FS_ERRORS: Record<string, string> = {
+  ENOENT: 'no such file or directory',
+  EISDIR: 'is a directory, a file was expected',
+  ENOTDIR: 'a path component is not a directory',
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  EROFS: 'read-only file system',
+  ENOSPC: 'no space left on the device',
+  EEXIST: 'already exists',
+  ENAMETOOLONG: 'path too long',
+  EMFILE: 'too many open files',
+};
+
 export function toDiagnostics(e: unknown, ctx: { file?: string } = {}): Diagnostic[] {
   if (e instanceof EspforgeError) {
     return e.diagnostics.map((d) => (d.file || !ctx.file ? d : { ...d, file: ctx.file }));
+  }
+  // File-system failures (missing file, a directory where a file was expected, no permission, full disk) are
+  // the user's situation, not a bug: name the path and what went wrong, without a stack.
+  const sys = e as { code?: unknown; path?: unknown; syscall?: unknown; message?: unknown };
+  if (e instanceof Error && typeof sys.code === 'string' && FS_ERRORS[sys.code]) {
+    const path = typeof sys.path === 'string' ? sys.path : ctx.file;
+    return [
+      diag('EF0001', `${FS_ERRORS[sys.code]}${typeof sys.syscall === 'string' ? ` (${sys.syscall})` : ''}`, {
+        file: path,
+        suggestion: 'check the path and its permissions',
+      }),
+    ];
   }
   if (e instanceof RangeError && /Array buffer allocation|Invalid typed array length|Invalid array length/.test(e.message)) {
     return [diag('EF1007', `a tensor is too large to allocate (${e.message})`, { file: ctx.file })];

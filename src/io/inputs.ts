@@ -1,7 +1,7 @@
 // Reading model inputs for `run` / `eval`: .npy, .npz (by input name, or the first array), ONNX TensorProto
 // .pb, images (decoded and resized with sharp to the input's H×W×C) and raw bytes in the input's dtype.
 
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { extname } from 'node:path';
 import { fail } from '../diagnostics.js';
 import { allocArray, dtypeSize, shapeSize } from '../ir/dtype.js';
@@ -64,6 +64,8 @@ export async function readImageFor(path: string, t: Tensor): Promise<Value> {
  */
 export async function loadInputFor(g: Graph, index: number, path: string): Promise<Value> {
   const t = g.tensors[g.inputs[index]];
+  if (!existsSync(path)) fail('EF0001', 'no such input file', { file: path });
+  if (statSync(path).isDirectory()) fail('EF0001', 'is a directory; --input takes one file per model input', { file: path });
   const ext = extname(path).toLowerCase();
   if (IMAGE_EXT.has(ext)) return readImageFor(path, t);
   if (ext === '.raw' || ext === '.bin') {

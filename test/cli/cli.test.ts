@@ -96,3 +96,15 @@ test('inspect reports the per-chip fit: person_detect fits every chip with an ar
   // weights: every int8 weight and int32 bias of the file must be in flash (at least the parameter count)
   assert.ok(j.fit.weightBytes >= j.totals.params);
 });
+
+test('file-system problems are coded user errors without stack traces (directory as input, unwritable output)', (t) => {
+  const dir = sharedPath(t, 'models', 'onnx', 'mnist-8');
+  if (!dir) return;
+  const asInput = cli('run', join(dir, 'model.onnx'), '--input', tmpdir());
+  assert.equal(asInput.status, 1);
+  assert.match(asInput.stderr, /EF0001: .*is a directory/);
+  const out = cli('quantize', join(dir, 'model.onnx'), '--calib', 'builtin:mnist', '--calib-count', '20', '--input-scale', '255', '--out', '/nonexistent-dir/x.tflite');
+  assert.equal(out.status, 1);
+  assert.match(out.stderr, /EF0001: \/nonexistent-dir\/x\.tflite: no such file or directory/);
+  assert.doesNotMatch(out.stderr, /EF9001/);
+});
