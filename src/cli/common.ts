@@ -1,7 +1,7 @@
 // Shared CLI plumbing: command module shape, diagnostic printing, JSON output.
 
 import type { Command } from 'commander';
-import { renderDiagnostic, type Diagnostic } from '../diagnostics.js';
+import { renderDiagnostic, type Diagnostic, type Result } from '../diagnostics.js';
 
 export interface CommandModule {
   register(program: Command, setExit: (code: number) => void): void;
@@ -11,6 +11,17 @@ export interface CommandModule {
 export function report(diags: Diagnostic[], json = false): number {
   if (!json) for (const d of diags) process.stderr.write(renderDiagnostic(d) + '\n');
   return diags.some((d) => d.severity === 'error') ? 1 : 0;
+}
+
+/**
+ * Render a failed library result (diagnostics as text on stderr, or as JSON on stdout) and set the exit code.
+ * Returns true when the result failed, so a command can `if (reportFailure(...)) return;`.
+ */
+export function reportFailure<T>(res: Result<T>, json: boolean | undefined, setExit: (code: number) => void): res is Extract<Result<T>, { ok: false }> {
+  if (res.ok) return false;
+  if (json) printJson({ ok: false, diagnostics: res.diagnostics });
+  setExit(report(res.diagnostics, json));
+  return true;
 }
 
 export function printJson(x: unknown): void {

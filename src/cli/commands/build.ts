@@ -6,7 +6,7 @@ import { attemptAsync, fail } from '../../diagnostics.js';
 import { loadModel } from '../../import/index.js';
 import { buildProject, type BuildResult } from '../../codegen/build.js';
 import type { VerifyKind } from '../../verify/compare.js';
-import { printJson, report } from '../common.js';
+import { printJson, report, reportFailure } from '../common.js';
 
 interface Opts {
   target: string;
@@ -84,11 +84,7 @@ export function register(program: Command, setExit: (c: number) => void): void {
           .join(' ');
         return buildProject(g, { target: o.target, out: o.out, name: o.name, force: o.force, verify, modelFile: model, commandLine });
       }, { file: model });
-      if (!res.ok) {
-        if (o.json) printJson({ ok: false, diagnostics: res.diagnostics });
-        setExit(report(res.diagnostics, o.json));
-        return;
-      }
+      if (reportFailure(res, o.json, setExit)) return;
       const r = res.value;
       if (o.json) printJson({ ok: r.ok, report: r.report ? { ...r.report, golden: undefined } : undefined, diagnostics: r.diagnostics });
       else {

@@ -9,7 +9,7 @@ import { loadModel } from '../../import/index.js';
 import { quantizeModel } from '../../quant/ptq.js';
 import { evaluate, layerErrors, renderAccuracyReport, renderLayerReport, reportJson, type AccuracyReport, type LayerReport } from '../../quant/report.js';
 import { isQuantizedGraph } from '../../run.js';
-import { printJson, report } from '../common.js';
+import { printJson, report, reportFailure } from '../common.js';
 import { loadSamples, parseCount, parseMethod, parseScheme, progress, type DataOptions } from './quantize.js';
 
 interface Opts extends DataOptions {
@@ -78,11 +78,7 @@ export function register(program: Command, setExit: (c: number) => void): void {
         }
         return { data: test.source, quantization, accuracy: acc, layers };
       }, { file: model });
-      if (!res.ok) {
-        if (o.json) printJson({ ok: false, diagnostics: res.diagnostics });
-        setExit(report(res.diagnostics, o.json));
-        return;
-      }
+      if (reportFailure(res, o.json, setExit)) return;
       const r = res.value;
       if (o.json) printJson({ ok: true, ...(reportJson(r) as object) });
       else {

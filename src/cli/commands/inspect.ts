@@ -4,7 +4,7 @@ import { attemptAsync } from '../../diagnostics.js';
 import { loadModel } from '../../import/index.js';
 import { fitSummary, inspectGraph, type FitSummary, type ModelReport } from '../../inspect.js';
 import type { Diagnostic } from '../../diagnostics.js';
-import { printJson, report, table } from '../common.js';
+import { printJson, reportFailure, table } from '../common.js';
 
 const fmtShape = (s: number[]) => `[${s.join(',')}]`;
 
@@ -95,11 +95,7 @@ export function register(program: Command, setExit: (c: number) => void): void {
         const f = await attemptAsync(() => fitSummary(g), { file: model });
         return { ...r, fit: f.ok ? f.value : undefined, fitError: f.ok ? undefined : f.diagnostics };
       }, { file: model });
-      if (!res.ok) {
-        if (o.json) printJson({ ok: false, diagnostics: res.diagnostics });
-        setExit(report(res.diagnostics, o.json));
-        return;
-      }
+      if (reportFailure(res, o.json, setExit)) return;
       if (o.json) printJson({ ok: true, ...res.value });
       else process.stdout.write(renderPasses(res.value.passes) + renderInspect(res.value) + renderFit(res.value.fit, res.value.fitError) + '\n');
     });

@@ -11,7 +11,7 @@ import type { Value } from '../../ops/types.js';
 import { CALIB_METHODS, type CalibMethod } from '../../quant/observers.js';
 import { quantizeModel, QUANT_SCHEMES, type QuantScheme } from '../../quant/ptq.js';
 import { layerErrors, renderLayerReport, reportJson, type LayerReport } from '../../quant/report.js';
-import { printJson, report } from '../common.js';
+import { printJson, report, reportFailure } from '../common.js';
 
 export interface DataOptions {
   inputScale?: string;
@@ -129,11 +129,7 @@ export function register(program: Command, setExit: (c: number) => void): void {
         const layers: LayerReport = await layerErrors(q.floatGraph, q.graph, data.samples.slice(0, reportCount));
         return { scheme, method, samples: q.samples, calibSource: data.source, out: o.out, bytes: bytes.length, layers, mixed: q.mixed };
       }, { file: model });
-      if (!res.ok) {
-        if (o.json) printJson({ ok: false, diagnostics: res.diagnostics });
-        setExit(report(res.diagnostics, o.json));
-        return;
-      }
+      if (reportFailure(res, o.json, setExit)) return;
       const r = res.value;
       if (o.json) printJson({ ok: true, ...(reportJson(r) as object) });
       else

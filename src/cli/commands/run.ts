@@ -7,7 +7,7 @@ import { loadModel } from '../../import/index.js';
 import { loadInputFor } from '../../io/inputs.js';
 import { writeNpy, writeNpz } from '../../io/npy.js';
 import { isQuantizedGraph, runModel, type RunResult } from '../../run.js';
-import { printJson, report } from '../common.js';
+import { printJson, reportFailure } from '../common.js';
 
 function argmax(d: ArrayLike<number>): number {
   let best = 0;
@@ -64,11 +64,7 @@ export function register(program: Command, setExit: (c: number) => void): void {
         }
         return r;
       }, { file: model });
-      if (!res.ok) {
-        if (o.json) printJson({ ok: false, diagnostics: res.diagnostics });
-        setExit(report(res.diagnostics, o.json));
-        return;
-      }
+      if (reportFailure(res, o.json, setExit)) return;
       const r = res.value;
       if (o.json)
         printJson({
