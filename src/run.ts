@@ -2,7 +2,7 @@
 // quantization handled at the boundary. Used by `espforge run` and by tests.
 
 import { fail } from './diagnostics.js';
-import type { Graph, Tensor } from './ir/graph.js';
+import type { Graph } from './ir/graph.js';
 import { toSourceLayout } from './ir/layout.js';
 import type { Value } from './ops/types.js';
 import { runFloat } from './sim/float.js';

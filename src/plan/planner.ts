@@ -153,7 +153,6 @@ export function planMemory(g: Graph, opts: PlanOptions = {}): MemoryPlan {
   };
   for (const id of g.inputs) if (isAct(id) && !bufOf.has(id)) newBuf(id);
   const graphIn = new Set(g.inputs);
-  const graphOut = new Set(g.outputs);
   g.nodes.forEach((n, i) => {
     for (const t of n.inputs) if (isAct(t) && !bufOf.has(t)) newBuf(t); // e.g. an input never listed
     const out = n.outputs[0];

@@ -40,7 +40,6 @@ export interface ProjectSpec {
 /** All files of the project, keyed by relative path (deterministic). */
 export function projectFiles(s: ProjectSpec): Record<string, string> {
   const P = s.prefix;
-  const PU = P.toUpperCase();
   const hashBanner = (what: string) => banner(what, s.provenance).replace(/^\/\*/, '#').replace(/^ \*\/?/gm, '#').trimEnd() + '\n';
   const files: Record<string, string> = {};
   files['CMakeLists.txt'] =

@@ -452,7 +452,7 @@ function softmaxEntry(op: 'Softmax' | 'LogSoftmax'): OpEntry {
       if (opset < 13 && axis !== r - 1) {
         // before opset 13 the input is coerced to 2-D at `axis`: the same as a single-axis softmax when at most
         // one of the trailing dims is larger than 1
-        const big = sh.map((d, i) => i).filter((i) => i >= axis && sh[i] !== 1);
+        const big = sh.map((_, i) => i).filter((i) => i >= axis && sh[i] !== 1);
         if (big.length <= 1) axis = big.length ? big[0] : axis;
         else {
           const lead = shapeSize(sh.slice(0, axis));

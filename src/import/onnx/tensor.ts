@@ -3,7 +3,7 @@
 // so a hostile or truncated file yields a coded diagnostic rather than a crash or a giant allocation.
 
 import { EspforgeError, fail, type DiagCode } from '../../diagnostics.js';
-import { allocArray, dtypeSize, fromLittleEndian, shapeSize, toLittleEndian, type DType, type TypedArray } from '../../ir/dtype.js';
+import { allocArray, dtypeSize, fromLittleEndian, shapeSize, toLittleEndian, type DType } from '../../ir/dtype.js';
 import type { Value } from '../../ops/types.js';
 import { num, onnx, type TensorProto } from './proto.js';
 
