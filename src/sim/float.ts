@@ -3,7 +3,7 @@
 
 import { fail } from '../diagnostics.js';
 import { castArray, shapeSize } from '../ir/dtype.js';
-import type { Graph, Node } from '../ir/graph.js';
+import type { Graph, Node, Tensor } from '../ir/graph.js';
 import { getOp, normalizeAttrs } from '../ops/index.js';
 import type { OpDef, Value } from '../ops/types.js';
 
@@ -40,21 +40,25 @@ export function prepareFloat(g: Graph): PreparedGraph {
   return { graph: g, attrs, lastUse, defs, consts, frees };
 }
 
+/**
+ * Check a value against graph input `t` (shape in the stored layout; -1 dims take the value's) and convert it
+ * to the input's dtype. Shared by the float and integer interpreters.
+ */
+export function bindGraphInput(t: Tensor, v: Value): Value {
+  const want = t.shape.map((d, i) => (d < 0 ? v.shape[i] : d));
+  if (v.shape.length !== t.shape.length || want.some((d, i) => d !== v.shape[i]))
+    fail('EF1004', `input '${t.name}' expects shape [${t.shape}] (in the stored layout), got [${v.shape}]`);
+  if (shapeSize(v.shape) !== v.data.length) fail('EF1004', `input '${t.name}' data has ${v.data.length} values for shape [${v.shape}]`);
+  return v.dtype === t.dtype ? v : { dtype: t.dtype, shape: v.shape, data: castArray(v.data, t.dtype) };
+}
+
 /** Run the graph on `inputs` (one per graph input, in the stored layout). Returns one value per graph output. */
 export function runFloat(gp: Graph | PreparedGraph, inputs: Value[], opts: RunOptions = {}): { outputs: Value[]; values?: Map<number, Value> } {
   const p = 'lastUse' in gp ? gp : prepareFloat(gp);
   const g = p.graph;
   if (inputs.length !== g.inputs.length) fail('EF1009', `the model has ${g.inputs.length} inputs, ${inputs.length} given`);
   const vals = new Array<Value | undefined>(g.tensors.length);
-  g.inputs.forEach((id, k) => {
-    const t = g.tensors[id];
-    const v = inputs[k];
-    const want = t.shape.map((d, i) => (d < 0 ? v.shape[i] : d));
-    if (v.shape.length !== t.shape.length || want.some((d, i) => d !== v.shape[i]))
-      fail('EF1004', `input '${t.name}' expects shape [${t.shape}] (in the stored layout), got [${v.shape}]`);
-    if (shapeSize(v.shape) !== v.data.length) fail('EF1004', `input '${t.name}' data has ${v.data.length} values for shape [${v.shape}]`);
-    vals[id] = v.dtype === t.dtype ? v : { dtype: t.dtype, shape: v.shape, data: castArray(v.data, t.dtype) };
-  });
+  g.inputs.forEach((id, k) => (vals[id] = bindGraphInput(g.tensors[id], inputs[k])));
   const get = (id: number): Value | undefined => {
     if (id < 0) return undefined;
     const v = vals[id] ?? p.consts[id];

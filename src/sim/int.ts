@@ -6,11 +6,12 @@
 // graph may keep float pre/post-processing around Quantize/Dequantize.
 
 import { fail } from '../diagnostics.js';
-import { castArray, isIntegerDType, shapeSize } from '../ir/dtype.js';
+import { isIntegerDType } from '../ir/dtype.js';
 import type { Graph, Node } from '../ir/graph.js';
 import { getOp, normalizeAttrs } from '../ops/index.js';
 import type { Value } from '../ops/types.js';
 import { intKernel } from './int/index.js';
+import { bindGraphInput } from './float.js';
 
 export interface IntRunOptions {
   /** Keep every intermediate value (for per-layer comparison). */
@@ -74,15 +75,11 @@ export function runInt(g: Graph, inputs: Value[], opts: IntRunOptions = {}): { o
   g.inputs.forEach((id, k) => {
     const t = g.tensors[id];
     const v = inputs[k];
-    const want = t.shape.map((d, i) => (d < 0 ? v.shape[i] : d));
-    if (v.shape.length !== t.shape.length || want.some((d, i) => d !== v.shape[i]))
-      fail('EF1004', `input '${t.name}' expects shape [${t.shape}] (in the stored layout), got [${v.shape}]`);
-    if (shapeSize(v.shape) !== v.data.length) fail('EF1004', `input '${t.name}' data has ${v.data.length} values for shape [${v.shape}]`);
     if (v.dtype !== t.dtype && isIntegerDType(t.dtype) && !isIntegerDType(v.dtype))
       fail('EF1005', `input '${t.name}' is ${t.dtype} (quantized); got ${v.dtype} data`, {
         suggestion: 'quantize the input with the input tensor scale and zero point first',
       });
-    vals.set(id, v.dtype === t.dtype ? v : { dtype: t.dtype, shape: v.shape, data: castArray(v.data, t.dtype) });
+    vals.set(id, bindGraphInput(t, v));
   });
   const get = (id: number): Value | undefined => {
     if (id < 0) return undefined;
