@@ -17,10 +17,17 @@ export function report(diags: Diagnostic[], json = false): number {
  * Render a failed library result (diagnostics as text on stderr, or as JSON on stdout) and set the exit code.
  * Returns true when the result failed, so a command can `if (reportFailure(...)) return;`.
  */
-export function reportFailure<T>(res: Result<T>, json: boolean | undefined, setExit: (code: number) => void): res is Extract<Result<T>, { ok: false }> {
+export function reportFailure<T>(
+  res: Result<T>,
+  json: boolean | undefined,
+  setExit: (code: number) => void,
+  /** 2 for usage errors (bad option values); by default 1 when any diagnostic is an error. */
+  exitCode?: number,
+): res is Extract<Result<T>, { ok: false }> {
   if (res.ok) return false;
   if (json) printJson({ ok: false, diagnostics: res.diagnostics });
-  setExit(report(res.diagnostics, json));
+  const code = report(res.diagnostics, json);
+  setExit(exitCode ?? code);
   return true;
 }
 

@@ -9,7 +9,7 @@ import { loadModel } from '../../import/index.js';
 import { quantizeModel } from '../../quant/ptq.js';
 import { evaluate, layerErrors, renderAccuracyReport, renderLayerReport, reportJson, type AccuracyReport, type LayerReport } from '../../quant/report.js';
 import { isQuantizedGraph } from '../../run.js';
-import { printJson, report, reportFailure } from '../common.js';
+import { printJson, reportFailure } from '../common.js';
 import { loadSamples, parseCount, parseMethod, parseScheme, progress, type DataOptions } from './quantize.js';
 
 interface Opts extends DataOptions {
@@ -43,12 +43,7 @@ export function register(program: Command, setExit: (c: number) => void): void {
     .action(async (model: string, o: Opts) => {
       // bad option values are usage errors (exit 2)
       const usage = attempt(() => [parseScheme(o.scheme), parseMethod(o.method)]);
-      if (!usage.ok) {
-        if (o.json) printJson({ ok: false, diagnostics: usage.diagnostics });
-        report(usage.diagnostics, o.json);
-        setExit(2);
-        return;
-      }
+      if (reportFailure(usage, o.json, setExit, 2)) return;
       const res = await attemptAsync(async () => {
         const limit = o.limit !== undefined ? parseCount(o.limit, '--limit', 0) : undefined;
         const g = await loadModel(model);

@@ -11,7 +11,7 @@ import type { Value } from '../../ops/types.js';
 import { CALIB_METHODS, type CalibMethod } from '../../quant/observers.js';
 import { quantizeModel, QUANT_SCHEMES, type QuantScheme } from '../../quant/ptq.js';
 import { layerErrors, renderLayerReport, reportJson, type LayerReport } from '../../quant/report.js';
-import { printJson, report, reportFailure } from '../common.js';
+import { printJson, reportFailure } from '../common.js';
 
 export interface DataOptions {
   inputScale?: string;
@@ -98,12 +98,7 @@ export function register(program: Command, setExit: (c: number) => void): void {
     .action(async (model: string, o: Opts) => {
       // bad option values are usage errors (exit 2)
       const usage = attempt(() => [parseScheme(o.scheme), parseMethod(o.method)]);
-      if (!usage.ok) {
-        if (o.json) printJson({ ok: false, diagnostics: usage.diagnostics });
-        report(usage.diagnostics, o.json);
-        setExit(2);
-        return;
-      }
+      if (reportFailure(usage, o.json, setExit, 2)) return;
       const res = await attemptAsync(async () => {
         const scheme = parseScheme(o.scheme);
         const method = parseMethod(o.method);
