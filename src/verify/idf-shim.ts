@@ -43,6 +43,8 @@ export interface IdfShimOptions {
   jobs?: number;
   /** The cmake program (default 'cmake'). */
   cmake?: string;
+  /** A missing cmake/gcc is a warning, not an error (the check is an extra on top of the C verification). */
+  optional?: boolean;
 }
 
 export interface IdfShimResult {
@@ -618,6 +620,7 @@ export function checkIdfProjectOnHost(dir: string, opts: IdfShimOptions = {}): I
       res.diagnostics.push(diag('EF4002', `${what} '${tool}' was not found or does not run; the ESP-IDF project cannot be checked on the host`, {
         file: dir,
         suggestion: tool === cmake ? 'install CMake (Debian: apt-get install cmake)' : 'install a C compiler (Debian: apt-get install gcc)',
+        severity: opts.optional ? 'warning' : 'error',
       }));
       return res;
     }

@@ -211,6 +211,10 @@ describe('generated ESP-IDF projects on the host shim', () => {
     const r = checkIdfProjectOnHost(tmp, { cmake: 'espforge-no-such-cmake' });
     assert.equal(r.ok, false);
     assert.equal(r.diagnostics[0].code, 'EF4002');
+    assert.equal(r.diagnostics[0].severity, 'error');
+    // as an extra check (build --verify host, verify DIR) a missing tool only warns
+    const opt = checkIdfProjectOnHost(tmp, { cmake: 'espforge-no-such-cmake', optional: true });
+    assert.deepEqual(opt.diagnostics.map((d) => [d.code, d.severity]), [['EF4002', 'warning']]);
   });
 
   // project.ts: for a model with several outputs (or inputs) app_main.c uses NAME_OUTPUT_SIZE / NAME_INPUT_SIZE (the
