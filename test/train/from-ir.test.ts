@@ -28,6 +28,7 @@ import { dequantize, quantizeInput } from '../../src/quant/report.js';
 import { EspforgeError } from '../../src/diagnostics.js';
 import { REPO_ROOT, sharedPath } from '../helpers/shared.js';
 import * as tfl from '@tensorflow/tfjs-layers';
+import { saveLayersModel } from '../../src/train/save.js';
 
 const TOL = 1e-5;
 
@@ -157,6 +158,12 @@ test('from-ir: synthetic graph (zero-padded conv, depthwise ×2, hard-swish, lea
     const rt = float(back, x);
     assert.ok(relDiff(ref, rt) <= TOL, `input ${s}: round trip differs by ${relDiff(ref, rt)}`);
   }
+  // saved as a TF.js model.json (with espforge's custom layers), it re-imports through the TF.js importer
+  const dir = mkdtempSync(join(tmpdir(), 'espforge-fromir-'));
+  await saveLayersModel(m, dir);
+  const re = await loadModel(join(dir, 'model.json'));
+  const x = randomInput([1, 9, 9, 3], 9, -2, 2);
+  assert.ok(relDiff(float(g, x), float(re, x)) <= TOL, 'saved model.json re-imports to the same function');
 });
 
 test('from-ir: unsupported ops and quantized graphs fail with EF2008 naming the node', async () => {

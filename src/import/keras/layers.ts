@@ -541,6 +541,38 @@ export const LAYERS: Record<string, LayerRow> = {
       return [c.em.op('Add', c.name, [m, c.em.constant(`${c.name}/offset`, sh(offset), arr(offset))])];
     },
   },
+  // espforge's own layers (src/train/from-ir.ts), written into saved TF.js models of fine-tuned imported bases
+  EspforgeConstantOp: {
+    // tfjs writes its config keys in snake_case (constShape → const_shape)
+    keys: ['op', 'values', 'const_shape', 'constShape'],
+    build(c) {
+      const ops: Record<string, ['Add' | 'Sub' | 'Mul' | 'Div', boolean]> = {
+        add: ['Add', false], sub: ['Sub', false], rsub: ['Sub', true], mul: ['Mul', false], div: ['Div', false], rdiv: ['Div', true],
+      };
+      const kind = ops[String(c.config.op)];
+      if (!kind) return fail('EF2008', `layer '${c.name}': constant op '${String(c.config.op)}' is not supported`, { file: c.file, node: c.name });
+      const shape = (c.config.const_shape ?? c.config.constShape) as number[];
+      const k = c.em.constant(`${c.name}/const`, shape, Float32Array.from(c.config.values as number[]));
+      const x = one(c);
+      return [c.em.op(kind[0], c.name, kind[1] ? [k, x] : [x, k])];
+    },
+  },
+  EspforgeActivation: {
+    keys: ['fn', 'alpha', 'beta', 'min', 'max'],
+    build(c) {
+      const x = one(c);
+      const fn = String(c.config.fn);
+      if (fn === 'clip') {
+        const a: Attrs = {};
+        if (typeof c.config.min === 'number') a.min = c.config.min;
+        if (typeof c.config.max === 'number') a.max = c.config.max;
+        return [c.em.op('Clip', c.name, [x], a)];
+      }
+      if (fn === 'hardswish') return [c.em.op('HardSwish', c.name, [x])];
+      if (fn === 'hardsigmoid') return [c.em.op('HardSigmoid', c.name, [x], { alpha: c.config.alpha as number, beta: c.config.beta as number })];
+      return fail('EF2008', `layer '${c.name}': activation '${fn}' is not supported`, { file: c.file, node: c.name });
+    },
+  },
   TFOpLambda: {
     keys: ['function'],
     build(c) {

@@ -20,6 +20,8 @@ export interface KerasOptions {
   format: string;
   kerasVersion?: string;
   treatLambdaAsIdentity?: boolean;
+  /** Batch size given to the graph input where the model leaves it open (default 1). */
+  batch?: number;
 }
 
 type Json = Record<string, unknown>;
@@ -127,13 +129,13 @@ function survey(model: Json, path: string[], out: { lambdas: string[]; refused: 
 }
 
 /** Batch input shape of a model's first layer / InputLayer, with the batch dim resolved to 1. */
-function inputShapeOf(l: Json): number[] | undefined {
+function inputShapeOf(l: Json, batch = 1): number[] | undefined {
   const c = (l.config ?? {}) as Json;
   const s = (c.batch_input_shape ?? c.batch_shape) as (number | null)[] | undefined;
   const bc = (l.build_config as Json | undefined)?.input_shape as (number | null)[] | undefined;
   const shape = s ?? bc;
   if (!shape) return undefined;
-  return shape.map((d, i) => (d === null ? (i === 0 ? 1 : -1) : d));
+  return shape.map((d, i) => (d === null ? (i === 0 ? batch : -1) : d));
 }
 
 function checkConfigKeys(cls: string, name: string, cfg: Json, file: string): void {
@@ -207,7 +209,7 @@ function buildModel(em: KerasEmitter, model: Json, path: string[], inputs: numbe
     let start = 0;
     if (inputs) cur = inputs;
     else {
-      const shape = inputShapeOf(layers[0]);
+      const shape = inputShapeOf(layers[0], opts.batch);
       if (!shape || shape.some((d) => d < 0))
         fail('EF1008', `the first layer of the model does not declare a static input shape (batch_input_shape)`, {
           file: opts.file,
@@ -234,7 +236,7 @@ function buildModel(em: KerasEmitter, model: Json, path: string[], inputs: numbe
         if (k >= inputs.length) fail('EF2001', `nested model ${path.join('/')} has more inputs than it is given`, { file: opts.file });
         em.bind(lname, 0, 0, inputs[k]);
       } else {
-        const shape = l ? inputShapeOf(l) : undefined;
+        const shape = l ? inputShapeOf(l, opts.batch) : undefined;
         if (!shape || shape.some((d) => d < 0))
           fail('EF1008', `input layer '${lname}' does not declare a static shape`, { file: opts.file, node: lname });
         const id = em.b.tensor({ name: lname, dtype: 'float32', shape: shape! });
