@@ -16,6 +16,7 @@ function describePerm(p: number[]): string {
 export function renderInspect(r: ModelReport): string {
   const lines: string[] = [];
   lines.push(`model: ${r.source ?? '?'} (${r.format}${r.producer ? `, ${r.producer}` : ''})`);
+  if (r.info?.arithmetic === 'espdl') lines.push(`arithmetic: ESP-DL for ${r.info.chip} (power-of-two exponents; --espdl-chip selects the chip)`);
   for (const t of r.inputs)
     lines.push(
       `input  ${t.name}: ${t.dtype}${fmtShape(t.shape)}${t.sourcePerm ? ` (stored layout; the source model's ${describePerm(t.sourcePerm)})` : ''}${
