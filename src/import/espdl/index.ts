@@ -83,7 +83,7 @@ function attrStr(a: EdlAttr | undefined): string | undefined {
   return a?.kind === 'string' ? a.value : undefined;
 }
 
-interface Layout {
+export interface Layout {
   /** Output channels per block (16 for int8, 8 for int16); 0 = plain order. */
   block: number;
   /** Plain order: 'nhwc' (OHWI) or 'hwcn' (the stored dims order). */
@@ -110,33 +110,31 @@ export function parseLayout(doc: string | undefined, what: string, file: string)
 }
 
 /**
- * Reorder stored conv weights into OHWI [N, KH, KW, C]. `dw` marks depthwise (stored H,W,N,C with C = 1).
- * Exported for the writer's round-trip test.
+ * Position in the stored weight of element (n, h, w, c) of an OHWI [N, KH, KW, C] filter. `dw` marks depthwise
+ * (stored H,W,N,C with C = 1). Shared by the importer (unpack) and the .espdl writer (pack).
  */
-export function unpackWeight(src: ArrayLike<number>, N: number, KH: number, KW: number, C: number, dw: boolean, layout: Layout, out: TypedArray): void {
+export function storedIndex(N: number, KH: number, KW: number, C: number, dw: boolean, layout: Layout): (n: number, h: number, w: number, c: number) => number {
   const a = layout.block;
   const full = a ? Math.floor(N / a) * a : 0;
   const hwc = KH * KW * C;
+  const rem = N - full;
+  return (n, h, w, c) => {
+    if (n < full) return ((Math.floor(n / a) * KH + h) * KW + w) * C * a + c * a + (n % a);
+    // the unaligned tail: plain NHWC for a conv, HWN (C = 1) for a depthwise filter
+    if (a) return full * hwc + (dw ? ((h * KW + w) * C + c) * rem + (n - full) : (((n - full) * KH + h) * KW + w) * C + c);
+    if (layout.plain === 'nhwc') return ((n * KH + h) * KW + w) * C + c;
+    // dims order: H,W,C,N for a conv, H,W,N,C for a depthwise filter
+    return dw ? ((h * KW + w) * N + n) * C + c : ((h * KW + w) * C + c) * N + n;
+  };
+}
+
+/** Reorder stored conv weights into OHWI [N, KH, KW, C]. */
+export function unpackWeight(src: ArrayLike<number>, N: number, KH: number, KW: number, C: number, dw: boolean, layout: Layout, out: TypedArray): void {
+  const at = storedIndex(N, KH, KW, C, dw, layout);
   for (let n = 0; n < N; n++)
     for (let h = 0; h < KH; h++)
       for (let w = 0; w < KW; w++)
-        for (let c = 0; c < C; c++) {
-          let idx: number;
-          if (n < full) {
-            idx = ((Math.floor(n / a) * KH + h) * KW + w) * C * a + c * a + (n % a);
-          } else if (a) {
-            const t = n - full;
-            const rem = N - full;
-            // the unaligned tail: plain NHWC for a conv, HWN (C = 1) for a depthwise filter
-            idx = full * hwc + (dw ? ((h * KW + w) * C + c) * rem + t : ((t * KH + h) * KW + w) * C + c);
-          } else if (layout.plain === 'nhwc') {
-            idx = ((n * KH + h) * KW + w) * C + c;
-          } else {
-            // dims order: H,W,C,N for a conv, H,W,N,C for a depthwise filter
-            idx = dw ? ((h * KW + w) * N + n) * C + c : ((h * KW + w) * C + c) * N + n;
-          }
-          out[((n * KH + h) * KW + w) * C + c] = src[idx];
-        }
+        for (let c = 0; c < C; c++) out[((n * KH + h) * KW + w) * C + c] = src[at(n, h, w, c)];
 }
 
 /** ESP-DL operators this importer converts. */
