@@ -121,3 +121,18 @@ test('malformed .espdl files (truncated, bit-flipped, wrong header) give coded d
   t.diagnostic(JSON.stringify(tally));
   assert.ok((tally.EF2001 ?? 0) >= 10, 'truncation is reported as a malformed file');
 });
+
+test('ESP-DL shift_and_round: half-up on S3/C chips, half-to-even on P4 (values worked by hand from dl_tool.cpp)', async () => {
+  const { shiftRound, chipRounding, roundHalfEvenF } = await import('../../src/sim/espdl/arith.js');
+  assert.equal(chipRounding('esp32s3'), 'half_up');
+  assert.equal(chipRounding('esp32c3'), 'half_up');
+  assert.equal(chipRounding('esp32p4'), 'half_even');
+  // (v + 2^(s-1)) >> s, arithmetic shift
+  const up: [number, number, number][] = [[5, 1, 3], [-5, 1, -2], [-3, 1, -1], [6, 2, 2], [-6, 2, -1], [7, 0, 7], [3, -2, 12]];
+  for (const [v, s, want] of up) assert.equal(shiftRound(v, s, 'half_up'), want, `half_up ${v} >> ${s}`);
+  // floor, then +1 above half or at half with an odd quotient
+  const even: [number, number, number][] = [[5, 1, 2], [7, 1, 4], [-5, 1, -2], [-3, 1, -2], [6, 2, 2], [10, 2, 2], [-10, 2, -2], [-6, 2, -2], [3, -2, 12]];
+  for (const [v, s, want] of even) assert.equal(shiftRound(v, s, 'half_even'), want, `half_even ${v} >> ${s}`);
+  // the float round_half_even of the average pools: ties to even, 1e-6 window
+  assert.deepEqual([2.5, 3.5, -2.5, 2.4, -3.6].map(roundHalfEvenF), [2, 4, -2, 2, -4]);
+});
