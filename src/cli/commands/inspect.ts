@@ -92,7 +92,8 @@ export function register(program: Command, setExit: (c: number) => void): void {
           g = o.dumpAfter ? t.steps.find((s) => s.name === o.dumpAfter)!.graph! : t.graph;
         }
         const r = { ...inspectGraph(g), passes: passTrace };
-        if (!o.fit) return { ...r, fit: undefined, fitError: undefined };
+        // an .espdl model runs on the esp-dl runtime; the fit table is about espforge's own C build
+        if (!o.fit || g.meta.info?.arithmetic === 'espdl') return { ...r, fit: undefined, fitError: undefined };
         const f = await attemptAsync(() => fitSummary(g), { file: model });
         return { ...r, fit: f.ok ? f.value : undefined, fitError: f.ok ? undefined : f.diagnostics };
       }, { file: model });

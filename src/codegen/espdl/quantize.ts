@@ -25,8 +25,10 @@ export const ESPDL_EXPORT_CHIPS = ['esp32s3', 'esp32p4'] as const;
 
 /** Ops the ESP-DL export maps onto ESP-DL operators. */
 const MOVE = new Set(['Reshape', 'Transpose', 'Slice', 'Pad', 'MaxPool', 'Identity']);
-const LUT = new Set(['Sigmoid', 'Tanh', 'HardSigmoid', 'HardSwish']);
-const EXPORTABLE = new Set(['Conv', 'FullyConnected', 'Add', 'Sub', 'Mul', 'Relu', 'AveragePool', 'ReduceMean', 'Concat', ...MOVE, ...LUT]);
+const LUT = new Set(['Sigmoid', 'Tanh', 'HardSigmoid', 'HardSwish', 'LeakyRelu', 'Elu']);
+const EXPORTABLE = new Set(['Conv', 'FullyConnected', 'Add', 'Sub', 'Mul', 'Relu', 'Clip', 'AveragePool', 'ReduceMean', 'Concat', ...MOVE, ...LUT]);
+/** Fused activations ESP-DL's Conv/Gemm cannot fuse: the op runs Linear and a Clip follows (same exponent). */
+const CLIPPED: Record<string, [number, number]> = { relu6: [0, 6], relu_n1_to_1: [-1, 1] };
 
 export interface EspdlQuantResult {
   graph: Graph;
@@ -74,12 +76,12 @@ export async function quantizeEspdl(g: Graph, samples: Value[][], chip: string):
     });
   for (const n of fg.nodes) {
     const act = n.attrs.activation;
-    if (act !== undefined && act !== 'none' && act !== 'relu')
-      fail('EF2003', `${n.op} with a fused ${act} has no ESP-DL equivalent (ESP-DL fuses Linear or ReLU only)`, { node: n.name, suggestion: 'use ReLU instead of ReLU6 in the model' });
+    if (act !== undefined && act !== 'none' && act !== 'relu' && !(typeof act === 'string' && act in CLIPPED))
+      fail('EF2003', `${n.op} with a fused ${act} has no ESP-DL equivalent`, { node: n.name, suggestion: 'use ReLU or ReLU6 activations' });
     if (n.op === 'ReduceMean') {
       const axes = n.attrs.axes as number[] | undefined;
-      if (!(fg.tensors[n.inputs[0]].shape.length === 4 && axes && axes.length === 2 && axes.includes(1) && axes.includes(2) && n.attrs.keepdims !== 0))
-        fail('EF2003', 'ESP-DL export: ReduceMean is exported only as a GlobalAveragePool (spatial axes of NHWC, keepdims)', { node: n.name });
+      if (!(fg.tensors[n.inputs[0]].shape.length === 4 && axes && axes.length === 2 && axes.includes(1) && axes.includes(2)))
+        fail('EF2003', 'ESP-DL export: ReduceMean is exported only as a GlobalAveragePool (the spatial axes of NHWC)', { node: n.name });
     }
     if (n.op === 'FullyConnected' && fg.tensors[n.inputs[0]].shape.length !== 2)
       fail('EF2003', `ESP-DL Gemm needs a 2-D input, got [${fg.tensors[n.inputs[0]].shape}]`, { node: n.name });
@@ -101,6 +103,10 @@ export async function quantizeEspdl(g: Graph, samples: Value[][], chip: string):
     for (let i = 0; i < data.length; i++) m = Math.max(m, Math.abs(data[i]));
     return rangeExponent({ min: -m, max: m });
   };
+  const clipBounds = (min: number | undefined, max: number | undefined, e: number) => ({
+    clip_lo: min === undefined ? -128 : saturate(roundChip(min / 2 ** e, mode), -128, 127),
+    clip_hi: max === undefined ? 127 : saturate(roundChip(max / 2 ** e, mode), -128, 127),
+  });
   const quantize = (data: TypedArray, e: number, lo: number, hi: number, out: TypedArray): TypedArray => {
     for (let i = 0; i < data.length; i++) out[i] = saturate(roundChip(Math.fround(data[i] / 2 ** e), mode), lo, hi);
     return out;
@@ -164,7 +170,30 @@ export async function quantizeEspdl(g: Graph, samples: Value[][], chip: string):
         return r;
       });
     } else if (LUT.has(n.op)) {
-      extra = { lut: espdlLut(n.op, exp.get(n.inputs[0])!, e, chip) };
+      extra = { lut: espdlLut(n.op, exp.get(n.inputs[0])!, e, chip, n.attrs.alpha as number | undefined) };
+    } else if (n.op === 'Clip') {
+      e = exp.get(n.inputs[0])!;
+      extra = clipBounds(n.attrs.min as number | undefined, n.attrs.max as number | undefined, e);
+    }
+    if (n.op === 'ReduceMean' && n.attrs.keepdims === 0) {
+      // ESP-DL's GlobalAveragePool keeps the 1x1 spatial axes: pool, then a Reshape to [N, C]
+      const t = fg.tensors[y];
+      const xs = fg.tensors[n.inputs[0]].shape;
+      const mid = b.tensor({ name: `${t.name}/pool`, dtype: 'int8', shape: [xs[0], 1, 1, xs[3]], quant: q(e) });
+      b.node({ op: 'ReduceMean', name: n.name, inputs: ins, outputs: [mid], attrs: { ...n.attrs, keepdims: 1 } });
+      b.node({ op: 'Reshape', name: `${n.name}/flatten`, inputs: [mid], outputs: [copyAct(y, e)], attrs: { shape: t.shape.slice() } });
+      continue;
+    }
+    const act = n.attrs.activation;
+    const clip = typeof act === 'string' ? CLIPPED[act] : undefined;
+    if (clip) {
+      // Conv/Gemm run Linear into a tensor at the output exponent, then a Clip at that exponent gives ReLU6 exactly
+      const t = fg.tensors[y];
+      const mid = b.tensor({ name: `${t.name}/linear`, dtype: 'int8', shape: t.shape.slice(), quant: q(e) });
+      b.node({ op: n.op, name: n.name, inputs: ins, outputs: [mid], attrs: { ...n.attrs, activation: 'none' } });
+      const nid = copyAct(y, e);
+      b.node({ op: 'Clip', name: `${n.name}/${act}`, inputs: [mid], outputs: [nid], attrs: { min: clip[0], max: clip[1] }, qparams: clipBounds(clip[0], clip[1], e) });
+      continue;
     }
     const nid = copyAct(y, e);
     const node: Node = { op: n.op, name: n.name, inputs: ins, outputs: [nid], attrs: { ...n.attrs } };

@@ -163,10 +163,21 @@ class Lowering {
       case 'Relu':
         push('Relu', [x()], []);
         return;
+      case 'Clip': {
+        const lo = n.qparams?.clip_lo;
+        const hi = n.qparams?.clip_hi;
+        if (typeof lo !== 'number' || typeof hi !== 'number') fail('EF3001', 'Clip has no integer bounds (quantize for ESP-DL first)', { node: n.name });
+        // ESP-DL's Clip reads its bounds as integers at one exponent (the input's)
+        const e = expsOf(this.g.tensors[n.inputs[0]]);
+        push('Clip', [x(), this.init(`${n.name}_min`, [1], 'int8', [lo], e), this.init(`${n.name}_max`, [1], 'int8', [hi], e)], []);
+        return;
+      }
       case 'Sigmoid':
       case 'Tanh':
       case 'HardSigmoid':
-      case 'HardSwish': {
+      case 'HardSwish':
+      case 'LeakyRelu':
+      case 'Elu': {
         const lut = n.qparams?.lut;
         if (!Array.isArray(lut)) fail('EF3001', `${n.op} has no lookup table (quantize for ESP-DL first)`, { node: n.name });
         const name = this.init(`${n.op}_lut`, [lut.length], 'int8', lut, expsOf(this.g.tensors[n.outputs[0]]));

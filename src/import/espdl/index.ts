@@ -141,7 +141,7 @@ export function unpackWeight(src: ArrayLike<number>, N: number, KH: number, KW: 
 export const SUPPORTED = new Set([
   'Conv', 'Gemm', 'Add', 'Sub', 'Mul', 'Sigmoid', 'Tanh', 'Relu', 'HardSwish', 'HardSigmoid', 'Identity', 'RequantizeLinear',
   'AveragePool', 'MaxPool', 'GlobalAveragePool', 'Transpose', 'Flatten', 'Reshape', 'Squeeze', 'Unsqueeze', 'Slice', 'Concat',
-  'StreamingCache',
+  'StreamingCache', 'Clip', 'LeakyRelu', 'Elu', 'Softmax', 'Pad', 'Split',
 ]);
 
 class Converter {
@@ -403,6 +403,20 @@ class Converter {
     return this.b.tensor({ name: t.name, dtype: TO_DTYPE[t.dataType], shape: [cout], data, quant: this.quant(t.exponents, 0) });
   }
 
+  /** An 8-bit lookup table named by the node's `lut` attribute: kept on the IR node for the ESP-DL kernel. */
+  private lut(n: EdlNode, xi: number): void {
+    const lutName = attrStr(n.attrs.get('lut'));
+    if (!lutName) return;
+    const t = this.inits.get(lutName);
+    if (!t) fail('EF2005', `${n.opType} lookup table '${lutName}' is missing`, { file: this.file, node: n.name });
+    const lut = Array.from(this.data(t), Number);
+    if (this.b.tensors[xi].dtype !== 'int8' || lut.length !== 256)
+      fail('EF2003', `${n.opType} lookup table '${lutName}' has ${lut.length} entries; espforge reads 256-entry tables on int8 inputs`, { file: this.file, node: n.name });
+    // the table is part of the model, not derived from exponents: kept on the node (qparams) for the kernel
+    const node = this.b.nodes[this.b.nodes.length - 1];
+    node.qparams = { ...(node.qparams ?? {}), lut };
+  }
+
   private convert(n: EdlNode): void {
     const a = n.attrs;
     const qt = attrStr(a.get('quant_type'));
@@ -469,16 +483,80 @@ class Converter {
         const xi = x();
         const y = this.out(n, 0, xi);
         this.emit(n.opType, n.name, [xi], [y], {});
-        const lutName = attrStr(a.get('lut'));
-        if (lutName) {
-          const t = this.inits.get(lutName);
-          if (!t) fail('EF2005', `${n.opType} lookup table '${lutName}' is missing`, { file: this.file, node: n.name });
-          const lut = Array.from(this.data(t), Number);
-          const inDt = this.b.tensors[xi].dtype;
-          if (inDt === 'int8' && lut.length !== 256) this.bad(`lookup table '${lutName}' has ${lut.length} entries, expected 256`);
-          // the table is part of the model, not derived from qparams: kept on the node for the ESP-DL kernel
-          this.b.nodes[this.b.nodes.length - 1].qparams = { lut };
+        this.lut(n, xi);
+        return;
+      }
+      case 'LeakyRelu':
+      case 'Elu': {
+        const xi = x();
+        const y = this.out(n, 0, xi);
+        this.emit(n.opType, n.name, [xi], [y], { alpha: attrNum(a.get('alpha'), n.opType === 'Elu' ? 1 : 0.01) });
+        this.lut(n, xi);
+        return;
+      }
+      case 'Clip': {
+        // bounds are inputs 1 and 2 (integers at their exponent) or, in older opsets, min/max attributes
+        const xi = x();
+        const bound = (k: number, key: string): { q?: number; real?: number } => {
+          const name = n.inputs[k];
+          if (name) {
+            const t = this.inits.get(name);
+            if (!t) fail('EF2005', `Clip bound '${name}' must be a constant`, { file: this.file, node: n.name });
+            const q = Number(this.data(t)[0]);
+            return t.dataType === DT.FLOAT ? { real: q } : { q, real: q * 2 ** (t.exponents[0] ?? 0) };
+          }
+          const v = a.get(key);
+          return v?.kind === 'float' ? { real: v.value } : {};
+        };
+        const lo = bound(1, 'min');
+        const hi = bound(2, 'max');
+        const attrs: Attrs = {};
+        if (lo.real !== undefined) attrs.min = lo.real;
+        if (hi.real !== undefined) attrs.max = hi.real;
+        const y = this.out(n, 0, xi);
+        this.emit('Clip', n.name, [xi], [y], attrs);
+        const node = this.b.nodes[this.b.nodes.length - 1];
+        if (lo.q !== undefined && hi.q !== undefined) node.qparams = { clip_lo: lo.q, clip_hi: hi.q };
+        this.lut(n, xi);
+        return;
+      }
+      case 'Softmax': {
+        const xi = x();
+        this.emit('Softmax', n.name, [xi], [this.out(n, 0, xi)], { axis: attrNum(a.get('axis'), -1) });
+        return;
+      }
+      case 'Pad': {
+        const xi = x();
+        const s = this.shape(xi);
+        const pads = n.inputs[1] ? this.ints(n.inputs[1], n) : attrInts(a.get('pads')) ?? [];
+        if (pads.length !== 2 * s.length) fail('EF1006', `Pad pads [${pads}] do not fit rank ${s.length}`, { file: this.file, node: n.name });
+        if (n.inputs[3]) fail('EF2003', 'Pad with axes is not supported', { file: this.file, node: n.name });
+        const mode = attrStr(a.get('mode')) ?? 'constant';
+        if (mode !== 'constant' && mode !== 'edge' && mode !== 'reflect') fail('EF2003', `Pad mode ${mode} is not supported`, { file: this.file, node: n.name });
+        if (n.inputs[2] && this.ints(n.inputs[2], n).some((v) => v !== 0))
+          fail('EF2003', 'Pad with a nonzero constant value is not supported', { file: this.file, node: n.name });
+        this.emit('Pad', n.name, [xi], [this.out(n, 0, xi)], { pads, mode, value: 0 });
+        return;
+      }
+      case 'Split': {
+        const xi = x();
+        const s = this.shape(xi);
+        let axis = attrNum(a.get('axis'), 0);
+        if (axis < 0) axis += s.length;
+        if (!(axis >= 0 && axis < s.length)) fail('EF1006', `Split axis ${axis} is out of range for rank ${s.length}`, { file: this.file, node: n.name });
+        let sizes = n.inputs[1] ? this.ints(n.inputs[1], n) : attrInts(a.get('split'));
+        if (!sizes) {
+          const k = n.outputs.length;
+          const each = Math.ceil(s[axis] / k);
+          sizes = Array.from({ length: k }, (_, i) => Math.max(0, Math.min(each, s[axis] - i * each)));
         }
+        if (sizes.length !== n.outputs.length || sizes.reduce((p, q) => p + q, 0) !== s[axis])
+          fail('EF1006', `Split sizes [${sizes}] do not add up to ${s[axis]} for ${n.outputs.length} outputs`, { file: this.file, node: n.name });
+        let start = 0;
+        sizes.forEach((len, k) => {
+          this.emit('Slice', `${n.name}/${k}`, [xi], [this.out(n, k, xi)], { starts: [start], ends: [start + len], axes: [axis], steps: [1] });
+          start += len;
+        });
         return;
       }
       case 'RequantizeLinear':

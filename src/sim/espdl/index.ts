@@ -249,12 +249,14 @@ function binary(kind: 'add' | 'sub' | 'mul'): IntKernel {
 
 // ------------------------------------------------------------------------------------------- activations
 
-const FUNCS: Record<string, (x: number) => number> = {
+const FUNCS: Record<string, (x: number, alpha: number) => number> = {
   Sigmoid: (x) => 1 / (1 + Math.exp(-x)),
   Tanh: Math.tanh,
   HardSigmoid: (x) => Math.max(0, Math.min(1, 0.2 * x + 0.5)),
   HardSwish: (x) => (x * Math.max(0, Math.min(6, x + 3))) / 6,
   Relu: (x) => Math.max(0, x),
+  LeakyRelu: (x, a) => (x < 0 ? a * x : x),
+  Elu: (x, a) => (x < 0 ? a * (Math.exp(x) - 1) : x),
 };
 
 function lutOp(op: string): IntKernel {
@@ -290,21 +292,72 @@ function lutOp(op: string): IntKernel {
         for (let i = 0; i < x.data.length; i++) out.data[i] = saturate(shiftRound(Math.max(0, x.data[i]), eout - ein, m), lo, hi);
         return [out];
       }
-      for (let i = 0; i < x.data.length; i++) out.data[i] = saturate(roundChip(Math.fround(f(Math.fround(x.data[i] * 2 ** ein)) / 2 ** eout), m), lo, hi);
+      const alpha = attrOr(node, 'alpha', op === 'Elu' ? 1 : 0.01);
+      for (let i = 0; i < x.data.length; i++) out.data[i] = saturate(roundChip(Math.fround(f(Math.fround(x.data[i] * 2 ** ein), alpha) / 2 ** eout), m), lo, hi);
       return [out];
     },
   };
 }
 
 /** ESP-DL's generated table for an int8 activation (tool::gen_lut_8bit, then quantized to the output exponent). */
-export function espdlLut(op: string, ein: number, eout: number, chip: string): number[] {
+export function espdlLut(op: string, ein: number, eout: number, chip: string, alpha = op === 'Elu' ? 1 : 0.01): number[] {
   const f = FUNCS[op];
   if (!f) fail('EF3002', `ESP-DL has no table for ${op}`);
   const m = chipRounding(chip);
   const out: number[] = [];
-  for (let i = 0; i < 256; i++) out.push(saturate(roundChip(Math.fround(f(Math.fround(2 ** ein * (i - 128))) / 2 ** eout), m), -128, 127));
+  for (let i = 0; i < 256; i++) out.push(saturate(roundChip(Math.fround(f(Math.fround(2 ** ein * (i - 128)), alpha) / 2 ** eout), m), -128, 127));
   return out;
 }
+
+/**
+ * Clip (dl_module_clip.hpp): clamp to the integer bounds (at the input exponent), then rescale to the output
+ * exponent in float32 with the chip's rounding. A Clip with a table runs as a LUT.
+ */
+const Clip: IntKernel = {
+  prepare(node, g) {
+    const ein = exp1(g, node.inputs[0], node, 'input');
+    const eout = exp1(g, node.outputs[0], node, 'output');
+    const q: Record<string, number | number[]> = { ...baseQ(node, g), ein, eout };
+    const lut = node.qparams?.lut;
+    if (Array.isArray(lut)) return { ...q, lut };
+    const [lo, hi] = range(g, node.inputs[0], node);
+    const given = node.qparams;
+    const m = rounding(g);
+    // bounds stored in the model are used as they are; bounds from attributes are quantized at the input exponent
+    q.clip_lo = typeof given?.clip_lo === 'number' ? given.clip_lo : node.attrs.min === undefined ? lo : saturate(roundChip((node.attrs.min as number) / 2 ** ein, m), lo, hi);
+    q.clip_hi = typeof given?.clip_hi === 'number' ? given.clip_hi : node.attrs.max === undefined ? hi : saturate(roundChip((node.attrs.max as number) / 2 ** ein, m), lo, hi);
+    return q;
+  },
+  eval(inputs, node, g) {
+    const lut = node.qparams?.lut;
+    if (Array.isArray(lut)) return ESPDL_KERNELS.Sigmoid.eval(inputs, node, g);
+    const x = need(inputs, 0, node);
+    const out = newOut(g, node, inputs);
+    const clo = qn(node, 'clip_lo');
+    const chi = qn(node, 'clip_hi');
+    const rescale = Math.fround(2 ** qn(node, 'ein') * 2 ** -qn(node, 'eout'));
+    const lo = qn(node, 'out_min');
+    const hi = qn(node, 'out_max');
+    const m = mode(node);
+    for (let i = 0; i < x.data.length; i++) out.data[i] = saturate(roundChip(Math.fround(saturate(x.data[i], clo, chi) * rescale), m), lo, hi);
+    return [out];
+  },
+};
+
+/** Softmax: ESP-DL outputs float32 (esp-ppq keeps it F32): the dequantized input through the float kernel. */
+const Softmax: IntKernel = {
+  prepare(node, g) {
+    if (g.tensors[node.outputs[0]].dtype !== 'float32') fail('EF3002', 'ESP-DL Softmax outputs float32', { node: node.name });
+    return { ein: exp1(g, node.inputs[0], node, 'input') };
+  },
+  eval(inputs, node) {
+    const x = need(inputs, 0, node);
+    const s = 2 ** qn(node, 'ein');
+    const xf: Value = { dtype: 'float32', shape: x.shape, data: Float32Array.from(x.data, (v) => v * s) };
+    const def = getOp('Softmax');
+    return def.evalFloat([xf], cached(node, () => normalizeAttrs(def, node.attrs, node.name)), node);
+  },
+};
 
 // ------------------------------------------------------------------------------------------- pools
 
@@ -422,6 +475,10 @@ export const ESPDL_KERNELS: Readonly<Record<string, IntKernel>> = {
   HardSigmoid: lutOp('HardSigmoid'),
   HardSwish: lutOp('HardSwish'),
   Relu: lutOp('Relu'),
+  LeakyRelu: lutOp('LeakyRelu'),
+  Elu: lutOp('Elu'),
+  Clip,
+  Softmax,
   AveragePool,
   ReduceMean,
   Identity: moving('Identity'),
