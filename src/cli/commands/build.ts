@@ -114,7 +114,7 @@ export function register(program: Command, setExit: (c: number) => void): void {
       if ('espdl' in res.value) {
         const e = res.value.espdl;
         if (o.json)
-          printJson({ ok: true, format: 'espdl', name: e.name, target: e.target, bytes: e.espdl.length, nodes: e.nodes, parameters: e.parameters, notes: e.notes, files: e.files, testOutput: e.testOutput.map((v) => Array.from(v.data, Number)) });
+          printJson({ ok: true, format: 'espdl', name: e.name, target: e.target, bytes: e.espdl.length, nodes: e.nodes, parameters: e.parameters, notes: e.notes, agreement: e.agreement, files: e.files, testOutput: e.testOutput.map((v) => Array.from(v.data, Number)) });
         else process.stdout.write(renderEspdl(e, o.out) + '\n');
         return;
       }

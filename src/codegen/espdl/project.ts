@@ -44,6 +44,40 @@ export interface EspdlBuildResult {
   parameters: number;
   notes: string[];
   files: string[];
+  /** Float model vs the ESP-DL int8 simulation on calibration samples (float models only). */
+  agreement?: { samples: number; agree: number; sqnrDb: number };
+}
+
+/** Float vs ESP-DL int8 outputs (dequantized, graph output 0) on samples: argmax agreement and SQNR. */
+async function compareWithFloat(g: Graph, qg: Graph, samples: Value[][]): Promise<{ samples: number; agree: number; sqnrDb: number }> {
+  const { runPasses } = await import('../../passes/index.js');
+  const { runFloat } = await import('../../sim/float.js');
+  const { prepareIntGraph, runInt } = await import('../../sim/int.js');
+  const fg = runPasses(g);
+  const pq = prepareIntGraph(qg);
+  const prod = new Map(fg.nodes.flatMap((n) => n.outputs.map((o) => [o, n] as const)));
+  // the export leaves a final Softmax out: compare the logits
+  const last = prod.get(fg.outputs[0]);
+  const want = last && (last.op === 'Softmax' || last.op === 'LogSoftmax') ? last.inputs[0] : fg.outputs[0];
+  const e = Math.log2(pq.tensors[pq.outputs[0]].quant?.scale[0] ?? 1);
+  let agree = 0;
+  let sig = 0;
+  let err = 0;
+  for (const s of samples) {
+    const fv = runFloat(fg, s, { keepAll: true }).values!.get(want)!.data;
+    const qv = runInt(pq, s.map((v, k) => quantizeEspdlInput(v, pq, pq.inputs[k]))).outputs[0].data;
+    let fa = 0;
+    let qa = 0;
+    for (let i = 0; i < fv.length; i++) {
+      const q = Number(qv[i]) * 2 ** e;
+      sig += fv[i] ** 2;
+      err += (q - fv[i]) ** 2;
+      if (fv[i] > fv[fa]) fa = i;
+      if (Number(qv[i]) > Number(qv[qa])) qa = i;
+    }
+    if (fa === qa) agree++;
+  }
+  return { samples: samples.length, agree, sqnrDb: 10 * Math.log10(sig / Math.max(err, 1e-30)) };
 }
 
 /** The esp-dl component version the project asks for (v3 .espdl format, ESP32-S3 and ESP32-P4 support). */
@@ -51,6 +85,7 @@ export const ESP_DL_VERSION = '^3.1.0';
 
 export async function buildEspdl(g: Graph, o: EspdlBuildOptions): Promise<EspdlBuildResult> {
   const notes: string[] = [];
+  let agreement: EspdlBuildResult['agreement'];
   let qg: Graph;
   let testIn: Value[];
   if (isEspdlGraph(g)) {
@@ -65,6 +100,8 @@ export async function buildEspdl(g: Graph, o: EspdlBuildOptions): Promise<EspdlB
     qg = r.graph;
     notes.push(...r.notes);
     testIn = o.samples[0].map((v, k) => quantizeEspdlInput(v, qg, qg.inputs[k]));
+    agreement = await compareWithFloat(g, qg, o.samples.slice(0, 16));
+    notes.push(`ESP-DL int8 vs the float model on ${agreement.samples} calibration sample(s): argmax agrees on ${agreement.agree}, output SQNR ${agreement.sqnrDb.toFixed(1)} dB`);
   }
   const { prepareIntGraph, runInt } = await import('../../sim/int.js');
   const testOut = runInt(prepareIntGraph(qg), testIn).outputs;
@@ -79,7 +116,7 @@ export async function buildEspdl(g: Graph, o: EspdlBuildOptions): Promise<EspdlB
   if (o.out) writeProject(o.out, files, o.force);
   let parameters = 0;
   for (const t of qg.tensors) if (t.data) parameters += t.data.length;
-  return { name, target: o.target, graph: qg, espdl, testInput: testIn, testOutput: testOut, nodes: qg.nodes.length, parameters, notes, files: Object.keys(files).sort() };
+  return { name, target: o.target, graph: qg, espdl, testInput: testIn, testOutput: testOut, nodes: qg.nodes.length, parameters, notes, files: Object.keys(files).sort(), agreement };
 }
 
 function projectFiles(name: string, target: string, espdl: Uint8Array, g: Graph, prov: Provenance): Record<string, string | Uint8Array> {
