@@ -169,7 +169,8 @@ async function cifarSanity(): Promise<string> {
   }
   return (
     `### ImageNet model sanity on the CIFAR-10 samples (32×32 upsampled to 224)\n\n${rows.join('\n')}\n\n` +
-    'ImageNet indices: 151–268 dogs, 339 sorrel (horse), 510 container ship, 814 speedboat, 833 submarine, 7–24 and 80–100 birds.\n'
+    'ImageNet indices: 7–24 and 80–100 birds, 151–268 dogs, 281–285 cats, 339 sorrel (horse), 510 container ship, 814 speedboat, ' +
+    '833 submarine. Read the rows against these: a plausibility check of the import and arithmetic on real photos, not an accuracy figure.\n'
   );
 }
 
