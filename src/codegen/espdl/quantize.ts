@@ -24,7 +24,7 @@ import { espdlLut } from '../../sim/espdl/index.js';
 export const ESPDL_EXPORT_CHIPS = ['esp32s3', 'esp32p4'] as const;
 
 /** Ops the ESP-DL export maps onto ESP-DL operators. */
-const MOVE = new Set(['Reshape', 'Transpose', 'Slice', 'Pad', 'MaxPool', 'Identity']);
+const MOVE = new Set(['Reshape', 'Transpose', 'Slice', 'Pad', 'MaxPool', 'Identity', 'Resize']);
 const LUT = new Set(['Sigmoid', 'Tanh', 'HardSigmoid', 'HardSwish', 'LeakyRelu', 'Elu']);
 const EXPORTABLE = new Set(['Conv', 'FullyConnected', 'Add', 'Sub', 'Mul', 'Relu', 'Clip', 'AveragePool', 'ReduceMean', 'Concat', ...MOVE, ...LUT]);
 /** Fused activations ESP-DL's Conv/Gemm cannot fuse: the op runs Linear and a Clip follows (same exponent). */
@@ -82,6 +82,16 @@ export async function quantizeEspdl(g: Graph, samples: Value[][], chip: string):
       const axes = n.attrs.axes as number[] | undefined;
       if (!(fg.tensors[n.inputs[0]].shape.length === 4 && axes && axes.length === 2 && axes.includes(1) && axes.includes(2)))
         fail('EF2003', 'ESP-DL export: ReduceMean is exported only as a GlobalAveragePool (the spatial axes of NHWC)', { node: n.name });
+    }
+    if (n.op === 'Resize') {
+      const xs = fg.tensors[n.inputs[0]].shape;
+      const ys = fg.tensors[n.outputs[0]].shape;
+      const ctm = n.attrs.coordinate_transformation_mode ?? 'half_pixel';
+      const nm = n.attrs.nearest_mode ?? 'round_prefer_floor';
+      // ESP-DL's Resize2D is nearest neighbour by integer factors: floor(o / k), which these ONNX modes equal
+      const floorLike = (ctm === 'asymmetric' && nm === 'floor') || (ctm === 'half_pixel' && nm === 'round_prefer_floor');
+      if ((n.attrs.mode ?? 'nearest') !== 'nearest' || !floorLike || ys[1] % xs[1] !== 0 || ys[2] % xs[2] !== 0)
+        fail('EF2003', 'ESP-DL export: Resize must be nearest neighbour by integer factors', { node: n.name });
     }
     if (n.op === 'FullyConnected' && fg.tensors[n.inputs[0]].shape.length !== 2)
       fail('EF2003', `ESP-DL Gemm needs a 2-D input, got [${fg.tensors[n.inputs[0]].shape}]`, { node: n.name });

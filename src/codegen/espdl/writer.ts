@@ -202,6 +202,14 @@ class Lowering {
       case 'ReduceMean':
         push('GlobalAveragePool', [x()], []);
         return;
+      case 'Resize': {
+        // ESP-DL reads the factors from input 2 (ONNX NCHW order): [1, 1, kH, kW]
+        const xs = this.g.tensors[n.inputs[0]].shape;
+        const ys = this.g.tensors[n.outputs[0]].shape;
+        const scales = this.init(`${n.name}_scales`, [4], 'float32', [1, 1, ys[1] / xs[1], ys[2] / xs[2]], [0]);
+        push('Resize', [x(), '', scales], [['mode', { kind: 'string', v: 'nearest' }], ['coordinate_transformation_mode', { kind: 'string', v: 'asymmetric' }], ['nearest_mode', { kind: 'string', v: 'floor' }]]);
+        return;
+      }
       case 'Reshape':
         push('Reshape', [x(), this.ints(`${n.name}_shape`, this.g.tensors[n.outputs[0]].shape)], []);
         return;

@@ -141,7 +141,7 @@ export function unpackWeight(src: ArrayLike<number>, N: number, KH: number, KW: 
 export const SUPPORTED = new Set([
   'Conv', 'Gemm', 'Add', 'Sub', 'Mul', 'Sigmoid', 'Tanh', 'Relu', 'HardSwish', 'HardSigmoid', 'Identity', 'RequantizeLinear',
   'AveragePool', 'MaxPool', 'GlobalAveragePool', 'Transpose', 'Flatten', 'Reshape', 'Squeeze', 'Unsqueeze', 'Slice', 'Concat',
-  'StreamingCache', 'Clip', 'LeakyRelu', 'Elu', 'Softmax', 'Pad', 'Split',
+  'StreamingCache', 'Clip', 'LeakyRelu', 'Elu', 'Softmax', 'Pad', 'Split', 'Resize',
 ]);
 
 class Converter {
@@ -556,6 +556,25 @@ class Converter {
         sizes.forEach((len, k) => {
           this.emit('Slice', `${n.name}/${k}`, [xi], [this.out(n, k, xi)], { starts: [start], ends: [start + len], axes: [axis], steps: [1] });
           start += len;
+        });
+        return;
+      }
+      case 'Resize': {
+        // ESP-DL's Resize2D (dl_module_resize.hpp) takes H and W factors from scales[2], scales[3] (the ONNX NCHW
+        // order) and resizes the NHWC tensor; espforge runs nearest neighbour with integer factors
+        const xi = x();
+        const s = this.shape(xi);
+        if (s.length !== 4) fail('EF2003', `Resize of a rank-${s.length} tensor is not supported`, { file: this.file, node: n.name });
+        const mode = attrStr(a.get('mode')) ?? 'nearest';
+        const st = n.inputs[2] ? this.inits.get(n.inputs[2]) : undefined;
+        const scales = st ? Array.from(this.data(st), Number) : [];
+        if (mode !== 'nearest' || scales.length !== 4 || !Number.isInteger(scales[2]) || !Number.isInteger(scales[3]) || scales[2] < 1 || scales[3] < 1 || scales[2] * s[1] > 1 << 16 || scales[3] * s[2] > 1 << 16)
+          fail('EF2003', `Resize ${mode} with scales [${scales}] is not supported (espforge reads nearest resizing by integer factors)`, { file: this.file, node: n.name });
+        this.emit('Resize', n.name, [xi], [this.out(n, 0, xi)], {
+          mode: 'nearest',
+          coordinate_transformation_mode: 'asymmetric',
+          nearest_mode: 'floor',
+          sizes: [s[0], s[1] * scales[2], s[2] * scales[3], s[3]],
         });
         return;
       }

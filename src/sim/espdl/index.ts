@@ -488,6 +488,7 @@ export const ESPDL_KERNELS: Readonly<Record<string, IntKernel>> = {
   Concat: moving('Concat'),
   Pad: moving('Pad'),
   MaxPool: moving('MaxPool'),
+  Resize: moving('Resize'),
 };
 
 export function espdlKernel(op: string): IntKernel | undefined {
