@@ -15,6 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadModel } from '../../src/import/index.js';
 import { espdlTestVectors } from '../../src/import/espdl/index.js';
+import { readEspdl } from '../../src/import/espdl/reader.js';
 import { writeNpy } from '../../src/io/npy.js';
 import { runFloat } from '../../src/sim/float.js';
 import { REPO_ROOT, sharedPath } from '../helpers/shared.js';
@@ -56,6 +57,10 @@ test('build --format espdl: project on esp-dl, embedded test reproduced after re
     assert.match(app, /model->test\(\)/);
     assert.match(readFileSync(join(out, 'sdkconfig.defaults'), 'utf8'), new RegExp(`CONFIG_IDF_TARGET="${target}"`));
     const file = join(out, 'main/models/model.espdl');
+    // every tensor's data is 16-byte aligned in the payload, so ESP-DL can use it in place from rodata
+    const { model } = readEspdl(new Uint8Array(readFileSync(file)), file);
+    assert.ok(model.initializers.length > 20);
+    for (const ti of model.initializers) assert.equal(ti.start % 16, 0, `${ti.name} at ${ti.start}`);
 
     // round trip through the CLI: the re-imported file's embedded test passes (consistency of writer + reader)
     const rt = cli('--espdl-chip', target, 'run', file, '--test', '--json');
