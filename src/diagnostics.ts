@@ -35,6 +35,7 @@ export const CATALOGUE = {
   EF1008: 'dynamic shape where a static one is needed',
   EF1009: 'missing input',
   EF1010: 'quantization record has the wrong rank',
+  EF1013: 'data layout is ambiguous (channels-first and channels-last both fit the shape)',
   EF2001: 'malformed model file',
   EF2002: 'unsupported operator',
   EF2003: 'unsupported attribute or attribute value',

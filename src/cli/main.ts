@@ -1,10 +1,11 @@
 // The command line: argv → options → library calls → rendering. No model logic lives here.
 // Exit codes: 0 success, 1 user error (bad input, does not fit), 2 usage error.
 
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, Option } from 'commander';
 import { renderDiagnostic, toDiagnostics } from '../diagnostics.js';
 import { VERSION } from '../version.js';
 import { setImportDefaults } from '../import/index.js';
+import { DATA_LAYOUTS, setDataLayout, type DataLayout } from '../ir/layout.js';
 import type { CommandModule } from './common.js';
 
 // One module per command; each registers itself on the program.
@@ -41,7 +42,13 @@ export async function main(argv: string[]): Promise<number> {
     .version(VERSION)
     .option('--treat-lambda-as-identity', 'Keras: import Lambda layers as identity (only for inference-time identities such as fake quantisation)')
     .option('--espdl-chip <chip>', 'ESP-DL (.espdl): chip whose arithmetic to simulate (esp32p4, esp32s3, ...; default esp32p4, esp-ppq\'s default target)')
+    .addOption(
+      new Option('--layout <layout>', 'layout of the data given to run/eval/quantize/build (default: by shape; channels-first NCHW/NCL data is transposed for ONNX models)').choices(
+        DATA_LAYOUTS as string[],
+      ),
+    )
     .hook('preAction', (cmd) => {
+      setDataLayout(cmd.opts().layout as DataLayout | undefined);
       if (cmd.opts().treatLambdaAsIdentity) setImportDefaults({ treatLambdaAsIdentity: true });
       if (cmd.opts().espdlChip) setImportDefaults({ espdlChip: cmd.opts().espdlChip });
     })

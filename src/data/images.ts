@@ -112,5 +112,6 @@ export async function loadImageDir(dir: string, opts: LoadOptions): Promise<RawS
     normalization: { scale: 1 / 255, offset: 0 },
     source: dir,
     parts: preSplit ? parts : undefined,
+    channelsLast: true,
   };
 }

@@ -10,6 +10,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { extname, join } from 'node:path';
 import { fail } from '../diagnostics.js';
+import { transposeValue } from '../ir/layout.js';
 import { makeRng, shuffleInPlace } from './rng.js';
 
 export interface Normalization {
@@ -42,6 +43,11 @@ export interface LoadOptions {
   limit?: number;
   /** Seed for splits and subsets (default 0). */
   seed?: number;
+  /**
+   * The layout rule for the model input (planLayout from src/ir/layout.ts, bound to the input): given one sample's
+   * shape with a leading 1, how to read it (reshape to readAs, then transpose by perm, batch axis included).
+   */
+  layout?: (sampleShape: number[]) => { readAs: number[]; perm?: number[] };
 }
 
 export const TEST_FRACTION = 0.2;
@@ -62,6 +68,8 @@ export interface RawSet {
   source: string;
   /** Stored split, when the source has one. */
   parts?: { train: number[]; test: number[] };
+  /** Decoded images: height × width × channels by construction, so no layout question arises. */
+  channelsLast?: boolean;
 }
 
 export async function loadDataset(spec: string, opts: LoadOptions = {}): Promise<Dataset> {
@@ -89,7 +97,7 @@ export async function loadDataset(spec: string, opts: LoadOptions = {}): Promise
   }
   let { x, y } = raw;
   if (idx) ({ x, y } = take(raw.x, raw.y, raw.shape, idx));
-  const conformed = conform(x, raw.shape, opts, raw.source);
+  const conformed = conform(x, raw.shape, raw.channelsLast ? { ...opts, layout: undefined } : opts, raw.source);
   return { x: conformed.x, y, shape: conformed.shape, classes: raw.classes, normalization: raw.normalization, source: raw.source + part };
 }
 
@@ -163,6 +171,10 @@ export function conform(x: Float32Array, shape: number[], opts: LoadOptions, fil
   if (s.length === 2) s = [s[0], s[1], 1];
   const want = opts.inputShape;
   const wantC = opts.channels ?? (want && want.length === 3 ? want[2] : undefined);
+  // Grey/RGB/RGBA pixels of the right height and width convert to the model's channels; any other data goes through
+  // the model input's layout rule (channels-first data transposed, ambiguous or unfitting shapes refused).
+  const channelConversion = s.length === 3 && wantC !== undefined && s[2] !== wantC && want !== undefined && want.length === 3 && s[0] === want[0] && s[1] === want[1];
+  if (opts.layout && want && !channelConversion) return { x: arrange(x, shape, want, opts.layout), shape: want.slice() };
   let out = x;
   if (s.length === 3 && wantC !== undefined && s[2] !== wantC) {
     out = convertChannels(x, s[0] * s[1], s[2], wantC, file);
@@ -179,6 +191,20 @@ export function conform(x: Float32Array, shape: number[], opts: LoadOptions, fil
     s = want.slice();
   }
   return { x: out, shape: s };
+}
+
+/** Each sample of `x` (shape `shape`) read by the layout rule into the model input shape `want`. */
+function arrange(x: Float32Array, shape: number[], want: number[], layout: NonNullable<LoadOptions['layout']>): Float32Array {
+  const plan = layout([1, ...shape]);
+  if (!plan.perm) return x;
+  const per = want.reduce((a, b) => a * b, 1);
+  const n = per === 0 ? 0 : x.length / per;
+  const out = new Float32Array(x.length);
+  for (let k = 0; k < n; k++) {
+    const sample = { dtype: 'float32' as const, shape: plan.readAs, data: x.subarray(k * per, (k + 1) * per) };
+    out.set(transposeValue(sample, plan.perm).data as Float32Array, k * per);
+  }
+  return out;
 }
 
 function convertChannels(x: Float32Array, pixels: number, from: number, to: number, file: string): Float32Array {

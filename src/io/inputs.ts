@@ -102,7 +102,7 @@ export async function loadInputFor(g: Graph, index: number, path: string): Promi
   }
   const key = ext === '.npz' ? await pickNpzKey(path, t.name, index) : undefined;
   const v = await readArrayFile(path, key);
-  return toStoredLayout(v, t);
+  return toStoredLayout(v, t, undefined, path);
 }
 
 async function pickNpzKey(path: string, name: string, index: number): Promise<string | undefined> {

@@ -5,6 +5,7 @@ import type { Command } from 'commander';
 import { SingleBar, Presets } from 'cli-progress';
 import { attempt, attemptAsync, fail } from '../../diagnostics.js';
 import type { Graph } from '../../ir/graph.js';
+import { planLayout } from '../../ir/layout.js';
 import { loadModel } from '../../import/index.js';
 import { exportTflite } from '../../import/tflite/writer.js';
 import type { Value } from '../../ops/types.js';
@@ -28,7 +29,7 @@ export async function loadSamples(
   const t = g.tensors[g.inputs[0]];
   const shape = t.shape.map((d) => (d < 0 ? 1 : d));
   const { loadDataset } = await import('../../data/index.js');
-  const ds = await loadDataset(spec, { inputShape: shape.slice(1), split: o.split, limit: o.limit });
+  const ds = await loadDataset(spec, { inputShape: shape.slice(1), split: o.split, limit: o.limit, layout: (s) => planLayout(s, t, undefined, spec) });
   const per = shape.reduce((a, b) => a * b, 1);
   const n = Math.floor(ds.x.length / per);
   const sc = o.inputScale !== undefined ? Number(o.inputScale) : 1;
