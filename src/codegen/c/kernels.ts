@@ -58,8 +58,35 @@ function prototypes(secs: Section[]): string[] {
   return out;
 }
 
+/**
+ * Drop the static helpers no kept code calls. A section shares helpers among the kernels that need them (e.g.
+ * fixedpoint's 1/(1+x) serves softmax and logistic, not tanh); an unused static function is a -Wunused-function
+ * error under -Werror, so the emitted file holds only the static functions it calls. Definitions in kernels.c start at column 0 with
+ * `static` and end at the first `}` in column 0.
+ */
+function pruneUnusedStatics(secs: Section[]): Section[] {
+  // static inline helpers are exempt: C99 compilers do not warn about unused ones (and they cost nothing)
+  const def = /^static (?!inline )[a-z0-9_]+ \*?(ef_[a-z0-9_]+)\([^]*?\n\}\n\n?/gm;
+  let bodies = secs.map((s) => s.body);
+  for (;;) {
+    const text = bodies.join('\n');
+    let dead: string | undefined;
+    for (const m of text.matchAll(def)) {
+      const calls = text.match(new RegExp(`\\b${m[1]}\\b`, 'g'))?.length ?? 0;
+      if (calls <= 1) {
+        dead = m[1];
+        break;
+      }
+    }
+    if (!dead) break;
+    const name = dead;
+    bodies = bodies.map((b) => b.replace(def, (whole, n: string) => (n === name ? '' : whole)));
+  }
+  return secs.map((s, i) => ({ ...s, body: bodies[i] }));
+}
+
 export function kernelFiles(used: Iterable<string>, prefix: string, bannerText: string): { header: string; source: string } {
-  const secs = closure(used);
+  const secs = pruneUnusedStatics(closure(used));
   const guard = `${prefix.toUpperCase()}_ESPFORGE_KERNELS_H`;
   const header =
     bannerText +
