@@ -153,3 +153,38 @@ export async function fitSummary(g: Graph): Promise<FitSummary> {
     })),
   };
 }
+
+/** One registry op and where it runs, for `espforge inspect --list-ops`. */
+export interface OpCoverage {
+  op: string;
+  doc: string;
+  /** Float reference kernel (every registry op has one). */
+  float: boolean;
+  /** Integer simulator kernel (int8/uint8; int16 where the C kernel also takes int16). */
+  int8: boolean;
+  /** int8 C kernel in the generated library. */
+  c: boolean;
+  /** The C kernel also takes int16 activations (16x8). */
+  int16: boolean;
+  /** ONNX operators of the same name the importer accepts. */
+  onnx: string[];
+}
+
+/** Operator coverage derived from the registry, the integer kernel table, the C emitter and the importers. */
+export async function opCoverage(): Promise<{ ops: OpCoverage[]; onnx: readonly string[]; keras: string[] }> {
+  const { OPS } = await import('./ops/index.js');
+  const { intKernel } = await import('./sim/int/index.js');
+  const { SUPPORTED, INT16_C_OPS } = await import('./codegen/c/emit.js');
+  const { SUPPORTED_ONNX_OPS } = await import('./import/onnx/ops.js');
+  const { LAYERS } = await import('./import/keras/layers.js');
+  const ops = OPS.map((d) => ({
+    op: d.name,
+    doc: d.doc,
+    float: true,
+    int8: intKernel(d.name) !== undefined,
+    c: SUPPORTED.has(d.name),
+    int16: INT16_C_OPS.has(d.name),
+    onnx: SUPPORTED_ONNX_OPS.filter((o) => o === d.name),
+  }));
+  return { ops, onnx: SUPPORTED_ONNX_OPS, keras: Object.keys(LAYERS).sort() };
+}

@@ -104,7 +104,7 @@ export function planLayout(shape: number[], t: Tensor, layout: DataLayout | unde
   const stored: LayoutPlan = { readAs: want, layout: 'nhwc' };
   const first: LayoutPlan | undefined = perm && cf && !trivialPerm(cf, perm) ? { readAs: cf, perm, layout: 'nchw' } : undefined;
   const sourceFirst = t.sourcePerm !== undefined;
-  const what = (l: DataLayout) => (l === 'nchw' ? (want.length === 3 ? 'channels-first NCL' : 'channels-first NCHW') : want.length === 3 ? 'channels-last NLC' : want.length === 4 ? 'channels-last NHWC' : 'stored');
+  const what = (l: DataLayout) => (l === 'nchw' ? (want.length === 3 ? 'channels-first NCL' : 'channels-first NCHW') : want.length === 3 ? 'channels-last NLC' : want.length === 4 ? 'channels-last NHWC' : 'the model input');
   const where = { file, node: t.name };
   if (shapeSize(shape) !== size || (shape.length > 0 && shape.some((d) => !Number.isInteger(d) || d < 0))) {
     return fail('EF1004', `input '${t.name}' expects ${fmt(want)} (${what('nhwc')})${cf && perm && !trivialPerm(cf, perm) ? ` or ${fmt(cf)} (${what('nchw')})` : ''}, got ${fmt(shape)} (${shapeSize(shape)} values, not ${size})`, where);

@@ -20,6 +20,8 @@ function plan(x: TensorInfo | undefined, attrs: Attrs, node: string): { axis: nu
 }
 
 export const def: OpDef = {
+  noIntAdvice:
+    "ArgMax has no C kernel: leave it out of the model and take the argmax of the output in the application (the generated API returns the output tensor)",
   name: 'ArgMax',
   doc: 'index of the maximum along an axis (int64)',
   inputs: [{ name: 'data' }],

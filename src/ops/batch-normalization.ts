@@ -27,6 +27,8 @@ function check(x: readonly number[], params: (readonly number[] | undefined)[], 
 }
 
 export const def: OpDef = {
+  noIntAdvice:
+    "BatchNormalization is folded into the Conv/Gemm before it; this one follows no Conv or Gemm and has no int8 kernel: move it right after a convolution, or replace it by a Mul and an Add by constants (int8 kernels)",
   name: 'BatchNormalization',
   doc: 'inference batch norm over the last (channel) axis: (x-mean)/sqrt(var+eps)*scale+bias',
   inputs: [

@@ -11,6 +11,8 @@ import type { OpDef, Value } from './types.js';
 import { attrStr } from './util.js';
 
 export const def: OpDef = {
+  noIntAdvice:
+    "Cast has no integer kernel: remove it from the exported model (quantized models carry int8 tensors throughout)",
   name: 'Cast',
   doc: 'convert element type (float→int truncates toward zero, then wraps like a typed array)',
   inputs: [{ name: 'input' }],

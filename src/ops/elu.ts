@@ -1,8 +1,9 @@
 // Elu: Y = x >= 0 ? x : alpha * (exp(x) - 1) (expm1 keeps precision near 0).
 import { attrFloat } from './util.js';
 import { elementwise } from './unary.js';
+import type { OpDef } from './types.js';
 
-export const def = elementwise(
+const base = elementwise(
   'Elu',
   'exponential linear unit, x >= 0 ? x : alpha*(exp(x)-1)',
   { alpha: { type: 'float', default: 1.0 } },
@@ -12,3 +13,9 @@ export const def = elementwise(
   },
   { floatOnly: true, macsPerElement: 1 },
 );
+
+export const def: OpDef = {
+  ...base,
+  noIntAdvice:
+    "Elu has no int8 kernel: replace it with LeakyRelu or Relu (int8 kernels) and fine-tune",
+};

@@ -2,8 +2,9 @@
 // formula with its own constants, set by the importer).
 import { attrFloat } from './util.js';
 import { elementwise } from './unary.js';
+import type { OpDef } from './types.js';
 
-export const def = elementwise(
+const base = elementwise(
   'HardSigmoid',
   'piecewise-linear sigmoid max(0, min(1, alpha*x + beta))',
   {
@@ -20,3 +21,9 @@ export const def = elementwise(
   },
   { floatOnly: true, macsPerElement: 1 },
 );
+
+export const def: OpDef = {
+  ...base,
+  noIntAdvice:
+    "HardSigmoid has no int8 kernel yet: PyTorch's nn.Hardsigmoid is relu6(x + 3) / 6, so write it as torch.clamp(x + 3, 0, 6) * (1 / 6) (Add, Clip and Mul have int8 kernels); if it is x * hardsigmoid(x) (nn.Hardswish), export with opset 14 or later so it becomes one HardSwish node (int8 kernel)",
+};

@@ -151,3 +151,11 @@ export function normalizeAttrs(def: OpDef, attrs: Attrs, nodeName: string): Attr
   }
   return out;
 }
+
+/** What to do about an op that has no integer kernel: the registry's advice for it, or the generic one. */
+export function noIntegerKernelAdvice(op: string): string {
+  return (
+    (hasOp(op) ? getOp(op).noIntAdvice : undefined) ??
+    `${op} has no integer kernel: replace it with an operator that has one (\`espforge inspect --list-ops\` lists them), or cut it out of the model and compute it in the application on the dequantized output`
+  );
+}

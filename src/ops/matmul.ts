@@ -44,6 +44,8 @@ function matmulGeom(a: readonly number[], b: readonly number[], node: string): M
 }
 
 export const def: OpDef = {
+  noIntAdvice:
+    "MatMul of two computed tensors has no int8 kernel (a MatMul by constant weights becomes FullyConnected, which has one): compute it in the application on the dequantized tensors",
   name: 'MatMul',
   doc: 'matrix product with numpy semantics (1-D promotion, batch broadcasting)',
   inputs: [{ name: 'A' }, { name: 'B' }],

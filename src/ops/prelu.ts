@@ -18,6 +18,8 @@ function check(x: TensorInfo | undefined, s: TensorInfo | undefined, node: strin
 }
 
 export const def: OpDef = {
+  noIntAdvice:
+    "PRelu has no int8 kernel yet: LeakyRelu (one slope for all channels) and Relu have int8 kernels; replace it with one of them and fine-tune",
   name: 'PRelu',
   doc: 'parametric rectifier, x >= 0 ? x : slope*x (slope broadcast to X)',
   inputs: [{ name: 'X' }, { name: 'slope' }],

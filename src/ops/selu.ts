@@ -2,8 +2,9 @@
 // constants from Klambauer et al. 2017).
 import { attrFloat } from './util.js';
 import { elementwise } from './unary.js';
+import type { OpDef } from './types.js';
 
-export const def = elementwise(
+const base = elementwise(
   'Selu',
   'scaled exponential linear unit, gamma*(x > 0 ? x : alpha*(exp(x)-1))',
   {
@@ -17,3 +18,9 @@ export const def = elementwise(
   },
   { floatOnly: true, macsPerElement: 1 },
 );
+
+export const def: OpDef = {
+  ...base,
+  noIntAdvice:
+    "Selu has no int8 kernel: replace it with LeakyRelu or Relu (int8 kernels) and fine-tune",
+};

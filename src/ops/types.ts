@@ -74,6 +74,11 @@ export interface OpDef {
   macs(ctx: InferCtx, outputs: OutputInfo[]): number;
   /** True when output 0 may share memory with input 0 (reshape, element-wise in place). Used by the planner. */
   inPlace?: boolean;
+  /**
+   * For ops without an integer kernel: what to do instead, true and specific to this op (shown with EF3002 when a
+   * quantized model keeps it in float). Without it the generic advice applies.
+   */
+  noIntAdvice?: string;
 }
 
 /**

@@ -8,7 +8,7 @@
 import { fail } from '../diagnostics.js';
 import { isIntegerDType } from '../ir/dtype.js';
 import type { Graph, Node } from '../ir/graph.js';
-import { getOp, normalizeAttrs } from '../ops/index.js';
+import { getOp, noIntegerKernelAdvice, normalizeAttrs } from '../ops/index.js';
 import type { Value } from '../ops/types.js';
 import { intKernel } from './int/index.js';
 import { espdlKernel, isEspdlGraph } from './espdl/index.js';
@@ -40,7 +40,7 @@ export function prepareIntGraph(g: Graph): Graph {
     if (!k)
       fail('EF3002', `operator ${n.op} has no integer kernel`, {
         node: n.name,
-        suggestion: 'keep this part of the model in float (dequantize before it) or replace the operator',
+        suggestion: noIntegerKernelAdvice(n.op),
       });
     const qp = k.prepare(n, g);
     return { ...n, qparams: qp };

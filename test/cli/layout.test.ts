@@ -16,8 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../helpers/shared.js';
 import { rng } from '../helpers/rng.js';
-import { onnx } from '../../src/import/onnx/proto.js';
-import { tensorToProto } from '../../src/import/onnx/tensor.js';
+import { onnxModel } from '../helpers/onnx.js';
 import { writeNpy, writeNpz } from '../../src/io/npy.js';
 import type { Value } from '../../src/ops/types.js';
 
@@ -35,39 +34,21 @@ function selectorModel(inShape: (number | string)[], classes: number, kernel: nu
   const per = kshape.slice(2).reduce((a, b) => a * b, 1);
   const w = new Float32Array(classes * cin * per);
   for (let o = 0; o < classes; o++) for (let j = 0; j < per; j++) w[(o * cin + o) * per + j] = 1 / per;
-  const b = new Float32Array(classes);
-  const vi = (name: string, dims: (number | string)[]) => ({
-    name,
-    type: { tensorType: { elemType: 1, shape: { dim: dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) } } },
-  });
   const pad = (kernel - 1) / 2;
-  const m = onnx.ModelProto.create({
-    irVersion: 8,
-    producerName: 'pytorch',
-    opsetImport: [{ domain: '', version: 13 }],
-    graph: {
-      name: 'selector',
-      node: [
-        {
-          name: 'conv',
-          opType: 'Conv',
-          input: ['x', 'w', 'b'],
-          output: ['c'],
-          attribute: [
-            { name: 'kernel_shape', type: 7, ints: Array(spatial).fill(kernel) },
-            { name: 'pads', type: 7, ints: Array(2 * spatial).fill(pad) },
-          ],
-        },
-        { name: 'relu', opType: 'Relu', input: ['c'], output: ['r'] },
-        { name: 'gap', opType: 'GlobalAveragePool', input: ['r'], output: ['p'] },
-        { name: 'flat', opType: 'Flatten', input: ['p'], output: ['y'] },
-      ],
-      initializer: [tensorToProto({ dtype: 'float32', shape: kshape, data: w }, 'w'), tensorToProto({ dtype: 'float32', shape: [classes], data: b }, 'b')],
-      input: [vi('x', inShape)],
-      output: [vi('y', ['N', classes])],
-    },
+  return onnxModel({
+    nodes: [
+      { op: 'Conv', name: 'conv', ins: ['x', 'w', 'b'], outs: ['c'], attrs: [{ name: 'kernel_shape', ints: Array(spatial).fill(kernel) }, { name: 'pads', ints: Array(2 * spatial).fill(pad) }] },
+      { op: 'Relu', name: 'relu', ins: ['c'], outs: ['r'] },
+      { op: 'GlobalAveragePool', name: 'gap', ins: ['r'], outs: ['p'] },
+      { op: 'Flatten', name: 'flat', ins: ['p'], outs: ['y'] },
+    ],
+    inits: [
+      { name: 'w', v: { dtype: 'float32', shape: kshape, data: w } },
+      { name: 'b', v: { dtype: 'float32', shape: [classes], data: new Float32Array(classes) } },
+    ],
+    inputs: [{ name: 'x', dims: inShape }],
+    outputs: [{ name: 'y', dims: ['N', classes] }],
   });
-  return onnx.ModelProto.encode(m).finish();
 }
 
 /** n samples, channels-first [n, C, ...spatial]: noise in [0, 0.5) everywhere, class channel raised by 1. */

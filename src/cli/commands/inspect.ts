@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { attemptAsync } from '../../diagnostics.js';
 import { loadModel } from '../../import/index.js';
-import { fitSummary, inspectGraph, type FitSummary, type ModelReport } from '../../inspect.js';
+import { fitSummary, inspectGraph, opCoverage, type FitSummary, type ModelReport, type OpCoverage } from '../../inspect.js';
 import type { Diagnostic } from '../../diagnostics.js';
 import { printJson, reportFailure, table } from '../common.js';
 
@@ -72,16 +72,37 @@ export function renderFit(f: FitSummary | undefined, err: Diagnostic[] | undefin
   return `\n\nfit per chip (${f.basis}: arena ${f.arenaBytes} B, weights ${f.weightBytes} B):\n${table(rows)}`;
 }
 
+export function renderOpList(r: { ops: OpCoverage[]; onnx: readonly string[]; keras: string[] }): string {
+  const y = (b: boolean) => (b ? 'yes' : '-');
+  const rows = [['op', 'float', 'int8', 'int8 C', 'int16 C', 'ONNX']];
+  for (const o of r.ops) rows.push([o.op, y(o.float), y(o.int8), y(o.c), y(o.int16), o.onnx.join(' ') || '-']);
+  return (
+    'operators (the registry; int8: integer simulator, int8 C / int16 C: kernels in the generated C library)\n' +
+    table(rows) +
+    '\n\nAn op without an int8 kernel stays float after quantization (run --quantized simulates it) but cannot be built to C.\n' +
+    `\nONNX operators imported (opset 7-21; some map to other registry ops, e.g. Gemm to FullyConnected):\n  ${r.onnx.join(', ')}\n` +
+    `\nKeras layers imported:\n  ${r.keras.join(', ')}\n`
+  );
+}
+
 export function register(program: Command, setExit: (c: number) => void): void {
   program
     .command('inspect')
     .description('layers, shapes, parameters and MACs of a model')
-    .argument('<model>', 'model file (.onnx, .tflite, .h5, .keras, model.json)')
+    .argument('[model]', 'model file (.onnx, .tflite, .h5, .keras, model.json)')
+    .option('--list-ops', 'list the supported operators (float, int8, C kernels, int16) and the ONNX operators and Keras layers imported')
     .option('--json', 'machine-readable output')
     .option('--no-fit', 'skip the per-chip fit summary')
     .option('--passes', 'run the float pass pipeline and show each pass (time, node count); the layers shown are after the last pass')
     .option('--dump-after <pass>', 'show the layers as they are after the named pass (implies --passes)')
-    .action(async (model: string, o: { json?: boolean; fit: boolean; passes?: boolean; dumpAfter?: string }) => {
+    .action(async (model: string | undefined, o: { json?: boolean; fit: boolean; passes?: boolean; dumpAfter?: string; listOps?: boolean }, cmd: Command) => {
+      if (o.listOps) {
+        const r = await opCoverage();
+        if (o.json) printJson({ ok: true, ...r });
+        else process.stdout.write(renderOpList(r));
+        return;
+      }
+      if (model === undefined) return cmd.error("error: missing required argument 'model'", { exitCode: 2, code: 'commander.missingArgument' });
       const res = await attemptAsync(async () => {
         let g = await loadModel(model);
         let passTrace: { name: string; ms: number; nodesBefore: number; nodesAfter: number }[] | undefined;

@@ -10,7 +10,7 @@
 import { EspforgeError, diag, fail, type Diagnostic } from '../../diagnostics.js';
 import { shapeSize } from '../../ir/dtype.js';
 import type { Graph, Node, Tensor } from '../../ir/graph.js';
-import { getOp, normalizeAttrs } from '../../ops/index.js';
+import { getOp, noIntegerKernelAdvice, normalizeAttrs } from '../../ops/index.js';
 import { planMemory, type MemoryPlan } from '../../plan/planner.js';
 import { banner, cArrayBody, commentSafe, sanitizeName, type Provenance } from '../common/cwriter.js';
 import { kernelFiles } from './kernels.js';
@@ -100,7 +100,7 @@ interface ConstArray {
 const CTYPE_BYTES: Record<ConstArray['ctype'], number> = { int8_t: 1, uint8_t: 1, int16_t: 2, int32_t: 4, int64_t: 8 };
 
 /** Ops whose C kernels also take int16 activations (16x8: int8 weights, int64 bias). */
-const INT16_C_OPS = new Set(['Conv', 'FullyConnected', 'Quantize', 'Add', 'Sub', 'Mul', 'Reshape', 'Identity', 'Transpose', 'MaxPool', 'AveragePool', 'ReduceMean']);
+export const INT16_C_OPS: ReadonlySet<string> = new Set(['Conv', 'FullyConnected', 'Quantize', 'Add', 'Sub', 'Mul', 'Reshape', 'Identity', 'Transpose', 'MaxPool', 'AveragePool', 'ReduceMean']);
 
 /** Ops with int8 kernels only (TFLM has no int16 version): under int16 activations PTQ keeps them float. */
 const INT8_ONLY_C = new Set(['LogSoftmax', 'HardSwish']);
@@ -137,9 +137,12 @@ export function emitC(g: Graph, opts: EmitOptions = {}): EmitResult {
     problems.push(
       diag('EF3002', `the quantized model still runs ${floatOps.length} operator(s) in float, which the integer-only C library cannot do: ${list.join(', ')}`, {
         node: floatOps[0].name,
-        suggestion: `${kinds.join(', ')} ${kinds.length > 1 ? 'have' : 'has'} no integer kernel: replace ${kinds.length > 1 ? 'them' : 'it'} with an operator that has one (e.g. Relu, LeakyRelu, HardSwish, Sigmoid, Tanh), or cut ${kinds.length > 1 ? 'them' : 'it'} out of the model and compute ${kinds.length > 1 ? 'them' : 'it'} in the application on the dequantized output`,
+        suggestion: kinds.filter((k) => !SUPPORTED.has(k)).map(noIntegerKernelAdvice).join('; ') || undefined,
         notes: [
           'PTQ kept these in float between Dequantize and Quantize nodes (float islands); `espforge run --quantized` can still simulate the model',
+          ...kinds
+            .filter((k) => SUPPORTED.has(k) && !INT8_ONLY_C.has(k))
+            .map((k) => `${k} has an int8 kernel: it is float here because PTQ kept it in the float island with the operators above`),
           ...kinds.filter((k) => INT8_ONLY_C.has(k)).map((k) => `${k} has an int8 kernel but no int16 one: quantize with --scheme int8 (or mixed) to keep it integer`),
         ],
       }),
@@ -350,7 +353,8 @@ export function emitC(g: Graph, opts: EmitOptions = {}): EmitResult {
   };
 }
 
-const SUPPORTED = new Set([
+/** Ops with an int8 C kernel (the emitter's coverage; `inspect --list-ops` shows it). */
+export const SUPPORTED: ReadonlySet<string> = new Set([
   'Conv',
   'FullyConnected',
   'AveragePool',

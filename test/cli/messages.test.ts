@@ -1,0 +1,107 @@
+// Diagnostic texts PyTorch users meet, through the CLI: the "unsupported operator" pointer leads to a command that
+// exists (`inspect --list-ops`, derived from the registry), and advice for operators without an integer kernel is
+// specific to the operator and true (ConvTranspose is not told to become Relu or Tanh; HardSigmoid is not told to
+// become the HardSwish the user may have written).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { REPO_ROOT } from '../helpers/shared.js';
+import { onnxModel } from '../helpers/onnx.js';
+import { rng } from '../helpers/rng.js';
+import { writeNpz } from '../../src/io/npy.js';
+import { OPS, noIntegerKernelAdvice } from '../../src/ops/index.js';
+import { intKernel } from '../../src/sim/int/index.js';
+import { SUPPORTED_ONNX_OPS } from '../../src/import/onnx/ops.js';
+
+function cli(...args: string[]) {
+  const r = spawnSync(process.execPath, [join(REPO_ROOT, 'bin', 'espforge.js'), ...args], { cwd: REPO_ROOT, encoding: 'utf8', timeout: 120_000 });
+  assert.doesNotMatch(r.stderr, /\n\s+at .*\(.*:\d+:\d+\)/, `stack trace on stderr:\n${r.stderr}`);
+  return r;
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'espforge-msg-'));
+const f32 = (shape: number[], f: (i: number) => number) => ({
+  dtype: 'float32' as const,
+  shape,
+  data: Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, (_, i) => f(i)),
+});
+
+test('the unsupported-operator pointer names a command that exists: inspect --list-ops lists every registry op', () => {
+  const m = join(dir, 'erf.onnx');
+  writeFileSync(m, onnxModel({ nodes: [{ op: 'Erf', ins: ['x'], outs: ['y'] }], inputs: [{ name: 'x', dims: [1, 4] }], outputs: [{ name: 'y', dims: [1, 4] }] }));
+  const r = cli('inspect', m);
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, /EF2002/);
+  const pointer = /`espforge (inspect --list-ops)`/.exec(r.stderr);
+  assert.ok(pointer, r.stderr);
+  const list = cli(...pointer[1].split(' '));
+  assert.equal(list.status, 0, list.stderr);
+  for (const d of OPS) assert.match(list.stdout, new RegExp(`^${d.name}\\s`, 'm'), `${d.name} missing from --list-ops`);
+  // rows state facts checked elsewhere: Tanh runs everywhere in int8, ConvTranspose only in float
+  assert.match(list.stdout, /^Tanh\s+yes\s+yes\s+yes\s/m);
+  assert.match(list.stdout, /^ConvTranspose\s+yes\s+-\s+-\s/m);
+  assert.match(list.stdout, /ONNX operators imported[^\n]*\n\s+.*\bGemm\b/);
+  const j = JSON.parse(cli('inspect', '--list-ops', '--json').stdout);
+  assert.deepEqual(j.onnx, [...SUPPORTED_ONNX_OPS]);
+  for (const o of j.ops) assert.equal(o.int8, intKernel(o.op) !== undefined, o.op);
+  assert.equal(cli('inspect').status, 2, 'no model and no --list-ops is still a usage error');
+});
+
+function floatIslandBuild(name: string, model: Uint8Array, inShape: number[]) {
+  const m = join(dir, `${name}.onnx`);
+  writeFileSync(m, model);
+  const r0 = rng(5);
+  writeFileSync(join(dir, `${name}.npz`), writeNpz({ x: f32([16, ...inShape], () => r0() * 2 - 1) }));
+  const r = cli('build', m, '--calib', join(dir, `${name}.npz`), '--target', 'esp32s3', '--out', join(dir, name));
+  assert.equal(r.status, 1, r.stdout + r.stderr);
+  assert.match(r.stderr, /EF3002/);
+  return r.stderr;
+}
+
+test('ConvTranspose without an int8 kernel: advice is upsampling by Resize + Conv, never Relu or Tanh', () => {
+  const err = floatIslandBuild(
+    'deconv',
+    onnxModel({
+      nodes: [{ op: 'ConvTranspose', ins: ['x', 'w'], outs: ['y'], attrs: [{ name: 'kernel_shape', ints: [2, 2] }, { name: 'strides', ints: [2, 2] }] }],
+      inits: [{ name: 'w', v: f32([2, 2, 2, 2], (i) => ((i * 7) % 5) / 5 - 0.4) }],
+      inputs: [{ name: 'x', dims: [1, 2, 4, 4] }],
+      outputs: [{ name: 'y', dims: [1, 2, 8, 8] }],
+    }),
+    [2, 4, 4],
+  );
+  assert.match(err, /ConvTranspose has no int8 kernel yet/);
+  assert.match(err, /Upsample\/Resize followed by a Conv/);
+  assert.doesNotMatch(err, /\bRelu\b|\bTanh\b|HardSwish/);
+});
+
+test('HardSigmoid without an int8 kernel: advice rewrites it with Add/Clip/Mul, and names the opset-14 HardSwish export', () => {
+  const err = floatIslandBuild(
+    'hsig',
+    onnxModel({
+      nodes: [
+        { op: 'HardSigmoid', ins: ['x'], outs: ['h'], attrs: [{ name: 'alpha', f: 1 / 6 }] },
+        { op: 'Mul', ins: ['x', 'h'], outs: ['y'] },
+      ],
+      inputs: [{ name: 'x', dims: [1, 8] }],
+      outputs: [{ name: 'y', dims: [1, 8] }],
+    }),
+    [8],
+  );
+  assert.match(err, /torch\.clamp\(x \+ 3, 0, 6\) \* \(1 \/ 6\)/);
+  assert.match(err, /opset 14 or later so it becomes one HardSwish node/);
+  assert.doesNotMatch(err, /replace it with an operator that has one \(e\.g\./);
+  // Mul has an int8 kernel; it is float only because it consumes the HardSigmoid
+  assert.doesNotMatch(err, /Mul has no integer kernel/);
+  assert.match(err, /Mul has an int8 kernel: it is float here because PTQ kept it in the float island/);
+});
+
+test('every op without an integer kernel has advice of its own (naming it), apart from the quantization nodes', () => {
+  for (const d of OPS) {
+    if (intKernel(d.name) || d.name === 'Dequantize' || d.name === 'Quantize') continue;
+    assert.ok(d.noIntAdvice, `${d.name} has no specific advice`);
+    assert.ok(noIntegerKernelAdvice(d.name).startsWith(d.name), d.name);
+  }
+});
