@@ -10,6 +10,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KERNEL_NAMES, kernelFiles } from '../../src/codegen/c/kernels.js';
 import { hasTool } from '../../src/verify/toolchain.js';
+import { writeNpy } from '../../src/io/npy.js';
+import { onnxModel } from '../helpers/onnx.js';
+import { rng } from '../helpers/rng.js';
+import { REPO_ROOT } from '../helpers/shared.js';
 
 test('each kernel section alone compiles cleanly under -Wall -Wextra -Werror (no unused static helpers)', (t) => {
   if (!hasTool('gcc')) {
@@ -36,4 +40,43 @@ test('each kernel section alone compiles cleanly under -Wall -Wextra -Werror (no
     if (r.status !== 0) failures.push(`${f}:\n${r.stderr.slice(0, 600)}`);
   }
   assert.deepEqual(failures, []);
+});
+
+test('LeNet-style ONNX with Tanh and no Sigmoid/Softmax: build --calib --verify host passes through the CLI', () => {
+  if (!hasTool('gcc')) {
+    if (process.env.CI === 'true') throw new Error('gcc missing under CI');
+    return;
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'espforge-lenet-tanh-'));
+  const r0 = rng(11);
+  const f32 = (shape: number[], f: () => number) => ({ dtype: 'float32' as const, shape, data: Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, f) });
+  writeFileSync(
+    join(dir, 'lenet_tanh.onnx'),
+    onnxModel({
+      nodes: [
+        { op: 'Conv', ins: ['x', 'w1', 'b1'], outs: ['c1'], attrs: [{ name: 'kernel_shape', ints: [5, 5] }] },
+        { op: 'Tanh', ins: ['c1'], outs: ['t1'] },
+        { op: 'AveragePool', ins: ['t1'], outs: ['p1'], attrs: [{ name: 'kernel_shape', ints: [2, 2] }, { name: 'strides', ints: [2, 2] }] },
+        { op: 'Flatten', ins: ['p1'], outs: ['f'] },
+        { op: 'Gemm', ins: ['f', 'w2', 'b2'], outs: ['y'], attrs: [{ name: 'transB', i: 1 }] },
+        { op: 'Tanh', ins: ['y'], outs: ['z'] },
+      ],
+      inits: [
+        { name: 'w1', v: f32([4, 1, 5, 5], () => r0() - 0.5) },
+        { name: 'b1', v: f32([4], () => 0.1 * r0()) },
+        { name: 'w2', v: f32([10, 4 * 4 * 4], () => 0.3 * (r0() - 0.5)) },
+        { name: 'b2', v: f32([10], () => 0) },
+      ],
+      inputs: [{ name: 'x', dims: ['N', 1, 12, 12] }],
+      outputs: [{ name: 'z', dims: ['N', 10] }],
+    }),
+  );
+  writeFileSync(join(dir, 'calib.npy'), writeNpy(f32([20, 1, 12, 12], () => r0())));
+  const r = spawnSync(
+    process.execPath,
+    [join(REPO_ROOT, 'bin', 'espforge.js'), 'build', join(dir, 'lenet_tanh.onnx'), '--calib', join(dir, 'calib.npy'), '--target', 'esp32s3', '--out', join(dir, 'p'), '--verify', 'host'],
+    { cwd: REPO_ROOT, encoding: 'utf8', timeout: 300_000 },
+  );
+  assert.equal(r.status, 0, r.stdout + r.stderr);
+  assert.doesNotMatch(r.stdout + r.stderr, /EF4003/);
 });
