@@ -14,6 +14,7 @@ import { getOp, normalizeAttrs } from '../../ops/index.js';
 import { planMemory, type MemoryPlan } from '../../plan/planner.js';
 import { banner, cArrayBody, commentSafe, sanitizeName, type Provenance } from '../common/cwriter.js';
 import { kernelFiles } from './kernels.js';
+import { INT8_ONLY_OPS } from '../../quant/ptq.js';
 import { SIGMOID_TABLE_UINT16 } from '../../sim/int/lut16.js';
 
 export interface EmitOptions extends Provenance {
@@ -109,8 +110,6 @@ export const INT16_C_OPS: ReadonlySet<string> = new Set([
   'Softmax', 'Sigmoid', 'Tanh', 'Relu', 'Clip', 'LeakyRelu', 'Pad', 'Concat', 'Max', 'Min', 'Slice', 'Gather', 'ReduceMax', 'Resize',
 ]);
 
-/** Ops with int8 kernels only (TFLM has no int16 version): under int16 activations PTQ keeps them float. */
-const INT8_ONLY_C = new Set(['LogSoftmax', 'HardSwish']);
 
 interface LayerCode {
   kernel: string[];
@@ -147,7 +146,7 @@ export function emitC(g: Graph, opts: EmitOptions = {}): EmitResult {
         suggestion: `${kinds.join(', ')} ${kinds.length > 1 ? 'have' : 'has'} no integer kernel: replace ${kinds.length > 1 ? 'them' : 'it'} with an operator that has one (e.g. Relu, LeakyRelu, HardSwish, Sigmoid, Tanh), or cut ${kinds.length > 1 ? 'them' : 'it'} out of the model and compute ${kinds.length > 1 ? 'them' : 'it'} in the application on the dequantized output`,
         notes: [
           'PTQ kept these in float between Dequantize and Quantize nodes (float islands); `espforge run --quantized` can still simulate the model',
-          ...kinds.filter((k) => INT8_ONLY_C.has(k)).map((k) => `${k} has an int8 kernel but no int16 one: quantize with --scheme int8 (or mixed) to keep it integer`),
+          ...kinds.filter((k) => INT8_ONLY_OPS.has(k)).map((k) => `${k} has an int8 kernel but no int16 one: quantize with espforge (which runs it as an int8 island under --scheme int16) to keep it integer`),
         ],
       }),
     );
