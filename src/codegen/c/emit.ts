@@ -121,6 +121,25 @@ interface LayerCode {
 /** Kernels whose output may overwrite input 0 element by element. */
 const IN_PLACE_OPS = new Set(['Relu', 'Clip', 'LeakyRelu', 'HardSwish', 'Softmax', 'LogSoftmax', 'Sigmoid', 'Tanh', 'Quantize_int']);
 
+/**
+ * What `build` would refuse in a quantized graph, as warnings (the emitter's own checks, run without writing
+ * anything): quantize reports them so that it never succeeds silently on a model build then rejects.
+ */
+export function buildWarnings(g: Graph, file?: string): Diagnostic[] {
+  try {
+    emitC(g, { name: 'check' });
+    return [];
+  } catch (e) {
+    if (!(e instanceof EspforgeError)) throw e;
+    return e.diagnostics.map((d) => ({
+      ...d,
+      severity: 'warning' as const,
+      file: d.file ?? file,
+      notes: [...d.notes, 'the quantized model was written and runs in the simulator (`espforge run --quantized`), but `espforge build` will refuse it'],
+    }));
+  }
+}
+
 export function emitC(g: Graph, opts: EmitOptions = {}): EmitResult {
   const prefix = sanitizeName(opts.name ?? (opts.modelFile ?? g.meta.source ?? 'model').split(/[\\/]/).pop()!);
   const P = prefix;
