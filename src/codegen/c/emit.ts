@@ -520,7 +520,8 @@ function emitLayer(
     const ms = arr(q, 'mult', OC, n);
     const ss = arr(q, 'shift', OC, n);
     checkMult(ms, n);
-    for (const v of ss) if (!Number.isInteger(v) || v < -31 || v > 7) fail('EF9001', `node '${n.name}': shift ${v} is outside [-31, 7] for the 16x8 requantization`, { node: n.name });
+    const maxShift = acc64 === 1 ? 7 : 31; // the int64 requantization takes shifts up to 7 (checked at prepare)
+    for (const v of ss) if (!Number.isInteger(v) || v < -31 || v > maxShift) fail('EF9001', `node '${n.name}': shift ${v} is outside [-31, ${maxShift}] for the 16x8 requantization`, { node: n.name });
     consts.push({ sym: `${L}_mult`, ctype: 'int32_t', data: ms, comment: `layer ${i}: Q31 multiplier per output channel`, where: 'model' });
     consts.push({ sym: `${L}_shift`, ctype: 'int32_t', data: ss, comment: `layer ${i}: shift per output channel (> 0 left)`, where: 'model' });
     consts.push({ sym: `${L}_w`, ctype: 'int8_t', data: W.data!, comment: `layer ${i} '${commentSafe(n.name)}': filter [${W.shape.join(',')}]${fc ? '' : ' OHWI'}`, where: 'weights' });
