@@ -17,7 +17,7 @@ import { OPS } from '../../src/ops/index.js';
 import type { Value } from '../../src/ops/types.js';
 import { INT8_ONLY_OPS, INT16_OPS, quantizeModel, type QuantScheme } from '../../src/quant/ptq.js';
 import { intKernel } from '../../src/sim/int/index.js';
-import { emitC, INT16_C_OPS } from '../../src/codegen/c/emit.js';
+import { buildWarnings, emitC, INT16_C_OPS } from '../../src/codegen/c/emit.js';
 import { harnessSpec, pseudoRandomInput, simulate } from '../../src/codegen/build.js';
 import { runHost } from '../../src/verify/host.js';
 import { hasTool } from '../../src/verify/toolchain.js';
@@ -174,6 +174,7 @@ for (const scheme of SCHEMES) {
       if (err instanceof EspforgeError) assert.fail(`${scheme}: build refused what quantize produced: ${err.diagnostics.map((d) => `${d.code} ${d.node ?? ''}: ${d.message}`).join('; ')}`);
       throw err;
     }
+    assert.deepEqual(buildWarnings(G), [], `${scheme}: quantize would warn about a graph build accepts`);
     if (!gccOr(t)) return;
     const cs = Array.from({ length: 4 }, (_, k) => {
       const inputs = G.inputs.map((id, j) => pseudoRandomInput(shapeSize(G.tensors[id].shape), G.tensors[id].dtype, 9100 + 31 * k + j));
@@ -207,11 +208,16 @@ test('ops without a C path: build refuses them with EF3002 naming the op, as qua
   b.inputs = [x];
   b.outputs = [op(b, 'ArgMax', [x], { axis: 3, keepdims: 1 }), op(b, 'Elu', [op(b, 'Conv', [x, f32(b, [2, 1, 1, 4])])])];
   for (const scheme of SCHEMES) {
+
     const q = await quantizeModel(b.build(), calibration(8), { scheme });
     assert.throws(
       () => emitC(q.graph, { name: 'refused' }),
       (err: unknown) => err instanceof EspforgeError && err.diagnostics.every((d) => d.code === 'EF3002') && /ArgMax/.test(err.message) && /Elu/.test(err.message),
       scheme,
     );
+    // quantize's warnings (what the CLI prints after writing the model) name the same ops, as warnings
+    const w = buildWarnings(q.graph, 'refused.onnx');
+    assert.ok(w.length > 0 && w.every((d) => d.severity === 'warning' && d.code === 'EF3002' && d.file === 'refused.onnx'), JSON.stringify(w));
+    assert.ok(w.some((d) => /ArgMax/.test(d.message)) && w.some((d) => /Elu/.test(d.message)), w.map((d) => d.message).join('; '));
   }
 });
