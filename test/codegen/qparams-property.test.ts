@@ -41,7 +41,7 @@ interface Ctx {
   output(shape: number[], q: QuantParams, dt?: DType): number;
   zp(): number;
   node(op: string, inputs: number[], outputs: number[], attrs?: Attrs): void;
-  weights(shape: number[], perChannel: boolean): number;
+  weights(shape: number[], perChannel: boolean, positive?: boolean): number;
   bias(n: number, dt: 'int32' | 'int64', mag: number): number;
 }
 
@@ -137,6 +137,17 @@ const LAYERS16: Record<string, Layer> = {
   'Conv 1x1 no bias': conv('pw'),
   'Conv 1x1 int32 bias': conv('pw', 'int32'),
   'FullyConnected int64 bias': fc(true, 'int64'),
+  // windows of more than 512 products: the C sums int32 partials of at most 512 products into the int64 total
+  'FullyConnected K=600 int64 bias': (c) => {
+    const x = c.input([1, 600]);
+    const w = c.weights([3, 600], true, true); // with the all-maximum input case: a sum beyond 2^31
+    c.node('FullyConnected', [x, w, c.bias(3, 'int64', 1e6)], [c.output([1, 3], q1(scale(c.r), 0))], { activation: 'none' });
+  },
+  'Conv 3x3x64 int64 bias': (c) => {
+    const x = c.input([1, 3, 3, 64]);
+    const w = c.weights([2, 3, 3, 64], true, true);
+    c.node('Conv', [x, w, c.bias(2, 'int64', 1e6)], [c.output([1, 3, 3, 2], q1(scale(c.r), 0))], { strides: [1, 1], pads: [1, 1, 1, 1], group: 1, activation: 'none', dilations: [1, 1] });
+  },
   Add: binary('Add'),
   Sub: binary('Sub'),
   Mul: binary('Mul'),
@@ -178,10 +189,10 @@ function addLayer(b: GraphBuilder, r: R, dt: DType, tag: string, layer: Layer): 
     node(op, inputs, outputs, attrs = {}) {
       b.node({ op, name: `${tag}_${op.toLowerCase()}`, inputs, outputs, attrs: op === 'Quantize' ? { ...attrs, ...quantizeAttrs(b, outputs[0]) } : attrs });
     },
-    weights(shape, perChannel) {
+    weights(shape, perChannel, positive) {
       const n = shape[0];
       const scales = perChannel ? Array.from({ length: n }, () => scale(r)) : [scale(r)];
-      return b.tensor({ name: `${tag}_w${k++}`, dtype: 'int8', shape, data: Int8Array.from({ length: shapeSize(shape) }, () => int(r, -127, 127)), quant: { scale: scales, zeroPoint: scales.map(() => 0), axis: 0 } });
+      return b.tensor({ name: `${tag}_w${k++}`, dtype: 'int8', shape, data: Int8Array.from({ length: shapeSize(shape) }, () => (positive ? int(r, 100, 127) : int(r, -127, 127))), quant: { scale: scales, zeroPoint: scales.map(() => 0), axis: 0 } });
     },
     bias(n, bdt, mag) {
       const data = bdt === 'int64' ? Float64Array.from({ length: n }, () => Math.round((r() * 2 - 1) * mag)) : Int32Array.from({ length: n }, () => Math.round((r() * 2 - 1) * mag));
@@ -246,9 +257,11 @@ function check(t: TestContext, dt: DType, layers: Record<string, Layer>, seed: n
     throw err;
   }
   if (!gccOr(t)) return;
-  const cs = Array.from({ length: 3 }, (_, k) => {
+  const cs = Array.from({ length: 4 }, (_, k) => {
     const inputs = g.inputs.map((id, j) => {
       const n = shapeSize(g.tensors[id].shape);
+      // case 3: every input at its maximum (saturation, and accumulators at their largest)
+      if (k === 3) return new Array<number>(n).fill(g.tensors[id].dtype === 'int16' ? 32767 : 127);
       const v = pseudoRandomInput(n, g.tensors[id].dtype, seed + 101 * k + j);
       // case 2: inputs near the zero point (small differences, where rounding ties and the table ends show)
       if (k !== 2) return v;

@@ -995,7 +995,9 @@ static inline int32_t ef_mbqm64(int64_t x, int32_t m, int32_t s)
 /* 16x8 convolution (int16 activations, int8 OHWI filter, no zero points), also depthwise (groups == ic, any
  * channel multiplier) and fully connected (ih = rows, iw = kh = kw = 1). acc64 = 1: int64 accumulator, int64 bias
  * and the int64 requantization; acc64 = 0: int32 accumulator (wrapping), int32 requantization. Padding taps are
- * skipped. */
+ * skipped. The int64 sum is built from int32 partial sums of at most 512 products: |w * x| <= 128 * 32768 = 2^22,
+ * so a partial stays below 2^31 and the int64 total is exactly the sum of the products (on rv32 a 64-bit add per
+ * product would cost about three times the multiply-accumulate). */
 void ef_conv_s16(const int16_t *in, int ih, int iw, int ic, const int8_t *w, const int64_t *bias,
                  int16_t *out, int oh, int ow, int oc, int kh, int kw, int sh, int sw, int dh, int dw,
                  int pad_t, int pad_l, int groups, const int32_t *mult, const int32_t *shift, int acc64,
@@ -1003,6 +1005,9 @@ void ef_conv_s16(const int16_t *in, int ih, int iw, int ic, const int8_t *w, con
 {
     const int icg = ic / groups;
     const int cpg = oc / groups;
+    /* products per partial sum: whole windows when they hold at most 512 products, else chunks of a tap row */
+    const int chunk = icg < 512 ? icg : 512;
+    const int whole = kh * kw * icg <= 512;
     int oy, ox, o;
     for (oy = 0; oy < oh; ++oy)
         for (ox = 0; ox < ow; ++ox)
@@ -1010,8 +1015,9 @@ void ef_conv_s16(const int16_t *in, int ih, int iw, int ic, const int8_t *w, con
                 const int16_t *xb = in + (size_t)(o / cpg) * icg;
                 const int8_t *wo = w + (size_t)o * kh * kw * icg;
                 int64_t acc = 0;
-                int32_t acc32 = 0, v;
-                int ky, kx, k;
+                int32_t part = 0, v;
+                uint32_t acc32 = 0;
+                int ky, kx, k, k0;
                 for (ky = 0; ky < kh; ++ky) {
                     const int iy = oy * sh - pad_t + ky * dh;
                     if (iy < 0 || iy >= ih) continue;
@@ -1022,12 +1028,23 @@ void ef_conv_s16(const int16_t *in, int ih, int iw, int ic, const int8_t *w, con
                         if (ix < 0 || ix >= iw) continue;
                         xp = xb + ((size_t)iy * iw + ix) * ic;
                         wp = wo + ((size_t)ky * kw + kx) * icg;
-                        if (acc64) for (k = 0; k < icg; ++k) acc += (int32_t)wp[k] * xp[k];
-                        else for (k = 0; k < icg; ++k) acc32 = (int32_t)((uint32_t)acc32 + (uint32_t)((int32_t)wp[k] * xp[k]));
+                        if (!acc64) {
+                            for (k = 0; k < icg; ++k) acc32 += (uint32_t)((int32_t)wp[k] * xp[k]);
+                        } else if (whole) {
+                            for (k = 0; k < icg; ++k) part += (int32_t)wp[k] * xp[k];
+                        } else {
+                            for (k0 = 0; k0 < icg; k0 += chunk) {
+                                const int k1 = k0 + chunk < icg ? k0 + chunk : icg;
+                                part = 0;
+                                for (k = k0; k < k1; ++k) part += (int32_t)wp[k] * xp[k];
+                                acc += part;
+                            }
+                            part = 0;
+                        }
                     }
                 }
-                if (acc64) v = ef_mbqm64(acc + (bias ? bias[o] : 0), mult[o], shift[o]);
-                else v = ef_mbqm((int32_t)((uint32_t)acc32 + (uint32_t)(bias ? (int32_t)bias[o] : 0)), mult[o], shift[o]);
+                if (acc64) v = ef_mbqm64(acc + part + (bias ? bias[o] : 0), mult[o], shift[o]);
+                else v = ef_mbqm((int32_t)(acc32 + (uint32_t)(bias ? (int32_t)bias[o] : 0)), mult[o], shift[o]);
                 out[((size_t)oy * ow + ox) * oc + o] = (int16_t)ef_clamp(v, act_min, act_max);
             }
 }
