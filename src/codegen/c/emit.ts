@@ -542,6 +542,16 @@ function emitLayer(
       const [pt, pl] = attrNums(n, 'pads', [0, 0, 0, 0]);
       const group = (n.attrs.group as number | undefined) ?? 1;
       const lines: string[] = [];
+      if (group === IC && group > 1 && W.shape[3] === 1 && acc64 === 1 && KH * KW <= 512) {
+        // depthwise with an int64 accumulator: channels innermost, filter re-laid out [KH][KW][OC]
+        const wt = new Int8Array(KH * KW * OC);
+        for (let o = 0; o < OC; o++) for (let t = 0; t < KH * KW; t++) wt[t * OC + o] = W.data![o * KH * KW + t];
+        const wi = consts.findIndex((c) => c.sym === `${L}_w`);
+        consts[wi] = { sym: `${L}_w`, ctype: 'int8_t', data: wt, comment: `layer ${i} '${commentSafe(n.name)}': depthwise filter, layout [KH=${KH}][KW=${KW}][C=${OC}] (re-laid from [${W.shape.join(',')}])`, where: 'weights' };
+        for (let b = 0; b < N; b++)
+          lines.push(`    ${P}_dwconv_s16(${cptr(X.id, 'int16_t')} + ${b * IH * IW * IC}, ${IH}, ${IW}, ${IC}, ${OC / IC}, ${L}_w, ${bias}, ${ptr(Y.id, 'int16_t')} + ${b * OH * OW * OC}, ${OH}, ${OW}, ${KH}, ${KW}, ${sh}, ${sw}, ${dh}, ${dw}, ${pt}, ${pl}, ${L}_mult, ${L}_shift, ${num(q, 'act_min', n)}, ${num(q, 'act_max', n)});`);
+        return { kernel: ['dwconv16'], call: lines.join('\n'), consts, notes: ['16x8 depthwise: int16 activations, int8 weights, int64 accumulator'] };
+      }
       for (let b = 0; b < N; b++)
         lines.push(`    ${P}_conv_s16(${cptr(X.id, 'int16_t')} + ${b * IH * IW * IC}, ${IH}, ${IW}, ${IC}, ${L}_w, ${bias}, ${ptr(Y.id, 'int16_t')} + ${b * OH * OW * OC}, ${OH}, ${OW}, ${OC}, ${KH}, ${KW}, ${sh}, ${sw}, ${dh}, ${dw}, ${pt}, ${pl}, ${group}, ${tail});`);
       call = lines.join('\n');

@@ -1049,6 +1049,49 @@ void ef_conv_s16(const int16_t *in, int ih, int iw, int ic, const int8_t *w, con
             }
 }
 
+/*@@ section dwconv16 deps=common,conv16 */
+/* 16x8 depthwise convolution with channels innermost (output channel o reads input channel o / mult): the filter
+ * is re-laid out as [KH][KW][OC] at generation time, and each output pixel accumulates blocks of up to 16 channels
+ * in int32 partial sums over the whole window (kh * kw <= 512 products per channel, |w * x| <= 2^22: exact), added
+ * to the int64 bias and requantized with TFLM's int64 overload. Same results as ef_conv_s16 with groups == ic. */
+void ef_dwconv_s16(const int16_t *in, int ih, int iw, int ic, int mult_ch, const int8_t *w_hwc, const int64_t *bias,
+                   int16_t *out, int oh, int ow, int kh, int kw, int sh, int sw, int dh, int dw, int pad_t, int pad_l,
+                   const int32_t *mult, const int32_t *shift, int32_t act_min, int32_t act_max)
+{
+    const int oc = ic * mult_ch;
+    int oy, ox, o0, j, ky, kx;
+    for (oy = 0; oy < oh; ++oy)
+        for (ox = 0; ox < ow; ++ox) {
+            int16_t *op = out + ((size_t)oy * ow + ox) * oc;
+            for (o0 = 0; o0 < oc; o0 += 16) {
+                const int nb = oc - o0 < 16 ? oc - o0 : 16;
+                int32_t part[16];
+                for (j = 0; j < nb; ++j) part[j] = 0;
+                for (ky = 0; ky < kh; ++ky) {
+                    const int iy = oy * sh - pad_t + ky * dh;
+                    if (iy < 0 || iy >= ih) continue;
+                    for (kx = 0; kx < kw; ++kx) {
+                        const int ix = ox * sw - pad_l + kx * dw;
+                        const int16_t *xp;
+                        const int8_t *wp;
+                        if (ix < 0 || ix >= iw) continue;
+                        xp = in + ((size_t)iy * iw + ix) * ic;
+                        wp = w_hwc + ((size_t)ky * kw + kx) * oc + o0;
+                        if (mult_ch == 1)
+                            for (j = 0; j < nb; ++j) part[j] += (int32_t)wp[j] * xp[o0 + j];
+                        else
+                            for (j = 0; j < nb; ++j) part[j] += (int32_t)wp[j] * xp[(o0 + j) / mult_ch];
+                    }
+                }
+                for (j = 0; j < nb; ++j) {
+                    const int o = o0 + j;
+                    const int32_t v = ef_mbqm64((int64_t)part[j] + (bias ? bias[o] : 0), mult[o], shift[o]);
+                    op[o] = (int16_t)ef_clamp(v, act_min, act_max);
+                }
+            }
+        }
+}
+
 /*@@ section requant16 deps=common */
 /* int -> int QUANTIZE between int8 and int16 (either side, or int16 -> int16): y = clamp(MBQM(x - zp_in, m, s) + zp_out)
  * to the output type's range. in_bits / out_bits are 8 or 16 (signed). */
