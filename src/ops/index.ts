@@ -13,6 +13,7 @@ import { def as Add } from './add.js';
 import { def as Sub } from './sub.js';
 import { def as Mul } from './mul.js';
 import { def as Div } from './div.js';
+import { def as Pow } from './pow.js';
 import { def as Max } from './max.js';
 import { def as Min } from './min.js';
 import { def as Relu } from './relu.js';
@@ -24,6 +25,7 @@ import { def as HardSigmoid } from './hard-sigmoid.js';
 import { def as HardSwish } from './hard-swish.js';
 import { def as Tanh } from './tanh.js';
 import { def as Elu } from './elu.js';
+import { def as Erf } from './erf.js';
 import { def as Selu } from './selu.js';
 import { def as Softmax } from './softmax.js';
 import { def as LogSoftmax } from './log-softmax.js';
@@ -54,6 +56,7 @@ export const OPS: readonly OpDef[] = [
   Sub,
   Mul,
   Div,
+  Pow,
   Max,
   Min,
   Relu,
@@ -65,6 +68,7 @@ export const OPS: readonly OpDef[] = [
   HardSwish,
   Tanh,
   Elu,
+  Erf,
   Selu,
   Softmax,
   LogSoftmax,

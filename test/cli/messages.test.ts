@@ -30,8 +30,8 @@ const f32 = (shape: number[], f: (i: number) => number) => ({
 });
 
 test('the unsupported-operator pointer names a command that exists: inspect --list-ops lists every registry op', () => {
-  const m = join(dir, 'erf.onnx');
-  writeFileSync(m, onnxModel({ nodes: [{ op: 'Erf', ins: ['x'], outs: ['y'] }], inputs: [{ name: 'x', dims: [1, 4] }], outputs: [{ name: 'y', dims: [1, 4] }] }));
+  const m = join(dir, 'hardmax.onnx');
+  writeFileSync(m, onnxModel({ nodes: [{ op: 'Hardmax', ins: ['x'], outs: ['y'] }], inputs: [{ name: 'x', dims: [1, 4] }], outputs: [{ name: 'y', dims: [1, 4] }] }));
   const r = cli('inspect', m);
   assert.equal(r.status, 1);
   assert.match(r.stderr, /EF2002/);

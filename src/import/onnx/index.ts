@@ -29,7 +29,7 @@ const NEWEST_KNOWN_OPSET = 25;
 /** Ops that need their input channels-last (a channels-first graph input reaching one is stored NHWC). */
 const SPATIAL = new Set(['Conv', 'ConvTranspose', 'MaxPool', 'AveragePool', 'GlobalAveragePool', 'GlobalMaxPool', 'BatchNormalization', 'Resize', 'Upsample']);
 /** Ops through which "reaches a spatial op" is followed when choosing graph-input layouts. */
-const PASS_THROUGH = new Set(['Relu', 'Sigmoid', 'Tanh', 'LeakyRelu', 'Clip', 'HardSigmoid', 'HardSwish', 'Elu', 'Selu', 'PRelu', 'Add', 'Sub', 'Mul', 'Div', 'Identity', 'Dropout', 'Cast', 'QuantizeLinear', 'DequantizeLinear', 'Pad']);
+const PASS_THROUGH = new Set(['Relu', 'Sigmoid', 'Tanh', 'LeakyRelu', 'Clip', 'HardSigmoid', 'HardSwish', 'Elu', 'Erf', 'Selu', 'PRelu', 'Add', 'Sub', 'Mul', 'Div', 'Pow', 'Identity', 'Dropout', 'Cast', 'QuantizeLinear', 'DequantizeLinear', 'Pad']);
 
 export function decodeModel(bytes: Uint8Array, file: string): ModelProto {
   let m: ModelProto;

@@ -174,6 +174,7 @@ const unaryOps: Record<string, { op: string; attrs: Record<string, string>; vers
   LeakyRelu: { op: 'LeakyRelu', attrs: { alpha: 'alpha' } },
   HardSigmoid: { op: 'HardSigmoid', attrs: { alpha: 'alpha', beta: 'beta' } },
   Elu: { op: 'Elu', attrs: { alpha: 'alpha' } },
+  Erf: { op: 'Erf', attrs: {} },
   Selu: { op: 'Selu', attrs: { alpha: 'alpha', gamma: 'gamma' } },
 };
 
@@ -192,6 +193,19 @@ function unaryEntry(onnxOp: string): OpEntry {
     },
   };
 }
+
+/** Pow: a constant integer exponent (ONNX allows T2 ≠ T since opset 12) becomes float like the base. */
+const powEntry: OpEntry = {
+  attrs: [],
+  convert({ ctx, ins, outs }) {
+    const A = ctx.need(ins[0], 'X');
+    let B = ctx.need(ins[1], 'Y');
+    const bv = ctx.value(B.id);
+    if (bv && bv.dtype !== 'float32' && ctx.dtype(A) === 'float32' && B.layout.k === 'plain')
+      B = ctx.constSym(`${ins[1]}_f32`, { dtype: 'float32', shape: bv.shape.slice(), data: Float32Array.from(bv.data as ArrayLike<number>) });
+    ctx.set(outs[0], binary(ctx, 'Pow', A, B, outs[0]));
+  },
+};
 
 function binaryEntry(op: string): OpEntry {
   return {
@@ -1020,6 +1034,7 @@ export const OP_TABLE: Record<string, OpEntry> = {
   Sub: binaryEntry('Sub'),
   Mul: binaryEntry('Mul'),
   Div: binaryEntry('Div'),
+  Pow: powEntry,
   Max: variadicEntry('Max'),
   Min: variadicEntry('Min'),
   Sum: variadicEntry('Add'),
@@ -1031,6 +1046,7 @@ export const OP_TABLE: Record<string, OpEntry> = {
   LeakyRelu: unaryEntry('LeakyRelu'),
   HardSigmoid: unaryEntry('HardSigmoid'),
   Elu: unaryEntry('Elu'),
+  Erf: unaryEntry('Erf'),
   Selu: unaryEntry('Selu'),
   Clip: clipEntry,
   PRelu: preluEntry,

@@ -1,0 +1,111 @@
+// PyTorch's GELU as torch 1.13 exports it (opset 13), imported and run in float through the CLI:
+//   exact:  y = (x * 0.5) * (1 + erf(x / 1.4142135))          Div, Erf, Add, Mul, Mul
+//   tanh:   y = 0.5 * x * (1 + tanh(0.7978846 * (x + 0.044715 * x^3)))   Pow (int64 exponent), Mul, Add, Tanh
+// on NCHW inputs (the element-wise chain follows the channels-last stored layout; output back in NCHW).
+// References: erf from Abramowitz & Stegun's Table 7.1 at tabulated points (inputs x = √2·t); the tanh form from
+// its formula with Math.tanh. Neither uses espforge.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { REPO_ROOT } from '../helpers/shared.js';
+import { onnxModel } from '../helpers/onnx.js';
+import { readNpy, writeNpy } from '../../src/io/npy.js';
+import type { Value } from '../../src/ops/types.js';
+
+// erf(t) from A&S Table 7.1 (10 digits)
+const ERF: [number, number][] = [
+  [0, 0],
+  [0.5, 0.5204998778],
+  [1, 0.8427007929],
+  [1.5, 0.9661051465],
+  [2, 0.995322265],
+  [3, 0.9999779095],
+  [0.25, 0.2763263902],
+  [0.75, 0.7111556337],
+];
+
+function runCli(model: string, x: Value, dir: string): Value {
+  writeFileSync(join(dir, 'x.npy'), writeNpy(x));
+  const r = spawnSync(process.execPath, [join(REPO_ROOT, 'bin', 'espforge.js'), 'run', model, '--input', join(dir, 'x.npy'), '--output', join(dir, 'y.npy')], {
+    cwd: REPO_ROOT,
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
+  assert.equal(r.status, 0, r.stderr);
+  return readNpy(readFileSync(join(dir, 'y.npy')), 'y.npy');
+}
+
+const scalar = (v: number, dtype: 'float32' | 'int64' = 'float32'): Value =>
+  dtype === 'int64' ? { dtype, shape: [], data: new Float64Array([v]) } : { dtype, shape: [], data: new Float32Array([v]) };
+
+test('ONNX Erf and the exact GELU pattern (NCHW) run in float and match tabulated erf', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'espforge-gelu-'));
+  // x = ±√2·t for the tabulated t, laid out as [1, 4, 2, 2] (channels-first)
+  const ts = ERF.flatMap(([t, e]) => [[t, e], [-t, -e]]);
+  const x: Value = { dtype: 'float32', shape: [1, 4, 2, 2], data: Float32Array.from(ts, ([t]) => Math.SQRT2 * t) };
+  const m = join(dir, 'gelu.onnx');
+  writeFileSync(
+    m,
+    onnxModel({
+      nodes: [
+        { op: 'Div', ins: ['x', 'sqrt2'], outs: ['d'] },
+        { op: 'Erf', ins: ['d'], outs: ['e'] },
+        { op: 'Add', ins: ['e', 'one'], outs: ['a'] },
+        { op: 'Mul', ins: ['x', 'a'], outs: ['m'] },
+        { op: 'Mul', ins: ['m', 'half'], outs: ['y'] },
+      ],
+      inits: [
+        { name: 'sqrt2', v: scalar(1.4142135381698608) },
+        { name: 'one', v: scalar(1) },
+        { name: 'half', v: scalar(0.5) },
+      ],
+      inputs: [{ name: 'x', dims: ['N', 4, 2, 2] }],
+      outputs: [{ name: 'y', dims: ['N', 4, 2, 2] }],
+    }),
+  );
+  const y = runCli(m, x, dir);
+  assert.deepEqual(y.shape, [1, 4, 2, 2]);
+  ts.forEach(([t, e], i) => {
+    const want = Math.SQRT2 * t * 0.5 * (1 + e);
+    assert.ok(Math.abs(y.data[i] - want) < 2e-6, `GELU(${(Math.SQRT2 * t).toFixed(4)}) = ${y.data[i]}, expected ${want}`);
+  });
+});
+
+test('the tanh-approximation GELU pattern (Pow with an int64 exponent) runs in float and matches its formula', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'espforge-gelu-tanh-'));
+  const x: Value = { dtype: 'float32', shape: [1, 3, 4, 4], data: Float32Array.from({ length: 48 }, (_, i) => (i - 24) / 6) };
+  const m = join(dir, 'gelu_tanh.onnx');
+  writeFileSync(
+    m,
+    onnxModel({
+      nodes: [
+        { op: 'Pow', ins: ['x', 'three'], outs: ['p'] },
+        { op: 'Mul', ins: ['p', 'k'], outs: ['pk'] },
+        { op: 'Add', ins: ['x', 'pk'], outs: ['s'] },
+        { op: 'Mul', ins: ['s', 'c'], outs: ['sc'] },
+        { op: 'Tanh', ins: ['sc'], outs: ['t'] },
+        { op: 'Add', ins: ['t', 'one'], outs: ['a'] },
+        { op: 'Mul', ins: ['x', 'a'], outs: ['xa'] },
+        { op: 'Mul', ins: ['xa', 'half'], outs: ['y'] },
+      ],
+      inits: [
+        { name: 'three', v: scalar(3, 'int64') },
+        { name: 'k', v: scalar(0.044715) },
+        { name: 'c', v: scalar(0.7978845608028654) },
+        { name: 'one', v: scalar(1) },
+        { name: 'half', v: scalar(0.5) },
+      ],
+      inputs: [{ name: 'x', dims: ['N', 3, 4, 4] }],
+      outputs: [{ name: 'y', dims: ['N', 3, 4, 4] }],
+    }),
+  );
+  const y = runCli(m, x, dir);
+  for (let i = 0; i < 48; i++) {
+    const v = x.data[i];
+    const want = 0.5 * v * (1 + Math.tanh(0.7978845608028654 * (v + 0.044715 * v ** 3)));
+    assert.ok(Math.abs(y.data[i] - want) < 1e-5, `i ${i}: ${y.data[i]} vs ${want}`);
+  }
+});
