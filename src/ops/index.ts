@@ -36,6 +36,7 @@ import { def as ReduceMax } from './reduce-max.js';
 import { def as BatchNormalization } from './batch-normalization.js';
 import { def as Concat } from './concat.js';
 import { def as Reshape } from './reshape.js';
+import { def as Expand } from './expand.js';
 import { def as Transpose } from './transpose.js';
 import { def as Pad } from './pad.js';
 import { def as Slice } from './slice.js';
@@ -79,6 +80,7 @@ export const OPS: readonly OpDef[] = [
   BatchNormalization,
   Concat,
   Reshape,
+  Expand,
   Transpose,
   Pad,
   Slice,

@@ -544,6 +544,17 @@ const reshapeEntry: OpEntry = {
   },
 };
 
+const expandEntry: OpEntry = {
+  attrs: [],
+  constInputs: () => [1],
+  convert({ ctx, ins, outs }) {
+    const X = ctx.need(ins[0], 'input');
+    const shape = intsOf(ctx.constValue(ins[1], 'shape'));
+    if (!shape) return ctx.err('EF2003', 'Expand needs a constant shape');
+    ctx.set(outs[0], { id: ctx.emit1('Expand', [ctx.toPlain(X)], { shape }, outs[0]), layout: PLAIN });
+  },
+};
+
 const flattenEntry: OpEntry = {
   attrs: ['axis'],
   convert({ ctx, a, ins, outs }) {
@@ -1060,6 +1071,7 @@ export const OP_TABLE: Record<string, OpEntry> = {
   Concat: concatEntry,
   Reshape: reshapeEntry,
   Flatten: flattenEntry,
+  Expand: expandEntry,
   Transpose: transposeEntry,
   Squeeze: squeezeEntry,
   Unsqueeze: unsqueezeEntry,

@@ -1,4 +1,4 @@
-// PyTorch's GELU as torch 1.13 exports it (opset 13), imported and run in float through the CLI:
+// PyTorch-exported operators imported and run in float through the CLI. GELU as torch 1.13 exports it (opset 13):
 //   exact:  y = (x * 0.5) * (1 + erf(x / 1.4142135))          Div, Erf, Add, Mul, Mul
 //   tanh:   y = 0.5 * x * (1 + tanh(0.7978846 * (x + 0.044715 * x^3)))   Pow (int64 exponent), Mul, Add, Tanh
 // on NCHW inputs (the element-wise chain follows the channels-last stored layout; output back in NCHW).
@@ -108,4 +108,34 @@ test('the tanh-approximation GELU pattern (Pow with an int64 exponent) runs in f
     const want = 0.5 * v * (1 + Math.tanh(0.7978845608028654 * (v + 0.044715 * v ** 3)));
     assert.ok(Math.abs(y.data[i] - want) < 1e-5, `i ${i}: ${y.data[i]} vs ${want}`);
   }
+});
+
+test('ONNX Expand: bidirectional broadcast in float, and folded away when its input is constant (GRU/LSTM initial states)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'espforge-expand-'));
+  const m = join(dir, 'expand.onnx');
+  const shape = (v: number[]): Value => ({ dtype: 'int64', shape: [v.length], data: Float64Array.from(v) });
+  writeFileSync(
+    m,
+    onnxModel({
+      nodes: [
+        { op: 'Expand', ins: ['x', 's'], outs: ['e'] },
+        { op: 'Expand', ins: ['h0', 's2'], outs: ['h'] },
+        { op: 'Add', ins: ['e', 'h'], outs: ['y'] },
+      ],
+      inits: [
+        { name: 's', v: shape([2, 1, 4]) },
+        { name: 'h0', v: { dtype: 'float32', shape: [1, 1, 4], data: Float32Array.from([10, 20, 30, 40]) } },
+        { name: 's2', v: shape([1, 3, 1]) },
+      ],
+      inputs: [{ name: 'x', dims: [1, 3, 1] }],
+      outputs: [{ name: 'y', dims: [2, 3, 4] }],
+    }),
+  );
+  const y = runCli(m, { dtype: 'float32', shape: [1, 3, 1], data: Float32Array.from([1, 2, 3]) }, dir);
+  assert.deepEqual(y.shape, [2, 3, 4]);
+  // y[b, c, l] = x[c] + h0[l], by numpy's broadcasting rules
+  for (let b = 0; b < 2; b++) for (let c = 0; c < 3; c++) for (let l = 0; l < 4; l++) assert.equal(y.data[(b * 3 + c) * 4 + l], c + 1 + 10 * (l + 1));
+  const ins = spawnSync(process.execPath, [join(REPO_ROOT, 'bin', 'espforge.js'), 'inspect', m, '--no-fit'], { cwd: REPO_ROOT, encoding: 'utf8' });
+  assert.equal(ins.status, 0, ins.stderr);
+  assert.match(ins.stdout, /ops: .*Expand×1/, 'the Expand of the constant initial state is folded at import');
 });
