@@ -556,14 +556,22 @@ class Converter {
         if (p.length !== 2 * xs.length || p.some((v) => v < 0))
           fail('EF1004', `${opName(code)} paddings [${p}] do not fit input rank ${xs.length}`, { file: this.file, node: ctx.name });
         const pads = [...xs.map((_, a) => p[2 * a]), ...xs.map((_, a) => p[2 * a + 1])];
-        const yt = this.tf(ctx.tout(0));
+        // The IR's `value` is a REAL value (the integer kernel quantizes it with the output scale and zero point).
+        // PAD fills with real 0, i.e. the output zero point. PADV2's constant is stored quantized: it becomes the
+        // real value it represents, (c - zp) * s with the constant's own record (the output's when it has none),
+        // which the integer kernel maps back to exactly c.
         let value = 0;
         if (code === OP.PADV2 && ctx.tin(2) >= 0) {
-          const v = this.constData(ctx.tin(2));
+          const ci = ctx.tin(2);
+          const v = this.constData(ci);
           if (!v || v.length !== 1) fail('EF2005', 'PADV2 needs a constant scalar pad value', { file: this.file, node: ctx.name });
           value = v[0];
-        } else if (yt.quant && yt.quant.zeroPoint.length && yt.type !== TT.FLOAT32) {
-          value = yt.quant.zeroPoint[0];
+          const ct = this.tf(ci);
+          if (ct.type !== TT.FLOAT32 && ct.type !== TT.FLOAT16) {
+            const yt = this.tf(ctx.tout(0));
+            const q = this.quantOf(ct, this.shapeOf(ct)) ?? this.quantOf(yt, this.shapeOf(yt));
+            if (q) value = (v[0] - q.zeroPoint[0]) * q.scale[0];
+          }
         }
         this.node(ctx, 'Pad', [x()], [y()], { pads, mode: 'constant', value });
         return;
@@ -592,7 +600,7 @@ class Converter {
         if (this.folded.has(ctx.tout(0))) return;
         const xt = this.b.tensors[x()];
         if (!xt.quant) fail('EF3001', `DEQUANTIZE input '${xt.name}' has no quantization record`, { file: this.file, node: ctx.name });
-        this.node(ctx, 'Dequantize', [x()], [y()], { scale: xt.quant.scale.slice(), zero_point: xt.quant.zeroPoint.slice(), axis: xt.quant.axis, to: 'float32' });
+        this.node(ctx, 'Dequantize', [x()], [y()], { scale: xt.quant.scale.slice(), zero_point: xt.quant.zeroPoint.slice(), axis: xt.quant.axis });
         return;
       }
       case OP.TRANSPOSE: {

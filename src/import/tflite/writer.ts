@@ -9,6 +9,7 @@ import { Builder } from 'flatbuffers';
 import { fail } from '../../diagnostics.js';
 import type { DType, TypedArray } from '../../ir/dtype.js';
 import type { Graph, Node, QuantParams, Tensor } from '../../ir/graph.js';
+import { padFill } from '../../quant/prepare.js';
 import { actCode, DTYPE_TO_TT, samePads } from './common.js';
 import { ActivationFunctionType as ACT, BuiltinOperator as OP, BuiltinOptions as OPT, FIELD as F, Padding } from './generated/schema.js';
 
@@ -303,9 +304,13 @@ class Writer {
         const pads = ints('pads', new Array(2 * r).fill(0));
         const p = this.constI32(`${n.name}/paddings`, [...Array(r).keys()].flatMap((i) => [pads[i], pads[r + i]]), [r, 2]);
         const yt = this.t(y);
-        const value = num('value', 0);
-        const dflt = yt.dtype === 'float32' || yt.dtype === 'float64' ? 0 : (yt.quant?.zeroPoint[0] ?? 0);
-        if (value === dflt) this.op(OP.PAD, [x, p], [y], OPT.PadOptions);
+        // `value` is real: a quantized output stores it quantized once (the integer kernel's padFill); a fill equal
+        // to the zero point (real 0) is a plain PAD.
+        const real = num('value', 0);
+        const isFloat = yt.dtype === 'float32' || yt.dtype === 'float64';
+        const zp = yt.quant?.zeroPoint[0] ?? 0;
+        const value = isFloat || !yt.quant ? real : padFill(real, yt.quant.scale[0], zp, yt.dtype);
+        if (value === (isFloat ? 0 : zp)) this.op(OP.PAD, [x, p], [y], OPT.PadOptions);
         else {
           const v = this.aux(`${n.name}/value`, yt.dtype, [1], typedOf(yt.dtype, [value]), yt.quant);
           this.op(OP.PADV2, [x, p, v], [y], OPT.PadV2Options);
