@@ -91,6 +91,10 @@ export const INT16_OPS: ReadonlySet<string> = new Set([
 /** Ops with an int8 integer kernel but no int16 one: kept float (Dequantize → op → Quantize) under int16 activations. */
 const INT8_ONLY_OPS: ReadonlySet<string> = new Set(['LogSoftmax', 'HardSwish']);
 
+/** Ops with an integer kernel (for imported quantized models) that PTQ still keeps float: PRelu's slope would need
+ * its own quantization record (TFLite: an int8 alpha tensor), which the quantizer does not derive yet. */
+const PTQ_FLOAT_OPS: ReadonlySet<string> = new Set(['PRelu']);
+
 /** Round half away from zero (C round): the one definition lives with the fixed-point helpers. */
 export { rha };
 
@@ -431,7 +435,7 @@ function int16Islands(
  */
 function floatIslands(fg: Graph, tensors: Tensor[], nodes: Graph['nodes'], act: DType): Graph['nodes'] {
   // ops whose integer kernels are int8-only (TFLM has no int16 version) also stay float on int16 activations
-  const isFloatNode = nodes.map((n) => !INT_KERNELS[n.op] || (INT8_ONLY_OPS.has(n.op) && tensors[n.inputs[0]]?.dtype === 'int16'));
+  const isFloatNode = nodes.map((n) => !INT_KERNELS[n.op] || PTQ_FLOAT_OPS.has(n.op) || (INT8_ONLY_OPS.has(n.op) && tensors[n.inputs[0]]?.dtype === 'int16'));
   if (!isFloatNode.some(Boolean)) return nodes;
   const floatProduced = new Set<number>();
   nodes.forEach((n, i) => isFloatNode[i] && n.outputs.forEach((o) => floatProduced.add(o)));
