@@ -509,18 +509,9 @@ class Converter {
       case OP.SOFTMAX: {
         this.need(ctx, 1);
         const beta = ctx.opts(OPT.SoftmaxOptions).f32(F.SoftmaxOptions.beta, 1);
-        if (beta === 1) {
-          this.node(ctx, 'Softmax', [x()], [y()], { axis: -1 });
-          return;
-        }
-        const xt = this.b.tensors[x()];
-        if (xt.dtype !== 'float32')
-          fail('EF2003', `SOFTMAX with beta ${beta} on a quantized tensor is not supported`, { file: this.file, node: ctx.name });
-        const bt = this.newTensor(`beta:${k}`, { name: `${ctx.name}/beta`, dtype: 'float32', shape: [], data: new Float32Array([beta]) });
-        const scaled = this.newTensor(`scaled:${k}`, { name: `${ctx.name}/scaled`, dtype: 'float32', shape: xt.shape.slice() });
-        this.node(ctx, 'Mul', [x(), bt], [scaled], {}, `${ctx.name}/beta`);
-        this.node(ctx, 'Softmax', [scaled], [y()], { axis: -1 });
-        this.notes.push(`'${ctx.name}': SOFTMAX beta ${beta} imported as a multiply before the softmax`);
+        if (!(beta > 0) || !Number.isFinite(beta))
+          fail('EF1006', `SOFTMAX beta ${beta} is not a positive finite number`, { file: this.file, node: ctx.name });
+        this.node(ctx, 'Softmax', [x()], [y()], beta === 1 ? { axis: -1 } : { axis: -1, beta });
         return;
       }
       case OP.LOG_SOFTMAX:

@@ -264,7 +264,7 @@ class Writer {
       case 'LogSoftmax': {
         const axis = num('axis', -1);
         if (axis !== -1 && axis !== rankOf(x) - 1) fail('EF2003', `${n.op} over axis ${axis} (not the last) has no TFLite form`, { node: n.name });
-        if (n.op === 'Softmax') this.op(OP.SOFTMAX, [x], [y], OPT.SoftmaxOptions, [{ id: F.SoftmaxOptions.beta, kind: 'f32', value: 1 }]);
+        if (n.op === 'Softmax') this.op(OP.SOFTMAX, [x], [y], OPT.SoftmaxOptions, [{ id: F.SoftmaxOptions.beta, kind: 'f32', value: num('beta', 1) }]);
         else this.op(OP.LOG_SOFTMAX, [x], [y], OPT.LogSoftmaxOptions);
         return;
       }
