@@ -603,6 +603,22 @@ class Converter {
         this.node(ctx, 'Transpose', [x()], [y()], { perm });
         return;
       }
+      case OP.RESIZE_NEAREST_NEIGHBOR: {
+        this.need(ctx, 2);
+        const o = ctx.opts(OPT.ResizeNearestNeighborOptions);
+        const f = F.ResizeNearestNeighborOptions;
+        const align = o.bool(f.align_corners, false);
+        const half = o.bool(f.half_pixel_centers, false);
+        if (align && half)
+          fail('EF2003', 'RESIZE_NEAREST_NEIGHBOR with both align_corners and half_pixel_centers is not supported', { file: this.file, node: ctx.name });
+        const xs = this.rank(ctx, 0, 4, 'input');
+        const size = this.constInts(ctx.tin(1), ctx, 'the output size');
+        if (size.length !== 2 || size.some((d) => !(Number.isInteger(d) && d >= 1 && d <= MAX_ELEMS)))
+          fail('EF1006', `RESIZE_NEAREST_NEIGHBOR size [${size}] must be two positive integers`, { file: this.file, node: ctx.name });
+        const ctm = align ? 'tflite_align_corners' : half ? 'tflite_half_pixel' : 'tflite_asymmetric';
+        this.node(ctx, 'Resize', [x()], [y()], { mode: 'nearest', coordinate_transformation_mode: ctm, sizes: [xs[0], size[0], size[1], xs[3]] });
+        return;
+      }
       case OP.STRIDED_SLICE:
         this.stridedSlice(ctx);
         return;
