@@ -139,6 +139,8 @@ function toolsOrSkip(t: { skip(m: string): void; diagnostic(m: string): void }, 
 test('tflm-random: integer simulator and generated C (host, rv32 sample, sanitizer sample) equal TFLM byte for byte', async (t) => {
   const root = sharedPath(t, 'reference', 'tflm-random');
   if (!root) return;
+  const t0 = Date.now();
+  const secs = () => ((Date.now() - t0) / 1000).toFixed(1) + ' s';
   const models = loadCorpus(root);
   assert.equal(models.length, 307, 'models in the corpus');
   assert.equal(models.reduce((s, m) => s + m.cases.length, 0), 1228, 'cases in the corpus');
@@ -168,7 +170,7 @@ test('tflm-random: integer simulator and generated C (host, rv32 sample, sanitiz
     }
   }
   const simSkipCases = Object.keys(simSkips).reduce((s, k) => s + models.find((m) => m.dir === k)!.cases.length, 0);
-  t.diagnostic(`simulator: ${simPass} cases identical to TFLM, ${simFails.length} differ, ${simSkipCases} skipped ${JSON.stringify(simSkips)}`);
+  t.diagnostic(`simulator: ${simPass} cases identical to TFLM, ${simFails.length} differ, ${simSkipCases} skipped ${JSON.stringify(simSkips)} (${secs()})`);
   assert.deepEqual(simFails, [], 'simulator vs TFLM');
   assert.deepEqual(simSkips, EXPECTED_SIM_SKIPS, 'models the simulator skips (diagnostic codes)');
 
@@ -229,7 +231,7 @@ test('tflm-random: integer simulator and generated C (host, rv32 sample, sanitiz
   const hostPass = await run('host', built, BATCH, cFails);
   const cSkipCases = Object.keys(cSkips).reduce((s, k) => s + models.find((m) => m.dir === k)!.cases.length, 0);
   for (const w of cWhy) t.diagnostic(`C skip ${w}`);
-  t.diagnostic(`host C: ${hostPass} cases identical to TFLM, ${cFails.length} differ, ${cSkipCases} skipped ${JSON.stringify(cSkips)}`);
+  t.diagnostic(`host C: ${hostPass} cases identical to TFLM, ${cFails.length} differ, ${cSkipCases} skipped (${secs()}) ${JSON.stringify(cSkips)}`);
   assert.deepEqual(cFails, [], 'generated C on the host vs TFLM');
   assert.deepEqual(cSkips, EXPECTED_C_SKIPS, 'models the C library skips (diagnostic codes)');
 
@@ -238,7 +240,7 @@ test('tflm-random: integer simulator and generated C (host, rv32 sample, sanitiz
   const pick = (ms: Model[]) => built.filter((b) => ms.includes(b.m));
   const sanFails: string[] = [];
   const sanPass = await run('host-sanitize', pick(sanSample), 24, sanFails);
-  t.diagnostic(`host C under ASan/UBSan: ${sanPass} cases of ${sanSample.length} models identical to TFLM`);
+  t.diagnostic(`host C under ASan/UBSan: ${sanPass} cases of ${sanSample.length} models identical to TFLM (${secs()})`);
   assert.deepEqual(sanFails, [], 'generated C under ASan/UBSan vs TFLM');
 
   if (!toolsOrSkip(t, [RV32_GCC, QEMU_RV32])) return;
@@ -246,6 +248,6 @@ test('tflm-random: integer simulator and generated C (host, rv32 sample, sanitiz
   const rvFails: string[] = [];
   const rvPass = await run('rv32', pick(rvSample), 64, rvFails);
   const pairs = new Set(rvSample.flatMap((m) => m.ops.map((op) => `${m.kind}:${op}`)));
-  t.diagnostic(`rv32 C: ${rvPass} cases of ${rvSample.length} models identical to TFLM, covering ${pairs.size} (scheme, operator) pairs`);
+  t.diagnostic(`rv32 C: ${rvPass} cases of ${rvSample.length} models identical to TFLM, covering ${pairs.size} (scheme, operator) pairs (${secs()})`);
   assert.deepEqual(rvFails, [], 'generated C on rv32 vs TFLM');
 });
