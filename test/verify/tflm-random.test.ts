@@ -146,33 +146,35 @@ test('tflm-random: integer simulator and generated C (host, rv32 sample, sanitiz
   assert.equal(models.reduce((s, m) => s + m.cases.length, 0), 1228, 'cases in the corpus');
 
   // ---- 1. simulator
-  const simSkips: Record<string, string> = {};
-  const simFails: string[] = [];
-  let simPass = 0;
-  for (const m of models) {
-    try {
-      m.graph = prepareIntGraph(await loadModel(join(root, 'models', `${m.dir}.tflite`)));
-    } catch (e) {
-      simSkips[m.dir] = codeOf(e);
-      continue;
-    }
-    for (const c of m.cases) {
-      let got: Uint8Array | Int16Array;
+  await t.test('integer simulator vs TFLM, every case', async (st) => {
+    const simSkips: Record<string, string> = {};
+    const simFails: string[] = [];
+    let simPass = 0;
+    for (const m of models) {
       try {
-        got = bytesOfValue(runInt(m.graph, c.inputs).outputs[0]);
+        m.graph = prepareIntGraph(await loadModel(join(root, 'models', `${m.dir}.tflite`)));
       } catch (e) {
         simSkips[m.dir] = codeOf(e);
-        break;
+        continue;
       }
-      const d = firstDiff(got, c.want);
-      if (d) simFails.push(`${m.dir}/${c.id}: ${d}`);
-      else simPass++;
+      for (const c of m.cases) {
+        let got: Uint8Array | Int16Array;
+        try {
+          got = bytesOfValue(runInt(m.graph, c.inputs).outputs[0]);
+        } catch (e) {
+          simSkips[m.dir] = codeOf(e);
+          break;
+        }
+        const d = firstDiff(got, c.want);
+        if (d) simFails.push(`${m.dir}/${c.id}: ${d}`);
+        else simPass++;
+      }
     }
-  }
-  const simSkipCases = Object.keys(simSkips).reduce((s, k) => s + models.find((m) => m.dir === k)!.cases.length, 0);
-  t.diagnostic(`simulator: ${simPass} cases identical to TFLM, ${simFails.length} differ, ${simSkipCases} skipped ${JSON.stringify(simSkips)} (${secs()})`);
-  assert.deepEqual(simFails, [], 'simulator vs TFLM');
-  assert.deepEqual(simSkips, EXPECTED_SIM_SKIPS, 'models the simulator skips (diagnostic codes)');
+    const simSkipCases = Object.keys(simSkips).reduce((s, k) => s + models.find((m) => m.dir === k)!.cases.length, 0);
+    st.diagnostic(`simulator: ${simPass} cases identical to TFLM, ${simFails.length} differ, ${simSkipCases} skipped ${JSON.stringify(simSkips)} (${secs()})`);
+    assert.deepEqual(simFails, [], 'simulator vs TFLM');
+    assert.deepEqual(simSkips, EXPECTED_SIM_SKIPS, 'models the simulator skips (diagnostic codes)');
+  });
 
   // ---- 2. generated C, host
   if (!toolsOrSkip(t, ['gcc'])) return;
@@ -227,27 +229,34 @@ test('tflm-random: integer simulator and generated C (host, rv32 sample, sanitiz
     await Promise.all([worker(), worker()]);
     return pass;
   };
-  const cFails: string[] = [];
-  const hostPass = await run('host', built, BATCH, cFails);
-  const cSkipCases = Object.keys(cSkips).reduce((s, k) => s + models.find((m) => m.dir === k)!.cases.length, 0);
-  for (const w of cWhy) t.diagnostic(`C skip ${w}`);
-  t.diagnostic(`host C: ${hostPass} cases identical to TFLM, ${cFails.length} differ, ${cSkipCases} skipped (${secs()}) ${JSON.stringify(cSkips)}`);
-  assert.deepEqual(cFails, [], 'generated C on the host vs TFLM');
-  assert.deepEqual(cSkips, EXPECTED_C_SKIPS, 'models the C library skips (diagnostic codes)');
+  await t.test('generated C on the host (gcc -O2) vs TFLM, every case', async (st) => {
+    const cFails: string[] = [];
+    const hostPass = await run('host', built, BATCH, cFails);
+    const cSkipCases = Object.keys(cSkips).reduce((s, k) => s + models.find((m) => m.dir === k)!.cases.length, 0);
+    for (const w of cWhy) st.diagnostic(`C skip ${w}`);
+    st.diagnostic(`host C: ${hostPass} cases identical to TFLM, ${cFails.length} differ, ${cSkipCases} skipped (${secs()}) ${JSON.stringify(cSkips)}`);
+    assert.deepEqual(cFails, [], 'generated C on the host vs TFLM');
+    assert.deepEqual(cSkips, EXPECTED_C_SKIPS, 'models the C library skips (diagnostic codes)');
+  });
 
-  // ---- 3. samples: ASan/UBSan and rv32imc under QEMU
-  const sanSample = coverSample(built.map((b) => b.m)).slice(0, 24);
+  // ---- 3. samples: ASan/UBSan and rv32imc under QEMU, every (scheme, operator) pair the C library builds
+  const sample = coverSample(built.map((b) => b.m));
   const pick = (ms: Model[]) => built.filter((b) => ms.includes(b.m));
-  const sanFails: string[] = [];
-  const sanPass = await run('host-sanitize', pick(sanSample), 24, sanFails);
-  t.diagnostic(`host C under ASan/UBSan: ${sanPass} cases of ${sanSample.length} models identical to TFLM (${secs()})`);
-  assert.deepEqual(sanFails, [], 'generated C under ASan/UBSan vs TFLM');
+  await t.test('generated C under ASan/UBSan vs TFLM, sample', async (st) => {
+    const sanSample = sample;
+    const sanFails: string[] = [];
+    const sanPass = await run('host-sanitize', pick(sanSample), 12, sanFails);
+    st.diagnostic(`host C under ASan/UBSan: ${sanPass} cases of ${sanSample.length} models identical to TFLM (${secs()})`);
+    assert.deepEqual(sanFails, [], 'generated C under ASan/UBSan vs TFLM');
+  });
 
-  if (!toolsOrSkip(t, [RV32_GCC, QEMU_RV32])) return;
-  const rvSample = coverSample(built.map((b) => b.m));
-  const rvFails: string[] = [];
-  const rvPass = await run('rv32', pick(rvSample), 64, rvFails);
-  const pairs = new Set(rvSample.flatMap((m) => m.ops.map((op) => `${m.kind}:${op}`)));
-  t.diagnostic(`rv32 C: ${rvPass} cases of ${rvSample.length} models identical to TFLM, covering ${pairs.size} (scheme, operator) pairs (${secs()})`);
-  assert.deepEqual(rvFails, [], 'generated C on rv32 vs TFLM');
+  await t.test('generated C on rv32imc under QEMU vs TFLM, sample', async (st) => {
+    if (!toolsOrSkip(st, [RV32_GCC, QEMU_RV32])) return;
+    const rvSample = sample;
+    const rvFails: string[] = [];
+    const rvPass = await run('rv32', pick(rvSample), 12, rvFails);
+    const pairs = new Set(rvSample.flatMap((m) => m.ops.map((op) => `${m.kind}:${op}`)));
+    st.diagnostic(`rv32 C: ${rvPass} cases of ${rvSample.length} models identical to TFLM, covering ${pairs.size} (scheme, operator) pairs (${secs()})`);
+    assert.deepEqual(rvFails, [], 'generated C on rv32 vs TFLM');
+  });
 });
