@@ -558,10 +558,18 @@ class Converter {
           if (!v || v.length !== 1) fail('EF2005', 'PADV2 needs a constant scalar pad value', { file: this.file, node: ctx.name });
           value = v[0];
           const ct = this.tf(ci);
-          if (ct.type !== TT.FLOAT32 && ct.type !== TT.FLOAT16) {
-            const yt = this.tf(ctx.tout(0));
-            const q = this.quantOf(ct, this.shapeOf(ct)) ?? this.quantOf(yt, this.shapeOf(yt));
-            if (q) value = (v[0] - q.zeroPoint[0]) * q.scale[0];
+          const yt = this.tf(ctx.tout(0));
+          const qy = this.quantOf(yt, this.shapeOf(yt));
+          if (ct.type !== TT.FLOAT32 && ct.type !== TT.FLOAT16 && qy) {
+            // TFLite fills with the stored constant and requires it to share the output's scale and zero point
+            const qc = this.quantOf(ct, this.shapeOf(ct));
+            if (qc && (qc.scale[0] !== qy.scale[0] || qc.zeroPoint[0] !== qy.zeroPoint[0]))
+              fail('EF2003', `PADV2 constant '${ct.name}' is quantized with scale ${qc.scale[0]}, zero point ${qc.zeroPoint[0]}; the output with scale ${qy.scale[0]}, zero point ${qy.zeroPoint[0]}`, {
+                file: this.file,
+                node: ctx.name,
+                suggestion: 'TFLite requires the pad constant to share the output quantization; re-convert the model',
+              });
+            value = (v[0] - qy.zeroPoint[0]) * qy.scale[0];
           }
         }
         this.node(ctx, 'Pad', [x()], [y()], { pads, mode: 'constant', value });
