@@ -3,7 +3,8 @@
 // cases, whose expected outputs were computed by TensorFlow Lite Micro's reference kernels (an independent
 // oracle: see that folder's README.md). Inputs are raw integers fed as they are; the output bytes must be equal.
 //
-//   1. integer simulator vs TFLM, every case;
+//   1. integer simulator vs TFLM, every case; and the same after exporting each model with the TFLite writer and
+//      importing the bytes again;
 //   2. generated C on the host (gcc -O2 -Werror, many models linked into one program) vs TFLM, every case;
 //      models ending in DEQUANTIZE (float32 output) go through the library's NAME_dequantize_output wrapper;
 //   3. a deterministic sample covering every (scheme, operator) pair of the corpus on rv32imc under QEMU, and a
@@ -20,6 +21,8 @@ import { join } from 'node:path';
 import { sharedPath } from '../helpers/shared.js';
 import { EspforgeError } from '../../src/diagnostics.js';
 import { loadModel } from '../../src/import/index.js';
+import { importTflite } from '../../src/import/tflite/index.js';
+import { exportTflite } from '../../src/import/tflite/writer.js';
 import type { Graph } from '../../src/ir/graph.js';
 import { prepareIntGraph, runInt } from '../../src/sim/int.js';
 import { emitC } from '../../src/codegen/c/emit.js';
@@ -174,6 +177,29 @@ test('tflm-random: integer simulator and generated C (host, rv32 sample, sanitiz
     st.diagnostic(`simulator: ${simPass} cases identical to TFLM, ${simFails.length} differ, ${simSkipCases} skipped ${JSON.stringify(simSkips)} (${secs()})`);
     assert.deepEqual(simFails, [], 'simulator vs TFLM');
     assert.deepEqual(simSkips, EXPECTED_SIM_SKIPS, 'models the simulator skips (diagnostic codes)');
+  });
+
+  // ---- 1b. the TFLite writer: every model exported again, re-imported from the bytes, simulates to TFLM's bytes
+  await t.test('export to .tflite, re-import, simulate: equals TFLM, every case', async (st) => {
+    const fails: string[] = [];
+    let pass = 0;
+    for (const m of models) {
+      if (!m.graph) continue;
+      let g2: Graph;
+      try {
+        g2 = prepareIntGraph(importTflite(exportTflite(m.graph), `${m.dir} (re-exported)`));
+      } catch (e) {
+        fails.push(`${m.dir}: ${(e as Error).message.split('\n')[0]}`);
+        continue;
+      }
+      for (const c of m.cases) {
+        const d = firstDiff(bytesOfValue(runInt(g2, c.inputs).outputs[0]), c.want);
+        if (d) fails.push(`${m.dir}/${c.id}: ${d}`);
+        else pass++;
+      }
+    }
+    st.diagnostic(`re-exported models: ${pass} cases identical to TFLM (${secs()})`);
+    assert.deepEqual(fails, [], 'exported → re-imported → simulated vs TFLM');
   });
 
   // ---- 2. generated C, host

@@ -317,6 +317,19 @@ class Writer {
         }
         return;
       }
+      case 'Resize': {
+        // TFLite's nearest-neighbour index map exists only as the importer's tflite_* coordinate modes
+        const ctm = (a.coordinate_transformation_mode as string | undefined) ?? 'half_pixel';
+        const sizes = a.sizes as number[] | undefined;
+        if ((a.mode ?? 'nearest') !== 'nearest' || !ctm.startsWith('tflite_') || a.scales !== undefined || !sizes)
+          fail('EF2003', `Resize (${String(a.mode ?? 'nearest')}, ${ctm}) has no TFLite form; RESIZE_NEAREST_NEIGHBOR's index maps only`, { node: n.name });
+        const size = this.constI32(`${n.name}/size`, [sizes[1], sizes[2]]);
+        this.op(OP.RESIZE_NEAREST_NEIGHBOR, [x, size], [y], OPT.ResizeNearestNeighborOptions, [
+          { id: F.ResizeNearestNeighborOptions.align_corners, kind: 'bool', value: ctm === 'tflite_align_corners' ? 1 : 0 },
+          { id: F.ResizeNearestNeighborOptions.half_pixel_centers, kind: 'bool', value: ctm === 'tflite_half_pixel' ? 1 : 0 },
+        ]);
+        return;
+      }
       case 'Concat': {
         const r = rankOf(y);
         const axis = num('axis', 0);
