@@ -405,6 +405,7 @@ export const SUPPORTED: ReadonlySet<string> = new Set([
   'Pad',
   'Concat',
   'LeakyRelu',
+  'PRelu',
   'HardSwish',
   'Transpose',
   'Max',
@@ -762,6 +763,15 @@ function emitLayer(
       const call = `    ${P}_leaky_relu_s8(${cptr(X.id)}, ${ptr(Y.id)}, ${shapeSize(X.shape)}, ${num(q, 'in_zp', n)}, ${num(q, 'out_zp', n)}, ${num(q, 'mult_identity', n)}, ${num(q, 'shift_identity', n)}, ${num(q, 'mult_alpha', n)}, ${num(q, 'shift_alpha', n)});`;
       return { kernel: ['leakyrelu'], call, consts, notes };
     }
+    case 'PRelu': {
+      const A = T(n.inputs[1]);
+      if (X.dtype !== 'int8' || A.dtype !== 'int8') fail('EF3002', `PRelu on ${X.dtype} with a ${A.dtype} slope has no C kernel (int8 only)`, { node: n.name });
+      checkMult([num(q, 'mult_identity', n), num(q, 'mult_alpha', n)], n);
+      const out = Y.shape;
+      consts.push({ sym: `${L}_bc`, ctype: 'int32_t', data: [...new Array(4 - out.length).fill(1), ...out, ...bcast4(out, X.shape), ...bcast4(out, A.shape)], comment: `layer ${i}: output dims[4], element strides of x[4] and of the slope[4]`, where: 'model' });
+      const call = `    ${P}_prelu_s8(${cptr(X.id)}, ${operand(A, 1)}, ${ptr(Y.id)}, ${L}_bc, ${L}_bc + 4, ${L}_bc + 8, ${num(q, 'in_zp', n)}, ${num(q, 'alpha_zp', n)}, ${num(q, 'out_zp', n)}, ${num(q, 'mult_identity', n)}, ${num(q, 'shift_identity', n)}, ${num(q, 'mult_alpha', n)}, ${num(q, 'shift_alpha', n)});`;
+      return { kernel: ['prelu'], call, consts, notes };
+    }
     case 'HardSwish': {
       const call = `    ${P}_hard_swish_s8(${cptr(X.id)}, ${ptr(Y.id)}, ${shapeSize(X.shape)}, ${num(q, 'in_zp', n)}, ${num(q, 'out_zp', n)}, ${num(q, 'output_multiplier', n)}, ${num(q, 'output_multiplier_exponent', n)}, ${num(q, 'reluish_multiplier', n)}, ${num(q, 'reluish_multiplier_exponent', n)});`;
       return { kernel: ['hardswish'], call, consts, notes };
@@ -849,12 +859,18 @@ function emitLayer(
       };
     }
     case 'Pad': {
-      if (X.shape.length !== 4) fail('EF3002', 'Pad of a non 4-D tensor has no C kernel', { node: n.name });
+      const r = X.shape.length;
+      if (r > 4 || r < 1) fail('EF3002', `Pad of a rank-${r} tensor has no C kernel (ranks 1 to 4)`, { node: n.name });
       if (((n.attrs.mode as string | undefined) ?? 'constant') !== 'constant') fail('EF3002', 'only constant Pad has a C kernel', { node: n.name });
-      const pads = attrNums(n, 'pads', [0, 0, 0, 0, 0, 0, 0, 0]);
+      // ranks below 4 run as 4-D with leading unit axes (no padding on them)
+      const p0 = attrNums(n, 'pads', new Array(2 * r).fill(0));
+      const lead = new Array(4 - r).fill(0);
+      const pads = [...lead, ...p0.slice(0, r), ...lead, ...p0.slice(r)];
+      const X4 = [...new Array(4 - r).fill(1), ...X.shape];
+      const Y4 = [...new Array(4 - r).fill(1), ...Y.shape];
       if (pads.some((v) => v < 0)) fail('EF3002', 'Pad with negative pads (cropping) has no C kernel', { node: n.name });
       const value = num(q, 'pad_value', n);
-      consts.push({ sym: `${L}_dims`, ctype: 'int32_t', data: [...X.shape, ...Y.shape, ...pads.slice(0, 4)], comment: `layer ${i}: input dims, output dims, pads before`, where: 'model' });
+      consts.push({ sym: `${L}_dims`, ctype: 'int32_t', data: [...X4, ...Y4, ...pads.slice(0, 4)], comment: `layer ${i}: input dims, output dims, pads before (4-D)`, where: 'model' });
       if (X.dtype === 'int16' || Y.dtype === 'int16') {
         same16();
         const call16 = `    ${P}_pad_s16(${cptr(X.id, 'int16_t')}, ${L}_dims, ${ptr(Y.id, 'int16_t')}, ${L}_dims + 4, ${L}_dims + 8, ${value});`;
