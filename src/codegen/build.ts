@@ -36,6 +36,11 @@ export interface BuildOptions {
   inputs?: ArrayLike<number>[][];
   /** Do not write anything (files are still returned). */
   dryRun?: boolean;
+  /** Real labelled samples: `inputs` are then embedded in main/app_main.c (all of them, not only the first), with
+   * their class per case (-1 unknown) and, when the float model is known, its output 0 per case. */
+  samples?: { labels?: number[]; floatOutputs?: number[][]; source?: string };
+  /** Class names of output 0 (default: the graph's meta.classes). */
+  classes?: string[];
 }
 
 export interface BuildReport {
@@ -56,6 +61,12 @@ export interface BuildReport {
   idfHost?: { ok: boolean; output: string[] };
   /** Golden cases: int8/uint8 outputs as bytes 0..255, int16 outputs as signed values. */
   golden: { name: string; inputs: number[][]; expected: number[][] }[];
+  /** Class names of output 0, when known. */
+  classes?: string[];
+  /** Quantization of output 0 (to dequantize the app's scores). */
+  output?: { dtype: string; scale: number; zeroPoint: number };
+  /** The embedded real samples (one per golden case): where from, true class, float model's output 0. */
+  samples?: { source?: string; cases: { index: number; label: number; float?: number[] }[] };
 }
 
 export interface BuildResult {
@@ -63,6 +74,8 @@ export interface BuildResult {
   files: Record<string, string>;
   report?: BuildReport;
   diagnostics: Diagnostic[];
+  /** Everything the ESP-IDF project printed when run on the host stand-in (with verify host). */
+  idfRunOutput?: string;
 }
 
 /** Deterministic pseudo-random values (LCG) for golden cases: bytes for int8/uint8, the full range for int16. */
@@ -177,6 +190,15 @@ export function buildProject(graph: Graph, opts: BuildOptions): BuildResult {
       verification: [],
       golden,
     };
+    const classes = opts.classes ?? g.meta.classes;
+    const outT = g.tensors[g.outputs[0]];
+    if (classes?.length) report.classes = classes.slice();
+    report.output = { dtype: outT.dtype, scale: outT.quant?.scale[0] ?? 1, zeroPoint: outT.quant?.zeroPoint[0] ?? 0 };
+    if (opts.samples)
+      report.samples = {
+        source: opts.samples.source,
+        cases: golden.map((_, k) => ({ index: k, label: opts.samples!.labels?.[k] ?? -1, float: opts.samples!.floatOutputs?.[k] })),
+      };
 
     if (opts.verify?.length) {
       const cases: GoldenCase[] = golden.map((gc) => ({ name: gc.name, inputs: gc.inputs, expected: gc.expected }));
@@ -190,6 +212,7 @@ export function buildProject(graph: Graph, opts: BuildOptions): BuildResult {
     }
 
     const sample = golden[0];
+    const hs = harnessSpec(g, e.prefix);
     const files = projectFiles({
       prefix: e.prefix,
       chip: c,
@@ -198,13 +221,18 @@ export function buildProject(graph: Graph, opts: BuildOptions): BuildResult {
       sample: {
         inputs: sample.inputs,
         expected: sample.expected,
-        inputTypes: harnessSpec(g, e.prefix).inputTypes,
-        outputTypes: harnessSpec(g, e.prefix).outputTypes,
+        inputTypes: hs.inputTypes,
+        outputTypes: hs.outputTypes,
+        // real samples: all of them, with their labels; otherwise the first case only
+        more: opts.samples ? golden.slice(1) : undefined,
+        labels: opts.samples ? golden.map((_, k) => opts.samples!.labels?.[k] ?? -1) : undefined,
+        classes,
       },
       provenance: prov,
     });
     // The ESP-IDF project itself (CMake files, app_main.c) is configured, compiled and run on the host through
     // a stand-in for ESP-IDF, in a scratch copy, so the output folder is still written all at once.
+    let idfRunOutput: string | undefined;
     if (opts.verify?.includes('host')) {
       const scratch = mkdtempSync(join(tmpdir(), 'espforge-idf-'));
       try {
@@ -214,6 +242,7 @@ export function buildProject(graph: Graph, opts: BuildOptions): BuildResult {
         }
         const idf = checkIdfProjectOnHost(scratch, { timeoutMs: 300_000, optional: true });
         report.idfHost = { ok: idf.ok, output: idf.runOutput.trim().split('\n').slice(-2) };
+        idfRunOutput = idf.runOutput;
         // optional: without cmake the C was still verified above, so that is a warning, not a failure
         diagnostics.push(...idf.diagnostics);
       } finally {
@@ -223,7 +252,7 @@ export function buildProject(graph: Graph, opts: BuildOptions): BuildResult {
     files['report.json'] = JSON.stringify(report, null, 1) + '\n';
     files['report.md'] = reportMarkdown(report);
     if (opts.out && !opts.dryRun && !diagnostics.some((d) => d.severity === 'error')) writeProject(opts.out, files, opts.force);
-    return { ok: !diagnostics.some((d) => d.severity === 'error'), files, report, diagnostics };
+    return { ok: !diagnostics.some((d) => d.severity === 'error'), files, report, diagnostics, idfRunOutput };
   } catch (err) {
     diagnostics.push(...toDiagnostics(err, { file: opts.modelFile }));
     return { ok: false, files: {}, diagnostics };

@@ -6,6 +6,7 @@ import { attemptAsync, fail } from '../../diagnostics.js';
 import { loadModel } from '../../import/index.js';
 import { buildProject, type BuildResult } from '../../codegen/build.js';
 import type { VerifyKind } from '../../verify/compare.js';
+import type { Graph } from '../../ir/graph.js';
 import { printJson, report, reportFailure } from '../common.js';
 
 interface Opts {
@@ -19,6 +20,7 @@ interface Opts {
   inputOffset?: string;
   scheme?: string;
   format?: string;
+  samples?: string;
   json?: boolean;
 }
 
@@ -43,6 +45,9 @@ function render(r: BuildResult, out: string): string {
       `verify ${v.target}: ${v.identical ? 'identical to the integer simulator' : 'DIFFERS'} (${v.cases} cases)` +
         (v.instructions !== undefined ? `, ${v.instructions} rv32 instructions (${v.instructionsPerMac?.toFixed(2)}/MAC)` : ''),
     );
+  if (rep.samples)
+    L.push(`embedded ${rep.samples.cases.length} real sample(s) from ${rep.samples.source ?? 'the data'} in main/app_main.c` +
+      (rep.classes ? ` (classes: ${rep.classes.slice(0, 10).join(', ')}${rep.classes.length > 10 ? ', ...' : ''})` : ''));
   if (rep.idfHost)
     L.push(`verify esp-idf project on the host (stand-in for ESP-IDF): ${rep.idfHost.ok ? rep.idfHost.output[0] ?? 'ran' : 'FAILED'}`);
   L.push(`wrote ESP-IDF project to ${out} (report.md, report.json)`);
@@ -63,6 +68,7 @@ export function register(program: Command, setExit: (c: number) => void): void {
     .option('--scheme <scheme>', 'with --calib: int8 (default) | int16 | mixed')
     .option('--input-scale <s>', 'with --calib: multiply dataset values by this before feeding the model')
     .option('--input-offset <o>', 'with --calib: then add this')
+    .option('--samples <data[:n]>', 'embed N real labelled samples (test split of DATA, default 10) in main/app_main.c; default with --calib: 4 of its test split')
     .option('--format <fmt>', 'c (default)', 'c')
     .option('--json', 'machine-readable output')
     .action(async (model: string, o: Opts) => {
@@ -70,6 +76,7 @@ export function register(program: Command, setExit: (c: number) => void): void {
         if (o.format !== 'c') fail('EF0006', `--format ${o.format} is not available in build yet (use c)`);
         const verify = parseVerify(o.verify);
         let g = await loadModel(model);
+        let floatGraph: Graph | undefined;
         const isFloat = g.nodes.some((n) => n.inputs.some((t) => t >= 0 && g.tensors[t].data && g.tensors[t].dtype === 'float32'));
         if (isFloat) {
           if (!o.calib)
@@ -77,12 +84,29 @@ export function register(program: Command, setExit: (c: number) => void): void {
           const { quantizeModel } = await import('../../quant/ptq.js');
           const { loadSamples, parseScheme } = await import('./quantize.js');
           const data = await loadSamples(g, o.calib, { limit: 200, inputScale: o.inputScale, inputOffset: o.inputOffset });
-          g = (await quantizeModel(g, data.samples, { scheme: o.scheme ? parseScheme(o.scheme) : 'int8' })).graph;
+          const q = await quantizeModel(g, data.samples, { scheme: o.scheme ? parseScheme(o.scheme) : 'int8' });
+          g = q.graph;
+          floatGraph = q.floatGraph;
+        }
+        // real labelled samples for the app: --samples DATA[:N], or by default a few of the calibration data's test split
+        let inputs: number[][][] | undefined;
+        let samples: { labels?: number[]; floatOutputs?: number[][]; source?: string } | undefined;
+        let classes: string[] | undefined;
+        if (o.samples || o.calib) {
+          const { parseSamplesArg, embedSamples } = await import('../../codegen/samples.js');
+          const { loadSamples } = await import('./quantize.js');
+          const sa = o.samples ? parseSamplesArg(o.samples, o.calib) : { data: o.calib!, count: 4 };
+          const data = await loadSamples(floatGraph ?? g, sa.data, { split: 'test', limit: sa.count, inputScale: o.inputScale, inputOffset: o.inputOffset });
+          const e = embedSamples(g, floatGraph, data.samples, data.labels);
+          inputs = e.inputs;
+          samples = { labels: e.labels, floatOutputs: e.floatOutputs, source: data.source };
+          // names: the model's own, else the dataset's (image folder names) when they are not just indices
+          if (!g.meta.classes?.length && data.classes.some((c, i) => c !== String(i))) classes = data.classes;
         }
         const commandLine = ['espforge', 'build', basename(model), '--target', o.target, '--out', basename(o.out)]
           .concat(o.name ? ['--name', o.name] : [])
           .join(' ');
-        return buildProject(g, { target: o.target, out: o.out, name: o.name, force: o.force, verify, modelFile: model, commandLine });
+        return buildProject(g, { target: o.target, out: o.out, name: o.name, force: o.force, verify, modelFile: model, commandLine, inputs, samples, classes });
       }, { file: model });
       if (reportFailure(res, o.json, setExit)) return;
       const r = res.value;
