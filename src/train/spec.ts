@@ -8,6 +8,7 @@ import { isAbsolute, dirname, resolve } from 'node:path';
 import { fail } from '../diagnostics.js';
 import type { Graph } from '../ir/graph.js';
 import { applyFileBase, cutGraph, type FileBase } from './from-ir.js';
+import { applyMobileNetV2Weights, readMobileNetV2Weights, type MobileNetV2Weights } from './keras-weights.js';
 import * as tfl from '@tensorflow/tfjs-layers';
 
 export type Activation = 'linear' | 'relu' | 'relu6' | 'sigmoid' | 'softmax' | 'tanh';
@@ -290,6 +291,12 @@ export function buildModel(spec: ModelSpec, opts: BuildOptions = {}): tfl.Layers
   const fb = isFileBase(spec.base) ? loadedBase(spec.base) : undefined;
   const input = tfl.input({ shape: spec.input, name: `${pfx}input` });
   const { output, layers: baseLayers } = fb ? applyFileBase(fb, input, pfx) : mobileNetV2(input, { ...(spec.base as MobileNetV2Spec), seed: opts.seed, prefix: pfx });
+  const mb = spec.base as MobileNetV2Spec;
+  if (!fb && mb.weights !== undefined) {
+    const w = loadedWeights.get(mb);
+    if (!w) fail('EF5003', `the base weights '${mb.weights}' are not loaded`, { suggestion: 'await loadSpecBase(spec, specFile) before buildModel(spec)' });
+    applyMobileNetV2Weights(baseLayers, w!, pfx);
+  }
   let x = output;
   spec.layers.forEach((l, i) => {
     x = specLayer(l, `${pfx}L${i}_${l.type}`, seeds).apply(x) as tfl.SymbolicTensor;
@@ -303,6 +310,9 @@ export function buildModel(spec: ModelSpec, opts: BuildOptions = {}): tfl.Layers
 function isFileBase(b: ModelSpec['base']): b is FileBaseSpec {
   return !!b && ('file' in b || 'graph' in b);
 }
+
+/** Keras-applications weights of built-in MobileNetV2 bases, loaded by loadSpecBase. */
+const loadedWeights = new WeakMap<MobileNetV2Spec, MobileNetV2Weights>();
 
 /** File bases loaded by loadSpecBase, per base object (the spec itself stays plain JSON). */
 const loadedBases = new WeakMap<FileBaseSpec, FileBase>();
@@ -319,6 +329,11 @@ function loadedBase(b: FileBaseSpec): FileBase {
  */
 export async function loadSpecBase(spec: ModelSpec, specFile?: string): Promise<ModelSpec> {
   const b = spec.base;
+  if (b && !isFileBase(b) && b.weights !== undefined && !loadedWeights.has(b)) {
+    const file = !isAbsolute(b.weights) && specFile ? resolve(dirname(specFile), b.weights) : b.weights;
+    loadedWeights.set(b, await readMobileNetV2Weights(file, b.alpha ?? 1, spec.input, specFile));
+    return spec;
+  }
   if (!isFileBase(b) || loadedBases.has(b)) return spec;
   let g = b.graph;
   let file = b.file;
@@ -415,7 +430,7 @@ export function mobileNetV2(input: tfl.SymbolicTensor, o: MobileNetV2Options = {
   ];
   let block = 0;
   for (const [t, c, n, s] of cfg) {
-    const outC = makeDivisible(c * alpha);
+    const outC = makeDivisible(Math.trunc(c * alpha)); // Keras: _make_divisible(int(filters * alpha), 8)
     for (let r = 0; r < n; r++) {
       const stride = r === 0 ? s : 1;
       const pre = block === 0 ? 'expanded_conv_' : `block_${block}_`;
