@@ -21,6 +21,7 @@ interface Opts {
   scheme?: string;
   format?: string;
   samples?: string;
+  zip?: string;
   json?: boolean;
 }
 
@@ -31,7 +32,7 @@ function parseVerify(s: string | undefined): VerifyKind[] {
   return kinds as VerifyKind[];
 }
 
-function render(r: BuildResult, out: string): string {
+function render(r: BuildResult, out: string, zip?: string): string {
   const rep = r.report!;
   const L = [
     `${rep.name}: ${rep.parameters} parameters, ${rep.macs} MACs, arena ${rep.arenaBytes} B, weights ${rep.weightBytes} B`,
@@ -51,6 +52,7 @@ function render(r: BuildResult, out: string): string {
   if (rep.idfHost)
     L.push(`verify esp-idf project on the host (stand-in for ESP-IDF): ${rep.idfHost.ok ? rep.idfHost.output[0] ?? 'ran' : 'FAILED'}`);
   L.push(`wrote ESP-IDF project to ${out} (report.md, report.json)`);
+  if (zip) L.push(`wrote deployment zip ${zip} (ESP-IDF project, Arduino/PlatformIO library, int8 .tflite, reports)`);
   return L.join('\n');
 }
 
@@ -69,6 +71,7 @@ export function register(program: Command, setExit: (c: number) => void): void {
     .option('--input-scale <s>', 'with --calib: multiply dataset values by this before feeding the model')
     .option('--input-offset <o>', 'with --calib: then add this')
     .option('--samples <data[:n]>', 'embed N real labelled samples (test split of DATA, default 10) in main/app_main.c; default with --calib: 4 of its test split')
+    .option('--zip <file>', 'also write a deployment zip: ESP-IDF project, the model as an Arduino/PlatformIO library, int8 .tflite, reports')
     .option('--format <fmt>', 'c (default)', 'c')
     .option('--json', 'machine-readable output')
     .action(async (model: string, o: Opts) => {
@@ -106,14 +109,29 @@ export function register(program: Command, setExit: (c: number) => void): void {
         const commandLine = ['espforge', 'build', basename(model), '--target', o.target, '--out', basename(o.out)]
           .concat(o.name ? ['--name', o.name] : [])
           .join(' ');
-        return buildProject(g, { target: o.target, out: o.out, name: o.name, force: o.force, verify, modelFile: model, commandLine, inputs, samples, classes });
+        const r = buildProject(g, { target: o.target, out: o.out, name: o.name, force: o.force, verify, modelFile: model, commandLine, inputs, samples, classes });
+        if (o.zip && r.ok && r.report) {
+          const { deploymentZip } = await import('../../codegen/bundle.js');
+          const { writeFileAtomic } = await import('../../codegen/espidf/project.js');
+          let tflite: Uint8Array | undefined;
+          try {
+            tflite = (await import('../../import/tflite/writer.js')).exportTflite(g);
+          } catch (e) {
+            r.diagnostics.push(...(await import('../../diagnostics.js')).toDiagnostics(e, { file: model }).map((d) => ({ ...d, severity: 'warning' as const, message: `the zip has no .tflite: ${d.message}` })));
+          }
+          const { VERSION } = await import('../../version.js');
+          const extra: Record<string, string> = {};
+          if (r.files['report.html']) extra['report.html'] = r.files['report.html'];
+          writeFileAtomic(o.zip, deploymentZip({ prefix: r.report.name, files: r.files, tflite, extra, version: VERSION }));
+        }
+        return r;
       }, { file: model });
       if (reportFailure(res, o.json, setExit)) return;
       const r = res.value;
       if (o.json) printJson({ ok: r.ok, report: r.report ? { ...r.report, golden: undefined } : undefined, diagnostics: r.diagnostics });
       else {
         report(r.diagnostics, false);
-        if (r.ok) process.stdout.write(render(r, o.out) + '\n');
+        if (r.ok) process.stdout.write(render(r, o.out, o.zip) + '\n');
       }
       setExit(r.ok ? 0 : 1);
     });

@@ -176,6 +176,19 @@ function appMain(s: ProjectSpec): string {
 
 const shapeLen = (a: ArrayLike<number>) => a.length;
 
+/** Write one file completely or not at all (temporary sibling + rename). */
+export function writeFileAtomic(file: string, data: string | Uint8Array): void {
+  const abs = resolve(file);
+  mkdirSync(dirname(abs), { recursive: true });
+  const tmp = join(dirname(abs), `.${basename(abs)}.espforge-tmp-${process.pid}`);
+  try {
+    writeFileSync(tmp, data);
+    renameSync(tmp, abs);
+  } finally {
+    rmSync(tmp, { force: true });
+  }
+}
+
 interface Manifest {
   tool: 'espforge';
   files: Record<string, string>;
