@@ -8,7 +8,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { unzipSync } from 'fflate';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REPO_ROOT, sharedPath } from '../helpers/shared.js';
@@ -36,14 +37,30 @@ test('parseSerialLog: ANSI codes, timestamps, CRLF, cut-off lines and a reset', 
   assert.equal(twice.runs, 2);
 });
 
-test('build --samples embeds real labelled digits; compare reads an idf.py monitor log into md/json/csv', (t) => {
+test('build --samples embeds real labelled digits; compare reads an idf.py monitor log into md/json/csv', async (t) => {
   const model = sharedPath(t, 'models', 'tflite', 'tinymaix', 'mnist_valid_q.tflite');
   if (!model) return;
   const tmp = mkdtempSync(join(tmpdir(), 'ef-compare-'));
   try {
     const proj = join(tmp, 'proj');
-    const b = cli('build', model, '--target', 'esp32s3', '--samples', 'builtin:mnist:5', '--out', proj, '--name', 'digits');
+    const b = cli('build', model, '--target', 'esp32s3', '--samples', 'builtin:mnist:5', '--out', proj, '--name', 'digits', '--zip', join(tmp, 'digits.zip'));
     assert.equal(b.status, 0, b.stderr);
+    // the zip's library is plain C99: its sources compile on their own (no ESP-IDF headers) with -Werror
+    const { hasTool } = await import('../../src/verify/toolchain.js');
+    if (hasTool('gcc')) {
+      const z = unzipSync(readFileSync(join(tmp, 'digits.zip')));
+      const src = join(tmp, 'lib');
+      mkdirSync(src);
+      const cs: string[] = [];
+      for (const [f, data] of Object.entries(z))
+        if (f.startsWith('digits/library/digits/src/')) {
+          writeFileSync(join(src, f.split('/').pop()!), data);
+          if (f.endsWith('.c')) cs.push(join(src, f.split('/').pop()!));
+        }
+      assert.ok(cs.length >= 3, cs.join(' '));
+      const cc = spawnSync('gcc', ['-std=c99', '-Wall', '-Wextra', '-Werror', '-O1', '-c', ...cs], { cwd: src, encoding: 'utf8' });
+      assert.equal(cc.status, 0, cc.stderr);
+    }
     assert.match(b.stdout, /embedded 5 real sample\(s\) from builtin:mnist \(test\)/);
     const rep = JSON.parse(readFileSync(join(proj, 'report.json'), 'utf8'));
     const labels = rep.samples.cases.map((c: { label: number }) => c.label);
