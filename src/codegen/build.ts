@@ -19,7 +19,7 @@ import { sha256Hex } from './common/cwriter.js';
 import { emitC, type EmitResult } from './c/emit.js';
 import { projectFiles, writeProject } from './espidf/project.js';
 import { compareRuns, runVerification, type VerifyKind, type VerifySummary } from '../verify/compare.js';
-import type { GoldenCase, HarnessSpec } from '../verify/host.js';
+import { runRv32, type GoldenCase, type HarnessSpec } from '../verify/host.js';
 import { checkIdfProjectOnHost } from '../verify/idf-shim.js';
 
 export interface BuildOptions {
@@ -41,6 +41,8 @@ export interface BuildOptions {
   samples?: { labels?: number[]; floatOutputs?: number[][]; source?: string };
   /** Class names of output 0 (default: the graph's meta.classes). */
   classes?: string[];
+  /** With verify rv32: one more rv32 run with the per-layer hook, for instructions per layer (report.html). */
+  profileLayers?: boolean;
 }
 
 export interface BuildReport {
@@ -54,7 +56,9 @@ export interface BuildReport {
   arenaLowerBound: number;
   weightBytes: number;
   codeBytesEstimate: number;
-  layers: { index: number; op: string; name: string; kernel: string; macs: number; weightBytes: number }[];
+  layers: { index: number; op: string; name: string; kernel: string; macs: number; weightBytes: number; instructions?: number }[];
+  /** The memory plan: where each activation tensor lives in the arena and while which layers (report.html). */
+  memory?: { tensor: string; offset: number; size: number; firstUse: number; lastUse: number }[];
   fit: ChipFit[];
   verification: VerifySummary[];
   /** The ESP-IDF project configured, compiled and run on the host through the ESP-IDF stand-in. */
@@ -190,6 +194,9 @@ export function buildProject(graph: Graph, opts: BuildOptions): BuildResult {
       verification: [],
       golden,
     };
+    report.memory = [...e.plan.tensors.values()]
+      .filter((t) => t.size > 0)
+      .map((t) => ({ tensor: t.name, offset: t.offset, size: t.size, firstUse: t.firstUse, lastUse: t.lastUse }));
     const classes = opts.classes ?? g.meta.classes;
     const outT = g.tensors[g.outputs[0]];
     if (classes?.length) report.classes = classes.slice();
@@ -204,6 +211,16 @@ export function buildProject(graph: Graph, opts: BuildOptions): BuildResult {
       const cases: GoldenCase[] = golden.map((gc) => ({ name: gc.name, inputs: gc.inputs, expected: gc.expected }));
       const runs = runVerification(e.files, harnessSpec(g, e.prefix), cases, opts.verify);
       report.verification = runs.map((r) => compareRuns(r, cases, macs));
+      // rv32: instructions per layer, from one extra run with the generated code's per-layer hook (report.html)
+      if (opts.verify.includes('rv32') && opts.profileLayers) {
+        try {
+          const prof = runRv32(e.files, harnessSpec(g, e.prefix), cases.slice(0, 1), { profile: true });
+          const per = prof.cases[0]?.layers;
+          if (per) report.layers.forEach((l, i) => (l.instructions = per[i]));
+        } catch {
+          /* the per-layer profile is an extra: the verification above already reported */
+        }
+      }
       for (const v of report.verification)
         if (!v.identical)
           diagnostics.push(diag('EF4004', `generated C on ${v.target} differs from the integer simulator in ${v.mismatches.join(', ')}`, {

@@ -51,7 +51,7 @@ function render(r: BuildResult, out: string, zip?: string): string {
       (rep.classes ? ` (classes: ${rep.classes.slice(0, 10).join(', ')}${rep.classes.length > 10 ? ', ...' : ''})` : ''));
   if (rep.idfHost)
     L.push(`verify esp-idf project on the host (stand-in for ESP-IDF): ${rep.idfHost.ok ? rep.idfHost.output[0] ?? 'ran' : 'FAILED'}`);
-  L.push(`wrote ESP-IDF project to ${out} (report.md, report.json)`);
+  L.push(`wrote ESP-IDF project to ${out} (report.md, report.json, report.html)`);
   if (zip) L.push(`wrote deployment zip ${zip} (ESP-IDF project, Arduino/PlatformIO library, int8 .tflite, reports)`);
   return L.join('\n');
 }
@@ -109,7 +109,14 @@ export function register(program: Command, setExit: (c: number) => void): void {
         const commandLine = ['espforge', 'build', basename(model), '--target', o.target, '--out', basename(o.out)]
           .concat(o.name ? ['--name', o.name] : [])
           .join(' ');
-        const r = buildProject(g, { target: o.target, out: o.out, name: o.name, force: o.force, verify, modelFile: model, commandLine, inputs, samples, classes });
+        // written here, not by buildProject, so that report.html (rendered asynchronously) goes in with the rest
+        const r = buildProject(g, { target: o.target, out: o.out, name: o.name, force: o.force, verify, modelFile: model, commandLine, inputs, samples, classes, dryRun: true, profileLayers: true });
+        if (r.ok && r.report) {
+          const { buildReportHtml } = await import('../../report/build-report.js');
+          r.files['report.html'] = await buildReportHtml(r.report);
+          const { writeProject } = await import('../../codegen/espidf/project.js');
+          writeProject(o.out, r.files, o.force);
+        }
         if (o.zip && r.ok && r.report) {
           const { deploymentZip } = await import('../../codegen/bundle.js');
           const { writeFileAtomic } = await import('../../codegen/espidf/project.js');

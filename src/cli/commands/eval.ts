@@ -4,6 +4,7 @@
 // train part of --data) and the report adds quantized accuracy, top-1 agreement and per-layer error.
 // An already quantized model (int8 .tflite) is evaluated on the integer simulator.
 import { writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import type { Command } from 'commander';
 import { attempt, attemptAsync } from '../../diagnostics.js';
 import { loadModel } from '../../import/index.js';
@@ -23,6 +24,7 @@ interface Opts extends DataOptions {
   limit?: string;
   reportCount?: string;
   perSample?: string;
+  report?: string;
   json?: boolean;
 }
 
@@ -59,6 +61,7 @@ export function register(program: Command, setExit: (c: number) => void): void {
     .option('--input-scale <s>', 'multiply dataset values by this before feeding the model')
     .option('--input-offset <o>', 'then add this')
     .option('--per-sample <file.csv>', 'write one CSV row per evaluated sample (label, predictions, scores, class names)')
+    .option('--report <dir>', 'write DIR/report.html (confusion matrix, per-class accuracy, per-layer error charts), DIR/charts/*.png and DIR/report.json')
     .option('--json', 'machine-readable output')
     .action(async (model: string, o: Opts) => {
       // bad option values are usage errors (exit 2)
@@ -93,7 +96,21 @@ export function register(program: Command, setExit: (c: number) => void): void {
         }
         const classes = g.meta.classes ?? (test.classes.some((c, i) => c !== String(i)) ? test.classes : undefined);
         if (o.perSample) writeFileSync(o.perSample, perSampleCsv(acc, classes));
-        return { data: test.source, quantization, accuracy: acc, layers, classes, perSampleFile: o.perSample };
+        const result = { data: test.source, quantization, accuracy: acc, layers, classes, perSampleFile: o.perSample, reportDir: o.report };
+        if (o.report) {
+          const { renderHtmlReport, chartPngs } = await import('../../report/html.js');
+          const { writeFileAtomic } = await import('../../codegen/espidf/project.js');
+          const pct = (x: number | undefined) => (x === undefined ? '-' : `${(x * 100).toFixed(2)}%`);
+          const facts: [string, string][] = [['model', model], ['data', `${test.source}, ${acc.samples} sample(s)`]];
+          if (quantization) facts.push(['quantization', `${quantization.scheme}, ${quantization.method}, ${quantization.samples} calibration sample(s)`]);
+          facts.push(['accuracy float / quantized', `${pct(acc.floatAccuracy)} / ${pct(acc.quantAccuracy)}`]);
+          if (acc.agreement !== undefined) facts.push(['top-1 agreement', pct(acc.agreement)]);
+          const { html, charts } = await renderHtmlReport({ title: `espforge eval: ${basename(model)}`, facts, accuracy: acc, classes, layerErrors: layers });
+          writeFileAtomic(join(o.report, 'report.html'), html);
+          for (const [f, png] of Object.entries(await chartPngs(charts))) writeFileAtomic(join(o.report, 'charts', f), png);
+          writeFileAtomic(join(o.report, 'report.json'), JSON.stringify(reportJson(result), null, 1) + '\n');
+        }
+        return result;
       }, { file: model });
       if (reportFailure(res, o.json, setExit)) return;
       const r = res.value;
@@ -105,6 +122,7 @@ export function register(program: Command, setExit: (c: number) => void): void {
         if (r.layers) s += '\n' + renderLayerReport(r.layers) + '\n';
         if (r.classes) s += `classes: ${r.classes.map((c, i) => `${i}=${c}`).join(', ')}\n`;
         if (r.perSampleFile) s += `wrote ${r.perSampleFile} (${r.accuracy.samples} rows)\n`;
+        if (r.reportDir) s += `wrote ${join(r.reportDir, 'report.html')} (+ charts/*.png, report.json)\n`;
         process.stdout.write(s);
       }
     });
