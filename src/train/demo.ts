@@ -68,6 +68,8 @@ export interface DemoOptions {
   seed?: number;
   target?: string;
   force?: boolean;
+  /** Train on at most this many digits (default: the whole train split, 8,000; smoke tests use fewer). */
+  trainLimit?: number;
   /** Test digits used for the float/int8 comparison (default: the whole test split, 2,000). */
   evalLimit?: number;
   onProgress?: (p: Progress) => void;
@@ -116,7 +118,7 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
   const seed = opts.seed ?? 1;
   await initBackend();
   stage('loading builtin:mnist');
-  const train = await loadDataset('builtin:mnist', { split: 'train', seed, inputShape: DEMO_SPEC.input });
+  const train = await loadDataset('builtin:mnist', { split: 'train', seed, inputShape: DEMO_SPEC.input, limit: opts.trainLimit });
   const test = await loadDataset('builtin:mnist', { split: 'test', seed, inputShape: DEMO_SPEC.input });
   const model = buildModel(DEMO_SPEC, { seed });
   const epochs = opts.epochs ?? DEMO_EPOCHS;
@@ -180,7 +182,28 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
       verify: ['host'],
       modelFile: join(modelDir, 'model.json'),
       commandLine: 'espforge demo',
+      dryRun: true,
     });
+    if (b.ok && b.report) {
+      // report.html goes into the project with the rest; a demo-level one adds accuracy and per-layer error charts
+      const { buildReportHtml, buildHtmlInput } = await import('../report/build-report.js');
+      b.files['report.html'] = await buildReportHtml(b.report);
+      const { writeProject } = await import('../codegen/espidf/project.js');
+      writeProject(projectDir, b.files, true);
+      const { layerErrors } = await import('../quant/report.js');
+      const { renderHtmlReport } = await import('../report/html.js');
+      const base = buildHtmlInput(b.report);
+      const pc = (x: number | undefined) => (x === undefined ? '-' : `${(x * 100).toFixed(2)}%`);
+      const page = await renderHtmlReport({
+        ...base,
+        title: 'espforge demo: small CNN on MNIST digits',
+        facts: [...(base.facts ?? []), ['accuracy float / int8', `${pc(acc.floatAccuracy)} / ${pc(acc.quantAccuracy)} on ${acc.samples} test digits`]],
+        accuracy: acc,
+        classes: test.classes,
+        layerErrors: await layerErrors(q.floatGraph, q.graph, ts.slice(0, 50)),
+      });
+      writeFileSync(join(outDir, 'report.html'), page.html);
+    }
     if (b.report) {
       res.arenaBytes = b.report.arenaBytes;
       res.flashBytes = b.report.weightBytes + b.report.codeBytesEstimate;
@@ -203,7 +226,7 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
       const { compareProject } = await import('../verify/serial.js');
       const c = compareProject(projectDir, log, outDir);
       const s = c.report.summary;
-      res.compare = { identical: s.identical, samples: s.samples, deviceAccuracy: s.deviceAccuracy, floatAccuracy: s.floatAccuracy, maxAbsError: s.maxAbsError, files: c.written };
+      res.compare = { identical: s.identical, samples: s.samples, deviceAccuracy: s.deviceAccuracy, floatAccuracy: s.floatAccuracy, maxAbsError: s.maxAbsError, files: [...c.written, join(outDir, 'report.html')] };
       if (c.diagnostics.some((d) => d.severity === 'error')) res.stoppedAt = { stage: current, diagnostics: c.diagnostics };
     }
   } catch (e) {
