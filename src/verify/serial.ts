@@ -39,7 +39,7 @@ export interface ParsedLog {
 // ANSI CSI sequences (colours, cursor), OSC sequences and other C0 control characters except tab
 // eslint-disable-next-line no-control-regex
 const ANSI = /\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]|[\x00-\x08\x0b-\x1f\x7f]/g;
-const SAMPLE_RE = /espforge-sample\s+idx=(\d+)\s+label=(-?\d+)\s+pred=(\d+)\s+check=(PASS|FAIL)\s+q=(-?\d+(?:,-?\d+)*)\s+deq=(-?[0-9.eE+-]+(?:,-?[0-9.eE+-]+|,-?nan|,-?inf)*)\s*$/;
+const SAMPLE_RE = /espforge-sample\s+idx=(\d+)\s+label=(-?\d+)\s+pred=(\d+)\s+check=(PASS|FAIL)\s+q=(-?\d+(?:,-?\d+)*)\s+deq=([0-9.eE+-]+(?:,[0-9.eE+-]+|,-?nan|,-?inf)*)\s*$/;
 
 /** Parse a serial log; `classes` is the number of scores per sample line (output 0's size). */
 export function parseSerialLog(text: string, classes: number): ParsedLog {

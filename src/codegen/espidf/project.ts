@@ -97,9 +97,10 @@ function literals(bytes: ArrayLike<number>, type: string): number[] {
   return Array.from(bytes, (b) => (type === 'int8_t' && b > 127 ? b - 256 : b));
 }
 
-/** A class name as a C string literal body: printable ASCII only, quotes and backslashes dropped. */
+/** A class name as a C string literal body: printable ASCII (others become '_'), with quotes, backslashes and '?'
+ * escaped (no trigraphs such as ??= under -std=c99). */
 function cName(s: string): string {
-  return s.replace(/[^\x20-\x7e]|["\\]/g, '?').slice(0, 48);
+  return s.slice(0, 48).replace(/[^\x20-\x7e]/g, '_').replace(/["\\?]/g, (c) => `\\${c}`);
 }
 
 /**
