@@ -4,7 +4,7 @@
 //   npx tsx scripts/seed-ladder.ts [--scheme int8|int16] [--only 01,06] [--keep DIR]
 // Prints one line per example; exits 1 when any step fails.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import sharp from 'sharp';
