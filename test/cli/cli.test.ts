@@ -100,9 +100,10 @@ test('inspect reports the per-chip fit: person_detect fits every chip with an ar
 test('file-system problems are coded user errors without stack traces (directory as input, unwritable output)', (t) => {
   const dir = sharedPath(t, 'models', 'onnx', 'mnist-8');
   if (!dir) return;
-  const asInput = cli('run', join(dir, 'model.onnx'), '--input', tmpdir());
+  // a folder is a batch of images; one without any is a coded error
+  const asInput = cli('run', join(dir, 'model.onnx'), '--input', mkdtempSync(join(tmpdir(), 'espforge-empty-')));
   assert.equal(asInput.status, 1);
-  assert.match(asInput.stderr, /EF0001: .*is a directory/);
+  assert.match(asInput.stderr, /EF0001: .*holds no images/);
   const out = cli('quantize', join(dir, 'model.onnx'), '--calib', 'builtin:mnist', '--calib-count', '20', '--input-scale', '255', '--out', '/nonexistent-dir/x.tflite');
   assert.equal(out.status, 1);
   assert.match(out.stderr, /EF0001: \/nonexistent-dir\/x\.tflite: no such file or directory/);
