@@ -1,9 +1,10 @@
 // report.html for a build: the charts of src/report/html.ts from a BuildReport (layers, memory plan, rv32
 // per-layer instructions), added to the project's files before they are written.
 import type { BuildReport } from '../codegen/build.js';
+import type { LayerReport } from '../quant/report.js';
 import { renderHtmlReport, type HtmlReportInput } from './html.js';
 
-export function buildHtmlInput(rep: BuildReport): HtmlReportInput {
+export function buildHtmlInput(rep: BuildReport, layerErrors?: LayerReport): HtmlReportInput {
   const fit = rep.fit.find((f) => f.chip === rep.target);
   const rv = rep.verification.find((v) => v.target === 'rv32');
   const facts: [string, string][] = [
@@ -21,10 +22,11 @@ export function buildHtmlInput(rep: BuildReport): HtmlReportInput {
     classes: rep.classes,
     layers: rep.layers.map((l) => ({ index: l.index, name: l.name, op: l.op, macs: l.macs, instructions: l.instructions })),
     memory: rep.memory ? { arenaBytes: rep.arenaBytes, blocks: rep.memory } : undefined,
+    layerErrors,
   };
 }
 
-/** Render report.html for a build report. */
-export async function buildReportHtml(rep: BuildReport): Promise<string> {
-  return (await renderHtmlReport(buildHtmlInput(rep))).html;
+/** Render report.html for a build report (with the float-vs-int8 error per layer when the float model is known). */
+export async function buildReportHtml(rep: BuildReport, layerErrors?: LayerReport): Promise<string> {
+  return (await renderHtmlReport(buildHtmlInput(rep, layerErrors))).html;
 }

@@ -94,8 +94,10 @@ test('seed-002: one staged train command on a split image folder with Keras weig
     const files = unzipSync(readFileSync(zip));
     for (const f of ['seed002/esp-idf/main/app_main.c', 'seed002/esp-idf/components/seed002/include/seed002.h', 'seed002/library/seed002/library.json',
       'seed002/library/seed002/library.properties', 'seed002/library/seed002/src/seed002.h', 'seed002/library/seed002/src/seed002_weights.c',
-      'seed002/library/seed002/examples/seed002_basic/seed002_basic.ino', 'seed002/seed002_int8.tflite', 'seed002/report.md', 'seed002/report.json'])
+      'seed002/library/seed002/examples/seed002_basic/seed002_basic.ino', 'seed002/seed002_int8.tflite', 'seed002/report.md', 'seed002/report.json', 'seed002/report.html'])
       assert.ok(files[f], `${f} in the zip`);
+    // built from a float model: report.html also has the float-vs-int8 error per layer
+    assert.match(new TextDecoder().decode(files['seed002/report.html']), /<section class="chart" id="layer-error">/);
     const lib = JSON.parse(new TextDecoder().decode(files['seed002/library/seed002/library.json']));
     assert.deepEqual(lib.frameworks, ['arduino', 'espidf']);
     const rep = JSON.parse(new TextDecoder().decode(files['seed002/report.json']));

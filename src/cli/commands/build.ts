@@ -80,6 +80,7 @@ export function register(program: Command, setExit: (c: number) => void): void {
         const verify = parseVerify(o.verify);
         let g = await loadModel(model);
         let floatGraph: Graph | undefined;
+        let calibSamples: import('../../ops/types.js').Value[][] | undefined;
         const isFloat = g.nodes.some((n) => n.inputs.some((t) => t >= 0 && g.tensors[t].data && g.tensors[t].dtype === 'float32'));
         if (isFloat) {
           if (!o.calib)
@@ -88,6 +89,7 @@ export function register(program: Command, setExit: (c: number) => void): void {
           const { loadSamples, parseScheme } = await import('./quantize.js');
           const data = await loadSamples(g, o.calib, { limit: 200, inputScale: o.inputScale, inputOffset: o.inputOffset });
           const q = await quantizeModel(g, data.samples, { scheme: o.scheme ? parseScheme(o.scheme) : 'int8' });
+          calibSamples = data.samples;
           g = q.graph;
           floatGraph = q.floatGraph;
         }
@@ -95,12 +97,14 @@ export function register(program: Command, setExit: (c: number) => void): void {
         let inputs: number[][][] | undefined;
         let samples: { labels?: number[]; floatOutputs?: number[][]; source?: string } | undefined;
         let classes: string[] | undefined;
+        let embedded: import('../../ops/types.js').Value[][] | undefined;
         if (o.samples || o.calib) {
           const { parseSamplesArg, embedSamples } = await import('../../codegen/samples.js');
           const { loadSamples } = await import('./quantize.js');
           const sa = o.samples ? parseSamplesArg(o.samples, o.calib) : { data: o.calib!, count: 4 };
           const data = await loadSamples(floatGraph ?? g, sa.data, { split: 'test', limit: sa.count, inputScale: o.inputScale, inputOffset: o.inputOffset });
           const e = embedSamples(g, floatGraph, data.samples, data.labels);
+          embedded = data.samples;
           inputs = e.inputs;
           samples = { labels: e.labels, floatOutputs: e.floatOutputs, source: data.source };
           // names: the model's own, else the dataset's (image folder names) when they are not just indices
@@ -113,7 +117,14 @@ export function register(program: Command, setExit: (c: number) => void): void {
         const r = buildProject(g, { target: o.target, out: o.out, name: o.name, force: o.force, verify, modelFile: model, commandLine, inputs, samples, classes, dryRun: true, profileLayers: true });
         if (r.ok && r.report) {
           const { buildReportHtml } = await import('../../report/build-report.js');
-          r.files['report.html'] = await buildReportHtml(r.report);
+          // float vs int8 per layer, when the float model is known (quantized here from --calib)
+          let errs;
+          const errSamples = [...(embedded ?? []), ...(calibSamples ?? [])].slice(0, 30);
+          if (floatGraph && errSamples.length) {
+            const { layerErrors } = await import('../../quant/report.js');
+            errs = await layerErrors(floatGraph, g, errSamples);
+          }
+          r.files['report.html'] = await buildReportHtml(r.report, errs);
           const { writeProject } = await import('../../codegen/espidf/project.js');
           writeProject(o.out, r.files, o.force);
         }
