@@ -109,3 +109,14 @@ test('file-system problems are coded user errors without stack traces (directory
   assert.match(out.stderr, /EF0001: \/nonexistent-dir\/x\.tflite: no such file or directory/);
   assert.doesNotMatch(out.stderr, /EF9001/);
 });
+
+test('targets lists only formats build accepts; --format tflite is refused with EF0006', (t) => {
+  const tfl = sharedPath(t, 'models', 'tflite', 'tinymaix', 'mnist_valid_q.tflite');
+  if (!tfl) return;
+  const j = JSON.parse(cli('targets', '--json').stdout);
+  assert.deepEqual(Object.keys(j.formats).sort(), ['c', 'espdl']);
+  const out = mkdtempSync(join(tmpdir(), 'espforge-cli-'));
+  const r = cli('build', tfl, '--target', 'esp32s3', '--format', 'tflite', '--out', join(out, 'x'));
+  assert.notEqual(r.status, 0);
+  assert.match(r.stderr, /EF0006: .*--format tflite is not available in build \(use c or espdl\)/);
+});

@@ -12,13 +12,13 @@ export function register(program: Command): void {
     .option('--json', 'machine-readable output')
     .action((o: { json?: boolean }) => {
       if (o.json) {
-        printJson({ ok: true, chips: CHIPS, formats: { c: 'all chips (portable C99 kernels)' }, files: { tflite: 'int8 .tflite from `espforge quantize`, and inside `build --zip`' } });
+        printJson({ ok: true, chips: CHIPS, formats: { c: 'all chips (portable C99 kernels)', espdl: 'esp32s3, esp32p4 (ESP-DL v3 .espdl + an ESP-IDF project on espressif/esp-dl)' }, files: { tflite: 'int8 .tflite from `espforge quantize`, and inside `build --zip`' } });
         return;
       }
       const rows = [['chip', 'CPU', 'MHz', 'app partition', 'rodata window', 'internal DRAM', 'largest block', 'data cache', 'PSRAM', 'ESP-NN']];
       for (const c of CHIPS)
         rows.push([c.id, c.cpu, String(c.maxMHz), kb(c.appPartition), kb(c.rodataWindow), kb(c.internalDram), c.largestFreeBlock ? kb(c.largestFreeBlock) : '-', kb(c.dataCache), c.psram, c.espNn]);
-      process.stdout.write(table(rows) + '\n\nbuild formats: c (portable C99 kernels, every chip)\n' +
+      process.stdout.write(table(rows) + '\n\nbuild formats: c (portable C99 kernels, every chip), espdl (ESP-DL v3 .espdl + esp-dl project: esp32s3, esp32p4)\n' +
         'the int8 .tflite (for TensorFlow Lite Micro / esp-tflite-micro) comes from `espforge quantize`, and inside `build --zip`\n');
     });
 }
