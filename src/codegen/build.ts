@@ -21,6 +21,12 @@ import { projectFiles, writeProject } from './espidf/project.js';
 import { compareRuns, runVerification, type VerifyKind, type VerifySummary } from '../verify/compare.js';
 import type { GoldenCase, HarnessSpec } from '../verify/host.js';
 import { checkIdfProjectOnHost } from '../verify/idf-shim.js';
+import { espnnDoubleFiles } from '../verify/espnn-double.js';
+import { espnnBackend, useEspNn, type KernelChoice } from './espnn/lower.js';
+
+/** The ESP-NN managed component and the version range the generated calls were written against. */
+export const ESPNN_COMPONENT = 'espressif/esp-nn';
+export const ESPNN_VERSION = '>=1.1.0';
 
 export interface BuildOptions {
   target: string;
@@ -36,6 +42,8 @@ export interface BuildOptions {
   inputs?: ArrayLike<number>[][];
   /** Do not write anything (files are still returned). */
   dryRun?: boolean;
+  /** Kernel back end: auto (ESP-NN on ESP32-S3/P4, portable elsewhere), portable, or esp-nn. */
+  kernels?: KernelChoice;
 }
 
 export interface BuildReport {
@@ -49,7 +57,9 @@ export interface BuildReport {
   arenaLowerBound: number;
   weightBytes: number;
   codeBytesEstimate: number;
-  layers: { index: number; op: string; name: string; kernel: string; macs: number; weightBytes: number }[];
+  layers: { index: number; op: string; name: string; kernel: string; macs: number; weightBytes: number; backendNote?: string }[];
+  /** Kernel back end used: 'portable' or 'esp-nn' (ESP-NN for the layers it supports, portable for the rest). */
+  kernels: 'portable' | 'esp-nn';
   fit: ChipFit[];
   verification: VerifySummary[];
   /** The ESP-IDF project configured, compiled and run on the host through the ESP-IDF stand-in. */
@@ -146,7 +156,12 @@ export function buildProject(graph: Graph, opts: BuildOptions): BuildResult {
       modelFile: opts.modelFile ? basename(opts.modelFile) : g.meta.source ? basename(g.meta.source) : undefined,
       modelSha256: modelBytes ? sha256Hex(modelBytes) : undefined,
     };
-    const e = emitC(g, { ...prov, name: opts.name ?? (opts.modelFile ? basename(opts.modelFile) : undefined) });
+    const espnn = useEspNn(opts.kernels, c.id);
+    const e = emitC(g, {
+      ...prov,
+      name: opts.name ?? (opts.modelFile ? basename(opts.modelFile) : undefined),
+      backend: espnn ? espnnBackend(g, c.id) : undefined,
+    });
     const fi = fitInput(e);
     const { fit, diagnostics: fd } = fitDiagnostics(c.id, fi);
     diagnostics.push(...fd);
@@ -173,6 +188,7 @@ export function buildProject(graph: Graph, opts: BuildOptions): BuildResult {
       weightBytes: e.weightBytes,
       codeBytesEstimate: fi.codeBytes,
       layers,
+      kernels: espnn ? 'esp-nn' : 'portable',
       fit: checkAllChips(fi),
       verification: [],
       golden,
@@ -180,7 +196,9 @@ export function buildProject(graph: Graph, opts: BuildOptions): BuildResult {
 
     if (opts.verify?.length) {
       const cases: GoldenCase[] = golden.map((gc) => ({ name: gc.name, inputs: gc.inputs, expected: gc.expected }));
-      const runs = runVerification(e.files, harnessSpec(g, e.prefix), cases, opts.verify);
+      // ESP-NN calls link espforge's test double of the ESP-NN API (built from the portable kernels)
+      const vfiles = espnn ? { ...e.files, ...espnnDoubleFiles() } : e.files;
+      const runs = runVerification(vfiles, harnessSpec(g, e.prefix), cases, opts.verify);
       report.verification = runs.map((r) => compareRuns(r, cases, macs));
       for (const v of report.verification)
         if (!v.identical)
@@ -195,6 +213,7 @@ export function buildProject(graph: Graph, opts: BuildOptions): BuildResult {
       chip: c,
       library: e.files,
       partitionSize: fit.flash.needsCustomPartition ? fit.flash.partitionSize : undefined,
+      dependencies: espnn ? { [ESPNN_COMPONENT]: ESPNN_VERSION } : undefined,
       sample: {
         inputs: sample.inputs,
         expected: sample.expected,
@@ -259,8 +278,13 @@ export function reportMarkdown(r: BuildReport): string {
         (v.sizes ? `; text ${v.sizes.text} B, data ${v.sizes.data} B, bss ${v.sizes.bss} B (model library objects, rv32imc -O2; text includes the const weights)` : ''),
     );
   L.push(`\n## Layers\n`);
+  if (r.kernels === 'esp-nn') {
+    const n = r.layers.filter((l) => l.kernel.startsWith('esp-nn:')).length;
+    L.push(`Kernels: ESP-NN (\`espressif/esp-nn\`, declared in the component's idf_component.yml) for ${n} of ${r.layers.length} layers, espforge's portable C for the rest. Host and rv32 verification link espforge's test double of the ESP-NN API (built from the portable kernels), so they check the generated calls, not ESP-NN's own kernels.\n`);
+  }
   L.push(`| # | op | name | kernel | MACs | weight bytes |\n|---|---|---|---|---|---|`);
-  for (const l of r.layers) L.push(`| ${l.index} | ${l.op} | ${l.name.replace(/\|/g, '/')} | ${l.kernel} | ${l.macs} | ${l.weightBytes} |`);
+  for (const l of r.layers)
+    L.push(`| ${l.index} | ${l.op} | ${l.name.replace(/\|/g, '/')} | ${l.kernel}${l.backendNote ? ` (portable: ${l.backendNote.replace(/\|/g, '/')})` : ''} | ${l.macs} | ${l.weightBytes} |`);
   return L.join('\n') + '\n';
 }
 

@@ -12,7 +12,9 @@
 //     esp_rom, esp_hw_support, cxx. Like ESP-IDF, the "common" ones are implicit requirements of every component;
 //     esp_timer is not (a component that includes esp_timer.h must REQUIRE it)
 //   - sdkconfig.defaults must exist; its CONFIG_ lines become build/config/sdkconfig.h and CMake variables
-//   - idf_component.yml is ignored
+//   - idf_component.yml: its `espressif/esp-nn` dependency is resolved, as the IDF component manager would, to a
+//     managed component `espressif__esp-nn` added to the declaring component's requirements; on the host that
+//     component is espforge's ESP-NN test double (src/verify/espnn-double.ts). Other dependencies are ignored.
 //   - the executable NAME.elf runs app_main() from main() and returns
 // Every C source (components and stubs) is compiled with -std=c99 -Wall -Wextra -Werror (configurable).
 //
@@ -25,6 +27,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { diag, toDiagnostics, type Diagnostic } from '../diagnostics.js';
 import { hasTool, run } from './toolchain.js';
+import { espnnDoubleFiles } from './espnn-double.js';
 
 export const DEFAULT_SHIM_C_OPTIONS = ['-std=c99', '-Wall', '-Wextra', '-Werror'];
 
@@ -72,7 +75,7 @@ endif()
 if(NOT DEFINED EFSHIM_C_OPTIONS)
   set(EFSHIM_C_OPTIONS -std=c99 -Wall -Wextra -Werror)
 endif()
-set(EFSHIM_STUB_COMPONENTS esp_timer log freertos esp_system esp_common heap newlib soc hal esp_rom esp_hw_support cxx)
+set(EFSHIM_STUB_COMPONENTS esp_timer log freertos esp_system esp_common heap newlib soc hal esp_rom esp_hw_support cxx espressif__esp-nn)
 # ESP-IDF's common requirements: every component gets them without naming them (esp_timer is not one of them)
 set(EFSHIM_COMMON_REQUIRES newlib freertos log esp_common esp_system heap soc hal esp_rom esp_hw_support cxx)
 set(EFSHIM_REGISTER_KEYWORDS SRCS SRC_DIRS EXCLUDE_SRCS INCLUDE_DIRS PRIV_INCLUDE_DIRS REQUIRES PRIV_REQUIRES
@@ -178,6 +181,13 @@ function(idf_component_register)
   get_property(is_stub GLOBAL PROPERTY EFSHIM_IS_STUB_@{COMPONENT_NAME})
   if(NOT is_stub)
     list(APPEND privreqs @{EFSHIM_COMMON_REQUIRES})
+    # the component manager: a manifest dependency on espressif/esp-nn becomes a requirement on the managed component
+    if(EXISTS "@{COMPONENT_DIR}/idf_component.yml")
+      file(READ "@{COMPONENT_DIR}/idf_component.yml" _efshim_manifest)
+      if(_efshim_manifest MATCHES "espressif/esp-nn")
+        list(APPEND reqs espressif__esp-nn)
+      endif()
+    endif()
     # ESP-IDF: main without REQUIRES/PRIV_REQUIRES depends on every component of the project
     if(COMPONENT_NAME STREQUAL "main" AND NOT R_REQUIRES AND NOT R_PRIV_REQUIRES)
       get_property(projcomps GLOBAL PROPERTY EFSHIM_PROJECT_COMPONENTS)
@@ -576,6 +586,14 @@ typedef int esp_err_t;
 `,
 };
 for (const empty of ['newlib', 'soc', 'hal', 'esp_rom', 'esp_hw_support', 'cxx']) STUBS[`${empty}/CMakeLists.txt`] = 'idf_component_register()\n';
+// the managed ESP-NN component: espforge's test double of its API (not ESP-NN)
+{
+  const d = espnnDoubleFiles();
+  STUBS['espressif__esp-nn/CMakeLists.txt'] = reg(['esp_nn_double.c']);
+  STUBS['espressif__esp-nn/include/esp_nn.h'] = d['esp_nn.h'];
+  STUBS['espressif__esp-nn/esp_nn_double_kernels.h'] = d['esp_nn_double_kernels.h'];
+  STUBS['espressif__esp-nn/esp_nn_double.c'] = d['esp_nn_double.c'];
+}
 
 /** Write the stand-in IDF_PATH into `root` (created if needed); returns root. */
 export function writeIdfShim(root: string): string {

@@ -6,6 +6,7 @@ import { attemptAsync, fail } from '../../diagnostics.js';
 import { loadModel } from '../../import/index.js';
 import { buildProject, type BuildResult } from '../../codegen/build.js';
 import type { VerifyKind } from '../../verify/compare.js';
+import { KERNEL_CHOICES, type KernelChoice } from '../../codegen/espnn/lower.js';
 import { printJson, report, reportFailure } from '../common.js';
 
 interface Opts {
@@ -19,7 +20,14 @@ interface Opts {
   inputOffset?: string;
   scheme?: string;
   format?: string;
+  kernels?: string;
   json?: boolean;
+}
+
+function parseKernels(s: string | undefined): KernelChoice | undefined {
+  if (s === undefined) return undefined;
+  if (!(KERNEL_CHOICES as readonly string[]).includes(s)) fail('EF0006', `--kernels takes ${KERNEL_CHOICES.join(' | ')}, got '${s}'`);
+  return s as KernelChoice;
 }
 
 function parseVerify(s: string | undefined): VerifyKind[] {
@@ -38,6 +46,8 @@ function render(r: BuildResult, out: string): string {
       .map((f) => `${f.chip} ${f.fits ? 'ok' : 'no'}`)
       .join(', ')}`,
   ];
+  if (rep.kernels === 'esp-nn')
+    L.push(`kernels: ESP-NN for ${rep.layers.filter((l) => l.kernel.startsWith('esp-nn:')).length} of ${rep.layers.length} layers (espressif/esp-nn), portable C for the rest`);
   for (const v of rep.verification)
     L.push(
       `verify ${v.target}: ${v.identical ? 'identical to the integer simulator' : 'DIFFERS'} (${v.cases} cases)` +
@@ -64,11 +74,13 @@ export function register(program: Command, setExit: (c: number) => void): void {
     .option('--input-scale <s>', 'with --calib: multiply dataset values by this before feeding the model')
     .option('--input-offset <o>', 'with --calib: then add this')
     .option('--format <fmt>', 'c (default)', 'c')
+    .option('--kernels <k>', 'auto (ESP-NN on esp32s3/esp32p4, portable C elsewhere) | portable | esp-nn', 'auto')
     .option('--json', 'machine-readable output')
     .action(async (model: string, o: Opts) => {
       const res = await attemptAsync(async () => {
         if (o.format !== 'c') fail('EF0006', `--format ${o.format} is not available in build yet (use c)`);
         const verify = parseVerify(o.verify);
+        const kernels = parseKernels(o.kernels);
         let g = await loadModel(model);
         const isFloat = g.nodes.some((n) => n.inputs.some((t) => t >= 0 && g.tensors[t].data && g.tensors[t].dtype === 'float32'));
         if (isFloat) {
@@ -81,8 +93,9 @@ export function register(program: Command, setExit: (c: number) => void): void {
         }
         const commandLine = ['espforge', 'build', basename(model), '--target', o.target, '--out', basename(o.out)]
           .concat(o.name ? ['--name', o.name] : [])
+          .concat(o.kernels && o.kernels !== 'auto' ? ['--kernels', o.kernels] : [])
           .join(' ');
-        return buildProject(g, { target: o.target, out: o.out, name: o.name, force: o.force, verify, modelFile: model, commandLine });
+        return buildProject(g, { target: o.target, out: o.out, name: o.name, force: o.force, verify, modelFile: model, commandLine, kernels });
       }, { file: model });
       if (reportFailure(res, o.json, setExit)) return;
       const r = res.value;

@@ -32,6 +32,8 @@ export interface ProjectSpec {
   sample?: AppSample;
   /** Factory partition size in bytes when the default 1 MB is too small. */
   partitionSize?: number;
+  /** Managed components the model component depends on (idf_component.yml), e.g. {'espressif/esp-nn': '^1.1.0'}. */
+  dependencies?: Record<string, string>;
   /** Extra files at the project root (report.md, report.json). */
   extra?: Record<string, string>;
   provenance: Provenance;
@@ -73,7 +75,8 @@ export function projectFiles(s: ProjectSpec): Record<string, string> {
     `idf_component_register(SRCS ${srcs.map((f) => `"${f}"`).join(' ')}\n                       INCLUDE_DIRS "include")\n` +
     `target_compile_options(\${COMPONENT_LIB} PRIVATE -O2)\n`;
   files[`${comp}/idf_component.yml`] =
-    `# espforge-generated model component\nversion: "1.0.0"\ndescription: "${P}: generated int8 model (espforge)"\ndependencies:\n  idf: ">=5.0"\n`;
+    `# espforge-generated model component\nversion: "1.0.0"\ndescription: "${P}: generated int8 model (espforge)"\ndependencies:\n  idf: ">=5.0"\n` +
+    Object.entries(s.dependencies ?? {}).map(([k, v]) => `  ${k}: "${v}"\n`).join('');
   for (const [f, text] of Object.entries(s.library)) {
     files[f === `${P}.h` ? `${comp}/include/${f}` : `${comp}/${f}`] = text;
   }
