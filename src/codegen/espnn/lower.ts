@@ -156,7 +156,8 @@ export function convScratchBound(chipId: string, c: ConvGeom): number {
 export function dwScratchBound(c: ConvGeom & { mult: number }): number {
   const { IH, IW, IC, OH, OW, KH, KW, mult } = c;
   const CP = a8(IC * mult);
-  const s16 = 2 * (KW * KH * CP + IW * IH * CP) + OW * OH * CP + 12 * CP + 96;
+  // int16 copies of filter and input; the channel-padding branch (channels not a multiple of 8) adds its output
+  const s16 = 2 * (KW * KH * CP + IW * IH * CP) + ((IC * mult) % 8 ? OW * OH * CP + 12 * CP : 0) + 96;
   const C16 = a16(IC);
   const padded =
     KH === 3 && KW === 3 && mult === 1 && IC % 8 === 0 && IC % 16 !== 0 && IC >= 12
