@@ -1,7 +1,7 @@
 // espforge build MODEL --target CHIP --out DIR [--name NAME] [--force] [--verify host,rv32]
 //                [--calib DATA [--scheme S] [--input-scale S --input-offset O]] [--json]
 import { basename } from 'node:path';
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { attemptAsync, fail } from '../../diagnostics.js';
 import { loadModel } from '../../import/index.js';
 import { buildProject, type BuildResult } from '../../codegen/build.js';
@@ -74,7 +74,9 @@ export function register(program: Command, setExit: (c: number) => void): void {
     .option('--input-scale <s>', 'with --calib: multiply dataset values by this before feeding the model')
     .option('--input-offset <o>', 'with --calib: then add this')
     .option('--format <fmt>', 'c (default)', 'c')
-    .option('--kernels <k>', 'auto (ESP-NN on esp32s3/esp32p4, portable C elsewhere) | portable | esp-nn', 'auto')
+    .addOption(
+      new Option('--kernels <k>', 'auto: ESP-NN on esp32s3/esp32p4, portable C elsewhere').choices([...KERNEL_CHOICES]).default('auto'),
+    )
     .option('--json', 'machine-readable output')
     .action(async (model: string, o: Opts) => {
       const res = await attemptAsync(async () => {
