@@ -5,7 +5,7 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
-import { EspforgeError, diag, toDiagnostics, type Diagnostic } from '../diagnostics.js';
+import { EspforgeError, diag, fail, toDiagnostics, type Diagnostic } from '../diagnostics.js';
 import { allocArray, shapeSize } from '../ir/dtype.js';
 import type { Graph } from '../ir/graph.js';
 import { inferCtx } from '../ir/infer.js';
@@ -13,7 +13,8 @@ import { getOp } from '../ops/index.js';
 import type { Value } from '../ops/types.js';
 import { prepareIntGraph, runInt } from '../sim/int.js';
 import { chip, CHIPS } from '../targets/chips.js';
-import { checkAllChips, fitDiagnostics, type ChipFit, type FitInput } from '../targets/fit.js';
+import { checkAllChips, fitDiagnostics, stockPsram, type ChipFit, type FitInput } from '../targets/fit.js';
+import { FLASH_SIZES_MB, modulePreset } from '../targets/modules.js';
 import { VERSION } from '../version.js';
 import { sha256Hex } from './common/cwriter.js';
 import { emitC, type EmitResult } from './c/emit.js';
@@ -44,6 +45,12 @@ export interface BuildOptions {
   dryRun?: boolean;
   /** Kernel back end: auto (ESP-NN on ESP32-S3/P4, portable elsewhere), portable, or esp-nn. */
   kernels?: KernelChoice;
+  /** Module preset (src/targets/modules.ts): sets the chip (when target is empty), flash and PSRAM. */
+  module?: string;
+  /** PSRAM bytes on the module (overrides the preset). */
+  psram?: number;
+  /** Flash bytes on the module (overrides the preset and the chip's typical flash). */
+  flashSize?: number;
 }
 
 export interface BuildReport {
@@ -60,6 +67,8 @@ export interface BuildReport {
   layers: { index: number; op: string; name: string; kernel: string; macs: number; weightBytes: number; backendNote?: string }[];
   /** Kernel back end used: 'portable' or 'esp-nn' (ESP-NN for the layers it supports, portable for the rest). */
   kernels: 'portable' | 'esp-nn';
+  /** Module memory the build assumed and where the arena went (with the reason). */
+  memory: { module?: string; flashBytes: number; psramBytes: number; arenaPlacement: 'internal' | 'psram'; why: string };
   fit: ChipFit[];
   verification: VerifySummary[];
   /** The ESP-IDF project configured, compiled and run on the host through the ESP-IDF stand-in. */
@@ -147,7 +156,16 @@ function fitInput(e: EmitResult): FitInput {
 export function buildProject(graph: Graph, opts: BuildOptions): BuildResult {
   const diagnostics: Diagnostic[] = [];
   try {
-    const c = chip(opts.target);
+    const mod = opts.module ? modulePreset(opts.module) : undefined;
+    if (mod && opts.target && chip(opts.target).id !== mod.chip)
+      fail('EF0006', `--module ${mod.name} is an ${chip(mod.chip).name} module, not ${chip(opts.target).name}`, { suggestion: `drop --target or use --target ${mod.chip}` });
+    const c = chip(mod?.chip ?? opts.target);
+    const psramBytes = opts.psram ?? mod?.psramBytes ?? stockPsram(c);
+    const flashBytes = opts.flashSize ?? mod?.flashBytes;
+    if (psramBytes > 0 && c.psram === 'none')
+      fail('EF0006', `${c.name} has no PSRAM interface (--psram ${psramBytes})`, { suggestion: `drop --psram; chips with PSRAM: esp32, esp32s2, esp32s3, esp32p4` });
+    if (flashBytes !== undefined && (flashBytes < 1024 * 1024 || !FLASH_SIZES_MB.includes(flashBytes / (1024 * 1024))))
+      fail('EF0006', `--flash-size must be one of ${FLASH_SIZES_MB.map((m) => `${m}MB`).join(', ')}`);
     const g0 = integerIO(graph);
     const g = g0.nodes.every((n) => n.qparams) ? g0 : prepareIntGraph(g0);
     const modelBytes = opts.modelFile ? readFileSync(opts.modelFile) : undefined;
@@ -162,7 +180,12 @@ export function buildProject(graph: Graph, opts: BuildOptions): BuildResult {
       name: opts.name ?? (opts.modelFile ? basename(opts.modelFile) : undefined),
       backend: espnn ? espnnBackend(g, c.id) : undefined,
     });
-    const fi = fitInput(e);
+    const fi: FitInput = {
+      ...fitInput(e),
+      psramBytes,
+      flashBytes,
+      int16Activations: g.tensors.some((t) => !t.data && t.dtype === 'int16'),
+    };
     const { fit, diagnostics: fd } = fitDiagnostics(c.id, fi);
     diagnostics.push(...fd);
     if (fd.some((d) => d.severity === 'error')) return { ok: false, files: {}, diagnostics };
@@ -189,7 +212,17 @@ export function buildProject(graph: Graph, opts: BuildOptions): BuildResult {
       codeBytesEstimate: fi.codeBytes,
       layers,
       kernels: espnn ? 'esp-nn' : 'portable',
-      fit: checkAllChips(fi),
+      memory: {
+        module: mod?.name,
+        flashBytes: fit.flash.flashSize,
+        psramBytes,
+        arenaPlacement: fit.arenaPlacement,
+        why:
+          fit.arenaPlacement === 'psram'
+            ? `the ${fi.arenaBytes} B arena is larger than ${c.name}'s largest contiguous internal block (${fit.ram.internalBlock} B), so it is one static buffer in PSRAM (EXT_RAM_BSS_ATTR with CONFIG_SPIRAM_ALLOW_BSS_SEG_EXTERNAL_MEMORY), chosen over heap_caps_malloc(MALLOC_CAP_SPIRAM) at init because the library stays allocation-free and an arena that does not fit fails at link time, not at run time`
+            : `one static buffer in internal RAM (fits the ${fit.ram.internalBlock} B largest contiguous internal block)`,
+      },
+      fit: checkAllChips(fi, c.id),
       verification: [],
       golden,
     };
@@ -207,6 +240,7 @@ export function buildProject(graph: Graph, opts: BuildOptions): BuildResult {
           }));
     }
 
+    if (fit.arenaPlacement === 'psram') e.files[`${e.prefix}.c`] = arenaInPsram(e.files[`${e.prefix}.c`], e.prefix);
     const sample = golden[0];
     const files = projectFiles({
       prefix: e.prefix,
@@ -214,6 +248,7 @@ export function buildProject(graph: Graph, opts: BuildOptions): BuildResult {
       library: e.files,
       partitionSize: fit.flash.needsCustomPartition ? fit.flash.partitionSize : undefined,
       dependencies: espnn ? { [ESPNN_COMPONENT]: ESPNN_VERSION } : undefined,
+      memory: { flashBytes, psramBytes, psramMode: mod?.psramMode ?? (c.id === 'esp32p4' ? 'hex' : c.id === 'esp32s3' ? 'octal' : 'quad'), arenaInPsram: fit.arenaPlacement === 'psram' },
       sample: {
         inputs: sample.inputs,
         expected: sample.expected,
@@ -260,7 +295,9 @@ export function reportMarkdown(r: BuildReport): string {
   L.push(`| MACs per inference | ${r.macs} |`);
   L.push(`| activation arena (one static buffer) | ${r.arenaBytes} B (lower bound ${r.arenaLowerBound} B) |`);
   L.push(`| weights in flash | ${r.weightBytes} B |`);
-  L.push(`| generated code (estimate) | ${r.codeBytesEstimate} B |\n`);
+  L.push(`| generated code (estimate) | ${r.codeBytesEstimate} B |`);
+  L.push(`| module memory | ${r.memory.module ? `${r.memory.module}: ` : ''}${(r.memory.flashBytes / 1048576).toFixed(0)} MB flash, ${r.memory.psramBytes ? `${(r.memory.psramBytes / 1048576).toFixed(0)} MB PSRAM` : 'no PSRAM'} |`);
+  L.push(`| arena placement | **${r.memory.arenaPlacement}**: ${r.memory.why} |\n`);
   L.push(`## Fit per chip\n`);
   L.push(`| chip | fits | flash need / partition | arena / static cap | notes |\n|---|---|---|---|---|`);
   for (const f of r.fit)
@@ -289,6 +326,20 @@ export function reportMarkdown(r: BuildReport): string {
 }
 
 export { CHIPS, EspforgeError };
+
+/** The arena's static buffer moved to PSRAM: EXT_RAM_BSS_ATTR under ESP-IDF, a plain buffer elsewhere (host tests). */
+export function arenaInPsram(src: string, prefix: string): string {
+  const PU = prefix.toUpperCase();
+  const decl = /^static uint8_t arena\[/m;
+  if (!decl.test(src)) throw new Error('arena declaration not found');
+  return src.replace(
+    decl,
+    `/* The arena is larger than internal RAM offers in one block: it lives in PSRAM. EXT_RAM_BSS_ATTR needs\n` +
+      ` * CONFIG_SPIRAM_ALLOW_BSS_SEG_EXTERNAL_MEMORY (set in sdkconfig.defaults); the linker refuses an arena PSRAM cannot hold. */\n` +
+      `#ifdef ESP_PLATFORM\n#include "esp_attr.h"\n#define ${PU}_ARENA_ATTR EXT_RAM_BSS_ATTR\n#else\n#define ${PU}_ARENA_ATTR\n#endif\n` +
+      `static ${PU}_ARENA_ATTR uint8_t arena[`,
+  );
+}
 
 /**
  * A quantized graph with float I/O (float input → Quantize …, … Dequantize → float output) becomes a graph with

@@ -33,7 +33,7 @@ test('activations above the ESP32 static DRAM cap: EF4001 on esp32, fits on esp3
   assert.equal(bad.ok, false);
   const e = bad.diagnostics.find((d) => d.code === 'EF4001' && d.severity === 'error');
   assert.ok(e, JSON.stringify(bad.diagnostics));
-  assert.match(e.message, /static DRAM cap/);
+  assert.match(e.message, /largest contiguous internal block of ESP32/);
   assert.match(e.suggestion ?? '', /esp32s3/);
   const ok = buildProject(g, { target: 'esp32s3', dryRun: true });
   assert.equal(ok.ok, true, JSON.stringify(ok.diagnostics));

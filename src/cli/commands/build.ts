@@ -7,10 +7,14 @@ import { loadModel } from '../../import/index.js';
 import { buildProject, type BuildResult } from '../../codegen/build.js';
 import type { VerifyKind } from '../../verify/compare.js';
 import { KERNEL_CHOICES, type KernelChoice } from '../../codegen/espnn/lower.js';
+import { MODULES, parseSize } from '../../targets/modules.js';
 import { printJson, report, reportFailure } from '../common.js';
 
 interface Opts {
-  target: string;
+  target?: string;
+  module?: string;
+  psram?: string;
+  flashSize?: string;
   out: string;
   name?: string;
   force?: boolean;
@@ -22,6 +26,13 @@ interface Opts {
   format?: string;
   kernels?: string;
   json?: boolean;
+}
+
+function parseBytes(flag: string, v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  const n = parseSize(v);
+  if (n === undefined) fail('EF0006', `${flag} takes a size such as 8MB, 512KB or 4194304, got '${v}'`);
+  return n;
 }
 
 function parseKernels(s: string | undefined): KernelChoice | undefined {
@@ -55,6 +66,7 @@ function render(r: BuildResult, out: string): string {
     );
   if (rep.idfHost)
     L.push(`verify esp-idf project on the host (stand-in for ESP-IDF): ${rep.idfHost.ok ? rep.idfHost.output[0] ?? 'ran' : 'FAILED'}`);
+  L.push(`arena: ${rep.memory.arenaPlacement === 'psram' ? 'in PSRAM (EXT_RAM_BSS_ATTR)' : 'internal RAM'}`);
   L.push(`wrote ESP-IDF project to ${out} (report.md, report.json)`);
   return L.join('\n');
 }
@@ -64,7 +76,10 @@ export function register(program: Command, setExit: (c: number) => void): void {
     .command('build')
     .description('generate the C library + ESP-IDF project for a chip, check the fit, optionally verify the C')
     .argument('<model>', 'model file (int8 TFLite, or a float model with --calib)')
-    .requiredOption('--target <chip>', 'esp32 | esp32s2 | esp32s3 | esp32c3 | esp32c6 | esp32p4')
+    .option('--target <chip>', 'esp32 | esp32s2 | esp32s3 | esp32c3 | esp32c6 | esp32p4 (or give --module)')
+    .option('--module <name>', `module preset: ${MODULES.map((m) => m.name).join(' | ')}`)
+    .option('--psram <size>', 'PSRAM on the module, e.g. 8MB (the arena goes there when internal RAM is too small)')
+    .option('--flash-size <size>', 'flash on the module, e.g. 16MB')
     .requiredOption('--out <dir>', 'output folder')
     .option('--name <name>', 'C symbol prefix (default: the model file stem)')
     .option('--force', 'replace an output folder holding files espforge did not write')
@@ -79,10 +94,17 @@ export function register(program: Command, setExit: (c: number) => void): void {
     )
     .option('--json', 'machine-readable output')
     .action(async (model: string, o: Opts) => {
+      if (!o.target && !o.module) {
+        process.stderr.write("error: give --target <chip> or --module <name>\n");
+        setExit(2);
+        return;
+      }
       const res = await attemptAsync(async () => {
         if (o.format !== 'c') fail('EF0006', `--format ${o.format} is not available in build yet (use c)`);
         const verify = parseVerify(o.verify);
         const kernels = parseKernels(o.kernels);
+        const psram = parseBytes('--psram', o.psram);
+        const flashSize = parseBytes('--flash-size', o.flashSize);
         let g = await loadModel(model);
         const isFloat = g.nodes.some((n) => n.inputs.some((t) => t >= 0 && g.tensors[t].data && g.tensors[t].dtype === 'float32'));
         if (isFloat) {
@@ -93,11 +115,16 @@ export function register(program: Command, setExit: (c: number) => void): void {
           const data = await loadSamples(g, o.calib, { limit: 200, inputScale: o.inputScale, inputOffset: o.inputOffset });
           g = (await quantizeModel(g, data.samples, { scheme: o.scheme ? parseScheme(o.scheme) : 'int8' })).graph;
         }
-        const commandLine = ['espforge', 'build', basename(model), '--target', o.target, '--out', basename(o.out)]
+        const commandLine = ['espforge', 'build', basename(model)]
+          .concat(o.target ? ['--target', o.target] : [])
+          .concat(o.module ? ['--module', o.module] : [])
+          .concat(o.psram ? ['--psram', o.psram] : [])
+          .concat(o.flashSize ? ['--flash-size', o.flashSize] : [])
+          .concat(['--out', basename(o.out)])
           .concat(o.name ? ['--name', o.name] : [])
           .concat(o.kernels && o.kernels !== 'auto' ? ['--kernels', o.kernels] : [])
           .join(' ');
-        return buildProject(g, { target: o.target, out: o.out, name: o.name, force: o.force, verify, modelFile: model, commandLine, kernels });
+        return buildProject(g, { target: o.target ?? '', module: o.module, psram, flashSize, out: o.out, name: o.name, force: o.force, verify, modelFile: model, commandLine, kernels });
       }, { file: model });
       if (reportFailure(res, o.json, setExit)) return;
       const r = res.value;

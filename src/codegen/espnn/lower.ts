@@ -151,21 +151,51 @@ export function convScratchBound(chipId: string, c: ConvGeom): number {
   return a16(v + MARGIN);
 }
 
-/** ESP-NN depthwise scratch bound: the ESP32-S3 formula's largest branches (esp_nn_depthwise_conv_s8_esp32s3.c:
- * int16 copies of filter and input, or the channel-padded int8 path with its output and per-channel arrays). */
-export function dwScratchBound(c: ConvGeom & { mult: number }): number {
-  const { IH, IW, IC, OH, OW, KH, KW, mult } = c;
-  const CP = a8(IC * mult);
-  // int16 copies of filter and input; the channel-padding branch (channels not a multiple of 8) adds its output
-  const s16 = 2 * (KW * KH * CP + IW * IH * CP) + ((IC * mult) % 8 ? OW * OH * CP + 12 * CP : 0) + 96;
-  const C16 = a16(IC);
-  const padded =
-    KH === 3 && KW === 3 && mult === 1 && IC % 8 === 0 && IC % 16 !== 0 && IC >= 12
-      ? 9 * C16 + (IW + 2 * KW + 2) * (IH + 2 * KH + 2) * C16 + OW * OH * C16 + 12 * C16 + 64
-      : KH === 3 && KW === 3 && mult === 1 && IC % 16 === 0
-        ? 9 * IC + (IW + 3) * (IH + 3) * IC + 32
-        : 0;
-  return a16(Math.max(s16, padded) + MARGIN);
+/** ESP32-S3 depthwise scratch as esp_nn_get_depthwise_conv_scratch_size_esp32s3 dispatches
+ * (esp_nn_depthwise_conv_s8_esp32s3.c): int8 padded input (tiled to a 40 KB budget) for 3x3 with channels % 16,
+ * a channel-padded int8 path for other multiples of 8 from 12 channels, int16 copies of filter and input
+ * otherwise (tiled above 48 KB), a channel-padded int16 path for ch_mult 1, and int16 copies for ch_mult % 4. */
+function dwScratchS3(c: ConvGeom & { mult: number }): number {
+  const { IH, IW, IC, OH, OW, KH, KW, sh, sw, pt, pl, mult } = c;
+  const filter = KW * KH * IC * mult;
+  const input = IW * IH * IC;
+  if (mult === 1 && IC % 8 === 0) {
+    if (KH === 3 && KW === 3) {
+      if (IC % 16 === 0) {
+        const padW = pl + Math.max(0, (OW - 1) * sw + KW - pl - IW);
+        const padH = pt + Math.max(0, (OH - 1) * sh + KH - pt - IH);
+        if (!padW && !padH) return filter + 16;
+        const full = (IW + padW) * (IH + padH) * IC;
+        if (full <= 40 * 1024) return filter + full + 16;
+        const row = (IW + padW) * IC;
+        const rows = Math.min(Math.max(Math.floor((40 * 1024 - filter - 32) / row), KH), IH + padH);
+        return filter + rows * row + 32;
+      }
+      if (IC >= 12) {
+        const C16 = a16(IC);
+        const padTotW = 2 * pl + Math.max(0, OW * sw + 2 - IW);
+        const padTotH = 2 * pt + Math.max(0, OH * sh + 2 - IH);
+        return 9 * C16 + (IW + padTotW) * (IH + padTotH) * C16 + OW * OH * C16 + 12 * C16 + 64;
+      }
+      return 2 * (filter + input) + 32;
+    }
+    const s16 = 2 * (filter + input);
+    return s16 <= 48 * 1024 ? s16 + 32 : 2 * filter + 2 * IW * KH * IC + 32;
+  }
+  if (mult === 1 && IC > 3) {
+    const CP = a8(IC);
+    return a16(2 * KW * KH * CP) + a16(2 * IW * IH * CP) + a16(OW * OH * CP) + 12 * CP + 16 + 48;
+  }
+  if (mult % 4 === 0) return 2 * (filter + input) + 32;
+  return 32;
+}
+
+/** Scratch bytes espforge reserves for an ESP-NN depthwise conv: the S3 formula on ESP32-S3; elsewhere (ESP32-P4's
+ * kernels and the generic ones, whose sizes were not read) at least int16 copies of filter and input as well. */
+export function dwScratchBound(chipId: string, c: ConvGeom & { mult: number }): number {
+  const s3 = dwScratchS3(c);
+  const v = chipId === 'esp32s3' ? s3 : Math.max(s3, 2 * (c.KW * c.KH * c.IC * c.mult + c.IW * c.IH * c.IC) + 32);
+  return a16(v + MARGIN);
 }
 
 /** Softmax: 4 bytes per element of a row in the generic version (esp_nn_ansi_headers.h), with a margin. */
@@ -227,7 +257,7 @@ function decide(g: Graph, n: Node, chipId: string): Decision | undefined {
       if (!qArr(q, 'mult', OC) || !qArr(q, 'shift', OC)) return no('no per-channel requantization data');
       const [sh, sw] = attrNums(n, 'strides', [1, 1]);
       const geom: ConvGeom = { IH, IW, IC, OH, OW, OC, KH, KW, sh, sw, pt: pads[0], pl: pads[1] };
-      return depthwise ? { take: true, scratch: dwScratchBound({ ...geom, mult: OC / IC }) } : { take: true, scratch: convScratchBound(chipId, geom) };
+      return depthwise ? { take: true, scratch: dwScratchBound(chipId, { ...geom, mult: OC / IC }) } : { take: true, scratch: convScratchBound(chipId, geom) };
     }
     case 'FullyConnected': {
       const W = T(n.inputs[1]);
