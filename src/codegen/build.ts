@@ -15,6 +15,8 @@ import { prepareIntGraph, runInt } from '../sim/int.js';
 import { chip, CHIPS } from '../targets/chips.js';
 import { checkAllChips, fitDiagnostics, stockPsram, type ChipFit, type FitInput } from '../targets/fit.js';
 import { FLASH_SIZES_MB, modulePreset } from '../targets/modules.js';
+import { firmwareBaseline } from '../targets/firmware.js';
+import { measureCodeSize, type CodeSize } from '../verify/size.js';
 import { VERSION } from '../version.js';
 import { sha256Hex } from './common/cwriter.js';
 import { emitC, type EmitResult } from './c/emit.js';
@@ -24,6 +26,9 @@ import type { GoldenCase, HarnessSpec } from '../verify/host.js';
 import { checkIdfProjectOnHost } from '../verify/idf-shim.js';
 import { espnnDoubleFiles } from '../verify/espnn-double.js';
 import { espnnBackend, useEspNn, type KernelChoice } from './espnn/lower.js';
+
+/** How every report names the ESP-IDF stand-in check. */
+export const IDF_SMOKE_TEST = 'smoke test only, not ESP-IDF (host stand-in; the real build, link map and flash figures need ESP-IDF)';
 
 /** The ESP-NN managed component and the version range the generated calls were written against. */
 export const ESPNN_COMPONENT = 'espressif/esp-nn';
@@ -51,6 +56,32 @@ export interface BuildOptions {
   psram?: number;
   /** Flash bytes on the module (overrides the preset and the chip's typical flash). */
   flashSize?: number;
+  /** Measure the generated code from rv32 objects (when the RISC-V toolchain is installed) instead of estimating it.
+   * The CLI turns it on; library calls default to the estimate (faster). */
+  measureCode?: boolean;
+}
+
+/** One line of the flash figure: bytes, and whether they are exact, measured or estimated (with the margin). */
+export interface FlashItem {
+  bytes: number;
+  kind: 'exact' | 'measured' | 'estimated';
+  /** ± bytes */
+  margin: number;
+  how: string;
+}
+
+export interface FlashBreakdown {
+  baseline: FlashItem & { idf: string };
+  weights: FlashItem;
+  tables: FlashItem;
+  code: FlashItem;
+  sample: FlashItem;
+  espnn?: FlashItem;
+  /** App image predicted for the project as generated on IDF < 5.5 (no MINIMAL_BUILD): what the fit check uses. */
+  total: number;
+  margin: number;
+  /** The same on IDF >= 5.5, where the generated CMakeLists turns MINIMAL_BUILD on. */
+  totalMinimalBuild: number;
 }
 
 export interface BuildReport {
@@ -67,12 +98,15 @@ export interface BuildReport {
   layers: { index: number; op: string; name: string; kernel: string; macs: number; weightBytes: number; backendNote?: string }[];
   /** Kernel back end used: 'portable' or 'esp-nn' (ESP-NN for the layers it supports, portable for the rest). */
   kernels: 'portable' | 'esp-nn';
+  /** Every byte the app image holds, by origin, with which figures are exact and which estimated. */
+  flash: FlashBreakdown;
   /** Module memory the build assumed and where the arena went (with the reason). */
   memory: { module?: string; flashBytes: number; psramBytes: number; arenaPlacement: 'internal' | 'psram'; why: string };
   fit: ChipFit[];
   verification: VerifySummary[];
-  /** The ESP-IDF project configured, compiled and run on the host through the ESP-IDF stand-in. */
-  idfHost?: { ok: boolean; output: string[] };
+  /** The ESP-IDF project configured, compiled and run on the host through the ESP-IDF stand-in: a smoke test of the
+   * CMake files and app_main.c, not a build with ESP-IDF. */
+  idfHost?: { ok: boolean; output: string[]; kind: string };
   /** Golden cases: int8/uint8 outputs as bytes 0..255, int16 outputs as signed values. */
   golden: { name: string; inputs: number[][]; expected: number[][] }[];
 }
@@ -144,6 +178,55 @@ function codeEstimate(e: EmitResult): number {
   return 2500 * e.kernels.length + 120 * e.layers.length + 2048;
 }
 
+/** app_main.c's own code and strings around the embedded arrays: 356 B in the measured person_detect app
+ * (9,574 B sample share - 9,218 B of arrays, TARGETS.md); used as the estimate for every model. */
+const APP_MAIN_OVERHEAD = 356;
+/** ESP-NN's kernels linked for the layers that call them: not measured (the library cannot be built here); an
+ * estimate per distinct kernel of the S3/P4 assembly + C dispatch. */
+const ESPNN_BYTES_PER_KERNEL = 6000;
+
+export function flashBreakdown(e: EmitResult, g: Graph, chipId: string, measured: CodeSize | undefined): FlashBreakdown {
+  const base = firmwareBaseline(chipId);
+  const rv = ['esp32c3', 'esp32c6', 'esp32p4'].includes(chipId);
+  const est = codeEstimate(e);
+  const code: FlashItem = measured
+    ? {
+        bytes: measured.text,
+        kind: rv ? 'measured' : 'estimated',
+        margin: Math.round(measured.text * (rv ? 0.1 : 0.35)),
+        how: rv
+          ? `text of the model and kernel objects (${measured.compiler}; the target ISA, margin for compiler version)`
+          : `text of the model and kernel objects for rv32imc (${measured.compiler}) as a proxy for Xtensa`,
+      }
+    : { bytes: est, kind: 'estimated', margin: Math.round(est * 0.5), how: 'formula (kernels and layers); build with the RISC-V toolchain installed to measure' };
+  const bytesOf = (id: number) => shapeSize(g.tensors[id].shape) * (g.tensors[id].dtype === 'int16' ? 2 : 1);
+  const sampleArrays = g.inputs.reduce((t, id) => t + bytesOf(id), 0) + g.outputs.reduce((t, id) => t + bytesOf(id), 0);
+  const espnnKernels = new Set(e.layers.filter((l) => l.kernel.startsWith('esp-nn:')).map((l) => l.kernel));
+  const espnn: FlashItem | undefined = espnnKernels.size
+    ? { bytes: ESPNN_BYTES_PER_KERNEL * espnnKernels.size, kind: 'estimated', margin: ESPNN_BYTES_PER_KERNEL * espnnKernels.size, how: `ESP-NN library code for ${espnnKernels.size} kernel(s), not measured` }
+    : undefined;
+  const items: FlashItem[] = [
+    { bytes: base.bytes, kind: base.measured ? 'measured' : 'estimated', margin: Math.round(base.bytes * base.margin), how: base.source },
+    { bytes: e.weightBytes, kind: 'exact', margin: 0, how: 'const arrays of NAME_weights.c' },
+    { bytes: e.tableBytes, kind: 'exact', margin: 0, how: 'static const parameter tables of NAME.c (requantization, broadcast)' },
+    code,
+    { bytes: sampleArrays + APP_MAIN_OVERHEAD, kind: 'estimated', margin: APP_MAIN_OVERHEAD, how: `embedded sample input and expected output arrays (${sampleArrays} B, exact) + app_main code and strings (~${APP_MAIN_OVERHEAD} B)` },
+    ...(espnn ? [espnn] : []),
+  ];
+  const total = items.reduce((t, x) => t + x.bytes, 0);
+  return {
+    baseline: { ...items[0], idf: base.idf },
+    weights: items[1],
+    tables: items[2],
+    code,
+    sample: items[4],
+    espnn,
+    total,
+    margin: items.reduce((t, x) => t + x.margin, 0),
+    totalMinimalBuild: total - base.bytes + base.minimalBuildBytes,
+  };
+}
+
 function fitInput(e: EmitResult): FitInput {
   return {
     weightBytes: e.weightBytes,
@@ -180,8 +263,12 @@ export function buildProject(graph: Graph, opts: BuildOptions): BuildResult {
       name: opts.name ?? (opts.modelFile ? basename(opts.modelFile) : undefined),
       backend: espnn ? espnnBackend(g, c.id) : undefined,
     });
+    const measured = opts.measureCode ? measureCodeSize(espnn ? { ...e.files, 'esp_nn.h': espnnDoubleFiles()['esp_nn.h'] } : e.files, e.prefix) : undefined;
+    const flash = flashBreakdown(e, g, c.id, measured);
     const fi: FitInput = {
       ...fitInput(e),
+      codeBytes: flash.code.bytes,
+      extraFlashBytes: flash.tables.bytes + flash.sample.bytes + (flash.espnn?.bytes ?? 0),
       psramBytes,
       flashBytes,
       int16Activations: g.tensors.some((t) => !t.data && t.dtype === 'int16'),
@@ -212,6 +299,7 @@ export function buildProject(graph: Graph, opts: BuildOptions): BuildResult {
       codeBytesEstimate: fi.codeBytes,
       layers,
       kernels: espnn ? 'esp-nn' : 'portable',
+      flash,
       memory: {
         module: mod?.name,
         flashBytes: fit.flash.flashSize,
@@ -267,7 +355,7 @@ export function buildProject(graph: Graph, opts: BuildOptions): BuildResult {
           writeFileSync(join(scratch, rel), text);
         }
         const idf = checkIdfProjectOnHost(scratch, { timeoutMs: 300_000, optional: true });
-        report.idfHost = { ok: idf.ok, output: idf.runOutput.trim().split('\n').slice(-2) };
+        report.idfHost = { ok: idf.ok, output: idf.runOutput.trim().split('\n').slice(-2), kind: IDF_SMOKE_TEST };
         // optional: without cmake the C was still verified above, so that is a warning, not a failure
         diagnostics.push(...idf.diagnostics);
       } finally {
@@ -298,6 +386,18 @@ export function reportMarkdown(r: BuildReport): string {
   L.push(`| generated code (estimate) | ${r.codeBytesEstimate} B |`);
   L.push(`| module memory | ${r.memory.module ? `${r.memory.module}: ` : ''}${(r.memory.flashBytes / 1048576).toFixed(0)} MB flash, ${r.memory.psramBytes ? `${(r.memory.psramBytes / 1048576).toFixed(0)} MB PSRAM` : 'no PSRAM'} |`);
   L.push(`| arena placement | **${r.memory.arenaPlacement}**: ${r.memory.why} |\n`);
+  const f = r.flash;
+  const row = (what: string, x: FlashItem) => `| ${what} | ${x.bytes} | ${x.kind}${x.margin ? ` (±${x.margin})` : ''} | ${x.how.replace(/\|/g, '/')} |`;
+  L.push(`## Flash (app image)\n`);
+  L.push(`| part | bytes | figure | how |\n|---|---|---|---|`);
+  L.push(row(`firmware without the model (${r.target}, IDF ${f.baseline.idf})`, f.baseline));
+  L.push(row('weights', f.weights));
+  L.push(row('parameter tables', f.tables));
+  L.push(row('kernel + invoke code', f.code));
+  L.push(row('embedded sample (main/app_main.c)', f.sample));
+  if (f.espnn) L.push(row('ESP-NN library', f.espnn));
+  L.push(`| **app image** | **${f.total}** | ±${f.margin} | as generated on ESP-IDF < 5.5; the fit check uses this figure |`);
+  L.push(`| app image with MINIMAL_BUILD | ${f.totalMinimalBuild} | ±${f.margin} | ESP-IDF >= 5.5 (the generated CMakeLists.txt turns it on) |\n`);
   L.push(`## Fit per chip\n`);
   L.push(`| chip | fits | flash need / partition | arena / static cap | notes |\n|---|---|---|---|---|`);
   for (const f of r.fit)
@@ -307,7 +407,7 @@ export function reportMarkdown(r: BuildReport): string {
   L.push(`\n## Verification\n`);
   if (!r.verification.length) L.push('Not run (use --verify host,rv32).');
   if (r.idfHost)
-    L.push(`- **ESP-IDF project on the host** (CMake + app_main.c through espforge's ESP-IDF stand-in): ${r.idfHost.ok ? 'configured, compiled, ran: ' + r.idfHost.output.join(' / ') : 'FAILED'}`);
+    L.push(`- **ESP-IDF project on the host: ${IDF_SMOKE_TEST}** (CMake + app_main.c through espforge's ESP-IDF stand-in with ESP-IDF's C options): ${r.idfHost.ok ? 'configured, compiled, ran: ' + r.idfHost.output.join(' / ') : 'FAILED'}`);
   for (const v of r.verification)
     L.push(
       `- **${v.target}**: ${v.identical ? 'output bytes identical to the integer simulator' : `DIFFERS (${v.mismatches.join(', ')})`} on ${v.cases} case(s)` +

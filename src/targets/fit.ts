@@ -1,5 +1,6 @@
 // Per-chip fit check (TARGETS.md "Checker rules"):
-// - flash: const weights + ~0.45 MB firmware baseline + generated code vs the app partition (1 MB default,
+// - flash: the chip's firmware baseline (src/targets/firmware.ts: measured on esp32c3, estimated elsewhere) +
+//   const weights + parameter tables + generated code + embedded sample vs the app partition (1 MB default,
 //   a custom partitions.csv lifts it up to the flash size), and rodata vs the constant-data window;
 // - RAM: the static arena + a stack estimate vs internal DRAM, and the arena (ONE contiguous buffer) vs the
 //   chip's largest contiguous internal block (ESP32: the ~113 KB largest free block at boot, below the 160 KB
@@ -12,14 +13,16 @@
 import { diag, type Diagnostic } from '../diagnostics.js';
 import { CHIPS, chip, type ChipBudget } from './chips.js';
 import { FLASH_SIZES_MB, flashModules, fmtMB, psramModules } from './modules.js';
+import { firmwareBaseline } from './firmware.js';
 
-export const FIRMWARE_BASELINE = Math.round(0.45 * 1024 * 1024);
 export const STACK_ESTIMATE = 4 * 1024;
 
 export interface FitInput {
   weightBytes: number;
-  /** Estimated generated code bytes (kernels + model). */
+  /** Generated code bytes (kernels + model), measured or estimated. */
   codeBytes: number;
+  /** Other flash bytes the model adds: parameter tables, the embedded sample, the ESP-NN library. */
+  extraFlashBytes?: number;
   arenaBytes: number;
   /** Per layer weight bytes, for the data-cache warning. */
   layers: { name: string; weightBytes: number }[];
@@ -77,7 +80,8 @@ export function usablePsram(c: ChipBudget, bytes: number | undefined): number {
 export function checkChip(c: ChipBudget, f: FitInput): ChipFit {
   const problems: string[] = [];
   const warnings: string[] = [];
-  const need = FIRMWARE_BASELINE + f.weightBytes + f.codeBytes;
+  const baseline = firmwareBaseline(c.id).bytes;
+  const need = baseline + f.weightBytes + f.codeBytes + (f.extraFlashBytes ?? 0);
   const flashSize = f.flashBytes ?? flashBytesOf(c);
   const custom = partitionFor(need, c.appPartition);
   // a factory partition starts at 0x10000 and must leave room for the bootloader/partition table
@@ -91,7 +95,7 @@ export function checkChip(c: ChipBudget, f: FitInput): ChipFit {
     if (f.prunable !== false) fixes.push('structured pruning that removes whole filters or channels (unstructured zeros are still stored)');
     fixes.push('a smaller model');
     problems.push(
-      `flash: firmware (~${kb(FIRMWARE_BASELINE)}) + weights (${kb(f.weightBytes)}) + code (${kb(f.codeBytes)}) = ${kb(need)} exceeds the ${fmtMB(flashSize)} flash of this ${c.name} module; use ${fixes.join(', or ')}`,
+      `flash: firmware (~${kb(baseline)}) + weights (${kb(f.weightBytes)}) + code, tables and sample (${kb(f.codeBytes + (f.extraFlashBytes ?? 0))}) = ${kb(need)} exceeds the ${fmtMB(flashSize)} flash of this ${c.name} module; use ${fixes.join(', or ')}`,
     );
   }
   if (f.weightBytes > c.rodataWindow)

@@ -16,7 +16,9 @@
 //     managed component `espressif__esp-nn` added to the declaring component's requirements; on the host that
 //     component is espforge's ESP-NN test double (src/verify/espnn-double.ts). Other dependencies are ignored.
 //   - the executable NAME.elf runs app_main() from main() and returns
-// Every C source (components and stubs) is compiled with -std=c99 -Wall -Wextra -Werror (configurable).
+// Every C source (components and stubs) is compiled with ESP-IDF's own C options (-std=gnu17, -Werror=all and
+// its exceptions; DEFAULT_SHIM_C_OPTIONS, configurable). It is a SMOKE TEST, not ESP-IDF: reports label it so.
+//   - idf_build_set_property(MINIMAL_BUILD ...) and IDF_VERSION_MAJOR/MINOR/PATCH (5.5.5) before project()
 //
 // checkIdfProjectOnHost(dir) configures, builds and runs it and requires main/app_main.c's PASS line.
 // Diagnostics: cmake or gcc missing → EF4002; configure or build failure (or timeout) → EF4003 with the first
@@ -29,7 +31,22 @@ import { diag, toDiagnostics, type Diagnostic } from '../diagnostics.js';
 import { hasTool, run } from './toolchain.js';
 import { espnnDoubleFiles } from './espnn-double.js';
 
-export const DEFAULT_SHIM_C_OPTIONS = ['-std=c99', '-Wall', '-Wextra', '-Werror'];
+/** ESP-IDF's own C options (tools/cmake/build.cmake of v5.x: `-std=gnu17` for C, warnings as errors for -Wall
+ * only, with its -Wno-error exceptions), so that the stand-in accepts neither more nor less than ESP-IDF on these
+ * points. The generated library is separately held to -std=c99 -Wall -Wextra -Werror by the host verification. */
+export const DEFAULT_SHIM_C_OPTIONS = [
+  '-std=gnu17',
+  '-Wall',
+  '-Werror=all',
+  '-Wno-error=unused-function',
+  '-Wno-error=unused-variable',
+  '-Wno-error=unused-but-set-variable',
+  '-Wno-error=deprecated-declarations',
+  '-Wextra',
+  '-Wno-unused-parameter',
+  '-Wno-sign-compare',
+  '-Wno-enum-conversion',
+];
 
 export interface IdfShimOptions {
   /** Total time budget for configure + build + run (default 300 s). */
@@ -73,8 +90,12 @@ if(NOT DEFINED IDF_PATH)
   set(IDF_PATH "@{EFSHIM_ROOT}")
 endif()
 if(NOT DEFINED EFSHIM_C_OPTIONS)
-  set(EFSHIM_C_OPTIONS -std=c99 -Wall -Wextra -Werror)
+  set(EFSHIM_C_OPTIONS ${DEFAULT_SHIM_C_OPTIONS.join(' ')})
 endif()
+# the ESP-IDF version this stand-in imitates (variables ESP-IDF's project.cmake sets before project())
+set(IDF_VERSION_MAJOR 5)
+set(IDF_VERSION_MINOR 5)
+set(IDF_VERSION_PATCH 5)
 set(EFSHIM_STUB_COMPONENTS esp_timer log freertos esp_system esp_common heap newlib soc hal esp_rom esp_hw_support cxx espressif__esp-nn)
 # ESP-IDF's common requirements: every component gets them without naming them (esp_timer is not one of them)
 set(EFSHIM_COMMON_REQUIRES newlib freertos log esp_common esp_system heap soc hal esp_rom esp_hw_support cxx)
@@ -202,6 +223,15 @@ function(idf_component_register)
   endforeach()
   set(COMPONENT_LIB "@{lib}" PARENT_SCOPE)
   set(COMPONENT_TARGET "@{lib}" PARENT_SCOPE)
+endfunction()
+
+# build properties a project may set before project(); MINIMAL_BUILD is accepted (every component the shim
+# knows is built anyway), anything else is refused so that a typo does not pass silently
+function(idf_build_set_property prop)
+  if(NOT prop STREQUAL "MINIMAL_BUILD")
+    message(FATAL_ERROR "idf_build_set_property(@{prop}) is not supported by the espforge host shim")
+  endif()
+  set_property(GLOBAL PROPERTY EFSHIM_BUILD_@{prop} "@{ARGN}")
 endfunction()
 
 function(idf_build_get_property var prop)

@@ -65,7 +65,9 @@ function render(r: BuildResult, out: string): string {
         (v.instructions !== undefined ? `, ${v.instructions} rv32 instructions (${v.instructionsPerMac?.toFixed(2)}/MAC)` : ''),
     );
   if (rep.idfHost)
-    L.push(`verify esp-idf project on the host (stand-in for ESP-IDF): ${rep.idfHost.ok ? rep.idfHost.output[0] ?? 'ran' : 'FAILED'}`);
+    L.push(`esp-idf project on the host (${rep.idfHost.kind}): ${rep.idfHost.ok ? rep.idfHost.output[0] ?? 'ran' : 'FAILED'}`);
+  const f = rep.flash;
+  L.push(`flash: app image ${f.total} B ±${f.margin} (${f.baseline.kind} firmware baseline ${f.baseline.bytes} B, exact weights ${f.weights.bytes} B + tables ${f.tables.bytes} B, ${f.code.kind} code ${f.code.bytes} B); ${f.totalMinimalBuild} B with MINIMAL_BUILD`);
   L.push(`arena: ${rep.memory.arenaPlacement === 'psram' ? 'in PSRAM (EXT_RAM_BSS_ATTR)' : 'internal RAM'}`);
   L.push(`wrote ESP-IDF project to ${out} (report.md, report.json)`);
   return L.join('\n');
@@ -124,7 +126,7 @@ export function register(program: Command, setExit: (c: number) => void): void {
           .concat(o.name ? ['--name', o.name] : [])
           .concat(o.kernels && o.kernels !== 'auto' ? ['--kernels', o.kernels] : [])
           .join(' ');
-        return buildProject(g, { target: o.target ?? '', module: o.module, psram, flashSize, out: o.out, name: o.name, force: o.force, verify, modelFile: model, commandLine, kernels });
+        return buildProject(g, { target: o.target ?? '', module: o.module, psram, flashSize, out: o.out, name: o.name, force: o.force, verify, modelFile: model, commandLine, kernels, measureCode: true });
       }, { file: model });
       if (reportFailure(res, o.json, setExit)) return;
       const r = res.value;

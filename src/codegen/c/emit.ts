@@ -65,6 +65,8 @@ export interface EmitResult {
   plan: MemoryPlan;
   layers: LayerInfo[];
   weightBytes: number;
+  /** Bytes of the static const parameter tables in NAME.c (requantization tables, broadcast descriptions...). */
+  tableBytes: number;
   kernels: string[];
 }
 
@@ -388,6 +390,7 @@ export function emitC(g: Graph, opts: EmitOptions = {}): EmitResult {
     plan,
     layers,
     weightBytes,
+    tableBytes: consts.filter((x) => x.where === 'model').reduce((t, x) => t + x.data.length * CTYPE_BYTES[x.ctype], 0),
     kernels: [...used].filter((k) => !k.includes(':')).sort(),
   };
 }

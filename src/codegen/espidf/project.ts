@@ -49,7 +49,12 @@ export function projectFiles(s: ProjectSpec): Record<string, string> {
   const flash = s.memory?.flashBytes ? `${Math.round(s.memory.flashBytes / (1024 * 1024))}MB` : s.chip.flashSize;
   files['CMakeLists.txt'] =
     hashBanner('ESP-IDF project') +
-    `cmake_minimum_required(VERSION 3.16)\ninclude($ENV{IDF_PATH}/tools/cmake/project.cmake)\nproject(${P}_app)\n`;
+    `cmake_minimum_required(VERSION 3.16)\ninclude($ENV{IDF_PATH}/tools/cmake/project.cmake)\n` +
+    `# Build only main and what it requires (ESP-IDF >= 5.5 builds its examples this way: about half the build time,\n` +
+    `# ~30 KB less image); older versions do not know the property, so it is set only from 5.5 on.\n` +
+    `if(IDF_VERSION_MAJOR GREATER 5 OR (IDF_VERSION_MAJOR EQUAL 5 AND IDF_VERSION_MINOR GREATER_EQUAL 5))\n` +
+    `  idf_build_set_property(MINIMAL_BUILD ON)\nendif()\n` +
+    `project(${P}_app)\n`;
   const sdk = [
     `# espforge: ${s.chip.name} defaults`,
     `CONFIG_IDF_TARGET="${s.chip.id}"`,
