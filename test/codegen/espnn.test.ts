@@ -40,6 +40,8 @@ test('build person_detect --target esp32s3: ESP-NN for every conv, depthwise and
     assert.ok(rep.layers.some((l: { kernel: string }) => l.kernel === 'esp-nn:esp_nn_avg_pool_s8'));
     for (const v of rep.verification) assert.equal(v.identical, true, `${v.target}: ${v.mismatches}`);
     assert.equal(rep.idfHost?.ok, true, 'the ESP-IDF project (with the managed esp-nn component) built and ran on the host stand-in');
+    assert.match(rep.idfHost.kind, /smoke test only, not ESP-IDF/);
+    assert.match(readFileSync(join(out, 'report.md'), 'utf8'), /ESP-IDF project on the host: smoke test only, not ESP-IDF/);
     const yml = readFileSync(join(out, 'components/person_detect/idf_component.yml'), 'utf8');
     assert.match(yml, /^ {2}espressif\/esp-nn: "[^"]+"$/m);
     const c = readFileSync(join(out, 'components/person_detect/person_detect.c'), 'utf8');
