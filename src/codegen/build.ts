@@ -77,6 +77,8 @@ export interface FlashBreakdown {
   code: FlashItem;
   sample: FlashItem;
   espnn?: FlashItem;
+  /** The PSRAM driver an sdkconfig with CONFIG_SPIRAM links in (not measured). */
+  psram?: FlashItem;
   /** App image predicted for the project as generated on IDF < 5.5 (no MINIMAL_BUILD): what the fit check uses. */
   total: number;
   margin: number;
@@ -185,7 +187,11 @@ const APP_MAIN_OVERHEAD = 356;
  * estimate per distinct kernel of the S3/P4 assembly + C dispatch. */
 const ESPNN_BYTES_PER_KERNEL = 6000;
 
-export function flashBreakdown(e: EmitResult, g: Graph, chipId: string, measured: CodeSize | undefined): FlashBreakdown {
+/** CONFIG_SPIRAM adds the esp_psram driver and its MMU/cache code to the baseline sdkconfig: not measured; an
+ * inference (the baseline was measured without PSRAM), with a 100% margin. */
+const SPIRAM_DRIVER_BYTES = 16 * 1024;
+
+export function flashBreakdown(e: EmitResult, g: Graph, chipId: string, measured: CodeSize | undefined, psramEnabled = false): FlashBreakdown {
   const base = firmwareBaseline(chipId);
   const rv = ['esp32c3', 'esp32c6', 'esp32p4'].includes(chipId);
   const est = codeEstimate(e);
@@ -213,6 +219,10 @@ export function flashBreakdown(e: EmitResult, g: Graph, chipId: string, measured
     { bytes: sampleArrays + APP_MAIN_OVERHEAD, kind: 'estimated', margin: APP_MAIN_OVERHEAD, how: `embedded sample input and expected output arrays (${sampleArrays} B, exact) + app_main code and strings (~${APP_MAIN_OVERHEAD} B)` },
     ...(espnn ? [espnn] : []),
   ];
+  const psram: FlashItem | undefined = psramEnabled
+    ? { bytes: SPIRAM_DRIVER_BYTES, kind: 'estimated', margin: SPIRAM_DRIVER_BYTES, how: 'PSRAM driver linked by CONFIG_SPIRAM (the baselines were measured without it): inference, not measured' }
+    : undefined;
+  if (psram) items.push(psram);
   const total = items.reduce((t, x) => t + x.bytes, 0);
   return {
     baseline: { ...items[0], idf: base.idf },
@@ -221,6 +231,7 @@ export function flashBreakdown(e: EmitResult, g: Graph, chipId: string, measured
     code,
     sample: items[4],
     espnn,
+    psram,
     total,
     margin: items.reduce((t, x) => t + x.margin, 0),
     totalMinimalBuild: total - base.bytes + base.minimalBuildBytes,
@@ -264,11 +275,11 @@ export function buildProject(graph: Graph, opts: BuildOptions): BuildResult {
       backend: espnn ? espnnBackend(g, c.id) : undefined,
     });
     const measured = opts.measureCode ? measureCodeSize(espnn ? { ...e.files, 'esp_nn.h': espnnDoubleFiles()['esp_nn.h'] } : e.files, e.prefix) : undefined;
-    const flash = flashBreakdown(e, g, c.id, measured);
+    const flash = flashBreakdown(e, g, c.id, measured, psramBytes > 0);
     const fi: FitInput = {
       ...fitInput(e),
       codeBytes: flash.code.bytes,
-      extraFlashBytes: flash.tables.bytes + flash.sample.bytes + (flash.espnn?.bytes ?? 0),
+      extraFlashBytes: flash.tables.bytes + flash.sample.bytes + (flash.espnn?.bytes ?? 0) + (flash.psram?.bytes ?? 0),
       psramBytes,
       flashBytes,
       int16Activations: g.tensors.some((t) => !t.data && t.dtype === 'int16'),
@@ -396,6 +407,7 @@ export function reportMarkdown(r: BuildReport): string {
   L.push(row('kernel + invoke code', f.code));
   L.push(row('embedded sample (main/app_main.c)', f.sample));
   if (f.espnn) L.push(row('ESP-NN library', f.espnn));
+  if (f.psram) L.push(row('PSRAM driver', f.psram));
   L.push(`| **app image** | **${f.total}** | ±${f.margin} | as generated on ESP-IDF < 5.5; the fit check uses this figure |`);
   L.push(`| app image with MINIMAL_BUILD | ${f.totalMinimalBuild} | ±${f.margin} | ESP-IDF >= 5.5 (the generated CMakeLists.txt turns it on) |\n`);
   L.push(`## Fit per chip\n`);

@@ -49,7 +49,7 @@ export const FIRMWARE_BASELINES: Readonly<Record<string, FirmwareBaseline>> = {
     source: 'measured: ESP-IDF v5.5.5, esp32c3, espforge sdkconfig.defaults, no model, size tool on the link map (TARGETS.md, issue 11)',
   },
   esp32c6: est('esp32c6', 1.1, 'same RV32IMC ISA, a larger IDF port'),
-  esp32p4: est('esp32p4', 1.25, 'RV32 with a larger IDF port and PSRAM/cache code'),
+  esp32p4: est('esp32p4', 1.25, 'RV32 with a larger IDF port and cache/MMU code'),
   esp32: est('esp32', 1.15, 'Xtensa LX6 code density, older port with more ROM patches in flash'),
   esp32s2: est('esp32s2', 1.1, 'Xtensa LX7'),
   esp32s3: est('esp32s3', 1.15, 'Xtensa LX7, dual core'),
