@@ -14,6 +14,7 @@ import { loadModel } from '../../src/import/index.js';
 import { readNpy } from '../../src/io/npy.js';
 import { espnnDoubleFiles } from '../../src/verify/espnn-double.js';
 import { REPO_ROOT, sharedPath } from '../helpers/shared.js';
+import { espnnMixModel } from './tiny-models.js';
 
 function cli(...args: string[]) {
   const r = spawnSync(process.execPath, [join(REPO_ROOT, 'bin', 'espforge.js'), ...args], { cwd: REPO_ROOT, encoding: 'utf8', timeout: 300_000 });
@@ -148,4 +149,14 @@ test('the generated scratch guard: when ESP-NN asks for more scratch than planne
       rmSync(tmp, { recursive: true, force: true });
     }
   });
+});
+
+test('ESP-NN max pool, mul, add and per-channel fully connected calls under rv32 equal the simulator (consistency check)', () => {
+  const b = buildProject(espnnMixModel(), { target: 'esp32s3', dryRun: true, verify: ['rv32'] });
+  assert.equal(b.ok, true, JSON.stringify(b.diagnostics));
+  assert.deepEqual(
+    b.report!.layers.map((l) => l.kernel),
+    ['esp-nn:esp_nn_max_pool_s8', 'esp-nn:esp_nn_conv_s8', 'esp-nn:esp_nn_mul_elementwise_s8', 'esp-nn:esp_nn_add_elementwise_s8', 'copy', 'esp-nn:esp_nn_fully_connected_per_ch_s8'],
+  );
+  assert.equal(b.report!.verification[0].identical, true, b.report!.verification[0].mismatches.join(', '));
 });
