@@ -21,7 +21,7 @@ export function buildHtmlInput(rep: BuildReport, layerErrors?: LayerReport): Htm
     facts,
     classes: rep.classes,
     layers: rep.layers.map((l) => ({ index: l.index, name: l.name, op: l.op, macs: l.macs, instructions: l.instructions })),
-    memory: rep.memory ? { arenaBytes: rep.arenaBytes, blocks: rep.memory } : undefined,
+    memory: rep.memoryPlan ? { arenaBytes: rep.arenaBytes, blocks: rep.memoryPlan } : undefined,
     layerErrors,
   };
 }
