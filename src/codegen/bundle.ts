@@ -102,7 +102,10 @@ export function deploymentZip(b: BundleInput): Uint8Array {
       `library/${b.prefix}/  the model as a library: copy it into Arduino's libraries/ folder, or add it to\n` +
       `                      PlatformIO's lib/ (library.json); plain C99, include "${b.prefix}.h"\n` +
       (b.tflite ? `${b.prefix}_int8.tflite  the same int8 model as a .tflite file (TensorFlow Lite Micro, Netron)\n` : '') +
-      `report.md / .json     sizes, fit per chip, verification, layers\n`,
+      `report.md / .json     sizes, fit per chip, verification, layers\n` +
+      (Object.values(b.files).some((t) => t.includes('#include "esp_nn.h"') || t.includes('#include <esp_nn.h>'))
+        ? `\nThe kernels call ESP-NN (espressif/esp-nn): the library needs that component; build with --kernels portable\nfor a library without dependencies.\n`
+        : ''),
   );
   entries.sort(([a], [c]) => (a < c ? -1 : a > c ? 1 : 0));
   const z: Zippable = {};
