@@ -20,6 +20,34 @@ import { SIGMOID_TABLE_UINT16 } from '../../sim/int/lut16.js';
 export interface EmitOptions extends Provenance {
   /** Symbol prefix (sanitised); default from the model file stem. */
   name?: string;
+  /** A target back end (e.g. ESP-NN, src/codegen/espnn/) that takes some layers instead of the portable kernels. */
+  backend?: LayerBackend;
+}
+
+/** What a target back end gets to emit one layer: arena pointers and its planned scratch block. */
+export interface BackendCtx {
+  P: string;
+  /** Symbol stem of this layer's constants. */
+  L: string;
+  ptr: (id: number, cast?: string) => string;
+  cptr: (id: number, cast?: string) => string;
+  scratchOffset?: number;
+  scratchSize?: number;
+  /** Do two tensors share their arena bytes (in-place plan)? */
+  samePlace: (a: number, b: number) => boolean;
+}
+
+/** A target back end selected per layer; layers it does not take get the portable kernel. */
+export interface LayerBackend {
+  name: string;
+  takes(i: number): boolean;
+  /** Arena scratch bytes the back end needs for layer i (0 = none). */
+  scratchBytes(i: number): number;
+  /** Why the back end left layer i to the portable kernel (for the report), if it considered it. */
+  note?(i: number): string | undefined;
+  /** Headers NAME.c includes. */
+  includes: string[];
+  emit(n: Node, i: number, ctx: BackendCtx): LayerCode;
 }
 
 export interface LayerInfo {
@@ -29,6 +57,8 @@ export interface LayerInfo {
   kernel: string;
   macs: number;
   weightBytes: number;
+  /** Why a target back end left this layer to the portable kernel. */
+  backendNote?: string;
 }
 
 export interface EmitResult {
@@ -37,6 +67,8 @@ export interface EmitResult {
   plan: MemoryPlan;
   layers: LayerInfo[];
   weightBytes: number;
+  /** Bytes of the static const parameter tables in NAME.c (requantization tables, broadcast descriptions...). */
+  tableBytes: number;
   kernels: string[];
 }
 
@@ -90,7 +122,7 @@ function floatLit(x: number): string {
   return f.toPrecision(17) + 'f';
 }
 
-interface ConstArray {
+export interface ConstArray {
   sym: string;
   ctype: 'int8_t' | 'int32_t' | 'uint8_t' | 'int16_t' | 'uint16_t' | 'int64_t';
   data: ArrayLike<number>;
@@ -111,7 +143,7 @@ export const INT16_C_OPS: ReadonlySet<string> = new Set([
 ]);
 
 
-interface LayerCode {
+export interface LayerCode {
   kernel: string[];
   call: string;
   consts: ConstArray[];
@@ -191,7 +223,9 @@ export function emitC(g: Graph, opts: EmitOptions = {}): EmitResult {
   }
   if (problems.length) throw new EspforgeError(problems);
 
+  const backend = opts.backend;
   const plan = planMemory(g, {
+    scratchBytes: backend ? (i) => (backend.takes(i) ? backend.scratchBytes(i) : 0) : undefined,
     alias: (i) => g.nodes[i].op === 'Reshape' || g.nodes[i].op === 'Identity',
     inPlace: (i) => {
       const n = g.nodes[i];
@@ -215,7 +249,11 @@ export function emitC(g: Graph, opts: EmitOptions = {}): EmitResult {
   const cptr = (id: number, cast = 'int8_t') => `(const ${cast} *)(arena + ${plan.tensors.get(id)!.offset})`;
 
   g.nodes.forEach((n, i) => {
-    const lc = emitLayer(g, n, i, P, ptr, cptr);
+    const sc = plan.scratch.get(i);
+    const samePlace = (a: number, b: number) => plan.tensors.get(a)?.offset === plan.tensors.get(b)?.offset;
+    const lc = backend?.takes(i)
+      ? backend.emit(n, i, { P, L: `${P}_L${i}`, ptr, cptr, scratchOffset: sc?.offset, scratchSize: sc?.size, samePlace })
+      : emitLayer(g, n, i, P, ptr, cptr);
     lc.kernel.forEach((k) => used.add(k));
     for (const k of lc.consts) {
       const prev = k.shared ? consts.find((x) => x.sym === k.sym) : undefined;
@@ -239,7 +277,8 @@ export function emitC(g: Graph, opts: EmitOptions = {}): EmitResult {
       `     */`,
     ];
     body.push(lines.join('\n') + `\n    ${PU}_PROFILE(${i}, 0);\n` + lc.call + `\n    ${PU}_PROFILE(${i}, 1);`);
-    layers.push({ index: i, op: n.op, name: n.name, kernel: lc.kernel.join(',') || 'none', macs: 0, weightBytes: wBytes });
+    const backendNote = backend && !backend.takes(i) ? backend.note?.(i) : undefined;
+    layers.push({ index: i, op: n.op, name: n.name, kernel: lc.kernel.join(',') || 'none', macs: 0, weightBytes: wBytes, ...(backendNote ? { backendNote } : {}) });
   });
 
   const prov: Provenance = opts;
@@ -275,7 +314,11 @@ export function emitC(g: Graph, opts: EmitOptions = {}): EmitResult {
     ...inT.map((t, k) => `const ${ctype(t)} *${ioName('input', k, inT.length)}`),
     ...outT.map((t, k) => `${ctype(t)} *${ioName('output', k, outT.length)}`),
   ].join(', ');
-  h.push(`/* Run the model once. Returns 0. Not re-entrant (one static arena). */`);
+  h.push(
+    backend && g.nodes.some((_, i) => backend.takes(i))
+      ? `/* Run the model once. Returns 0, or -1 when a ${backend.name} kernel asks for more scratch than the plan reserved. Not re-entrant (one static arena). */`
+      : `/* Run the model once. Returns 0. Not re-entrant (one static arena). */`,
+  );
   h.push(`int ${P}_invoke(${params});\n`);
   inT.forEach((t, k) => {
     const nm = ioName('input', k, inT.length);
@@ -302,6 +345,7 @@ export function emitC(g: Graph, opts: EmitOptions = {}): EmitResult {
   // ---- model file
   const c: string[] = [banner(`${P}.c: the model as one kernel call per layer`, prov)];
   c.push(`#include "${P}.h"\n#include "espforge_kernels.h"\n`);
+  if (backend && g.nodes.some((_, i) => backend.takes(i))) c.push(`#include <stddef.h>\n${backend.includes.map((f) => `#include "${f}"`).join('\n')}\n`);
   c.push(`/* Per-layer profiling hook, compiled out by default. Build with -DESPFORGE_PROFILE and define`);
   c.push(` * ${P}_profile(layer, end) (e.g. reading a cycle counter) to time each layer; the production code is unchanged. */`);
   c.push(`#ifdef ESPFORGE_PROFILE\nvoid ${P}_profile(int layer, int end);\n#define ${PU}_PROFILE(layer, end) ${P}_profile(layer, end)`);
@@ -366,7 +410,7 @@ export function emitC(g: Graph, opts: EmitOptions = {}): EmitResult {
   });
 
   const kb = banner('espforge_kernels: portable int8 kernels used by this model', prov);
-  const kf = kernelFiles(used, P, kb);
+  const kf = kernelFiles([...used].filter((k) => !k.includes(':')), P, kb);
   return {
     prefix: P,
     files: {
@@ -379,7 +423,8 @@ export function emitC(g: Graph, opts: EmitOptions = {}): EmitResult {
     plan,
     layers,
     weightBytes,
-    kernels: [...used].sort(),
+    tableBytes: consts.filter((x) => x.where === 'model').reduce((t, x) => t + x.data.length * CTYPE_BYTES[x.ctype], 0),
+    kernels: [...used].filter((k) => !k.includes(':')).sort(),
   };
 }
 
