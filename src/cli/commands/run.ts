@@ -1,12 +1,15 @@
-// espforge run MODEL --input FILE [--input FILE ...] [--quantized] [--output FILE] [--json]
+// espforge run MODEL --input [NAME=]FILE [--input ...] [--input-kind raw|real] [--quantized] [--output FILE] [--json]
+// Inputs bind in graph-input order, or by name with NAME=FILE. How each file is read (raw quantized values or real
+// values) follows the one rule in interpretInput (src/quant/report.ts) and is printed.
 import { writeFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import type { Command } from 'commander';
-import { attemptAsync, fail } from '../../diagnostics.js';
+import { attempt, attemptAsync, fail } from '../../diagnostics.js';
 import { loadModel } from '../../import/index.js';
-import { loadInputFor } from '../../io/inputs.js';
+import { loadInputs, parseInputKind } from '../inputs.js';
+import type { LoadedInput } from '../../io/inputs.js';
 import { writeNpy, writeNpz } from '../../io/npy.js';
-import { isQuantizedGraph, runModel, type RunResult } from '../../run.js';
+import { isQuantizedGraph, runSamples, type RunResult } from '../../run.js';
 import { printJson, reportFailure } from '../common.js';
 
 function argmax(d: ArrayLike<number>): number {
@@ -15,8 +18,9 @@ function argmax(d: ArrayLike<number>): number {
   return best;
 }
 
-function render(r: RunResult): string {
-  const lines: string[] = [`engine: ${r.engine === 'int' ? 'integer simulator (bit-exact)' : 'float reference'}`];
+function render(r: RunResult, inputs: LoadedInput[]): string {
+  const lines: string[] = inputs.map((i) => `input ${i.name} <- ${i.file}: ${i.kind === 'raw' ? 'raw quantized values' : 'real values'} (${i.reason})`);
+  lines.push(`engine: ${r.engine === 'int' ? 'integer simulator (bit-exact)' : 'float reference'}`);
   r.outputs.forEach((v, k) => {
     const f = r.floats[k];
     const show = Array.from(v.data.subarray(0, 32)).map((x) => (v.dtype === 'float32' ? x.toPrecision(6) : String(x)));
@@ -33,14 +37,17 @@ export function register(program: Command, setExit: (c: number) => void): void {
     .command('run')
     .description('run the float reference or the integer simulator on an input')
     .argument('<model>', 'model file')
-    .requiredOption('--input <file...>', 'input file(s): .npy, .npz, .pb, image, .raw (one per model input)')
+    .requiredOption('--input <file...>', 'input file(s): .npy, .npz, .pb, image, .raw — one per model input, in order or as NAME=FILE; an array with a leading axis N holds N samples')
+    .option('--input-kind <kind>', 'raw (stored integers) | real (quantized on the way in); default: by the array dtype')
     .option('--quantized', 'run the bit-exact integer simulator (a float model needs --calib to be quantized first)')
     .option('--calib <data>', 'with --quantized on a float model: calibration data to quantize it with (int8, minmax)')
     .option('--input-scale <s>', 'with --calib: multiply dataset values by this before feeding the model')
     .option('--input-offset <o>', 'with --calib: then add this')
     .option('--output <file>', 'write the output(s): .npy (one output) or .npz')
     .option('--json', 'machine-readable output')
-    .action(async (model: string, o: { input: string[]; quantized?: boolean; calib?: string; inputScale?: string; inputOffset?: string; output?: string; json?: boolean }) => {
+    .action(async (model: string, o: { input: string[]; inputKind?: string; quantized?: boolean; calib?: string; inputScale?: string; inputOffset?: string; output?: string; json?: boolean }) => {
+      const kindRes = attempt(() => parseInputKind(o.inputKind));
+      if (reportFailure(kindRes, o.json, setExit, 2)) return;
       const res = await attemptAsync(async () => {
         let g = await loadModel(model);
         if (o.calib) {
@@ -52,26 +59,24 @@ export function register(program: Command, setExit: (c: number) => void): void {
             g = (await quantizeModel(g, data.samples)).graph;
           }
         }
-        if (o.input.length !== g.inputs.length)
-          fail('EF1009', `the model has ${g.inputs.length} input(s); ${o.input.length} --input file(s) given`, { file: model });
-        const inputs = [];
-        for (let k = 0; k < o.input.length; k++) inputs.push(await loadInputFor(g, k, o.input[k]));
-        const r = await runModel(g, inputs, { quantized: o.quantized });
+        const inputs = await loadInputs(g, o.input, kindRes.value, model);
+        const r = await runSamples(g, inputs.map((i) => i.samples), { quantized: o.quantized, kinds: inputs.map((i) => i.kind) });
         if (o.output) {
           if (extname(o.output) === '.npz' || r.outputs.length > 1)
             writeFileSync(o.output, writeNpz(Object.fromEntries(r.outputs.map((v, k) => [r.names[k], v]))));
           else writeFileSync(o.output, writeNpy(r.outputs[0]));
         }
-        return r;
+        return { r, inputs };
       }, { file: model });
       if (reportFailure(res, o.json, setExit)) return;
-      const r = res.value;
+      const { r, inputs } = res.value;
       if (o.json)
         printJson({
           ok: true,
+          inputs: inputs.map((i) => ({ name: i.name, file: i.file, kind: i.kind, reason: i.reason, samples: i.samples.length })),
           engine: r.engine,
           outputs: r.outputs.map((v, k) => ({ name: r.names[k], dtype: v.dtype, shape: v.shape, data: v.data, dequantized: r.floats[k].data, argmax: argmax(r.floats[k].data) })),
         });
-      else process.stdout.write(render(r) + '\n');
+      else process.stdout.write(render(r, inputs) + '\n');
     });
 }
