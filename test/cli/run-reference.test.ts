@@ -157,7 +157,7 @@ const KNOWN_FAILURES = new Set<string>([
  * A deterministic sample of tflm-random: the first model (by name) for each scheme × primary operator, then more
  * models until every operator kind of the corpus occurs in the sample.
  */
-function sampleRandomCorpus(models: { dir: string; kind: string; primary_op: string; inputs: number; ops: Record<string, number> }[]) {
+function sampleRandomCorpus(models: { dir: string; model: string; kind: string; primary_op: string; inputs: number; ops: Record<string, number> }[]) {
   const sorted = [...models].sort((a, b) => (a.dir < b.dir ? -1 : 1));
   const picked = new Map<string, (typeof sorted)[number]>();
   for (const m of sorted) if (!picked.has(`${m.kind}/${m.primary_op}`)) picked.set(`${m.kind}/${m.primary_op}`, m);
@@ -229,4 +229,33 @@ test('the input rule: dtype decides raw vs real, --input-kind overrides, a misma
   assert.equal(JSON.parse(bad.stdout).diagnostics[0].code, 'EF1011');
   assert.equal(real.code, 0, real.stderr);
   assert.match(real.stdout, /real values \(float32 array = real values\)/);
+});
+
+test('CLI eval: an int8 dataset of stored reference inputs feeds raw values; predictions equal TFLM argmax', async (t) => {
+  const ref = sharedPath(t, 'reference', 'tflm', 'tinymaix', 'cifar10_q');
+  const model = sharedPath(t, 'models', 'tflite', 'tinymaix', 'cifar10_q.tflite');
+  if (!ref || !model) return;
+  const c = JSON.parse(readFileSync(join(ref, 'cases.json'), 'utf8')) as CaseJson;
+  const argmax = (v: Value) => Array.from(v.data as ArrayLike<number>).reduce((b, x, i, a) => (x > a[b] ? i : b), 0);
+  // labels = the class TFLM's output picks (peer data); x_test holds every case, x_train one (unused by eval)
+  const x = stack(c.cases.map((k) => join(ref, k.input_file)));
+  const y = Int32Array.from(c.cases.map((k) => argmax(readNpy(readFileSync(join(ref, k.output_file))))));
+  const per = x.data.length / c.cases.length;
+  const { writeNpz } = await import('../../src/io/npy.js');
+  const f = join(mkdtempSync(join(tmpdir(), 'espforge-eval-')), 'd.npz');
+  writeFileSync(
+    f,
+    writeNpz({
+      x_train: { ...x, shape: [1, ...x.shape.slice(2)], data: x.data.subarray(0, per) as Value['data'] },
+      y_train: { dtype: 'int32', shape: [1], data: y.subarray(0, 1) },
+      x_test: { ...x, shape: [c.cases.length, ...x.shape.slice(2)] },
+      y_test: { dtype: 'int32', shape: [y.length], data: y },
+    }),
+  );
+  const r = await runCli(['eval', model, '--data', f, '--json']);
+  assert.equal(r.code, 0, r.stderr);
+  const j = JSON.parse(r.stdout);
+  assert.equal(j.input.kind, 'raw');
+  assert.equal(j.accuracy.samples, c.cases.length);
+  assert.equal(j.accuracy.quantAccuracy, 1, JSON.stringify(j.accuracy));
 });

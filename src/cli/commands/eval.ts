@@ -10,6 +10,7 @@ import { quantizeModel } from '../../quant/ptq.js';
 import { evaluate, layerErrors, renderAccuracyReport, renderLayerReport, reportJson, type AccuracyReport, type LayerReport } from '../../quant/report.js';
 import { isQuantizedGraph } from '../../run.js';
 import { printJson, reportFailure } from '../common.js';
+import { parseInputKind } from '../inputs.js';
 import { loadSamples, parseCount, parseMethod, parseScheme, progress, type DataOptions } from './quantize.js';
 
 interface Opts extends DataOptions {
@@ -21,6 +22,7 @@ interface Opts extends DataOptions {
   calibCount?: string;
   limit?: string;
   reportCount?: string;
+  inputKind?: string;
   json?: boolean;
 }
 
@@ -39,15 +41,16 @@ export function register(program: Command, setExit: (c: number) => void): void {
     .option('--report-count <n>', 'samples for the per-layer error report (default 50)')
     .option('--input-scale <s>', 'multiply dataset values by this before feeding the model')
     .option('--input-offset <o>', 'then add this')
+    .option('--input-kind <kind>', 'raw | real: how --data values feed a quantized model (default: by the array dtype)')
     .option('--json', 'machine-readable output')
     .action(async (model: string, o: Opts) => {
       // bad option values are usage errors (exit 2)
-      const usage = attempt(() => [parseScheme(o.scheme), parseMethod(o.method)]);
+      const usage = attempt(() => [parseScheme(o.scheme), parseMethod(o.method), parseInputKind(o.inputKind)] as const);
       if (reportFailure(usage, o.json, setExit, 2)) return;
       const res = await attemptAsync(async () => {
         const limit = o.limit !== undefined ? parseCount(o.limit, '--limit', 0) : undefined;
         const g = await loadModel(model);
-        const test = await loadSamples(g, o.data, { ...o, split: 'test', limit });
+        const test = await loadSamples(g, o.data, { ...o, split: 'test', limit, kind: usage.value[2] });
         let acc: AccuracyReport;
         let layers: LayerReport | undefined;
         let quantization: { scheme: string; method: string; samples: number } | undefined;
@@ -71,13 +74,13 @@ export function register(program: Command, setExit: (c: number) => void): void {
           acc = await evaluate(g, undefined, test.samples, { labels: test.labels, onProgress: bar.tick });
           bar.stop();
         }
-        return { data: test.source, quantization, accuracy: acc, layers };
+        return { data: test.source, input: test.input, quantization, accuracy: acc, layers };
       }, { file: model });
       if (reportFailure(res, o.json, setExit)) return;
       const r = res.value;
       if (o.json) printJson({ ok: true, ...(reportJson(r) as object) });
       else {
-        let s = `data: ${r.data}\n`;
+        let s = `data: ${r.data}\ninput: ${r.input.kind === 'raw' ? 'raw quantized values' : 'real values'} (${r.input.reason})\n`;
         if (r.quantization) s += `quantized: ${r.quantization.scheme}, ${r.quantization.method}, ${r.quantization.samples} calibration sample(s)\n`;
         s += renderAccuracyReport(r.accuracy) + '\n';
         if (r.layers) s += '\n' + renderLayerReport(r.layers) + '\n';
