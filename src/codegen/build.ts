@@ -18,7 +18,7 @@ import { VERSION } from '../version.js';
 import { sha256Hex } from './common/cwriter.js';
 import { emitC, type EmitResult } from './c/emit.js';
 import { projectFiles, writeProject } from './espidf/project.js';
-import { compareRuns, runVerification, type VerifyKind, type VerifySummary } from '../verify/compare.js';
+import { compareRuns, CONSISTENCY_NOTE, runVerification, type VerifyKind, type VerifySummary } from '../verify/compare.js';
 import type { GoldenCase, HarnessSpec } from '../verify/host.js';
 import { checkIdfProjectOnHost } from '../verify/idf-shim.js';
 
@@ -56,6 +56,8 @@ export interface BuildReport {
   idfHost?: { ok: boolean; output: string[] };
   /** Golden cases: int8/uint8 outputs as bytes 0..255, int16 outputs as signed values. */
   golden: { name: string; inputs: number[][]; expected: number[][] }[];
+  /** Where the golden inputs came from (they are raw quantized values in the input dtype). */
+  goldenSource?: string;
 }
 
 export interface BuildResult {
@@ -176,6 +178,9 @@ export function buildProject(graph: Graph, opts: BuildOptions): BuildResult {
       fit: checkAllChips(fi),
       verification: [],
       golden,
+      goldenSource: opts.inputs
+        ? 'inputs given to the build, as raw quantized values'
+        : 'two deterministic pseudo-random raw inputs over the input dtype range',
     };
 
     if (opts.verify?.length) {
@@ -250,11 +255,16 @@ export function reportMarkdown(r: BuildReport): string {
     );
   L.push(`\n## Verification\n`);
   if (!r.verification.length) L.push('Not run (use --verify host,rv32).');
+  else
+    L.push(
+      `What was compared: the output bytes of the generated C against espforge's integer simulator, on the ${r.golden.length} golden case(s) ` +
+        `recorded in report.json (${r.goldenSource ?? 'pseudo-random inputs'}). This is ${CONSISTENCY_NOTE}.\n`,
+    );
   if (r.idfHost)
     L.push(`- **ESP-IDF project on the host** (CMake + app_main.c through espforge's ESP-IDF stand-in): ${r.idfHost.ok ? 'configured, compiled, ran: ' + r.idfHost.output.join(' / ') : 'FAILED'}`);
   for (const v of r.verification)
     L.push(
-      `- **${v.target}**: ${v.identical ? 'output bytes identical to the integer simulator' : `DIFFERS (${v.mismatches.join(', ')})`} on ${v.cases} case(s)` +
+      `- **${v.target}** (${v.compared.actual}): ${v.identical ? 'output bytes identical to the integer simulator' : `DIFFERS (${v.mismatches.join(', ')})`} on ${v.cases} case(s)` +
         (v.instructions !== undefined ? `; ${v.instructions} rv32 instructions per inference (${v.instructionsPerMac?.toFixed(2)} per MAC)` : '') +
         (v.sizes ? `; text ${v.sizes.text} B, data ${v.sizes.data} B, bss ${v.sizes.bss} B (model library objects, rv32imc -O2; text includes the const weights)` : ''),
     );

@@ -56,7 +56,7 @@ export function verifyProject(dir: string, opts: { rv32?: boolean } = {}): Verif
     };
     const cases: GoldenCase[] = rep.golden.map((g) => ({ name: g.name, inputs: g.inputs, expected: g.expected }));
     const runs = runVerification(files, spec, cases, opts.rv32 ? ['host', 'rv32'] : ['host']);
-    return runs.map((x) => compareRuns(x, cases, rep.macs));
+    return runs.map((x) => compareRuns(x, cases, rep.macs, "espforge's integer simulator outputs recorded in report.json at build time"));
   }, { file: dir });
   if (!r.ok) return { ok: false, results: [], diagnostics: r.diagnostics };
   const diagnostics = r.value

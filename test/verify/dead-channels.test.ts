@@ -33,6 +33,9 @@ async function buildVerifies(model: string, out: string, extra: string[] = []): 
   const j = JSON.parse(r.stdout);
   const kinds = j.report.verification.map((v: { target: string; identical: boolean }) => `${v.target}:${v.identical}`);
   assert.deepEqual(kinds, ['host:true', 'host-sanitize:true'], JSON.stringify(j.report.verification));
+  // the report says plainly that this compared espforge with itself, not with TFLM
+  for (const v of j.report.verification) assert.equal(v.compared.independent, false);
+  assert.match(readFileSync(join(out, 'report.md'), 'utf8'), /consistency check of espforge's own two implementations[^\n]*no TensorFlow Lite Micro run/);
 }
 
 function skipWithoutGcc(t: { skip: (m: string) => void }): boolean {
@@ -75,6 +78,13 @@ test('dead channels: quantize gives converter-like scales and biases; build --ve
   assert.equal(Math.abs(b.data![3]), 2 ** 30);
   assert.equal(Math.abs(b.data![4]), 2 ** 30);
   await buildVerifies(q, join(dir, 'build'));
+  // `verify` re-runs the recorded cases (under UBSan too) and says what it compared
+  const v = await runCli(['verify', join(dir, 'build'), '--json']);
+  assert.equal(v.code, 0, v.stdout + v.stderr);
+  const vj = JSON.parse(v.stdout);
+  assert.deepEqual(vj.results.map((x: { target: string; identical: boolean }) => `${x.target}:${x.identical}`), ['host:true', 'host-sanitize:true']);
+  assert.match(vj.note, /no TensorFlow Lite Micro run/);
+  assert.match(vj.results[0].compared.expected, /recorded in report\.json/);
 
   // an imported int8 model may hold any int32 bias: the extremes must not make the generated C undefined
   for (const [k, v] of [

@@ -5,7 +5,7 @@ import type { Command } from 'commander';
 import { attemptAsync, fail } from '../../diagnostics.js';
 import { loadModel } from '../../import/index.js';
 import { buildProject, type BuildResult } from '../../codegen/build.js';
-import type { VerifyKind } from '../../verify/compare.js';
+import { CONSISTENCY_NOTE, type VerifyKind } from '../../verify/compare.js';
 import { printJson, report, reportFailure } from '../common.js';
 
 interface Opts {
@@ -38,9 +38,10 @@ function render(r: BuildResult, out: string): string {
       .map((f) => `${f.chip} ${f.fits ? 'ok' : 'no'}`)
       .join(', ')}`,
   ];
+  if (rep.verification.length) L.push(`verify: generated C vs espforge's integer simulator — ${CONSISTENCY_NOTE}`);
   for (const v of rep.verification)
     L.push(
-      `verify ${v.target}: ${v.identical ? 'identical to the integer simulator' : 'DIFFERS'} (${v.cases} cases)` +
+      `verify ${v.target}: ${v.identical ? 'C identical to the integer simulator' : 'C DIFFERS from the integer simulator'} (${v.cases} cases)` +
         (v.instructions !== undefined ? `, ${v.instructions} rv32 instructions (${v.instructionsPerMac?.toFixed(2)}/MAC)` : ''),
     );
   if (rep.idfHost)
