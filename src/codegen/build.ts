@@ -12,6 +12,7 @@ import { inferCtx } from '../ir/infer.js';
 import { getOp } from '../ops/index.js';
 import type { Value } from '../ops/types.js';
 import { prepareIntGraph, runInt } from '../sim/int.js';
+import { interpretInput, quantizeInput, type InputKind } from '../quant/report.js';
 import { chip, CHIPS } from '../targets/chips.js';
 import { checkAllChips, fitDiagnostics, type ChipFit, type FitInput } from '../targets/fit.js';
 import { VERSION } from '../version.js';
@@ -34,6 +35,12 @@ export interface BuildOptions {
   /** Golden inputs (one value per element per graph input: int8/uint8 bytes or signed values, int16 signed values);
    * default: deterministic pseudo-random cases. */
   inputs?: ArrayLike<number>[][];
+  /**
+   * Golden inputs as host data (per case, one value per graph input, stored layout), converted with the one input
+   * rule (quantizeInput: arrays in the input's integer dtype are raw values, float arrays real values, `kinds`
+   * overrides) against the C library's input tensors. Used when `inputs` is not given.
+   */
+  inputValues?: { cases: Value[][]; kinds?: (InputKind | undefined)[]; source?: string };
   /** Do not write anything (files are still returned). */
   dryRun?: boolean;
 }
@@ -156,8 +163,9 @@ export function buildProject(graph: Graph, opts: BuildOptions): BuildResult {
 
     // golden cases: given inputs, else two deterministic pseudo-random ones
     const inT = g.inputs.map((id) => g.tensors[id]);
+    const given = opts.inputs ?? opts.inputValues?.cases.map((vs) => vs.map((v, j) => quantizeInput(v, inT[j], opts.inputValues?.kinds?.[j]).data));
     const inputs: ArrayLike<number>[][] =
-      opts.inputs ?? [0, 1].map((k) => inT.map((t, j) => pseudoRandomInput(shapeSize(t.shape), t.dtype, 1000 * k + j + 1)));
+      given ?? [0, 1].map((k) => inT.map((t, j) => pseudoRandomInput(shapeSize(t.shape), t.dtype, 1000 * k + j + 1)));
     const golden = inputs.map((ins, k) => ({ name: `case-${k}`, inputs: ins.map((a) => Array.from(a)), expected: simulate(g, ins) }));
 
     const macsPer = graphMacs(g);
@@ -180,7 +188,16 @@ export function buildProject(graph: Graph, opts: BuildOptions): BuildResult {
       golden,
       goldenSource: opts.inputs
         ? 'inputs given to the build, as raw quantized values'
-        : 'two deterministic pseudo-random raw inputs over the input dtype range',
+        : opts.inputValues
+          ? `inputs given to the build${opts.inputValues.source ? `: ${opts.inputValues.source}` : ''}; read as ${inT
+              .map((t, j) => {
+                const v = opts.inputValues!.cases[0]?.[j];
+                if (!v) return '?';
+                const how = interpretInput(v, t, opts.inputValues!.kinds?.[j]);
+                return `${how.kind === 'raw' ? 'raw quantized values' : 'real values'} (${how.reason})`;
+              })
+              .join(', ')}`
+          : 'two deterministic pseudo-random raw inputs over the input dtype range',
     };
 
     if (opts.verify?.length) {

@@ -7,6 +7,7 @@ import { loadModel } from '../../import/index.js';
 import { buildProject, type BuildResult } from '../../codegen/build.js';
 import { CONSISTENCY_NOTE, type VerifyKind } from '../../verify/compare.js';
 import { printJson, report, reportFailure } from '../common.js';
+import { loadInputs, parseInputKind } from '../inputs.js';
 
 interface Opts {
   target: string;
@@ -19,6 +20,8 @@ interface Opts {
   inputOffset?: string;
   scheme?: string;
   format?: string;
+  input?: string[];
+  inputKind?: string;
   json?: boolean;
 }
 
@@ -46,6 +49,7 @@ function render(r: BuildResult, out: string): string {
     );
   if (rep.idfHost)
     L.push(`verify esp-idf project on the host (stand-in for ESP-IDF): ${rep.idfHost.ok ? rep.idfHost.output[0] ?? 'ran' : 'FAILED'}`);
+  if (rep.goldenSource) L.push(`golden inputs: ${rep.goldenSource}`);
   L.push(`wrote ESP-IDF project to ${out} (report.md, report.json)`);
   return L.join('\n');
 }
@@ -64,6 +68,8 @@ export function register(program: Command, setExit: (c: number) => void): void {
     .option('--scheme <scheme>', 'with --calib: int8 (default) | int16 | mixed')
     .option('--input-scale <s>', 'with --calib: multiply dataset values by this before feeding the model')
     .option('--input-offset <o>', 'with --calib: then add this')
+    .option('--input <file...>', 'golden inputs for --verify and the on-device sample instead of pseudo-random ones: one file per model input (in order or NAME=FILE); an array with a leading axis N gives N cases')
+    .option('--input-kind <kind>', 'raw | real: how --input values are read (default: by the array dtype)')
     .option('--format <fmt>', 'c (default)', 'c')
     .option('--json', 'machine-readable output')
     .action(async (model: string, o: Opts) => {
@@ -83,7 +89,20 @@ export function register(program: Command, setExit: (c: number) => void): void {
         const commandLine = ['espforge', 'build', basename(model), '--target', o.target, '--out', basename(o.out)]
           .concat(o.name ? ['--name', o.name] : [])
           .join(' ');
-        return buildProject(g, { target: o.target, out: o.out, name: o.name, force: o.force, verify, modelFile: model, commandLine });
+        const kind = parseInputKind(o.inputKind);
+        let inputValues;
+        if (o.input?.length) {
+          const loaded = await loadInputs(g, o.input, kind, model);
+          const n = Math.max(...loaded.map((l) => l.samples.length));
+          for (const l of loaded)
+            if (l.samples.length !== n && l.samples.length !== 1) fail('EF1004', `input '${l.name}' has ${l.samples.length} samples; another input has ${n}`, { file: l.file });
+          inputValues = {
+            cases: Array.from({ length: n }, (_, k) => loaded.map((l) => l.samples[l.samples.length === 1 ? 0 : k])),
+            kinds: loaded.map(() => kind),
+            source: loaded.map((l) => `${basename(l.file)} (${l.samples.length} sample(s))`).join(', '),
+          };
+        } else if (kind) fail('EF0006', '--input-kind needs --input');
+        return buildProject(g, { target: o.target, out: o.out, name: o.name, force: o.force, verify, modelFile: model, commandLine, inputValues });
       }, { file: model });
       if (reportFailure(res, o.json, setExit)) return;
       const r = res.value;
