@@ -246,7 +246,7 @@ test('the input rule: dtype decides raw vs real, --input-kind overrides, a misma
   assert.match(real.stdout, /real values \(float32 array = real values\)/);
 });
 
-test('CLI eval: an int8 dataset of stored reference inputs feeds raw values; predictions equal TFLM argmax', async (t) => {
+test('CLI eval: int8 arrays and uint8 sample images feed raw values; predictions equal TFLM argmax', async (t) => {
   const ref = sharedPath(t, 'reference', 'tflm', 'tinymaix', 'cifar10_q');
   const model = sharedPath(t, 'models', 'tflite', 'tinymaix', 'cifar10_q.tflite');
   if (!ref || !model) return;
@@ -256,8 +256,9 @@ test('CLI eval: an int8 dataset of stored reference inputs feeds raw values; pre
   const x = stack(c.cases.map((k) => join(ref, k.input_file)));
   const y = Int32Array.from(c.cases.map((k) => argmax(readNpy(readFileSync(join(ref, k.output_file))))));
   const per = x.data.length / c.cases.length;
-  const { writeNpz } = await import('../../src/io/npy.js');
-  const f = join(mkdtempSync(join(tmpdir(), 'espforge-eval-')), 'd.npz');
+  const { readNpz, writeNpz } = await import('../../src/io/npy.js');
+  const dir = mkdtempSync(join(tmpdir(), 'espforge-eval-'));
+  const f = join(dir, 'd.npz');
   writeFileSync(
     f,
     writeNpz({
@@ -267,12 +268,34 @@ test('CLI eval: an int8 dataset of stored reference inputs feeds raw values; pre
       y_test: { dtype: 'int32', shape: [y.length], data: y },
     }),
   );
-  const r = await runCli(['eval', model, '--data', f, '--json']);
+  // the shipped uint8 sample images (x[0..5] are the sample cases, MANIFEST) follow the documented image
+  // convention, pixel − 128: the same predictions as TFLM's outputs for those cases
+  const pix = readNpz(readFileSync(join(ref, '..', '..', '..', '..', 'models', 'tflite', 'tinymaix', 'samples', 'cifar10_samples.npz'))).get('x')!;
+  const samples = c.cases.filter((k) => k.id.startsWith('sample-'));
+  const py = Int32Array.from(samples.map((k) => y[c.cases.indexOf(k)]));
+  const pf = join(dir, 'pix.npz');
+  const pper = pix.data.length / pix.shape[0];
+  writeFileSync(
+    pf,
+    writeNpz({
+      x_train: { ...pix, shape: [1, ...pix.shape.slice(1)], data: pix.data.subarray(0, pper) as Value['data'] },
+      y_train: { dtype: 'int32', shape: [1], data: py.subarray(0, 1) },
+      x_test: { ...pix, shape: [samples.length, ...pix.shape.slice(1)], data: pix.data.subarray(0, samples.length * pper) as Value['data'] },
+      y_test: { dtype: 'int32', shape: [py.length], data: py },
+    }),
+  );
+  const [r, rp] = await Promise.all([runCli(['eval', model, '--data', f, '--json']), runCli(['eval', model, '--data', pf, '--json'])]);
   assert.equal(r.code, 0, r.stderr);
   const j = JSON.parse(r.stdout);
   assert.equal(j.input.kind, 'raw');
   assert.equal(j.accuracy.samples, c.cases.length);
   assert.equal(j.accuracy.quantAccuracy, 1, JSON.stringify(j.accuracy));
+  assert.equal(rp.code, 0, rp.stderr);
+  const jp = JSON.parse(rp.stdout);
+  assert.equal(jp.input.kind, 'raw');
+  assert.match(jp.input.reason, /pixel − 128/);
+  assert.equal(jp.accuracy.samples, samples.length);
+  assert.equal(jp.accuracy.quantAccuracy, 1, JSON.stringify(jp.accuracy));
 });
 
 test('CLI build --input: golden inputs follow the same rule; the recorded expected outputs equal TFLM', async (t) => {

@@ -42,8 +42,14 @@ export async function loadSamples(
   if (!Number.isFinite(sc) || !Number.isFinite(off)) fail('EF0006', '--input-scale and --input-offset must be numbers');
   // uint8 arrays are pixels, normalized to 0..1 by the loader: real values unless the input itself is uint8
   const stored: DType = ds.dtype === undefined || (ds.dtype === 'uint8' && t.dtype !== 'uint8') ? 'float32' : ds.dtype;
-  const input = interpretInput({ dtype: stored, shape, data: new Float32Array(0) }, t, o.kind);
-  if (ds.dtype === undefined && stored === 'float32' && input.kind === 'real' && o.kind === undefined) input.reason = `${input.reason} (dataset values after its normalization)`;
+  let input = interpretInput({ dtype: stored, shape, data: new Float32Array(0) }, t, o.kind);
+  // images (and uint8 pixel arrays) for an int8/uint8 model follow the TFLite image-model convention, as `run`
+  // does with an image file: pixel − 128 (int8) or the pixel (uint8) as raw quantized values
+  const pixels = ds.normalization.scale === 1 / 255 && ds.normalization.offset === 0 && (ds.dtype === undefined || ds.dtype === 'uint8');
+  const pixelRaw = pixels && o.kind === undefined && sc === 1 && off === 0 && t.quant !== undefined && (t.dtype === 'int8' || t.dtype === 'uint8');
+  if (pixelRaw)
+    input = { kind: 'raw', reason: `image pixels as raw ${t.dtype} (${t.dtype === 'int8' ? 'pixel − 128' : 'the pixel'}: the TFLite image-model convention; --input-kind real feeds pixel/255 as real values)` };
+  else if (ds.dtype === undefined && stored === 'float32' && input.kind === 'real' && o.kind === undefined) input.reason = `${input.reason} (dataset values after its normalization)`;
   const raw = input.kind === 'raw' && isIntegerDType(t.dtype);
   if (raw && (sc !== 1 || off !== 0)) fail('EF1011', '--input-scale/--input-offset transform real values; this dataset is read as raw quantized values', { file: spec, suggestion: 'drop them, or use --input-kind real' });
   const samples: Value[][] = [];
@@ -54,7 +60,8 @@ export async function loadSamples(
       const { scale, offset } = ds.normalization;
       const r = new Int32Array(d.length);
       for (let k = 0; k < d.length; k++) {
-        const x = scale === 1 && offset === 0 ? d[k] : Math.round((d[k] - offset) / scale);
+        let x = scale === 1 && offset === 0 ? d[k] : Math.round((d[k] - offset) / scale);
+        if (pixelRaw && t.dtype === 'int8') x -= 128;
         if (!Number.isInteger(x) || Math.abs(x) > 2 ** 31 - 1)
           fail('EF1011', `sample ${i} holds ${d[k]}, not a raw quantized value (was it resized to the model input?)`, { file: spec, suggestion: 'use --input-kind real' });
         r[k] = x;
