@@ -59,7 +59,7 @@ test('dead channels: quantize gives converter-like scales and biases; build --ve
 
   // the written file, as any TFLite consumer sees it
   const g = await loadModel(q);
-  const conv = g.nodes.find((n) => n.op === 'Conv')!;
+  const conv = g.nodes.find((n) => n.op === 'Conv')!; // the first: 3x3, six channels
   const w = g.tensors[conv.inputs[1]];
   const b = g.tensors[conv.inputs[2]];
   const sIn = g.tensors[conv.inputs[0]].quant!.scale[0];
@@ -86,14 +86,16 @@ test('dead channels: quantize gives converter-like scales and biases; build --ve
   assert.match(vj.note, /no TensorFlow Lite Micro run/);
   assert.match(vj.results[0].compared.expected, /recorded in report\.json/);
 
-  // an imported int8 model may hold any int32 bias: the extremes must not make the generated C undefined
-  for (const [k, v] of [
-    [0, -2147483648],
-    [1, 2147483647],
-    [3, -2147483648],
-    [5, 2147483647],
-  ])
-    b.data![k] = v;
+  // an imported int8 model may hold any int32 bias: the extremes must not make the generated C undefined, in any
+  // int8 kernel with a bias (3x3 convolution, 1x1 GEMM, depthwise, fully connected)
+  const biased = g.nodes.filter((n) => n.inputs[2] !== undefined && n.inputs[2] >= 0 && g.tensors[n.inputs[2]].dtype === 'int32');
+  assert.deepEqual(biased.map((n) => n.op).sort(), ['Conv', 'Conv', 'Conv', 'FullyConnected']);
+  for (const n of biased) {
+    const d = g.tensors[n.inputs[2]].data!;
+    d[0] = -2147483648;
+    d[1] = 2147483647;
+    if (d.length > 3) d[3] = -2147483648;
+  }
   const extreme = join(dir, 'extreme_bias.tflite');
   writeFileSync(extreme, exportTflite(g));
   await buildVerifies(extreme, join(dir, 'build-extreme'));
