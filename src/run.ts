@@ -6,7 +6,7 @@ import type { Graph } from './ir/graph.js';
 import { toSourceLayout } from './ir/layout.js';
 import type { Value } from './ops/types.js';
 import { runFloat } from './sim/float.js';
-import { dequantize, quantizeInput, type InputKind } from './quant/report.js';
+import { dequantize, interpretInput, quantizeInput, type InputKind } from './quant/report.js';
 
 export function isQuantizedGraph(g: Graph): boolean {
   return g.inputs.some((i) => g.tensors[i].quant !== undefined) || g.nodes.some((n) => n.qparams !== undefined) ||
@@ -71,9 +71,17 @@ async function runOne(g: Graph, inputs: Value[], opts: RunOptions): Promise<RunR
   let outs: Value[];
   if (quant) {
     const { prepareIntGraph, runInt } = await import('./sim/int.js');
+    const { isEspdlGraph, quantizeEspdlInput } = await import('./sim/espdl/index.js');
     let pg = prepared.get(g);
     if (!pg) prepared.set(g, (pg = prepareIntGraph(g)));
-    const ins = inputs.map((v, k) => quantizeInput(v, pg.tensors[pg.inputs[k]], opts.kinds?.[k]));
+    const espdl = isEspdlGraph(pg);
+    const ins = inputs.map((v, k) => {
+      const t = pg.tensors[pg.inputs[k]];
+      // ESP-DL graphs quantize real values their own way (power-of-two exponents, chip rounding); the rule is the same
+      if (espdl && interpretInput(v, t, opts.kinds?.[k]).kind === 'real')
+        return quantizeEspdlInput(v.dtype === 'float32' ? v : { dtype: 'float32', shape: v.shape, data: Float32Array.from(v.data as ArrayLike<number>) }, pg, pg.inputs[k]);
+      return quantizeInput(v, t, opts.kinds?.[k]);
+    });
     outs = runInt(pg, ins).outputs;
   } else {
     outs = runFloat(g, inputs.map((v, k) => quantizeInput(v, g.tensors[g.inputs[k]], opts.kinds?.[k]))).outputs;

@@ -12,7 +12,8 @@ import { CALIB_METHODS, type CalibMethod } from '../../quant/observers.js';
 import { quantizeModel, QUANT_SCHEMES, type QuantScheme } from '../../quant/ptq.js';
 import { interpretInput, layerErrors, quantizeInput, renderLayerReport, reportJson, type InputInterpretation, type InputKind, type LayerReport } from '../../quant/report.js';
 import { isIntegerDType, type DType } from '../../ir/dtype.js';
-import { printJson, reportFailure } from '../common.js';
+import { printJson, report, reportFailure } from '../common.js';
+import { buildWarnings } from '../../codegen/c/emit.js';
 
 export interface DataOptions {
   inputScale?: string;
@@ -154,11 +155,14 @@ export function register(program: Command, setExit: (c: number) => void): void {
         const bytes = exportTflite(q.graph);
         writeFileSync(o.out, bytes);
         const layers: LayerReport = await layerErrors(q.floatGraph, q.graph, data.samples.slice(0, reportCount));
-        return { scheme, method, samples: q.samples, calibSource: data.source, out: o.out, bytes: bytes.length, layers, mixed: q.mixed };
+        // quantize and build must agree: what the C back end would refuse is said now, not at build time
+        const warnings = buildWarnings(q.graph, model);
+        return { scheme, method, samples: q.samples, calibSource: data.source, out: o.out, bytes: bytes.length, layers, mixed: q.mixed, warnings };
       }, { file: model });
       if (reportFailure(res, o.json, setExit)) return;
       const r = res.value;
-      if (o.json) printJson({ ok: true, ...(reportJson(r) as object) });
+      report(r.warnings, o.json);
+      if (o.json) printJson({ ok: true, ...(reportJson(r) as object), buildable: r.warnings.length === 0, diagnostics: r.warnings });
       else
         process.stdout.write(
           `quantized (${r.scheme}, ${r.method}) on ${r.samples} sample(s) of ${r.calibSource}\n` +

@@ -162,7 +162,7 @@ export function foreignFiles(dir: string): string[] {
 }
 
 /** Write `files` into `out` atomically (temp dir + rename); refuses to clobber foreign or edited files without force. */
-export function writeProject(out: string, files: Record<string, string>, force = false): void {
+export function writeProject(out: string, files: Record<string, string | Uint8Array>, force = false): void {
   const abs = resolve(out);
   const foreign = foreignFiles(abs);
   if (foreign.length && !force)
