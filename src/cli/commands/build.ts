@@ -44,7 +44,7 @@ function render(r: BuildResult, out: string): string {
   if (rep.verification.length) L.push(`verify: generated C vs espforge's integer simulator — ${CONSISTENCY_NOTE}`);
   for (const v of rep.verification)
     L.push(
-      `verify ${v.target}: ${v.identical ? 'C identical to the integer simulator' : 'C DIFFERS from the integer simulator'} (${v.cases} cases)` +
+      `verify ${v.target}: ${v.identical ? 'identical to the integer simulator' : 'DIFFERS from the integer simulator'} (${v.cases} cases)` +
         (v.instructions !== undefined ? `, ${v.instructions} rv32 instructions (${v.instructionsPerMac?.toFixed(2)}/MAC)` : ''),
     );
   if (rep.idfHost)
