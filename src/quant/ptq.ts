@@ -96,7 +96,11 @@ export const INT16_OPS: ReadonlySet<string> = new Set([
  * Ops with an int8 integer kernel but no int16 one (TFLM has none): under the int16 scheme they run as int8 islands
  * (QUANTIZE int16 → int8, the op, QUANTIZE int8 → int16), so that every integer op of the model has a C kernel.
  */
-export const INT8_ONLY_OPS: ReadonlySet<string> = new Set(['LogSoftmax', 'HardSwish']);
+export const INT8_ONLY_OPS: ReadonlySet<string> = new Set(['LogSoftmax', 'HardSwish', 'PRelu']);
+
+/** PRelu with a slope computed at run time stays float: its integer kernel takes a quantized slope tensor, which PTQ
+ * derives (like weights, symmetric int8 per tensor) only for a constant slope. */
+const ptqKeepsFloat = (n: Graph['nodes'][number], tensors: Tensor[]): boolean => n.op === 'PRelu' && !tensors[n.inputs[1]]?.data;
 
 /** Round half away from zero (C round): the one definition lives with the fixed-point helpers. */
 export { rha };
@@ -231,6 +235,8 @@ const WEIGHTED: Record<string, 'per-channel' | 'per-tensor'> = {
   Conv: 'per-channel',
   FullyConnected: 'per-tensor',
   ConvTranspose: 'per-tensor',
+  // the slope (alpha) of PRelu: an int8 tensor with its own scale, as TFLite's PRELU takes it
+  PRelu: 'per-tensor',
 };
 
 function fixedOutput(op: string, act: DType): { scale: number; zeroPoint: number } | undefined {
@@ -279,7 +285,7 @@ export function quantizeWithRanges(fg: Graph, ranges: Map<number, Range>, scheme
 
   // which constant ports are weights/biases (quantized per op below) — the rest are activation-like operands
   const weightPort = new Set<string>();
-  for (const n of fg.nodes) if (WEIGHTED[n.op]) [1, 2].forEach((k) => n.inputs[k] >= 0 && n.inputs[k] !== undefined && weightPort.add(`${n.inputs[k]}`));
+  for (const n of fg.nodes) if (WEIGHTED[n.op] && !ptqKeepsFloat(n, fg.tensors)) [1, 2].forEach((k) => n.inputs[k] >= 0 && n.inputs[k] !== undefined && weightPort.add(`${n.inputs[k]}`));
 
   // union-find over tensors that must share quantization
   const parent = new Map<number, number>();
@@ -385,7 +391,7 @@ export function quantizeWithRanges(fg: Graph, ranges: Map<number, Range>, scheme
   };
   for (const n of nodes) {
     const mode = WEIGHTED[n.op];
-    if (!mode) continue;
+    if (!mode || ptqKeepsFloat(n, fg.tensors)) continue;
     const [x, w, b] = n.inputs;
     const wt = fg.tensors[w];
     if (!wt?.data) fail('EF2005', `${n.op} weight '${wt?.name}' is not constant`, { node: n.name });
@@ -526,8 +532,9 @@ function dtypeIslands(
  * the output's calibrated parameters. A trailing float op therefore makes a float graph output.
  */
 function floatIslands(fg: Graph, tensors: Tensor[], nodes: Graph['nodes'], act: DType): Graph['nodes'] {
-  // an int8-only op still reading int16 activations (not moved to an int8 island) stays float
-  const isFloatNode = nodes.map((n) => !INT_KERNELS[n.op] || (INT8_ONLY_OPS.has(n.op) && tensors[n.inputs[0]]?.dtype === 'int16'));
+  // an int8-only op still reading int16 activations (not moved to an int8 island) stays float, and so do ops whose
+  // slope is not constant (ptqKeepsFloat)
+  const isFloatNode = nodes.map((n) => !INT_KERNELS[n.op] || ptqKeepsFloat(n, tensors) || (INT8_ONLY_OPS.has(n.op) && tensors[n.inputs[0]]?.dtype === 'int16'));
   if (!isFloatNode.some(Boolean)) return nodes;
   const floatProduced = new Set<number>();
   nodes.forEach((n, i) => isFloatNode[i] && n.outputs.forEach((o) => floatProduced.add(o)));

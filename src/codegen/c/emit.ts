@@ -20,6 +20,34 @@ import { SIGMOID_TABLE_UINT16 } from '../../sim/int/lut16.js';
 export interface EmitOptions extends Provenance {
   /** Symbol prefix (sanitised); default from the model file stem. */
   name?: string;
+  /** A target back end (e.g. ESP-NN, src/codegen/espnn/) that takes some layers instead of the portable kernels. */
+  backend?: LayerBackend;
+}
+
+/** What a target back end gets to emit one layer: arena pointers and its planned scratch block. */
+export interface BackendCtx {
+  P: string;
+  /** Symbol stem of this layer's constants. */
+  L: string;
+  ptr: (id: number, cast?: string) => string;
+  cptr: (id: number, cast?: string) => string;
+  scratchOffset?: number;
+  scratchSize?: number;
+  /** Do two tensors share their arena bytes (in-place plan)? */
+  samePlace: (a: number, b: number) => boolean;
+}
+
+/** A target back end selected per layer; layers it does not take get the portable kernel. */
+export interface LayerBackend {
+  name: string;
+  takes(i: number): boolean;
+  /** Arena scratch bytes the back end needs for layer i (0 = none). */
+  scratchBytes(i: number): number;
+  /** Why the back end left layer i to the portable kernel (for the report), if it considered it. */
+  note?(i: number): string | undefined;
+  /** Headers NAME.c includes. */
+  includes: string[];
+  emit(n: Node, i: number, ctx: BackendCtx): LayerCode;
 }
 
 export interface LayerInfo {
@@ -29,6 +57,8 @@ export interface LayerInfo {
   kernel: string;
   macs: number;
   weightBytes: number;
+  /** Why a target back end left this layer to the portable kernel. */
+  backendNote?: string;
 }
 
 export interface EmitResult {
@@ -37,6 +67,8 @@ export interface EmitResult {
   plan: MemoryPlan;
   layers: LayerInfo[];
   weightBytes: number;
+  /** Bytes of the static const parameter tables in NAME.c (requantization tables, broadcast descriptions...). */
+  tableBytes: number;
   kernels: string[];
 }
 
@@ -90,7 +122,7 @@ function floatLit(x: number): string {
   return f.toPrecision(17) + 'f';
 }
 
-interface ConstArray {
+export interface ConstArray {
   sym: string;
   ctype: 'int8_t' | 'int32_t' | 'uint8_t' | 'int16_t' | 'uint16_t' | 'int64_t';
   data: ArrayLike<number>;
@@ -111,7 +143,7 @@ export const INT16_C_OPS: ReadonlySet<string> = new Set([
 ]);
 
 
-interface LayerCode {
+export interface LayerCode {
   kernel: string[];
   call: string;
   consts: ConstArray[];
@@ -188,7 +220,9 @@ export function emitC(g: Graph, opts: EmitOptions = {}): EmitResult {
   }
   if (problems.length) throw new EspforgeError(problems);
 
+  const backend = opts.backend;
   const plan = planMemory(g, {
+    scratchBytes: backend ? (i) => (backend.takes(i) ? backend.scratchBytes(i) : 0) : undefined,
     alias: (i) => g.nodes[i].op === 'Reshape' || g.nodes[i].op === 'Identity',
     inPlace: (i) => {
       const n = g.nodes[i];
@@ -212,7 +246,11 @@ export function emitC(g: Graph, opts: EmitOptions = {}): EmitResult {
   const cptr = (id: number, cast = 'int8_t') => `(const ${cast} *)(arena + ${plan.tensors.get(id)!.offset})`;
 
   g.nodes.forEach((n, i) => {
-    const lc = emitLayer(g, n, i, P, ptr, cptr);
+    const sc = plan.scratch.get(i);
+    const samePlace = (a: number, b: number) => plan.tensors.get(a)?.offset === plan.tensors.get(b)?.offset;
+    const lc = backend?.takes(i)
+      ? backend.emit(n, i, { P, L: `${P}_L${i}`, ptr, cptr, scratchOffset: sc?.offset, scratchSize: sc?.size, samePlace })
+      : emitLayer(g, n, i, P, ptr, cptr);
     lc.kernel.forEach((k) => used.add(k));
     for (const k of lc.consts) {
       const prev = k.shared ? consts.find((x) => x.sym === k.sym) : undefined;
@@ -236,7 +274,8 @@ export function emitC(g: Graph, opts: EmitOptions = {}): EmitResult {
       `     */`,
     ];
     body.push(lines.join('\n') + `\n    ${PU}_PROFILE(${i}, 0);\n` + lc.call + `\n    ${PU}_PROFILE(${i}, 1);`);
-    layers.push({ index: i, op: n.op, name: n.name, kernel: lc.kernel.join(',') || 'none', macs: 0, weightBytes: wBytes });
+    const backendNote = backend && !backend.takes(i) ? backend.note?.(i) : undefined;
+    layers.push({ index: i, op: n.op, name: n.name, kernel: lc.kernel.join(',') || 'none', macs: 0, weightBytes: wBytes, ...(backendNote ? { backendNote } : {}) });
   });
 
   const prov: Provenance = opts;
@@ -272,7 +311,11 @@ export function emitC(g: Graph, opts: EmitOptions = {}): EmitResult {
     ...inT.map((t, k) => `const ${ctype(t)} *${ioName('input', k, inT.length)}`),
     ...outT.map((t, k) => `${ctype(t)} *${ioName('output', k, outT.length)}`),
   ].join(', ');
-  h.push(`/* Run the model once. Returns 0. Not re-entrant (one static arena). */`);
+  h.push(
+    backend && g.nodes.some((_, i) => backend.takes(i))
+      ? `/* Run the model once. Returns 0, or -1 when a ${backend.name} kernel asks for more scratch than the plan reserved. Not re-entrant (one static arena). */`
+      : `/* Run the model once. Returns 0. Not re-entrant (one static arena). */`,
+  );
   h.push(`int ${P}_invoke(${params});\n`);
   inT.forEach((t, k) => {
     const nm = ioName('input', k, inT.length);
@@ -299,6 +342,7 @@ export function emitC(g: Graph, opts: EmitOptions = {}): EmitResult {
   // ---- model file
   const c: string[] = [banner(`${P}.c: the model as one kernel call per layer`, prov)];
   c.push(`#include "${P}.h"\n#include "espforge_kernels.h"\n`);
+  if (backend && g.nodes.some((_, i) => backend.takes(i))) c.push(`#include <stddef.h>\n${backend.includes.map((f) => `#include "${f}"`).join('\n')}\n`);
   c.push(`/* Per-layer profiling hook, compiled out by default. Build with -DESPFORGE_PROFILE and define`);
   c.push(` * ${P}_profile(layer, end) (e.g. reading a cycle counter) to time each layer; the production code is unchanged. */`);
   c.push(`#ifdef ESPFORGE_PROFILE\nvoid ${P}_profile(int layer, int end);\n#define ${PU}_PROFILE(layer, end) ${P}_profile(layer, end)`);
@@ -363,7 +407,7 @@ export function emitC(g: Graph, opts: EmitOptions = {}): EmitResult {
   });
 
   const kb = banner('espforge_kernels: portable int8 kernels used by this model', prov);
-  const kf = kernelFiles(used, P, kb);
+  const kf = kernelFiles([...used].filter((k) => !k.includes(':')), P, kb);
   return {
     prefix: P,
     files: {
@@ -376,7 +420,8 @@ export function emitC(g: Graph, opts: EmitOptions = {}): EmitResult {
     plan,
     layers,
     weightBytes,
-    kernels: [...used].sort(),
+    tableBytes: consts.filter((x) => x.where === 'model').reduce((t, x) => t + x.data.length * CTYPE_BYTES[x.ctype], 0),
+    kernels: [...used].filter((k) => !k.includes(':')).sort(),
   };
 }
 
@@ -401,6 +446,7 @@ const SUPPORTED = new Set([
   'Pad',
   'Concat',
   'LeakyRelu',
+  'PRelu',
   'HardSwish',
   'Transpose',
   'Max',
@@ -758,6 +804,15 @@ function emitLayer(
       const call = `    ${P}_leaky_relu_s8(${cptr(X.id)}, ${ptr(Y.id)}, ${shapeSize(X.shape)}, ${num(q, 'in_zp', n)}, ${num(q, 'out_zp', n)}, ${num(q, 'mult_identity', n)}, ${num(q, 'shift_identity', n)}, ${num(q, 'mult_alpha', n)}, ${num(q, 'shift_alpha', n)});`;
       return { kernel: ['leakyrelu'], call, consts, notes };
     }
+    case 'PRelu': {
+      const A = T(n.inputs[1]);
+      if (X.dtype !== 'int8' || A.dtype !== 'int8') fail('EF3002', `PRelu on ${X.dtype} with a ${A.dtype} slope has no C kernel (int8 only)`, { node: n.name });
+      checkMult([num(q, 'mult_identity', n), num(q, 'mult_alpha', n)], n);
+      const out = Y.shape;
+      consts.push({ sym: `${L}_bc`, ctype: 'int32_t', data: [...new Array(4 - out.length).fill(1), ...out, ...bcast4(out, X.shape), ...bcast4(out, A.shape)], comment: `layer ${i}: output dims[4], element strides of x[4] and of the slope[4]`, where: 'model' });
+      const call = `    ${P}_prelu_s8(${cptr(X.id)}, ${operand(A, 1)}, ${ptr(Y.id)}, ${L}_bc, ${L}_bc + 4, ${L}_bc + 8, ${num(q, 'in_zp', n)}, ${num(q, 'alpha_zp', n)}, ${num(q, 'out_zp', n)}, ${num(q, 'mult_identity', n)}, ${num(q, 'shift_identity', n)}, ${num(q, 'mult_alpha', n)}, ${num(q, 'shift_alpha', n)});`;
+      return { kernel: ['prelu'], call, consts, notes };
+    }
     case 'HardSwish': {
       const call = `    ${P}_hard_swish_s8(${cptr(X.id)}, ${ptr(Y.id)}, ${shapeSize(X.shape)}, ${num(q, 'in_zp', n)}, ${num(q, 'out_zp', n)}, ${num(q, 'output_multiplier', n)}, ${num(q, 'output_multiplier_exponent', n)}, ${num(q, 'reluish_multiplier', n)}, ${num(q, 'reluish_multiplier_exponent', n)});`;
       return { kernel: ['hardswish'], call, consts, notes };
@@ -845,12 +900,18 @@ function emitLayer(
       };
     }
     case 'Pad': {
-      if (X.shape.length !== 4) fail('EF3002', 'Pad of a non 4-D tensor has no C kernel', { node: n.name });
+      const r = X.shape.length;
+      if (r > 4 || r < 1) fail('EF3002', `Pad of a rank-${r} tensor has no C kernel (ranks 1 to 4)`, { node: n.name });
       if (((n.attrs.mode as string | undefined) ?? 'constant') !== 'constant') fail('EF3002', 'only constant Pad has a C kernel', { node: n.name });
-      const pads = attrNums(n, 'pads', [0, 0, 0, 0, 0, 0, 0, 0]);
+      // ranks below 4 run as 4-D with leading unit axes (no padding on them)
+      const p0 = attrNums(n, 'pads', new Array(2 * r).fill(0));
+      const lead = new Array(4 - r).fill(0);
+      const pads = [...lead, ...p0.slice(0, r), ...lead, ...p0.slice(r)];
+      const X4 = [...new Array(4 - r).fill(1), ...X.shape];
+      const Y4 = [...new Array(4 - r).fill(1), ...Y.shape];
       if (pads.some((v) => v < 0)) fail('EF3002', 'Pad with negative pads (cropping) has no C kernel', { node: n.name });
       const value = num(q, 'pad_value', n);
-      consts.push({ sym: `${L}_dims`, ctype: 'int32_t', data: [...X.shape, ...Y.shape, ...pads.slice(0, 4)], comment: `layer ${i}: input dims, output dims, pads before`, where: 'model' });
+      consts.push({ sym: `${L}_dims`, ctype: 'int32_t', data: [...X4, ...Y4, ...pads.slice(0, 4)], comment: `layer ${i}: input dims, output dims, pads before (4-D)`, where: 'model' });
       if (X.dtype === 'int16' || Y.dtype === 'int16') {
         same16();
         const call16 = `    ${P}_pad_s16(${cptr(X.id, 'int16_t')}, ${L}_dims, ${ptr(Y.id, 'int16_t')}, ${L}_dims + 4, ${L}_dims + 8, ${value});`;

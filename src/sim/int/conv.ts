@@ -32,7 +32,9 @@ export function prepareWeighted(node: Node, g: Graph, cout: number): Record<stri
   }
   const [actMin, actMax] = activationRangeQ(attrOr(node, 'activation', 'none'), y.s, y.zp, outDt, node);
   const b = node.inputs[2] ?? -1;
-  const acc64 = inDt === 'int16' && b >= 0 && g.tensors[b].dtype === 'int64' ? 1 : 0;
+  // TFLM's 16x8 conv and fully connected take the int64 accumulator (and the int64 MBQM overload) for an int64
+  // bias AND when there is no bias at all; only an int32 bias selects the int32 path.
+  const acc64 = inDt === 'int16' && (b < 0 || g.tensors[b].dtype === 'int64') ? 1 : 0;
   if (b >= 0 && !['int32', 'int64'].includes(g.tensors[b].dtype))
     fail('EF3002', `${node.op} integer kernel needs an int32 (or int64 for int16 activations) bias, got ${g.tensors[b].dtype}`, { node: node.name });
   // TFLM's int64 MultiplyByQuantizedMultiplier takes shifts in [-31, 7] (it rounds the multiplier to 16 bits and

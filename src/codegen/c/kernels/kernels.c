@@ -111,6 +111,7 @@ static int32_t ef_newton_recip(int32_t a)
     return x;
 }
 
+/*@@ section recip deps=fixedpoint */
 /* 1 / (1 + x) for x in [0, 1): Q0.31 in and out. */
 static int32_t ef_one_over_one_plus_x(int32_t a)
 {
@@ -735,7 +736,7 @@ void ef_mean_s8(const int8_t *in, int8_t *out, int outer, int reduced, int inner
         }
 }
 
-/*@@ section softmax deps=fixedpoint */
+/*@@ section softmax deps=fixedpoint,recip */
 /* TFLM int8 softmax: gemmlowp fixed-point exp, 1/(1+x) reciprocal; output scale 1/256, zero point -128. */
 void ef_softmax_s8(const int8_t *in, int8_t *out, int rows, int depth, int32_t in_mult, int32_t in_left_shift,
                    int32_t diff_min)
@@ -774,7 +775,7 @@ void ef_softmax_s8(const int8_t *in, int8_t *out, int rows, int depth, int32_t i
     }
 }
 
-/*@@ section logsoftmax deps=fixedpoint */
+/*@@ section logsoftmax deps=fixedpoint,recip */
 /* TFLM int8 LOG_SOFTMAX (reference_integer_ops::LogSoftmax): sum of gemmlowp exps in Q12.19, its log by TFLite's
  * log_x_for_x_greater_than_or_equal_to_1 (Q5.26), output scale 16/256, zero point 127. */
 static int32_t ef_sat_add64(int64_t s)
@@ -843,7 +844,7 @@ void ef_log_softmax_s8(const int8_t *in, int8_t *out, int rows, int depth, int32
     }
 }
 
-/*@@ section logistic deps=fixedpoint */
+/*@@ section logistic deps=fixedpoint,recip */
 /* TFLM int8 LOGISTIC: gemmlowp logistic on Q4.27; output scale 1/256, zero point -128. */
 void ef_logistic_s8(const int8_t *in, int8_t *out, int n, int32_t in_zp, int32_t in_mult, int32_t in_shift,
                     int32_t radius)
@@ -902,6 +903,31 @@ void ef_leaky_relu_s8(const int8_t *in, int8_t *out, int n, int32_t in_zp, int32
         const int32_t v = out_zp + (d >= 0 ? ef_mbqm(d, m_id, s_id) : ef_mbqm(d, m_alpha, s_alpha));
         out[i] = (int8_t)ef_clamp(v, -128, 127);
     }
+}
+
+/*@@ section prelu deps=common */
+/* TFLM PRELU (int8): d = x - zp_in; d >= 0 takes the identity multiplier, below it d * (alpha - zp_alpha) takes
+ * the alpha one; then + zp_out, clamped. alpha broadcasts to x: 4-D output dims[4] and the element strides of x
+ * and alpha (the add kernel's broadcast description). */
+void ef_prelu_s8(const int8_t *x, const int8_t *alpha, int8_t *out, const int32_t *dims, const int32_t *stx,
+                 const int32_t *sta, int32_t in_zp, int32_t alpha_zp, int32_t out_zp, int32_t m_id, int32_t s_id,
+                 int32_t m_alpha, int32_t s_alpha)
+{
+    int i0, i1, i2, i3;
+    size_t n = 0;
+    for (i0 = 0; i0 < dims[0]; ++i0)
+        for (i1 = 0; i1 < dims[1]; ++i1)
+            for (i2 = 0; i2 < dims[2]; ++i2)
+                for (i3 = 0; i3 < dims[3]; ++i3) {
+                    const int32_t d = x[(size_t)i0 * stx[0] + (size_t)i1 * stx[1] + (size_t)i2 * stx[2] + (size_t)i3 * stx[3]] - in_zp;
+                    int32_t v;
+                    if (d >= 0) v = ef_mbqm(d, m_id, s_id);
+                    else {
+                        const int32_t a = alpha[(size_t)i0 * sta[0] + (size_t)i1 * sta[1] + (size_t)i2 * sta[2] + (size_t)i3 * sta[3]] - alpha_zp;
+                        v = ef_mbqm(d * a, m_alpha, s_alpha);
+                    }
+                    out[n++] = (int8_t)ef_clamp(v + out_zp, -128, 127);
+                }
 }
 
 /*@@ section hardswish deps=common */
