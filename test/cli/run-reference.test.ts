@@ -136,21 +136,10 @@ test('CLI run --quantized: every shared int8/uint8 TFLite model equals the store
   assert.deepEqual(bad.map((o) => `${o.job.label}: ${o.detail}`), []);
 });
 
-// Cases of the random corpus that hit simulator defects being fixed in parallel on branch t9sim (issue 9a: PADV2
-// fill value, PRELU, TFLite DEQUANTIZE import, RESIZE_NEAREST_NEIGHBOR, SOFTMAX beta != 1, int16 CONV/FC without
-// bias). They stay in the sample and are checked to fail; empty this list when that branch is merged — a case
-// listed here that passes fails the test, so the list cannot go stale.
-const KNOWN_FAILURES = new Set<string>([
-  'i8_pad_s1_078', // PAD with a non-zero zero point filled with the wrong value
-  'i8_hard_swish_s1_013', // PRELU has no integer kernel
-  'i8_dequantize_s1_044', // TFLite DEQUANTIZE import: "Dequantize has no attribute 'to'"
-  'i8_conv_2d_s1_179', // same DEQUANTIZE import
-  'i8_max_pool_2d_s1_141', // TFLite RESIZE_NEAREST_NEIGHBOR refused
-  'i16_depthwise_conv_2d_s1_109', // TFLite RESIZE_NEAREST_NEIGHBOR refused
-  'i8_fully_connected_s1_149', // SOFTMAX with beta != 1 refused
-  'i16_softmax_s1_040', // SOFTMAX with beta != 1 refused
-  'i16_conv_2d_s1_058', // int16 CONV_2D without bias: TFLM's int64 path, off by one
-]);
+// Cases of the sample expected to differ from TFLM, each with the reason (a coded simulator/import gap). Empty since
+// branch t9sim (PAD zero point, PADV2, PRELU, DEQUANTIZE import, RESIZE_NEAREST_NEIGHBOR, SOFTMAX beta, int16
+// CONV/FC without bias) was merged. A case listed here that passes fails the test, so the list cannot go stale.
+const KNOWN_FAILURES = new Set<string>([]);
 
 /**
  * A deterministic sample of tflm-random, about 30 models: a greedy cover of every scheme × operator kind the corpus
