@@ -35,6 +35,7 @@ export const CATALOGUE = {
   EF1008: 'dynamic shape where a static one is needed',
   EF1009: 'missing input',
   EF1010: 'quantization record has the wrong rank',
+  EF1011: 'input data is neither raw quantized values nor real values as asked (--input-kind)',
   EF2001: 'malformed model file',
   EF2002: 'unsupported operator',
   EF2003: 'unsupported attribute or attribute value',

@@ -12,6 +12,7 @@ import { inferCtx } from '../ir/infer.js';
 import { getOp } from '../ops/index.js';
 import type { Value } from '../ops/types.js';
 import { prepareIntGraph, runInt } from '../sim/int.js';
+import { interpretInput, quantizeInput, type InputKind } from '../quant/report.js';
 import { chip, CHIPS } from '../targets/chips.js';
 import { checkAllChips, fitDiagnostics, stockPsram, type ChipFit, type FitInput } from '../targets/fit.js';
 import { FLASH_SIZES_MB, modulePreset } from '../targets/modules.js';
@@ -21,7 +22,7 @@ import { VERSION } from '../version.js';
 import { sha256Hex } from './common/cwriter.js';
 import { emitC, type EmitResult } from './c/emit.js';
 import { projectFiles, writeProject } from './espidf/project.js';
-import { compareRuns, runVerification, type VerifyKind, type VerifySummary } from '../verify/compare.js';
+import { compareRuns, CONSISTENCY_NOTE, runVerification, type VerifyKind, type VerifySummary } from '../verify/compare.js';
 import { runRv32, type GoldenCase, type HarnessSpec } from '../verify/host.js';
 import { checkIdfProjectOnHost } from '../verify/idf-shim.js';
 import { espnnDoubleFiles } from '../verify/espnn-double.js';
@@ -46,6 +47,12 @@ export interface BuildOptions {
   /** Golden inputs (one value per element per graph input: int8/uint8 bytes or signed values, int16 signed values);
    * default: deterministic pseudo-random cases. */
   inputs?: ArrayLike<number>[][];
+  /**
+   * Golden inputs as host data (per case, one value per graph input, stored layout), converted with the one input
+   * rule (quantizeInput: arrays in the input's integer dtype are raw values, float arrays real values, `kinds`
+   * overrides) against the C library's input tensors. Used when `inputs` is not given.
+   */
+  inputValues?: { cases: Value[][]; kinds?: (InputKind | undefined)[]; source?: string };
   /** Do not write anything (files are still returned). */
   dryRun?: boolean;
   /** Kernel back end: auto (ESP-NN on ESP32-S3/P4, portable elsewhere), portable, or esp-nn. */
@@ -120,6 +127,8 @@ export interface BuildReport {
   idfHost?: { ok: boolean; output: string[]; kind: string };
   /** Golden cases: int8/uint8 outputs as bytes 0..255, int16 outputs as signed values. */
   golden: { name: string; inputs: number[][]; expected: number[][] }[];
+  /** Where the golden inputs came from (they are raw quantized values in the input dtype). */
+  goldenSource?: string;
   /** Class names of output 0, when known. */
   classes?: string[];
   /** Quantization of output 0 (to dequantize the app's scores). */
@@ -307,8 +316,9 @@ export function buildProject(graph: Graph, opts: BuildOptions): BuildResult {
 
     // golden cases: given inputs, else two deterministic pseudo-random ones
     const inT = g.inputs.map((id) => g.tensors[id]);
+    const given = opts.inputs ?? opts.inputValues?.cases.map((vs) => vs.map((v, j) => quantizeInput(v, inT[j], opts.inputValues?.kinds?.[j]).data));
     const inputs: ArrayLike<number>[][] =
-      opts.inputs ?? [0, 1].map((k) => inT.map((t, j) => pseudoRandomInput(shapeSize(t.shape), t.dtype, 1000 * k + j + 1)));
+      given ?? [0, 1].map((k) => inT.map((t, j) => pseudoRandomInput(shapeSize(t.shape), t.dtype, 1000 * k + j + 1)));
     const golden = inputs.map((ins, k) => ({ name: `case-${k}`, inputs: ins.map((a) => Array.from(a)), expected: simulate(g, ins) }));
 
     const macsPer = graphMacs(g);
@@ -341,6 +351,18 @@ export function buildProject(graph: Graph, opts: BuildOptions): BuildResult {
       fit: checkAllChips(fi, c.id),
       verification: [],
       golden,
+      goldenSource: opts.inputs
+        ? 'inputs given to the build, as raw quantized values'
+        : opts.inputValues
+          ? `inputs given to the build${opts.inputValues.source ? `: ${opts.inputValues.source}` : ''}; read as ${inT
+              .map((t, j) => {
+                const v = opts.inputValues!.cases[0]?.[j];
+                if (!v) return '?';
+                const how = interpretInput(v, t, opts.inputValues!.kinds?.[j]);
+                return `${how.kind === 'raw' ? 'raw quantized values' : 'real values'} (${how.reason})`;
+              })
+              .join(', ')}`
+          : 'two deterministic pseudo-random raw inputs over the input dtype range',
     };
     report.memoryPlan = [...e.plan.tensors.values()]
       .filter((t) => t.size > 0)
@@ -464,11 +486,16 @@ export function reportMarkdown(r: BuildReport): string {
     );
   L.push(`\n## Verification\n`);
   if (!r.verification.length) L.push('Not run (use --verify host,rv32).');
+  else
+    L.push(
+      `What was compared: the output bytes of the generated C against espforge's integer simulator, on the ${r.golden.length} golden case(s) ` +
+        `recorded in report.json (${r.goldenSource ?? 'pseudo-random inputs'}). This is ${CONSISTENCY_NOTE}.\n`,
+    );
   if (r.idfHost)
     L.push(`- **ESP-IDF project on the host: ${IDF_SMOKE_TEST}** (CMake + app_main.c through espforge's ESP-IDF stand-in with ESP-IDF's C options): ${r.idfHost.ok ? 'configured, compiled, ran: ' + r.idfHost.output.join(' / ') : 'FAILED'}`);
   for (const v of r.verification)
     L.push(
-      `- **${v.target}**: ${v.identical ? 'output bytes identical to the integer simulator' : `DIFFERS (${v.mismatches.join(', ')})`} on ${v.cases} case(s)` +
+      `- **${v.target}** (${v.compared.actual}): ${v.identical ? 'output bytes identical to the integer simulator' : `DIFFERS (${v.mismatches.join(', ')})`} on ${v.cases} case(s)` +
         (v.instructions !== undefined ? `; ${v.instructions} rv32 instructions per inference (${v.instructionsPerMac?.toFixed(2)} per MAC)` : '') +
         (v.sizes ? `; text ${v.sizes.text} B, data ${v.sizes.data} B, bss ${v.sizes.bss} B (model library objects, rv32imc -O2; text includes the const weights)` : ''),
     );

@@ -59,7 +59,7 @@ export function verifyProject(dir: string, opts: { rv32?: boolean } = {}): Verif
     // a component that calls ESP-NN links espforge's test double of the ESP-NN API (verification only)
     const withDouble = files[`${rep.name}.c`]?.includes('#include "esp_nn.h"') ? { ...files, ...espnnDoubleFiles() } : files;
     const runs = runVerification(withDouble, spec, cases, opts.rv32 ? ['host', 'rv32'] : ['host']);
-    return runs.map((x) => compareRuns(x, cases, rep.macs));
+    return runs.map((x) => compareRuns(x, cases, rep.macs, "espforge's integer simulator outputs recorded in report.json at build time"));
   }, { file: dir });
   if (!r.ok) return { ok: false, results: [], diagnostics: r.diagnostics };
   const diagnostics = r.value

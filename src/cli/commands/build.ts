@@ -5,7 +5,8 @@ import { Option, type Command } from 'commander';
 import { attemptAsync, fail } from '../../diagnostics.js';
 import { loadModel } from '../../import/index.js';
 import { buildProject, type BuildResult } from '../../codegen/build.js';
-import type { VerifyKind } from '../../verify/compare.js';
+import { CONSISTENCY_NOTE, type VerifyKind } from '../../verify/compare.js';
+import { loadInputs, parseInputKind } from '../inputs.js';
 import type { Graph } from '../../ir/graph.js';
 import { KERNEL_CHOICES, type KernelChoice } from '../../codegen/espnn/lower.js';
 import { MODULES, parseSize } from '../../targets/modules.js';
@@ -26,6 +27,8 @@ interface Opts {
   scheme?: string;
   format?: string;
   samples?: string;
+  input?: string[];
+  inputKind?: string;
   zip?: string;
   kernels?: string;
   json?: boolean;
@@ -62,6 +65,7 @@ function render(r: BuildResult, out: string, zip?: string): string {
   ];
   if (rep.kernels === 'esp-nn')
     L.push(`kernels: ESP-NN for ${rep.layers.filter((l) => l.kernel.startsWith('esp-nn:')).length} of ${rep.layers.length} layers (espressif/esp-nn), portable C for the rest`);
+  if (rep.verification.length) L.push(`verify: generated C vs espforge's integer simulator — ${CONSISTENCY_NOTE}`);
   for (const v of rep.verification)
     L.push(
       `verify ${v.target}: ${v.identical ? 'identical to the integer simulator' : 'DIFFERS'} (${v.cases} cases)` +
@@ -123,6 +127,8 @@ export function register(program: Command, setExit: (c: number) => void): void {
     .option('--scheme <scheme>', 'with --calib: int8 (default) | int16 | mixed')
     .option('--input-scale <s>', 'with --calib: multiply dataset values by this before feeding the model')
     .option('--input-offset <o>', 'with --calib: then add this')
+    .option('--input <file...>', 'golden inputs instead of --samples: one file per model input (in order or NAME=FILE); an array with a leading axis N gives N cases')
+    .option('--input-kind <kind>', 'raw | real: how --input values are read (default: by the array dtype)')
     .option('--samples <data[:n]>', 'embed N real labelled samples (test split of DATA, default 10) in main/app_main.c; default with --calib: 4 of its test split')
     .option('--zip <file>', 'also write a deployment zip: ESP-IDF project, the model as an Arduino/PlatformIO library, int8 .tflite, reports')
     .option('--format <fmt>', 'c (default) | espdl (an ESP-DL v3 .espdl model + an ESP-IDF project using the esp-dl component; esp32s3, esp32p4)', 'c')
@@ -166,7 +172,23 @@ export function register(program: Command, setExit: (c: number) => void): void {
         let samples: { labels?: number[]; floatOutputs?: number[][]; source?: string } | undefined;
         let classes: string[] | undefined;
         let embedded: import('../../ops/types.js').Value[][] | undefined;
-        if (o.samples || o.calib) {
+        if (o.input?.length) {
+          // golden inputs from files, through the one input rule, converted for the C library's input tensors
+          if (o.samples) fail('EF0006', '--input and --samples both give the golden inputs; use one');
+          const kind = parseInputKind(o.inputKind);
+          const loaded = await loadInputs(g, o.input, kind, model);
+          const n = Math.max(...loaded.map((l) => l.samples.length));
+          for (const l of loaded)
+            if (l.samples.length !== n && l.samples.length !== 1) fail('EF1004', `input '${l.name}' has ${l.samples.length} samples; another input has ${n}`, { file: l.file });
+          const { integerIO } = await import('../../codegen/build.js');
+          const { quantizeInput } = await import('../../quant/report.js');
+          const ig = integerIO(g);
+          inputs = Array.from({ length: n }, (_, k) =>
+            loaded.map((l, j) => Array.from(quantizeInput(l.samples[l.samples.length === 1 ? 0 : k], ig.tensors[ig.inputs[j]], kind).data as ArrayLike<number>)),
+          );
+          samples = { source: loaded.map((l) => `${basename(l.file)}: ${l.kind === 'raw' ? 'raw quantized values' : 'real values'} (${l.reason})`).join('; ') };
+        } else if (o.inputKind) fail('EF0006', '--input-kind needs --input');
+        else if (o.samples || o.calib) {
           const { parseSamplesArg, embedSamples } = await import('../../codegen/samples.js');
           const { loadSamples } = await import('./quantize.js');
           const sa = o.samples ? parseSamplesArg(o.samples, o.calib) : { data: o.calib!, count: 4 };
