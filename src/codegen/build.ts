@@ -17,7 +17,7 @@ import { checkAllChips, fitDiagnostics, type ChipFit, type FitInput } from '../t
 import { VERSION } from '../version.js';
 import { sha256Hex } from './common/cwriter.js';
 import { emitC, type EmitResult } from './c/emit.js';
-import { projectFiles, writeProject } from './espidf/project.js';
+import { checkOutput, projectFiles, writeProject } from './espidf/project.js';
 import { compareRuns, runVerification, type VerifyKind, type VerifySummary } from '../verify/compare.js';
 import type { GoldenCase, HarnessSpec } from '../verify/host.js';
 import { checkIdfProjectOnHost } from '../verify/idf-shim.js';
@@ -36,6 +36,10 @@ export interface BuildOptions {
   inputs?: ArrayLike<number>[][];
   /** Do not write anything (files are still returned). */
   dryRun?: boolean;
+  /** Input files of the command besides the model (calibration data...): never overwritten. */
+  inputFiles?: string[];
+  /** Called when a stage starts (quantize, plan, emit, host, sanitizers, rv32, idf, write); for progress display. */
+  onStage?: (stage: string) => void;
 }
 
 export interface BuildReport {
@@ -138,6 +142,9 @@ export function buildProject(graph: Graph, opts: BuildOptions): BuildResult {
   const diagnostics: Diagnostic[] = [];
   try {
     const c = chip(opts.target);
+    const writeOpts = { force: opts.force, inputs: [...(opts.modelFile ? [opts.modelFile] : []), ...(opts.inputFiles ?? [])] };
+    // the output folder is checked before any long work, and again (with the file list) when writing
+    if (opts.out && !opts.dryRun) checkOutput(opts.out, writeOpts);
     const g0 = integerIO(graph);
     const g = g0.nodes.every((n) => n.qparams) ? g0 : prepareIntGraph(g0);
     const modelBytes = opts.modelFile ? readFileSync(opts.modelFile) : undefined;
@@ -222,7 +229,7 @@ export function buildProject(graph: Graph, opts: BuildOptions): BuildResult {
     }
     files['report.json'] = JSON.stringify(report, null, 1) + '\n';
     files['report.md'] = reportMarkdown(report);
-    if (opts.out && !opts.dryRun && !diagnostics.some((d) => d.severity === 'error')) writeProject(opts.out, files, opts.force);
+    if (opts.out && !opts.dryRun && !diagnostics.some((d) => d.severity === 'error')) writeProject(opts.out, files, writeOpts);
     return { ok: !diagnostics.some((d) => d.severity === 'error'), files, report, diagnostics };
   } catch (err) {
     diagnostics.push(...toDiagnostics(err, { file: opts.modelFile }));

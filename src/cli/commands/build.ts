@@ -5,6 +5,7 @@ import type { Command } from 'commander';
 import { attemptAsync, fail } from '../../diagnostics.js';
 import { loadModel } from '../../import/index.js';
 import { buildProject, type BuildResult } from '../../codegen/build.js';
+import { checkOutput } from '../../codegen/espidf/project.js';
 import type { VerifyKind } from '../../verify/compare.js';
 import { printJson, report, reportFailure } from '../common.js';
 
@@ -57,7 +58,7 @@ export function register(program: Command, setExit: (c: number) => void): void {
     .requiredOption('--target <chip>', 'esp32 | esp32s2 | esp32s3 | esp32c3 | esp32c6 | esp32p4')
     .requiredOption('--out <dir>', 'output folder')
     .option('--name <name>', 'C symbol prefix (default: the model file stem)')
-    .option('--force', 'replace an output folder holding files espforge did not write')
+    .option('--force', 'overwrite files espforge writes even if edited or not written by it (other files are always kept)')
     .option('--verify <kinds>', 'host,rv32: compile and run the generated C, compare with the simulator')
     .option('--calib <data>', 'calibration data, to quantize a float model first')
     .option('--scheme <scheme>', 'with --calib: int8 (default) | int16 | mixed')
@@ -69,6 +70,9 @@ export function register(program: Command, setExit: (c: number) => void): void {
       const res = await attemptAsync(async () => {
         if (o.format !== 'c') fail('EF0006', `--format ${o.format} is not available in build yet (use c)`);
         const verify = parseVerify(o.verify);
+        // the output folder is checked before the (possibly long) import, quantization and verification
+        const inputFiles = [model, ...(o.calib ? [o.calib] : [])];
+        checkOutput(o.out, { force: o.force, inputs: inputFiles });
         let g = await loadModel(model);
         const isFloat = g.nodes.some((n) => n.inputs.some((t) => t >= 0 && g.tensors[t].data && g.tensors[t].dtype === 'float32'));
         if (isFloat) {
@@ -82,7 +86,7 @@ export function register(program: Command, setExit: (c: number) => void): void {
         const commandLine = ['espforge', 'build', basename(model), '--target', o.target, '--out', basename(o.out)]
           .concat(o.name ? ['--name', o.name] : [])
           .join(' ');
-        return buildProject(g, { target: o.target, out: o.out, name: o.name, force: o.force, verify, modelFile: model, commandLine });
+        return buildProject(g, { target: o.target, out: o.out, name: o.name, force: o.force, verify, modelFile: model, inputFiles, commandLine });
       }, { file: model });
       if (reportFailure(res, o.json, setExit)) return;
       const r = res.value;
