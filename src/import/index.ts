@@ -16,6 +16,8 @@ export interface ImportOptions {
   bindInputs?: Map<string, import('../ops/types.js').Value>;
   /** Keras: treat Lambda layers as identity (off by default; see the Keras importer). */
   treatLambdaAsIdentity?: boolean;
+  /** Wall-clock budget for third-party parsers that run in a worker (HDF5); default 10 s. */
+  parserTimeoutMs?: number;
 }
 
 const HDF5_MAGIC = [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a];
