@@ -5,6 +5,7 @@ import { readFileSync, statSync, existsSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { fail } from '../diagnostics.js';
 import type { Graph } from '../ir/graph.js';
+import { validateImport } from './validate.js';
 
 export type ModelFormat = 'onnx' | 'tflite' | 'keras-h5' | 'keras-zip' | 'tfjs';
 
@@ -53,6 +54,14 @@ export function setImportDefaults(o: ImportOptions): void {
 
 /** Load any supported model file into the IR. */
 export async function loadModel(path: string, options: ImportOptions = {}): Promise<Graph> {
+  const g = await loadUnchecked(path, options);
+  const file = g.meta.source ?? path;
+  const warnings = validateImport(g, file);
+  if (warnings.length) g.meta.warnings = [...(g.meta.warnings ?? []), ...warnings];
+  return g;
+}
+
+async function loadUnchecked(path: string, options: ImportOptions): Promise<Graph> {
   const opts = { ...defaults, ...options };
   const bytes = readModelBytes(path);
   const file = existsSync(path) && statSync(path).isDirectory() ? `${path}/model.json` : path;

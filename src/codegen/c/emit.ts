@@ -455,7 +455,7 @@ function emitLayer(
   const notes: string[] = [];
   const qArrays = (ms: number[], ss: number[]) => {
     checkMult(ms, n);
-    for (const v of ss) if (!Number.isInteger(v) || v < -31 || v > 31) fail('EF9001', `node '${n.name}': shift ${v} is outside [-31, 31]`, { node: n.name });
+    for (const v of ss) if (!Number.isInteger(v) || v < -31 || v > 31) fail('EF3004', `node '${n.name}': shift ${v} is outside [-31, 31]`, { node: n.name });
     consts.push({ sym: `${L}_rq`, ctype: 'int32_t', data: rqTable(ms, ss), comment: `layer ${i}: requantization per output channel {2*M (uint32 bits), max(S,0), r = max(-S,0), (2^r-1)>>1} from the prepared Q31 multiplier M and shift S`, where: 'model' });
   };
   const a = (s: string) => s;
@@ -472,7 +472,7 @@ function emitLayer(
     const ms = arr(q, 'mult', OC, n);
     const ss = arr(q, 'shift', OC, n);
     checkMult(ms, n);
-    for (const v of ss) if (!Number.isInteger(v) || v < -31 || v > 7) fail('EF9001', `node '${n.name}': shift ${v} is outside [-31, 7] for the 16x8 requantization`, { node: n.name });
+    for (const v of ss) if (!Number.isInteger(v) || v < -31 || v > 7) fail('EF3004', `node '${n.name}': shift ${v} is outside [-31, 7] for the 16x8 requantization`, { node: n.name });
     consts.push({ sym: `${L}_mult`, ctype: 'int32_t', data: ms, comment: `layer ${i}: Q31 multiplier per output channel`, where: 'model' });
     consts.push({ sym: `${L}_shift`, ctype: 'int32_t', data: ss, comment: `layer ${i}: shift per output channel (> 0 left)`, where: 'model' });
     consts.push({ sym: `${L}_w`, ctype: 'int8_t', data: W.data!, comment: `layer ${i} '${commentSafe(n.name)}': filter [${W.shape.join(',')}]${fc ? '' : ' OHWI'}`, where: 'weights' });
