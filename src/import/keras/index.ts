@@ -1,8 +1,8 @@
 // Keras model files: HDF5 (.h5, Keras 2 / tf.keras full-model saves) and the Keras 3 `.keras` zip
 // (config.json + metadata.json + model.weights.h5). HDF5 is read with h5wasm from an in-memory copy.
 
-import { unzipSync } from 'fflate';
-import { EspforgeError, fail } from '../../diagnostics.js';
+import { fail } from '../../diagnostics.js';
+import { readZip } from '../../io/zip.js';
 import { shapeSize } from '../../ir/dtype.js';
 import type { Graph } from '../../ir/graph.js';
 import type { ImportOptions } from '../index.js';
@@ -123,27 +123,12 @@ async function importH5(bytes: Uint8Array, file: string, opts: ImportOptions): P
   });
 }
 
-/** Limits for .keras archives: entries and total size, checked before inflating. */
-const MAX_ENTRY = 512 * 1024 * 1024;
-
 async function importKerasZip(bytes: Uint8Array, file: string, opts: ImportOptions): Promise<Graph> {
-  let entries: Record<string, Uint8Array>;
-  try {
-    entries = unzipSync(bytes, {
-      filter: (f) => {
-        if (f.name.startsWith('/') || f.name.split(/[\\/]/).includes('..') || /^[a-zA-Z]:/.test(f.name))
-          fail('EF2011', `archive entry '${f.name}' has an absolute or parent-relative path`, { file, suggestion: 'this file may be hostile; do not extract it' });
-        if (f.originalSize > MAX_ENTRY || f.originalSize < 0)
-          fail('EF2011', `archive entry '${f.name}' declares ${f.originalSize} bytes, over the ${MAX_ENTRY}-byte limit`, { file });
-        if (f.size > 0 && f.originalSize / f.size > 2000 && f.originalSize > 64 * 1024 * 1024)
-          fail('EF2011', `archive entry '${f.name}' has an absurd compression ratio`, { file });
-        return f.name === 'config.json' || f.name === 'metadata.json' || f.name === 'model.weights.h5';
-      },
-    });
-  } catch (e) {
-    if (e instanceof EspforgeError) throw e;
-    return fail('EF2001', `not a valid .keras (zip) archive: ${(e as Error).message}`, { file });
-  }
+  const entries = readZip(bytes, file, {
+    accept: (n) => n === 'config.json' || n === 'metadata.json' || n === 'model.weights.h5',
+    code: 'EF2001',
+    what: '.keras',
+  });
   const cfgBytes = entries['config.json'];
   const wBytes = entries['model.weights.h5'];
   if (!cfgBytes || !wBytes) fail('EF2001', '.keras archive must hold config.json and model.weights.h5', { file });

@@ -1,0 +1,176 @@
+// The fuzz driver: seeded mutations of the shared models, each case run in a separate case process under a time
+// cap and a memory watch, tallied per format. A case is an internal error (EF9001 or an uncaught exception), a hang (over
+// `hangMs`; the worker is terminated at `capMs`), over memory (process RSS above `memMb` while it ran), a garbage
+// acceptance (a mutation known to make the input invalid, accepted), or fine (accepted or a coded diagnostic).
+
+import { fork, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { makeRng } from '../../src/data/rng.js';
+import { FORMATS, mutate, type Case, type Format, type Seed } from './mutate.js';
+import { loadSeeds } from './seeds.js';
+
+export interface CampaignOptions {
+  shared: string;
+  count: number;
+  seed: number;
+  formats?: Format[];
+  hangMs?: number;
+  capMs?: number;
+  memMb?: number;
+  /** Called after each case (progress). */
+  onCase?: (fmt: Format, k: number, r: CaseResult) => void;
+}
+
+export interface CaseResult {
+  status: 'ok' | 'coded' | 'internal' | 'timeout' | 'crash';
+  codes: string[];
+  message?: string;
+  ms: number;
+  rssMb: number;
+  kind: string;
+  seed: string;
+  garbage?: string;
+}
+
+export interface FormatTally {
+  cases: number;
+  accepted: number;
+  coded: number;
+  internal: number;
+  hangs: number;
+  overMemory: number;
+  garbageAccepted: number;
+  maxMs: number;
+  maxRssMb: number;
+  codes: Record<string, number>;
+  kinds: Record<string, number>;
+  failures: { kind: string; seed: string; what: string; message?: string }[];
+}
+
+/** Resident memory of a process in MB, from /proc (0 when unavailable). */
+function rssMb(pid: number | undefined): number {
+  if (!pid) return 0;
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) / 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/** Cases run in a forked process: per-case time cap (killed), its memory sampled from /proc, restarted when it
+ * holds on to much memory after a case or every 100 cases. */
+class Runner {
+  private p?: ChildProcess;
+  private used = 0;
+  constructor(private readonly memMb: number) {}
+  private spawn(): ChildProcess {
+    const p = fork(fileURLToPath(new URL('./worker-boot.mjs', import.meta.url)), [], {
+      execArgv: ['--max-old-space-size=1536'],
+      serialization: 'advanced',
+      stdio: ['ignore', 'ignore', 'ignore', 'ipc'],
+    });
+    p.on('error', () => undefined);
+    return p;
+  }
+  private kill() {
+    this.p?.kill('SIGKILL');
+    this.p = undefined;
+  }
+  async run(fmt: Format, c: Case, id: number, capMs: number): Promise<Omit<CaseResult, 'kind' | 'seed' | 'garbage'>> {
+    if (!this.p || this.used >= 100 || rssMb(this.p.pid) > 600) {
+      this.kill();
+      this.p = this.spawn();
+      this.used = 0;
+    }
+    this.used++;
+    const p = this.p;
+    const t0 = Date.now();
+    let peak = 0;
+    let killedForMemory = false;
+    const probe = setInterval(() => {
+      peak = Math.max(peak, rssMb(p.pid));
+      if (peak > 2 * this.memMb && !killedForMemory) {
+        killedForMemory = true;
+        p.kill('SIGKILL');
+      }
+    }, 20);
+    try {
+      const r = await new Promise<{ status: CaseResult['status']; codes: string[]; message?: string }>((resolve) => {
+        const timer = setTimeout(() => {
+          cleanup();
+          this.kill();
+          resolve({ status: 'timeout', codes: [] });
+        }, capMs);
+        const onMsg = (m: { id: number; status: CaseResult['status']; codes: string[]; message?: string }) => {
+          if (m.id !== id) return;
+          cleanup();
+          resolve(m);
+        };
+        const onExit = (code: number | null, sig: string | null) => {
+          cleanup();
+          this.p = undefined;
+          resolve({ status: 'crash', codes: [], message: killedForMemory ? `killed at ${Math.round(peak)} MB` : `case process exited (${code ?? sig})` });
+        };
+        const cleanup = () => {
+          clearTimeout(timer);
+          p.off('message', onMsg);
+          p.off('exit', onExit);
+        };
+        p.on('message', onMsg);
+        p.on('exit', onExit);
+        p.send({ id, fmt, files: c.files, entry: c.entry });
+      });
+      peak = Math.max(peak, rssMb(p.pid));
+      return { ...r, ms: Date.now() - t0, rssMb: Math.round(peak) };
+    } finally {
+      clearInterval(probe);
+    }
+  }
+  close() {
+    this.kill();
+  }
+}
+
+export async function runCampaign(o: CampaignOptions): Promise<Record<string, FormatTally>> {
+  const hangMs = o.hangMs ?? 5000;
+  const capMs = o.capMs ?? 30_000;
+  const memMb = o.memMb ?? 1024;
+  const seeds = await loadSeeds(o.shared);
+  const out: Record<string, FormatTally> = {};
+  const runner = new Runner(memMb);
+  let id = 0;
+  try {
+    for (const fmt of o.formats ?? FORMATS) {
+      const list: Seed[] = seeds[fmt];
+      const t: FormatTally = { cases: 0, accepted: 0, coded: 0, internal: 0, hangs: 0, overMemory: 0, garbageAccepted: 0, maxMs: 0, maxRssMb: 0, codes: {}, kinds: {}, failures: [] };
+      out[fmt] = t;
+      if (!list.length) continue;
+      // one stream per format, so adding a format does not change another's cases
+      const r = makeRng(o.seed * 7919 + FORMATS.indexOf(fmt));
+      for (let k = 0; k < o.count; k++) {
+        const seed = list[k % list.length];
+        const c = mutate(fmt, seed, r);
+        const res = await runner.run(fmt, c, id++, capMs);
+        const cr: CaseResult = { ...res, kind: c.kind, seed: c.seed, garbage: c.garbage };
+        t.cases++;
+        t.kinds[c.kind] = (t.kinds[c.kind] ?? 0) + 1;
+        t.maxMs = Math.max(t.maxMs, cr.ms);
+        t.maxRssMb = Math.max(t.maxRssMb, cr.rssMb);
+        for (const code of cr.codes) t.codes[code] = (t.codes[code] ?? 0) + 1;
+        const fail = (what: string) => t.failures.length < 50 && t.failures.push({ kind: c.kind, seed: c.seed, what, message: cr.message?.slice(0, 600) });
+        if (cr.status === 'ok') t.accepted++;
+        if (cr.status === 'coded') t.coded++;
+        if (cr.status === 'internal' || cr.status === 'crash') (t.internal++, fail(cr.status));
+        if (cr.status === 'timeout' || cr.ms > hangMs) (t.hangs++, fail(`hang ${cr.ms} ms`));
+        if (cr.rssMb > memMb) (t.overMemory++, fail(`rss ${cr.rssMb} MB`));
+        if (cr.status === 'ok' && c.garbage) (t.garbageAccepted++, fail(`accepted garbage: ${c.garbage}`));
+        o.onCase?.(fmt, k, cr);
+      }
+    }
+  } finally {
+    runner.close();
+  }
+  return out;
+}
