@@ -145,6 +145,8 @@ export function buildProject(graph: Graph, opts: BuildOptions): BuildResult {
     const writeOpts = { force: opts.force, inputs: [...(opts.modelFile ? [opts.modelFile] : []), ...(opts.inputFiles ?? [])] };
     // the output folder is checked before any long work, and again (with the file list) when writing
     if (opts.out && !opts.dryRun) checkOutput(opts.out, writeOpts);
+    const stage = opts.onStage ?? (() => undefined);
+    stage('plan');
     const g0 = integerIO(graph);
     const g = g0.nodes.every((n) => n.qparams) ? g0 : prepareIntGraph(g0);
     const modelBytes = opts.modelFile ? readFileSync(opts.modelFile) : undefined;
@@ -153,6 +155,7 @@ export function buildProject(graph: Graph, opts: BuildOptions): BuildResult {
       modelFile: opts.modelFile ? basename(opts.modelFile) : g.meta.source ? basename(g.meta.source) : undefined,
       modelSha256: modelBytes ? sha256Hex(modelBytes) : undefined,
     };
+    stage('emit');
     const e = emitC(g, { ...prov, name: opts.name ?? (opts.modelFile ? basename(opts.modelFile) : undefined) });
     const fi = fitInput(e);
     const { fit, diagnostics: fd } = fitDiagnostics(c.id, fi);
@@ -163,6 +166,7 @@ export function buildProject(graph: Graph, opts: BuildOptions): BuildResult {
     const inT = g.inputs.map((id) => g.tensors[id]);
     const inputs: ArrayLike<number>[][] =
       opts.inputs ?? [0, 1].map((k) => inT.map((t, j) => pseudoRandomInput(shapeSize(t.shape), t.dtype, 1000 * k + j + 1)));
+    stage('simulate');
     const golden = inputs.map((ins, k) => ({ name: `case-${k}`, inputs: ins.map((a) => Array.from(a)), expected: simulate(g, ins) }));
 
     const macsPer = graphMacs(g);
@@ -187,7 +191,7 @@ export function buildProject(graph: Graph, opts: BuildOptions): BuildResult {
 
     if (opts.verify?.length) {
       const cases: GoldenCase[] = golden.map((gc) => ({ name: gc.name, inputs: gc.inputs, expected: gc.expected }));
-      const runs = runVerification(e.files, harnessSpec(g, e.prefix), cases, opts.verify);
+      const runs = runVerification(e.files, harnessSpec(g, e.prefix), cases, opts.verify, stage);
       report.verification = runs.map((r) => compareRuns(r, cases, macs));
       for (const v of report.verification)
         if (!v.identical)
@@ -213,6 +217,7 @@ export function buildProject(graph: Graph, opts: BuildOptions): BuildResult {
     // The ESP-IDF project itself (CMake files, app_main.c) is configured, compiled and run on the host through
     // a stand-in for ESP-IDF, in a scratch copy, so the output folder is still written all at once.
     if (opts.verify?.includes('host')) {
+      stage('esp-idf project');
       const scratch = mkdtempSync(join(tmpdir(), 'espforge-idf-'));
       try {
         for (const [rel, text] of Object.entries(files)) {
@@ -229,6 +234,7 @@ export function buildProject(graph: Graph, opts: BuildOptions): BuildResult {
     }
     files['report.json'] = JSON.stringify(report, null, 1) + '\n';
     files['report.md'] = reportMarkdown(report);
+    if (opts.out && !opts.dryRun && !diagnostics.some((d) => d.severity === 'error')) stage('write');
     if (opts.out && !opts.dryRun && !diagnostics.some((d) => d.severity === 'error')) writeProject(opts.out, files, writeOpts);
     return { ok: !diagnostics.some((d) => d.severity === 'error'), files, report, diagnostics };
   } catch (err) {

@@ -7,7 +7,7 @@ import { loadModel } from '../../import/index.js';
 import { buildProject, type BuildResult } from '../../codegen/build.js';
 import { checkOutput } from '../../codegen/espidf/project.js';
 import type { VerifyKind } from '../../verify/compare.js';
-import { printJson, report, reportFailure } from '../common.js';
+import { printJson, report, reportFailure, stages } from '../common.js';
 
 interface Opts {
   target: string;
@@ -67,12 +67,14 @@ export function register(program: Command, setExit: (c: number) => void): void {
     .option('--format <fmt>', 'c (default)', 'c')
     .option('--json', 'machine-readable output')
     .action(async (model: string, o: Opts) => {
+      const progress = stages(!o.json, 'build');
       const res = await attemptAsync(async () => {
         if (o.format !== 'c') fail('EF0006', `--format ${o.format} is not available in build yet (use c)`);
         const verify = parseVerify(o.verify);
         // the output folder is checked before the (possibly long) import, quantization and verification
         const inputFiles = [model, ...(o.calib ? [o.calib] : [])];
         checkOutput(o.out, { force: o.force, inputs: inputFiles });
+        progress.stage('import');
         let g = await loadModel(model);
         const isFloat = g.nodes.some((n) => n.inputs.some((t) => t >= 0 && g.tensors[t].data && g.tensors[t].dtype === 'float32'));
         if (isFloat) {
@@ -80,14 +82,16 @@ export function register(program: Command, setExit: (c: number) => void): void {
             fail('EF3001', 'the model has float weights: quantize it with --calib DATA (or espforge quantize first)', { file: model });
           const { quantizeModel } = await import('../../quant/ptq.js');
           const { loadSamples, parseScheme } = await import('./quantize.js');
+          progress.stage('quantize');
           const data = await loadSamples(g, o.calib, { limit: 200, inputScale: o.inputScale, inputOffset: o.inputOffset });
           g = (await quantizeModel(g, data.samples, { scheme: o.scheme ? parseScheme(o.scheme) : 'int8' })).graph;
         }
         const commandLine = ['espforge', 'build', basename(model), '--target', o.target, '--out', basename(o.out)]
           .concat(o.name ? ['--name', o.name] : [])
           .join(' ');
-        return buildProject(g, { target: o.target, out: o.out, name: o.name, force: o.force, verify, modelFile: model, inputFiles, commandLine });
+        return buildProject(g, { target: o.target, out: o.out, name: o.name, force: o.force, verify, modelFile: model, inputFiles, commandLine, onStage: progress.stage });
       }, { file: model });
+      progress.done();
       if (reportFailure(res, o.json, setExit)) return;
       const r = res.value;
       if (o.json) printJson({ ok: r.ok, report: r.report ? { ...r.report, golden: undefined } : undefined, diagnostics: r.diagnostics });
