@@ -4,7 +4,8 @@
 // acceptance (a mutation known to make the input invalid, accepted), or fine (accepted or a coded diagnostic).
 
 import { fork, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { makeRng } from '../../src/data/rng.js';
 import { FORMATS, mutate, type Case, type Format, type Seed } from './mutate.js';
@@ -18,8 +19,10 @@ export interface CampaignOptions {
   hangMs?: number;
   capMs?: number;
   memMb?: number;
+  /** Where to save the files of every failing case (for replay), if set. */
+  failDir?: string;
   /** Called after each case (progress). */
-  onCase?: (fmt: Format, k: number, r: CaseResult) => void;
+  onCase?: (fmt: Format, k: number, r: CaseResult, tallies: Record<string, FormatTally>) => void;
 }
 
 export interface CaseResult {
@@ -42,6 +45,7 @@ export interface FormatTally {
   overMemory: number;
   garbageAccepted: number;
   maxMs: number;
+  totalMs: number;
   maxRssMb: number;
   codes: Record<string, number>;
   kinds: Record<string, number>;
@@ -65,6 +69,15 @@ class Runner {
   private p?: ChildProcess;
   private used = 0;
   constructor(private readonly memMb: number) {}
+  private async spawnReady(): Promise<ChildProcess> {
+    const p = this.spawn();
+    await new Promise<void>((resolve) => {
+      const t = setTimeout(resolve, 60_000);
+      p.once('message', () => (clearTimeout(t), resolve()));
+      p.once('exit', () => (clearTimeout(t), resolve()));
+    });
+    return p;
+  }
   private spawn(): ChildProcess {
     const p = fork(fileURLToPath(new URL('./worker-boot.mjs', import.meta.url)), [], {
       execArgv: ['--max-old-space-size=1536'],
@@ -81,7 +94,7 @@ class Runner {
   async run(fmt: Format, c: Case, id: number, capMs: number): Promise<Omit<CaseResult, 'kind' | 'seed' | 'garbage'>> {
     if (!this.p || this.used >= 100 || rssMb(this.p.pid) > 600) {
       this.kill();
-      this.p = this.spawn();
+      this.p = await this.spawnReady();
       this.used = 0;
     }
     this.used++;
@@ -144,7 +157,7 @@ export async function runCampaign(o: CampaignOptions): Promise<Record<string, Fo
   try {
     for (const fmt of o.formats ?? FORMATS) {
       const list: Seed[] = seeds[fmt];
-      const t: FormatTally = { cases: 0, accepted: 0, coded: 0, internal: 0, hangs: 0, overMemory: 0, garbageAccepted: 0, maxMs: 0, maxRssMb: 0, codes: {}, kinds: {}, failures: [] };
+      const t: FormatTally = { cases: 0, accepted: 0, coded: 0, internal: 0, hangs: 0, overMemory: 0, garbageAccepted: 0, maxMs: 0, totalMs: 0, maxRssMb: 0, codes: {}, kinds: {}, failures: [] };
       out[fmt] = t;
       if (!list.length) continue;
       // one stream per format, so adding a format does not change another's cases
@@ -162,11 +175,21 @@ export async function runCampaign(o: CampaignOptions): Promise<Record<string, Fo
         const fail = (what: string) => t.failures.length < 50 && t.failures.push({ kind: c.kind, seed: c.seed, what, message: cr.message?.slice(0, 600) });
         if (cr.status === 'ok') t.accepted++;
         if (cr.status === 'coded') t.coded++;
+        const keep = () => {
+          if (!o.failDir) return;
+          const d = join(o.failDir, `${fmt}-${o.seed}-${k}`);
+          mkdirSync(d, { recursive: true });
+          for (const [n, b] of Object.entries(c.files)) writeFileSync(join(d, n), b);
+          writeFileSync(join(d, 'case.json'), JSON.stringify({ fmt, seed: o.seed, k, kind: c.kind, from: c.seed, entry: c.entry, result: cr }, null, 1));
+        };
+        if (cr.status !== 'ok' && cr.status !== 'coded') keep();
+        else if (cr.ms > hangMs || cr.rssMb > memMb || (cr.status === 'ok' && c.garbage)) keep();
         if (cr.status === 'internal' || cr.status === 'crash') (t.internal++, fail(cr.status));
         if (cr.status === 'timeout' || cr.ms > hangMs) (t.hangs++, fail(`hang ${cr.ms} ms`));
         if (cr.rssMb > memMb) (t.overMemory++, fail(`rss ${cr.rssMb} MB`));
         if (cr.status === 'ok' && c.garbage) (t.garbageAccepted++, fail(`accepted garbage: ${c.garbage}`));
-        o.onCase?.(fmt, k, cr);
+        t.totalMs += cr.ms;
+        o.onCase?.(fmt, k, cr, out);
       }
     }
   } finally {

@@ -3,7 +3,7 @@
 // ONNX graph outputs and initializers, .npy headers, zip entries). A mutation returns the files of one case
 // and, for "known garbage" mutations, the reason the result must be refused.
 
-import { unzipSync, Zip, ZipDeflate, zipSync } from 'fflate';
+import { unzipSync, zipSync } from 'fflate';
 import { FlatReader, readModel } from '../../src/import/tflite/reader.js';
 import { FIELD } from '../../src/import/tflite/generated/schema.js';
 import { onnx } from '../../src/import/onnx/proto.js';
@@ -240,29 +240,24 @@ function npyHeader(b: Uint8Array, r: Rng): { kind: string; bytes: Uint8Array; ga
   return { kind: `npy-${op}`, bytes: out, garbage };
 }
 
-/** A zip whose entries inflate far beyond any budget (deflate of zeros, about 1000:1), built in 1 MB chunks so
- * the driver never holds the inflated bytes. One big entry, or many entries each under a per-entry cap. */
+/** A zip bomb: entries of zeros whose headers declare 64 to 400 MB in total (one big entry, or many each under a
+ * per-entry cap). Built from 1 MB entries with the declared sizes patched, so the driver stays small and fast;
+ * the declared sizes are what a reader must budget (fflate never inflates past them). */
 function zipBomb(names: string[], r: Rng): Uint8Array {
   const mb = pick(r, [64, 200, 400]);
   const many = r() < 0.5;
-  const chunks: Uint8Array[] = [];
-  const z = new Zip((err, data) => {
-    if (err) throw err;
-    chunks.push(data);
-  });
-  const zero = new Uint8Array(1 << 20);
   const entries = many ? Array.from({ length: 8 }, (_, k) => names[k % names.length].replace(/(\.\w+)?$/, k ? `${k}$1` : '$1')) : [names[0]];
-  for (const name of entries) {
-    const e = new ZipDeflate(name, { level: 9 });
-    z.add(e);
-    const n = Math.max(1, Math.floor(mb / entries.length));
-    for (let k = 0; k < n; k++) e.push(zero, k === n - 1);
+  const files: Record<string, Uint8Array> = {};
+  for (const n of entries) files[n] = new Uint8Array(1 << 20);
+  const z = zipSync(files, { level: 1 });
+  const dv = new DataView(z.buffer, z.byteOffset, z.byteLength);
+  const each = Math.floor((mb * 1024 * 1024) / entries.length);
+  for (let i = 0; i + 4 <= z.length; i++) {
+    const sig = dv.getUint32(i, true);
+    if (sig === 0x04034b50) dv.setUint32(i + 22, each, true);
+    if (sig === 0x02014b50) dv.setUint32(i + 24, each, true);
   }
-  z.end();
-  const out = new Uint8Array(chunks.reduce((a, c) => a + c.length, 0));
-  let off = 0;
-  for (const c of chunks) out.set(c, off), (off += c.length);
-  return out;
+  return z;
 }
 
 let bombCache: Map<string, Uint8Array> | undefined;

@@ -69,7 +69,7 @@ export async function readH5Tree(bytes: Uint8Array, file: string, opts: H5ReadOp
       w.on('exit', () => finish({ error: 'read', message: 'the HDF5 reader stopped without an answer' }));
     });
     if (msg === 'timeout')
-      fail('EF2013', `the HDF5 library did not finish reading the file within ${(timeoutMs / 1000).toFixed(1)} s; the file is probably damaged`, {
+      fail('EF2013', `the HDF5 library did not finish reading the file within ${timeoutMs} ms; the file is probably damaged`, {
         file,
         suggestion: 'check that the file is an intact Keras .h5 / .keras save (set ESPFORGE_H5_TIMEOUT_MS for a longer budget)',
       });
