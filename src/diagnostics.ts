@@ -53,6 +53,7 @@ export const CATALOGUE = {
   EF3002: 'operator has no integer kernel',
   EF3003: 'calibration data does not match the model input',
   EF3004: 'quantized scale out of range',
+  EF3005: 'a quantized layer carries almost no signal (SQNR about 0 dB)',
   EF4001: 'model does not fit the target',
   EF4002: 'C compiler not available',
   EF4003: 'generated C failed to compile',

@@ -89,7 +89,9 @@ export function register(program: Command, setExit: (c: number) => void): void {
         const commandLine = ['espforge', 'build', basename(model), '--target', o.target, '--out', basename(o.out)]
           .concat(o.name ? ['--name', o.name] : [])
           .join(' ');
-        return buildProject(g, { target: o.target, out: o.out, name: o.name, force: o.force, verify, modelFile: model, inputFiles, commandLine, onStage: progress.stage });
+        const importWarnings = g.meta.warnings ?? [];
+        const built = buildProject(g, { target: o.target, out: o.out, name: o.name, force: o.force, verify, modelFile: model, inputFiles, commandLine, onStage: progress.stage });
+        return { ...built, diagnostics: [...importWarnings, ...built.diagnostics] };
       }, { file: model });
       progress.done();
       if (reportFailure(res, o.json, setExit)) return;

@@ -10,8 +10,8 @@ import { exportTflite } from '../../import/tflite/writer.js';
 import type { Value } from '../../ops/types.js';
 import { CALIB_METHODS, type CalibMethod } from '../../quant/observers.js';
 import { quantizeModel, QUANT_SCHEMES, type QuantScheme } from '../../quant/ptq.js';
-import { layerErrors, renderLayerReport, reportJson, type LayerReport } from '../../quant/report.js';
-import { printJson, reportFailure } from '../common.js';
+import { layerErrors, renderLayerReport, reportJson, sqnrWarnings, type LayerReport } from '../../quant/report.js';
+import { printJson, report, reportFailure } from '../common.js';
 
 export interface DataOptions {
   inputScale?: string;
@@ -122,12 +122,15 @@ export function register(program: Command, setExit: (c: number) => void): void {
         const bytes = exportTflite(q.graph);
         writeFileSync(o.out, bytes);
         const layers: LayerReport = await layerErrors(q.floatGraph, q.graph, data.samples.slice(0, reportCount));
-        return { scheme, method, samples: q.samples, calibSource: data.source, out: o.out, bytes: bytes.length, layers, mixed: q.mixed };
+        // import warnings (NaN weights...) and layers quantization left without signal (~0 dB SQNR)
+        const warnings = [...(g.meta.warnings ?? []), ...sqnrWarnings(layers, model)];
+        return { scheme, method, samples: q.samples, calibSource: data.source, out: o.out, bytes: bytes.length, layers, mixed: q.mixed, warnings };
       }, { file: model });
       if (reportFailure(res, o.json, setExit)) return;
       const r = res.value;
-      if (o.json) printJson({ ok: true, ...(reportJson(r) as object) });
-      else
+      if (o.json) printJson({ ok: true, ...(reportJson(r) as object), diagnostics: r.warnings });
+      else if (r.warnings.length) report(r.warnings, false);
+      if (!o.json)
         process.stdout.write(
           `quantized (${r.scheme}, ${r.method}) on ${r.samples} sample(s) of ${r.calibSource}\n` +
             `wrote ${r.out} (${r.bytes} bytes)\n\n` +
