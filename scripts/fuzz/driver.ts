@@ -29,7 +29,9 @@ export interface CaseResult {
   status: 'ok' | 'coded' | 'internal' | 'timeout' | 'crash';
   codes: string[];
   message?: string;
+  /** Wall-clock time (the machine may be shared) and CPU time of the case process. */
   ms: number;
+  cpuMs: number;
   rssMb: number;
   kind: string;
   seed: string;
@@ -42,9 +44,12 @@ export interface FormatTally {
   coded: number;
   internal: number;
   hangs: number;
+  /** Cases over hangMs of wall-clock time but not of CPU time (waiting for a shared CPU). */
+  slowWall: number;
   overMemory: number;
   garbageAccepted: number;
   maxMs: number;
+  maxCpuMs: number;
   totalMs: number;
   maxRssMb: number;
   codes: Record<string, number>;
@@ -58,6 +63,17 @@ function rssMb(pid: number | undefined): number {
   try {
     const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
     return m ? Number(m[1]) / 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/** CPU time (user + system) of a process in ms, from /proc (0 when unavailable). */
+function cpuMs(pid: number | undefined): number {
+  if (!pid) return 0;
+  try {
+    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+    return ((Number(f[11]) + Number(f[12])) * 1000) / 100; // utime, stime in clock ticks (USER_HZ = 100)
   } catch {
     return 0;
   }
@@ -100,6 +116,7 @@ class Runner {
     this.used++;
     const p = this.p;
     const t0 = Date.now();
+    const c0 = cpuMs(p.pid);
     let peak = 0;
     let killedForMemory = false;
     const probe = setInterval(() => {
@@ -136,7 +153,8 @@ class Runner {
         p.send({ id, fmt, files: c.files, entry: c.entry });
       });
       peak = Math.max(peak, rssMb(p.pid));
-      return { ...r, ms: Date.now() - t0, rssMb: Math.round(peak) };
+      const cpu = r.status === 'timeout' || r.status === 'crash' ? Date.now() - t0 : cpuMs(p.pid) - c0;
+      return { ...r, ms: Date.now() - t0, cpuMs: Math.round(cpu), rssMb: Math.round(peak) };
     } finally {
       clearInterval(probe);
     }
@@ -157,7 +175,7 @@ export async function runCampaign(o: CampaignOptions): Promise<Record<string, Fo
   try {
     for (const fmt of o.formats ?? FORMATS) {
       const list: Seed[] = seeds[fmt];
-      const t: FormatTally = { cases: 0, accepted: 0, coded: 0, internal: 0, hangs: 0, overMemory: 0, garbageAccepted: 0, maxMs: 0, totalMs: 0, maxRssMb: 0, codes: {}, kinds: {}, failures: [] };
+      const t: FormatTally = { cases: 0, accepted: 0, coded: 0, internal: 0, hangs: 0, slowWall: 0, overMemory: 0, garbageAccepted: 0, maxMs: 0, maxCpuMs: 0, totalMs: 0, maxRssMb: 0, codes: {}, kinds: {}, failures: [] };
       out[fmt] = t;
       if (!list.length) continue;
       // one stream per format, so adding a format does not change another's cases
@@ -170,6 +188,7 @@ export async function runCampaign(o: CampaignOptions): Promise<Record<string, Fo
         t.cases++;
         t.kinds[c.kind] = (t.kinds[c.kind] ?? 0) + 1;
         t.maxMs = Math.max(t.maxMs, cr.ms);
+        t.maxCpuMs = Math.max(t.maxCpuMs, cr.cpuMs);
         t.maxRssMb = Math.max(t.maxRssMb, cr.rssMb);
         for (const code of cr.codes) t.codes[code] = (t.codes[code] ?? 0) + 1;
         const fail = (what: string) => t.failures.length < 50 && t.failures.push({ kind: c.kind, seed: c.seed, what, message: cr.message?.slice(0, 600) });
@@ -183,9 +202,12 @@ export async function runCampaign(o: CampaignOptions): Promise<Record<string, Fo
           writeFileSync(join(d, 'case.json'), JSON.stringify({ fmt, seed: o.seed, k, kind: c.kind, from: c.seed, entry: c.entry, result: cr }, null, 1));
         };
         if (cr.status !== 'ok' && cr.status !== 'coded') keep();
-        else if (cr.ms > hangMs || cr.rssMb > memMb || (cr.status === 'ok' && c.garbage)) keep();
+        else if (cr.cpuMs > hangMs || cr.rssMb > memMb || (cr.status === 'ok' && c.garbage)) keep();
         if (cr.status === 'internal' || cr.status === 'crash') (t.internal++, fail(cr.status));
-        if (cr.status === 'timeout' || cr.ms > hangMs) (t.hangs++, fail(`hang ${cr.ms} ms`));
+        // a hang: the case was stopped at the cap, or it computed (CPU time) for more than hangMs; wall time alone
+        // is not used, since the machine running the campaign may be shared
+        if (cr.status === 'timeout' || cr.cpuMs > hangMs) (t.hangs++, fail(`hang ${cr.cpuMs} ms CPU, ${cr.ms} ms wall`));
+        else if (cr.ms > hangMs) t.slowWall++;
         if (cr.rssMb > memMb) (t.overMemory++, fail(`rss ${cr.rssMb} MB`));
         if (cr.status === 'ok' && c.garbage) (t.garbageAccepted++, fail(`accepted garbage: ${c.garbage}`));
         t.totalMs += cr.ms;

@@ -39,9 +39,9 @@ const res = await runCampaign({
   },
 });
 if (process.stderr.isTTY) process.stderr.write('\r\x1b[K');
-const rows = [['format', 'cases', 'accepted', 'coded', 'internal', 'hangs>5s', '>1GB', 'garbage ok', 'mean ms', 'max ms', 'max RSS MB']];
+const rows = [['format', 'cases', 'accepted', 'coded', 'internal', 'hangs', 'slow wall', '>1GB', 'garbage ok', 'mean ms', 'max ms', 'max CPU ms', 'max RSS MB']];
 for (const [f, t] of Object.entries(res))
-  rows.push([f, t.cases, t.accepted, t.coded, t.internal, t.hangs, t.overMemory, t.garbageAccepted, Math.round(t.totalMs / Math.max(1, t.cases)), t.maxMs, t.maxRssMb].map(String));
+  rows.push([f, t.cases, t.accepted, t.coded, t.internal, t.hangs, t.slowWall, t.overMemory, t.garbageAccepted, Math.round(t.totalMs / Math.max(1, t.cases)), t.maxMs, t.maxCpuMs, t.maxRssMb].map(String));
 const w = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
 process.stdout.write(`fuzz campaign: seed ${seed}, ${count} cases per format, ${((Date.now() - t0) / 1000).toFixed(0)} s\n`);
 process.stdout.write(rows.map((r) => r.map((c, i) => c.padEnd(w[i])).join('  ')).join('\n') + '\n');
