@@ -179,12 +179,36 @@ export function emitC(g: Graph, opts: EmitOptions = {}): EmitResult {
   const used = new Set<string>(['copy']);
   const layers: LayerInfo[] = [];
   const body: string[] = [];
+  // A constant tensor read as a data input (a constant operand of Add, a pool over a constant, ...) has no arena
+  // place: it goes to flash as a const array, once, and the kernel reads it there.
+  const constSyms = new Map<number, string>();
+  const constData = (id: number): string | undefined => {
+    const t = g.tensors[id];
+    if (!t?.data || plan.tensors.has(id)) return undefined;
+    let sym = constSyms.get(id);
+    if (!sym) {
+      const ctype = ({ int8: 'int8_t', uint8: 'uint8_t', int16: 'int16_t', int32: 'int32_t' } as const)[t.dtype as 'int8'];
+      if (!ctype) fail('EF3002', `constant data input '${t.name}' has dtype ${t.dtype}, which the C kernels do not read`, { node: g.nodes.find((n) => n.inputs.includes(id))?.name });
+      sym = `${P}_const${id}`;
+      constSyms.set(id, sym);
+      consts.push({ sym, ctype, data: t.data, comment: `constant data input '${commentSafe(t.name)}' [${t.shape.join(',')}]`, where: 'weights' });
+    }
+    return sym;
+  };
   const ptr = (id: number, cast = 'int8_t') => {
+    const c = constData(id);
+    if (c) return `(${cast} *)${c}`;
     const p = plan.tensors.get(id);
     if (!p) return fail('EF9001', `tensor ${g.tensors[id].name} has no place in the memory plan`);
     return `(${cast} *)(arena + ${p.offset})`;
   };
-  const cptr = (id: number, cast = 'int8_t') => `(const ${cast} *)(arena + ${plan.tensors.get(id)!.offset})`;
+  const cptr = (id: number, cast = 'int8_t') => {
+    const c = constData(id);
+    if (c) return `(const ${cast} *)${c}`;
+    const p = plan.tensors.get(id);
+    if (!p) return fail('EF9001', `tensor ${g.tensors[id].name} has no place in the memory plan`);
+    return `(const ${cast} *)(arena + ${p.offset})`;
+  };
 
   g.nodes.forEach((n, i) => {
     const lc = emitLayer(g, n, i, P, ptr, cptr);
