@@ -47,5 +47,7 @@ process.on('message', async (m: Msg) => {
 });
 
 process.on('exit', () => rmSync(root, { recursive: true, force: true }));
+// the driver went away: stop too
+process.on('disconnect', () => process.exit(0));
 // loaded: the driver starts a case's clock only now, so start-up time is not charged to the first case
 process.send!({ ready: true });
