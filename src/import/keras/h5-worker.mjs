@@ -6,11 +6,11 @@
 //   group:    { kind: 'group', attrs: {name: value}, children: {name: node} }
 //   dataset:  { kind: 'dataset', shape, value (typed array or undefined), dtype, attrs }
 //   other:    { kind: 'other', what }
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort } from 'node:worker_threads';
 import fs from 'node:fs';
 
-const { path, skip, maxElements, maxBytes, maxNodes, maxDepth } = workerData;
-const captured = [];
+let skip, maxElements, maxBytes, maxNodes, maxDepth;
+let captured = [];
 // HDF5 prints its error stack straight to file descriptor 2; keep it for the diagnostic instead.
 const realWriteSync = fs.writeSync;
 fs.writeSync = (fd, buf, ...rest) => {
@@ -84,19 +84,28 @@ function walk(m, group, depth, where) {
   return node;
 }
 
-try {
-  const m = await import('h5wasm/node');
-  await m.ready;
+const m = await import('h5wasm/node');
+await m.ready;
+
+// One request at a time: { id, path, skip, limits } → { id, tree } or { id, error, message, captured }. The worker
+// stays loaded between requests (the WASM module is compiled once); the importer terminates it on a timeout.
+parentPort.on('message', (req) => {
+  ({ skip, maxElements, maxBytes, maxNodes, maxDepth } = req);
+  captured = [];
+  nodes = 0;
+  bytes = 0;
   let f;
   try {
-    f = new m.File(path, 'r');
+    f = new m.File(req.path, 'r');
   } catch (e) {
-    parentPort.postMessage({ error: 'open', message: String(e?.message ?? e), captured: captured.join('') });
-    process.exit(0);
+    parentPort.postMessage({ id: req.id, error: 'open', message: String(e?.message ?? e), captured: captured.join('') });
+    return;
   }
   try {
     const tree = walk(m, f, 0, '/');
-    parentPort.postMessage({ tree });
+    parentPort.postMessage({ id: req.id, tree });
+  } catch (e) {
+    parentPort.postMessage({ id: req.id, error: e instanceof Refused ? 'refused' : 'read', message: String(e?.message ?? e), captured: captured.join('') });
   } finally {
     try {
       f.close();
@@ -104,6 +113,5 @@ try {
       /* already closed */
     }
   }
-} catch (e) {
-  parentPort.postMessage({ error: e instanceof Refused ? 'refused' : 'read', message: String(e?.message ?? e), captured: captured.join('') });
-}
+});
+parentPort.postMessage({ ready: true });

@@ -38,6 +38,82 @@ export function defaultH5Timeout(): number {
   return Number.isFinite(env) && env > 0 ? env : 10_000;
 }
 
+type Answer = { tree?: H5Group; error?: string; message?: string; captured?: string } | 'timeout' | 'memory';
+
+/**
+ * One worker thread serves all HDF5 reads (the WASM module is compiled once), one request at a time. It is
+ * unref'd while idle so it never keeps the process alive, and terminated (then started afresh on the next read)
+ * when a read overruns its time budget or the worker fails.
+ */
+let worker: Worker | undefined;
+let ready: Promise<void> | undefined;
+let queue: Promise<unknown> = Promise.resolve();
+let nextId = 0;
+
+function startWorker(): void {
+  const w = new Worker(new URL('./h5-worker.mjs', import.meta.url), { resourceLimits: { maxOldGenerationSizeMb: 2048 }, stdout: true, stderr: true });
+  w.unref();
+  worker = w;
+  ready = new Promise<void>((resolve) => {
+    const onMsg = (m: { ready?: boolean }) => {
+      if (m?.ready) {
+        w.off('message', onMsg);
+        resolve();
+      }
+    };
+    w.on('message', onMsg);
+    w.once('exit', () => resolve());
+  });
+  w.on('exit', () => {
+    if (worker === w) worker = undefined;
+  });
+  w.on('error', () => undefined);
+}
+
+function stopWorker(): void {
+  const w = worker;
+  worker = undefined;
+  if (w) void w.terminate().catch(() => undefined);
+}
+
+function request(path: string, skip: string[], timeoutMs: number): Promise<Answer> {
+  const run = async (): Promise<Answer> => {
+    if (!worker) startWorker();
+    const w = worker!;
+    const id = nextId++;
+    return new Promise<Answer>((resolve) => {
+      let done = false;
+      const finish = (v: Answer) => {
+        if (done) return;
+        done = true;
+        clearTimeout(timer);
+        w.off('message', onMsg);
+        w.off('error', onErr);
+        w.off('exit', onExit);
+        w.unref();
+        if (typeof v === 'string') stopWorker();
+        resolve(v);
+      };
+      // the budget covers start-up (compiling the WASM module) and the read
+      const timer = setTimeout(() => finish('timeout'), timeoutMs);
+      const onMsg = (m: Answer & { id?: number }) => {
+        if (typeof m === 'object' && m.id === id) finish(m);
+      };
+      const onErr = (e: Error & { code?: string }) =>
+        finish(e.code === 'ERR_WORKER_OUT_OF_MEMORY' || /memory/i.test(e.message) ? 'memory' : { error: 'read', message: e.message });
+      const onExit = () => finish({ error: 'read', message: 'the HDF5 reader stopped without an answer' });
+      w.on('message', onMsg);
+      w.on('error', onErr);
+      w.on('exit', onExit);
+      w.ref();
+      void ready!.then(() => w.postMessage({ id, path, skip, ...LIMITS }));
+    });
+  };
+  const p = queue.then(run, run);
+  queue = p.catch(() => undefined);
+  return p;
+}
+
 /** Read the whole HDF5 tree (minus `skip`) as plain data, under a time budget. */
 export async function readH5Tree(bytes: Uint8Array, file: string, opts: H5ReadOptions = {}): Promise<H5Group> {
   const timeoutMs = opts.timeoutMs ?? defaultH5Timeout();
@@ -45,29 +121,7 @@ export async function readH5Tree(bytes: Uint8Array, file: string, opts: H5ReadOp
   const path = join(tmpdir(), `espforge-${process.pid}-${counter++}-${Date.now()}.h5`);
   fs.writeFileSync(path, bytes, { mode: 0o600 });
   try {
-    const msg = await new Promise<{ tree?: H5Group; error?: string; message?: string; captured?: string } | 'timeout' | 'memory'>((resolve) => {
-      const w = new Worker(new URL('./h5-worker.mjs', import.meta.url), {
-        workerData: { path, skip: opts.skip ?? [], ...LIMITS },
-        resourceLimits: { maxOldGenerationSizeMb: 2048 },
-        stdout: true,
-        stderr: true,
-      });
-      let done = false;
-      const finish = (v: Parameters<typeof resolve>[0]) => {
-        if (done) return;
-        done = true;
-        clearTimeout(timer);
-        resolve(v);
-        void w.terminate().catch(() => undefined);
-        w.unref();
-      };
-      const timer = setTimeout(() => finish('timeout'), timeoutMs);
-      w.on('message', (m) => finish(m));
-      w.on('error', (e: Error & { code?: string }) =>
-        finish(e.code === 'ERR_WORKER_OUT_OF_MEMORY' || /memory/i.test(e.message) ? 'memory' : { error: 'read', message: e.message }),
-      );
-      w.on('exit', () => finish({ error: 'read', message: 'the HDF5 reader stopped without an answer' }));
-    });
+    const msg = await request(path, opts.skip ?? [], timeoutMs);
     if (msg === 'timeout')
       fail('EF2013', `the HDF5 library did not finish reading the file within ${timeoutMs} ms; the file is probably damaged`, {
         file,
@@ -75,6 +129,8 @@ export async function readH5Tree(bytes: Uint8Array, file: string, opts: H5ReadOp
       });
     if (msg === 'memory') fail('EF2013', 'the HDF5 library ran out of its memory budget reading the file; the file is probably damaged', { file });
     if (msg.tree) return msg.tree;
+    // a read that failed part-way may leave the HDF5 library in a bad state: the next read gets a fresh worker
+    if (msg.error === 'read') stopWorker();
     const first = /#000: .* in (\w+\(\)): (.*)/.exec(msg.captured ?? '');
     const notes = first ? [`HDF5: ${first[1]}: ${first[2].trim().slice(0, 160)}`] : [];
     if (msg.error === 'open') fail('EF2001', `not a readable HDF5 file: ${msg.message}`, { file, notes });
