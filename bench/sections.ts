@@ -4,11 +4,14 @@ import { intBench } from './int.js';
 import { ptqBench } from './ptq.js';
 import { codegenBench } from './codegen.js';
 import { trainBench } from './train.js';
+import { fuzzBench } from './fuzz.js';
 
 export interface Section {
   id: string;
   title: string;
   run: () => Promise<string>;
+  /** Run only when named (`npm run bench fuzz`): too long for the default run. */
+  onlyWhenNamed?: boolean;
 }
 
 export const SECTIONS: Section[] = [
@@ -17,4 +20,5 @@ export const SECTIONS: Section[] = [
   { id: 'codegen', title: 'Generated C on rv32imc (ESP32-C3 ISA): instructions, arena, size, byte-exactness', run: codegenBench },
   { id: 'int', title: 'Integer simulator: speed and byte-exact agreement with TensorFlow Lite Micro', run: intBench },
   { id: 'train', title: 'Training (TF.js wasm backend)', run: trainBench },
+  { id: 'fuzz', title: 'Fuzz campaign: hostile input over every format', run: fuzzBench, onlyWhenNamed: true },
 ];
