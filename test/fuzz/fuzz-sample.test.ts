@@ -8,7 +8,7 @@ import { runCampaign } from '../../scripts/fuzz/driver.js';
 import { FORMATS } from '../../scripts/fuzz/mutate.js';
 import { sharedPath } from '../helpers/shared.js';
 
-const PER_FORMAT = 25;
+const PER_FORMAT = 20;
 
 test(`fuzz sample: ${PER_FORMAT} seeded mutations per format, zero internal errors, hangs, memory blow-ups or garbage acceptances`, async (t) => {
   const shared = sharedPath(t, '');
