@@ -4,6 +4,7 @@ import { intBench } from './int.js';
 import { ptqBench } from './ptq.js';
 import { codegenBench } from './codegen.js';
 import { trainBench } from './train.js';
+import { espdlBench } from './espdl.js';
 import { fuzzBench } from './fuzz.js';
 
 export interface Section {
@@ -20,5 +21,6 @@ export const SECTIONS: Section[] = [
   { id: 'codegen', title: 'Generated C on rv32imc (ESP32-C3 ISA): instructions, arena, size, byte-exactness', run: codegenBench },
   { id: 'int', title: 'Integer simulator: speed and byte-exact agreement with TensorFlow Lite Micro', run: intBench },
   { id: 'train', title: 'Training (TF.js wasm backend)', run: trainBench },
+  { id: 'espdl', title: 'ESP-DL interoperability: arithmetic, pretrained .espdl base', run: espdlBench },
   { id: 'fuzz', title: 'Fuzz campaign: hostile input over every format', run: fuzzBench, onlyWhenNamed: true },
 ];

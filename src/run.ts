@@ -32,8 +32,9 @@ export async function runModel(g: Graph, inputs: Value[], opts: { quantized?: bo
   let outs: Value[];
   if (quant) {
     const { prepareIntGraph, runInt } = await import('./sim/int.js');
+    const { isEspdlGraph, quantizeEspdlInput } = await import('./sim/espdl/index.js');
     const pg = prepareIntGraph(g);
-    const ins = inputs.map((v, k) => quantizeInput(v, pg.tensors[pg.inputs[k]]));
+    const ins = inputs.map((v, k) => (isEspdlGraph(pg) ? quantizeEspdlInput(v, pg, pg.inputs[k]) : quantizeInput(v, pg.tensors[pg.inputs[k]])));
     outs = runInt(pg, ins).outputs;
   } else {
     outs = runFloat(g, inputs).outputs;

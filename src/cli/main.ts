@@ -41,8 +41,10 @@ export async function main(argv: string[]): Promise<number> {
     .description('Neural networks to bit-exact ESP32 firmware')
     .version(VERSION)
     .option('--treat-lambda-as-identity', 'Keras: import Lambda layers as identity (only for inference-time identities such as fake quantisation)')
+    .option('--espdl-chip <chip>', 'ESP-DL (.espdl): chip whose arithmetic to simulate (esp32p4, esp32s3, ...; default esp32p4, esp-ppq\'s default target)')
     .hook('preAction', (cmd) => {
       if (cmd.opts().treatLambdaAsIdentity) setImportDefaults({ treatLambdaAsIdentity: true });
+      if (cmd.opts().espdlChip) setImportDefaults({ espdlChip: cmd.opts().espdlChip });
     })
     .exitOverride()
     // with --json, parser errors (unknown option, missing argument) are reported as JSON on stdout instead

@@ -7,7 +7,7 @@ import { fail } from '../diagnostics.js';
 import type { Graph } from '../ir/graph.js';
 import { validateImport } from './validate.js';
 
-export type ModelFormat = 'onnx' | 'tflite' | 'keras-h5' | 'keras-zip' | 'tfjs';
+export type ModelFormat = 'onnx' | 'tflite' | 'keras-h5' | 'keras-zip' | 'tfjs' | 'espdl';
 
 export interface ImportOptions {
   /**
@@ -19,12 +19,15 @@ export interface ImportOptions {
   treatLambdaAsIdentity?: boolean;
   /** Wall-clock budget for third-party parsers that run in a worker (HDF5); default 10 s. */
   parserTimeoutMs?: number;
+  /** ESP-DL (.espdl): the chip whose arithmetic (rounding, bias width) the integer simulator follows. */
+  espdlChip?: import('./espdl/index.js').EspdlChip;
 }
 
 const HDF5_MAGIC = [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a];
 
 export function detectFormat(bytes: Uint8Array): ModelFormat | undefined {
   if (bytes.length >= 8 && String.fromCharCode(...bytes.subarray(4, 8)) === 'TFL3') return 'tflite';
+  if (bytes.length >= 4 && ['EDL2', 'EDL1', 'PDL1', 'PDL2', 'PDL3'].includes(String.fromCharCode(...bytes.subarray(0, 4)))) return 'espdl';
   if (bytes.length >= 8 && HDF5_MAGIC.every((b, i) => bytes[i] === b)) return 'keras-h5';
   if (bytes.length >= 4 && bytes[0] === 0x50 && bytes[1] === 0x4b && bytes[2] === 0x03 && bytes[3] === 0x04) return 'keras-zip';
   let i = 0;
@@ -76,10 +79,12 @@ async function loadUnchecked(path: string, options: ImportOptions): Promise<Grap
       return (await import('./keras/index.js')).importKeras(bytes, file, opts);
     case 'tfjs':
       return (await import('./tfjs/index.js')).importTfjs(bytes, file, dirname(file), opts);
+    case 'espdl':
+      return (await import('./espdl/index.js')).importEspdl(bytes, file, opts);
     default:
       return fail('EF0002', 'not a model format espforge reads', {
         file,
-        notes: ['espforge reads ONNX (.onnx), TFLite (.tflite), Keras (.h5, .keras) and TF.js layers (model.json)'],
+        notes: ['espforge reads ONNX (.onnx), TFLite (.tflite), Keras (.h5, .keras), TF.js layers (model.json) and ESP-DL (.espdl)'],
       });
   }
 }

@@ -12,6 +12,7 @@ import type { Graph, Node } from '../ir/graph.js';
 import { getOp, normalizeAttrs } from '../ops/index.js';
 import type { Value } from '../ops/types.js';
 import { intKernel } from './int/index.js';
+import { espdlKernel, isEspdlGraph } from './espdl/index.js';
 import { bindGraphInput } from './float.js';
 
 export interface IntRunOptions {
@@ -36,7 +37,7 @@ function isFloatNode(g: Graph, n: Node): boolean {
 export function prepareIntGraph(g: Graph): Graph {
   const nodes = g.nodes.map((n) => {
     if (isFloatNode(g, n)) return { ...n, qparams: { [FLOAT_NODE]: 1 } };
-    const k = intKernel(n.op);
+    const k = isEspdlGraph(g) ? espdlKernel(n.op) : intKernel(n.op);
     if (!k)
       fail('EF3002', `operator ${n.op} has no integer kernel`, {
         node: n.name,
@@ -104,7 +105,7 @@ export function runInt(g: Graph, inputs: Value[], opts: IntRunOptions = {}): { o
       }
       outs = def.evalFloat(ins, a, n);
     } else {
-      const k = intKernel(n.op);
+      const k = isEspdlGraph(g) ? espdlKernel(n.op) : intKernel(n.op);
       if (!k) return fail('EF3002', `operator ${n.op} has no integer kernel`, { node: n.name });
       outs = k.eval(ins, n, g);
     }

@@ -12,7 +12,8 @@
 // Also here: cutting an imported graph at a named tensor (or at the classifier's input, 'auto') and applying the
 // cut graph as the base of a spec model.
 
-import { fail } from '../diagnostics.js';
+import { EspforgeError, fail } from '../diagnostics.js';
+import { inferGraph } from '../ir/infer.js';
 import { consumers, producers, pruneGraph, type Graph, type Node, type Tensor } from '../ir/graph.js';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
@@ -544,7 +545,7 @@ export interface CutResult {
   pool?: 'mean' | 'max';
 }
 
-const TAIL = new Set(['Softmax', 'LogSoftmax', 'Sigmoid', 'Identity', 'Reshape', 'Flatten', 'Dequantize', 'Quantize']);
+const TAIL = new Set(['Softmax', 'LogSoftmax', 'Sigmoid', 'Identity', 'Reshape', 'Flatten', 'Transpose', 'Dequantize', 'Quantize']);
 const ACTS = new Set(['Relu', 'Clip', 'LeakyRelu', 'BatchNormalization', 'HardSwish', 'Sigmoid', 'Tanh', 'Elu']);
 
 /**
@@ -619,6 +620,29 @@ export function cutGraph(g0: Graph, cut: string, file?: string): CutResult {
   return { graph, tensor: g.tensors[tid!].name, pool };
 }
 
+/**
+ * The cut base graph with another input size [H, W, C] (same channels): every activation shape is inferred
+ * again, so a fully convolutional base (a MobileNet up to its global pool) runs at 96x96 or 128x128 as well.
+ * A base whose shapes cannot follow (a fixed Reshape, a dense layer before the cut) is an EF5003.
+ */
+export function resizeBaseInput(g: Graph, input: number[], file?: string): Graph {
+  const t = g.tensors[g.inputs[0]];
+  const old = t.shape.slice(1);
+  if (input.length !== old.length || input[input.length - 1] !== old[old.length - 1] || input.some((d) => !(Number.isInteger(d) && d > 0)))
+    fail('EF5003', `"input" [${input}] does not fit the base model's input [${old}]: other sizes need the same rank and channel count`, { file });
+  const tensors = g.tensors.map((x): Tensor => (x.id === t.id ? { ...x, shape: [t.shape[0] < 0 ? 1 : t.shape[0], ...input] } : x.data ? x : { ...x, shape: [] }));
+  try {
+    return inferGraph({ ...g, tensors });
+  } catch (e) {
+    if (!(e instanceof EspforgeError)) throw e;
+    return fail('EF5003', `the base model cannot take input [${input}] (its input is [${old}]): ${e.diagnostics[0]?.message ?? ''}`, {
+      file,
+      node: e.diagnostics[0]?.node,
+      suggestion: `use "input": [${old}], or cut the base before the layer that needs the original size`,
+    });
+  }
+}
+
 export interface FileBase {
   /** The cut graph (float IR). */
   graph: Graph;
@@ -639,6 +663,13 @@ export function applyFileBase(base: FileBase, input: Sym, prefix = ''): { output
   if (base.pool) {
     const name = `${prefix}${base.tensor.replace(/[^A-Za-z0-9._-]/g, '_')}_gap`.replace(/^[^A-Za-z0-9]/, 'n');
     const l = base.pool === 'max' ? tfl.layers.globalMaxPooling2d({ name }) : tfl.layers.globalAveragePooling2d({ name });
+    layers.push(l);
+    output = l.apply(output) as Sym;
+  }
+  const sh = output.shape;
+  if (sh.length === 4 && sh[1] === 1 && sh[2] === 1) {
+    // a global pool that kept its 1x1 spatial axes (ONNX keepdims, ESP-DL's GlobalAveragePool): a feature vector
+    const l = tfl.layers.flatten({ name: `${prefix}${base.tensor.replace(/[^A-Za-z0-9._-]/g, '_')}_features`.replace(/^[^A-Za-z0-9]/, 'n') });
     layers.push(l);
     output = l.apply(output) as Sym;
   }

@@ -7,7 +7,7 @@
 import { isAbsolute, dirname, resolve } from 'node:path';
 import { fail } from '../diagnostics.js';
 import type { Graph } from '../ir/graph.js';
-import { applyFileBase, cutGraph, type FileBase } from './from-ir.js';
+import { applyFileBase, cutGraph, resizeBaseInput, type FileBase } from './from-ir.js';
 import * as tfl from '@tensorflow/tfjs-layers';
 
 export type Activation = 'linear' | 'relu' | 'relu6' | 'sigmoid' | 'softmax' | 'tanh';
@@ -244,10 +244,13 @@ export async function loadSpecBase(spec: ModelSpec, specFile?: string): Promise<
   }
   const cut = cutGraph(g, b.cut ?? 'auto', file);
   const inT = cut.graph.tensors[cut.graph.inputs[0]];
-  const input = inT.shape.slice(1);
+  let input = inT.shape.slice(1);
   if (spec.input.length === 0) spec.input = input;
-  else if (spec.input.join() !== input.join())
-    fail('EF5003', `"input" [${spec.input}] differs from the base model's input [${input}]`, { file: specFile, suggestion: 'leave "input" out to use the base model\'s' });
+  else if (spec.input.join() !== input.join()) {
+    // a fully convolutional base (up to the cut) takes other image sizes: shapes are inferred again
+    cut.graph = resizeBaseInput(cut.graph, spec.input, file ?? specFile);
+    input = spec.input.slice();
+  }
   loadedBases.set(b, { graph: cut.graph, tensor: cut.tensor, pool: cut.pool, input });
   return spec;
 }

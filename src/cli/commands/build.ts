@@ -50,6 +50,31 @@ function render(r: BuildResult, out: string): string {
   return L.join('\n');
 }
 
+async function buildEspdlCmd(model: string, o: Opts) {
+  if (o.verify) fail('EF0006', '--verify checks generated C; an ESP-DL build is checked by model->test() on the board and by re-importing the .espdl');
+  if (o.scheme && o.scheme !== 'int8') fail('EF0006', 'the ESP-DL export quantizes to int8');
+  const g = await loadModel(model);
+  const { isEspdlGraph } = await import('../../sim/espdl/index.js');
+  let samples;
+  if (!isEspdlGraph(g)) {
+    if (!o.calib) fail('EF3001', 'quantizing for ESP-DL needs calibration data: give --calib DATA', { file: model });
+    const { loadSamples } = await import('./quantize.js');
+    samples = (await loadSamples(g, o.calib, { limit: 200, inputScale: o.inputScale, inputOffset: o.inputOffset })).samples;
+  }
+  const { buildEspdl } = await import('../../codegen/espdl/project.js');
+  const commandLine = ['espforge', 'build', basename(model), '--format', 'espdl', '--target', o.target, '--out', basename(o.out)].concat(o.name ? ['--name', o.name] : []).join(' ');
+  return buildEspdl(g, { target: o.target, out: o.out, name: o.name, force: o.force, samples, modelFile: model, commandLine });
+}
+
+function renderEspdl(e: import('../../codegen/espdl/project.js').EspdlBuildResult, out: string): string {
+  return [
+    `${e.name}: ESP-DL model for ${e.target}, ${e.nodes} nodes, ${e.parameters} parameters, ${e.espdl.length} bytes (main/models/model.espdl)`,
+    ...e.notes.map((n) => `note: ${n}`),
+    `embedded test: input ${e.testInput.map((v) => `${v.dtype}[${v.shape.join(',')}]`).join(', ')} -> simulated output ${e.testOutput.map((v) => `[${Array.from(v.data.subarray(0, 10)).join(', ')}${v.data.length > 10 ? ', ...' : ''}]`).join(', ')}`,
+    `wrote ESP-IDF project to ${out} (depends on espressif/esp-dl; model->test() checks the board against the simulator)`,
+  ].join('\n');
+}
+
 export function register(program: Command, setExit: (c: number) => void): void {
   program
     .command('build')
@@ -64,12 +89,13 @@ export function register(program: Command, setExit: (c: number) => void): void {
     .option('--scheme <scheme>', 'with --calib: int8 (default) | int16 | mixed')
     .option('--input-scale <s>', 'with --calib: multiply dataset values by this before feeding the model')
     .option('--input-offset <o>', 'with --calib: then add this')
-    .option('--format <fmt>', 'c (default)', 'c')
+    .option('--format <fmt>', 'c (default) | espdl (an ESP-DL v3 .espdl model + an ESP-IDF project using the esp-dl component; esp32s3, esp32p4)', 'c')
     .option('--json', 'machine-readable output')
     .action(async (model: string, o: Opts) => {
       const progress = stages(!o.json, 'build');
       const res = await attemptAsync(async () => {
-        if (o.format !== 'c') fail('EF0006', `--format ${o.format} is not available in build yet (use c)`);
+        if (o.format === 'espdl') return { espdl: await buildEspdlCmd(model, o) };
+        if (o.format !== 'c') fail('EF0006', `--format ${o.format} is not available in build (use c or espdl)`);
         const verify = parseVerify(o.verify);
         // the output folder is checked before the (possibly long) import, quantization and verification
         const inputFiles = [model, ...(o.calib ? [o.calib] : [])];
@@ -91,10 +117,18 @@ export function register(program: Command, setExit: (c: number) => void): void {
           .join(' ');
         const importWarnings = g.meta.warnings ?? [];
         const built = buildProject(g, { target: o.target, out: o.out, name: o.name, force: o.force, verify, modelFile: model, inputFiles, commandLine, onStage: progress.stage });
-        return { ...built, diagnostics: [...importWarnings, ...built.diagnostics] };
+        built.diagnostics.unshift(...importWarnings);
+        return built;
       }, { file: model });
       progress.done();
       if (reportFailure(res, o.json, setExit)) return;
+      if ('espdl' in res.value) {
+        const e = res.value.espdl;
+        if (o.json)
+          printJson({ ok: true, format: 'espdl', name: e.name, target: e.target, bytes: e.espdl.length, nodes: e.nodes, parameters: e.parameters, notes: e.notes, agreement: e.agreement, files: e.files, testOutput: e.testOutput.map((v) => Array.from(v.data, Number)) });
+        else process.stdout.write(renderEspdl(e, o.out) + '\n');
+        return;
+      }
       const r = res.value;
       if (o.json) printJson({ ok: r.ok, report: r.report ? { ...r.report, golden: undefined } : undefined, diagnostics: r.diagnostics });
       else {

@@ -16,6 +16,7 @@ function describePerm(p: number[]): string {
 export function renderInspect(r: ModelReport): string {
   const lines: string[] = [];
   lines.push(`model: ${r.source ?? '?'} (${r.format}${r.producer ? `, ${r.producer}` : ''})`);
+  if (r.info?.arithmetic === 'espdl') lines.push(`arithmetic: ESP-DL for ${r.info.chip} (power-of-two exponents; --espdl-chip selects the chip)`);
   for (const t of r.inputs)
     lines.push(
       `input  ${t.name}: ${t.dtype}${fmtShape(t.shape)}${t.sourcePerm ? ` (stored layout; the source model's ${describePerm(t.sourcePerm)})` : ''}${
@@ -91,7 +92,8 @@ export function register(program: Command, setExit: (c: number) => void): void {
           g = o.dumpAfter ? t.steps.find((s) => s.name === o.dumpAfter)!.graph! : t.graph;
         }
         const r = { ...inspectGraph(g), passes: passTrace };
-        if (!o.fit) return { ...r, fit: undefined, fitError: undefined };
+        // an .espdl model runs on the esp-dl runtime; the fit table is about espforge's own C build
+        if (!o.fit || g.meta.info?.arithmetic === 'espdl') return { ...r, fit: undefined, fitError: undefined };
         const f = await attemptAsync(() => fitSummary(g), { file: model });
         return { ...r, fit: f.ok ? f.value : undefined, fitError: f.ok ? undefined : f.diagnostics };
       }, { file: model });

@@ -8,6 +8,7 @@ import { loadInputFor } from '../../io/inputs.js';
 import { writeNpy, writeNpz } from '../../io/npy.js';
 import { isQuantizedGraph, runModel, type RunResult } from '../../run.js';
 import { printJson, reportFailure } from '../common.js';
+import type { EmbeddedTestResult } from '../../import/espdl/test.js';
 
 function argmax(d: ArrayLike<number>): number {
   let best = 0;
@@ -28,21 +29,36 @@ function render(r: RunResult): string {
   return lines.join('\n');
 }
 
+function renderTest(t: EmbeddedTestResult): string {
+  const lines = [`engine: integer simulator, ESP-DL arithmetic for ${t.chip}`];
+  for (const o of t.outputs)
+    lines.push(`${o.name}: ${o.dtype}[${o.shape.join(',')}] ${o.mismatches === 0 ? 'matches' : `differs in ${o.mismatches} of ${o.count} values from`} the embedded test output${o.mismatches ? ` (first at index ${o.firstMismatch}: got ${o.got}, expected ${o.expected})` : ''}`);
+  lines.push(t.pass ? 'test: PASS (byte-exact)' : 'test: FAIL');
+  return lines.join('\n');
+}
+
 export function register(program: Command, setExit: (c: number) => void): void {
   program
     .command('run')
     .description('run the float reference or the integer simulator on an input')
     .argument('<model>', 'model file')
-    .requiredOption('--input <file...>', 'input file(s): .npy, .npz, .pb, image, .raw (one per model input)')
+    .option('--input <file...>', 'input file(s): .npy, .npz, .pb, image, .raw (one per model input)')
+    .option('--test', 'ESP-DL (.espdl): run the test input embedded in the file and compare with its embedded output, byte for byte (what model->test() checks)')
     .option('--quantized', 'run the bit-exact integer simulator (a float model needs --calib to be quantized first)')
     .option('--calib <data>', 'with --quantized on a float model: calibration data to quantize it with (int8, minmax)')
     .option('--input-scale <s>', 'with --calib: multiply dataset values by this before feeding the model')
     .option('--input-offset <o>', 'with --calib: then add this')
     .option('--output <file>', 'write the output(s): .npy (one output) or .npz')
     .option('--json', 'machine-readable output')
-    .action(async (model: string, o: { input: string[]; quantized?: boolean; calib?: string; inputScale?: string; inputOffset?: string; output?: string; json?: boolean }) => {
+    .action(async (model: string, o: { input?: string[]; test?: boolean; quantized?: boolean; calib?: string; inputScale?: string; inputOffset?: string; output?: string; json?: boolean }) => {
       const res = await attemptAsync(async () => {
         let g = await loadModel(model);
+        if (o.test) {
+          if (o.input || o.calib) fail('EF0006', '--test runs the embedded test input; do not combine it with --input or --calib');
+          const { runEmbeddedTest } = await import('../../import/espdl/test.js');
+          return runEmbeddedTest(g, model);
+        }
+        if (!o.input) fail('EF0006', 'give --input FILE (one per model input), or --test for a model with embedded test values');
         if (o.calib) {
           if (!o.quantized) fail('EF0006', '--calib only makes sense with --quantized');
           if (!isQuantizedGraph(g)) {
@@ -66,6 +82,12 @@ export function register(program: Command, setExit: (c: number) => void): void {
       }, { file: model });
       if (reportFailure(res, o.json, setExit)) return;
       const r = res.value;
+      if ('embedded' in r) {
+        if (o.json) printJson({ ok: r.pass, engine: 'int', test: r });
+        else process.stdout.write(renderTest(r) + '\n');
+        if (!r.pass) setExit(1);
+        return;
+      }
       if (o.json)
         printJson({
           ok: true,

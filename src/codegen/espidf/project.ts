@@ -242,7 +242,7 @@ interface Plan {
   stale: string[];
 }
 
-function plan(out: string, files: Record<string, string> | undefined, opts: WriteOptions): Plan {
+function plan(out: string, files: Record<string, string | Uint8Array> | undefined, opts: WriteOptions): Plan {
   const abs = realish(out);
   const inputs = (opts.inputs ?? []).map(realish);
   if (inputs.some((i) => i === abs))
@@ -349,7 +349,7 @@ function safeIsDir(p: string): boolean {
  * (EF0005) to overwrite edited or foreign files without `force`, and (EF0007) any write outside `out` or onto an
  * input.
  */
-export function writeProject(out: string, files: Record<string, string>, opts: WriteOptions | boolean = {}): void {
+export function writeProject(out: string, files: Record<string, string | Uint8Array>, opts: WriteOptions | boolean = {}): void {
   const o: WriteOptions = typeof opts === 'boolean' ? { force: opts } : opts;
   for (const rel of Object.keys(files)) if (!safeRel(rel) || rel === MANIFEST) fail('EF9001', `internal error: generated path '${rel}' is not a plain relative path`);
   const p = plan(out, files, o);
