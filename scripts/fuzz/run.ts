@@ -1,5 +1,5 @@
 // npm run fuzz -- --count N [--seed S] [--format onnx,tflite,...] [--json FILE] [--keep DIR]
-// Failing cases are saved (files + case.json) under DIR (default: $TMPDIR/espforge-fuzz-failures) for replay.
+// --only K1,K2 replays single cases of a campaign (same seed and count). Failing cases are saved (files + case.json) under DIR (default: $TMPDIR/espforge-fuzz-failures) for replay.
 // Runs a seeded fuzz campaign over every importer and input format (scripts/fuzz/driver.ts) and prints a table.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -29,6 +29,7 @@ const res = await runCampaign({
   count,
   seed,
   formats,
+  only: opt('only')?.split(',').map(Number),
   failDir: opt('keep') ?? join(tmpdir(), 'espforge-fuzz-failures'),
   onCase: (fmt, k, _r, tallies) => {
     if (jf && k % 200 === 199) writeFileSync(jf, JSON.stringify({ seed, count, partial: true, results: tallies }, null, 1) + '\n');
