@@ -147,8 +147,9 @@ export async function fitSummary(g0: Graph): Promise<FitSummary> {
     q = (await quantizeModel(g, samples)).graph;
   }
   const { buildProject } = await import('./codegen/build.js');
-  // the largest chip as the nominal target, so that the per-chip table exists even when small chips fail
-  const r = buildProject(q, { target: 'esp32p4', dryRun: true });
+  // the largest chip as the nominal target, so that the per-chip table exists even when small chips fail; the
+  // portable kernels, whose arena every chip can use (ESP-NN's scratch blocks are chip-specific: see build)
+  const r = buildProject(q, { target: 'esp32p4', dryRun: true, kernels: 'portable' });
   if (!r.report) {
     const { EspforgeError } = await import('./diagnostics.js');
     throw new EspforgeError(r.diagnostics);

@@ -5,7 +5,7 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
-import { EspforgeError, diag, toDiagnostics, type Diagnostic } from '../diagnostics.js';
+import { EspforgeError, diag, fail, toDiagnostics, type Diagnostic } from '../diagnostics.js';
 import { allocArray, shapeSize } from '../ir/dtype.js';
 import type { Graph } from '../ir/graph.js';
 import { inferCtx } from '../ir/infer.js';
@@ -13,7 +13,10 @@ import { getOp } from '../ops/index.js';
 import type { Value } from '../ops/types.js';
 import { prepareIntGraph, runInt } from '../sim/int.js';
 import { chip, CHIPS } from '../targets/chips.js';
-import { checkAllChips, fitDiagnostics, type ChipFit, type FitInput } from '../targets/fit.js';
+import { checkAllChips, fitDiagnostics, stockPsram, type ChipFit, type FitInput } from '../targets/fit.js';
+import { FLASH_SIZES_MB, modulePreset } from '../targets/modules.js';
+import { firmwareBaseline } from '../targets/firmware.js';
+import { measureCodeSize, type CodeSize } from '../verify/size.js';
 import { VERSION } from '../version.js';
 import { sha256Hex } from './common/cwriter.js';
 import { emitC, type EmitResult } from './c/emit.js';
@@ -21,6 +24,15 @@ import { checkOutput, projectFiles, writeProject } from './espidf/project.js';
 import { compareRuns, runVerification, type VerifyKind, type VerifySummary } from '../verify/compare.js';
 import type { GoldenCase, HarnessSpec } from '../verify/host.js';
 import { checkIdfProjectOnHost } from '../verify/idf-shim.js';
+import { espnnDoubleFiles } from '../verify/espnn-double.js';
+import { espnnBackend, useEspNn, type KernelChoice } from './espnn/lower.js';
+
+/** How every report names the ESP-IDF stand-in check. */
+export const IDF_SMOKE_TEST = 'smoke test only, not ESP-IDF (host stand-in; the real build, link map and flash figures need ESP-IDF)';
+
+/** The ESP-NN managed component and the version range the generated calls were written against. */
+export const ESPNN_COMPONENT = 'espressif/esp-nn';
+export const ESPNN_VERSION = '>=1.1.0';
 
 export interface BuildOptions {
   target: string;
@@ -40,6 +52,42 @@ export interface BuildOptions {
   inputFiles?: string[];
   /** Called when a stage starts (quantize, plan, emit, host, sanitizers, rv32, idf, write); for progress display. */
   onStage?: (stage: string) => void;
+  /** Kernel back end: auto (ESP-NN on ESP32-S3/P4, portable elsewhere), portable, or esp-nn. */
+  kernels?: KernelChoice;
+  /** Module preset (src/targets/modules.ts): sets the chip (when target is empty), flash and PSRAM. */
+  module?: string;
+  /** PSRAM bytes on the module (overrides the preset). */
+  psram?: number;
+  /** Flash bytes on the module (overrides the preset and the chip's typical flash). */
+  flashSize?: number;
+  /** Measure the generated code from rv32 objects (when the RISC-V toolchain is installed) instead of estimating it.
+   * The CLI turns it on; library calls default to the estimate (faster). */
+  measureCode?: boolean;
+}
+
+/** One line of the flash figure: bytes, and whether they are exact, measured or estimated (with the margin). */
+export interface FlashItem {
+  bytes: number;
+  kind: 'exact' | 'measured' | 'estimated';
+  /** ± bytes */
+  margin: number;
+  how: string;
+}
+
+export interface FlashBreakdown {
+  baseline: FlashItem & { idf: string };
+  weights: FlashItem;
+  tables: FlashItem;
+  code: FlashItem;
+  sample: FlashItem;
+  espnn?: FlashItem;
+  /** The PSRAM driver an sdkconfig with CONFIG_SPIRAM links in (not measured). */
+  psram?: FlashItem;
+  /** App image predicted for the project as generated on IDF < 5.5 (no MINIMAL_BUILD): what the fit check uses. */
+  total: number;
+  margin: number;
+  /** The same on IDF >= 5.5, where the generated CMakeLists turns MINIMAL_BUILD on. */
+  totalMinimalBuild: number;
 }
 
 export interface BuildReport {
@@ -53,11 +101,18 @@ export interface BuildReport {
   arenaLowerBound: number;
   weightBytes: number;
   codeBytesEstimate: number;
-  layers: { index: number; op: string; name: string; kernel: string; macs: number; weightBytes: number }[];
+  layers: { index: number; op: string; name: string; kernel: string; macs: number; weightBytes: number; backendNote?: string }[];
+  /** Kernel back end used: 'portable' or 'esp-nn' (ESP-NN for the layers it supports, portable for the rest). */
+  kernels: 'portable' | 'esp-nn';
+  /** Every byte the app image holds, by origin, with which figures are exact and which estimated. */
+  flash: FlashBreakdown;
+  /** Module memory the build assumed and where the arena went (with the reason). */
+  memory: { module?: string; flashBytes: number; psramBytes: number; arenaPlacement: 'internal' | 'psram'; why: string };
   fit: ChipFit[];
   verification: VerifySummary[];
-  /** The ESP-IDF project configured, compiled and run on the host through the ESP-IDF stand-in. */
-  idfHost?: { ok: boolean; output: string[] };
+  /** The ESP-IDF project configured, compiled and run on the host through the ESP-IDF stand-in: a smoke test of the
+   * CMake files and app_main.c, not a build with ESP-IDF. */
+  idfHost?: { ok: boolean; output: string[]; kind: string };
   /** Golden cases: int8/uint8 outputs as bytes 0..255, int16 outputs as signed values. */
   golden: { name: string; inputs: number[][]; expected: number[][] }[];
 }
@@ -129,6 +184,64 @@ function codeEstimate(e: EmitResult): number {
   return 2500 * e.kernels.length + 120 * e.layers.length + 2048;
 }
 
+/** app_main.c's own code and strings around the embedded arrays: 356 B in the measured person_detect app
+ * (9,574 B sample share - 9,218 B of arrays, TARGETS.md); used as the estimate for every model. */
+const APP_MAIN_OVERHEAD = 356;
+/** ESP-NN's kernels linked for the layers that call them: not measured (the library cannot be built here); an
+ * estimate per distinct kernel of the S3/P4 assembly + C dispatch. */
+const ESPNN_BYTES_PER_KERNEL = 6000;
+
+/** CONFIG_SPIRAM adds the esp_psram driver and its MMU/cache code to the baseline sdkconfig: not measured; an
+ * inference (the baseline was measured without PSRAM), with a 100% margin. */
+const SPIRAM_DRIVER_BYTES = 16 * 1024;
+
+export function flashBreakdown(e: EmitResult, g: Graph, chipId: string, measured: CodeSize | undefined, psramEnabled = false): FlashBreakdown {
+  const base = firmwareBaseline(chipId);
+  const rv = ['esp32c3', 'esp32c6', 'esp32p4'].includes(chipId);
+  const est = codeEstimate(e);
+  const code: FlashItem = measured
+    ? {
+        bytes: measured.text,
+        kind: rv ? 'measured' : 'estimated',
+        margin: Math.round(measured.text * (rv ? 0.1 : 0.35)),
+        how: rv
+          ? `text of the model and kernel objects (${measured.compiler}; the target ISA, margin for compiler version)`
+          : `text of the model and kernel objects for rv32imc (${measured.compiler}) as a proxy for Xtensa`,
+      }
+    : { bytes: est, kind: 'estimated', margin: Math.round(est * 0.5), how: 'formula (kernels and layers); build with the RISC-V toolchain installed to measure' };
+  const bytesOf = (id: number) => shapeSize(g.tensors[id].shape) * (g.tensors[id].dtype === 'int16' ? 2 : 1);
+  const sampleArrays = g.inputs.reduce((t, id) => t + bytesOf(id), 0) + g.outputs.reduce((t, id) => t + bytesOf(id), 0);
+  const espnnKernels = new Set(e.layers.filter((l) => l.kernel.startsWith('esp-nn:')).map((l) => l.kernel));
+  const espnn: FlashItem | undefined = espnnKernels.size
+    ? { bytes: ESPNN_BYTES_PER_KERNEL * espnnKernels.size, kind: 'estimated', margin: ESPNN_BYTES_PER_KERNEL * espnnKernels.size, how: `ESP-NN library code for ${espnnKernels.size} kernel(s), not measured` }
+    : undefined;
+  const items: FlashItem[] = [
+    { bytes: base.bytes, kind: base.measured ? 'measured' : 'estimated', margin: Math.round(base.bytes * base.margin), how: base.source },
+    { bytes: e.weightBytes, kind: 'exact', margin: 0, how: 'const arrays of NAME_weights.c' },
+    { bytes: e.tableBytes, kind: 'exact', margin: 0, how: 'static const parameter tables of NAME.c (requantization, broadcast)' },
+    code,
+    { bytes: sampleArrays + APP_MAIN_OVERHEAD, kind: 'estimated', margin: APP_MAIN_OVERHEAD, how: `embedded sample input and expected output arrays (${sampleArrays} B, exact) + app_main code and strings (~${APP_MAIN_OVERHEAD} B)` },
+    ...(espnn ? [espnn] : []),
+  ];
+  const psram: FlashItem | undefined = psramEnabled
+    ? { bytes: SPIRAM_DRIVER_BYTES, kind: 'estimated', margin: SPIRAM_DRIVER_BYTES, how: 'PSRAM driver linked by CONFIG_SPIRAM (the baselines were measured without it): inference, not measured' }
+    : undefined;
+  if (psram) items.push(psram);
+  const total = items.reduce((t, x) => t + x.bytes, 0);
+  return {
+    baseline: { ...items[0], idf: base.idf },
+    weights: items[1],
+    tables: items[2],
+    code,
+    sample: items[4],
+    espnn,
+    psram,
+    total,
+    margin: items.reduce((t, x) => t + x.margin, 0),
+    totalMinimalBuild: total - base.bytes + base.minimalBuildBytes,
+  };
+}
+
 function fitInput(e: EmitResult): FitInput {
   return {
     weightBytes: e.weightBytes,
@@ -141,7 +254,16 @@ function fitInput(e: EmitResult): FitInput {
 export function buildProject(graph: Graph, opts: BuildOptions): BuildResult {
   const diagnostics: Diagnostic[] = [];
   try {
-    const c = chip(opts.target);
+    const mod = opts.module ? modulePreset(opts.module) : undefined;
+    if (mod && opts.target && chip(opts.target).id !== mod.chip)
+      fail('EF0006', `--module ${mod.name} is an ${chip(mod.chip).name} module, not ${chip(opts.target).name}`, { suggestion: `drop --target or use --target ${mod.chip}` });
+    const c = chip(mod?.chip ?? opts.target);
+    const psramBytes = opts.psram ?? mod?.psramBytes ?? stockPsram(c);
+    const flashBytes = opts.flashSize ?? mod?.flashBytes;
+    if (psramBytes > 0 && c.psram === 'none')
+      fail('EF0006', `${c.name} has no PSRAM interface (--psram ${psramBytes})`, { suggestion: `drop --psram; chips with PSRAM: esp32, esp32s2, esp32s3, esp32p4` });
+    if (flashBytes !== undefined && (flashBytes < 1024 * 1024 || !FLASH_SIZES_MB.includes(flashBytes / (1024 * 1024))))
+      fail('EF0006', `--flash-size must be one of ${FLASH_SIZES_MB.map((m) => `${m}MB`).join(', ')}`);
     const writeOpts = { force: opts.force, inputs: [...(opts.modelFile ? [opts.modelFile] : []), ...(opts.inputFiles ?? [])] };
     // the output folder is checked before any long work, and again (with the file list) when writing
     if (opts.out && !opts.dryRun) checkOutput(opts.out, writeOpts);
@@ -156,8 +278,22 @@ export function buildProject(graph: Graph, opts: BuildOptions): BuildResult {
       modelSha256: modelBytes ? sha256Hex(modelBytes) : undefined,
     };
     stage('emit');
-    const e = emitC(g, { ...prov, name: opts.name ?? (opts.modelFile ? basename(opts.modelFile) : undefined) });
-    const fi = fitInput(e);
+    const espnn = useEspNn(opts.kernels, c.id);
+    const e = emitC(g, {
+      ...prov,
+      name: opts.name ?? (opts.modelFile ? basename(opts.modelFile) : undefined),
+      backend: espnn ? espnnBackend(g, c.id) : undefined,
+    });
+    const measured = opts.measureCode ? measureCodeSize(espnn ? { ...e.files, 'esp_nn.h': espnnDoubleFiles()['esp_nn.h'] } : e.files, e.prefix) : undefined;
+    const flash = flashBreakdown(e, g, c.id, measured, psramBytes > 0);
+    const fi: FitInput = {
+      ...fitInput(e),
+      codeBytes: flash.code.bytes,
+      extraFlashBytes: flash.tables.bytes + flash.sample.bytes + (flash.espnn?.bytes ?? 0) + (flash.psram?.bytes ?? 0),
+      psramBytes,
+      flashBytes,
+      int16Activations: g.tensors.some((t) => !t.data && t.dtype === 'int16'),
+    };
     const { fit, diagnostics: fd } = fitDiagnostics(c.id, fi);
     diagnostics.push(...fd);
     if (fd.some((d) => d.severity === 'error')) return { ok: false, files: {}, diagnostics };
@@ -184,14 +320,28 @@ export function buildProject(graph: Graph, opts: BuildOptions): BuildResult {
       weightBytes: e.weightBytes,
       codeBytesEstimate: fi.codeBytes,
       layers,
-      fit: checkAllChips(fi),
+      kernels: espnn ? 'esp-nn' : 'portable',
+      flash,
+      memory: {
+        module: mod?.name,
+        flashBytes: fit.flash.flashSize,
+        psramBytes,
+        arenaPlacement: fit.arenaPlacement,
+        why:
+          fit.arenaPlacement === 'psram'
+            ? `the ${fi.arenaBytes} B arena is larger than ${c.name}'s largest contiguous internal block (${fit.ram.internalBlock} B), so it is one static buffer in PSRAM (EXT_RAM_BSS_ATTR with CONFIG_SPIRAM_ALLOW_BSS_SEG_EXTERNAL_MEMORY), chosen over heap_caps_malloc(MALLOC_CAP_SPIRAM) at init because the library stays allocation-free and an arena that does not fit fails at link time, not at run time`
+            : `one static buffer in internal RAM (fits the ${fit.ram.internalBlock} B largest contiguous internal block)`,
+      },
+      fit: checkAllChips(fi, c.id),
       verification: [],
       golden,
     };
 
     if (opts.verify?.length) {
       const cases: GoldenCase[] = golden.map((gc) => ({ name: gc.name, inputs: gc.inputs, expected: gc.expected }));
-      const runs = runVerification(e.files, harnessSpec(g, e.prefix), cases, opts.verify, stage);
+      // ESP-NN calls link espforge's test double of the ESP-NN API (built from the portable kernels)
+      const vfiles = espnn ? { ...e.files, ...espnnDoubleFiles() } : e.files;
+      const runs = runVerification(vfiles, harnessSpec(g, e.prefix), cases, opts.verify, stage);
       report.verification = runs.map((r) => compareRuns(r, cases, macs));
       for (const v of report.verification)
         if (!v.identical)
@@ -200,12 +350,15 @@ export function buildProject(graph: Graph, opts: BuildOptions): BuildResult {
           }));
     }
 
+    if (fit.arenaPlacement === 'psram') e.files[`${e.prefix}.c`] = arenaInPsram(e.files[`${e.prefix}.c`], e.prefix);
     const sample = golden[0];
     const files = projectFiles({
       prefix: e.prefix,
       chip: c,
       library: e.files,
       partitionSize: fit.flash.needsCustomPartition ? fit.flash.partitionSize : undefined,
+      dependencies: espnn ? { [ESPNN_COMPONENT]: ESPNN_VERSION } : undefined,
+      memory: { flashBytes, psramBytes, psramMode: mod?.psramMode ?? (c.id === 'esp32p4' ? 'hex' : c.id === 'esp32s3' ? 'octal' : 'quad'), arenaInPsram: fit.arenaPlacement === 'psram' },
       sample: {
         inputs: sample.inputs,
         expected: sample.expected,
@@ -225,7 +378,7 @@ export function buildProject(graph: Graph, opts: BuildOptions): BuildResult {
           writeFileSync(join(scratch, rel), text);
         }
         const idf = checkIdfProjectOnHost(scratch, { timeoutMs: 300_000, optional: true });
-        report.idfHost = { ok: idf.ok, output: idf.runOutput.trim().split('\n').slice(-2) };
+        report.idfHost = { ok: idf.ok, output: idf.runOutput.trim().split('\n').slice(-2), kind: IDF_SMOKE_TEST };
         // optional: without cmake the C was still verified above, so that is a warning, not a failure
         diagnostics.push(...idf.diagnostics);
       } finally {
@@ -254,7 +407,22 @@ export function reportMarkdown(r: BuildReport): string {
   L.push(`| MACs per inference | ${r.macs} |`);
   L.push(`| activation arena (one static buffer) | ${r.arenaBytes} B (lower bound ${r.arenaLowerBound} B) |`);
   L.push(`| weights in flash | ${r.weightBytes} B |`);
-  L.push(`| generated code (estimate) | ${r.codeBytesEstimate} B |\n`);
+  L.push(`| generated code (estimate) | ${r.codeBytesEstimate} B |`);
+  L.push(`| module memory | ${r.memory.module ? `${r.memory.module}: ` : ''}${(r.memory.flashBytes / 1048576).toFixed(0)} MB flash, ${r.memory.psramBytes ? `${(r.memory.psramBytes / 1048576).toFixed(0)} MB PSRAM` : 'no PSRAM'} |`);
+  L.push(`| arena placement | **${r.memory.arenaPlacement}**: ${r.memory.why} |\n`);
+  const f = r.flash;
+  const row = (what: string, x: FlashItem) => `| ${what} | ${x.bytes} | ${x.kind}${x.margin ? ` (±${x.margin})` : ''} | ${x.how.replace(/\|/g, '/')} |`;
+  L.push(`## Flash (app image)\n`);
+  L.push(`| part | bytes | figure | how |\n|---|---|---|---|`);
+  L.push(row(`firmware without the model (${r.target}, IDF ${f.baseline.idf})`, f.baseline));
+  L.push(row('weights', f.weights));
+  L.push(row('parameter tables', f.tables));
+  L.push(row('kernel + invoke code', f.code));
+  L.push(row('embedded sample (main/app_main.c)', f.sample));
+  if (f.espnn) L.push(row('ESP-NN library', f.espnn));
+  if (f.psram) L.push(row('PSRAM driver', f.psram));
+  L.push(`| **app image** | **${f.total}** | ±${f.margin} | as generated on ESP-IDF < 5.5; the fit check uses this figure |`);
+  L.push(`| app image with MINIMAL_BUILD | ${f.totalMinimalBuild} | ±${f.margin} | ESP-IDF >= 5.5 (the generated CMakeLists.txt turns it on) |\n`);
   L.push(`## Fit per chip\n`);
   L.push(`| chip | fits | flash need / partition | arena / static cap | notes |\n|---|---|---|---|---|`);
   for (const f of r.fit)
@@ -264,7 +432,7 @@ export function reportMarkdown(r: BuildReport): string {
   L.push(`\n## Verification\n`);
   if (!r.verification.length) L.push('Not run (use --verify host,rv32).');
   if (r.idfHost)
-    L.push(`- **ESP-IDF project on the host** (CMake + app_main.c through espforge's ESP-IDF stand-in): ${r.idfHost.ok ? 'configured, compiled, ran: ' + r.idfHost.output.join(' / ') : 'FAILED'}`);
+    L.push(`- **ESP-IDF project on the host: ${IDF_SMOKE_TEST}** (CMake + app_main.c through espforge's ESP-IDF stand-in with ESP-IDF's C options): ${r.idfHost.ok ? 'configured, compiled, ran: ' + r.idfHost.output.join(' / ') : 'FAILED'}`);
   for (const v of r.verification)
     L.push(
       `- **${v.target}**: ${v.identical ? 'output bytes identical to the integer simulator' : `DIFFERS (${v.mismatches.join(', ')})`} on ${v.cases} case(s)` +
@@ -272,12 +440,31 @@ export function reportMarkdown(r: BuildReport): string {
         (v.sizes ? `; text ${v.sizes.text} B, data ${v.sizes.data} B, bss ${v.sizes.bss} B (model library objects, rv32imc -O2; text includes the const weights)` : ''),
     );
   L.push(`\n## Layers\n`);
+  if (r.kernels === 'esp-nn') {
+    const n = r.layers.filter((l) => l.kernel.startsWith('esp-nn:')).length;
+    L.push(`Kernels: ESP-NN (\`espressif/esp-nn\`, declared in the component's idf_component.yml) for ${n} of ${r.layers.length} layers, espforge's portable C for the rest. Host and rv32 verification link espforge's test double of the ESP-NN API (built from the portable kernels), so they check the generated calls, not ESP-NN's own kernels.\n`);
+  }
   L.push(`| # | op | name | kernel | MACs | weight bytes |\n|---|---|---|---|---|---|`);
-  for (const l of r.layers) L.push(`| ${l.index} | ${l.op} | ${l.name.replace(/\|/g, '/')} | ${l.kernel} | ${l.macs} | ${l.weightBytes} |`);
+  for (const l of r.layers)
+    L.push(`| ${l.index} | ${l.op} | ${l.name.replace(/\|/g, '/')} | ${l.kernel}${l.backendNote ? ` (portable: ${l.backendNote.replace(/\|/g, '/')})` : ''} | ${l.macs} | ${l.weightBytes} |`);
   return L.join('\n') + '\n';
 }
 
 export { CHIPS, EspforgeError };
+
+/** The arena's static buffer moved to PSRAM: EXT_RAM_BSS_ATTR under ESP-IDF, a plain buffer elsewhere (host tests). */
+export function arenaInPsram(src: string, prefix: string): string {
+  const PU = prefix.toUpperCase();
+  const decl = /^static uint8_t arena\[/m;
+  if (!decl.test(src)) throw new Error('arena declaration not found');
+  return src.replace(
+    decl,
+    `/* The arena is larger than internal RAM offers in one block: it lives in PSRAM. EXT_RAM_BSS_ATTR needs\n` +
+      ` * CONFIG_SPIRAM_ALLOW_BSS_SEG_EXTERNAL_MEMORY (set in sdkconfig.defaults); the linker refuses an arena PSRAM cannot hold. */\n` +
+      `#ifdef ESP_PLATFORM\n#include "esp_attr.h"\n#define ${PU}_ARENA_ATTR EXT_RAM_BSS_ATTR\n#else\n#define ${PU}_ARENA_ATTR\n#endif\n` +
+      `static ${PU}_ARENA_ATTR uint8_t arena[`,
+  );
+}
 
 /**
  * A quantized graph with float I/O (float input → Quantize …, … Dequantize → float output) becomes a graph with

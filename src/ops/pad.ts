@@ -1,6 +1,7 @@
 // Pad: pads in ONNX order [b_0 .. b_{r-1}, e_0 .. e_{r-1}] (all begins, then all ends). A negative pad crops:
 // crops are applied first, then the cropped tensor is padded (as onnxruntime does). Modes:
-//   constant: `value` (stored through the dtype, so 1.5 on int8 stores 1)
+//   constant: `value`, a real number (stored through the dtype by this float kernel, so 1.5 on int8 stores 1; the
+//             integer kernel quantizes it once with the output's scale and zero point: 0 fills the zero point)
 //   edge:     repeat the border element
 //   reflect:  mirror without repeating the border (numpy 'reflect'; pads longer than dim-1 keep mirroring)
 //   wrap:     periodic (ONNX opset 19)

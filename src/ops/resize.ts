@@ -11,9 +11,15 @@ import { allocArray, shapeSize, type TypedArray } from '../ir/dtype.js';
 import type { Attrs } from '../ir/graph.js';
 import type { InferCtx, OpDef, OutputInfo, Value } from './types.js';
 import { input } from './util.js';
+import { rha } from '../quant/fixedpoint.js';
 import { checkDims, checkOutputSize } from './window.js';
 
-export const COORD_MODES = ['half_pixel', 'half_pixel_symmetric', 'pytorch_half_pixel', 'align_corners', 'asymmetric', 'tf_half_pixel_for_nn'] as const;
+export const COORD_MODES = [
+  'half_pixel', 'half_pixel_symmetric', 'pytorch_half_pixel', 'align_corners', 'asymmetric', 'tf_half_pixel_for_nn',
+  // TFLite RESIZE_NEAREST_NEIGHBOR (nearest only): the index map of TFLM's reference GetNearestNeighbor, computed in
+  // float32 exactly as it does (no ONNX nearest_mode): plain, align_corners, half_pixel_centers.
+  'tflite_asymmetric', 'tflite_align_corners', 'tflite_half_pixel',
+] as const;
 export const NEAREST_MODES = ['round_prefer_floor', 'round_prefer_ceil', 'floor', 'ceil'] as const;
 
 interface ResizeGeom {
@@ -97,10 +103,32 @@ interface AxisTable {
   w: Float64Array;
 }
 
+/**
+ * TFLite nearest-neighbour source index (TFLM reference resize_nearest_neighbor): float32 scale
+ * (in-1)/(out-1) with align_corners (out > 1), else in/out; float32 (o + offset)·scale, offset 0.5 with
+ * half_pixel_centers; rounded half away from zero with align_corners, floored otherwise; at most in-1, and at
+ * least 0 with half_pixel_centers.
+ */
+function tfliteNearest(ctm: string, o: number, inSize: number, outSize: number): number {
+  const f = Math.fround;
+  const align = ctm === 'tflite_align_corners';
+  const half = ctm === 'tflite_half_pixel';
+  const scale = align && outSize > 1 ? f((inSize - 1) / (outSize - 1)) : f(inSize / outSize);
+  const v = f(f(o + (half ? 0.5 : 0)) * scale);
+  let k = Math.min(align ? rha(v) : Math.floor(v), inSize - 1);
+  if (half) k = Math.max(0, k);
+  return k;
+}
+
 function axisTable(linear: boolean, ctm: string, nearestMode: string, inSize: number, outSize: number, scale: number): AxisTable {
   const i0 = new Int32Array(outSize);
   const i1 = new Int32Array(outSize);
   const w = new Float64Array(outSize);
+  if (ctm.startsWith('tflite_')) {
+    if (linear) fail('EF1006', `Resize coordinate_transformation_mode '${ctm}' is for mode nearest only`);
+    for (let o = 0; o < outSize; o++) i0[o] = i1[o] = tfliteNearest(ctm, o, inSize, outSize);
+    return { i0, i1, w };
+  }
   for (let o = 0; o < outSize; o++) {
     const s = sourceCoord(ctm, o, inSize, outSize, scale);
     if (linear) {

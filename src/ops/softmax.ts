@@ -1,11 +1,12 @@
 // Softmax over one axis (ONNX opset >= 13 semantics: a single axis, default -1), numerically stable:
-// y = exp(x - max) / sum(exp(x - max)), accumulated in double. LogSoftmax shares the kernel.
+// y = exp(beta·(x - max)) / sum(exp(beta·(x - max))), accumulated in double (beta: TFLite SOFTMAX's input scaling,
+// default 1; ONNX has none). LogSoftmax shares the kernel (no beta).
 
 import { fail } from '../diagnostics.js';
 import { allocArray, isIntegerDType, shapeSize } from '../ir/dtype.js';
 import type { Attrs, Node } from '../ir/graph.js';
 import type { OpDef, TensorInfo, Value } from './types.js';
-import { attrInt, normAxis } from './util.js';
+import { attrFloat, attrInt, normAxis } from './util.js';
 
 // Integer inputs (quantized graphs: TFLite int8 SOFTMAX) pass inference; only the float kernel rejects them.
 function plan(name: string, x: TensorInfo | undefined, attrs: Attrs, node: string, kernel = false): number {
@@ -22,7 +23,10 @@ export function softmaxOp(name: 'Softmax' | 'LogSoftmax'): OpDef {
     doc: log ? 'log of softmax along one axis, x - max - log(sum(exp(x - max)))' : 'softmax along one axis (numerically stable)',
     inputs: [{ name: 'X' }],
     outputs: ['Y'],
-    attrs: { axis: { type: 'int', default: -1, doc: 'the axis normalised over (negative counts from the end)' } },
+    attrs: {
+      axis: { type: 'int', default: -1, doc: 'the axis normalised over (negative counts from the end)' },
+      ...(log ? {} : { beta: { type: 'float' as const, default: 1, doc: 'input scaling (TFLite SOFTMAX beta), a positive float32' } }),
+    },
     inPlace: true,
     infer(ctx) {
       plan(name, ctx.inputs[0], ctx.attrs, ctx.node.name);
@@ -37,6 +41,7 @@ export function softmaxOp(name: 'Softmax' | 'LogSoftmax'): OpDef {
       const inner = shapeSize(shape.slice(axis + 1));
       const outer = shapeSize(shape.slice(0, axis));
       const src = x!.data;
+      const beta = log ? 1 : attrFloat(attrs, 'beta');
       const out = allocArray(x!.dtype, src.length);
       for (let o = 0; o < outer; o++) {
         for (let j = 0; j < inner; j++) {
@@ -46,13 +51,13 @@ export function softmaxOp(name: 'Softmax' | 'LogSoftmax'): OpDef {
           for (let p = base; p < end; p += inner) if (src[p] > m) m = src[p];
           if (m === -Infinity || m === Infinity) m = 0; // all -inf, or +inf present: let exp() say what it says
           let sum = 0;
-          for (let p = base; p < end; p += inner) sum += Math.exp(src[p] - m);
+          for (let p = base; p < end; p += inner) sum += Math.exp(beta * (src[p] - m));
           if (log) {
             const ls = m + Math.log(sum);
             for (let p = base; p < end; p += inner) out[p] = src[p] - ls;
           } else {
             const r = 1 / sum;
-            for (let p = base; p < end; p += inner) out[p] = Math.exp(src[p] - m) * r;
+            for (let p = base; p < end; p += inner) out[p] = Math.exp(beta * (src[p] - m)) * r;
           }
         }
       }

@@ -134,15 +134,17 @@ export function mbqm64(x: number, m: number, s: number): number {
   const xl = x - xh * 65536;
   const A = xh * m16; // < 2^47: exact
   const B = xl * m16 + 2 ** (ts - 1); // exact
-  if (ts >= 16) return Math.floor((A + Math.floor(B / 65536)) / 2 ** (ts - 16));
-  return A * 2 ** (16 - ts) + Math.floor(B / 2 ** ts);
+  // TFLM: `int32_t result = x >> total_shift;` — the int64 result converts to int32 modulo 2^32 (it can exceed
+  // int32 when a large sum meets a shift up to 7); the value here is below 2^53, so `| 0` wraps it exactly
+  if (ts >= 16) return Math.floor((A + Math.floor(B / 65536)) / 2 ** (ts - 16)) | 0;
+  return (A * 2 ** (16 - ts) + Math.floor(B / 2 ** ts)) | 0;
 }
 
 /** BigInt reference of mbqm64 (tests only). */
 export function mbqm64Ref(x: number, m: number, s: number): number {
   const m16 = m < 0x7fff0000 ? (m + 32768) >> 16 : 0x7fff;
   const ts = BigInt(15 - s);
-  return Number((BigInt(x) * BigInt(m16) + (1n << (ts - 1n))) >> ts);
+  return Number(BigInt.asIntN(32, (BigInt(x) * BigInt(m16) + (1n << (ts - 1n))) >> ts));
 }
 
 /** gemmlowp SaturatingRoundingMultiplyByPOT<e> for int32. */

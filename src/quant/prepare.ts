@@ -89,3 +89,13 @@ export function checkPrepared(node: Node, qp: Record<string, number | number[]>,
     }
   }
 }
+
+/**
+ * The stored fill of a constant Pad: the IR's `value` is real, so it is quantized once with the output record:
+ * clamp(zp + rha(f32(value / s))). Real 0 gives exactly the zero point (TFLite PAD); a TFLite PADV2 constant c
+ * imported as (c - zp)·s gives back c.
+ */
+export function padFill(value: number, s: number, zp: number, dt: DType): number {
+  const [lo, hi] = dtypeRange(dt);
+  return Math.min(hi, Math.max(lo, zp + rha(Math.fround(value / s))));
+}

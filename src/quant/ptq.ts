@@ -7,8 +7,12 @@
 //   bias         int32 (int16 scheme: int64), zp = 0, scale = s_in · s_w[c]
 //   fused activations stay on the op: the integer kernels apply them as the output clamp
 //   fixed output scales: Softmax and Sigmoid 1/256 zp −128, Tanh 1/128 zp 0, LogSoftmax 16/256 zp 127
-//   pass-through ops (pools, Reshape, Transpose, Pad, Slice, Gather, ReduceMax, Resize, Concat) share one
+//   pass-through ops (pools, Reshape, Transpose, Pad, Slice, Gather, ReduceMax, Resize, Concat, Max, Min) share one
 //   scale/zero point between their data inputs and output, so the kernels never requantize there
+//
+// int16 scheme: ops whose integer kernels are int8-only (INT8_ONLY_OPS: LogSoftmax, HardSwish; TFLM has no int16
+// version) run as int8 islands between QUANTIZE int16 → int8 and int8 → int16 nodes, so the model stays integer
+// and builds.
 //
 // Mixed scheme (int8 with int16 islands): the model is quantized int8 first and its per-layer SQNR against the
 // float model is measured on (part of) the calibration set; the computing layers below `mixedThresholdDb` (lowest
@@ -89,8 +93,15 @@ export const INT16_OPS: ReadonlySet<string> = new Set([
   'Relu', 'Clip', 'LeakyRelu', 'Concat', 'Pad',
 ]);
 
-/** Ops with an int8 integer kernel but no int16 one: kept float (Dequantize → op → Quantize) under int16 activations. */
-const INT8_ONLY_OPS: ReadonlySet<string> = new Set(['LogSoftmax', 'HardSwish']);
+/**
+ * Ops with an int8 integer kernel but no int16 one (TFLM has none): under the int16 scheme they run as int8 islands
+ * (QUANTIZE int16 → int8, the op, QUANTIZE int8 → int16), so that every integer op of the model has a C kernel.
+ */
+export const INT8_ONLY_OPS: ReadonlySet<string> = new Set(['LogSoftmax', 'HardSwish', 'PRelu']);
+
+/** PRelu with a slope computed at run time stays float: its integer kernel takes a quantized slope tensor, which PTQ
+ * derives (like weights, symmetric int8 per tensor) only for a constant slope. */
+const ptqKeepsFloat = (n: Graph['nodes'][number], tensors: Tensor[]): boolean => n.op === 'PRelu' && !tensors[n.inputs[1]]?.data;
 
 /** Round half away from zero (C round): the one definition lives with the fixed-point helpers. */
 export { rha };
@@ -179,6 +190,9 @@ const SHARED: Record<string, number[] | 'all'> = {
   Resize: [0],
   Identity: [0],
   Concat: 'all',
+  // TFLite MAXIMUM / MINIMUM compare stored values: every operand and the output share one quantization
+  Max: 'all',
+  Min: 'all',
 };
 
 /** Weight (port 1) and bias (port 2) handling per op. */
@@ -186,6 +200,8 @@ const WEIGHTED: Record<string, 'per-channel' | 'per-tensor'> = {
   Conv: 'per-channel',
   FullyConnected: 'per-tensor',
   ConvTranspose: 'per-tensor',
+  // the slope (alpha) of PRelu: an int8 tensor with its own scale, as TFLite's PRELU takes it
+  PRelu: 'per-tensor',
 };
 
 function fixedOutput(op: string, act: DType): { scale: number; zeroPoint: number } | undefined {
@@ -208,13 +224,19 @@ const isFloatT = (t: Tensor) => t.dtype === 'float32' || t.dtype === 'float64';
 export function quantizeWithRanges(fg: Graph, ranges: Map<number, Range>, scheme: 'int8' | 'int16' = 'int8', int16Nodes?: ReadonlySet<string>): Graph {
   const act: DType = scheme === 'int16' ? 'int16' : 'int8';
   let boundary = new Set<string>();
-  const int16Ids = new Set<number>();
-  if (scheme === 'int8' && int16Nodes && int16Nodes.size) {
-    const r = int16Islands(fg, ranges, int16Nodes);
+  // island tensors: int16 ones in an int8 model (mixed scheme), int8 ones around int8-only ops in an int16 model
+  const islandIds = new Set<number>();
+  const islandDt: DType = scheme === 'int16' ? 'int8' : 'int16';
+  const islandNodes =
+    scheme === 'int16'
+      ? new Set(fg.nodes.filter((n) => INT8_ONLY_OPS.has(n.op) && n.inputs.some((id) => id >= 0 && isFloatT(fg.tensors[id]) && !fg.tensors[id].data)).map((n) => n.name))
+      : int16Nodes;
+  if (islandNodes && islandNodes.size) {
+    const r = dtypeIslands(fg, ranges, islandNodes, islandDt);
     fg = r.graph;
     ranges = r.ranges;
     boundary = r.boundary;
-    for (const id of r.int16Ids) int16Ids.add(id);
+    for (const id of r.islandIds) islandIds.add(id);
   }
   const actParams = (r: Range, dt: DType) => (dt === 'int8' ? asymmetricParams(r) : symmetricParams(r, 32767));
   const tensors: Tensor[] = fg.tensors.map((t) => ({ ...t }));
@@ -228,7 +250,7 @@ export function quantizeWithRanges(fg: Graph, ranges: Map<number, Range>, scheme
 
   // which constant ports are weights/biases (quantized per op below) — the rest are activation-like operands
   const weightPort = new Set<string>();
-  for (const n of fg.nodes) if (WEIGHTED[n.op]) [1, 2].forEach((k) => n.inputs[k] >= 0 && n.inputs[k] !== undefined && weightPort.add(`${n.inputs[k]}`));
+  for (const n of fg.nodes) if (WEIGHTED[n.op] && !ptqKeepsFloat(n, fg.tensors)) [1, 2].forEach((k) => n.inputs[k] >= 0 && n.inputs[k] !== undefined && weightPort.add(`${n.inputs[k]}`));
 
   // union-find over tensors that must share quantization
   const parent = new Map<number, number>();
@@ -244,10 +266,15 @@ export function quantizeWithRanges(fg: Graph, ranges: Map<number, Range>, scheme
     if (ra !== rb) parent.set(rb, ra);
   };
   const fixed = new Map<number, { scale: number; zeroPoint: number }>();
+  const fixedGroup = (id: number) => [...fixed.keys()].some((f) => find(f) === find(id));
+  // operands of multi-input shared ops (Concat, Max, Min) that carry a fixed quantization (a Softmax, Sigmoid or
+  // Tanh output) are not merged into the group: two different fixed parameters cannot share one, and the other
+  // operands should not be squeezed into [0, 1]. Concat requantizes them; Max / Min get a requantize node below.
+  const apart: [number, number][] = [];
   for (const n of fg.nodes) {
     const out = n.outputs[0];
     if (!isFloatT(fg.tensors[out])) continue;
-    const f = fixedOutput(n.op, int16Ids.has(out) ? 'int16' : act);
+    const f = fixedOutput(n.op, islandIds.has(out) ? islandDt : act);
     if (f) fixed.set(out, f);
     if (boundary.has(n.name)) continue;
     const sh = SHARED[n.op];
@@ -255,7 +282,9 @@ export function quantizeWithRanges(fg: Graph, ranges: Map<number, Range>, scheme
     const ports = sh === 'all' ? n.inputs.map((_, k) => k) : sh;
     for (const k of ports) {
       const id = n.inputs[k];
-      if (id >= 0 && isFloatT(fg.tensors[id]) && !weightPort.has(`${id}`)) union(out, id);
+      if (!(id >= 0 && isFloatT(fg.tensors[id]) && !weightPort.has(`${id}`))) continue;
+      if (sh === 'all' && ports.length > 1 && fixedGroup(id)) apart.push([out, id]);
+      else union(out, id);
     }
   }
   // group ranges (union of members; constants contribute their own values)
@@ -278,14 +307,19 @@ export function quantizeWithRanges(fg: Graph, ranges: Map<number, Range>, scheme
     if (!r) fail('EF3001', `no calibration range for tensor '${t.name}'`);
     addRange(id, r);
   }
+  // the shared group still covers the values of the operands kept apart
+  for (const [out, id] of apart) {
+    const r = ranges.get(id);
+    if (r) addRange(out, r);
+  }
   const groupFixed = new Map<number, { scale: number; zeroPoint: number }>();
   for (const [id, f] of fixed) {
     const g = find(id);
     if (!groupFixed.has(g)) groupFixed.set(g, f);
   }
-  // activation dtype per group: the scheme's, or int16 where a mixed-scheme island tensor is a member
+  // activation dtype per group: the scheme's, or the island's where an island tensor is a member
   const groupDt = new Map<number, DType>();
-  for (const id of int16Ids) groupDt.set(find(id), 'int16');
+  for (const id of islandIds) groupDt.set(find(id), islandDt);
   const dtOf = (id: number): DType => groupDt.get(find(id)) ?? act;
   const groupQuant = new Map<number, QuantParams>();
   const quantOf = (id: number): QuantParams => {
@@ -322,7 +356,7 @@ export function quantizeWithRanges(fg: Graph, ranges: Map<number, Range>, scheme
   };
   for (const n of nodes) {
     const mode = WEIGHTED[n.op];
-    if (!mode) continue;
+    if (!mode || ptqKeepsFloat(n, fg.tensors)) continue;
     const [x, w, b] = n.inputs;
     const wt = fg.tensors[w];
     if (!wt?.data) fail('EF2005', `${n.op} weight '${wt?.name}' is not constant`, { node: n.name });
@@ -350,33 +384,64 @@ export function quantizeWithRanges(fg: Graph, ranges: Map<number, Range>, scheme
       n.op = 'Quantize';
       n.attrs = { scale: q.scale, zero_point: q.zeroPoint, axis: q.axis, to: tensors[n.outputs[0]].dtype };
     }
-  const info = { ...(fg.meta.info ?? {}), quantization: boundary.size ? 'mixed' : scheme };
-  const islands = floatIslands(fg, tensors, nodes, act);
+  const info = { ...(fg.meta.info ?? {}), quantization: boundary.size && scheme === 'int8' ? 'mixed' : scheme };
+  const islands = floatIslands(fg, tensors, requantizeApart(nodes, tensors, apart), act);
   return pruneGraph({ tensors, nodes: islands, inputs: [...fg.inputs], outputs: [...fg.outputs], meta: { ...fg.meta, info } });
 }
 
 /**
- * Mixed scheme graph surgery on the float graph: every activation input of a node in `names` that is not itself
- * produced by such a node goes through a boundary node (Identity here, a Quantize int8 → int16 after
- * quantization), and readers outside the island read the island's outputs through an int16 → int8 boundary.
- * Constant operands of island nodes are cloned so that they can be quantized as int16. Boundary tensors take the
- * calibrated range of the tensor they copy.
+ * Max / Min compare stored values, so an operand kept apart from the shared quantization (see `apart`) is
+ * requantized to the output's parameters by a QUANTIZE node in front of the reader. Concat needs none: its kernel
+ * requantizes inputs whose parameters differ.
  */
-function int16Islands(
+function requantizeApart(nodes: Graph['nodes'], tensors: Tensor[], apart: [number, number][]): Graph['nodes'] {
+  if (!apart.length) return nodes;
+  const out: Graph['nodes'] = [];
+  const same = (a: QuantParams | undefined, b: QuantParams | undefined) =>
+    !!a && !!b && a.scale[0] === b.scale[0] && a.zeroPoint[0] === b.zeroPoint[0];
+  for (const n of nodes) {
+    if (n.op === 'Max' || n.op === 'Min') {
+      const y = tensors[n.outputs[0]];
+      n.inputs = n.inputs.map((id) => {
+        if (id < 0 || !apart.some(([o, i]) => o === n.outputs[0] && i === id) || same(tensors[id].quant, y.quant)) return id;
+        const t = tensors[id];
+        const rid = tensors.length;
+        tensors.push({ name: `${t.name}_requantized_${rid}`, dtype: y.dtype, shape: [...t.shape], quant: y.quant, id: rid });
+        out.push({ op: 'Quantize', name: `${t.name}_requantize_${rid}`, inputs: [id], outputs: [rid], attrs: { scale: y.quant!.scale, zero_point: y.quant!.zeroPoint, axis: y.quant!.axis, to: y.dtype } });
+        return rid;
+      });
+    }
+    out.push(n);
+  }
+  return out;
+}
+
+/**
+ * Island graph surgery on the float graph (mixed scheme: int16 islands in an int8 model; int16 scheme: int8
+ * islands around int8-only ops): every activation input of a node in `names` that is not itself produced by such
+ * a node goes through a boundary node (Identity here, a Quantize into the island's dtype after quantization), and
+ * readers outside the island read the island's outputs through a boundary back. Constant operands of island
+ * nodes are cloned so that they can be quantized in the island's dtype. Boundary tensors take the calibrated
+ * range of the tensor they copy.
+ */
+function dtypeIslands(
   fg: Graph,
   ranges: Map<number, Range>,
   names: ReadonlySet<string>,
-): { graph: Graph; ranges: Map<number, Range>; boundary: Set<string>; int16Ids: Set<number> } {
+  dt: DType,
+): { graph: Graph; ranges: Map<number, Range>; boundary: Set<string>; islandIds: Set<number> } {
+  const inSuffix = dt === 'int16' ? 'int16' : 'int8';
+  const outSuffix = dt === 'int16' ? 'int8' : 'int16';
   const moved = new Set<string>();
   for (const n of fg.nodes)
     if (names.has(n.name)) {
-      if (!INT16_OPS.has(n.op))
+      if (dt === 'int16' && !INT16_OPS.has(n.op))
         fail('EF3002', `${n.op} has no int16 integer kernel and cannot move to int16`, { node: n.name, suggestion: 'keep this layer int8' });
       moved.add(n.name);
     }
   const tensors: Tensor[] = fg.tensors.map((t) => ({ ...t }));
   const r = new Map(ranges);
-  const int16Ids = new Set<number>();
+  const islandIds = new Set<number>();
   const boundary = new Set<string>();
   const add = (t: Omit<Tensor, 'id'>, range: Range | undefined): number => {
     const id = tensors.length;
@@ -386,8 +451,8 @@ function int16Islands(
   };
   const islandOut = new Set<number>();
   for (const n of fg.nodes) if (moved.has(n.name)) n.outputs.forEach((o) => islandOut.add(o));
-  const to16 = new Map<number, number>();
-  const to8 = new Map<number, number>();
+  const toIsland = new Map<number, number>();
+  const fromIsland = new Map<number, number>();
   const nodes: Graph['nodes'] = [];
   const cross = (id: number, suffix: string, memo: Map<number, number>): number => {
     let c = memo.get(id);
@@ -407,32 +472,33 @@ function int16Islands(
         const t = fg.tensors[id];
         if ((WEIGHTED[n.op] && (k === 1 || k === 2)) || !isFloatT(t) || islandOut.has(id)) return id;
         if (t.data) {
-          const c = add({ ...t, name: `${t.name}_int16`, shape: [...t.shape] }, undefined);
-          int16Ids.add(c);
+          const c = add({ ...t, name: `${t.name}_${inSuffix}`, shape: [...t.shape] }, undefined);
+          islandIds.add(c);
           return c;
         }
-        const c = cross(id, 'int16', to16);
-        int16Ids.add(c);
+        const c = cross(id, inSuffix, toIsland);
+        islandIds.add(c);
         return c;
       });
-      n.outputs.forEach((o) => int16Ids.add(o));
+      n.outputs.forEach((o) => islandIds.add(o));
       nodes.push({ ...n, inputs, outputs: [...n.outputs], attrs: { ...n.attrs } });
     } else {
-      const inputs = n.inputs.map((id) => (id >= 0 && islandOut.has(id) ? cross(id, 'int8', to8) : id));
+      const inputs = n.inputs.map((id) => (id >= 0 && islandOut.has(id) ? cross(id, outSuffix, fromIsland) : id));
       nodes.push({ ...n, inputs, outputs: [...n.outputs], attrs: { ...n.attrs } });
     }
   }
-  return { graph: { ...fg, tensors, nodes }, ranges: r, boundary, int16Ids };
+  return { graph: { ...fg, tensors, nodes }, ranges: r, boundary, islandIds };
 }
 
 /**
- * Ops without an integer kernel (e.g. Erf, or LogSoftmax on int16 activations) stay float: their quantized inputs are dequantized
+ * Ops without an integer kernel (e.g. Erf) stay float: their quantized inputs are dequantized
  * (Dequantize node), their outputs stay float32, and integer readers of those outputs get a Quantize node with
  * the output's calibrated parameters. A trailing float op therefore makes a float graph output.
  */
 function floatIslands(fg: Graph, tensors: Tensor[], nodes: Graph['nodes'], act: DType): Graph['nodes'] {
-  // ops whose integer kernels are int8-only (TFLM has no int16 version) also stay float on int16 activations
-  const isFloatNode = nodes.map((n) => !INT_KERNELS[n.op] || (INT8_ONLY_OPS.has(n.op) && tensors[n.inputs[0]]?.dtype === 'int16'));
+  // an int8-only op still reading int16 activations (not moved to an int8 island) stays float, and so do ops whose
+  // slope is not constant (ptqKeepsFloat)
+  const isFloatNode = nodes.map((n) => !INT_KERNELS[n.op] || ptqKeepsFloat(n, tensors) || (INT8_ONLY_OPS.has(n.op) && tensors[n.inputs[0]]?.dtype === 'int16'));
   if (!isFloatNode.some(Boolean)) return nodes;
   const floatProduced = new Set<number>();
   nodes.forEach((n, i) => isFloatNode[i] && n.outputs.forEach((o) => floatProduced.add(o)));

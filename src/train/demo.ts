@@ -169,7 +169,7 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
       res.verified = b.report.verification.length > 0 && b.report.verification.every((v) => v.identical);
       res.verification = b.report.verification.map((v) => `${v.target}: ${v.cases} cases ${v.identical ? 'identical' : 'MISMATCH ' + v.mismatches.slice(0, 3).join('; ')}`);
       if (b.report.idfHost)
-        res.verification.push(`esp-idf project on the host (stand-in for ESP-IDF): ${b.report.idfHost.ok ? b.report.idfHost.output[0] ?? 'ran' : 'FAILED'}`);
+        res.verification.push(`esp-idf project on the host (smoke test, not ESP-IDF): ${b.report.idfHost.ok ? b.report.idfHost.output[0] ?? 'ran' : 'FAILED'}`);
     }
     if (!b.ok) {
       res.stoppedAt = { stage: current, diagnostics: b.diagnostics };

@@ -12,9 +12,13 @@
 //     esp_rom, esp_hw_support, cxx. Like ESP-IDF, the "common" ones are implicit requirements of every component;
 //     esp_timer is not (a component that includes esp_timer.h must REQUIRE it)
 //   - sdkconfig.defaults must exist; its CONFIG_ lines become build/config/sdkconfig.h and CMake variables
-//   - idf_component.yml is ignored
+//   - idf_component.yml: its `espressif/esp-nn` dependency is resolved, as the IDF component manager would, to a
+//     managed component `espressif__esp-nn` added to the declaring component's requirements; on the host that
+//     component is espforge's ESP-NN test double (src/verify/espnn-double.ts). Other dependencies are ignored.
 //   - the executable NAME.elf runs app_main() from main() and returns
-// Every C source (components and stubs) is compiled with -std=c99 -Wall -Wextra -Werror (configurable).
+// Every C source (components and stubs) is compiled with ESP-IDF's own C options (-std=gnu17, -Werror=all and
+// its exceptions; DEFAULT_SHIM_C_OPTIONS, configurable). It is a SMOKE TEST, not ESP-IDF: reports label it so.
+//   - idf_build_set_property(MINIMAL_BUILD ...) and IDF_VERSION_MAJOR/MINOR/PATCH (5.5.5) before project()
 //
 // checkIdfProjectOnHost(dir) configures, builds and runs it and requires main/app_main.c's PASS line.
 // Diagnostics: cmake or gcc missing → EF4002; configure or build failure (or timeout) → EF4003 with the first
@@ -25,8 +29,24 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { diag, toDiagnostics, type Diagnostic } from '../diagnostics.js';
 import { hasTool, run } from './toolchain.js';
+import { espnnDoubleFiles } from './espnn-double.js';
 
-export const DEFAULT_SHIM_C_OPTIONS = ['-std=c99', '-Wall', '-Wextra', '-Werror'];
+/** ESP-IDF's own C options (tools/cmake/build.cmake of v5.x: `-std=gnu17` for C, warnings as errors for -Wall
+ * only, with its -Wno-error exceptions), so that the stand-in accepts neither more nor less than ESP-IDF on these
+ * points. The generated library is separately held to -std=c99 -Wall -Wextra -Werror by the host verification. */
+export const DEFAULT_SHIM_C_OPTIONS = [
+  '-std=gnu17',
+  '-Wall',
+  '-Werror=all',
+  '-Wno-error=unused-function',
+  '-Wno-error=unused-variable',
+  '-Wno-error=unused-but-set-variable',
+  '-Wno-error=deprecated-declarations',
+  '-Wextra',
+  '-Wno-unused-parameter',
+  '-Wno-sign-compare',
+  '-Wno-enum-conversion',
+];
 
 export interface IdfShimOptions {
   /** Total time budget for configure + build + run (default 300 s). */
@@ -70,9 +90,13 @@ if(NOT DEFINED IDF_PATH)
   set(IDF_PATH "@{EFSHIM_ROOT}")
 endif()
 if(NOT DEFINED EFSHIM_C_OPTIONS)
-  set(EFSHIM_C_OPTIONS -std=c99 -Wall -Wextra -Werror)
+  set(EFSHIM_C_OPTIONS ${DEFAULT_SHIM_C_OPTIONS.join(' ')})
 endif()
-set(EFSHIM_STUB_COMPONENTS esp_timer log freertos esp_system esp_common heap newlib soc hal esp_rom esp_hw_support cxx)
+# the ESP-IDF version this stand-in imitates (variables ESP-IDF's project.cmake sets before project())
+set(IDF_VERSION_MAJOR 5)
+set(IDF_VERSION_MINOR 5)
+set(IDF_VERSION_PATCH 5)
+set(EFSHIM_STUB_COMPONENTS esp_timer log freertos esp_system esp_common heap newlib soc hal esp_rom esp_hw_support cxx espressif__esp-nn)
 # ESP-IDF's common requirements: every component gets them without naming them (esp_timer is not one of them)
 set(EFSHIM_COMMON_REQUIRES newlib freertos log esp_common esp_system heap soc hal esp_rom esp_hw_support cxx)
 set(EFSHIM_REGISTER_KEYWORDS SRCS SRC_DIRS EXCLUDE_SRCS INCLUDE_DIRS PRIV_INCLUDE_DIRS REQUIRES PRIV_REQUIRES
@@ -178,6 +202,13 @@ function(idf_component_register)
   get_property(is_stub GLOBAL PROPERTY EFSHIM_IS_STUB_@{COMPONENT_NAME})
   if(NOT is_stub)
     list(APPEND privreqs @{EFSHIM_COMMON_REQUIRES})
+    # the component manager: a manifest dependency on espressif/esp-nn becomes a requirement on the managed component
+    if(EXISTS "@{COMPONENT_DIR}/idf_component.yml")
+      file(READ "@{COMPONENT_DIR}/idf_component.yml" _efshim_manifest)
+      if(_efshim_manifest MATCHES "espressif/esp-nn")
+        list(APPEND reqs espressif__esp-nn)
+      endif()
+    endif()
     # ESP-IDF: main without REQUIRES/PRIV_REQUIRES depends on every component of the project
     if(COMPONENT_NAME STREQUAL "main" AND NOT R_REQUIRES AND NOT R_PRIV_REQUIRES)
       get_property(projcomps GLOBAL PROPERTY EFSHIM_PROJECT_COMPONENTS)
@@ -192,6 +223,15 @@ function(idf_component_register)
   endforeach()
   set(COMPONENT_LIB "@{lib}" PARENT_SCOPE)
   set(COMPONENT_TARGET "@{lib}" PARENT_SCOPE)
+endfunction()
+
+# build properties a project may set before project(); MINIMAL_BUILD is accepted (every component the shim
+# knows is built anyway), anything else is refused so that a typo does not pass silently
+function(idf_build_set_property prop)
+  if(NOT prop STREQUAL "MINIMAL_BUILD")
+    message(FATAL_ERROR "idf_build_set_property(@{prop}) is not supported by the espforge host shim")
+  endif()
+  set_property(GLOBAL PROPERTY EFSHIM_BUILD_@{prop} "@{ARGN}")
 endfunction()
 
 function(idf_build_get_property var prop)
@@ -576,6 +616,14 @@ typedef int esp_err_t;
 `,
 };
 for (const empty of ['newlib', 'soc', 'hal', 'esp_rom', 'esp_hw_support', 'cxx']) STUBS[`${empty}/CMakeLists.txt`] = 'idf_component_register()\n';
+// the managed ESP-NN component: espforge's test double of its API (not ESP-NN)
+{
+  const d = espnnDoubleFiles();
+  STUBS['espressif__esp-nn/CMakeLists.txt'] = reg(['esp_nn_double.c']);
+  STUBS['espressif__esp-nn/include/esp_nn.h'] = d['esp_nn.h'];
+  STUBS['espressif__esp-nn/esp_nn_double_kernels.h'] = d['esp_nn_double_kernels.h'];
+  STUBS['espressif__esp-nn/esp_nn_double.c'] = d['esp_nn_double.c'];
+}
 
 /** Write the stand-in IDF_PATH into `root` (created if needed); returns root. */
 export function writeIdfShim(root: string): string {

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { attempt, fail, diag, type Diagnostic } from '../diagnostics.js';
 import { compareRuns, runVerification, type VerifySummary } from './compare.js';
 import { checkIdfProjectOnHost } from './idf-shim.js';
+import { espnnDoubleFiles } from './espnn-double.js';
 import type { GoldenCase, HarnessSpec } from './host.js';
 
 export interface VerifyProjectResult {
@@ -55,7 +56,9 @@ export function verifyProject(dir: string, opts: { rv32?: boolean; onStage?: (st
       outputSizes: rep.golden[0].expected.map((e) => e.length),
     };
     const cases: GoldenCase[] = rep.golden.map((g) => ({ name: g.name, inputs: g.inputs, expected: g.expected }));
-    const runs = runVerification(files, spec, cases, opts.rv32 ? ['host', 'rv32'] : ['host'], opts.onStage);
+    // a component that calls ESP-NN links espforge's test double of the ESP-NN API (verification only)
+    const withDouble = files[`${rep.name}.c`]?.includes('#include "esp_nn.h"') ? { ...files, ...espnnDoubleFiles() } : files;
+    const runs = runVerification(withDouble, spec, cases, opts.rv32 ? ['host', 'rv32'] : ['host'], opts.onStage);
     return runs.map((x) => compareRuns(x, cases, rep.macs));
   }, { file: dir });
   if (!r.ok) return { ok: false, results: [], diagnostics: r.diagnostics };

@@ -240,7 +240,9 @@ test('16x8 Conv/depthwise/FC (int64 bias), int16 Add/Sub/Mul/Transpose, int8<->i
   if (!gccOr(t)) return;
   const g = int16Graph();
   assert.equal(g.nodes.find((n) => n.name === 'conv1')!.qparams!.acc64, 1);
-  assert.equal(g.nodes.find((n) => n.name === 'pw')!.qparams!.acc64, 0);
+  // no bias: TFLM's 16x8 kernel takes the int64 path too (its outputs in ../shared/reference/tflm-random say so;
+  // the int32 path, an int32 bias, is covered there)
+  assert.equal(g.nodes.find((n) => n.name === 'pw')!.qparams!.acc64, 1);
   // int16 outputs (the intermediate 16x8 results) are compared as signed values, int8 ones as bytes
   const cs = cases(g, 10, 1300);
   cs.forEach((c) => {

@@ -76,3 +76,32 @@ export function wideConvModel(h: number, w: number, c: number): Graph {
   b.node({ op: 'Conv', name: 'c2', inputs: [y1, w2, -1], outputs: [y2], attrs });
   return prepareIntGraph(b.build());
 }
+
+/**
+ * espnn_mix: the ESP-NN calls person_detect does not make: 8x8x8 input → max pool 2x2 → 1x1 conv (8 ch) →
+ * mul(pool, conv) → add(mul, conv) → reshape → fully connected 128→16 with per-channel weight scales (rows and
+ * channels multiples of 8, as ESP-NN's S3 fully connected documents).
+ */
+export function espnnMixModel(): Graph {
+  const b = new GraphBuilder({ format: 'espforge', source: 'espnn_mix' });
+  const x = b.tensor({ name: 'input', dtype: 'int8', shape: [1, 8, 8, 8], quant: q(0.05, 3) });
+  const mp = b.tensor({ name: 'pool', dtype: 'int8', shape: [1, 4, 4, 8], quant: q(0.05, 3) });
+  const w = b.tensor({ name: 'pw/w', dtype: 'int8', shape: [8, 1, 1, 8], data: bytes(64, 7), quant: { scale: [0.01, 0.02, 0.015, 0.01, 0.012, 0.018, 0.02, 0.011], zeroPoint: new Array(8).fill(0), axis: 0 } });
+  const wb = b.tensor({ name: 'pw/b', dtype: 'int32', shape: [8], data: new Int32Array([5, -9, 100, 0, -40, 17, 3, 8]) });
+  const c = b.tensor({ name: 'pw', dtype: 'int8', shape: [1, 4, 4, 8], quant: q(0.06, -4) });
+  const m = b.tensor({ name: 'mul', dtype: 'int8', shape: [1, 4, 4, 8], quant: q(0.1, 2) });
+  const a = b.tensor({ name: 'add', dtype: 'int8', shape: [1, 4, 4, 8], quant: q(0.12, -1) });
+  const r = b.tensor({ name: 'flat', dtype: 'int8', shape: [1, 128], quant: q(0.12, -1) });
+  const wf = b.tensor({ name: 'fc/w', dtype: 'int8', shape: [16, 128], data: bytes(2048, 8), quant: { scale: Array.from({ length: 16 }, (_, k) => 0.004 + 0.0005 * k), zeroPoint: new Array(16).fill(0), axis: 0 } });
+  const bf = b.tensor({ name: 'fc/b', dtype: 'int32', shape: [16], data: Int32Array.from({ length: 16 }, (_, k) => 37 * k - 200) });
+  const z = b.tensor({ name: 'out', dtype: 'int8', shape: [1, 16], quant: q(0.25, 1) });
+  b.inputs = [x];
+  b.outputs = [z];
+  b.node({ op: 'MaxPool', name: 'pool', inputs: [x], outputs: [mp], attrs: { kernel: [2, 2], strides: [2, 2], pads: [0, 0, 0, 0], dilations: [1, 1], ceil_mode: 0, activation: 'none' } });
+  b.node({ op: 'Conv', name: 'pw', inputs: [mp, w, wb], outputs: [c], attrs: { strides: [1, 1], dilations: [1, 1], pads: [0, 0, 0, 0], group: 1, activation: 'none' } });
+  b.node({ op: 'Mul', name: 'mul', inputs: [mp, c], outputs: [m], attrs: { activation: 'none' } });
+  b.node({ op: 'Add', name: 'add', inputs: [m, c], outputs: [a], attrs: { activation: 'relu' } });
+  b.node({ op: 'Reshape', name: 'flat', inputs: [a], outputs: [r], attrs: { shape: [1, 128] } });
+  b.node({ op: 'FullyConnected', name: 'fc', inputs: [r, wf, bf], outputs: [z], attrs: { activation: 'none' } });
+  return prepareIntGraph(b.build());
+}

@@ -111,6 +111,19 @@ test('mbqm64 (int64 accumulator overload) equals the BigInt reference', () => {
   }
 });
 
+test('mbqm64 converts a result beyond int32 to int32 modulo 2^32, as TFLM (`int32_t result = x >> total_shift`)', () => {
+  // written from the C: (x·M16 + 2^(14−S)) >> (15−S) in int64, then the implicit int64 → int32 conversion
+  for (let i = 0; i < 20000; i++) {
+    const x = Math.floor((R() - 0.5) * 2 ** 42);
+    const m = 2 ** 30 + Math.floor(R() * 2 ** 30);
+    const s = Math.floor(R() * 8); // 0..7: large results
+    const m16 = BigInt(m < 0x7fff0000 ? Math.floor((m + 32768) / 65536) : 0x7fff);
+    const ts = BigInt(15 - s);
+    const wide = (BigInt(x) * m16 + (1n << (ts - 1n))) >> ts;
+    assert.equal(mbqm64(x, m, s), Number(BigInt.asIntN(32, wide)), `x=${x} M=${m} S=${s}`);
+  }
+});
+
 test('srmbpot saturates left shifts and rounds right shifts', () => {
   for (let i = 0; i < 20000; i++) {
     const x = randInt32() >> Math.floor(R() * 31);

@@ -1,16 +1,21 @@
 // espforge build MODEL --target CHIP --out DIR [--name NAME] [--force] [--verify host,rv32]
 //                [--calib DATA [--scheme S] [--input-scale S --input-offset O]] [--json]
 import { basename } from 'node:path';
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { attemptAsync, fail } from '../../diagnostics.js';
 import { loadModel } from '../../import/index.js';
 import { buildProject, type BuildResult } from '../../codegen/build.js';
 import { checkOutput } from '../../codegen/espidf/project.js';
 import type { VerifyKind } from '../../verify/compare.js';
+import { KERNEL_CHOICES, type KernelChoice } from '../../codegen/espnn/lower.js';
+import { MODULES, parseSize } from '../../targets/modules.js';
 import { printJson, report, reportFailure, stages } from '../common.js';
 
 interface Opts {
-  target: string;
+  target?: string;
+  module?: string;
+  psram?: string;
+  flashSize?: string;
   out: string;
   name?: string;
   force?: boolean;
@@ -20,7 +25,21 @@ interface Opts {
   inputOffset?: string;
   scheme?: string;
   format?: string;
+  kernels?: string;
   json?: boolean;
+}
+
+function parseBytes(flag: string, v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  const n = parseSize(v);
+  if (n === undefined) fail('EF0006', `${flag} takes a size such as 8MB, 512KB or 4194304, got '${v}'`);
+  return n;
+}
+
+function parseKernels(s: string | undefined): KernelChoice | undefined {
+  if (s === undefined) return undefined;
+  if (!(KERNEL_CHOICES as readonly string[]).includes(s)) fail('EF0006', `--kernels takes ${KERNEL_CHOICES.join(' | ')}, got '${s}'`);
+  return s as KernelChoice;
 }
 
 function parseVerify(s: string | undefined): VerifyKind[] {
@@ -39,13 +58,18 @@ function render(r: BuildResult, out: string): string {
       .map((f) => `${f.chip} ${f.fits ? 'ok' : 'no'}`)
       .join(', ')}`,
   ];
+  if (rep.kernels === 'esp-nn')
+    L.push(`kernels: ESP-NN for ${rep.layers.filter((l) => l.kernel.startsWith('esp-nn:')).length} of ${rep.layers.length} layers (espressif/esp-nn), portable C for the rest`);
   for (const v of rep.verification)
     L.push(
       `verify ${v.target}: ${v.identical ? 'identical to the integer simulator' : 'DIFFERS'} (${v.cases} cases)` +
         (v.instructions !== undefined ? `, ${v.instructions} rv32 instructions (${v.instructionsPerMac?.toFixed(2)}/MAC)` : ''),
     );
   if (rep.idfHost)
-    L.push(`verify esp-idf project on the host (stand-in for ESP-IDF): ${rep.idfHost.ok ? rep.idfHost.output[0] ?? 'ran' : 'FAILED'}`);
+    L.push(`esp-idf project on the host (${rep.idfHost.kind}): ${rep.idfHost.ok ? rep.idfHost.output[0] ?? 'ran' : 'FAILED'}`);
+  const f = rep.flash;
+  L.push(`flash: app image ${f.total} B ±${f.margin} (${f.baseline.kind} firmware baseline ${f.baseline.bytes} B, exact weights ${f.weights.bytes} B + tables ${f.tables.bytes} B, ${f.code.kind} code ${f.code.bytes} B); ${f.totalMinimalBuild} B with MINIMAL_BUILD`);
+  L.push(`arena: ${rep.memory.arenaPlacement === 'psram' ? 'in PSRAM (EXT_RAM_BSS_ATTR)' : 'internal RAM'}`);
   L.push(`wrote ESP-IDF project to ${out} (report.md, report.json)`);
   return L.join('\n');
 }
@@ -62,6 +86,7 @@ async function buildEspdlCmd(model: string, o: Opts) {
     samples = (await loadSamples(g, o.calib, { limit: 200, inputScale: o.inputScale, inputOffset: o.inputOffset })).samples;
   }
   const { buildEspdl } = await import('../../codegen/espdl/project.js');
+  if (!o.target) fail('EF0006', '--format espdl needs --target esp32s3 or esp32p4 (module presets apply to the C build)');
   const commandLine = ['espforge', 'build', basename(model), '--format', 'espdl', '--target', o.target, '--out', basename(o.out)].concat(o.name ? ['--name', o.name] : []).join(' ');
   return buildEspdl(g, { target: o.target, out: o.out, name: o.name, force: o.force, samples, modelFile: model, commandLine });
 }
@@ -80,7 +105,10 @@ export function register(program: Command, setExit: (c: number) => void): void {
     .command('build')
     .description('generate the C library + ESP-IDF project for a chip, check the fit, optionally verify the C')
     .argument('<model>', 'model file (int8 TFLite, or a float model with --calib)')
-    .requiredOption('--target <chip>', 'esp32 | esp32s2 | esp32s3 | esp32c3 | esp32c6 | esp32p4')
+    .option('--target <chip>', 'esp32 | esp32s2 | esp32s3 | esp32c3 | esp32c6 | esp32p4 (or give --module)')
+    .option('--module <name>', `module preset: ${MODULES.map((m) => m.name).join(' | ')}`)
+    .option('--psram <size>', 'PSRAM on the module, e.g. 8MB (the arena goes there when internal RAM is too small)')
+    .option('--flash-size <size>', 'flash on the module, e.g. 16MB')
     .requiredOption('--out <dir>', 'output folder')
     .option('--name <name>', 'C symbol prefix (default: the model file stem)')
     .option('--force', 'overwrite files espforge writes even if edited or not written by it (other files are always kept)')
@@ -90,13 +118,24 @@ export function register(program: Command, setExit: (c: number) => void): void {
     .option('--input-scale <s>', 'with --calib: multiply dataset values by this before feeding the model')
     .option('--input-offset <o>', 'with --calib: then add this')
     .option('--format <fmt>', 'c (default) | espdl (an ESP-DL v3 .espdl model + an ESP-IDF project using the esp-dl component; esp32s3, esp32p4)', 'c')
+    .addOption(
+      new Option('--kernels <k>', 'auto: ESP-NN on esp32s3/esp32p4, portable C elsewhere').choices([...KERNEL_CHOICES]).default('auto'),
+    )
     .option('--json', 'machine-readable output')
     .action(async (model: string, o: Opts) => {
+      if (!o.target && !o.module) {
+        process.stderr.write("error: give --target <chip> or --module <name>\n");
+        setExit(2);
+        return;
+      }
       const progress = stages(!o.json, 'build');
       const res = await attemptAsync(async () => {
         if (o.format === 'espdl') return { espdl: await buildEspdlCmd(model, o) };
         if (o.format !== 'c') fail('EF0006', `--format ${o.format} is not available in build (use c or espdl)`);
         const verify = parseVerify(o.verify);
+        const kernels = parseKernels(o.kernels);
+        const psram = parseBytes('--psram', o.psram);
+        const flashSize = parseBytes('--flash-size', o.flashSize);
         // the output folder is checked before the (possibly long) import, quantization and verification
         const inputFiles = [model, ...(o.calib ? [o.calib] : [])];
         checkOutput(o.out, { force: o.force, inputs: inputFiles });
@@ -112,11 +151,17 @@ export function register(program: Command, setExit: (c: number) => void): void {
           const data = await loadSamples(g, o.calib, { limit: 200, inputScale: o.inputScale, inputOffset: o.inputOffset });
           g = (await quantizeModel(g, data.samples, { scheme: o.scheme ? parseScheme(o.scheme) : 'int8' })).graph;
         }
-        const commandLine = ['espforge', 'build', basename(model), '--target', o.target, '--out', basename(o.out)]
+        const commandLine = ['espforge', 'build', basename(model)]
+          .concat(o.target ? ['--target', o.target] : [])
+          .concat(o.module ? ['--module', o.module] : [])
+          .concat(o.psram ? ['--psram', o.psram] : [])
+          .concat(o.flashSize ? ['--flash-size', o.flashSize] : [])
+          .concat(['--out', basename(o.out)])
           .concat(o.name ? ['--name', o.name] : [])
+          .concat(o.kernels && o.kernels !== 'auto' ? ['--kernels', o.kernels] : [])
           .join(' ');
         const importWarnings = g.meta.warnings ?? [];
-        const built = buildProject(g, { target: o.target, out: o.out, name: o.name, force: o.force, verify, modelFile: model, inputFiles, commandLine, onStage: progress.stage });
+        const built = buildProject(g, { target: o.target ?? '', module: o.module, psram, flashSize, out: o.out, name: o.name, force: o.force, verify, modelFile: model, inputFiles, commandLine, kernels, measureCode: true, onStage: progress.stage });
         built.diagnostics.unshift(...importWarnings);
         return built;
       }, { file: model });

@@ -12,6 +12,7 @@ import { CALIB_METHODS, type CalibMethod } from '../../quant/observers.js';
 import { quantizeModel, QUANT_SCHEMES, type QuantScheme } from '../../quant/ptq.js';
 import { layerErrors, renderLayerReport, reportJson, sqnrWarnings, type LayerReport } from '../../quant/report.js';
 import { printJson, report, reportFailure } from '../common.js';
+import { buildWarnings } from '../../codegen/c/emit.js';
 
 export interface DataOptions {
   inputScale?: string;
@@ -122,15 +123,18 @@ export function register(program: Command, setExit: (c: number) => void): void {
         const bytes = exportTflite(q.graph);
         writeFileSync(o.out, bytes);
         const layers: LayerReport = await layerErrors(q.floatGraph, q.graph, data.samples.slice(0, reportCount));
-        // import warnings (NaN weights...) and layers quantization left without signal (~0 dB SQNR)
-        const warnings = [...(g.meta.warnings ?? []), ...sqnrWarnings(layers, model)];
-        return { scheme, method, samples: q.samples, calibSource: data.source, out: o.out, bytes: bytes.length, layers, mixed: q.mixed, warnings };
+        // quantize and build must agree: what the C back end would refuse is said now, not at build time
+        const warnings = buildWarnings(q.graph, model);
+        // import warnings (NaN weights...) and layers quantization left without signal (~0 dB SQNR): reported, but
+        // they do not make the model unbuildable
+        const notices = [...(g.meta.warnings ?? []), ...sqnrWarnings(layers, model)];
+        return { scheme, method, samples: q.samples, calibSource: data.source, out: o.out, bytes: bytes.length, layers, mixed: q.mixed, warnings, notices };
       }, { file: model });
       if (reportFailure(res, o.json, setExit)) return;
       const r = res.value;
-      if (o.json) printJson({ ok: true, ...(reportJson(r) as object), diagnostics: r.warnings });
-      else if (r.warnings.length) report(r.warnings, false);
-      if (!o.json)
+      report([...r.notices, ...r.warnings], o.json);
+      if (o.json) printJson({ ok: true, ...(reportJson(r) as object), buildable: r.warnings.length === 0, diagnostics: [...r.notices, ...r.warnings] });
+      else
         process.stdout.write(
           `quantized (${r.scheme}, ${r.method}) on ${r.samples} sample(s) of ${r.calibSource}\n` +
             `wrote ${r.out} (${r.bytes} bytes)\n\n` +

@@ -23,7 +23,7 @@ export function register(program: Command, setExit: (c: number) => void): void {
               (v.instructions !== undefined ? `, ${v.instructions} instructions per inference (${v.instructionsPerMac?.toFixed(2)}/MAC)` : '') +
               '\n',
           );
-        if (r.idfHost) process.stdout.write(`esp-idf project (host stand-in): ${r.idfHost.ok ? 'PASS' : 'FAIL'}${r.idfHost.output.length ? ' — ' + r.idfHost.output.join(' / ') : ''}\n`);
+        if (r.idfHost) process.stdout.write(`esp-idf project (host stand-in, smoke test only, not ESP-IDF): ${r.idfHost.ok ? 'PASS' : 'FAIL'}${r.idfHost.output.length ? ' — ' + r.idfHost.output.join(' / ') : ''}\n`);
       }
       setExit(r.ok ? 0 : 1);
     });

@@ -14,10 +14,40 @@ import { getOp, normalizeAttrs } from '../../ops/index.js';
 import { planMemory, type MemoryPlan } from '../../plan/planner.js';
 import { banner, cArrayBody, commentSafe, sanitizeName, type Provenance } from '../common/cwriter.js';
 import { kernelFiles } from './kernels.js';
+import { INT8_ONLY_OPS } from '../../quant/ptq.js';
+import { SIGMOID_TABLE_UINT16 } from '../../sim/int/lut16.js';
 
 export interface EmitOptions extends Provenance {
   /** Symbol prefix (sanitised); default from the model file stem. */
   name?: string;
+  /** A target back end (e.g. ESP-NN, src/codegen/espnn/) that takes some layers instead of the portable kernels. */
+  backend?: LayerBackend;
+}
+
+/** What a target back end gets to emit one layer: arena pointers and its planned scratch block. */
+export interface BackendCtx {
+  P: string;
+  /** Symbol stem of this layer's constants. */
+  L: string;
+  ptr: (id: number, cast?: string) => string;
+  cptr: (id: number, cast?: string) => string;
+  scratchOffset?: number;
+  scratchSize?: number;
+  /** Do two tensors share their arena bytes (in-place plan)? */
+  samePlace: (a: number, b: number) => boolean;
+}
+
+/** A target back end selected per layer; layers it does not take get the portable kernel. */
+export interface LayerBackend {
+  name: string;
+  takes(i: number): boolean;
+  /** Arena scratch bytes the back end needs for layer i (0 = none). */
+  scratchBytes(i: number): number;
+  /** Why the back end left layer i to the portable kernel (for the report), if it considered it. */
+  note?(i: number): string | undefined;
+  /** Headers NAME.c includes. */
+  includes: string[];
+  emit(n: Node, i: number, ctx: BackendCtx): LayerCode;
 }
 
 export interface LayerInfo {
@@ -27,6 +57,8 @@ export interface LayerInfo {
   kernel: string;
   macs: number;
   weightBytes: number;
+  /** Why a target back end left this layer to the portable kernel. */
+  backendNote?: string;
 }
 
 export interface EmitResult {
@@ -35,6 +67,8 @@ export interface EmitResult {
   plan: MemoryPlan;
   layers: LayerInfo[];
   weightBytes: number;
+  /** Bytes of the static const parameter tables in NAME.c (requantization tables, broadcast descriptions...). */
+  tableBytes: number;
   kernels: string[];
 }
 
@@ -88,24 +122,28 @@ function floatLit(x: number): string {
   return f.toPrecision(17) + 'f';
 }
 
-interface ConstArray {
+export interface ConstArray {
   sym: string;
-  ctype: 'int8_t' | 'int32_t' | 'uint8_t' | 'int16_t' | 'int64_t';
+  ctype: 'int8_t' | 'int32_t' | 'uint8_t' | 'int16_t' | 'uint16_t' | 'int64_t';
   data: ArrayLike<number>;
   comment: string;
   /** In NAME_weights.c (flash, extern) or in NAME.c (static const qparams). */
   where: 'weights' | 'model';
+  /** One array for the whole model (a fixed table): emitted once however many layers use it. */
+  shared?: boolean;
 }
 
-const CTYPE_BYTES: Record<ConstArray['ctype'], number> = { int8_t: 1, uint8_t: 1, int16_t: 2, int32_t: 4, int64_t: 8 };
+const CTYPE_BYTES: Record<ConstArray['ctype'], number> = { int8_t: 1, uint8_t: 1, int16_t: 2, uint16_t: 2, int32_t: 4, int64_t: 8 };
 
-/** Ops whose C kernels also take int16 activations (16x8: int8 weights, int64 bias). */
-const INT16_C_OPS = new Set(['Conv', 'FullyConnected', 'Quantize', 'Add', 'Sub', 'Mul', 'Reshape', 'Identity', 'Transpose', 'MaxPool', 'AveragePool', 'ReduceMean']);
+/** Ops whose C kernels also take int16 activations (16x8: int8 weights, int64 bias): every op the quantizer makes
+ * int16 (src/quant/ptq.ts; test/codegen/ops-schemes.test.ts enumerates the registry to keep the two in step). */
+export const INT16_C_OPS: ReadonlySet<string> = new Set([
+  'Conv', 'FullyConnected', 'Quantize', 'Add', 'Sub', 'Mul', 'Reshape', 'Identity', 'Transpose', 'MaxPool', 'AveragePool', 'ReduceMean',
+  'Softmax', 'Sigmoid', 'Tanh', 'Relu', 'Clip', 'LeakyRelu', 'Pad', 'Concat', 'Max', 'Min', 'Slice', 'Gather', 'ReduceMax', 'Resize',
+]);
 
-/** Ops with int8 kernels only (TFLM has no int16 version): under int16 activations PTQ keeps them float. */
-const INT8_ONLY_C = new Set(['LogSoftmax', 'HardSwish']);
 
-interface LayerCode {
+export interface LayerCode {
   kernel: string[];
   call: string;
   consts: ConstArray[];
@@ -114,6 +152,25 @@ interface LayerCode {
 
 /** Kernels whose output may overwrite input 0 element by element. */
 const IN_PLACE_OPS = new Set(['Relu', 'Clip', 'LeakyRelu', 'HardSwish', 'Softmax', 'LogSoftmax', 'Sigmoid', 'Tanh', 'Quantize_int']);
+
+/**
+ * What `build` would refuse in a quantized graph, as warnings (the emitter's own checks, run without writing
+ * anything): quantize reports them so that it never succeeds silently on a model build then rejects.
+ */
+export function buildWarnings(g: Graph, file?: string): Diagnostic[] {
+  try {
+    emitC(g, { name: 'check' });
+    return [];
+  } catch (e) {
+    if (!(e instanceof EspforgeError)) throw e;
+    return e.diagnostics.map((d) => ({
+      ...d,
+      severity: 'warning' as const,
+      file: d.file ?? file,
+      notes: [...d.notes, 'the quantized model was written and runs in the simulator (`espforge run --quantized`), but `espforge build` will refuse it'],
+    }));
+  }
+}
 
 export function emitC(g: Graph, opts: EmitOptions = {}): EmitResult {
   const prefix = sanitizeName(opts.name ?? (opts.modelFile ?? g.meta.source ?? 'model').split(/[\\/]/).pop()!);
@@ -140,7 +197,7 @@ export function emitC(g: Graph, opts: EmitOptions = {}): EmitResult {
         suggestion: `${kinds.join(', ')} ${kinds.length > 1 ? 'have' : 'has'} no integer kernel: replace ${kinds.length > 1 ? 'them' : 'it'} with an operator that has one (e.g. Relu, LeakyRelu, HardSwish, Sigmoid, Tanh), or cut ${kinds.length > 1 ? 'them' : 'it'} out of the model and compute ${kinds.length > 1 ? 'them' : 'it'} in the application on the dequantized output`,
         notes: [
           'PTQ kept these in float between Dequantize and Quantize nodes (float islands); `espforge run --quantized` can still simulate the model',
-          ...kinds.filter((k) => INT8_ONLY_C.has(k)).map((k) => `${k} has an int8 kernel but no int16 one: quantize with --scheme int8 (or mixed) to keep it integer`),
+          ...kinds.filter((k) => INT8_ONLY_OPS.has(k)).map((k) => `${k} has an int8 kernel but no int16 one: quantize with espforge (which runs it as an int8 island under --scheme int16) to keep it integer`),
         ],
       }),
     );
@@ -163,7 +220,9 @@ export function emitC(g: Graph, opts: EmitOptions = {}): EmitResult {
   }
   if (problems.length) throw new EspforgeError(problems);
 
+  const backend = opts.backend;
   const plan = planMemory(g, {
+    scratchBytes: backend ? (i) => (backend.takes(i) ? backend.scratchBytes(i) : 0) : undefined,
     alias: (i) => g.nodes[i].op === 'Reshape' || g.nodes[i].op === 'Identity',
     inPlace: (i) => {
       const n = g.nodes[i];
@@ -211,9 +270,18 @@ export function emitC(g: Graph, opts: EmitOptions = {}): EmitResult {
   };
 
   g.nodes.forEach((n, i) => {
-    const lc = emitLayer(g, n, i, P, ptr, cptr);
+    const sc = plan.scratch.get(i);
+    const samePlace = (a: number, b: number) => plan.tensors.get(a)?.offset === plan.tensors.get(b)?.offset;
+    const lc = backend?.takes(i)
+      ? backend.emit(n, i, { P, L: `${P}_L${i}`, ptr, cptr, scratchOffset: sc?.offset, scratchSize: sc?.size, samePlace })
+      : emitLayer(g, n, i, P, ptr, cptr);
     lc.kernel.forEach((k) => used.add(k));
-    consts.push(...lc.consts);
+    for (const k of lc.consts) {
+      const prev = k.shared ? consts.find((x) => x.sym === k.sym) : undefined;
+      if (!prev) consts.push(k);
+      else if (prev.data.length !== k.data.length || Array.from(prev.data).some((v, j) => v !== k.data[j]))
+        fail('EF9001', `shared table ${k.sym} differs between layers`, { node: n.name });
+    }
     const ins = n.inputs.filter((t) => t >= 0 && !g.tensors[t].data).map((t) => g.tensors[t]);
     const outs = n.outputs.map((t) => g.tensors[t]);
     const q = n.qparams ?? {};
@@ -230,7 +298,8 @@ export function emitC(g: Graph, opts: EmitOptions = {}): EmitResult {
       `     */`,
     ];
     body.push(lines.join('\n') + `\n    ${PU}_PROFILE(${i}, 0);\n` + lc.call + `\n    ${PU}_PROFILE(${i}, 1);`);
-    layers.push({ index: i, op: n.op, name: n.name, kernel: lc.kernel.join(',') || 'none', macs: 0, weightBytes: wBytes });
+    const backendNote = backend && !backend.takes(i) ? backend.note?.(i) : undefined;
+    layers.push({ index: i, op: n.op, name: n.name, kernel: lc.kernel.join(',') || 'none', macs: 0, weightBytes: wBytes, ...(backendNote ? { backendNote } : {}) });
   });
 
   const prov: Provenance = opts;
@@ -266,7 +335,11 @@ export function emitC(g: Graph, opts: EmitOptions = {}): EmitResult {
     ...inT.map((t, k) => `const ${ctype(t)} *${ioName('input', k, inT.length)}`),
     ...outT.map((t, k) => `${ctype(t)} *${ioName('output', k, outT.length)}`),
   ].join(', ');
-  h.push(`/* Run the model once. Returns 0. Not re-entrant (one static arena). */`);
+  h.push(
+    backend && g.nodes.some((_, i) => backend.takes(i))
+      ? `/* Run the model once. Returns 0, or -1 when a ${backend.name} kernel asks for more scratch than the plan reserved. Not re-entrant (one static arena). */`
+      : `/* Run the model once. Returns 0. Not re-entrant (one static arena). */`,
+  );
   h.push(`int ${P}_invoke(${params});\n`);
   inT.forEach((t, k) => {
     const nm = ioName('input', k, inT.length);
@@ -293,6 +366,7 @@ export function emitC(g: Graph, opts: EmitOptions = {}): EmitResult {
   // ---- model file
   const c: string[] = [banner(`${P}.c: the model as one kernel call per layer`, prov)];
   c.push(`#include "${P}.h"\n#include "espforge_kernels.h"\n`);
+  if (backend && g.nodes.some((_, i) => backend.takes(i))) c.push(`#include <stddef.h>\n${backend.includes.map((f) => `#include "${f}"`).join('\n')}\n`);
   c.push(`/* Per-layer profiling hook, compiled out by default. Build with -DESPFORGE_PROFILE and define`);
   c.push(` * ${P}_profile(layer, end) (e.g. reading a cycle counter) to time each layer; the production code is unchanged. */`);
   c.push(`#ifdef ESPFORGE_PROFILE\nvoid ${P}_profile(int layer, int end);\n#define ${PU}_PROFILE(layer, end) ${P}_profile(layer, end)`);
@@ -357,7 +431,7 @@ export function emitC(g: Graph, opts: EmitOptions = {}): EmitResult {
   });
 
   const kb = banner('espforge_kernels: portable int8 kernels used by this model', prov);
-  const kf = kernelFiles(used, P, kb);
+  const kf = kernelFiles([...used].filter((k) => !k.includes(':')), P, kb);
   return {
     prefix: P,
     files: {
@@ -370,7 +444,8 @@ export function emitC(g: Graph, opts: EmitOptions = {}): EmitResult {
     plan,
     layers,
     weightBytes,
-    kernels: [...used].sort(),
+    tableBytes: consts.filter((x) => x.where === 'model').reduce((t, x) => t + x.data.length * CTYPE_BYTES[x.ctype], 0),
+    kernels: [...used].filter((k) => !k.includes(':')).sort(),
   };
 }
 
@@ -395,6 +470,7 @@ const SUPPORTED = new Set([
   'Pad',
   'Concat',
   'LeakyRelu',
+  'PRelu',
   'HardSwish',
   'Transpose',
   'Max',
@@ -483,6 +559,24 @@ function emitLayer(
     consts.push({ sym: `${L}_rq`, ctype: 'int32_t', data: rqTable(ms, ss), comment: `layer ${i}: requantization per output channel {2*M (uint32 bits), max(S,0), r = max(-S,0), (2^r-1)>>1} from the prepared Q31 multiplier M and shift S`, where: 'model' });
   };
   const a = (s: string) => s;
+  const shiftOk = (v: number) => {
+    if (!Number.isInteger(v) || v < -31 || v > 31) fail('EF9001', `node '${n.name}': shift ${v} is outside [-31, 31]`, { node: n.name });
+  };
+  /** int16 element-wise kernels read and write int16 on both sides. */
+  const same16 = () => {
+    if (X.dtype !== 'int16' || Y.dtype !== 'int16') fail('EF3002', `${n.op} from ${X.dtype} to ${Y.dtype} has no C kernel`, { node: n.name });
+  };
+  /** 16x8 LOGISTIC / TANH: the input rescale and TFLite's sigmoid(i/24) table (one copy per model). */
+  const logistic16 = (k: 'logistic' | 'tanh'): LayerCode => {
+    same16();
+    const m = num(q, 'input_multiplier', n);
+    const sh = num(q, 'input_left_shift', n);
+    if (!Number.isInteger(m) || m < 0 || m > 32767 || !Number.isInteger(sh) || sh < 0 || sh > 31)
+      fail('EF9001', `node '${n.name}': int16 ${n.op} input rescale (${m}, ${sh}) is outside the kernel's range`, { node: n.name });
+    consts.push({ sym: `${P}_sigmoid_table_u16`, ctype: 'uint16_t', data: [...SIGMOID_TABLE_UINT16], comment: 'TFLite sigmoid(i/24), i = 0..255, in 0.16 fixed point (int16 LOGISTIC and TANH)', where: 'weights', shared: true });
+    const call = `    ${P}_${k}_s16(${cptr(X.id, 'int16_t')}, ${ptr(Y.id, 'int16_t')}, ${shapeSize(X.shape)}, ${m}, ${sh}, ${P}_sigmoid_table_u16);`;
+    return { kernel: [`${k}16`], call, consts, notes: ['16x8: TFLM int16 table lookup'] };
+  };
   /** 16x8 Conv / depthwise / FullyConnected (int16 activations): one generic kernel, FC as a 1x1 conv over rows. */
   const conv16 = (): LayerCode => {
     const W = T(n.inputs[1]);
@@ -496,7 +590,8 @@ function emitLayer(
     const ms = arr(q, 'mult', OC, n);
     const ss = arr(q, 'shift', OC, n);
     checkMult(ms, n);
-    for (const v of ss) if (!Number.isInteger(v) || v < -31 || v > 7) fail('EF3004', `node '${n.name}': shift ${v} is outside [-31, 7] for the 16x8 requantization`, { node: n.name });
+    const maxShift = acc64 === 1 ? 7 : 31; // the int64 requantization takes shifts up to 7 (checked at prepare)
+    for (const v of ss) if (!Number.isInteger(v) || v < -31 || v > maxShift) fail('EF3004', `node '${n.name}': shift ${v} is outside [-31, ${maxShift}] for the 16x8 requantization`, { node: n.name });
     consts.push({ sym: `${L}_mult`, ctype: 'int32_t', data: ms, comment: `layer ${i}: Q31 multiplier per output channel`, where: 'model' });
     consts.push({ sym: `${L}_shift`, ctype: 'int32_t', data: ss, comment: `layer ${i}: shift per output channel (> 0 left)`, where: 'model' });
     consts.push({ sym: `${L}_w`, ctype: 'int8_t', data: W.data!, comment: `layer ${i} '${commentSafe(n.name)}': filter [${W.shape.join(',')}]${fc ? '' : ' OHWI'}`, where: 'weights' });
@@ -517,6 +612,16 @@ function emitLayer(
       const [pt, pl] = attrNums(n, 'pads', [0, 0, 0, 0]);
       const group = (n.attrs.group as number | undefined) ?? 1;
       const lines: string[] = [];
+      if (group === IC && group > 1 && W.shape[3] === 1 && acc64 === 1 && KH * KW <= 512) {
+        // depthwise with an int64 accumulator: channels innermost, filter re-laid out [KH][KW][OC]
+        const wt = new Int8Array(KH * KW * OC);
+        for (let o = 0; o < OC; o++) for (let t = 0; t < KH * KW; t++) wt[t * OC + o] = W.data![o * KH * KW + t];
+        const wi = consts.findIndex((c) => c.sym === `${L}_w`);
+        consts[wi] = { sym: `${L}_w`, ctype: 'int8_t', data: wt, comment: `layer ${i} '${commentSafe(n.name)}': depthwise filter, layout [KH=${KH}][KW=${KW}][C=${OC}] (re-laid from [${W.shape.join(',')}])`, where: 'weights' };
+        for (let b = 0; b < N; b++)
+          lines.push(`    ${P}_dwconv_s16(${cptr(X.id, 'int16_t')} + ${b * IH * IW * IC}, ${IH}, ${IW}, ${IC}, ${OC / IC}, ${L}_w, ${bias}, ${ptr(Y.id, 'int16_t')} + ${b * OH * OW * OC}, ${OH}, ${OW}, ${KH}, ${KW}, ${sh}, ${sw}, ${dh}, ${dw}, ${pt}, ${pl}, ${L}_mult, ${L}_shift, ${num(q, 'act_min', n)}, ${num(q, 'act_max', n)});`);
+        return { kernel: ['dwconv16'], call: lines.join('\n'), consts, notes: ['16x8 depthwise: int16 activations, int8 weights, int64 accumulator'] };
+      }
       for (let b = 0; b < N; b++)
         lines.push(`    ${P}_conv_s16(${cptr(X.id, 'int16_t')} + ${b * IH * IW * IC}, ${IH}, ${IW}, ${IC}, ${L}_w, ${bias}, ${ptr(Y.id, 'int16_t')} + ${b * OH * OW * OC}, ${OH}, ${OW}, ${OC}, ${KH}, ${KW}, ${sh}, ${sw}, ${dh}, ${dw}, ${pt}, ${pl}, ${group}, ${tail});`);
       call = lines.join('\n');
@@ -691,6 +796,15 @@ function emitLayer(
       if (axis !== r - 1) fail('EF3002', 'Softmax over a non-last axis has no C kernel', { node: n.name });
       const depth = X.shape[r - 1];
       const rows = shapeSize(X.shape) / depth;
+      if (X.dtype === 'int16') {
+        if (Y.dtype !== 'int16') fail('EF3002', `Softmax from int16 to ${Y.dtype} has no C kernel`, { node: n.name });
+        checkMult([num(q, 'input_multiplier', n)], n);
+        shiftOk(num(q, 'input_left_shift', n));
+        consts.push({ sym: `${P}_softmax16_exp_lut`, ctype: 'int16_t', data: arr(q, 'exp_lut', 513, n), comment: 'TFLM softmax exp table: exp on [-10, 0], Q0.15 (513 entries, from the prepare step)', where: 'weights', shared: true });
+        consts.push({ sym: `${P}_softmax16_recip_lut`, ctype: 'int16_t', data: arr(q, 'one_over_one_plus_x_lut', 513, n), comment: 'TFLM softmax 1/(1+x) table on [0, 1], Q0.15 (513 entries, from the prepare step)', where: 'weights', shared: true });
+        const call16 = `    ${P}_softmax_s16(${cptr(X.id, 'int16_t')}, ${ptr(Y.id, 'int16_t')}, ${rows}, ${depth}, ${num(q, 'input_multiplier', n)}, ${num(q, 'input_left_shift', n)}, ${P}_softmax16_exp_lut, ${P}_softmax16_recip_lut);`;
+        return { kernel: ['softmax16'], call: call16, consts, notes: ['16x8: TFLM SoftmaxInt16 (table exp and reciprocal)'] };
+      }
       const call = `    ${P}_softmax_s8(${cptr(X.id)}, ${ptr(Y.id)}, ${rows}, ${depth}, ${num(q, 'input_multiplier', n)}, ${num(q, 'input_left_shift', n)}, ${num(q, 'diff_min', n)});`;
       return { kernel: ['softmax'], call, consts, notes };
     }
@@ -706,8 +820,22 @@ function emitLayer(
     }
     case 'LeakyRelu': {
       checkMult([num(q, 'mult_identity', n), num(q, 'mult_alpha', n)], n);
+      if (X.dtype === 'int16' || Y.dtype === 'int16') {
+        same16();
+        const call16 = `    ${P}_leaky_relu_s16(${cptr(X.id, 'int16_t')}, ${ptr(Y.id, 'int16_t')}, ${shapeSize(X.shape)}, ${num(q, 'in_zp', n)}, ${num(q, 'out_zp', n)}, ${num(q, 'mult_identity', n)}, ${num(q, 'shift_identity', n)}, ${num(q, 'mult_alpha', n)}, ${num(q, 'shift_alpha', n)});`;
+        return { kernel: ['leakyrelu16'], call: call16, consts, notes };
+      }
       const call = `    ${P}_leaky_relu_s8(${cptr(X.id)}, ${ptr(Y.id)}, ${shapeSize(X.shape)}, ${num(q, 'in_zp', n)}, ${num(q, 'out_zp', n)}, ${num(q, 'mult_identity', n)}, ${num(q, 'shift_identity', n)}, ${num(q, 'mult_alpha', n)}, ${num(q, 'shift_alpha', n)});`;
       return { kernel: ['leakyrelu'], call, consts, notes };
+    }
+    case 'PRelu': {
+      const A = T(n.inputs[1]);
+      if (X.dtype !== 'int8' || A.dtype !== 'int8') fail('EF3002', `PRelu on ${X.dtype} with a ${A.dtype} slope has no C kernel (int8 only)`, { node: n.name });
+      checkMult([num(q, 'mult_identity', n), num(q, 'mult_alpha', n)], n);
+      const out = Y.shape;
+      consts.push({ sym: `${L}_bc`, ctype: 'int32_t', data: [...new Array(4 - out.length).fill(1), ...out, ...bcast4(out, X.shape), ...bcast4(out, A.shape)], comment: `layer ${i}: output dims[4], element strides of x[4] and of the slope[4]`, where: 'model' });
+      const call = `    ${P}_prelu_s8(${cptr(X.id)}, ${operand(A, 1)}, ${ptr(Y.id)}, ${L}_bc, ${L}_bc + 4, ${L}_bc + 8, ${num(q, 'in_zp', n)}, ${num(q, 'alpha_zp', n)}, ${num(q, 'out_zp', n)}, ${num(q, 'mult_identity', n)}, ${num(q, 'shift_identity', n)}, ${num(q, 'mult_alpha', n)}, ${num(q, 'shift_alpha', n)});`;
+      return { kernel: ['prelu'], call, consts, notes };
     }
     case 'HardSwish': {
       const call = `    ${P}_hard_swish_s8(${cptr(X.id)}, ${ptr(Y.id)}, ${shapeSize(X.shape)}, ${num(q, 'in_zp', n)}, ${num(q, 'out_zp', n)}, ${num(q, 'output_multiplier', n)}, ${num(q, 'output_multiplier_exponent', n)}, ${num(q, 'reluish_multiplier', n)}, ${num(q, 'reluish_multiplier_exponent', n)});`;
@@ -731,7 +859,10 @@ function emitLayer(
       const ins = n.inputs.filter((id) => id >= 0);
       const isMax = n.op === 'Max' ? 1 : 0;
       const out = Y.shape;
-      if (ins.length === 1) return { kernel: ['copy'], call: `    ${P}_copy(${ptr(Y.id)}, ${operand(T(ins[0]), 0)}, ${shapeSize(out)});`, consts, notes };
+      const w16 = Y.dtype === 'int16';
+      if (ins.some((id) => (T(id).dtype === 'int16') !== w16)) fail('EF3002', `${n.op} of int8 and int16 tensors has no C kernel`, { node: n.name });
+      const et = w16 ? 'int16_t' : 'int8_t';
+      if (ins.length === 1) return { kernel: ['copy'], call: `    ${P}_copy(${ptr(Y.id)}, ${operand(T(ins[0]), 0)}, ${shapeSize(out) * (w16 ? 2 : 1)});`, consts, notes };
       const st = (id: number) => bcast4(out, T(id).shape);
       const dims = [...new Array(4 - out.length).fill(1), ...out];
       const lines: string[] = [];
@@ -739,11 +870,12 @@ function emitLayer(
         const sym = `${L}_bc${k}`;
         const first = k === 0;
         consts.push({ sym, ctype: 'int32_t', data: [...dims, ...(first ? st(ins[0]) : bcast4(out, out)), ...st(id)], comment: `layer ${i}: output dims[4], input strides[4] x2 (step ${k})`, where: 'model' });
-        lines.push(`    ${P}_minmax_s8(${first ? operand(T(ins[0]), 0) : cptr(Y.id)}, ${operand(T(id), k + 1)}, ${ptr(Y.id)}, ${sym}, ${sym} + 4, ${sym} + 8, ${isMax});`);
+        lines.push(`    ${P}_minmax_${w16 ? 's16' : 's8'}(${first ? operand(T(ins[0]), 0) : cptr(Y.id, et)}, ${operand(T(id), k + 1)}, ${ptr(Y.id, et)}, ${sym}, ${sym} + 4, ${sym} + 8, ${isMax});`);
       });
-      return { kernel: ['minmax'], call: lines.join('\n'), consts, notes };
+      return { kernel: [w16 ? 'minmax16' : 'minmax'], call: lines.join('\n'), consts, notes };
     }
     case 'Sigmoid': {
+      if (X.dtype === 'int16') return logistic16('logistic');
       const call = `    ${P}_logistic_s8(${cptr(X.id)}, ${ptr(Y.id)}, ${shapeSize(X.shape)}, ${num(q, 'in_zp', n)}, ${num(q, 'input_multiplier', n)}, ${num(q, 'input_left_shift', n)}, ${num(q, 'input_range_radius', n)});`;
       return { kernel: ['logistic'], call, consts, notes };
     }
@@ -762,6 +894,13 @@ function emitLayer(
     }
     case 'Relu':
     case 'Clip': {
+      if (X.dtype === 'int16' || Y.dtype === 'int16') {
+        same16();
+        const sameQ = num(q, 'same_quant', n);
+        if (sameQ !== 1) checkMult([num(q, 'mult', n)], n);
+        const call16 = `    ${P}_clamp_s16(${cptr(X.id, 'int16_t')}, ${ptr(Y.id, 'int16_t')}, ${shapeSize(X.shape)}, ${sameQ}, ${num(q, 'in_zp', n)}, ${num(q, 'out_zp', n)}, ${num(q, 'mult', n)}, ${num(q, 'shift', n)}, ${num(q, 'act_min', n)}, ${num(q, 'act_max', n)});`;
+        return { kernel: ['clamp16'], call: call16, consts, notes };
+      }
       if (num(q, 'same_quant', n) === 1) {
         const call = `    ${P}_clamp_s8(${cptr(X.id)}, ${ptr(Y.id)}, ${shapeSize(X.shape)}, ${num(q, 'act_min', n)}, ${num(q, 'act_max', n)});`;
         return { kernel: ['clamp'], call, consts, notes };
@@ -771,6 +910,7 @@ function emitLayer(
       return { kernel: ['rqclamp'], call, consts, notes };
     }
     case 'Tanh': {
+      if (X.dtype === 'int16') return logistic16('tanh');
       const call = `    ${P}_tanh_s8(${cptr(X.id)}, ${ptr(Y.id)}, ${shapeSize(X.shape)}, ${num(q, 'in_zp', n)}, ${num(q, 'input_multiplier', n)}, ${num(q, 'input_left_shift', n)}, ${num(q, 'input_range_radius', n)});`;
       return { kernel: ['tanh'], call, consts, notes };
     }
@@ -784,12 +924,23 @@ function emitLayer(
       };
     }
     case 'Pad': {
-      if (X.shape.length !== 4) fail('EF3002', 'Pad of a non 4-D tensor has no C kernel', { node: n.name });
+      const r = X.shape.length;
+      if (r > 4 || r < 1) fail('EF3002', `Pad of a rank-${r} tensor has no C kernel (ranks 1 to 4)`, { node: n.name });
       if (((n.attrs.mode as string | undefined) ?? 'constant') !== 'constant') fail('EF3002', 'only constant Pad has a C kernel', { node: n.name });
-      const pads = attrNums(n, 'pads', [0, 0, 0, 0, 0, 0, 0, 0]);
+      // ranks below 4 run as 4-D with leading unit axes (no padding on them)
+      const p0 = attrNums(n, 'pads', new Array(2 * r).fill(0));
+      const lead = new Array(4 - r).fill(0);
+      const pads = [...lead, ...p0.slice(0, r), ...lead, ...p0.slice(r)];
+      const X4 = [...new Array(4 - r).fill(1), ...X.shape];
+      const Y4 = [...new Array(4 - r).fill(1), ...Y.shape];
       if (pads.some((v) => v < 0)) fail('EF3002', 'Pad with negative pads (cropping) has no C kernel', { node: n.name });
       const value = num(q, 'pad_value', n);
-      consts.push({ sym: `${L}_dims`, ctype: 'int32_t', data: [...X.shape, ...Y.shape, ...pads.slice(0, 4)], comment: `layer ${i}: input dims, output dims, pads before`, where: 'model' });
+      consts.push({ sym: `${L}_dims`, ctype: 'int32_t', data: [...X4, ...Y4, ...pads.slice(0, 4)], comment: `layer ${i}: input dims, output dims, pads before (4-D)`, where: 'model' });
+      if (X.dtype === 'int16' || Y.dtype === 'int16') {
+        same16();
+        const call16 = `    ${P}_pad_s16(${cptr(X.id, 'int16_t')}, ${L}_dims, ${ptr(Y.id, 'int16_t')}, ${L}_dims + 4, ${L}_dims + 8, ${value});`;
+        return { kernel: ['pad16'], call: call16, consts, notes: [`filled with ${value}`] };
+      }
       const call = `    ${P}_pad_s8(${cptr(X.id)}, ${L}_dims, ${ptr(Y.id)}, ${L}_dims + 4, ${L}_dims + 8, ${value});`;
       return { kernel: ['pad'], call, consts, notes: [`filled with ${value}`] };
     }
@@ -807,13 +958,19 @@ function emitLayer(
       const kernels = ['copy'];
       let off = 0;
       const rowOut = Y.shape[axis] * inner;
+      const w16 = Y.dtype === 'int16';
+      if (ins.some((id) => (T(id).dtype === 'int16') !== w16)) fail('EF3002', 'Concat of int8 and int16 tensors has no C kernel', { node: n.name });
       ins.forEach((id, k) => {
         const t = T(id);
         const rowIn = t.shape[axis] * inner;
-        const dst = `${ptr(Y.id)} + (size_t)o * ${rowOut} + ${off}`;
+        const dst = `${ptr(Y.id, w16 ? 'int16_t' : 'int8_t')} + (size_t)o * ${rowOut} + ${off}`;
         const src = `${operand(t, k)} + (size_t)o * ${rowIn}`;
-        if (rq[k] === 0) lines.push(`        for (o = 0; o < ${outer}; ++o) ${P}_copy(${dst}, ${src}, ${rowIn});`);
-        else {
+        if (rq[k] === 0) lines.push(`        for (o = 0; o < ${outer}; ++o) ${P}_copy(${dst}, ${src}, ${w16 ? rowIn * 2 : rowIn});`);
+        else if (w16) {
+          checkMult([ms[k]], n);
+          kernels.push('requant16');
+          lines.push(`        for (o = 0; o < ${outer}; ++o) ${P}_requant_s16(${src}, 16, ${dst}, 16, ${rowIn}, ${zps[k]}, ${num(q, 'out_zp', n)}, ${ms[k]}, ${ss[k]});`);
+        } else {
           checkMult([ms[k]], n);
           kernels.push('requant');
           lines.push(`        for (o = 0; o < ${outer}; ++o) ${P}_requant_s8u8(${src}, 0, ${dst}, 0, ${rowIn}, ${zps[k]}, ${num(q, 'out_zp', n)}, ${ms[k]}, ${ss[k]});`);
@@ -825,7 +982,7 @@ function emitLayer(
     case 'Slice': {
       const r = X.shape.length;
       if (r > 4) fail('EF3002', `Slice of a rank-${r} tensor has no C kernel (rank <= 4)`, { node: n.name });
-      if (X.dtype !== 'int8' && X.dtype !== 'uint8') fail('EF3002', `Slice on ${X.dtype} has no C kernel`, { node: n.name });
+      if (X.dtype !== 'int8' && X.dtype !== 'uint8' && X.dtype !== 'int16') fail('EF3002', `Slice on ${X.dtype} has no C kernel`, { node: n.name });
       const total = shapeSize(Y.shape);
       if (total === 0) return { kernel: [], call: '    /* empty slice */', consts, notes };
       // The source element of every output element, from the op's own evaluation on an index tensor: the map is
@@ -842,13 +999,18 @@ function emitLayer(
       }
       const dims = [...new Array(4 - r).fill(1), ...Y.shape];
       consts.push({ sym: `${L}_sl`, ctype: 'int32_t', data: [...dims, ...new Array(4 - r).fill(0), ...st], comment: `layer ${i}: output dims[4], signed input element strides of the output axes[4]`, where: 'model' });
+      if (X.dtype === 'int16') {
+        const call16 = `    ${P}_strided_s16(${cptr(X.id, 'int16_t')} + ${base}, ${ptr(Y.id, 'int16_t')}, ${L}_sl, ${L}_sl + 4);`;
+        return { kernel: ['strided16'], call: call16, consts, notes: [`first element read: ${base}`] };
+      }
       const call = `    ${P}_strided_s8(${cptr(X.id)} + ${base}, ${ptr(Y.id)}, ${L}_sl, ${L}_sl + 4);`;
       return { kernel: ['strided'], call, consts, notes: [`first element read: ${base}`] };
     }
     case 'Gather': {
       const I = T(n.inputs[1]);
       if (!I.data) fail('EF3002', 'Gather with non-constant indices has no C kernel', { node: n.name });
-      if (X.dtype !== 'int8' && X.dtype !== 'uint8') fail('EF3002', `Gather on ${X.dtype} has no C kernel`, { node: n.name });
+      if (X.dtype !== 'int8' && X.dtype !== 'uint8' && X.dtype !== 'int16') fail('EF3002', `Gather on ${X.dtype} has no C kernel`, { node: n.name });
+      const es = X.dtype === 'int16' ? 2 : 1;
       const r = X.shape.length;
       const axis = ((((n.attrs.axis as number | undefined) ?? 0) % r) + r) % r;
       const dim = X.shape[axis];
@@ -858,11 +1020,12 @@ function emitLayer(
       const inner = shapeSize(X.shape.slice(axis + 1));
       if (idx.length === 0 || outer * inner === 0) return { kernel: [], call: '    /* empty gather */', consts, notes };
       consts.push({ sym: `${L}_idx`, ctype: 'int32_t', data: idx, comment: `layer ${i}: indices along axis ${axis} (normalised)`, where: 'model' });
-      const call = `    ${P}_gather_s8(${cptr(X.id)}, ${ptr(Y.id)}, ${outer}, ${dim}, ${inner}, ${L}_idx, ${idx.length});`;
+      // rows of `inner` elements are moved as bytes: an int16 row is 2 * inner bytes
+      const call = `    ${P}_gather_s8(${cptr(X.id)}, ${ptr(Y.id)}, ${outer}, ${dim}, ${inner * es}, ${L}_idx, ${idx.length});`;
       return { kernel: ['gather'], call, consts, notes: [`axis ${axis}`] };
     }
     case 'ReduceMax': {
-      if (X.dtype !== 'int8') fail('EF3002', `ReduceMax on ${X.dtype} has no C kernel (int8 only: the kernel compares signed bytes)`, { node: n.name });
+      if (X.dtype !== 'int8' && X.dtype !== 'int16') fail('EF3002', `ReduceMax on ${X.dtype} has no C kernel (int8/int16 only: the kernel compares signed values)`, { node: n.name });
       const r = X.shape.length;
       const axesRaw = attrNums(n, 'axes', []);
       const axes = [...new Set(axesRaw.length ? axesRaw.map((v) => (v < 0 ? v + r : v)) : X.shape.map((_, k) => k))].sort((p, q2) => p - q2);
@@ -871,13 +1034,17 @@ function emitLayer(
       const red = shapeSize(axes.map((v) => X.shape[v]));
       const inner = shapeSize(X.shape.slice(axes[axes.length - 1] + 1));
       if (red < 1) fail('EF3002', 'ReduceMax over an empty axis has no C kernel', { node: n.name });
+      if (X.dtype === 'int16') {
+        const call16 = `    ${P}_reduce_max_s16(${cptr(X.id, 'int16_t')}, ${ptr(Y.id, 'int16_t')}, ${outer}, ${red}, ${inner});`;
+        return { kernel: ['reducemax16'], call: call16, consts, notes: [`axes [${axes.join(',')}]`] };
+      }
       const call = `    ${P}_reduce_max_s8(${cptr(X.id)}, ${ptr(Y.id)}, ${outer}, ${red}, ${inner});`;
       return { kernel: ['reducemax'], call, consts, notes: [`axes [${axes.join(',')}]`] };
     }
     case 'Resize': {
       const attrs = normalizeAttrs(getOp('Resize'), n.attrs, n.name);
       if (attrs.mode !== 'nearest') fail('EF3002', `Resize mode '${String(attrs.mode)}' has no C kernel (nearest only)`, { node: n.name });
-      if (X.dtype !== 'int8' && X.dtype !== 'uint8') fail('EF3002', `Resize on ${X.dtype} has no C kernel`, { node: n.name });
+      if (X.dtype !== 'int8' && X.dtype !== 'uint8' && X.dtype !== 'int16') fail('EF3002', `Resize on ${X.dtype} has no C kernel`, { node: n.name });
       const [N, H, W, C] = X.shape;
       const [, OH, OW] = Y.shape;
       // Row and column tables from the op's own evaluation on a one-image, one-channel index tensor (same
@@ -891,7 +1058,8 @@ function emitLayer(
       const tx = Array.from({ length: OW }, (_, x) => probe[x] % W);
       for (let y = 0; y < OH; y++) for (let x = 0; x < OW; x++) if (probe[y * OW + x] !== ty[y] * W + tx[x]) fail('EF9001', `Resize '${n.name}': the nearest map is not separable`, { node: n.name });
       consts.push({ sym: `${L}_tab`, ctype: 'int32_t', data: [...ty, ...tx], comment: `layer ${i}: source row per output row [${OH}], source column per output column [${OW}]`, where: 'model' });
-      const call = `    ${P}_resize_nearest_s8(${cptr(X.id)}, ${ptr(Y.id)}, ${N}, ${H}, ${W}, ${C}, ${OH}, ${OW}, ${L}_tab, ${L}_tab + ${OH});`;
+      // a pixel of C elements is moved as bytes: an int16 pixel is 2 * C bytes
+      const call = `    ${P}_resize_nearest_s8(${cptr(X.id)}, ${ptr(Y.id)}, ${N}, ${H}, ${W}, ${C * (X.dtype === 'int16' ? 2 : 1)}, ${OH}, ${OW}, ${L}_tab, ${L}_tab + ${OH});`;
       return { kernel: ['resizenn'], call, consts, notes: [`${String(attrs.coordinate_transformation_mode)}, ${String(attrs.nearest_mode)}`] };
     }
   }

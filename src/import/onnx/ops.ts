@@ -610,6 +610,9 @@ const padEntry: OpEntry = {
       value = a.float('value', 0);
     } else {
       pads = intsOf(ctx.constValue(ins[1], 'pads'));
+      // The IR's value is the fill as a real number. ONNX pads a float tensor (QDQ graphs pad the dequantized
+      // values) with constant_value as it stands; a raw integer tensor carries no quantization record here, so its
+      // literal integer is the value too. (A quantized TFLite PADV2 constant is converted to real in its importer.)
       const cv = ctx.optConstValue(ins[2], 'constant_value');
       if (cv) value = cv.data[0] ?? 0;
       const axes = ins[3] ? intsOf(ctx.constValue(ins[3], 'axes')) : undefined;

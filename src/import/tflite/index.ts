@@ -509,18 +509,9 @@ class Converter {
       case OP.SOFTMAX: {
         this.need(ctx, 1);
         const beta = ctx.opts(OPT.SoftmaxOptions).f32(F.SoftmaxOptions.beta, 1);
-        if (beta === 1) {
-          this.node(ctx, 'Softmax', [x()], [y()], { axis: -1 });
-          return;
-        }
-        const xt = this.b.tensors[x()];
-        if (xt.dtype !== 'float32')
-          fail('EF2003', `SOFTMAX with beta ${beta} on a quantized tensor is not supported`, { file: this.file, node: ctx.name });
-        const bt = this.newTensor(`beta:${k}`, { name: `${ctx.name}/beta`, dtype: 'float32', shape: [], data: new Float32Array([beta]) });
-        const scaled = this.newTensor(`scaled:${k}`, { name: `${ctx.name}/scaled`, dtype: 'float32', shape: xt.shape.slice() });
-        this.node(ctx, 'Mul', [x(), bt], [scaled], {}, `${ctx.name}/beta`);
-        this.node(ctx, 'Softmax', [scaled], [y()], { axis: -1 });
-        this.notes.push(`'${ctx.name}': SOFTMAX beta ${beta} imported as a multiply before the softmax`);
+        if (!(beta > 0) || !Number.isFinite(beta))
+          fail('EF1006', `SOFTMAX beta ${beta} is not a positive finite number`, { file: this.file, node: ctx.name });
+        this.node(ctx, 'Softmax', [x()], [y()], beta === 1 ? { axis: -1 } : { axis: -1, beta });
         return;
       }
       case OP.LOG_SOFTMAX:
@@ -556,14 +547,30 @@ class Converter {
         if (p.length !== 2 * xs.length || p.some((v) => v < 0))
           fail('EF1004', `${opName(code)} paddings [${p}] do not fit input rank ${xs.length}`, { file: this.file, node: ctx.name });
         const pads = [...xs.map((_, a) => p[2 * a]), ...xs.map((_, a) => p[2 * a + 1])];
-        const yt = this.tf(ctx.tout(0));
+        // The IR's `value` is a REAL value (the integer kernel quantizes it with the output scale and zero point).
+        // PAD fills with real 0, i.e. the output zero point. PADV2's constant is stored quantized: it becomes the
+        // real value it represents, (c - zp) * s with the constant's own record (the output's when it has none),
+        // which the integer kernel maps back to exactly c.
         let value = 0;
         if (code === OP.PADV2 && ctx.tin(2) >= 0) {
-          const v = this.constData(ctx.tin(2));
+          const ci = ctx.tin(2);
+          const v = this.constData(ci);
           if (!v || v.length !== 1) fail('EF2005', 'PADV2 needs a constant scalar pad value', { file: this.file, node: ctx.name });
           value = v[0];
-        } else if (yt.quant && yt.quant.zeroPoint.length && yt.type !== TT.FLOAT32) {
-          value = yt.quant.zeroPoint[0];
+          const ct = this.tf(ci);
+          const yt = this.tf(ctx.tout(0));
+          const qy = this.quantOf(yt, this.shapeOf(yt));
+          if (ct.type !== TT.FLOAT32 && ct.type !== TT.FLOAT16 && qy) {
+            // TFLite fills with the stored constant and requires it to share the output's scale and zero point
+            const qc = this.quantOf(ct, this.shapeOf(ct));
+            if (qc && (qc.scale[0] !== qy.scale[0] || qc.zeroPoint[0] !== qy.zeroPoint[0]))
+              fail('EF2003', `PADV2 constant '${ct.name}' is quantized with scale ${qc.scale[0]}, zero point ${qc.zeroPoint[0]}; the output with scale ${qy.scale[0]}, zero point ${qy.zeroPoint[0]}`, {
+                file: this.file,
+                node: ctx.name,
+                suggestion: 'TFLite requires the pad constant to share the output quantization; re-convert the model',
+              });
+            value = (v[0] - qy.zeroPoint[0]) * qy.scale[0];
+          }
         }
         this.node(ctx, 'Pad', [x()], [y()], { pads, mode: 'constant', value });
         return;
@@ -592,7 +599,7 @@ class Converter {
         if (this.folded.has(ctx.tout(0))) return;
         const xt = this.b.tensors[x()];
         if (!xt.quant) fail('EF3001', `DEQUANTIZE input '${xt.name}' has no quantization record`, { file: this.file, node: ctx.name });
-        this.node(ctx, 'Dequantize', [x()], [y()], { scale: xt.quant.scale.slice(), zero_point: xt.quant.zeroPoint.slice(), axis: xt.quant.axis, to: 'float32' });
+        this.node(ctx, 'Dequantize', [x()], [y()], { scale: xt.quant.scale.slice(), zero_point: xt.quant.zeroPoint.slice(), axis: xt.quant.axis });
         return;
       }
       case OP.TRANSPOSE: {
@@ -602,6 +609,22 @@ class Converter {
         if (perm.length !== rank || [...perm].sort((a, b) => a - b).some((v, i) => v !== i))
           fail('EF1006', `TRANSPOSE permutation [${perm}] is not a permutation of rank ${rank}`, { file: this.file, node: ctx.name });
         this.node(ctx, 'Transpose', [x()], [y()], { perm });
+        return;
+      }
+      case OP.RESIZE_NEAREST_NEIGHBOR: {
+        this.need(ctx, 2);
+        const o = ctx.opts(OPT.ResizeNearestNeighborOptions);
+        const f = F.ResizeNearestNeighborOptions;
+        const align = o.bool(f.align_corners, false);
+        const half = o.bool(f.half_pixel_centers, false);
+        if (align && half)
+          fail('EF2003', 'RESIZE_NEAREST_NEIGHBOR with both align_corners and half_pixel_centers is not supported', { file: this.file, node: ctx.name });
+        const xs = this.rank(ctx, 0, 4, 'input');
+        const size = this.constInts(ctx.tin(1), ctx, 'the output size');
+        if (size.length !== 2 || size.some((d) => !(Number.isInteger(d) && d >= 1 && d <= MAX_ELEMS)))
+          fail('EF1006', `RESIZE_NEAREST_NEIGHBOR size [${size}] must be two positive integers`, { file: this.file, node: ctx.name });
+        const ctm = align ? 'tflite_align_corners' : half ? 'tflite_half_pixel' : 'tflite_asymmetric';
+        this.node(ctx, 'Resize', [x()], [y()], { mode: 'nearest', coordinate_transformation_mode: ctm, sizes: [xs[0], size[0], size[1], xs[3]] });
         return;
       }
       case OP.STRIDED_SLICE:

@@ -9,6 +9,7 @@ import { Builder } from 'flatbuffers';
 import { fail } from '../../diagnostics.js';
 import type { DType, TypedArray } from '../../ir/dtype.js';
 import type { Graph, Node, QuantParams, Tensor } from '../../ir/graph.js';
+import { padFill } from '../../quant/prepare.js';
 import { actCode, DTYPE_TO_TT, samePads } from './common.js';
 import { ActivationFunctionType as ACT, BuiltinOperator as OP, BuiltinOptions as OPT, FIELD as F, Padding } from './generated/schema.js';
 
@@ -263,7 +264,7 @@ class Writer {
       case 'LogSoftmax': {
         const axis = num('axis', -1);
         if (axis !== -1 && axis !== rankOf(x) - 1) fail('EF2003', `${n.op} over axis ${axis} (not the last) has no TFLite form`, { node: n.name });
-        if (n.op === 'Softmax') this.op(OP.SOFTMAX, [x], [y], OPT.SoftmaxOptions, [{ id: F.SoftmaxOptions.beta, kind: 'f32', value: 1 }]);
+        if (n.op === 'Softmax') this.op(OP.SOFTMAX, [x], [y], OPT.SoftmaxOptions, [{ id: F.SoftmaxOptions.beta, kind: 'f32', value: num('beta', 1) }]);
         else this.op(OP.LOG_SOFTMAX, [x], [y], OPT.LogSoftmaxOptions);
         return;
       }
@@ -303,13 +304,30 @@ class Writer {
         const pads = ints('pads', new Array(2 * r).fill(0));
         const p = this.constI32(`${n.name}/paddings`, [...Array(r).keys()].flatMap((i) => [pads[i], pads[r + i]]), [r, 2]);
         const yt = this.t(y);
-        const value = num('value', 0);
-        const dflt = yt.dtype === 'float32' || yt.dtype === 'float64' ? 0 : (yt.quant?.zeroPoint[0] ?? 0);
-        if (value === dflt) this.op(OP.PAD, [x, p], [y], OPT.PadOptions);
+        // `value` is real: a quantized output stores it quantized once (the integer kernel's padFill); a fill equal
+        // to the zero point (real 0) is a plain PAD.
+        const real = num('value', 0);
+        const isFloat = yt.dtype === 'float32' || yt.dtype === 'float64';
+        const zp = yt.quant?.zeroPoint[0] ?? 0;
+        const value = isFloat || !yt.quant ? real : padFill(real, yt.quant.scale[0], zp, yt.dtype);
+        if (value === (isFloat ? 0 : zp)) this.op(OP.PAD, [x, p], [y], OPT.PadOptions);
         else {
           const v = this.aux(`${n.name}/value`, yt.dtype, [1], typedOf(yt.dtype, [value]), yt.quant);
           this.op(OP.PADV2, [x, p, v], [y], OPT.PadV2Options);
         }
+        return;
+      }
+      case 'Resize': {
+        // TFLite's nearest-neighbour index map exists only as the importer's tflite_* coordinate modes
+        const ctm = (a.coordinate_transformation_mode as string | undefined) ?? 'half_pixel';
+        const sizes = a.sizes as number[] | undefined;
+        if ((a.mode ?? 'nearest') !== 'nearest' || !ctm.startsWith('tflite_') || a.scales !== undefined || !sizes)
+          fail('EF2003', `Resize (${String(a.mode ?? 'nearest')}, ${ctm}) has no TFLite form; RESIZE_NEAREST_NEIGHBOR's index maps only`, { node: n.name });
+        const size = this.constI32(`${n.name}/size`, [sizes[1], sizes[2]]);
+        this.op(OP.RESIZE_NEAREST_NEIGHBOR, [x, size], [y], OPT.ResizeNearestNeighborOptions, [
+          { id: F.ResizeNearestNeighborOptions.align_corners, kind: 'bool', value: ctm === 'tflite_align_corners' ? 1 : 0 },
+          { id: F.ResizeNearestNeighborOptions.half_pixel_centers, kind: 'bool', value: ctm === 'tflite_half_pixel' ? 1 : 0 },
+        ]);
         return;
       }
       case 'Concat': {

@@ -2,6 +2,7 @@
 // shifted left by 20 (15 for int16 outputs), rescaled to twice the larger input scale, summed, and rescaled to
 // the output. ADD computes the real multipliers in double; SUB (sub_common.cc) in float32. Numpy broadcasting.
 
+import { fail } from '../../diagnostics.js';
 import type { Graph, Node } from '../../ir/graph.js';
 import type { IntKernel } from '../../ops/types.js';
 import { broadcastIndex } from '../../ops/util.js';
@@ -37,6 +38,13 @@ function prepareAddSub(node: Node, g: Graph, sub: boolean): Record<string, numbe
   const [inMult, inShift] = qm(m1, node, 'input 0');
   const [in2Mult, in2Shift] = qm(m2, node, 'input 1');
   const [outMult, outShift] = qm(mo, node, 'output');
+  // TFLM computes all three with QuantizeMultiplierSmallerThanOneExp, which requires a real multiplier < 1: an
+  // output scale below 2·max(s_in)/2^left_shift is refused by TFLM's Prepare, and so here
+  if (outShift > 0 || inShift > 0 || in2Shift > 0)
+    fail('EF3004', `${node.op}: the output scale ${y.s} is too small for the input scales ${a.s}, ${b.s} (TFLM needs 2·max(s_in)/(2^${leftShift}·s_out) < 1)`, {
+      node: node.name,
+      suggestion: 'recalibrate: the output range is far narrower than the inputs',
+    });
   const [actMin, actMax] = activationRangeQ(attrOr(node, 'activation', 'none'), y.s, y.zp, outDt, node);
   return {
     in_zp: a.zp,

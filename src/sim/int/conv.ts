@@ -32,9 +32,18 @@ export function prepareWeighted(node: Node, g: Graph, cout: number): Record<stri
   }
   const [actMin, actMax] = activationRangeQ(attrOr(node, 'activation', 'none'), y.s, y.zp, outDt, node);
   const b = node.inputs[2] ?? -1;
-  const acc64 = inDt === 'int16' && b >= 0 && g.tensors[b].dtype === 'int64' ? 1 : 0;
+  // TFLM's 16x8 conv and fully connected take the int64 accumulator (and the int64 MBQM overload) for an int64
+  // bias AND when there is no bias at all; only an int32 bias selects the int32 path.
+  const acc64 = inDt === 'int16' && (b < 0 || g.tensors[b].dtype === 'int64') ? 1 : 0;
   if (b >= 0 && !['int32', 'int64'].includes(g.tensors[b].dtype))
     fail('EF3002', `${node.op} integer kernel needs an int32 (or int64 for int16 activations) bias, got ${g.tensors[b].dtype}`, { node: node.name });
+  // TFLM's int64 MultiplyByQuantizedMultiplier takes shifts in [-31, 7] (it rounds the multiplier to 16 bits and
+  // shifts right by 15 - shift): a larger real multiplier (s_in·s_w / s_out >= 128) is outside the kernel
+  if (acc64 && shift.some((v) => v > 7))
+    fail('EF3004', `${node.op} 16x8: s_in·s_w/s_out = ${((x.s * sw[shift.findIndex((v) => v > 7)]) / y.s).toPrecision(4)} is >= 128, beyond TFLM's int64 requantization (shift <= 7)`, {
+      node: node.name,
+      suggestion: 'the output scale is far too small for this layer: recalibrate, or quantize this layer int8',
+    });
   return {
     in_zp: x.zp,
     w_zp: w.quant?.zeroPoint[0] ?? 0,

@@ -17,6 +17,7 @@ import { kernel as LogSoftmax } from './log-softmax.js';
 import { kernel as MaxPool } from './max-pool.js';
 import { kernel as Mul } from './mul.js';
 import { kernel as Pad } from './pad.js';
+import { kernel as PRelu } from './prelu.js';
 import { kernel as Quantize } from './quantize.js';
 import { kernel as ReduceMean } from './reduce-mean.js';
 import { kernel as Relu } from './relu.js';
@@ -44,6 +45,7 @@ export const INT_KERNELS: Readonly<Record<string, IntKernel>> = {
   Relu,
   Clip,
   LeakyRelu,
+  PRelu,
   HardSwish,
   Quantize,
   Dequantize,

@@ -1,12 +1,12 @@
-// Pad on integers: TFLM PAD fills with the output zero point (a non-zero `value` is quantized with the output
-// scale: zp + rha(f32(value/s))); modes edge and reflect copy existing elements. No requantization: input and
+// Pad on integers: TFLM PAD fills with the output zero point and PADV2 with its stored constant. The IR's `value`
+// is a real value (importers convert a stored quantized constant to the real value it represents), quantized
+// here exactly once with the output scale: zp + rha(f32(value/s)); modes edge and reflect copy existing elements. No requantization: input and
 // output must share scale and zero point.
 
 import { fail } from '../../diagnostics.js';
-import { dtypeRange, stridesOf } from '../../ir/dtype.js';
+import { stridesOf } from '../../ir/dtype.js';
 import type { IntKernel } from '../../ops/types.js';
-import { rha } from '../../quant/fixedpoint.js';
-import { actDType, scaleZp } from '../../quant/prepare.js';
+import { actDType, padFill, scaleZp } from '../../quant/prepare.js';
 import { attrOr, need, newOut, qn } from './common.js';
 
 export const kernel: IntKernel = {
@@ -18,9 +18,7 @@ export const kernel: IntKernel = {
     const x = scaleZp(g, xId, node, 'input');
     const y = scaleZp(g, yId, node, 'output');
     if (x.s !== y.s || x.zp !== y.zp) fail('EF3004', 'Pad input and output must share scale and zero point', { node: node.name });
-    const value = attrOr(node, 'value', 0) as number;
-    const [lo, hi] = dtypeRange(dt);
-    const fill = Math.min(hi, Math.max(lo, y.zp + rha(Math.fround(value / y.s))));
+    const fill = padFill(attrOr(node, 'value', 0) as number, y.s, y.zp, dt);
     return { in_zp: x.zp, out_zp: y.zp, pad_value: fill };
   },
   eval(inputs, node, g) {

@@ -111,6 +111,7 @@ static int32_t ef_newton_recip(int32_t a)
     return x;
 }
 
+/*@@ section recip deps=fixedpoint */
 /* 1 / (1 + x) for x in [0, 1): Q0.31 in and out. */
 static int32_t ef_one_over_one_plus_x(int32_t a)
 {
@@ -733,7 +734,7 @@ void ef_mean_s8(const int8_t *in, int8_t *out, int outer, int reduced, int inner
         }
 }
 
-/*@@ section softmax deps=fixedpoint */
+/*@@ section softmax deps=fixedpoint,recip */
 /* TFLM int8 softmax: gemmlowp fixed-point exp, 1/(1+x) reciprocal; output scale 1/256, zero point -128. */
 void ef_softmax_s8(const int8_t *in, int8_t *out, int rows, int depth, int32_t in_mult, int32_t in_left_shift,
                    int32_t diff_min)
@@ -772,7 +773,7 @@ void ef_softmax_s8(const int8_t *in, int8_t *out, int rows, int depth, int32_t i
     }
 }
 
-/*@@ section logsoftmax deps=fixedpoint */
+/*@@ section logsoftmax deps=fixedpoint,recip */
 /* TFLM int8 LOG_SOFTMAX (reference_integer_ops::LogSoftmax): sum of gemmlowp exps in Q12.19, its log by TFLite's
  * log_x_for_x_greater_than_or_equal_to_1 (Q5.26), output scale 16/256, zero point 127. */
 static int32_t ef_sat_add64(int64_t s)
@@ -841,7 +842,7 @@ void ef_log_softmax_s8(const int8_t *in, int8_t *out, int rows, int depth, int32
     }
 }
 
-/*@@ section logistic deps=fixedpoint */
+/*@@ section logistic deps=fixedpoint,recip */
 /* TFLM int8 LOGISTIC: gemmlowp logistic on Q4.27; output scale 1/256, zero point -128. */
 void ef_logistic_s8(const int8_t *in, int8_t *out, int n, int32_t in_zp, int32_t in_mult, int32_t in_shift,
                     int32_t radius)
@@ -900,6 +901,31 @@ void ef_leaky_relu_s8(const int8_t *in, int8_t *out, int n, int32_t in_zp, int32
         const int32_t v = out_zp + (d >= 0 ? ef_mbqm(d, m_id, s_id) : ef_mbqm(d, m_alpha, s_alpha));
         out[i] = (int8_t)ef_clamp(v, -128, 127);
     }
+}
+
+/*@@ section prelu deps=common */
+/* TFLM PRELU (int8): d = x - zp_in; d >= 0 takes the identity multiplier, below it d * (alpha - zp_alpha) takes
+ * the alpha one; then + zp_out, clamped. alpha broadcasts to x: 4-D output dims[4] and the element strides of x
+ * and alpha (the add kernel's broadcast description). */
+void ef_prelu_s8(const int8_t *x, const int8_t *alpha, int8_t *out, const int32_t *dims, const int32_t *stx,
+                 const int32_t *sta, int32_t in_zp, int32_t alpha_zp, int32_t out_zp, int32_t m_id, int32_t s_id,
+                 int32_t m_alpha, int32_t s_alpha)
+{
+    int i0, i1, i2, i3;
+    size_t n = 0;
+    for (i0 = 0; i0 < dims[0]; ++i0)
+        for (i1 = 0; i1 < dims[1]; ++i1)
+            for (i2 = 0; i2 < dims[2]; ++i2)
+                for (i3 = 0; i3 < dims[3]; ++i3) {
+                    const int32_t d = x[(size_t)i0 * stx[0] + (size_t)i1 * stx[1] + (size_t)i2 * stx[2] + (size_t)i3 * stx[3]] - in_zp;
+                    int32_t v;
+                    if (d >= 0) v = ef_mbqm(d, m_id, s_id);
+                    else {
+                        const int32_t a = alpha[(size_t)i0 * sta[0] + (size_t)i1 * sta[1] + (size_t)i2 * sta[2] + (size_t)i3 * sta[3]] - alpha_zp;
+                        v = ef_mbqm(d * a, m_alpha, s_alpha);
+                    }
+                    out[n++] = (int8_t)ef_clamp(v + out_zp, -128, 127);
+                }
 }
 
 /*@@ section hardswish deps=common */
@@ -995,7 +1021,9 @@ static inline int32_t ef_mbqm64(int64_t x, int32_t m, int32_t s)
 /* 16x8 convolution (int16 activations, int8 OHWI filter, no zero points), also depthwise (groups == ic, any
  * channel multiplier) and fully connected (ih = rows, iw = kh = kw = 1). acc64 = 1: int64 accumulator, int64 bias
  * and the int64 requantization; acc64 = 0: int32 accumulator (wrapping), int32 requantization. Padding taps are
- * skipped. */
+ * skipped. The int64 sum is built from int32 partial sums of at most 512 products: |w * x| <= 128 * 32768 = 2^22,
+ * so a partial stays below 2^31 and the int64 total is exactly the sum of the products (on rv32 a 64-bit add per
+ * product would cost about three times the multiply-accumulate). */
 void ef_conv_s16(const int16_t *in, int ih, int iw, int ic, const int8_t *w, const int64_t *bias,
                  int16_t *out, int oh, int ow, int oc, int kh, int kw, int sh, int sw, int dh, int dw,
                  int pad_t, int pad_l, int groups, const int32_t *mult, const int32_t *shift, int acc64,
@@ -1003,6 +1031,9 @@ void ef_conv_s16(const int16_t *in, int ih, int iw, int ic, const int8_t *w, con
 {
     const int icg = ic / groups;
     const int cpg = oc / groups;
+    /* products per partial sum: whole windows when they hold at most 512 products, else chunks of a tap row */
+    const int chunk = icg < 512 ? icg : 512;
+    const int whole = kh * kw * icg <= 512;
     int oy, ox, o;
     for (oy = 0; oy < oh; ++oy)
         for (ox = 0; ox < ow; ++ox)
@@ -1010,8 +1041,9 @@ void ef_conv_s16(const int16_t *in, int ih, int iw, int ic, const int8_t *w, con
                 const int16_t *xb = in + (size_t)(o / cpg) * icg;
                 const int8_t *wo = w + (size_t)o * kh * kw * icg;
                 int64_t acc = 0;
-                int32_t acc32 = 0, v;
-                int ky, kx, k;
+                int32_t part = 0, v;
+                uint32_t acc32 = 0;
+                int ky, kx, k, k0;
                 for (ky = 0; ky < kh; ++ky) {
                     const int iy = oy * sh - pad_t + ky * dh;
                     if (iy < 0 || iy >= ih) continue;
@@ -1022,14 +1054,68 @@ void ef_conv_s16(const int16_t *in, int ih, int iw, int ic, const int8_t *w, con
                         if (ix < 0 || ix >= iw) continue;
                         xp = xb + ((size_t)iy * iw + ix) * ic;
                         wp = wo + ((size_t)ky * kw + kx) * icg;
-                        if (acc64) for (k = 0; k < icg; ++k) acc += (int32_t)wp[k] * xp[k];
-                        else for (k = 0; k < icg; ++k) acc32 = (int32_t)((uint32_t)acc32 + (uint32_t)((int32_t)wp[k] * xp[k]));
+                        if (!acc64) {
+                            for (k = 0; k < icg; ++k) acc32 += (uint32_t)((int32_t)wp[k] * xp[k]);
+                        } else if (whole) {
+                            for (k = 0; k < icg; ++k) part += (int32_t)wp[k] * xp[k];
+                        } else {
+                            for (k0 = 0; k0 < icg; k0 += chunk) {
+                                const int k1 = k0 + chunk < icg ? k0 + chunk : icg;
+                                part = 0;
+                                for (k = k0; k < k1; ++k) part += (int32_t)wp[k] * xp[k];
+                                acc += part;
+                            }
+                            part = 0;
+                        }
                     }
                 }
-                if (acc64) v = ef_mbqm64(acc + (bias ? bias[o] : 0), mult[o], shift[o]);
-                else v = ef_mbqm((int32_t)((uint32_t)acc32 + (uint32_t)(bias ? (int32_t)bias[o] : 0)), mult[o], shift[o]);
+                if (acc64) v = ef_mbqm64(acc + part + (bias ? bias[o] : 0), mult[o], shift[o]);
+                else v = ef_mbqm((int32_t)(acc32 + (uint32_t)(bias ? (int32_t)bias[o] : 0)), mult[o], shift[o]);
                 out[((size_t)oy * ow + ox) * oc + o] = (int16_t)ef_clamp(v, act_min, act_max);
             }
+}
+
+/*@@ section dwconv16 deps=common,conv16 */
+/* 16x8 depthwise convolution with channels innermost (output channel o reads input channel o / mult): the filter
+ * is re-laid out as [KH][KW][OC] at generation time, and each output pixel accumulates blocks of up to 16 channels
+ * in int32 partial sums over the whole window (kh * kw <= 512 products per channel, |w * x| <= 2^22: exact), added
+ * to the int64 bias and requantized with TFLM's int64 overload. Same results as ef_conv_s16 with groups == ic. */
+void ef_dwconv_s16(const int16_t *in, int ih, int iw, int ic, int mult_ch, const int8_t *w_hwc, const int64_t *bias,
+                   int16_t *out, int oh, int ow, int kh, int kw, int sh, int sw, int dh, int dw, int pad_t, int pad_l,
+                   const int32_t *mult, const int32_t *shift, int32_t act_min, int32_t act_max)
+{
+    const int oc = ic * mult_ch;
+    int oy, ox, o0, j, ky, kx;
+    for (oy = 0; oy < oh; ++oy)
+        for (ox = 0; ox < ow; ++ox) {
+            int16_t *op = out + ((size_t)oy * ow + ox) * oc;
+            for (o0 = 0; o0 < oc; o0 += 16) {
+                const int nb = oc - o0 < 16 ? oc - o0 : 16;
+                int32_t part[16];
+                for (j = 0; j < nb; ++j) part[j] = 0;
+                for (ky = 0; ky < kh; ++ky) {
+                    const int iy = oy * sh - pad_t + ky * dh;
+                    if (iy < 0 || iy >= ih) continue;
+                    for (kx = 0; kx < kw; ++kx) {
+                        const int ix = ox * sw - pad_l + kx * dw;
+                        const int16_t *xp;
+                        const int8_t *wp;
+                        if (ix < 0 || ix >= iw) continue;
+                        xp = in + ((size_t)iy * iw + ix) * ic;
+                        wp = w_hwc + ((size_t)ky * kw + kx) * oc + o0;
+                        if (mult_ch == 1)
+                            for (j = 0; j < nb; ++j) part[j] += (int32_t)wp[j] * xp[o0 + j];
+                        else
+                            for (j = 0; j < nb; ++j) part[j] += (int32_t)wp[j] * xp[(o0 + j) / mult_ch];
+                    }
+                }
+                for (j = 0; j < nb; ++j) {
+                    const int o = o0 + j;
+                    const int32_t v = ef_mbqm64((int64_t)part[j] + (bias ? bias[o] : 0), mult[o], shift[o]);
+                    op[o] = (int16_t)ef_clamp(v, act_min, act_max);
+                }
+            }
+        }
 }
 
 /*@@ section requant16 deps=common */
@@ -1163,6 +1249,198 @@ void ef_mean_s16(const int16_t *in, int16_t *out, int outer, int reduced, int in
             sum -= (int64_t)in_zp * reduced;
             out[(size_t)o * inner + i] = (int16_t)ef_clamp(ef_mbqm((int32_t)(uint32_t)(uint64_t)sum, m, s) + out_zp, -32768, 32767);
         }
+}
+
+/*@@ section softmax16 deps=common */
+/* TFLM SoftmaxInt16 (16x8; input zero point 0, output scale 1/32768, zero point 0): differences to the row maximum
+ * rescaled by (in_mult, in_shift) onto [-65535, 0] = [-10, 0] and recentred by +32767, exp from the 513-entry
+ * table exp_lut (Q0.15); the sum (Q16.15) normalised by its leading zeros and inverted through the 1/(1+x) table;
+ * y = clamp((exp * recip + round) >> (31 - clz(sum)), 0, 32767). Both tables come from the prepare step. */
+static inline int32_t ef_lut16(int32_t value, const int16_t *lut)
+{
+    const int32_t index = 256 + (value >> 7);
+    const int32_t offset = value & 0x7f;
+    const int32_t base = lut[index];
+    const int32_t slope = (int16_t)(lut[index + 1] - base);
+    const int32_t delta = (slope * offset + 64) >> 7;
+    return (int16_t)(base + delta);
+}
+
+void ef_softmax_s16(const int16_t *in, int16_t *out, int rows, int depth, int32_t in_mult, int32_t in_shift,
+                    const int16_t *exp_lut, const int16_t *rec_lut)
+{
+    int r, c;
+    for (r = 0; r < rows; ++r) {
+        const int16_t *x = in + (size_t)r * depth;
+        int16_t *y = out + (size_t)r * depth;
+        int32_t mx = -32768, h, rs, rec, sym;
+        uint32_t sum = 0, u;
+        int64_t shifted;
+        for (c = 0; c < depth; ++c) if (x[c] > mx) mx = x[c];
+        for (c = 0; c < depth; ++c) {
+            const int32_t scaled = ef_clamp(ef_mbqm(x[c] - mx, in_mult, in_shift) + 32767, -32768, 32767);
+            const int32_t e = ef_lut16(scaled, exp_lut);
+            y[c] = (int16_t)e; /* kept until the reciprocal is known (the kernel may run in place: x[c] is read first) */
+            sum += (uint32_t)e;
+        }
+        u = sum;
+        h = 0;
+        while (h < 32 && !(u & 0x80000000u)) { u <<= 1; ++h; }
+        if (h == 0 || h == 32) h = 1; /* a sum of positive int16 exps never has its top bit set and is never 0 */
+        shifted = ((int64_t)sum * ((int64_t)1 << (h - 1)) + 8192) >> 14;
+        sym = (int32_t)(shifted - 98304);
+        rec = ef_lut16(ef_clamp(sym, -32768, 32767), rec_lut);
+        rs = 31 - h;
+        for (c = 0; c < depth; ++c) {
+            const int32_t v = (int32_t)(((int64_t)y[c] * rec + ((int64_t)1 << (rs - 1))) >> rs);
+            y[c] = (int16_t)ef_clamp(v, 0, 32767);
+        }
+    }
+}
+
+/*@@ section logistic16 */
+/* TFLM int16 LOGISTIC (16x8, zero points 0, output scale 2^-15): the input rescaled by (x * m + round) >> s
+ * indexes TFLite's sigmoid(i/24) table (0.16, 256 entries) at |v| >> 9 with 9 interpolation bits; negative
+ * inputs use 1 - sigmoid. m = 0 (a power-of-two input scale) means m = 3 << s and no shift. */
+void ef_logistic_s16(const int16_t *in, int16_t *out, int n, int32_t m, int32_t s, const uint16_t *table)
+{
+    int i;
+    int32_t round;
+    if (m == 0) { m = 3 << s; s = 0; }
+    round = s > 0 ? (int32_t)1 << (s - 1) : 0;
+    for (i = 0; i < n; ++i) {
+        const int32_t v = (in[i] * m + round) >> s;
+        const int32_t a = v < 0 ? -v : v;
+        const int32_t uh = a >> 9;
+        int32_t r;
+        if (uh >= 255) r = 0x7fff << 10;
+        else {
+            const int32_t ua = table[uh];
+            r = ua * 512 + (a & 0x1ff) * ((int32_t)table[uh + 1] - ua);
+        }
+        r = v >= 0 ? r + 512 : (1 << 25) - r + 511;
+        out[i] = (int16_t)(r >> 10);
+    }
+}
+
+/*@@ section tanh16 */
+/* TFLM int16 TANH (16x8, zero points 0, output scale 2^-15): tanh(x) = 2 sigmoid(2x) - 1 from the same sigmoid(i/24)
+ * table at |v| >> 8 with 8 interpolation bits. Input rescaling as ef_logistic_s16. */
+void ef_tanh_s16(const int16_t *in, int16_t *out, int n, int32_t m, int32_t s, const uint16_t *table)
+{
+    int i;
+    int32_t round;
+    if (m == 0) { m = 3 << s; s = 0; }
+    round = s > 0 ? (int32_t)1 << (s - 1) : 0;
+    for (i = 0; i < n; ++i) {
+        const int32_t v = (in[i] * m + round) >> s;
+        const int32_t a = v < 0 ? -v : v;
+        const int32_t uh = a >> 8;
+        int32_t r;
+        if (uh >= 255) r = 0xffff << 8;
+        else {
+            const int32_t ua = table[uh];
+            r = ua * 256 + (a & 0xff) * ((int32_t)table[uh + 1] - ua);
+        }
+        r = v >= 0 ? r - (1 << 23) + (1 << 7) : -r + (1 << 23) + (1 << 7) - 1;
+        out[i] = (int16_t)(r >> 8);
+    }
+}
+
+/*@@ section leakyrelu16 deps=common */
+/* LEAKY_RELU with int16 activations: as ef_leaky_relu_s8, clamped to int16. */
+void ef_leaky_relu_s16(const int16_t *in, int16_t *out, int n, int32_t in_zp, int32_t out_zp, int32_t m_id, int32_t s_id,
+                       int32_t m_alpha, int32_t s_alpha)
+{
+    int i;
+    for (i = 0; i < n; ++i) {
+        const int32_t d = in[i] - in_zp;
+        const int32_t v = out_zp + (d >= 0 ? ef_mbqm(d, m_id, s_id) : ef_mbqm(d, m_alpha, s_alpha));
+        out[i] = (int16_t)ef_clamp(v, -32768, 32767);
+    }
+}
+
+/*@@ section clamp16 deps=common */
+/* Relu / Clip with int16 activations: a clamp when input and output share quantization (same = 1), else
+ * y = clamp(zp_out + MBQM(x - zp_in, m, s), lo, hi). */
+void ef_clamp_s16(const int16_t *in, int16_t *out, int n, int same, int32_t in_zp, int32_t out_zp, int32_t m, int32_t s,
+                  int32_t lo, int32_t hi)
+{
+    int i;
+    if (same) for (i = 0; i < n; ++i) out[i] = (int16_t)ef_clamp(in[i], lo, hi);
+    else for (i = 0; i < n; ++i) out[i] = (int16_t)ef_clamp(out_zp + ef_mbqm(in[i] - in_zp, m, s), lo, hi);
+}
+
+/*@@ section pad16 */
+/* Constant padding of a 4-D NHWC int16 tensor with one value. */
+void ef_pad_s16(const int16_t *in, const int32_t *idims, int16_t *out, const int32_t *odims, const int32_t *before,
+                int16_t value)
+{
+    int a, b, c;
+    const size_t row = (size_t)idims[3];
+    for (a = 0; a < odims[0]; ++a)
+        for (b = 0; b < odims[1]; ++b)
+            for (c = 0; c < odims[2]; ++c) {
+                int16_t *o = out + (((size_t)a * odims[1] + b) * odims[2] + c) * odims[3];
+                const int ia = a - before[0], ib = b - before[1], ic = c - before[2];
+                int d;
+                if (ia < 0 || ia >= idims[0] || ib < 0 || ib >= idims[1] || ic < 0 || ic >= idims[2]) {
+                    for (d = 0; d < odims[3]; ++d) o[d] = value;
+                } else {
+                    const int16_t *ip = in + (((size_t)ia * idims[1] + ib) * idims[2] + ic) * row;
+                    for (d = 0; d < before[3]; ++d) o[d] = value;
+                    for (d = 0; d < idims[3]; ++d) o[before[3] + d] = ip[d];
+                    for (d = before[3] + idims[3]; d < odims[3]; ++d) o[d] = value;
+                }
+            }
+}
+
+/*@@ section minmax16 */
+/* Element-wise maximum (is_max = 1) or minimum of two int16 tensors sharing one quantization (as ef_minmax_s8). */
+void ef_minmax_s16(const int16_t *x1, const int16_t *x2, int16_t *out, const int32_t *dims, const int32_t *st1,
+                   const int32_t *st2, int is_max)
+{
+    int i0, i1, i2, i3;
+    size_t n = 0;
+    for (i0 = 0; i0 < dims[0]; ++i0)
+        for (i1 = 0; i1 < dims[1]; ++i1)
+            for (i2 = 0; i2 < dims[2]; ++i2)
+                for (i3 = 0; i3 < dims[3]; ++i3) {
+                    const int16_t a = x1[(size_t)i0 * st1[0] + (size_t)i1 * st1[1] + (size_t)i2 * st1[2] + (size_t)i3 * st1[3]];
+                    const int16_t b = x2[(size_t)i0 * st2[0] + (size_t)i1 * st2[1] + (size_t)i2 * st2[2] + (size_t)i3 * st2[3]];
+                    out[n++] = is_max ? (a > b ? a : b) : (a < b ? a : b);
+                }
+}
+
+/*@@ section strided16 */
+/* Strided int16 copy (Slice on int16 activations), as ef_strided_s8 in elements. */
+void ef_strided_s16(const int16_t *in, int16_t *out, const int32_t *dims, const int32_t *st)
+{
+    int32_t a, b, c, d;
+    for (a = 0; a < dims[0]; ++a)
+        for (b = 0; b < dims[1]; ++b)
+            for (c = 0; c < dims[2]; ++c) {
+                const int16_t *row = in + ((ptrdiff_t)a * st[0] + (ptrdiff_t)b * st[1] + (ptrdiff_t)c * st[2]);
+                for (d = 0; d < dims[3]; ++d) *out++ = row[(ptrdiff_t)d * st[3]];
+            }
+}
+
+/*@@ section reducemax16 */
+/* ReduceMax of int16 data viewed as [outer][red][inner] (as ef_reduce_max_s8). red >= 1. */
+void ef_reduce_max_s16(const int16_t *in, int16_t *out, int32_t outer, int32_t red, int32_t inner)
+{
+    int32_t o, r, i;
+    for (o = 0; o < outer; ++o) {
+        const int16_t *x = in + (size_t)o * red * inner;
+        for (i = 0; i < inner; ++i) {
+            int16_t m = x[i];
+            for (r = 1; r < red; ++r) {
+                const int16_t v = x[(size_t)r * inner + i];
+                if (v > m) m = v;
+            }
+            out[(size_t)o * inner + i] = m;
+        }
+    }
 }
 
 /*@@ section rqclamp deps=common */

@@ -40,6 +40,7 @@ export const FIELD = {
   CastOptions: {"in_data_type":0,"out_data_type":1},
   ArgMaxOptions: {"output_type":0},
   TransposeConvOptions: {"padding":0,"stride_w":1,"stride_h":2,"fused_activation_function":3},
+  ResizeNearestNeighborOptions: {"align_corners":0,"half_pixel_centers":1},
   LeakyReluOptions: {"alpha":0},
   OperatorCode: {"deprecated_builtin_code":0,"custom_code":1,"version":2,"builtin_code":3},
   Operator: {"opcode_index":0,"inputs":1,"outputs":2,"builtin_options_type":3,"builtin_options":4,"custom_options":5,"custom_options_format":6,"mutating_variable_inputs":7,"intermediates":8,"large_custom_options_offset":9,"large_custom_options_size":10},
