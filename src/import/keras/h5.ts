@@ -94,8 +94,9 @@ function request(path: string, skip: string[], timeoutMs: number): Promise<Answe
         if (typeof v === 'string') stopWorker();
         resolve(v);
       };
-      // the budget covers start-up (compiling the WASM module) and the read
-      const timer = setTimeout(() => finish('timeout'), timeoutMs);
+      // the budget covers the read only: starting the worker (compiling the WASM module) does not depend on the
+      // file, and on a busy machine it can take seconds
+      let timer: ReturnType<typeof setTimeout> | undefined;
       const onMsg = (m: Answer & { id?: number }) => {
         if (typeof m === 'object' && m.id === id) finish(m);
       };
@@ -106,7 +107,11 @@ function request(path: string, skip: string[], timeoutMs: number): Promise<Answe
       w.on('error', onErr);
       w.on('exit', onExit);
       w.ref();
-      void ready!.then(() => w.postMessage({ id, path, skip, ...LIMITS }));
+      void ready!.then(() => {
+        if (done) return;
+        timer = setTimeout(() => finish('timeout'), timeoutMs);
+        w.postMessage({ id, path, skip, ...LIMITS });
+      });
     });
   };
   const p = queue.then(run, run);
