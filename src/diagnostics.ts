@@ -61,6 +61,7 @@ export const CATALOGUE = {
   EF4005: 'symbol name clash',
   EF4006: 'unknown target chip',
   EF4007: 'layer weights exceed the flash data cache (speed warning)',
+  EF4013: 'serial log lacks the app\'s sample lines (or the device disagrees with the host)',
   EF5001: 'dataset not found or empty',
   EF5002: 'dataset shape does not match the model',
   EF5003: 'bad model spec',

@@ -19,6 +19,7 @@ import * as verify from './commands/verify.js'; // cmd:verify
 import * as train from './commands/train.js'; // cmd:train
 import * as split from './commands/split.js'; // cmd:split
 import * as demo from './commands/demo.js'; // cmd:demo
+import * as compare from './commands/compare.js'; // cmd:compare
 
 // In the order `--help` lists them: the main job first, then the pipeline's stages.
 const COMMANDS: CommandModule[] = [
@@ -29,6 +30,7 @@ const COMMANDS: CommandModule[] = [
   evalCmd, // cmd:eval
   build, // cmd:build
   verify, // cmd:verify
+  compare, // cmd:compare
   train, // cmd:train
   split, // cmd:split
   conformance, // cmd:conformance

@@ -22,7 +22,7 @@ import { sha256Hex } from './common/cwriter.js';
 import { emitC, type EmitResult } from './c/emit.js';
 import { checkOutput, projectFiles, writeProject } from './espidf/project.js';
 import { compareRuns, runVerification, type VerifyKind, type VerifySummary } from '../verify/compare.js';
-import type { GoldenCase, HarnessSpec } from '../verify/host.js';
+import { runRv32, type GoldenCase, type HarnessSpec } from '../verify/host.js';
 import { checkIdfProjectOnHost } from '../verify/idf-shim.js';
 import { espnnDoubleFiles } from '../verify/espnn-double.js';
 import { espnnBackend, useEspNn, type KernelChoice } from './espnn/lower.js';
@@ -63,6 +63,13 @@ export interface BuildOptions {
   /** Measure the generated code from rv32 objects (when the RISC-V toolchain is installed) instead of estimating it.
    * The CLI turns it on; library calls default to the estimate (faster). */
   measureCode?: boolean;
+  /** Real labelled samples: `inputs` are then embedded in main/app_main.c (all of them, not only the first), with
+   * their class per case (-1 unknown) and, when the float model is known, its output 0 per case. */
+  samples?: { labels?: number[]; floatOutputs?: number[][]; source?: string };
+  /** Class names of output 0 (default: the graph's meta.classes). */
+  classes?: string[];
+  /** With verify rv32: one more rv32 run with the per-layer hook, for instructions per layer (report.html). */
+  profileLayers?: boolean;
 }
 
 /** One line of the flash figure: bytes, and whether they are exact, measured or estimated (with the margin). */
@@ -101,13 +108,15 @@ export interface BuildReport {
   arenaLowerBound: number;
   weightBytes: number;
   codeBytesEstimate: number;
-  layers: { index: number; op: string; name: string; kernel: string; macs: number; weightBytes: number; backendNote?: string }[];
+  layers: { index: number; op: string; name: string; kernel: string; macs: number; weightBytes: number; backendNote?: string; instructions?: number }[];
   /** Kernel back end used: 'portable' or 'esp-nn' (ESP-NN for the layers it supports, portable for the rest). */
   kernels: 'portable' | 'esp-nn';
   /** Every byte the app image holds, by origin, with which figures are exact and which estimated. */
   flash: FlashBreakdown;
   /** Module memory the build assumed and where the arena went (with the reason). */
   memory: { module?: string; flashBytes: number; psramBytes: number; arenaPlacement: 'internal' | 'psram'; why: string };
+  /** The memory plan: where each activation tensor lives in the arena and while which layers (report.html). */
+  memoryPlan?: { tensor: string; offset: number; size: number; firstUse: number; lastUse: number }[];
   fit: ChipFit[];
   verification: VerifySummary[];
   /** The ESP-IDF project configured, compiled and run on the host through the ESP-IDF stand-in: a smoke test of the
@@ -115,6 +124,12 @@ export interface BuildReport {
   idfHost?: { ok: boolean; output: string[]; kind: string };
   /** Golden cases: int8/uint8 outputs as bytes 0..255, int16 outputs as signed values. */
   golden: { name: string; inputs: number[][]; expected: number[][] }[];
+  /** Class names of output 0, when known. */
+  classes?: string[];
+  /** Quantization of output 0 (to dequantize the app's scores). */
+  output?: { dtype: string; scale: number; zeroPoint: number };
+  /** The embedded real samples (one per golden case): where from, true class, float model's output 0. */
+  samples?: { source?: string; cases: { index: number; label: number; float?: number[] }[] };
 }
 
 export interface BuildResult {
@@ -122,6 +137,8 @@ export interface BuildResult {
   files: Record<string, string>;
   report?: BuildReport;
   diagnostics: Diagnostic[];
+  /** Everything the ESP-IDF project printed when run on the host stand-in (with verify host). */
+  idfRunOutput?: string;
 }
 
 /** Deterministic pseudo-random values (LCG) for golden cases: bytes for int8/uint8, the full range for int16. */
@@ -336,6 +353,18 @@ export function buildProject(graph: Graph, opts: BuildOptions): BuildResult {
       verification: [],
       golden,
     };
+    report.memoryPlan = [...e.plan.tensors.values()]
+      .filter((t) => t.size > 0)
+      .map((t) => ({ tensor: t.name, offset: t.offset, size: t.size, firstUse: t.firstUse, lastUse: t.lastUse }));
+    const classes = opts.classes ?? g.meta.classes;
+    const outT = g.tensors[g.outputs[0]];
+    if (classes?.length) report.classes = classes.slice();
+    report.output = { dtype: outT.dtype, scale: outT.quant?.scale[0] ?? 1, zeroPoint: outT.quant?.zeroPoint[0] ?? 0 };
+    if (opts.samples)
+      report.samples = {
+        source: opts.samples.source,
+        cases: golden.map((_, k) => ({ index: k, label: opts.samples!.labels?.[k] ?? -1, float: opts.samples!.floatOutputs?.[k] })),
+      };
 
     if (opts.verify?.length) {
       const cases: GoldenCase[] = golden.map((gc) => ({ name: gc.name, inputs: gc.inputs, expected: gc.expected }));
@@ -343,6 +372,16 @@ export function buildProject(graph: Graph, opts: BuildOptions): BuildResult {
       const vfiles = espnn ? { ...e.files, ...espnnDoubleFiles() } : e.files;
       const runs = runVerification(vfiles, harnessSpec(g, e.prefix), cases, opts.verify, stage);
       report.verification = runs.map((r) => compareRuns(r, cases, macs));
+      // rv32: instructions per layer, from one extra run with the generated code's per-layer hook (report.html)
+      if (opts.verify.includes('rv32') && opts.profileLayers) {
+        try {
+          const prof = runRv32(e.files, harnessSpec(g, e.prefix), cases.slice(0, 1), { profile: true });
+          const per = prof.cases[0]?.layers;
+          if (per) report.layers.forEach((l, i) => (l.instructions = per[i]));
+        } catch {
+          /* the per-layer profile is an extra: the verification above already reported */
+        }
+      }
       for (const v of report.verification)
         if (!v.identical)
           diagnostics.push(diag('EF4004', `generated C on ${v.target} differs from the integer simulator in ${v.mismatches.join(', ')}`, {
@@ -352,6 +391,7 @@ export function buildProject(graph: Graph, opts: BuildOptions): BuildResult {
 
     if (fit.arenaPlacement === 'psram') e.files[`${e.prefix}.c`] = arenaInPsram(e.files[`${e.prefix}.c`], e.prefix);
     const sample = golden[0];
+    const hs = harnessSpec(g, e.prefix);
     const files = projectFiles({
       prefix: e.prefix,
       chip: c,
@@ -362,13 +402,18 @@ export function buildProject(graph: Graph, opts: BuildOptions): BuildResult {
       sample: {
         inputs: sample.inputs,
         expected: sample.expected,
-        inputTypes: harnessSpec(g, e.prefix).inputTypes,
-        outputTypes: harnessSpec(g, e.prefix).outputTypes,
+        inputTypes: hs.inputTypes,
+        outputTypes: hs.outputTypes,
+        // real samples: all of them, with their labels; otherwise the first case only
+        more: opts.samples ? golden.slice(1) : undefined,
+        labels: opts.samples ? golden.map((_, k) => opts.samples!.labels?.[k] ?? -1) : undefined,
+        classes,
       },
       provenance: prov,
     });
     // The ESP-IDF project itself (CMake files, app_main.c) is configured, compiled and run on the host through
     // a stand-in for ESP-IDF, in a scratch copy, so the output folder is still written all at once.
+    let idfRunOutput: string | undefined;
     if (opts.verify?.includes('host')) {
       stage('esp-idf project');
       const scratch = mkdtempSync(join(tmpdir(), 'espforge-idf-'));
@@ -379,6 +424,7 @@ export function buildProject(graph: Graph, opts: BuildOptions): BuildResult {
         }
         const idf = checkIdfProjectOnHost(scratch, { timeoutMs: 300_000, optional: true });
         report.idfHost = { ok: idf.ok, output: idf.runOutput.trim().split('\n').slice(-2), kind: IDF_SMOKE_TEST };
+        idfRunOutput = idf.runOutput;
         // optional: without cmake the C was still verified above, so that is a warning, not a failure
         diagnostics.push(...idf.diagnostics);
       } finally {
@@ -389,7 +435,7 @@ export function buildProject(graph: Graph, opts: BuildOptions): BuildResult {
     files['report.md'] = reportMarkdown(report);
     if (opts.out && !opts.dryRun && !diagnostics.some((d) => d.severity === 'error')) stage('write');
     if (opts.out && !opts.dryRun && !diagnostics.some((d) => d.severity === 'error')) writeProject(opts.out, files, writeOpts);
-    return { ok: !diagnostics.some((d) => d.severity === 'error'), files, report, diagnostics };
+    return { ok: !diagnostics.some((d) => d.severity === 'error'), files, report, diagnostics, idfRunOutput };
   } catch (err) {
     diagnostics.push(...toDiagnostics(err, { file: opts.modelFile }));
     return { ok: false, files: {}, diagnostics };

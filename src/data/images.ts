@@ -87,7 +87,7 @@ export async function loadImageDir(dir: string, opts: LoadOptions): Promise<RawS
   const per = h * w * c;
   const x = new Float32Array(total * per);
   const y = new Int32Array(total);
-  const parts = { train: [] as number[], test: [] as number[] };
+  const parts = { train: [] as number[], test: [] as number[], val: [] as number[] };
   const testGroup = groups.some((g) => g.name === 'test') ? 'test' : 'val';
   let k = 0;
   for (const g of groups) {
@@ -100,6 +100,7 @@ export async function loadImageDir(dir: string, opts: LoadOptions): Promise<RawS
         y[k] = cls;
         if (g.name === 'train') parts.train.push(k);
         else if (g.name === testGroup) parts.test.push(k);
+        if (g.name === 'val') parts.val.push(k);
         k++;
       }
     }

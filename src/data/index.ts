@@ -37,7 +37,7 @@ export interface LoadOptions {
   /** Force 1 (grayscale) or 3 (RGB) channels. */
   channels?: 1 | 3;
   /** Which part; sources without a stored split get a seeded stratified 80/20 split. Default 'all'. */
-  split?: 'train' | 'test' | 'all';
+  split?: 'train' | 'test' | 'val' | 'all';
   /** Keep at most this many samples (a seeded random subset). */
   limit?: number;
   /** Seed for splits and subsets (default 0). */
@@ -61,7 +61,7 @@ export interface RawSet {
   normalization: Normalization;
   source: string;
   /** Stored split, when the source has one. */
-  parts?: { train: number[]; test: number[] };
+  parts?: { train: number[]; test: number[]; val?: number[] };
 }
 
 export async function loadDataset(spec: string, opts: LoadOptions = {}): Promise<Dataset> {
@@ -72,7 +72,12 @@ export async function loadDataset(spec: string, opts: LoadOptions = {}): Promise
   if (!Number.isFinite(n) || n === 0) fail('EF5001', 'dataset is empty', { file: spec });
   let idx: number[] | undefined;
   let part = '';
-  if (split !== 'all') {
+  if (split === 'val') {
+    // only a stored validation part (an `espforge split` folder's val/): there is no seeded fallback
+    if (!raw.parts?.val?.length) fail('EF5001', 'the dataset has no validation part (val/)', { file: spec });
+    idx = raw.parts!.val!;
+    part = ' (val)';
+  } else if (split !== 'all') {
     if (raw.parts) idx = raw.parts[split];
     else {
       const [train, test] = stratifiedSplit(raw.y, n, [1 - TEST_FRACTION, TEST_FRACTION], seed);

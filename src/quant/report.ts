@@ -171,6 +171,8 @@ export interface AccuracyReport {
   /** confusion[label][predicted], for the quantized model when there is one, else the float model. */
   confusion?: number[][];
   floatConfusion?: number[][];
+  /** With EvalOptions.perSample: top-1 class and its score per sample (float and/or quantized model). */
+  perSample?: { index: number; label?: number; floatPred?: number; floatScore?: number; quantPred?: number; quantScore?: number }[];
 }
 
 function argmax(d: ArrayLike<number>): number {
@@ -184,6 +186,8 @@ export interface EvalOptions {
   classes?: number;
   runInt?: IntRunner;
   onProgress?: (done: number) => void;
+  /** Record every sample's prediction (AccuracyReport.perSample). */
+  perSample?: boolean;
 }
 
 /** Top-1 accuracy / agreement / confusion of the float graph and (optionally) the quantized graph. */
@@ -200,12 +204,17 @@ export async function evaluate(floatGraph: Graph | undefined, qGraph: Graph | un
   let fOk = 0;
   let qOk = 0;
   let agree = 0;
+  const per: NonNullable<AccuracyReport['perSample']> = [];
   samples.forEach((s, k) => {
     const y = labels ? labels[k] : undefined;
     let fTop: number | undefined;
     let qTop: number | undefined;
+    const row: NonNullable<AccuracyReport['perSample']>[number] = { index: k, label: y };
     if (fp) {
-      fTop = argmax(runFloat(fp, s).outputs[0].data);
+      const fo = runFloat(fp, s).outputs[0].data;
+      fTop = argmax(fo);
+      row.floatPred = fTop;
+      row.floatScore = fo[fTop];
       if (y !== undefined) {
         if (fTop === y) fOk++;
         if (y < C && fTop < C) fConf[y][fTop]++;
@@ -214,13 +223,17 @@ export async function evaluate(floatGraph: Graph | undefined, qGraph: Graph | un
     if (qGraph && run) {
       const qIn = qGraph.inputs.map((id, j) => quantizeInput(s[j], qGraph.tensors[id]));
       const out = run(qGraph, qIn).outputs[0];
-      qTop = argmax(dequantize(out, qGraph.tensors[qGraph.outputs[0]]));
+      const qo = dequantize(out, qGraph.tensors[qGraph.outputs[0]]);
+      qTop = argmax(qo);
+      row.quantPred = qTop;
+      row.quantScore = qo[qTop];
       if (y !== undefined) {
         if (qTop === y) qOk++;
         if (y < C && qTop < C) qConf[y][qTop]++;
       }
     }
     if (fTop !== undefined && qTop !== undefined && fTop === qTop) agree++;
+    if (opts.perSample) per.push(row);
     opts.onProgress?.(k + 1);
   });
   const n = samples.length;
@@ -231,6 +244,7 @@ export async function evaluate(floatGraph: Graph | undefined, qGraph: Graph | un
     r.agreement = agree / n;
     r.disagreements = n - agree;
   }
+  if (opts.perSample) r.perSample = per;
   if (labels) {
     r.confusion = qGraph ? qConf : fConf;
     if (qGraph && fp) r.floatConfusion = fConf;

@@ -8,7 +8,7 @@
 // one pixel; pruning starts once the network has learned (30 % of the steps), reaches 80 % at 60 %, leaves the
 // 144-weight first conv dense, and the last 40 % of the steps recover the accuracy with the masks fixed.
 
-import { existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fail, toDiagnostics, type Diagnostic } from '../diagnostics.js';
 import { datasetSize, loadDataset, type Dataset } from '../data/index.js';
@@ -56,12 +56,20 @@ export function demoTrainOptions(epochs: number, steps: number, seed: number): T
   };
 }
 
+/** What the demo writes into its output folder. */
+export const DEMO_FILES = ['model', 'project', 'report.md', 'serial-host.log', 'board-vs-host.md', 'board-vs-host.json', 'board-vs-host.csv', 'report.html'];
+
+/** Real MNIST test digits embedded in the generated app. */
+export const DEMO_SAMPLES = 10;
+
 export interface DemoOptions {
   out?: string;
   epochs?: number;
   seed?: number;
   target?: string;
   force?: boolean;
+  /** Train on at most this many digits (default: the whole train split, 8,000; smoke tests use fewer). */
+  trainLimit?: number;
   /** Test digits used for the float/int8 comparison (default: the whole test split, 2,000). */
   evalLimit?: number;
   onProgress?: (p: Progress) => void;
@@ -86,6 +94,10 @@ export interface DemoResult {
   flashBytes?: number;
   verified?: boolean;
   verification?: string[];
+  /** Labels of the test digits embedded in the app, in order. */
+  sampleLabels?: number[];
+  /** Board-vs-host report of the app's host run (serial-host.log → board-vs-host.{md,json,csv}). */
+  compare?: { identical: number; samples: number; deviceAccuracy?: number; floatAccuracy?: number; maxAbsError: number; files: string[] };
   /** What did not run, and why (module missing or failing): the pipeline stops there. */
   stoppedAt?: { stage: string; diagnostics: Diagnostic[] };
   seconds: number;
@@ -100,13 +112,13 @@ function samplesOf(ds: Dataset, limit = Infinity): Value[][] {
 export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
   const t0 = performance.now();
   const outDir = resolve(opts.out ?? 'espforge-demo');
-  if (existsSync(outDir) && readdirSync(outDir).some((f) => !['model', 'project', 'report.md'].includes(f)) && !opts.force)
+  if (existsSync(outDir) && readdirSync(outDir).some((f) => !DEMO_FILES.includes(f)) && !opts.force)
     fail('EF0005', 'output folder holds files the demo did not write', { file: outDir, suggestion: 'choose another --out or pass --force' });
   const stage = (s: string) => opts.onStage?.(s);
   const seed = opts.seed ?? 1;
   await initBackend();
   stage('loading builtin:mnist');
-  const train = await loadDataset('builtin:mnist', { split: 'train', seed, inputShape: DEMO_SPEC.input });
+  const train = await loadDataset('builtin:mnist', { split: 'train', seed, inputShape: DEMO_SPEC.input, limit: opts.trainLimit });
   const test = await loadDataset('builtin:mnist', { split: 'test', seed, inputShape: DEMO_SPEC.input });
   const model = buildModel(DEMO_SPEC, { seed });
   const epochs = opts.epochs ?? DEMO_EPOCHS;
@@ -152,9 +164,17 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
     res.agreement = acc.agreement;
     current = 'building the ESP-IDF project (host verification)';
     stage(current);
+    // real test digits for the app (a seeded subset of the test split, so not all of one class)
+    const pick = await loadDataset('builtin:mnist', { split: 'test', seed, inputShape: DEMO_SPEC.input, limit: DEMO_SAMPLES });
+    const { embedSamples } = await import('../codegen/samples.js');
+    const emb = embedSamples(q.graph, q.floatGraph, samplesOf(pick), pick.y);
+    res.sampleLabels = emb.labels;
+    stage(`embedding ${emb.inputs.length} MNIST test digits in app_main.c, labels ${emb.labels?.join(' ')}`);
     const { buildProject } = await import('../codegen/build.js');
     const projectDir = join(outDir, 'project');
     const b = buildProject(q.graph, {
+      inputs: emb.inputs,
+      samples: { labels: emb.labels, floatOutputs: emb.floatOutputs, source: pick.source },
       target: opts.target ?? 'esp32s3',
       out: projectDir,
       name: 'demo_cnn',
@@ -162,7 +182,28 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
       verify: ['host'],
       modelFile: join(modelDir, 'model.json'),
       commandLine: 'espforge demo',
+      dryRun: true,
     });
+    if (b.ok && b.report) {
+      // report.html goes into the project with the rest; a demo-level one adds accuracy and per-layer error charts
+      const { buildReportHtml, buildHtmlInput } = await import('../report/build-report.js');
+      b.files['report.html'] = await buildReportHtml(b.report);
+      const { writeProject } = await import('../codegen/espidf/project.js');
+      writeProject(projectDir, b.files, true);
+      const { layerErrors } = await import('../quant/report.js');
+      const { renderHtmlReport } = await import('../report/html.js');
+      const base = buildHtmlInput(b.report);
+      const pc = (x: number | undefined) => (x === undefined ? '-' : `${(x * 100).toFixed(2)}%`);
+      const page = await renderHtmlReport({
+        ...base,
+        title: 'espforge demo: small CNN on MNIST digits',
+        facts: [...(base.facts ?? []), ['accuracy float / int8', `${pc(acc.floatAccuracy)} / ${pc(acc.quantAccuracy)} on ${acc.samples} test digits`]],
+        accuracy: acc,
+        classes: test.classes,
+        layerErrors: await layerErrors(q.floatGraph, q.graph, ts.slice(0, 50)),
+      });
+      writeFileSync(join(outDir, 'report.html'), page.html);
+    }
     if (b.report) {
       res.arenaBytes = b.report.arenaBytes;
       res.flashBytes = b.report.weightBytes + b.report.codeBytesEstimate;
@@ -176,6 +217,18 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
       return done();
     }
     res.projectDir = projectDir;
+    if (b.idfRunOutput) {
+      // the host run of the generated app stands in for the board's serial output
+      current = 'board-vs-host report from the host run of the app';
+      stage(current);
+      const log = join(outDir, 'serial-host.log');
+      writeFileSync(log, b.idfRunOutput);
+      const { compareProject } = await import('../verify/serial.js');
+      const c = compareProject(projectDir, log, outDir);
+      const s = c.report.summary;
+      res.compare = { identical: s.identical, samples: s.samples, deviceAccuracy: s.deviceAccuracy, floatAccuracy: s.floatAccuracy, maxAbsError: s.maxAbsError, files: [...c.written, join(outDir, 'report.html')] };
+      if (c.diagnostics.some((d) => d.severity === 'error')) res.stoppedAt = { stage: current, diagnostics: c.diagnostics };
+    }
   } catch (e) {
     res.stoppedAt = { stage: current, diagnostics: toDiagnostics(e) };
   }

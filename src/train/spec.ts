@@ -8,6 +8,7 @@ import { isAbsolute, dirname, resolve } from 'node:path';
 import { fail } from '../diagnostics.js';
 import type { Graph } from '../ir/graph.js';
 import { applyFileBase, cutGraph, resizeBaseInput, type FileBase } from './from-ir.js';
+import { applyMobileNetV2Weights, readMobileNetV2Weights, type MobileNetV2Weights } from './keras-weights.js';
 import * as tfl from '@tensorflow/tfjs-layers';
 
 export type Activation = 'linear' | 'relu' | 'relu6' | 'sigmoid' | 'softmax' | 'tanh';
@@ -29,6 +30,9 @@ export interface MobileNetV2Spec {
   type: 'mobilenetv2';
   /** Width multiplier α (0.35, 0.5, 0.75, 1.0, ...). */
   alpha?: number;
+  /** Keras-applications weights file (mobilenet_v2_weights_tf_dim_ordering_tf_kernels_<α>_<size>[_no_top].h5); a
+   * relative path is relative to the spec file. Default: seeded random weights. */
+  weights?: string;
   /** Batch-norm momentum (Keras uses 0.999; short fine-tunes do better with less). Default 0.99. */
   bnMomentum?: number;
 }
@@ -47,6 +51,32 @@ export interface TrainDefaults {
   /** Fraction of conv output channels to remove (structured pruning). */
   structured?: number;
   seed?: number;
+  /** Optimizer: adam (default), sgd, momentum (SGD with momentum 0.9) or rmsprop. */
+  optimizer?: OptimizerName;
+  /** Early stopping: epochs without validation-loss improvement. */
+  patience?: number;
+}
+
+export type OptimizerName = 'adam' | 'sgd' | 'momentum' | 'rmsprop';
+export const OPTIMIZERS: readonly OptimizerName[] = ['adam', 'sgd', 'momentum', 'rmsprop'];
+
+/**
+ * One phase of a staged run (`"stages": [...]`), e.g. the transfer-learning recipe: head only, then fine-tune the top
+ * of the base with pruning. Unset fields fall back to the spec's `train` defaults (prune and fineTune do not carry
+ * over: a stage without them does not prune, and freezes per the spec's own fineTune).
+ */
+export interface StageSpec {
+  name?: string;
+  epochs: number;
+  learningRate?: number;
+  batchSize?: number;
+  lrSchedule?: 'constant' | 'cosine';
+  /** Fraction of the base's layers (from the top) that train in this stage; 0 = head only. */
+  fineTune?: number;
+  /** Magnitude pruning over this stage: [initial, final] sparsity, polynomial decay. */
+  prune?: [number, number];
+  optimizer?: OptimizerName;
+  patience?: number;
 }
 
 /**
@@ -75,9 +105,28 @@ export interface ModelSpec {
   layers: LayerSpec[];
   /** Defaults for `espforge train`; command-line flags override them. */
   train?: TrainDefaults;
+  /** Training phases run one after the other on the same model (see StageSpec). */
+  stages?: StageSpec[];
 }
 
 const ACTS = ['linear', 'relu', 'relu6', 'sigmoid', 'softmax', 'tanh'];
+/** The keys each part of a spec may hold: anything else is an error (a typo must not be silently ignored). */
+const SPEC_KEYS = ['name', 'description', 'input', 'base', 'fineTune', 'layers', 'head', 'train', 'stages'];
+const TRAIN_KEYS = ['epochs', 'batchSize', 'learningRate', 'lrSchedule', 'augmentShift', 'validationSplit', 'prune', 'structured', 'seed', 'optimizer', 'patience'];
+const STAGE_KEYS = ['name', 'epochs', 'learningRate', 'batchSize', 'lrSchedule', 'fineTune', 'prune', 'optimizer', 'patience'];
+const LAYER_KEYS: Record<string, string[]> = {
+  dense: ['units', 'activation', 'useBias'],
+  conv2d: ['filters', 'kernel', 'strides', 'padding', 'activation', 'useBias'],
+  depthwise: ['kernel', 'strides', 'padding', 'activation', 'useBias'],
+  maxpool: ['pool', 'strides', 'padding'],
+  avgpool: ['pool', 'strides', 'padding'],
+  flatten: [],
+  dropout: ['rate'],
+  batchnorm: ['epsilon', 'momentum'],
+  gap: [],
+  activation: ['activation'],
+};
+const MOBILENET_KEYS = ['type', 'alpha', 'bnMomentum', 'weights'];
 const TYPES = ['dense', 'conv2d', 'depthwise', 'maxpool', 'avgpool', 'flatten', 'dropout', 'batchnorm', 'gap', 'activation'];
 
 /** Validate a parsed JSON spec; EF5003 names the offending layer. */
@@ -85,6 +134,11 @@ export function parseSpec(json: unknown, file = '<spec>'): ModelSpec {
   const bad = (msg: string, node?: string): never => fail('EF5003', msg, { file, node });
   if (!json || typeof json !== 'object') bad('a model spec is a JSON object with "input" and "layers"');
   const s = json as Record<string, unknown>;
+  const unknown = (o: Record<string, unknown>, allowed: string[], what: string, node?: string) => {
+    const extra = Object.keys(o).filter((k) => !allowed.includes(k));
+    if (extra.length) bad(`unknown ${what} key(s) ${extra.map((k) => `"${k}"`).join(', ')} (allowed: ${allowed.join(', ')})`, node);
+  };
+  unknown(s, SPEC_KEYS, 'spec');
   const isPosInt = (v: unknown) => Number.isInteger(v) && (v as number) > 0;
   const fileBase = !!s.base && typeof s.base === 'object' && ('file' in s.base || 'graph' in s.base);
   if (fileBase && s.input === undefined) s.input = [];
@@ -105,7 +159,38 @@ export function parseSpec(json: unknown, file = '<spec>'): ModelSpec {
     if (L.padding !== undefined && L.padding !== 'same' && L.padding !== 'valid') bad('"padding" is "same" or "valid"', where);
     if (L.type === 'dropout' && !(typeof L.rate === 'number' && L.rate >= 0 && L.rate < 1)) bad('dropout needs 0 <= "rate" < 1', where);
     if (L.type === 'activation' && !ACTS.includes(L.activation as string)) bad('activation layer needs "activation"', where);
+    unknown(L, ['type', ...LAYER_KEYS[L.type as string]], `${L.type as string} layer`, where);
   });
+  const isFrac = (v: unknown) => typeof v === 'number' && v >= 0 && v <= 1;
+  const isPrune = (v: unknown) => Array.isArray(v) && v.length === 2 && v.every(isFrac) && (v[0] as number) <= (v[1] as number) && (v[1] as number) < 1;
+  const checkTraining = (o: Record<string, unknown>, where: string) => {
+    if (o.epochs !== undefined && !isPosInt(o.epochs)) bad('"epochs" must be a positive integer', where);
+    if (o.batchSize !== undefined && !isPosInt(o.batchSize)) bad('"batchSize" must be a positive integer', where);
+    if (o.learningRate !== undefined && !(typeof o.learningRate === 'number' && o.learningRate > 0 && o.learningRate <= 10)) bad('"learningRate" must be in (0, 10]', where);
+    if (o.lrSchedule !== undefined && o.lrSchedule !== 'constant' && o.lrSchedule !== 'cosine') bad('"lrSchedule" is "constant" or "cosine"', where);
+    if (o.prune !== undefined && !isPrune(o.prune)) bad('"prune" is [initial, final] sparsity with 0 <= initial <= final < 1, e.g. [0.5, 0.8]', where);
+    if (o.optimizer !== undefined && !(OPTIMIZERS as readonly unknown[]).includes(o.optimizer)) bad(`"optimizer" is one of ${OPTIMIZERS.join(', ')}`, where);
+    if (o.patience !== undefined && !isPosInt(o.patience)) bad('"patience" must be a positive integer (epochs)', where);
+  };
+  if (s.train !== undefined) {
+    if (!s.train || typeof s.train !== 'object' || Array.isArray(s.train)) bad('"train" is an object of training defaults');
+    unknown(s.train as Record<string, unknown>, TRAIN_KEYS, '"train"', 'train');
+    checkTraining(s.train as Record<string, unknown>, 'train');
+  }
+  if (s.stages !== undefined) {
+    if (!Array.isArray(s.stages) || s.stages.length === 0) bad('"stages" is a non-empty list of {epochs, learningRate, fineTune, prune, optimizer}');
+    (s.stages as unknown[]).forEach((st, i) => {
+      const where = `stages[${i}]`;
+      if (!st || typeof st !== 'object' || Array.isArray(st)) bad('a stage is an object', where);
+      const S = st as Record<string, unknown>;
+      unknown(S, STAGE_KEYS, 'stage', where);
+      if (!isPosInt(S.epochs)) bad('a stage needs "epochs" (a positive integer)', where);
+      if (S.fineTune !== undefined && !isFrac(S.fineTune)) bad('"fineTune" is a fraction in [0, 1]', where);
+      if (S.fineTune !== undefined && !s.base) bad('"fineTune" needs a "base"', where);
+      if (S.name !== undefined && typeof S.name !== 'string') bad('"name" is a string', where);
+      checkTraining(S, where);
+    });
+  }
   if (fileBase) {
     const b = s.base as Record<string, unknown>;
     if (b.file !== undefined && !(typeof b.file === 'string' && b.file.length > 0)) bad('base "file" must be a path to a model file');
@@ -118,6 +203,8 @@ export function parseSpec(json: unknown, file = '<spec>'): ModelSpec {
     const b = s.base as Record<string, unknown>;
     if (!b || b.type !== 'mobilenetv2')
       bad('"base" is {"type": "mobilenetv2", "alpha": ...} or {"file": "model.h5", "cut": "auto", "trainable": 0.7}');
+    unknown(b, MOBILENET_KEYS, 'mobilenetv2 base', 'base');
+    if (b.weights !== undefined && !(typeof b.weights === 'string' && b.weights.length > 0)) bad('base "weights" is the path of a Keras-applications .h5 weights file', 'base');
     if (b.alpha !== undefined && !(typeof b.alpha === 'number' && b.alpha > 0 && b.alpha <= 2)) bad('base "alpha" must be in (0, 2]');
     if ((s.input as number[]).length !== 3) bad('a MobileNetV2 base needs an image input [H, W, C]');
   }
@@ -204,6 +291,12 @@ export function buildModel(spec: ModelSpec, opts: BuildOptions = {}): tfl.Layers
   const fb = isFileBase(spec.base) ? loadedBase(spec.base) : undefined;
   const input = tfl.input({ shape: spec.input, name: `${pfx}input` });
   const { output, layers: baseLayers } = fb ? applyFileBase(fb, input, pfx) : mobileNetV2(input, { ...(spec.base as MobileNetV2Spec), seed: opts.seed, prefix: pfx });
+  const mb = spec.base as MobileNetV2Spec;
+  if (!fb && mb.weights !== undefined) {
+    const w = loadedWeights.get(mb);
+    if (!w) fail('EF5003', `the base weights '${mb.weights}' are not loaded`, { suggestion: 'await loadSpecBase(spec, specFile) before buildModel(spec)' });
+    applyMobileNetV2Weights(baseLayers, w!, pfx);
+  }
   let x = output;
   spec.layers.forEach((l, i) => {
     x = specLayer(l, `${pfx}L${i}_${l.type}`, seeds).apply(x) as tfl.SymbolicTensor;
@@ -217,6 +310,9 @@ export function buildModel(spec: ModelSpec, opts: BuildOptions = {}): tfl.Layers
 function isFileBase(b: ModelSpec['base']): b is FileBaseSpec {
   return !!b && ('file' in b || 'graph' in b);
 }
+
+/** Keras-applications weights of built-in MobileNetV2 bases, loaded by loadSpecBase. */
+const loadedWeights = new WeakMap<MobileNetV2Spec, MobileNetV2Weights>();
 
 /** File bases loaded by loadSpecBase, per base object (the spec itself stays plain JSON). */
 const loadedBases = new WeakMap<FileBaseSpec, FileBase>();
@@ -233,6 +329,11 @@ function loadedBase(b: FileBaseSpec): FileBase {
  */
 export async function loadSpecBase(spec: ModelSpec, specFile?: string): Promise<ModelSpec> {
   const b = spec.base;
+  if (b && !isFileBase(b) && b.weights !== undefined && !loadedWeights.has(b)) {
+    const file = !isAbsolute(b.weights) && specFile ? resolve(dirname(specFile), b.weights) : b.weights;
+    loadedWeights.set(b, await readMobileNetV2Weights(file, b.alpha ?? 1, spec.input, specFile));
+    return spec;
+  }
   if (!isFileBase(b) || loadedBases.has(b)) return spec;
   let g = b.graph;
   let file = b.file;
@@ -259,6 +360,17 @@ export async function loadSpecBase(spec: ModelSpec, specFile?: string): Promise<
 export function describeBase(spec: ModelSpec): { tensor: string; pool?: 'mean' | 'max'; nodes: number } | undefined {
   const fb = isFileBase(spec.base) ? loadedBases.get(spec.base) : undefined;
   return fb && { tensor: fb.tensor, pool: fb.pool, nodes: fb.graph.nodes.length };
+}
+
+/**
+ * Set how much of a built model's base trains (a stage's fineTune): the layers that are not head layers
+ * (`L<i>_...`) nor the input, as buildModel counts them; returns how many base layers are frozen.
+ */
+export function setBaseFineTune(model: tfl.LayersModel, spec: ModelSpec, fraction: number): number {
+  if (!spec.base) return 0;
+  let base = model.layers.filter((l) => !/^L\d+_/.test(l.name) && l.getClassName() !== 'InputLayer');
+  if (isFileBase(spec.base)) base = base.filter((l) => l.getWeights().length > 0);
+  return freezeBase(base, fraction);
 }
 
 /** Freeze the bottom (1 - fraction) of the base layers; the top `fraction` keep training. */
@@ -321,7 +433,7 @@ export function mobileNetV2(input: tfl.SymbolicTensor, o: MobileNetV2Options = {
   ];
   let block = 0;
   for (const [t, c, n, s] of cfg) {
-    const outC = makeDivisible(c * alpha);
+    const outC = makeDivisible(Math.trunc(c * alpha)); // Keras: _make_divisible(int(filters * alpha), 8)
     for (let r = 0; r < n; r++) {
       const stride = r === 0 ? s : 1;
       const pre = block === 0 ? 'expanded_conv_' : `block_${block}_`;

@@ -53,6 +53,8 @@ export interface TrainOptions {
   /** Per-class loss weights, or 'balanced' (n / (k · count_c)). */
   classWeights?: number[] | 'balanced';
   prune?: PruneSchedule;
+  /** adam (default), sgd, momentum (SGD, momentum 0.9) or rmsprop. */
+  optimizer?: 'adam' | 'sgd' | 'momentum' | 'rmsprop';
   seed?: number;
   /** Stop after this many optimizer steps in total (tests, smoke runs). */
   maxSteps?: number;
@@ -257,9 +259,24 @@ export async function trainModel(model: tfl.LayersModel, data: Dataset, opts: Tr
   }
   if (opts.lrSchedule !== undefined && opts.lrSchedule !== 'constant' && opts.lrSchedule !== 'cosine') fail('EF0006', `unknown learning-rate schedule '${String(opts.lrSchedule)}' (constant or cosine)`);
   if (opts.augment && !(opts.augment.shift >= 0 && Number.isInteger(opts.augment.shift))) fail('EF0006', `augmentation shift must be a whole number of pixels >= 0, got ${opts.augment.shift}`);
-  const optimizer = tf.train.adam(opts.learningRate ?? 1e-3);
-  // AdamOptimizer reads its (protected) learningRate on every step; a schedule updates it before each one.
-  const setLr = (v: number) => ((optimizer as unknown as { learningRate: number }).learningRate = v);
+  const lr0 = opts.learningRate ?? 1e-3;
+  const optName = opts.optimizer ?? 'adam';
+  const optimizer: tf.Optimizer =
+    optName === 'adam' ? tf.train.adam(lr0)
+    : optName === 'sgd' ? tf.train.sgd(lr0)
+    : optName === 'momentum' ? tf.train.momentum(lr0, 0.9)
+    : optName === 'rmsprop' ? tf.train.rmsprop(lr0)
+    : fail('EF0006', `unknown optimizer '${String(optName)}' (adam, sgd, momentum or rmsprop)`);
+  // Adam and RMSProp read their (protected) learningRate on every step; SGD/momentum cache it as a tensor and
+  // have setLearningRate. A schedule updates it before each step.
+  let lrNow = lr0;
+  const setLr = (v: number) => {
+    if (v === lrNow) return;
+    lrNow = v;
+    const o = optimizer as unknown as { learningRate: number; setLearningRate?: (x: number) => void };
+    if (o.setLearningRate) o.setLearningRate(v);
+    else o.learningRate = v;
+  };
   const augRng = makeRng(seed * 7919 + 3);
   const aug = opts.augment && opts.augment.shift > 0 ? { ...opts.augment, rng: augRng } : undefined;
   const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);

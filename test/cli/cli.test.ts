@@ -100,11 +100,23 @@ test('inspect reports the per-chip fit: person_detect fits every chip with an ar
 test('file-system problems are coded user errors without stack traces (directory as input, unwritable output)', (t) => {
   const dir = sharedPath(t, 'models', 'onnx', 'mnist-8');
   if (!dir) return;
-  const asInput = cli('run', join(dir, 'model.onnx'), '--input', tmpdir());
+  // a folder is a batch of images; one without any is a coded error
+  const asInput = cli('run', join(dir, 'model.onnx'), '--input', mkdtempSync(join(tmpdir(), 'espforge-empty-')));
   assert.equal(asInput.status, 1);
-  assert.match(asInput.stderr, /EF0001: .*is a directory/);
+  assert.match(asInput.stderr, /EF0001: .*holds no images/);
   const out = cli('quantize', join(dir, 'model.onnx'), '--calib', 'builtin:mnist', '--calib-count', '20', '--input-scale', '255', '--out', '/nonexistent-dir/x.tflite');
   assert.equal(out.status, 1);
   assert.match(out.stderr, /EF0001: \/nonexistent-dir\/x\.tflite: no such file or directory/);
   assert.doesNotMatch(out.stderr, /EF9001/);
+});
+
+test('targets lists only formats build accepts; --format tflite is refused with EF0006', (t) => {
+  const tfl = sharedPath(t, 'models', 'tflite', 'tinymaix', 'mnist_valid_q.tflite');
+  if (!tfl) return;
+  const j = JSON.parse(cli('targets', '--json').stdout);
+  assert.deepEqual(Object.keys(j.formats).sort(), ['c', 'espdl']);
+  const out = mkdtempSync(join(tmpdir(), 'espforge-cli-'));
+  const r = cli('build', tfl, '--target', 'esp32s3', '--format', 'tflite', '--out', join(out, 'x'));
+  assert.notEqual(r.status, 0);
+  assert.match(r.stderr, /EF0006: .*--format tflite is not available in build \(use c or espdl\)/);
 });

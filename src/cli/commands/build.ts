@@ -7,6 +7,7 @@ import { loadModel } from '../../import/index.js';
 import { buildProject, type BuildResult } from '../../codegen/build.js';
 import { checkOutput } from '../../codegen/espidf/project.js';
 import type { VerifyKind } from '../../verify/compare.js';
+import type { Graph } from '../../ir/graph.js';
 import { KERNEL_CHOICES, type KernelChoice } from '../../codegen/espnn/lower.js';
 import { MODULES, parseSize } from '../../targets/modules.js';
 import { printJson, report, reportFailure, stages } from '../common.js';
@@ -25,6 +26,8 @@ interface Opts {
   inputOffset?: string;
   scheme?: string;
   format?: string;
+  samples?: string;
+  zip?: string;
   kernels?: string;
   json?: boolean;
 }
@@ -49,7 +52,7 @@ function parseVerify(s: string | undefined): VerifyKind[] {
   return kinds as VerifyKind[];
 }
 
-function render(r: BuildResult, out: string): string {
+function render(r: BuildResult, out: string, zip?: string): string {
   const rep = r.report!;
   const L = [
     `${rep.name}: ${rep.parameters} parameters, ${rep.macs} MACs, arena ${rep.arenaBytes} B, weights ${rep.weightBytes} B`,
@@ -65,12 +68,16 @@ function render(r: BuildResult, out: string): string {
       `verify ${v.target}: ${v.identical ? 'identical to the integer simulator' : 'DIFFERS'} (${v.cases} cases)` +
         (v.instructions !== undefined ? `, ${v.instructions} rv32 instructions (${v.instructionsPerMac?.toFixed(2)}/MAC)` : ''),
     );
+  if (rep.samples)
+    L.push(`embedded ${rep.samples.cases.length} real sample(s) from ${rep.samples.source ?? 'the data'} in main/app_main.c` +
+      (rep.classes ? ` (classes: ${rep.classes.slice(0, 10).join(', ')}${rep.classes.length > 10 ? ', ...' : ''})` : ''));
   if (rep.idfHost)
     L.push(`esp-idf project on the host (${rep.idfHost.kind}): ${rep.idfHost.ok ? rep.idfHost.output[0] ?? 'ran' : 'FAILED'}`);
   const f = rep.flash;
   L.push(`flash: app image ${f.total} B ±${f.margin} (${f.baseline.kind} firmware baseline ${f.baseline.bytes} B, exact weights ${f.weights.bytes} B + tables ${f.tables.bytes} B, ${f.code.kind} code ${f.code.bytes} B); ${f.totalMinimalBuild} B with MINIMAL_BUILD`);
   L.push(`arena: ${rep.memory.arenaPlacement === 'psram' ? 'in PSRAM (EXT_RAM_BSS_ATTR)' : 'internal RAM'}`);
-  L.push(`wrote ESP-IDF project to ${out} (report.md, report.json)`);
+  L.push(`wrote ESP-IDF project to ${out} (report.md, report.json, report.html)`);
+  if (zip) L.push(`wrote deployment zip ${zip} (ESP-IDF project, Arduino/PlatformIO library, int8 .tflite, reports)`);
   return L.join('\n');
 }
 
@@ -117,6 +124,8 @@ export function register(program: Command, setExit: (c: number) => void): void {
     .option('--scheme <scheme>', 'with --calib: int8 (default) | int16 | mixed')
     .option('--input-scale <s>', 'with --calib: multiply dataset values by this before feeding the model')
     .option('--input-offset <o>', 'with --calib: then add this')
+    .option('--samples <data[:n]>', 'embed N real labelled samples (test split of DATA, default 10) in main/app_main.c; default with --calib: 4 of its test split')
+    .option('--zip <file>', 'also write a deployment zip: ESP-IDF project, the model as an Arduino/PlatformIO library, int8 .tflite, reports')
     .option('--format <fmt>', 'c (default) | espdl (an ESP-DL v3 .espdl model + an ESP-IDF project using the esp-dl component; esp32s3, esp32p4)', 'c')
     .addOption(
       new Option('--kernels <k>', 'auto: ESP-NN on esp32s3/esp32p4, portable C elsewhere').choices([...KERNEL_CHOICES]).default('auto'),
@@ -130,7 +139,10 @@ export function register(program: Command, setExit: (c: number) => void): void {
       }
       const progress = stages(!o.json, 'build');
       const res = await attemptAsync(async () => {
-        if (o.format === 'espdl') return { espdl: await buildEspdlCmd(model, o) };
+        if (o.format === 'espdl') {
+          if (o.zip || o.samples) fail('EF0006', '--zip and --samples apply to --format c');
+          return { espdl: await buildEspdlCmd(model, o) };
+        }
         if (o.format !== 'c') fail('EF0006', `--format ${o.format} is not available in build (use c or espdl)`);
         const verify = parseVerify(o.verify);
         const kernels = parseKernels(o.kernels);
@@ -141,6 +153,8 @@ export function register(program: Command, setExit: (c: number) => void): void {
         checkOutput(o.out, { force: o.force, inputs: inputFiles });
         progress.stage('import');
         let g = await loadModel(model);
+        let floatGraph: Graph | undefined;
+        let calibSamples: import('../../ops/types.js').Value[][] | undefined;
         const isFloat = g.nodes.some((n) => n.inputs.some((t) => t >= 0 && g.tensors[t].data && g.tensors[t].dtype === 'float32'));
         if (isFloat) {
           if (!o.calib)
@@ -149,7 +163,27 @@ export function register(program: Command, setExit: (c: number) => void): void {
           const { loadSamples, parseScheme } = await import('./quantize.js');
           progress.stage('quantize');
           const data = await loadSamples(g, o.calib, { limit: 200, inputScale: o.inputScale, inputOffset: o.inputOffset });
-          g = (await quantizeModel(g, data.samples, { scheme: o.scheme ? parseScheme(o.scheme) : 'int8' })).graph;
+          const q = await quantizeModel(g, data.samples, { scheme: o.scheme ? parseScheme(o.scheme) : 'int8' });
+          calibSamples = data.samples;
+          g = q.graph;
+          floatGraph = q.floatGraph;
+        }
+        // real labelled samples for the app: --samples DATA[:N], or by default a few of the calibration data's test split
+        let inputs: number[][][] | undefined;
+        let samples: { labels?: number[]; floatOutputs?: number[][]; source?: string } | undefined;
+        let classes: string[] | undefined;
+        let embedded: import('../../ops/types.js').Value[][] | undefined;
+        if (o.samples || o.calib) {
+          const { parseSamplesArg, embedSamples } = await import('../../codegen/samples.js');
+          const { loadSamples } = await import('./quantize.js');
+          const sa = o.samples ? parseSamplesArg(o.samples, o.calib) : { data: o.calib!, count: 4 };
+          const data = await loadSamples(floatGraph ?? g, sa.data, { split: 'test', limit: sa.count, inputScale: o.inputScale, inputOffset: o.inputOffset });
+          const e = embedSamples(g, floatGraph, data.samples, data.labels);
+          embedded = data.samples;
+          inputs = e.inputs;
+          samples = { labels: e.labels, floatOutputs: e.floatOutputs, source: data.source };
+          // names: the model's own, else the dataset's (image folder names) when they are not just indices
+          if (!g.meta.classes?.length && data.classes.some((c, i) => c !== String(i))) classes = data.classes;
         }
         const commandLine = ['espforge', 'build', basename(model)]
           .concat(o.target ? ['--target', o.target] : [])
@@ -160,10 +194,38 @@ export function register(program: Command, setExit: (c: number) => void): void {
           .concat(o.name ? ['--name', o.name] : [])
           .concat(o.kernels && o.kernels !== 'auto' ? ['--kernels', o.kernels] : [])
           .join(' ');
-        const importWarnings = g.meta.warnings ?? [];
-        const built = buildProject(g, { target: o.target ?? '', module: o.module, psram, flashSize, out: o.out, name: o.name, force: o.force, verify, modelFile: model, inputFiles, commandLine, kernels, measureCode: true, onStage: progress.stage });
-        built.diagnostics.unshift(...importWarnings);
-        return built;
+        // written here, not by buildProject, so that report.html (rendered asynchronously) goes in with the rest
+        const r = buildProject(g, { target: o.target ?? '', module: o.module, psram, flashSize, out: o.out, name: o.name, force: o.force, verify, modelFile: model, inputFiles, commandLine, kernels, measureCode: true, inputs, samples, classes, dryRun: true, profileLayers: true, onStage: progress.stage });
+        r.diagnostics.unshift(...(g.meta.warnings ?? []));
+        if (r.ok && r.report) {
+          const { buildReportHtml } = await import('../../report/build-report.js');
+          // float vs int8 per layer, when the float model is known (quantized here from --calib)
+          let errs;
+          const errSamples = [...(embedded ?? []), ...(calibSamples ?? [])].slice(0, 30);
+          if (floatGraph && errSamples.length) {
+            const { layerErrors } = await import('../../quant/report.js');
+            errs = await layerErrors(floatGraph, g, errSamples);
+          }
+          r.files['report.html'] = await buildReportHtml(r.report, errs);
+          const { writeProject } = await import('../../codegen/espidf/project.js');
+          progress.stage('write');
+          writeProject(o.out, r.files, { force: o.force, inputs: inputFiles });
+        }
+        if (o.zip && r.ok && r.report) {
+          const { deploymentZip } = await import('../../codegen/bundle.js');
+          const { writeFileAtomic } = await import('../../codegen/espidf/project.js');
+          let tflite: Uint8Array | undefined;
+          try {
+            tflite = (await import('../../import/tflite/writer.js')).exportTflite(g);
+          } catch (e) {
+            r.diagnostics.push(...(await import('../../diagnostics.js')).toDiagnostics(e, { file: model }).map((d) => ({ ...d, severity: 'warning' as const, message: `the zip has no .tflite: ${d.message}` })));
+          }
+          const { VERSION } = await import('../../version.js');
+          const extra: Record<string, string> = {};
+          if (r.files['report.html']) extra['report.html'] = r.files['report.html'];
+          writeFileAtomic(o.zip, deploymentZip({ prefix: r.report.name, files: r.files, tflite, extra, version: VERSION }));
+        }
+        return r;
       }, { file: model });
       progress.done();
       if (reportFailure(res, o.json, setExit)) return;
@@ -178,7 +240,7 @@ export function register(program: Command, setExit: (c: number) => void): void {
       if (o.json) printJson({ ok: r.ok, report: r.report ? { ...r.report, golden: undefined } : undefined, diagnostics: r.diagnostics });
       else {
         report(r.diagnostics, false);
-        if (r.ok) process.stdout.write(render(r, o.out) + '\n');
+        if (r.ok) process.stdout.write(render(r, o.out, o.zip) + '\n');
       }
       setExit(r.ok ? 0 : 1);
     });

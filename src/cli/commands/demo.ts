@@ -18,8 +18,11 @@ function render(r: DemoResult): string {
     ['arena', r.arenaBytes === undefined ? '-' : `${r.arenaBytes} B`],
     ['flash (weights + code est.)', r.flashBytes === undefined ? '-' : `${r.flashBytes} B`],
     ['host verification', r.verified === undefined ? '-' : r.verified ? 'PASS (generated C = simulator, byte for byte)' : 'FAIL'],
+    ['embedded test digits', r.sampleLabels ? `${r.sampleLabels.length}, labels ${r.sampleLabels.join(' ')}` : '-'],
+    ['board-vs-host (host run)', r.compare ? `${r.compare.identical}/${r.compare.samples} identical to the simulator, accuracy ${pct(r.compare.deviceAccuracy)} (float ${pct(r.compare.floatAccuracy)}), max score error vs float ${r.compare.maxAbsError.toPrecision(3)}` : '-'],
     ['trained model', `${r.modelDir}/model.json`],
     ['ESP-IDF project', r.projectDir ?? '-'],
+    ['reports', r.compare ? r.compare.files.map((f) => f.slice(r.outDir.length + 1)).join(', ') : '-'],
     ['total time', `${r.seconds.toFixed(1)} s`],
   ];
   let s = table(rows);
@@ -27,7 +30,9 @@ function render(r: DemoResult): string {
   if (r.stoppedAt) {
     s += `\n\nstopped at: ${r.stoppedAt.stage}\n` + r.stoppedAt.diagnostics.map(renderDiagnostic).join('\n');
     s += `\nnext: the trained model is in ${r.modelDir}; run \`espforge build ${r.modelDir}/model.json --target esp32s3 --calib builtin:mnist --out DIR\` once that stage works.`;
-  } else if (r.projectDir) s += `\n\nnext: cd ${r.projectDir} && idf.py set-target esp32s3 && idf.py build flash monitor`;
+  } else if (r.projectDir)
+    s += `\n\nnext: cd ${r.projectDir} && idf.py set-target esp32s3 && idf.py build flash monitor | tee serial.txt` +
+      `\n      espforge compare ${r.projectDir} --log serial.txt   (the board's own board-vs-host report)`;
   return s;
 }
 

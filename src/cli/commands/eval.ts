@@ -3,6 +3,8 @@
 // Float model: float accuracy; with --quantized it is also quantized (calibrated on --calib, default the
 // train part of --data) and the report adds quantized accuracy, top-1 agreement and per-layer error.
 // An already quantized model (int8 .tflite) is evaluated on the integer simulator.
+import { writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import type { Command } from 'commander';
 import { attempt, attemptAsync } from '../../diagnostics.js';
 import { loadModel } from '../../import/index.js';
@@ -21,7 +23,26 @@ interface Opts extends DataOptions {
   calibCount?: string;
   limit?: string;
   reportCount?: string;
+  perSample?: string;
+  report?: string;
   json?: boolean;
+}
+
+const csvCell = (v: string | number | undefined) => {
+  const s = v === undefined ? '' : String(v);
+  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+};
+
+/** One row per evaluated sample: label, float and quantized predictions (with class names) and their scores. */
+export function perSampleCsv(acc: AccuracyReport, classes: string[] | undefined): string {
+  const nm = (c: number | undefined) => (c === undefined ? undefined : classes?.[c]);
+  const L = ['index,label,label_name,float_pred,float_name,float_score,quant_pred,quant_name,quant_score,correct'];
+  for (const r of acc.perSample ?? []) {
+    const pred = r.quantPred ?? r.floatPred;
+    const ok = r.label === undefined || pred === undefined ? undefined : pred === r.label ? 1 : 0;
+    L.push([r.index, r.label, nm(r.label), r.floatPred, nm(r.floatPred), r.floatScore, r.quantPred, nm(r.quantPred), r.quantScore, ok].map(csvCell).join(','));
+  }
+  return L.join('\n') + '\n';
 }
 
 export function register(program: Command, setExit: (c: number) => void): void {
@@ -39,6 +60,8 @@ export function register(program: Command, setExit: (c: number) => void): void {
     .option('--report-count <n>', 'samples for the per-layer error report (default 50)')
     .option('--input-scale <s>', 'multiply dataset values by this before feeding the model')
     .option('--input-offset <o>', 'then add this')
+    .option('--per-sample <file.csv>', 'write one CSV row per evaluated sample (label, predictions, scores, class names)')
+    .option('--report <dir>', 'write DIR/report.html (confusion matrix, per-class accuracy, per-layer error charts), DIR/charts/*.png and DIR/report.json')
     .option('--json', 'machine-readable output')
     .action(async (model: string, o: Opts) => {
       // bad option values are usage errors (exit 2)
@@ -54,7 +77,7 @@ export function register(program: Command, setExit: (c: number) => void): void {
         if (isQuantizedGraph(g)) {
           const { prepareIntGraph } = await import('../../sim/int.js');
           const bar = progress(!o.json, 'evaluating', test.samples.length);
-          acc = await evaluate(undefined, prepareIntGraph(g), test.samples, { labels: test.labels, onProgress: bar.tick });
+          acc = await evaluate(undefined, prepareIntGraph(g), test.samples, { labels: test.labels, onProgress: bar.tick, perSample: !!o.perSample });
           bar.stop();
         } else if (o.quantized) {
           const scheme = parseScheme(o.scheme);
@@ -63,15 +86,31 @@ export function register(program: Command, setExit: (c: number) => void): void {
           const q = await quantizeModel(g, calib.samples, { scheme, method });
           quantization = { scheme, method, samples: q.samples };
           const bar = progress(!o.json, 'evaluating', test.samples.length);
-          acc = await evaluate(q.floatGraph, q.graph, test.samples, { labels: test.labels, onProgress: bar.tick });
+          acc = await evaluate(q.floatGraph, q.graph, test.samples, { labels: test.labels, onProgress: bar.tick, perSample: !!o.perSample });
           bar.stop();
           layers = await layerErrors(q.floatGraph, q.graph, test.samples.slice(0, parseCount(o.reportCount, '--report-count', 50)));
         } else {
           const bar = progress(!o.json, 'evaluating', test.samples.length);
-          acc = await evaluate(g, undefined, test.samples, { labels: test.labels, onProgress: bar.tick });
+          acc = await evaluate(g, undefined, test.samples, { labels: test.labels, onProgress: bar.tick, perSample: !!o.perSample });
           bar.stop();
         }
-        return { data: test.source, quantization, accuracy: acc, layers };
+        const classes = g.meta.classes ?? (test.classes.some((c, i) => c !== String(i)) ? test.classes : undefined);
+        if (o.perSample) writeFileSync(o.perSample, perSampleCsv(acc, classes));
+        const result = { data: test.source, quantization, accuracy: acc, layers, classes, perSampleFile: o.perSample, reportDir: o.report };
+        if (o.report) {
+          const { renderHtmlReport, chartPngs } = await import('../../report/html.js');
+          const { writeFileAtomic } = await import('../../codegen/espidf/project.js');
+          const pct = (x: number | undefined) => (x === undefined ? '-' : `${(x * 100).toFixed(2)}%`);
+          const facts: [string, string][] = [['model', model], ['data', `${test.source}, ${acc.samples} sample(s)`]];
+          if (quantization) facts.push(['quantization', `${quantization.scheme}, ${quantization.method}, ${quantization.samples} calibration sample(s)`]);
+          facts.push(['accuracy float / quantized', `${pct(acc.floatAccuracy)} / ${pct(acc.quantAccuracy)}`]);
+          if (acc.agreement !== undefined) facts.push(['top-1 agreement', pct(acc.agreement)]);
+          const { html, charts } = await renderHtmlReport({ title: `espforge eval: ${basename(model)}`, facts, accuracy: acc, classes, layerErrors: layers });
+          writeFileAtomic(join(o.report, 'report.html'), html);
+          for (const [f, png] of Object.entries(await chartPngs(charts))) writeFileAtomic(join(o.report, 'charts', f), png);
+          writeFileAtomic(join(o.report, 'report.json'), JSON.stringify(reportJson(result), null, 1) + '\n');
+        }
+        return result;
       }, { file: model });
       if (reportFailure(res, o.json, setExit)) return;
       const r = res.value;
@@ -81,6 +120,9 @@ export function register(program: Command, setExit: (c: number) => void): void {
         if (r.quantization) s += `quantized: ${r.quantization.scheme}, ${r.quantization.method}, ${r.quantization.samples} calibration sample(s)\n`;
         s += renderAccuracyReport(r.accuracy) + '\n';
         if (r.layers) s += '\n' + renderLayerReport(r.layers) + '\n';
+        if (r.classes) s += `classes: ${r.classes.map((c, i) => `${i}=${c}`).join(', ')}\n`;
+        if (r.perSampleFile) s += `wrote ${r.perSampleFile} (${r.accuracy.samples} rows)\n`;
+        if (r.reportDir) s += `wrote ${join(r.reportDir, 'report.html')} (+ charts/*.png, report.json)\n`;
         process.stdout.write(s);
       }
     });

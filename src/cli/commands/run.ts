@@ -5,6 +5,7 @@ import type { Command } from 'commander';
 import { attemptAsync, fail } from '../../diagnostics.js';
 import { loadModel } from '../../import/index.js';
 import { loadInputFor } from '../../io/inputs.js';
+import { loadBatchFor } from '../../io/batch.js';
 import { writeNpy, writeNpz } from '../../io/npy.js';
 import { isQuantizedGraph, runModel, type RunResult } from '../../run.js';
 import { printJson, reportFailure } from '../common.js';
@@ -16,7 +17,31 @@ function argmax(d: ArrayLike<number>): number {
   return best;
 }
 
-function render(r: RunResult): string {
+/** `7` or `7 (seven)` when the model carries class names. */
+export function className(classes: string[] | undefined, c: number): string {
+  return classes && classes[c] !== undefined && classes[c] !== String(c) ? `${c} (${classes[c]})` : String(c);
+}
+
+const csvCell = (v: string | number | undefined) => {
+  const s = v === undefined ? '' : String(v);
+  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+};
+
+/** One CSV row per sample: name, label (class folder), predicted class and name, then output 0's (dequantized) scores. */
+export function batchCsv(rows: { name: string; label?: string; r: RunResult }[], classes: string[] | undefined): string {
+  const K = rows.length ? rows[0].r.floats[0].data.length : 0;
+  const head = ['index', 'name', 'label', 'predicted', 'predicted_name', 'score'];
+  for (let j = 0; j < K; j++) head.push(`score_${classes?.[j] !== undefined ? classes[j] : j}`);
+  const L = [head.map((h) => csvCell(h)).join(',')];
+  rows.forEach((x, i) => {
+    const f = x.r.floats[0].data;
+    const p = argmax(f);
+    L.push([i, x.name, x.label, p, classes?.[p], f[p], ...Array.from(f)].map((v) => csvCell(v)).join(','));
+  });
+  return L.join('\n') + '\n';
+}
+
+function render(r: RunResult, classes?: string[]): string {
   const lines: string[] = [`engine: ${r.engine === 'int' ? 'integer simulator (bit-exact)' : 'float reference'}`];
   r.outputs.forEach((v, k) => {
     const f = r.floats[k];
@@ -24,7 +49,7 @@ function render(r: RunResult): string {
     lines.push(`${r.names[k]}: ${v.dtype}[${v.shape.join(',')}] = [${show.join(', ')}${v.data.length > 32 ? ', ...' : ''}]`);
     if (v.dtype !== 'float32')
       lines.push(`  dequantized: [${Array.from(f.data.subarray(0, 32)).map((x) => x.toPrecision(6)).join(', ')}${f.data.length > 32 ? ', ...' : ''}]`);
-    lines.push(`  argmax: ${argmax(f.data)}`);
+    lines.push(`  argmax: ${k === 0 ? className(classes, argmax(f.data)) : argmax(f.data)}`);
   });
   return lines.join('\n');
 }
@@ -48,9 +73,10 @@ export function register(program: Command, setExit: (c: number) => void): void {
     .option('--calib <data>', 'with --quantized on a float model: calibration data to quantize it with (int8, minmax)')
     .option('--input-scale <s>', 'with --calib: multiply dataset values by this before feeding the model')
     .option('--input-offset <o>', 'with --calib: then add this')
-    .option('--output <file>', 'write the output(s): .npy (one output) or .npz')
+    .option('--output <file>', 'write the output(s): .npy (one output) or .npz; .csv for a batch')
+    .option('--csv <file>', 'batch (.npy/.npz with a leading N, or an image folder): one CSV row per sample')
     .option('--json', 'machine-readable output')
-    .action(async (model: string, o: { input?: string[]; test?: boolean; quantized?: boolean; calib?: string; inputScale?: string; inputOffset?: string; output?: string; json?: boolean }) => {
+    .action(async (model: string, o: { input?: string[]; test?: boolean; quantized?: boolean; calib?: string; inputScale?: string; inputOffset?: string; output?: string; csv?: string; json?: boolean }) => {
       const res = await attemptAsync(async () => {
         let g = await loadModel(model);
         if (o.test) {
@@ -68,6 +94,17 @@ export function register(program: Command, setExit: (c: number) => void): void {
             g = (await quantizeModel(g, data.samples)).graph;
           }
         }
+        // a batch: one --input that holds N samples (leading axis of a .npy/.npz, or a folder of images)
+        const batch = o.input.length === 1 ? await loadBatchFor(g, o.input[0]) : undefined;
+        if (batch) {
+          const rows: { name: string; label?: string; r: RunResult }[] = [];
+          for (const it of batch) rows.push({ name: it.name, label: it.label, r: await runModel(g, [it.input], { quantized: o.quantized }) });
+          const csvFile = o.csv ?? (o.output && extname(o.output).toLowerCase() === '.csv' ? o.output : undefined);
+          if (o.output && !csvFile) fail('EF0006', '--output for a batch must be a .csv file (or use --csv FILE)');
+          if (csvFile) writeFileSync(csvFile, batchCsv(rows, g.meta.classes));
+          return { batch: rows, csvFile, classes: g.meta.classes };
+        }
+        if (o.csv) fail('EF0006', '--csv needs a batch input (a .npy/.npz with a leading N, or an image folder)');
         if (o.input.length !== g.inputs.length)
           fail('EF1009', `the model has ${g.inputs.length} input(s); ${o.input.length} --input file(s) given`, { file: model });
         const inputs = [];
@@ -78,22 +115,47 @@ export function register(program: Command, setExit: (c: number) => void): void {
             writeFileSync(o.output, writeNpz(Object.fromEntries(r.outputs.map((v, k) => [r.names[k], v]))));
           else writeFileSync(o.output, writeNpy(r.outputs[0]));
         }
-        return r;
+        return { single: r, classes: g.meta.classes };
       }, { file: model });
       if (reportFailure(res, o.json, setExit)) return;
-      const r = res.value;
-      if ('embedded' in r) {
+      const v = res.value;
+      if ('embedded' in v) {
+        const r = v;
         if (o.json) printJson({ ok: r.pass, engine: 'int', test: r });
         else process.stdout.write(renderTest(r) + '\n');
         if (!r.pass) setExit(1);
         return;
       }
+      if ('batch' in v) {
+        const rows = v.batch!;
+        if (o.json)
+          printJson({
+            ok: true,
+            engine: rows[0]?.r.engine,
+            classes: v.classes,
+            csv: v.csvFile,
+            samples: rows.map((x) => ({ name: x.name, label: x.label, predicted: argmax(x.r.floats[0].data), scores: x.r.floats[0].data })),
+          });
+        else {
+          const L = [`engine: ${rows[0]?.r.engine === 'int' ? 'integer simulator (bit-exact)' : 'float reference'}, ${rows.length} sample(s)`];
+          for (const x of rows.slice(0, 50)) {
+            const p = argmax(x.r.floats[0].data);
+            L.push(`${x.name}: ${className(v.classes, p)}${x.label !== undefined ? `  (folder ${x.label})` : ''}  score ${x.r.floats[0].data[p].toPrecision(4)}`);
+          }
+          if (rows.length > 50) L.push(`... ${rows.length - 50} more`);
+          if (v.csvFile) L.push(`wrote ${v.csvFile}`);
+          process.stdout.write(L.join('\n') + '\n');
+        }
+        return;
+      }
+      const r = v.single!;
       if (o.json)
         printJson({
           ok: true,
           engine: r.engine,
-          outputs: r.outputs.map((v, k) => ({ name: r.names[k], dtype: v.dtype, shape: v.shape, data: v.data, dequantized: r.floats[k].data, argmax: argmax(r.floats[k].data) })),
+          classes: v.classes,
+          outputs: r.outputs.map((x, k) => ({ name: r.names[k], dtype: x.dtype, shape: x.shape, data: x.data, dequantized: r.floats[k].data, argmax: argmax(r.floats[k].data) })),
         });
-      else process.stdout.write(render(r) + '\n');
+      else process.stdout.write(render(r, v.classes) + '\n');
     });
 }

@@ -14,7 +14,7 @@ export function register(program: Command): void {
     .option('--json', 'machine-readable output')
     .action((o: { json?: boolean }) => {
       if (o.json) {
-        printJson({ ok: true, chips: CHIPS, modules: MODULES, firmwareBaselines: FIRMWARE_BASELINES, formats: { c: 'all chips (portable C99 kernels)', tflite: 'all chips (TFLite Micro)' } });
+        printJson({ ok: true, chips: CHIPS, modules: MODULES, firmwareBaselines: FIRMWARE_BASELINES, formats: { c: 'all chips (portable C99 kernels)', espdl: 'esp32s3, esp32p4 (ESP-DL v3 .espdl + an ESP-IDF project on espressif/esp-dl)' }, files: { tflite: 'int8 .tflite from `espforge quantize`, and inside `build --zip`' } });
         return;
       }
       const rows = [['chip', 'CPU', 'MHz', 'app partition', 'rodata window', 'internal DRAM', 'largest block', 'data cache', 'PSRAM', 'ESP-NN']];
@@ -23,6 +23,7 @@ export function register(program: Command): void {
       const mods = [['module (--module)', 'chip', 'flash', 'PSRAM']];
       for (const m of MODULES) mods.push([m.name, m.chip, kb(m.flashBytes), m.psramBytes ? `${kb(m.psramBytes)} ${m.psramMode ?? ''}`.trim() : '-']);
       const base = Object.values(FIRMWARE_BASELINES).map((b) => `${b.chip} ${kb(b.bytes)} (${b.measured ? `measured, IDF ${b.idf}` : `estimated ±${Math.round(b.margin * 100)}%`})`);
-      process.stdout.write(table(rows) + '\n\n' + table(mods) + `\n\nfirmware baselines (app without the model): ${base.join('; ')}\n` + '\nformats: c (portable C99 kernels, every chip), tflite (int8 .tflite for TensorFlow Lite Micro / esp-tflite-micro)\n');
+      process.stdout.write(table(rows) + '\n\n' + table(mods) + `\n\nfirmware baselines (app without the model): ${base.join('; ')}\n` + '\nbuild formats: c (portable C99 kernels, every chip), espdl (ESP-DL v3 .espdl + esp-dl project: esp32s3, esp32p4)\n' +
+        'the int8 .tflite (for TensorFlow Lite Micro / esp-tflite-micro) comes from `espforge quantize`, and inside `build --zip`\n');
     });
 }

@@ -9,7 +9,7 @@ import { datasetSize, loadDataset } from '../../data/index.js';
 import { initBackend } from '../../train/backend.js';
 import { defaultSchedule, structuredPrune } from '../../train/prune.js';
 import { saveLayersModel } from '../../train/save.js';
-import { buildModel, countMacs, loadSpecBase, parseSpec } from '../../train/spec.js';
+import { buildModel, countMacs, loadSpecBase, parseSpec, setBaseFineTune } from '../../train/spec.js';
 import { evaluate, trainModel, type Progress, type TrainResult } from '../../train/train.js';
 import { printJson, reportFailure, table } from '../common.js';
 
@@ -138,28 +138,63 @@ async function trainCommand(specFile: string, o: Opts) {
   } catch {
     test = undefined;
   }
+  // the split's val/ folder (espforge split) is the validation set when there is one
+  let valData;
+  try {
+    valData = await loadDataset(o.data, { ...shape, split: 'val' });
+  } catch {
+    valData = undefined;
+  }
   let model = buildModel(spec, { seed });
   const log = (s: string) => !o.json && process.stderr.write(s + '\n');
-  log(`training ${model.countParams()} parameters on ${datasetSize(train)} samples (${train.source}), backend ${backend}`);
+  log(`training ${model.countParams()} parameters on ${datasetSize(train)} samples (${train.source}), backend ${backend}` +
+    (valData ? `; validation on ${datasetSize(valData)} samples (${valData.source})` : ''));
   const pr = progressRenderer(o.json);
-  const steps = Math.ceil((datasetSize(train) * (1 - val)) / batchSize) * epochs;
+  const trainN = valData ? datasetSize(train) : datasetSize(train) * (1 - val);
+  const patience = num('patience', o.patience, 1, 1000, true) ?? d.patience;
+  // one phase from the flags and `train` defaults, or the spec's stages
+  if (spec.stages && (o.epochs !== undefined || o.lr !== undefined || o.prune !== undefined || o.fineTune !== undefined))
+    fail('EF0006', 'the spec has "stages": set epochs, learning rate, pruning and fine-tuning per stage, not with --epochs/--lr/--prune/--fine-tune', { file: specFile });
+  const phases = (spec.stages ?? [{ epochs, learningRate: lr, prune: prune && !structured ? prune : undefined, fineTune: undefined }]).map((st, i) => ({
+    name: st.name ?? (spec.stages ? `stage ${i + 1}` : 'training'),
+    epochs: st.epochs,
+    learningRate: st.learningRate ?? (spec.stages ? d.learningRate ?? 1e-3 : lr),
+    batchSize: ('batchSize' in st ? st.batchSize : undefined) ?? batchSize,
+    lrSchedule: ('lrSchedule' in st ? st.lrSchedule : undefined) ?? d.lrSchedule,
+    optimizer: ('optimizer' in st ? st.optimizer : undefined) ?? d.optimizer,
+    patience: ('patience' in st ? st.patience : undefined) ?? patience,
+    prune: st.prune,
+    fineTune: st.fineTune,
+  }));
   const results: TrainResult[] = [];
+  const stageLog: { name: string; epochs: number; learningRate: number; fineTune?: number; frozenBaseLayers?: number; prune?: [number, number]; optimizer: string; valLoss?: number; stoppedEarly: boolean }[] = [];
   try {
-    results.push(
-      await trainModel(model, train, {
-        epochs,
-        batchSize,
-        learningRate: lr,
-        lrSchedule: d.lrSchedule,
+    for (const [i, ph] of phases.entries()) {
+      const frozen = ph.fineTune !== undefined ? setBaseFineTune(model, spec, ph.fineTune) : undefined;
+      if (phases.length > 1)
+        log(`${ph.name}: ${ph.epochs} epoch(s), lr ${ph.learningRate}, ${ph.optimizer ?? 'adam'}` +
+          (ph.fineTune !== undefined ? `, fine-tune ${Math.round(ph.fineTune * 100)}% of the base (${frozen} base layers frozen)` : '') +
+          (ph.prune ? `, pruning ${ph.prune[0]}→${ph.prune[1]}` : ''));
+      const steps = Math.ceil(trainN / ph.batchSize) * ph.epochs;
+      const r = await trainModel(model, train, {
+        epochs: ph.epochs,
+        batchSize: ph.batchSize,
+        learningRate: ph.learningRate,
+        lrSchedule: ph.lrSchedule,
+        optimizer: ph.optimizer,
         augment: d.augmentShift ? { shift: d.augmentShift } : undefined,
-        validationSplit: val,
-        seed,
+        validationSplit: valData ? undefined : val,
+        validationData: valData,
+        seed: seed + i,
         classWeights,
-        earlyStopping: o.patience ? { patience: num('patience', o.patience, 1, 1000, true)! } : undefined,
-        prune: prune && !structured ? defaultSchedule(prune[0], prune[1], steps) : undefined,
+        earlyStopping: ph.patience ? { patience: ph.patience } : undefined,
+        prune: ph.prune ? defaultSchedule(ph.prune[0], ph.prune[1], steps) : undefined,
         onProgress: pr.onProgress,
-      }),
-    );
+      });
+      results.push(r);
+      const lastEp = r.history[r.history.length - 1];
+      stageLog.push({ name: ph.name, epochs: r.history.length, learningRate: ph.learningRate, fineTune: ph.fineTune, frozenBaseLayers: frozen, prune: ph.prune, optimizer: ph.optimizer ?? 'adam', valLoss: lastEp?.valLoss, stoppedEarly: r.stoppedEarly });
+    }
     let finalSpec = spec;
     let channels;
     if (structured) {
@@ -201,6 +236,8 @@ async function trainCommand(specFile: string, o: Opts) {
       testSamples: test ? datasetSize(test) : 0,
       sparsity: last.sparsity,
       structured: channels,
+      stages: spec.stages ? stageLog : undefined,
+      validation: valData ? valData.source : `${Math.round(val * 100)}% of the training data`,
     };
     if (!o.json) {
       const rows = [
@@ -211,6 +248,10 @@ async function trainCommand(specFile: string, o: Opts) {
         ['validation accuracy', pct(summary.valAccuracy)],
         ['test accuracy', test ? `${pct(summary.testAccuracy)} (${summary.testSamples} samples)` : 'no test split'],
       ];
+      rows.push(['validation on', summary.validation]);
+      for (const st of stageLog.length > 1 ? stageLog : [])
+        rows.push([st.name, `${st.epochs} epoch(s)${st.stoppedEarly ? ' (early stop)' : ''}, lr ${st.learningRate}, ${st.optimizer}` +
+          (st.fineTune !== undefined ? `, fine-tune ${Math.round(st.fineTune * 100)}%` : '') + (st.prune ? `, prune ${st.prune[0]}→${st.prune[1]}` : '')]);
       if (last.sparsity) for (const l of last.sparsity) rows.push([`sparsity ${l.layer}`, pct(l.sparsity)]);
       process.stdout.write(table(rows, ['l', 'r']) + `\nwrote ${out}/model.json + weights.bin\n`);
     }

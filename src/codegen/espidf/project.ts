@@ -12,20 +12,26 @@
 // all-or-nothing: new files are staged inside OUT, then renamed into place, and rolled back on failure.
 
 import { closeSync, lstatSync, mkdirSync, openSync, readdirSync, readSync, realpathSync, renameSync, rmdirSync, rmSync, writeFileSync, type Stats } from 'node:fs';
-import { dirname, join, relative, resolve, sep } from 'node:path';
+import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { fail } from '../../diagnostics.js';
 import { banner, cArrayBody, sha256Hex, type Provenance } from '../common/cwriter.js';
 import type { ChipBudget } from '../../targets/chips.js';
 
 export const MANIFEST = '.espforge-manifest.json';
 
-/** One embedded sample: raw bytes per graph input and the simulator's output bytes per graph output. */
+/** Embedded samples: raw values per graph input and the simulator's output values per graph output, per sample. */
 export interface AppSample {
   inputs: ArrayLike<number>[];
   expected: ArrayLike<number>[];
   /** C element types, e.g. 'int8_t', 'uint8_t'. */
   inputTypes: string[];
   outputTypes: string[];
+  /** More samples (same types) after the first; the app runs and checks every one. */
+  more?: { inputs: ArrayLike<number>[]; expected: ArrayLike<number>[] }[];
+  /** Class index per sample (first, then `more`), -1 when unknown. */
+  labels?: number[];
+  /** Class names for output 0 (one per output element), printed next to the indices. */
+  classes?: string[];
 }
 
 export interface ProjectSpec {
@@ -119,10 +125,22 @@ function literals(bytes: ArrayLike<number>, type: string): number[] {
   return Array.from(bytes, (b) => (type === 'int8_t' && b > 127 ? b - 256 : b));
 }
 
+/** A class name as a C string literal body: printable ASCII (others become '_'), with quotes, backslashes and '?'
+ * escaped (no trigraphs such as ??= under -std=c99). */
+function cName(s: string): string {
+  return s.slice(0, 48).replace(/[^\x20-\x7e]/g, '_').replace(/["\\?]/g, (c) => `\\${c}`);
+}
+
+/**
+ * main/app_main.c: runs every embedded sample, compares each output with the simulator's, and prints one
+ * machine-readable line per sample (parsed by `espforge compare`, see src/verify/serial.ts):
+ *   espforge-sample idx=K label=L pred=P check=PASS|FAIL q=v0,v1,... deq=f0,f1,...   (label -1: unknown)
+ * then `NAME: PASS (...)` or `NAME: FAIL (...)` and `NAME: predicted class P, ...` for the first sample.
+ */
 function appMain(s: ProjectSpec): string {
   const P = s.prefix;
   const PU = P.toUpperCase();
-  const L: string[] = [banner('main/app_main.c: runs the model on an embedded sample and checks it', s.provenance)];
+  const L: string[] = [banner('main/app_main.c: runs the model on embedded samples and checks them', s.provenance)];
   L.push('#include <stdint.h>\n#include <stdio.h>\n#include "esp_timer.h"\n#include "' + P + '.h"\n');
   const smp = s.sample;
   if (!smp) {
@@ -131,29 +149,73 @@ function appMain(s: ProjectSpec): string {
     L.push(`void app_main(void)\n{\n    printf("${P}: no sample embedded; build with a sample to check the output\\n");\n}\n`);
     return L.join('\n');
   }
+  const all = [{ inputs: smp.inputs, expected: smp.expected }, ...(smp.more ?? [])];
+  const N = all.length;
   const nIn = smp.inputs.length;
   const nOut = smp.expected.length;
   const inN = (k: number) => ioName('input', k, nIn);
   const outN = (k: number) => ioName('output', k, nOut);
-  L.push(`/* one sample input and the output espforge's integer simulator computed for it on the host */`);
+  const SZ = (nm: string) => `${PU}_${nm.toUpperCase()}_SIZE`;
+  // sample 0 keeps the historical names sample_input / expected_output; sample j > 0 is sampleJ_input / expectedJ_output
+  const sIn = (j: number, k: number) => `sample${j ? j : ''}_${inN(k)}`;
+  const sExp = (j: number, k: number) => `expected${j ? j : ''}_${outN(k)}`;
+  L.push(`/* ${N} sample input(s) and the output(s) espforge's integer simulator computed for them on the host */`);
+  L.push(`#define SAMPLE_COUNT ${N}`);
+  all.forEach((x, j) => {
+    for (let k = 0; k < nIn; k++)
+      L.push(`static const ${smp.inputTypes[k]} ${sIn(j, k)}[${SZ(inN(k))}] = {\n${cArrayBody(literals(x.inputs[k], smp.inputTypes[k]), 16)}\n};`);
+    for (let k = 0; k < nOut; k++)
+      L.push(`static const ${smp.outputTypes[k]} ${sExp(j, k)}[${SZ(outN(k))}] = {\n${cArrayBody(literals(x.expected[k], smp.outputTypes[k]), 16)}\n};`);
+  });
   for (let k = 0; k < nIn; k++)
-    L.push(`static const ${smp.inputTypes[k]} sample_${inN(k)}[${PU}_${inN(k).toUpperCase()}_SIZE] = {\n${cArrayBody(literals(smp.inputs[k], smp.inputTypes[k]), 16)}\n};`);
+    L.push(`static const ${smp.inputTypes[k]} *const sample_${inN(k)}s[SAMPLE_COUNT] = { ${all.map((_, j) => sIn(j, k)).join(', ')} };`);
   for (let k = 0; k < nOut; k++) {
-    L.push(`static const ${smp.outputTypes[k]} expected_${outN(k)}[${PU}_${outN(k).toUpperCase()}_SIZE] = {\n${cArrayBody(literals(smp.expected[k], smp.outputTypes[k]), 16)}\n};`);
-    L.push(`static ${smp.outputTypes[k]} ${outN(k)}[${PU}_${outN(k).toUpperCase()}_SIZE];`);
+    L.push(`static const ${smp.outputTypes[k]} *const expected_${outN(k)}s[SAMPLE_COUNT] = { ${all.map((_, j) => sExp(j, k)).join(', ')} };`);
+    L.push(`static ${smp.outputTypes[k]} ${outN(k)}[${SZ(outN(k))}];`);
   }
-  const args = [...Array.from({ length: nIn }, (_, k) => `sample_${inN(k)}`), ...Array.from({ length: nOut }, (_, k) => outN(k))].join(', ');
-  L.push('\nvoid app_main(void)\n{\n    int i, best = 0, same = 1;');
-  L.push(`    int64_t t0 = esp_timer_get_time();\n    ${P}_invoke(${args});\n    int64_t t1 = esp_timer_get_time();`);
+  const labels = all.map((_, j) => smp.labels?.[j] ?? -1);
+  L.push(`/* true class of each sample (-1: not known) */\nstatic const int sample_labels[SAMPLE_COUNT] = { ${labels.join(', ')} };`);
+  const o0 = outN(0);
+  const names = smp.classes && smp.classes.length === shapeLen(smp.expected[0]) ? smp.classes : undefined;
+  if (names) L.push(`/* class names of ${o0} */\nstatic const char *const class_names[${names.length}] = {\n${names.map((c) => `    "${cName(c)}"`).join(',\n')}\n};`);
+  const args = [...Array.from({ length: nIn }, (_, k) => `sample_${inN(k)}s[n]`), ...Array.from({ length: nOut }, (_, k) => outN(k))].join(', ');
+  L.push('\nvoid app_main(void)\n{\n    int i, n, best = 0, first = 0, passed = 0;\n    int64_t dt = 0, first_dt = 0;');
+  L.push('    for (n = 0; n < SAMPLE_COUNT; ++n) {\n        int same = 1;');
+  L.push(`        int64_t t0 = esp_timer_get_time();\n        ${P}_invoke(${args});\n        int64_t t1 = esp_timer_get_time();\n        dt += t1 - t0;`);
   for (let k = 0; k < nOut; k++) {
     const o = outN(k);
-    L.push(`    for (i = 0; i < ${PU}_${o.toUpperCase()}_SIZE; ++i)\n        if (${o}[i] != expected_${o}[i]) same = 0;`);
+    L.push(`        for (i = 0; i < ${SZ(o)}; ++i)\n            if (${o}[i] != expected_${o}s[n][i]) same = 0;`);
   }
-  const o0 = outN(0);
-  L.push(`    for (i = 1; i < ${PU}_${o0.toUpperCase()}_SIZE; ++i)\n        if (${o0}[i] > ${o0}[best]) best = i;`);
-  L.push(`    printf("${P}: %s\\n", same ? "PASS (output identical to the host simulator)" : "FAIL (output differs from the host simulator)");`);
-  L.push(`    printf("${P}: predicted class %d, latency %lld us, arena %d bytes\\n", best, (long long)(t1 - t0), ${PU}_ARENA_SIZE);\n}\n`);
+  L.push(`        best = 0;\n        for (i = 1; i < ${SZ(o0)}; ++i)\n            if (${o0}[i] > ${o0}[best]) best = i;`);
+  L.push(`        if (n == 0) { first = best; first_dt = t1 - t0; }\n        passed += same;`);
+  L.push(`        printf("espforge-sample idx=%d label=%d pred=%d check=%s q=", n, sample_labels[n], best, same ? "PASS" : "FAIL");`);
+  L.push(`        for (i = 0; i < ${SZ(o0)}; ++i) printf("%s%d", i ? "," : "", (int)${o0}[i]);`);
+  L.push(`        printf(" deq=");`);
+  L.push(`        for (i = 0; i < ${SZ(o0)}; ++i) printf("%s%.6f", i ? "," : "", (double)((float)((int32_t)${o0}[i] - ${PU}_${o0.toUpperCase()}_ZERO_POINT) * ${PU}_${o0.toUpperCase()}_SCALE));`);
+  L.push(`        printf("\\n");`);
+  if (names)
+    L.push(`        if (sample_labels[n] >= 0 && sample_labels[n] < ${names.length})\n            printf("${P}: sample %d: label %d (%s), predicted %d (%s)\\n", n, sample_labels[n], class_names[sample_labels[n]], best, class_names[best]);\n        else\n            printf("${P}: sample %d: predicted %d (%s)\\n", n, best, class_names[best]);`);
+  else L.push(`        if (sample_labels[n] >= 0)\n            printf("${P}: sample %d: label %d, predicted %d\\n", n, sample_labels[n], best);`);
+  L.push('    }');
+  L.push(`    if (passed == SAMPLE_COUNT)\n        printf("${P}: PASS (output identical to the host simulator on %d/%d samples)\\n", passed, SAMPLE_COUNT);`);
+  L.push(`    else\n        printf("${P}: FAIL (output differs from the host simulator on %d/%d samples)\\n", SAMPLE_COUNT - passed, SAMPLE_COUNT);`);
+  L.push(`    printf("${P}: predicted class %d, latency %lld us (sample 0; mean %lld us over %d), arena %d bytes\\n", first, (long long)first_dt, (long long)(dt / SAMPLE_COUNT), SAMPLE_COUNT, ${PU}_ARENA_SIZE);\n}\n`);
   return L.join('\n');
+}
+
+const shapeLen = (a: ArrayLike<number>) => a.length;
+
+/** Write one file completely or not at all (temporary sibling + rename). */
+export function writeFileAtomic(file: string, data: string | Uint8Array): void {
+  const abs = resolve(file);
+  mkdirSync(dirname(abs), { recursive: true });
+  const tmp = join(dirname(abs), `.${basename(abs)}.espforge-tmp-${process.pid}`);
+  try {
+    writeFileSync(tmp, data);
+    renameSync(tmp, abs);
+  } finally {
+    rmSync(tmp, { force: true });
+  }
 }
 
 interface Manifest {

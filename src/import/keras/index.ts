@@ -57,6 +57,39 @@ function keras2Weights(root: H5Group, file: string): WeightSource {
   };
 }
 
+/** One layer's weights in a weights-only Keras 2 HDF5 file, in the file's weight_names order. */
+export interface LayerWeightsH5 {
+  layer: string;
+  weights: { name: string; shape: number[]; data: Float32Array }[];
+}
+
+/**
+ * Read a weights-only Keras 2 HDF5 file (`model.save_weights('x.h5')`, the Keras-applications weight files):
+ * root attribute layer_names, one group per layer with attribute weight_names ('<layer>/kernel:0', ...) and the
+ * datasets under those names. Returns every layer in layer_names order (layers without weights included).
+ */
+export async function readKerasWeightsH5(bytes: Uint8Array, file: string): Promise<LayerWeightsH5[]> {
+  const f = await readH5Tree(bytes, file, { skip: ['optimizer_weights'] });
+  let names = attrStrings(f, 'layer_names');
+  if (!names.length) {
+    const mw = h5Get(f, 'model_weights');
+    if (mw && mw.kind === 'group') return fail('EF2010', 'this is a full Keras model file, not a weights-only file', { file, suggestion: 'give the weights file (model.save_weights) or use the model as a file base: "base": {"file": ...}' });
+    fail('EF2001', 'not a Keras weights file: the root has no layer_names attribute', { file });
+  }
+  if (names.length > 100000) fail('EF2001', `layer_names lists ${names.length} layers`, { file });
+  names = names.map((n) => n.replace(/^b'|'$/g, ''));
+  return names.map((layer) => {
+    const g = h5Get(f, layer);
+    if (!g || g.kind !== 'group') return fail('EF2010', `layer '${layer}' is listed in layer_names but has no group`, { file });
+    const weights = attrStrings(g, 'weight_names').map((n) => {
+      const d = h5Get(g, n);
+      if (!d || d.kind !== 'dataset') fail('EF2010', `weight '${n}' listed for layer '${layer}' is missing`, { file });
+      return { name: baseName(n), ...readDataset(d, n, file) };
+    });
+    return { layer, weights };
+  });
+}
+
 /** Keras 3 layout (model.weights.h5): layers/<layer>/vars/<i>, nested: layers/<model>/layers/<layer>/vars/<i>. */
 function keras3Weights(root: H5Group, file: string, order: (cls: string) => string[], classOf: (path: string[]) => string): WeightSource {
   return {

@@ -199,10 +199,14 @@ export async function importTfjs(bytes: Uint8Array, file: string, dir: string, o
     m.set(parts[parts.length - 1], w);
     byOwner.set(owner, m);
   }
-  return kerasToGraph(topo, { get: (path) => byOwner.get(path[path.length - 1]) ?? new Map() }, {
+  const g = kerasToGraph(topo, { get: (path) => byOwner.get(path[path.length - 1]) ?? new Map() }, {
     file,
     format: 'tfjs',
     kerasVersion: String((json.modelTopology as Record<string, unknown>).keras_version ?? 'tfjs-layers'),
     treatLambdaAsIdentity: opts.treatLambdaAsIdentity,
   });
+  // class names saved by `espforge train` (userDefinedMetadata.classes) travel with the graph
+  const classes = (json as { userDefinedMetadata?: { classes?: unknown } }).userDefinedMetadata?.classes;
+  if (Array.isArray(classes) && classes.length > 0 && classes.every((c) => typeof c === 'string')) g.meta.classes = classes.slice(0, 100000);
+  return g;
 }
