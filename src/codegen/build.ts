@@ -21,7 +21,7 @@ import { measureCodeSize, type CodeSize } from '../verify/size.js';
 import { VERSION } from '../version.js';
 import { sha256Hex } from './common/cwriter.js';
 import { emitC, type EmitResult } from './c/emit.js';
-import { projectFiles, writeProject } from './espidf/project.js';
+import { checkOutput, projectFiles, writeProject } from './espidf/project.js';
 import { compareRuns, CONSISTENCY_NOTE, runVerification, type VerifyKind, type VerifySummary } from '../verify/compare.js';
 import { runRv32, type GoldenCase, type HarnessSpec } from '../verify/host.js';
 import { checkIdfProjectOnHost } from '../verify/idf-shim.js';
@@ -55,6 +55,10 @@ export interface BuildOptions {
   inputValues?: { cases: Value[][]; kinds?: (InputKind | undefined)[]; source?: string };
   /** Do not write anything (files are still returned). */
   dryRun?: boolean;
+  /** Input files of the command besides the model (calibration data...): never overwritten. */
+  inputFiles?: string[];
+  /** Called when a stage starts (quantize, plan, emit, host, sanitizers, rv32, idf, write); for progress display. */
+  onStage?: (stage: string) => void;
   /** Kernel back end: auto (ESP-NN on ESP32-S3/P4, portable elsewhere), portable, or esp-nn. */
   kernels?: KernelChoice;
   /** Module preset (src/targets/modules.ts): sets the chip (when target is empty), flash and PSRAM. */
@@ -286,6 +290,11 @@ export function buildProject(graph: Graph, opts: BuildOptions): BuildResult {
       fail('EF0006', `${c.name} has no PSRAM interface (--psram ${psramBytes})`, { suggestion: `drop --psram; chips with PSRAM: esp32, esp32s2, esp32s3, esp32p4` });
     if (flashBytes !== undefined && (flashBytes < 1024 * 1024 || !FLASH_SIZES_MB.includes(flashBytes / (1024 * 1024))))
       fail('EF0006', `--flash-size must be one of ${FLASH_SIZES_MB.map((m) => `${m}MB`).join(', ')}`);
+    const writeOpts = { force: opts.force, inputs: [...(opts.modelFile ? [opts.modelFile] : []), ...(opts.inputFiles ?? [])] };
+    // the output folder is checked before any long work, and again (with the file list) when writing
+    if (opts.out && !opts.dryRun) checkOutput(opts.out, writeOpts);
+    const stage = opts.onStage ?? (() => undefined);
+    stage('plan');
     const g0 = integerIO(graph);
     const g = g0.nodes.every((n) => n.qparams) ? g0 : prepareIntGraph(g0);
     const modelBytes = opts.modelFile ? readFileSync(opts.modelFile) : undefined;
@@ -294,6 +303,7 @@ export function buildProject(graph: Graph, opts: BuildOptions): BuildResult {
       modelFile: opts.modelFile ? basename(opts.modelFile) : g.meta.source ? basename(g.meta.source) : undefined,
       modelSha256: modelBytes ? sha256Hex(modelBytes) : undefined,
     };
+    stage('emit');
     const espnn = useEspNn(opts.kernels, c.id);
     const e = emitC(g, {
       ...prov,
@@ -319,6 +329,7 @@ export function buildProject(graph: Graph, opts: BuildOptions): BuildResult {
     const given = opts.inputs ?? opts.inputValues?.cases.map((vs) => vs.map((v, j) => quantizeInput(v, inT[j], opts.inputValues?.kinds?.[j]).data));
     const inputs: ArrayLike<number>[][] =
       given ?? [0, 1].map((k) => inT.map((t, j) => pseudoRandomInput(shapeSize(t.shape), t.dtype, 1000 * k + j + 1)));
+    stage('simulate');
     const golden = inputs.map((ins, k) => ({ name: `case-${k}`, inputs: ins.map((a) => Array.from(a)), expected: simulate(g, ins) }));
 
     const macsPer = graphMacs(g);
@@ -381,7 +392,7 @@ export function buildProject(graph: Graph, opts: BuildOptions): BuildResult {
       const cases: GoldenCase[] = golden.map((gc) => ({ name: gc.name, inputs: gc.inputs, expected: gc.expected }));
       // ESP-NN calls link espforge's test double of the ESP-NN API (built from the portable kernels)
       const vfiles = espnn ? { ...e.files, ...espnnDoubleFiles() } : e.files;
-      const runs = runVerification(vfiles, harnessSpec(g, e.prefix), cases, opts.verify);
+      const runs = runVerification(vfiles, harnessSpec(g, e.prefix), cases, opts.verify, stage);
       report.verification = runs.map((r) => compareRuns(r, cases, macs));
       // rv32: instructions per layer, from one extra run with the generated code's per-layer hook (report.html)
       if (opts.verify.includes('rv32') && opts.profileLayers) {
@@ -426,6 +437,7 @@ export function buildProject(graph: Graph, opts: BuildOptions): BuildResult {
     // a stand-in for ESP-IDF, in a scratch copy, so the output folder is still written all at once.
     let idfRunOutput: string | undefined;
     if (opts.verify?.includes('host')) {
+      stage('esp-idf project');
       const scratch = mkdtempSync(join(tmpdir(), 'espforge-idf-'));
       try {
         for (const [rel, text] of Object.entries(files)) {
@@ -443,7 +455,8 @@ export function buildProject(graph: Graph, opts: BuildOptions): BuildResult {
     }
     files['report.json'] = JSON.stringify(report, null, 1) + '\n';
     files['report.md'] = reportMarkdown(report);
-    if (opts.out && !opts.dryRun && !diagnostics.some((d) => d.severity === 'error')) writeProject(opts.out, files, opts.force);
+    if (opts.out && !opts.dryRun && !diagnostics.some((d) => d.severity === 'error')) stage('write');
+    if (opts.out && !opts.dryRun && !diagnostics.some((d) => d.severity === 'error')) writeProject(opts.out, files, writeOpts);
     return { ok: !diagnostics.some((d) => d.severity === 'error'), files, report, diagnostics, idfRunOutput };
   } catch (err) {
     diagnostics.push(...toDiagnostics(err, { file: opts.modelFile }));

@@ -25,6 +25,7 @@
 // Quantization parameters are computed once here and stored on the tensors; prepareIntGraph (src/sim/int.ts)
 // then derives node.qparams from them.
 
+import { nonFiniteWeight } from '../import/validate.js';
 import { fail } from '../diagnostics.js';
 import { allocArray, type DType, type TypedArray } from '../ir/dtype.js';
 import { pruneGraph, type Graph, type QuantParams, type Tensor } from '../ir/graph.js';
@@ -598,6 +599,13 @@ function floatIslands(fg: Graph, tensors: Tensor[], nodes: Graph['nodes'], act: 
 export async function quantizeModel(g: Graph, calib: CalibData, opts: QuantizeOptions = {}): Promise<QuantizeResult> {
   const scheme = opts.scheme ?? 'int8';
   const method = opts.method ?? 'minmax';
+  const nf = nonFiniteWeight(g);
+  if (nf)
+    fail('EF2012', `weight '${nf.tensor.name}' holds ${nf.value}: a model with NaN or infinite weights cannot be quantized`, {
+      file: g.meta.source,
+      node: nf.node,
+      suggestion: 'check the training run that produced these weights',
+    });
   const floatGraph = opts.passes === false ? g : runPasses(g);
   const samples = await collectSamples(calib, opts.limit ?? Infinity);
   const ranges = await calibrate(floatGraph, samples, { ...opts, method });

@@ -4,7 +4,7 @@
 //   evaluate     on a labelled set: float accuracy, quantized accuracy, top-1 agreement, confusion matrices
 // Rendered as text tables here; the JSON form is the report object itself.
 
-import { fail } from '../diagnostics.js';
+import { diag, fail, type Diagnostic } from '../diagnostics.js';
 import { allocArray, castArray, isIntegerDType } from '../ir/dtype.js';
 import type { Graph, Tensor } from '../ir/graph.js';
 import type { Value } from '../ops/types.js';
@@ -135,6 +135,28 @@ export interface LayerError {
   maxAbsErr: number;
   /** Largest |f| seen (context for maxAbsErr). */
   maxAbs: number;
+}
+
+/** SQNR (dB) below which a layer's quantized output is reported as carrying no signal. */
+export const NO_SIGNAL_DB = 1;
+
+/**
+ * Warnings (EF3005) for layers whose quantized output has an SQNR of about 0 dB or less against float: the noise
+ * is as large as the signal, so everything after them is noise (degenerate scales, or calibration data that does
+ * not match the model). Layers whose float output is all zero have no signal to lose and are skipped.
+ */
+export function sqnrWarnings(r: LayerReport, file?: string): Diagnostic[] {
+  return r.layers
+    .filter((l) => l.maxAbs > 0 && !(l.sqnrDb >= NO_SIGNAL_DB))
+    .map((l) =>
+      diag('EF3005', `${l.op} '${l.node}' output '${l.tensor}' has an SQNR of ${l.sqnrDb.toFixed(1)} dB after quantization: its int8 values carry almost none of the float signal`, {
+        file,
+        node: l.node,
+        severity: 'warning',
+        notes: [`scale ${l.scale}, zero point ${l.zeroPoint}, max |float| ${l.maxAbs}, max |error| ${l.maxAbsErr}`],
+        suggestion: 'check the calibration data (range, scaling: --input-scale/--input-offset) and the layer\'s weights',
+      }),
+    );
 }
 
 export interface LayerReport {

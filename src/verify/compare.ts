@@ -31,13 +31,25 @@ const ACTUAL: Record<VerifySummary['target'], string> = {
   rv32: 'generated C, cross-compiled for rv32imc and run under qemu-system-riscv32',
 };
 
-export function runVerification(files: Record<string, string>, spec: HarnessSpec, cases: GoldenCase[], kinds: VerifyKind[]): VerifyRun[] {
+export function runVerification(
+  files: Record<string, string>,
+  spec: HarnessSpec,
+  cases: GoldenCase[],
+  kinds: VerifyKind[],
+  /** Called as each stage starts (host, sanitizers, rv32), for progress display. */
+  onStage?: (stage: string) => void,
+): VerifyRun[] {
   const runs: VerifyRun[] = [];
   if (kinds.includes('host')) {
+    onStage?.('host');
     runs.push(runHost(files, spec, cases, false));
+    onStage?.('sanitizers');
     runs.push(runHost(files, spec, cases, true));
   }
-  if (kinds.includes('rv32')) runs.push(runRv32(files, spec, cases));
+  if (kinds.includes('rv32')) {
+    onStage?.('rv32');
+    runs.push(runRv32(files, spec, cases));
+  }
   return runs;
 }
 

@@ -5,12 +5,13 @@ import { Option, type Command } from 'commander';
 import { attemptAsync, fail } from '../../diagnostics.js';
 import { loadModel } from '../../import/index.js';
 import { buildProject, type BuildResult } from '../../codegen/build.js';
+import { checkOutput } from '../../codegen/espidf/project.js';
 import { CONSISTENCY_NOTE, type VerifyKind } from '../../verify/compare.js';
 import { loadInputs, parseInputKind } from '../inputs.js';
 import type { Graph } from '../../ir/graph.js';
 import { KERNEL_CHOICES, type KernelChoice } from '../../codegen/espnn/lower.js';
 import { MODULES, parseSize } from '../../targets/modules.js';
-import { printJson, report, reportFailure } from '../common.js';
+import { printJson, report, reportFailure, stages } from '../common.js';
 
 interface Opts {
   target?: string;
@@ -121,7 +122,7 @@ export function register(program: Command, setExit: (c: number) => void): void {
     .option('--flash-size <size>', 'flash on the module, e.g. 16MB')
     .requiredOption('--out <dir>', 'output folder')
     .option('--name <name>', 'C symbol prefix (default: the model file stem)')
-    .option('--force', 'replace an output folder holding files espforge did not write')
+    .option('--force', 'overwrite files espforge writes even if edited or not written by it (other files are always kept)')
     .option('--verify <kinds>', 'host,rv32: compile and run the generated C, compare with the simulator')
     .option('--calib <data>', 'calibration data, to quantize a float model first')
     .option('--scheme <scheme>', 'with --calib: int8 (default) | int16 | mixed')
@@ -142,6 +143,7 @@ export function register(program: Command, setExit: (c: number) => void): void {
         setExit(2);
         return;
       }
+      const progress = stages(!o.json, 'build');
       const res = await attemptAsync(async () => {
         if (o.format === 'espdl') {
           if (o.zip || o.samples) fail('EF0006', '--zip and --samples apply to --format c');
@@ -152,6 +154,10 @@ export function register(program: Command, setExit: (c: number) => void): void {
         const kernels = parseKernels(o.kernels);
         const psram = parseBytes('--psram', o.psram);
         const flashSize = parseBytes('--flash-size', o.flashSize);
+        // the output folder is checked before the (possibly long) import, quantization and verification
+        const inputFiles = [model, ...(o.calib ? [o.calib] : [])];
+        checkOutput(o.out, { force: o.force, inputs: inputFiles });
+        progress.stage('import');
         let g = await loadModel(model);
         let floatGraph: Graph | undefined;
         let calibSamples: import('../../ops/types.js').Value[][] | undefined;
@@ -161,6 +167,7 @@ export function register(program: Command, setExit: (c: number) => void): void {
             fail('EF3001', 'the model has float weights: quantize it with --calib DATA (or espforge quantize first)', { file: model });
           const { quantizeModel } = await import('../../quant/ptq.js');
           const { loadSamples, parseScheme } = await import('./quantize.js');
+          progress.stage('quantize');
           const data = await loadSamples(g, o.calib, { limit: 200, inputScale: o.inputScale, inputOffset: o.inputOffset });
           const q = await quantizeModel(g, data.samples, { scheme: o.scheme ? parseScheme(o.scheme) : 'int8' });
           calibSamples = data.samples;
@@ -210,7 +217,8 @@ export function register(program: Command, setExit: (c: number) => void): void {
           .concat(o.kernels && o.kernels !== 'auto' ? ['--kernels', o.kernels] : [])
           .join(' ');
         // written here, not by buildProject, so that report.html (rendered asynchronously) goes in with the rest
-        const r = buildProject(g, { target: o.target ?? '', module: o.module, psram, flashSize, out: o.out, name: o.name, force: o.force, verify, modelFile: model, commandLine, kernels, measureCode: true, inputs, samples, classes, dryRun: true, profileLayers: true });
+        const r = buildProject(g, { target: o.target ?? '', module: o.module, psram, flashSize, out: o.out, name: o.name, force: o.force, verify, modelFile: model, inputFiles, commandLine, kernels, measureCode: true, inputs, samples, classes, dryRun: true, profileLayers: true, onStage: progress.stage });
+        r.diagnostics.unshift(...(g.meta.warnings ?? []));
         if (r.ok && r.report) {
           const { buildReportHtml } = await import('../../report/build-report.js');
           // float vs int8 per layer, when the float model is known (quantized here from --calib)
@@ -222,7 +230,8 @@ export function register(program: Command, setExit: (c: number) => void): void {
           }
           r.files['report.html'] = await buildReportHtml(r.report, errs);
           const { writeProject } = await import('../../codegen/espidf/project.js');
-          writeProject(o.out, r.files, o.force);
+          progress.stage('write');
+          writeProject(o.out, r.files, { force: o.force, inputs: inputFiles });
         }
         if (o.zip && r.ok && r.report) {
           const { deploymentZip } = await import('../../codegen/bundle.js');
@@ -240,6 +249,7 @@ export function register(program: Command, setExit: (c: number) => void): void {
         }
         return r;
       }, { file: model });
+      progress.done();
       if (reportFailure(res, o.json, setExit)) return;
       if ('espdl' in res.value) {
         const e = res.value.espdl;

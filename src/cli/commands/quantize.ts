@@ -10,7 +10,7 @@ import { exportTflite } from '../../import/tflite/writer.js';
 import type { Value } from '../../ops/types.js';
 import { CALIB_METHODS, type CalibMethod } from '../../quant/observers.js';
 import { quantizeModel, QUANT_SCHEMES, type QuantScheme } from '../../quant/ptq.js';
-import { interpretInput, layerErrors, quantizeInput, renderLayerReport, reportJson, type InputInterpretation, type InputKind, type LayerReport } from '../../quant/report.js';
+import { interpretInput, layerErrors, quantizeInput, renderLayerReport, reportJson, sqnrWarnings, type InputInterpretation, type InputKind, type LayerReport } from '../../quant/report.js';
 import { isIntegerDType, type DType } from '../../ir/dtype.js';
 import { printJson, report, reportFailure } from '../common.js';
 import { buildWarnings } from '../../codegen/c/emit.js';
@@ -157,12 +157,15 @@ export function register(program: Command, setExit: (c: number) => void): void {
         const layers: LayerReport = await layerErrors(q.floatGraph, q.graph, data.samples.slice(0, reportCount));
         // quantize and build must agree: what the C back end would refuse is said now, not at build time
         const warnings = buildWarnings(q.graph, model);
-        return { scheme, method, samples: q.samples, calibSource: data.source, out: o.out, bytes: bytes.length, layers, mixed: q.mixed, warnings };
+        // import warnings (NaN weights...) and layers quantization left without signal (~0 dB SQNR): reported, but
+        // they do not make the model unbuildable
+        const notices = [...(g.meta.warnings ?? []), ...sqnrWarnings(layers, model)];
+        return { scheme, method, samples: q.samples, calibSource: data.source, out: o.out, bytes: bytes.length, layers, mixed: q.mixed, warnings, notices };
       }, { file: model });
       if (reportFailure(res, o.json, setExit)) return;
       const r = res.value;
-      report(r.warnings, o.json);
-      if (o.json) printJson({ ok: true, ...(reportJson(r) as object), buildable: r.warnings.length === 0, diagnostics: r.warnings });
+      report([...r.notices, ...r.warnings], o.json);
+      if (o.json) printJson({ ok: true, ...(reportJson(r) as object), buildable: r.warnings.length === 0, diagnostics: [...r.notices, ...r.warnings] });
       else
         process.stdout.write(
           `quantized (${r.scheme}, ${r.method}) on ${r.samples} sample(s) of ${r.calibSource}\n` +
