@@ -11,7 +11,7 @@ const RESULTS = join(REPO, 'bench', 'results.md');
 
 async function main(): Promise<void> {
   const only = process.argv.slice(2);
-  const chosen = SECTIONS.filter((s) => only.length === 0 || only.includes(s.id));
+  const chosen = SECTIONS.filter((s) => (only.length === 0 ? !s.onlyWhenNamed : only.includes(s.id)));
   const previous = existsSync(RESULTS) ? readFileSync(RESULTS, 'utf8') : '';
   const blocks = new Map<string, string>();
   // keep sections not re-run this time

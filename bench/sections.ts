@@ -5,11 +5,14 @@ import { ptqBench } from './ptq.js';
 import { codegenBench } from './codegen.js';
 import { trainBench } from './train.js';
 import { espdlBench } from './espdl.js';
+import { fuzzBench } from './fuzz.js';
 
 export interface Section {
   id: string;
   title: string;
   run: () => Promise<string>;
+  /** Run only when named (`npm run bench fuzz`): too long for the default run. */
+  onlyWhenNamed?: boolean;
 }
 
 export const SECTIONS: Section[] = [
@@ -19,4 +22,5 @@ export const SECTIONS: Section[] = [
   { id: 'int', title: 'Integer simulator: speed and byte-exact agreement with TensorFlow Lite Micro', run: intBench },
   { id: 'train', title: 'Training (TF.js wasm backend)', run: trainBench },
   { id: 'espdl', title: 'ESP-DL interoperability: arithmetic, pretrained .espdl base', run: espdlBench },
+  { id: 'fuzz', title: 'Fuzz campaign: hostile input over every format', run: fuzzBench, onlyWhenNamed: true },
 ];

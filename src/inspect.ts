@@ -3,7 +3,7 @@
 
 import { dtypeSize, shapeSize } from './ir/dtype.js';
 import type { Graph } from './ir/graph.js';
-import { inferCtx } from './ir/infer.js';
+import { inferCtx, inferGraph } from './ir/infer.js';
 import { getOp } from './ops/index.js';
 
 export interface LayerInfo {
@@ -109,12 +109,27 @@ export interface FitSummary {
   chips: { chip: string; fits: boolean; flashNeed: number; partition: number; customPartition: boolean; ramCap: number; problems: string[] }[];
 }
 
+/** The graph with every graph input's leading (batch) dimension set to 1 and shapes re-inferred; the graph
+ * itself when it already has batch 1 or its shapes do not allow another batch (e.g. a constant Reshape target). */
+export function batchOne(g: Graph): Graph {
+  const big = g.inputs.some((id) => g.tensors[id].shape.length >= 2 && g.tensors[id].shape[0] > 1);
+  if (!big) return g;
+  const tensors = g.tensors.map((t) => (g.inputs.includes(t.id) && t.shape.length >= 2 && t.shape[0] > 1 ? { ...t, shape: [1, ...t.shape.slice(1)] } : t));
+  try {
+    return inferGraph({ ...g, tensors });
+  } catch {
+    return g;
+  }
+}
+
 /**
  * Per-chip fit of the model as `build` would emit it. A float model is quantized first with a few synthetic
  * samples: its int8 structure (weights, activations, arena) does not depend on the calibration ranges.
  */
-export async function fitSummary(g: Graph): Promise<FitSummary> {
+export async function fitSummary(g0: Graph): Promise<FitSummary> {
   const { isQuantizedGraph } = await import('./run.js');
+  // per-inference figures: estimated with a batch of 1 (a batch of 65,536 would quantize and simulate 65,536 images)
+  const g = batchOne(g0);
   let q = g;
   const quantized = isQuantizedGraph(g);
   if (!quantized) {

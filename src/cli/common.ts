@@ -27,8 +27,29 @@ export function reportFailure<T>(
   if (res.ok) return false;
   if (json) printJson({ ok: false, diagnostics: res.diagnostics });
   const code = report(res.diagnostics, json);
-  setExit(exitCode ?? code);
+  // a bad option value (EF0006) is a usage error whichever command found it: exit 2, as the README promises
+  const usage = res.diagnostics.some((d) => d.severity === 'error' && d.code === 'EF0006');
+  setExit(exitCode ?? (usage ? 2 : code));
   return true;
+}
+
+/**
+ * Progress per stage on a terminal: one status line on stderr naming the running stage and the time so far,
+ * cleared at the end. Silent when stderr is not a TTY or with --json (so machine output stays clean).
+ */
+export function stages(enabled: boolean, label: string): { stage: (name: string) => void; done: () => void } {
+  if (!enabled || !process.stderr.isTTY) return { stage: () => {}, done: () => {} };
+  const t0 = Date.now();
+  let shown = false;
+  return {
+    stage: (name) => {
+      shown = true;
+      process.stderr.write(`\r\x1b[K${label}: ${name}... (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+    },
+    done: () => {
+      if (shown) process.stderr.write('\r\x1b[K');
+    },
+  };
 }
 
 export function printJson(x: unknown): void {

@@ -2,11 +2,11 @@
 // Exit codes: 0 success, 1 user error (bad input, does not fit), 2 usage error.
 
 import { Command, CommanderError, Option } from 'commander';
-import { renderDiagnostic, toDiagnostics } from '../diagnostics.js';
+import { diag, renderDiagnostic, toDiagnostics } from '../diagnostics.js';
 import { VERSION } from '../version.js';
 import { setImportDefaults } from '../import/index.js';
 import { DATA_LAYOUTS, setDataLayout, type DataLayout } from '../ir/layout.js';
-import type { CommandModule } from './common.js';
+import { printJson, type CommandModule } from './common.js';
 
 // One module per command; each registers itself on the program.
 import * as inspect from './commands/inspect.js'; // cmd:inspect
@@ -39,6 +39,7 @@ const COMMANDS: CommandModule[] = [
 ];
 
 export async function main(argv: string[]): Promise<number> {
+  const json = argv.includes('--json');
   const program = new Command('espforge')
     .description('Neural networks to bit-exact ESP32 firmware')
     .version(VERSION)
@@ -55,7 +56,8 @@ export async function main(argv: string[]): Promise<number> {
       if (cmd.opts().espdlChip) setImportDefaults({ espdlChip: cmd.opts().espdlChip });
     })
     .exitOverride()
-    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+    // with --json, parser errors (unknown option, missing argument) are reported as JSON on stdout instead
+    .configureOutput({ writeErr: (s) => (json ? undefined : process.stderr.write(s)) });
   let exitCode = 0;
   const setExit = (c: number) => {
     exitCode = Math.max(exitCode, c);
@@ -66,10 +68,13 @@ export async function main(argv: string[]): Promise<number> {
   } catch (e) {
     if (e instanceof CommanderError) {
       if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return 0;
+      if (json) printJson({ ok: false, diagnostics: [diag('EF0006', e.message.replace(/^error: /, ''), { suggestion: 'see espforge --help' })] });
       return 2;
     }
-    for (const d of toDiagnostics(e)) process.stderr.write(renderDiagnostic(d) + '\n');
-    return 1;
+    const diags = toDiagnostics(e);
+    if (json) printJson({ ok: false, diagnostics: diags });
+    else for (const d of diags) process.stderr.write(renderDiagnostic(d) + '\n');
+    return diags.some((d) => d.code === 'EF0006') ? 2 : 1;
   }
   return exitCode;
 }

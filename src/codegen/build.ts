@@ -12,6 +12,7 @@ import { inferCtx } from '../ir/infer.js';
 import { getOp } from '../ops/index.js';
 import type { Value } from '../ops/types.js';
 import { prepareIntGraph, runInt } from '../sim/int.js';
+import { interpretInput, quantizeInput, type InputKind } from '../quant/report.js';
 import { chip, CHIPS } from '../targets/chips.js';
 import { checkAllChips, fitDiagnostics, stockPsram, type ChipFit, type FitInput } from '../targets/fit.js';
 import { FLASH_SIZES_MB, modulePreset } from '../targets/modules.js';
@@ -20,8 +21,8 @@ import { measureCodeSize, type CodeSize } from '../verify/size.js';
 import { VERSION } from '../version.js';
 import { sha256Hex } from './common/cwriter.js';
 import { emitC, type EmitResult } from './c/emit.js';
-import { projectFiles, writeProject } from './espidf/project.js';
-import { compareRuns, runVerification, type VerifyKind, type VerifySummary } from '../verify/compare.js';
+import { checkOutput, projectFiles, writeProject } from './espidf/project.js';
+import { compareRuns, CONSISTENCY_NOTE, runVerification, type VerifyKind, type VerifySummary } from '../verify/compare.js';
 import { runRv32, type GoldenCase, type HarnessSpec } from '../verify/host.js';
 import { checkIdfProjectOnHost } from '../verify/idf-shim.js';
 import { espnnDoubleFiles } from '../verify/espnn-double.js';
@@ -46,8 +47,18 @@ export interface BuildOptions {
   /** Golden inputs (one value per element per graph input: int8/uint8 bytes or signed values, int16 signed values);
    * default: deterministic pseudo-random cases. */
   inputs?: ArrayLike<number>[][];
+  /**
+   * Golden inputs as host data (per case, one value per graph input, stored layout), converted with the one input
+   * rule (quantizeInput: arrays in the input's integer dtype are raw values, float arrays real values, `kinds`
+   * overrides) against the C library's input tensors. Used when `inputs` is not given.
+   */
+  inputValues?: { cases: Value[][]; kinds?: (InputKind | undefined)[]; source?: string };
   /** Do not write anything (files are still returned). */
   dryRun?: boolean;
+  /** Input files of the command besides the model (calibration data...): never overwritten. */
+  inputFiles?: string[];
+  /** Called when a stage starts (quantize, plan, emit, host, sanitizers, rv32, idf, write); for progress display. */
+  onStage?: (stage: string) => void;
   /** Kernel back end: auto (ESP-NN on ESP32-S3/P4, portable elsewhere), portable, or esp-nn. */
   kernels?: KernelChoice;
   /** Module preset (src/targets/modules.ts): sets the chip (when target is empty), flash and PSRAM. */
@@ -120,6 +131,8 @@ export interface BuildReport {
   idfHost?: { ok: boolean; output: string[]; kind: string };
   /** Golden cases: int8/uint8 outputs as bytes 0..255, int16 outputs as signed values. */
   golden: { name: string; inputs: number[][]; expected: number[][] }[];
+  /** Where the golden inputs came from (they are raw quantized values in the input dtype). */
+  goldenSource?: string;
   /** Class names of output 0, when known. */
   classes?: string[];
   /** Quantization of output 0 (to dequantize the app's scores). */
@@ -277,6 +290,11 @@ export function buildProject(graph: Graph, opts: BuildOptions): BuildResult {
       fail('EF0006', `${c.name} has no PSRAM interface (--psram ${psramBytes})`, { suggestion: `drop --psram; chips with PSRAM: esp32, esp32s2, esp32s3, esp32p4` });
     if (flashBytes !== undefined && (flashBytes < 1024 * 1024 || !FLASH_SIZES_MB.includes(flashBytes / (1024 * 1024))))
       fail('EF0006', `--flash-size must be one of ${FLASH_SIZES_MB.map((m) => `${m}MB`).join(', ')}`);
+    const writeOpts = { force: opts.force, inputs: [...(opts.modelFile ? [opts.modelFile] : []), ...(opts.inputFiles ?? [])] };
+    // the output folder is checked before any long work, and again (with the file list) when writing
+    if (opts.out && !opts.dryRun) checkOutput(opts.out, writeOpts);
+    const stage = opts.onStage ?? (() => undefined);
+    stage('plan');
     const g0 = integerIO(graph);
     const g = g0.nodes.every((n) => n.qparams) ? g0 : prepareIntGraph(g0);
     const modelBytes = opts.modelFile ? readFileSync(opts.modelFile) : undefined;
@@ -285,6 +303,7 @@ export function buildProject(graph: Graph, opts: BuildOptions): BuildResult {
       modelFile: opts.modelFile ? basename(opts.modelFile) : g.meta.source ? basename(g.meta.source) : undefined,
       modelSha256: modelBytes ? sha256Hex(modelBytes) : undefined,
     };
+    stage('emit');
     const espnn = useEspNn(opts.kernels, c.id);
     const e = emitC(g, {
       ...prov,
@@ -307,8 +326,10 @@ export function buildProject(graph: Graph, opts: BuildOptions): BuildResult {
 
     // golden cases: given inputs, else two deterministic pseudo-random ones
     const inT = g.inputs.map((id) => g.tensors[id]);
+    const given = opts.inputs ?? opts.inputValues?.cases.map((vs) => vs.map((v, j) => quantizeInput(v, inT[j], opts.inputValues?.kinds?.[j]).data));
     const inputs: ArrayLike<number>[][] =
-      opts.inputs ?? [0, 1].map((k) => inT.map((t, j) => pseudoRandomInput(shapeSize(t.shape), t.dtype, 1000 * k + j + 1)));
+      given ?? [0, 1].map((k) => inT.map((t, j) => pseudoRandomInput(shapeSize(t.shape), t.dtype, 1000 * k + j + 1)));
+    stage('simulate');
     const golden = inputs.map((ins, k) => ({ name: `case-${k}`, inputs: ins.map((a) => Array.from(a)), expected: simulate(g, ins) }));
 
     const macsPer = graphMacs(g);
@@ -341,6 +362,18 @@ export function buildProject(graph: Graph, opts: BuildOptions): BuildResult {
       fit: checkAllChips(fi, c.id),
       verification: [],
       golden,
+      goldenSource: opts.inputs
+        ? 'inputs given to the build, as raw quantized values'
+        : opts.inputValues
+          ? `inputs given to the build${opts.inputValues.source ? `: ${opts.inputValues.source}` : ''}; read as ${inT
+              .map((t, j) => {
+                const v = opts.inputValues!.cases[0]?.[j];
+                if (!v) return '?';
+                const how = interpretInput(v, t, opts.inputValues!.kinds?.[j]);
+                return `${how.kind === 'raw' ? 'raw quantized values' : 'real values'} (${how.reason})`;
+              })
+              .join(', ')}`
+          : 'two deterministic pseudo-random raw inputs over the input dtype range',
     };
     report.memoryPlan = [...e.plan.tensors.values()]
       .filter((t) => t.size > 0)
@@ -359,7 +392,7 @@ export function buildProject(graph: Graph, opts: BuildOptions): BuildResult {
       const cases: GoldenCase[] = golden.map((gc) => ({ name: gc.name, inputs: gc.inputs, expected: gc.expected }));
       // ESP-NN calls link espforge's test double of the ESP-NN API (built from the portable kernels)
       const vfiles = espnn ? { ...e.files, ...espnnDoubleFiles() } : e.files;
-      const runs = runVerification(vfiles, harnessSpec(g, e.prefix), cases, opts.verify);
+      const runs = runVerification(vfiles, harnessSpec(g, e.prefix), cases, opts.verify, stage);
       report.verification = runs.map((r) => compareRuns(r, cases, macs));
       // rv32: instructions per layer, from one extra run with the generated code's per-layer hook (report.html)
       if (opts.verify.includes('rv32') && opts.profileLayers) {
@@ -404,6 +437,7 @@ export function buildProject(graph: Graph, opts: BuildOptions): BuildResult {
     // a stand-in for ESP-IDF, in a scratch copy, so the output folder is still written all at once.
     let idfRunOutput: string | undefined;
     if (opts.verify?.includes('host')) {
+      stage('esp-idf project');
       const scratch = mkdtempSync(join(tmpdir(), 'espforge-idf-'));
       try {
         for (const [rel, text] of Object.entries(files)) {
@@ -421,7 +455,8 @@ export function buildProject(graph: Graph, opts: BuildOptions): BuildResult {
     }
     files['report.json'] = JSON.stringify(report, null, 1) + '\n';
     files['report.md'] = reportMarkdown(report);
-    if (opts.out && !opts.dryRun && !diagnostics.some((d) => d.severity === 'error')) writeProject(opts.out, files, opts.force);
+    if (opts.out && !opts.dryRun && !diagnostics.some((d) => d.severity === 'error')) stage('write');
+    if (opts.out && !opts.dryRun && !diagnostics.some((d) => d.severity === 'error')) writeProject(opts.out, files, writeOpts);
     return { ok: !diagnostics.some((d) => d.severity === 'error'), files, report, diagnostics, idfRunOutput };
   } catch (err) {
     diagnostics.push(...toDiagnostics(err, { file: opts.modelFile }));
@@ -464,11 +499,16 @@ export function reportMarkdown(r: BuildReport): string {
     );
   L.push(`\n## Verification\n`);
   if (!r.verification.length) L.push('Not run (use --verify host,rv32).');
+  else
+    L.push(
+      `What was compared: the output bytes of the generated C against espforge's integer simulator, on the ${r.golden.length} golden case(s) ` +
+        `recorded in report.json (${r.goldenSource ?? 'pseudo-random inputs'}). This is ${CONSISTENCY_NOTE}.\n`,
+    );
   if (r.idfHost)
     L.push(`- **ESP-IDF project on the host: ${IDF_SMOKE_TEST}** (CMake + app_main.c through espforge's ESP-IDF stand-in with ESP-IDF's C options): ${r.idfHost.ok ? 'configured, compiled, ran: ' + r.idfHost.output.join(' / ') : 'FAILED'}`);
   for (const v of r.verification)
     L.push(
-      `- **${v.target}**: ${v.identical ? 'output bytes identical to the integer simulator' : `DIFFERS (${v.mismatches.join(', ')})`} on ${v.cases} case(s)` +
+      `- **${v.target}** (${v.compared.actual}): ${v.identical ? 'output bytes identical to the integer simulator' : `DIFFERS (${v.mismatches.join(', ')})`} on ${v.cases} case(s)` +
         (v.instructions !== undefined ? `; ${v.instructions} rv32 instructions per inference (${v.instructionsPerMac?.toFixed(2)} per MAC)` : '') +
         (v.sizes ? `; text ${v.sizes.text} B, data ${v.sizes.data} B, bss ${v.sizes.bss} B (model library objects, rv32imc -O2; text includes the const weights)` : ''),
     );

@@ -4,17 +4,18 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fail } from '../diagnostics.js';
+import type { DType } from '../ir/dtype.js';
 import type { Value } from '../ops/types.js';
 import { readNpy, readNpz } from '../io/npy.js';
 import { classNames, labelsFrom, type Normalization, type RawSet } from './index.js';
 
-function toSamples(v: Value, file: string): { x: Float32Array; shape: number[]; normalization: Normalization } {
+function toSamples(v: Value, file: string): { x: Float32Array; shape: number[]; normalization: Normalization; dtype: DType } {
   if (v.shape.length < 2) fail('EF5002', `samples need a leading N axis; got shape [${v.shape}]`, { file });
   const x = v.data instanceof Float32Array ? v.data : Float32Array.from(v.data as ArrayLike<number>);
   // uint8 arrays hold pixels: map them to [0,1] and say so. Other types pass through unchanged.
   const normalization = v.dtype === 'uint8' ? { scale: 1 / 255, offset: 0 } : { scale: 1, offset: 0 };
   if (normalization.scale !== 1) for (let i = 0; i < x.length; i++) x[i] *= normalization.scale;
-  return { x, shape: v.shape.slice(1), normalization };
+  return { x, shape: v.shape.slice(1), normalization, dtype: v.dtype };
 }
 
 function pair(xv: Value, yv: Value | undefined, file: string, source: string): RawSet {
@@ -43,6 +44,7 @@ function concat(a: RawSet, b: RawSet, file: string): RawSet {
     shape: a.shape,
     classes: classNames(y),
     normalization: a.normalization,
+    dtype: a.dtype,
     source: a.source,
     parts: { train: Array.from({ length: na }, (_, i) => i), test: Array.from({ length: nb }, (_, i) => na + i) },
   };

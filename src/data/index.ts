@@ -11,6 +11,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { extname, join } from 'node:path';
 import { fail } from '../diagnostics.js';
 import { transposeValue } from '../ir/layout.js';
+import type { DType } from '../ir/dtype.js';
 import { makeRng, shuffleInPlace } from './rng.js';
 
 export interface Normalization {
@@ -28,6 +29,8 @@ export interface Dataset {
   shape: number[];
   classes: string[];
   normalization: Normalization;
+  /** For .npy/.npz arrays: the stored dtype (x = stored * scale + offset); undefined for images and IDX pixels. */
+  dtype?: DType;
   /** Where it came from, e.g. "builtin:mnist (train)". */
   source: string;
 }
@@ -65,6 +68,7 @@ export interface RawSet {
   shape: number[];
   classes: string[];
   normalization: Normalization;
+  dtype?: DType;
   source: string;
   /** Stored split, when the source has one. */
   parts?: { train: number[]; test: number[]; val?: number[] };
@@ -103,7 +107,7 @@ export async function loadDataset(spec: string, opts: LoadOptions = {}): Promise
   let { x, y } = raw;
   if (idx) ({ x, y } = take(raw.x, raw.y, raw.shape, idx));
   const conformed = conform(x, raw.shape, raw.channelsLast ? { ...opts, layout: undefined } : opts, raw.source);
-  return { x: conformed.x, y, shape: conformed.shape, classes: raw.classes, normalization: raw.normalization, source: raw.source + part };
+  return { x: conformed.x, y, shape: conformed.shape, classes: raw.classes, normalization: raw.normalization, dtype: raw.dtype, source: raw.source + part };
 }
 
 async function loadRaw(spec: string, opts: LoadOptions): Promise<RawSet> {

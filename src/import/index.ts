@@ -5,6 +5,7 @@ import { readFileSync, statSync, existsSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { fail } from '../diagnostics.js';
 import type { Graph } from '../ir/graph.js';
+import { validateImport } from './validate.js';
 
 export type ModelFormat = 'onnx' | 'tflite' | 'keras-h5' | 'keras-zip' | 'tfjs' | 'espdl';
 
@@ -16,6 +17,8 @@ export interface ImportOptions {
   bindInputs?: Map<string, import('../ops/types.js').Value>;
   /** Keras: treat Lambda layers as identity (off by default; see the Keras importer). */
   treatLambdaAsIdentity?: boolean;
+  /** Wall-clock budget for third-party parsers that run in a worker (HDF5); default 10 s. */
+  parserTimeoutMs?: number;
   /** ESP-DL (.espdl): the chip whose arithmetic (rounding, bias width) the integer simulator follows. */
   espdlChip?: import('./espdl/index.js').EspdlChip;
 }
@@ -54,6 +57,14 @@ export function setImportDefaults(o: ImportOptions): void {
 
 /** Load any supported model file into the IR. */
 export async function loadModel(path: string, options: ImportOptions = {}): Promise<Graph> {
+  const g = await loadUnchecked(path, options);
+  const file = g.meta.source ?? path;
+  const warnings = validateImport(g, file);
+  if (warnings.length) g.meta.warnings = [...(g.meta.warnings ?? []), ...warnings];
+  return g;
+}
+
+async function loadUnchecked(path: string, options: ImportOptions): Promise<Graph> {
   const opts = { ...defaults, ...options };
   const bytes = readModelBytes(path);
   const file = existsSync(path) && statSync(path).isDirectory() ? `${path}/model.json` : path;

@@ -12,6 +12,7 @@ import { toStoredLayout } from '../ir/layout.js';
 import type { Value } from '../ops/types.js';
 import { isImageFile } from '../data/images.js';
 import { loadInputFor } from './inputs.js';
+import type { InputKind } from '../quant/report.js';
 import { readNpy, readNpz } from './npy.js';
 
 export interface BatchItem {
@@ -37,7 +38,7 @@ function splitLeading(v: Value, per: number, name: string, file: string): Value[
  * The samples of a batch `path` for graph input 0, or undefined when `path` is a single sample (the caller then
  * reads it as before).
  */
-export async function loadBatchFor(g: Graph, path: string): Promise<BatchItem[] | undefined> {
+export async function loadBatchFor(g: Graph, path: string, kind?: InputKind): Promise<BatchItem[] | undefined> {
   if (!existsSync(path)) fail('EF0001', 'no such input file', { file: path });
   const t = g.tensors[g.inputs[0]];
   const per = shapeSize(t.shape.map((d) => (d < 0 ? 1 : d)));
@@ -54,7 +55,7 @@ export async function loadBatchFor(g: Graph, path: string): Promise<BatchItem[] 
     if (!items.length) fail('EF0001', 'the folder holds no images (.png, .jpg, ...) directly or in class sub-folders', { file: path });
     if (items.length > MAX_BATCH) fail('EF0001', `the folder holds ${items.length} images; at most ${MAX_BATCH} per run`, { file: path });
     const out: BatchItem[] = [];
-    for (const it of items) out.push({ name: it.name, label: it.label, input: await loadInputFor(g, 0, it.file) });
+    for (const it of items) out.push({ name: it.name, label: it.label, input: (await loadInputFor(g, 0, it.file, kind)).samples[0] });
     return out;
   }
   const ext = extname(path).toLowerCase();

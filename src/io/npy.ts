@@ -1,8 +1,9 @@
 // NumPy .npy reader/writer and .npz (zip of .npy) reader/writer. Validates headers so that a malformed or
 // hostile file gives EF0004 instead of a crash or a giant allocation.
 
-import { unzipSync, zipSync } from 'fflate';
-import { EspforgeError, fail } from '../diagnostics.js';
+import { zipSync } from 'fflate';
+import { fail } from '../diagnostics.js';
+import { readZip } from './zip.js';
 import { dtypeSize, fromLittleEndian, shapeSize, toLittleEndian, type DType } from '../ir/dtype.js';
 import type { Value } from '../ops/types.js';
 
@@ -31,6 +32,93 @@ const DESCR_OUT: Record<DType, string> = {
   bool: '|b1',
 };
 
+type PyVal = string | number | boolean | null | PyVal[] | { tuple: PyVal[] } | Map<string, PyVal>;
+
+/**
+ * The .npy header is a Python literal: a dict with exactly the keys 'descr' (str), 'fortran_order' (bool) and
+ * 'shape' (tuple of non-negative ints), as numpy's own safe literal parser reads it. A strict tokenizer and
+ * recursive-descent parser; duplicate keys, unknown keys, wrong types and trailing garbage are refused.
+ */
+function parseHeader(text: string, bad: (why: string) => never): { descr: string; fortran: boolean; shape: number[] } {
+  let i = 0;
+  const ws = () => {
+    while (i < text.length && /[ \t\r\n]/.test(text[i])) i++;
+  };
+  const value = (depth: number): PyVal => {
+    if (depth > 8) bad('header nests too deeply');
+    ws();
+    const c = text[i];
+    if (c === "'" || c === '"') {
+      const q = c;
+      let out = '';
+      i++;
+      while (i < text.length && text[i] !== q) {
+        if (text[i] === '\\' || text[i] === '\n') bad('escapes and line breaks in header strings are not supported');
+        out += text[i++];
+      }
+      if (text[i] !== q) bad('unterminated string in the header');
+      i++;
+      return out;
+    }
+    if (c === '{' || c === '(' || c === '[') {
+      const close = c === '{' ? '}' : c === '(' ? ')' : ']';
+      i++;
+      const items: PyVal[] = [];
+      const dict = new Map<string, PyVal>();
+      let trailingComma = false;
+      for (;;) {
+        ws();
+        if (text[i] === close) {
+          i++;
+          break;
+        }
+        if (i >= text.length) bad(`unterminated '${c}' in the header`);
+        if (c === '{') {
+          const k = value(depth + 1);
+          if (typeof k !== 'string') bad('header dict keys must be strings');
+          ws();
+          if (text[i] !== ':') bad(`expected ':' after key '${k}' in the header`);
+          i++;
+          if (dict.has(k as string)) bad(`duplicate key '${k}' in the header`);
+          dict.set(k as string, value(depth + 1));
+        } else items.push(value(depth + 1));
+        ws();
+        trailingComma = false;
+        if (text[i] === ',') {
+          i++;
+          trailingComma = true;
+        } else if (text[i] !== close) bad(`expected ',' or '${close}' in the header at character ${i}`);
+      }
+      if (c === '{') return dict;
+      if (c === '(') return { tuple: items.length === 1 && !trailingComma ? bad('a parenthesised value is not a tuple (write (n,))') : items };
+      return items;
+    }
+    const m = /^(True|False|None|-?\d+)(?![\w.])/.exec(text.slice(i, i + 40));
+    if (!m) bad(`unexpected '${text.slice(i, i + 12)}' in the header`);
+    i += m![0].length;
+    if (m![1] === 'True') return true;
+    if (m![1] === 'False') return false;
+    if (m![1] === 'None') return null;
+    const n = Number(m![1]);
+    if (!Number.isSafeInteger(n)) bad(`integer ${m![1]} in the header is too large`);
+    return n;
+  };
+  const v = value(0);
+  ws();
+  if (i !== text.length) bad(`unexpected '${text.slice(i, i + 12)}' after the header dict`);
+  if (!(v instanceof Map)) bad('the header is not a dict');
+  const d = v as Map<string, PyVal>;
+  for (const k of d.keys()) if (k !== 'descr' && k !== 'fortran_order' && k !== 'shape') bad(`unknown header key '${k}'`);
+  const descr = d.get('descr');
+  const fortran = d.get('fortran_order');
+  const shape = d.get('shape');
+  if (typeof descr !== 'string' || typeof fortran !== 'boolean' || !shape || typeof shape !== 'object' || !('tuple' in shape))
+    bad("header needs 'descr' (a string), 'fortran_order' (True/False) and 'shape' (a tuple)");
+  const dims = (shape as { tuple: PyVal[] }).tuple;
+  if (dims.some((x) => typeof x !== 'number' || x < 0)) bad(`bad shape (${dims.join(', ')}): dimensions must be non-negative integers`);
+  return { descr: descr as string, fortran: fortran as boolean, shape: dims as number[] };
+}
+
 /** Largest array we agree to allocate from a file header (elements). */
 const MAX_ELEMS = 1 << 28;
 
@@ -50,20 +138,13 @@ export function readNpy(bytes: Uint8Array, file = '<npy>'): Value {
     off = 12;
   } else return bad(`unsupported version ${major}`);
   if (off + hlen > bytes.length) bad('truncated header');
-  const header = new TextDecoder().decode(bytes.subarray(off, off + hlen));
-  const descr = /'descr'\s*:\s*'([^']+)'/.exec(header)?.[1];
-  const fortran = /'fortran_order'\s*:\s*(True|False)/.exec(header)?.[1];
-  const shapeStr = /'shape'\s*:\s*\(([^)]*)\)/.exec(header)?.[1];
-  if (descr === undefined || fortran === undefined || shapeStr === undefined) bad('header lacks descr/fortran_order/shape');
-  const dtype = DESCR[descr!];
-  if (!dtype) bad(`unsupported dtype '${descr}' (little-endian numeric types only)`);
-  if (fortran === 'True') bad('Fortran-ordered arrays are not supported; save with C order');
-  const shape = shapeStr!
-    .split(',')
-    .map((s) => s.trim())
-    .filter((s) => s.length > 0)
-    .map((s) => Number(s));
-  if (shape.some((d) => !Number.isInteger(d) || d < 0)) bad(`bad shape (${shapeStr})`);
+  const header = new TextDecoder('latin1').decode(bytes.subarray(off, off + hlen));
+  const h = parseHeader(header, bad);
+  const dtype = DESCR[h.descr];
+  if (!dtype) bad(`unsupported dtype '${h.descr}' (little-endian numeric types only)`);
+  if (h.fortran) bad('Fortran-ordered arrays are not supported; save with C order');
+  const shape = h.shape;
+  const shapeStr = shape.join(', ');
   const n = shapeSize(shape);
   if (n > MAX_ELEMS) bad(`shape (${shapeStr}) is too large`);
   const dataOff = off + hlen;
@@ -91,18 +172,7 @@ export function writeNpy(v: Value): Uint8Array {
 
 /** Read an .npz archive into name → array (names without the .npy suffix). */
 export function readNpz(bytes: Uint8Array, file = '<npz>'): Map<string, Value> {
-  let entries: Record<string, Uint8Array>;
-  try {
-    entries = unzipSync(bytes, {
-      filter: (f) => {
-        if (f.originalSize > MAX_ELEMS * 8) fail('EF0004', `entry '${f.name}' declares ${f.originalSize} bytes, too large`, { file });
-        return f.name.endsWith('.npy');
-      },
-    });
-  } catch (e) {
-    if (e instanceof EspforgeError) throw e;
-    return fail('EF0004', `not a valid .npz (zip) file: ${(e as Error).message}`, { file });
-  }
+  const entries = readZip(bytes, file, { accept: (n) => n.endsWith('.npy'), code: 'EF0004', what: '.npz' });
   const out = new Map<string, Value>();
   for (const [name, data] of Object.entries(entries)) out.set(name.replace(/\.npy$/, ''), readNpy(data, `${file}:${name}`));
   return out;

@@ -58,6 +58,8 @@ export interface GraphMeta {
   producer?: string;
   /** Free-form import facts (opset, schema version, ...). */
   info?: Record<string, string | number>;
+  /** Import warnings (plain diagnostics) for the CLI to show, e.g. NaN weights. */
+  warnings?: import('../diagnostics.js').Diagnostic[];
   /** Class names of output 0, one per class, when the model carries them (saved by `espforge train`). */
   classes?: string[];
 }

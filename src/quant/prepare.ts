@@ -63,6 +63,34 @@ export function qm(m: number, node: Node, what: string): [number, number] {
 }
 
 /**
+ * Range check of a node's prepared parameters, once, where they are computed: every shift must be an integer in
+ * [-31, 31] and every multiplier an int32. Extreme scale ratios (a corrupted or degenerate model) fail here as a
+ * coded error naming the layer and the value, instead of deep in the simulator or the C emitter.
+ */
+export function checkPrepared(node: Node, qp: Record<string, number | number[]>, g: Graph): void {
+  for (const [k, v] of Object.entries(qp)) {
+    const isShift = /(^|_)shift(_|$)/.test(k) && !/left_shift/.test(k);
+    const isMult = /(^|_)mult(iplier)?(_|$)/.test(k);
+    if (!isShift && !isMult) continue;
+    const vals = Array.isArray(v) ? v : [v];
+    for (let i = 0; i < vals.length; i++) {
+      const x = vals[i];
+      const ok = isShift ? Number.isInteger(x) && x >= -31 && x <= 31 : Number.isInteger(x) && x >= -(2 ** 31) && x < 2 ** 31;
+      if (ok) continue;
+      const scales = node.inputs
+        .concat(node.outputs)
+        .filter((id) => id >= 0 && g.tensors[id]?.quant)
+        .map((id) => `${g.tensors[id].name}: ${g.tensors[id].quant!.scale.slice(0, 3).join(', ')}${g.tensors[id].quant!.scale.length > 3 ? ', ...' : ''}`);
+      fail('EF3004', `${node.op} '${node.name}': ${k}${vals.length > 1 ? `[${i}]` : ''} = ${x} is outside the fixed-point range (${isShift ? 'shifts must lie in [-31, 31]' : 'multipliers must fit int32'}); the ratio of its scales is extreme`, {
+        node: node.name,
+        notes: scales.length ? [`scales: ${scales.join('; ')}`] : [],
+        suggestion: 'the weights or calibration ranges of this layer are degenerate (huge, tiny or zero); check the model and the calibration data',
+      });
+    }
+  }
+}
+
+/**
  * The stored fill of a constant Pad: the IR's `value` is real, so it is quantized once with the output record:
  * clamp(zp + rha(f32(value / s))). Real 0 gives exactly the zero point (TFLite PAD); a TFLite PADV2 constant c
  * imported as (c - zp)·s gives back c.

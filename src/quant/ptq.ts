@@ -25,6 +25,7 @@
 // Quantization parameters are computed once here and stored on the tensors; prepareIntGraph (src/sim/int.ts)
 // then derives node.qparams from them.
 
+import { nonFiniteWeight } from '../import/validate.js';
 import { fail } from '../diagnostics.js';
 import { allocArray, type DType, type TypedArray } from '../ir/dtype.js';
 import { pruneGraph, type Graph, type QuantParams, type Tensor } from '../ir/graph.js';
@@ -151,23 +152,59 @@ function quantizeData(d: ArrayLike<number>, q: QuantParams, dtype: DType, shape:
   return out;
 }
 
-/** Symmetric int8 weights, per channel along `axis` (or per tensor when axis is undefined). */
-export function quantizeWeights(t: Tensor, axis: number | undefined): { data: TypedArray; quant: QuantParams } {
+/**
+ * Degenerate weight ranges, as the TFLite converter handles them:
+ * - a channel whose values span at most 1e-6 (all zero, or near-dead like 1e-30) gets its range widened to
+ *   include [−5e-7, 5e-7] (MLIR quantizer, ExpandVerySmallRange: kNearZeroTolerance = 1e-6, half of it either side),
+ *   so its scale is at least 5e-7/127 ≈ 3.9e-9 instead of ~1e-32 (or 0);
+ * - when the int32 bias would not fit in the middle half of the int32 range (|b| ≥ ½·s_in·s_w·(2^31−1)), the weight
+ *   scale grows to s_w = 2·|b| / (2^31−1) / s_in, so the bias quantizes to about ±2^30 (TOCO/MLIR
+ *   AdjustWeightsForBiasScale; per tensor, with the largest |b|).
+ */
+export const WEIGHT_NEAR_ZERO_RANGE = 1e-6;
+const INT32_MAX = 2147483647;
+
+/**
+ * Symmetric int8 weights, per channel along `axis` (or per tensor when axis is undefined). With `bias` (an int32
+ * bias quantized with scale s_in · s_w), weight scales grow where the bias would not fit (see above).
+ */
+export function quantizeWeights(
+  t: Tensor,
+  axis: number | undefined,
+  bias?: { data: ArrayLike<number>; inputScale: number },
+): { data: TypedArray; quant: QuantParams } {
   const d = t.data!;
-  let scales: number[];
-  if (axis === undefined) {
-    scales = [symmetricParams(rangeOf(d), 127).scale];
-  } else {
-    const C = t.shape[axis];
-    let inner = 1;
-    for (let i = axis + 1; i < t.shape.length; i++) inner *= t.shape[i];
-    const amax = new Float64Array(C);
-    for (let i = 0; i < d.length; i++) {
-      const c = Math.floor(i / inner) % C;
-      const a = Math.abs(d[i]);
-      if (a > amax[c]) amax[c] = a;
+  const C = axis === undefined ? 1 : t.shape[axis];
+  let inner = 1;
+  if (axis !== undefined) for (let i = axis + 1; i < t.shape.length; i++) inner *= t.shape[i];
+  const lo = new Float64Array(C).fill(Infinity);
+  const hi = new Float64Array(C).fill(-Infinity);
+  for (let i = 0; i < d.length; i++) {
+    const c = axis === undefined ? 0 : Math.floor(i / inner) % C;
+    if (d[i] < lo[c]) lo[c] = d[i];
+    if (d[i] > hi[c]) hi[c] = d[i];
+  }
+  const scales = Array.from(lo, (mn, c) => {
+    let mx = hi[c];
+    if (!Number.isFinite(mn) || !Number.isFinite(mx)) {
+      if (d.length) fail('EF3004', `weight '${t.name}' holds a value that is not finite`);
+      mn = mx = 0;
     }
-    scales = Array.from(amax, (m) => symmetricParams({ min: -m, max: m }, 127).scale);
+    if (!(mx - mn > WEIGHT_NEAR_ZERO_RANGE)) {
+      mn = Math.min(mn, -WEIGHT_NEAR_ZERO_RANGE / 2);
+      mx = Math.max(mx, WEIGHT_NEAR_ZERO_RANGE / 2);
+    }
+    return Math.fround(Math.max(Math.abs(mn), Math.abs(mx)) / 127);
+  });
+  if (bias && bias.inputScale > 0) {
+    const sIn = bias.inputScale;
+    const grow = (b: number, s: number) => (b >= 0.5 * sIn * s * INT32_MAX ? Math.fround(Math.fround(((2 * b) / INT32_MAX) * Math.fround(127 / sIn)) / 127) : s);
+    if (C > 1 && bias.data.length === C) for (let c = 0; c < C; c++) scales[c] = grow(Math.abs(bias.data[c]), scales[c]);
+    else if (C === 1) {
+      let m = 0;
+      for (let i = 0; i < bias.data.length; i++) m = Math.max(m, Math.abs(bias.data[i]));
+      scales[0] = grow(m, scales[0]);
+    }
   }
   const quant: QuantParams = { scale: scales, zeroPoint: scales.map(() => 0), axis: axis ?? 0 };
   const data = quantizeData(d, quant, 'int8', t.shape);
@@ -360,18 +397,19 @@ export function quantizeWithRanges(fg: Graph, ranges: Map<number, Range>, scheme
     const wt = fg.tensors[w];
     if (!wt?.data) fail('EF2005', `${n.op} weight '${wt?.name}' is not constant`, { node: n.name });
     if (!isFloatT(fg.tensors[x])) fail('EF3003', `${n.op} input '${fg.tensors[x].name}' is not float`, { node: n.name });
-    const qw = quantizeWeights(wt, mode === 'per-channel' ? 0 : undefined);
+    const bt = b !== undefined && b >= 0 ? fg.tensors[b] : undefined;
+    if (bt && !bt.data) fail('EF2005', `${n.op} bias '${bt.name}' is not constant`, { node: n.name });
+    const biasT: DType = dtOf(x) === 'int16' ? 'int64' : 'int32';
+    const sIn = quantOf(x).scale[0];
+    // an int32 bias must fit: the weight scale grows where it would not (TFLite's AdjustWeightsForBiasScale)
+    const qw = quantizeWeights(wt, mode === 'per-channel' ? 0 : undefined, bt?.data && biasT === 'int32' ? { data: bt.data, inputScale: sIn } : undefined);
     n.inputs[1] = place(w, { name: wt.name, dtype: 'int8', shape: [...wt.shape], data: qw.data, quant: qw.quant });
-    if (b !== undefined && b >= 0) {
-      const bt = fg.tensors[b];
-      if (!bt.data) fail('EF2005', `${n.op} bias '${bt.name}' is not constant`, { node: n.name });
-      const sIn = quantOf(x).scale[0];
+    if (bt?.data && b !== undefined) {
       const C = bt.data.length;
       const bScales = qw.quant.scale.length > 1 ? qw.quant.scale : [qw.quant.scale[0]];
       const scale = bScales.map((s) => Math.fround(sIn * s));
       if (scale.length > 1 && scale.length !== C) fail('EF1004', `bias '${bt.name}' has ${C} values for ${scale.length} channels`, { node: n.name });
       const quant: QuantParams = { scale, zeroPoint: scale.map(() => 0), axis: 0 };
-      const biasT: DType = dtOf(x) === 'int16' ? 'int64' : 'int32';
       const data = quantizeData(bt.data, quant, biasT, bt.shape);
       n.inputs[2] = place(b, { name: bt.name, dtype: biasT, shape: [...bt.shape], data, quant });
     }
@@ -561,6 +599,13 @@ function floatIslands(fg: Graph, tensors: Tensor[], nodes: Graph['nodes'], act: 
 export async function quantizeModel(g: Graph, calib: CalibData, opts: QuantizeOptions = {}): Promise<QuantizeResult> {
   const scheme = opts.scheme ?? 'int8';
   const method = opts.method ?? 'minmax';
+  const nf = nonFiniteWeight(g);
+  if (nf)
+    fail('EF2012', `weight '${nf.tensor.name}' holds ${nf.value}: a model with NaN or infinite weights cannot be quantized`, {
+      file: g.meta.source,
+      node: nf.node,
+      suggestion: 'check the training run that produced these weights',
+    });
   const floatGraph = opts.passes === false ? g : runPasses(g);
   const samples = await collectSamples(calib, opts.limit ?? Infinity);
   const ranges = await calibrate(floatGraph, samples, { ...opts, method });

@@ -4,7 +4,7 @@
 //   evaluate     on a labelled set: float accuracy, quantized accuracy, top-1 agreement, confusion matrices
 // Rendered as text tables here; the JSON form is the report object itself.
 
-import { fail } from '../diagnostics.js';
+import { diag, fail, type Diagnostic } from '../diagnostics.js';
 import { allocArray, castArray, isIntegerDType } from '../ir/dtype.js';
 import type { Graph, Tensor } from '../ir/graph.js';
 import type { Value } from '../ops/types.js';
@@ -21,17 +21,75 @@ export async function loadIntRunner(): Promise<IntRunner> {
   return runInt;
 }
 
-/** Quantize a float value for a quantized graph input: clamp(rha(fround(x/s)) + zp). */
-export function quantizeInput(v: Value, t: Tensor): Value {
-  if (!t.quant) {
+/**
+ * How host data for a graph input is read. `raw`: the values are the input tensor's stored integers (int8 −128..127,
+ * …), fed as they are. `real`: the values are real numbers, quantized with the input's scale and zero point.
+ */
+export type InputKind = 'raw' | 'real';
+export const INPUT_KINDS: readonly InputKind[] = ['raw', 'real'];
+
+export interface InputInterpretation {
+  kind: InputKind;
+  /** Why, in words, for the user: "array dtype int8 = the input's dtype". */
+  reason: string;
+}
+
+/**
+ * THE input rule, used by every command that feeds data to a model (run, eval, build samples, verify): an array
+ * whose dtype equals a quantized input's integer dtype holds raw quantized values; a float array holds real values
+ * (quantized on the way in); any other integer dtype is ambiguous and needs `kind`. `kind` overrides the rule;
+ * asking for raw values with a float array, or for a float model, is an EF1011 error.
+ */
+export function interpretInput(v: Value, t: Tensor, kind?: InputKind): InputInterpretation {
+  const quantized = t.quant !== undefined && isIntegerDType(t.dtype);
+  if (!quantized) {
+    if (kind === 'raw')
+      fail('EF1011', `input '${t.name}' is ${t.dtype} without quantization parameters: it takes real values, not raw quantized ones`, {
+        suggestion: 'drop --input-kind raw (or use --input-kind real)',
+      });
+    return { kind: 'real', reason: `the model input is ${t.dtype}${isIntegerDType(t.dtype) ? '' : ' (float model)'}` };
+  }
+  if (kind === 'raw') {
+    if (!isIntegerDType(v.dtype))
+      fail('EF1011', `--input-kind raw, but the data for input '${t.name}' is a ${v.dtype} array; raw quantized values are integers`, {
+        suggestion: `give a ${t.dtype} array, or use --input-kind real to quantize these real values`,
+      });
+    return { kind, reason: '--input-kind raw' };
+  }
+  if (kind === 'real') return { kind, reason: '--input-kind real' };
+  if (v.dtype === t.dtype) return { kind: 'raw', reason: `array dtype ${v.dtype} = the model input's dtype` };
+  if (!isIntegerDType(v.dtype)) return { kind: 'real', reason: `${v.dtype} array = real values` };
+  return fail('EF1011', `input '${t.name}' is ${t.dtype} (quantized) but the data is a ${v.dtype} array: raw quantized values or real values?`, {
+    suggestion: `say which with --input-kind raw (values must fit ${t.dtype}) or --input-kind real (values are quantized), or convert the array to ${t.dtype} or float32`,
+  });
+}
+
+/**
+ * Convert host data for graph input `t` to the input's dtype following `interpretInput`: raw values are checked
+ * against the dtype's range and passed through; real values are quantized as clamp(rha(fround(x/s)) + zp).
+ */
+export function quantizeInput(v: Value, t: Tensor, kind?: InputKind): Value {
+  const how = interpretInput(v, t, kind);
+  if (!t.quant || !isIntegerDType(t.dtype)) {
     if (v.dtype === t.dtype) return v;
     if (isIntegerDType(t.dtype) && !isIntegerDType(v.dtype))
       fail('EF3001', `input '${t.name}' is ${t.dtype} but has no quantization parameters to convert float data with`);
     return { ...v, dtype: t.dtype, data: castArray(v.data, t.dtype) };
   }
+  const [lo, hi] = t.dtype === 'int16' ? [-32768, 32767] : t.dtype === 'uint8' ? [0, 255] : t.dtype === 'int32' ? [-2147483648, 2147483647] : [-128, 127];
+  if (how.kind === 'raw') {
+    if (v.dtype === t.dtype) return v;
+    for (let i = 0; i < v.data.length; i++) {
+      const x = v.data[i];
+      if (!Number.isInteger(x) || x < lo || x > hi)
+        fail('EF1011', `raw value ${x} at index ${i} does not fit input '${t.name}' (${t.dtype}: ${lo}..${hi})`, {
+          suggestion: 'raw values are the stored integers; use --input-kind real if these are real values',
+        });
+    }
+    return { dtype: t.dtype, shape: v.shape, data: castArray(v.data, t.dtype) };
+  }
   const s = t.quant.scale[0];
   const zp = t.quant.zeroPoint[0];
-  const [lo, hi] = t.dtype === 'int16' ? [-32768, 32767] : t.dtype === 'uint8' ? [0, 255] : [-128, 127];
   const out = allocArray(t.dtype, v.data.length);
   for (let i = 0; i < v.data.length; i++) {
     const q = rha(Math.fround(v.data[i] / s)) + zp;
@@ -77,6 +135,28 @@ export interface LayerError {
   maxAbsErr: number;
   /** Largest |f| seen (context for maxAbsErr). */
   maxAbs: number;
+}
+
+/** SQNR (dB) below which a layer's quantized output is reported as carrying no signal. */
+export const NO_SIGNAL_DB = 1;
+
+/**
+ * Warnings (EF3005) for layers whose quantized output has an SQNR of about 0 dB or less against float: the noise
+ * is as large as the signal, so everything after them is noise (degenerate scales, or calibration data that does
+ * not match the model). Layers whose float output is all zero have no signal to lose and are skipped.
+ */
+export function sqnrWarnings(r: LayerReport, file?: string): Diagnostic[] {
+  return r.layers
+    .filter((l) => l.maxAbs > 0 && !(l.sqnrDb >= NO_SIGNAL_DB))
+    .map((l) =>
+      diag('EF3005', `${l.op} '${l.node}' output '${l.tensor}' has an SQNR of ${l.sqnrDb.toFixed(1)} dB after quantization: its int8 values carry almost none of the float signal`, {
+        file,
+        node: l.node,
+        severity: 'warning',
+        notes: [`scale ${l.scale}, zero point ${l.zeroPoint}, max |float| ${l.maxAbs}, max |error| ${l.maxAbsErr}`],
+        suggestion: 'check the calibration data (range, scaling: --input-scale/--input-offset) and the layer\'s weights',
+      }),
+    );
 }
 
 export interface LayerReport {

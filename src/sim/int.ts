@@ -5,6 +5,7 @@
 // Nodes that are entirely float (no integer non-constant input or output) run the registry's float kernel, so a
 // graph may keep float pre/post-processing around Quantize/Dequantize.
 
+import { checkPrepared } from '../quant/prepare.js';
 import { fail } from '../diagnostics.js';
 import { isIntegerDType } from '../ir/dtype.js';
 import type { Graph, Node } from '../ir/graph.js';
@@ -43,6 +44,7 @@ export function prepareIntGraph(g: Graph): Graph {
         suggestion: noIntegerKernelAdvice(n.op),
       });
     const qp = k.prepare(n, g);
+    checkPrepared(n, qp, g);
     return { ...n, qparams: qp };
   });
   return { ...g, nodes };

@@ -24,7 +24,7 @@ interface ReportJson {
   golden: { name: string; inputs: number[][]; expected: number[][] }[];
 }
 
-export function verifyProject(dir: string, opts: { rv32?: boolean } = {}): VerifyProjectResult {
+export function verifyProject(dir: string, opts: { rv32?: boolean; onStage?: (stage: string) => void } = {}): VerifyProjectResult {
   const r = attempt(() => {
     const rp = join(dir, 'report.json');
     if (!existsSync(rp)) fail('EF0001', 'no report.json: is this a folder written by espforge build?', { file: dir });
@@ -58,8 +58,8 @@ export function verifyProject(dir: string, opts: { rv32?: boolean } = {}): Verif
     const cases: GoldenCase[] = rep.golden.map((g) => ({ name: g.name, inputs: g.inputs, expected: g.expected }));
     // a component that calls ESP-NN links espforge's test double of the ESP-NN API (verification only)
     const withDouble = files[`${rep.name}.c`]?.includes('#include "esp_nn.h"') ? { ...files, ...espnnDoubleFiles() } : files;
-    const runs = runVerification(withDouble, spec, cases, opts.rv32 ? ['host', 'rv32'] : ['host']);
-    return runs.map((x) => compareRuns(x, cases, rep.macs));
+    const runs = runVerification(withDouble, spec, cases, opts.rv32 ? ['host', 'rv32'] : ['host'], opts.onStage);
+    return runs.map((x) => compareRuns(x, cases, rep.macs, "espforge's integer simulator outputs recorded in report.json at build time"));
   }, { file: dir });
   if (!r.ok) return { ok: false, results: [], diagnostics: r.diagnostics };
   const diagnostics = r.value
@@ -67,6 +67,7 @@ export function verifyProject(dir: string, opts: { rv32?: boolean } = {}): Verif
     .map((v) => diag('EF4004', `generated C on ${v.target} differs from the recorded simulator output (${v.mismatches.slice(0, 3).join(', ')})`, { file: dir }));
   // The project as a whole (CMake files, app_main.c with its embedded sample) through the ESP-IDF stand-in;
   // without cmake that check is skipped with a warning.
+  opts.onStage?.('esp-idf project');
   const idf = checkIdfProjectOnHost(dir, { timeoutMs: 300_000, optional: true });
   diagnostics.push(...idf.diagnostics);
   return { ok: !diagnostics.some((d) => d.severity === 'error'), results: r.value, diagnostics, idfHost: { ok: idf.ok, output: idf.runOutput.trim().split('\n').slice(-2) } };

@@ -5,58 +5,11 @@ import { test } from 'node:test';
 import { EspforgeError, toDiagnostics } from '../../src/diagnostics.js';
 import { importOnnx, onnxConstantInputs, readTensorProto, writeTensorProto } from '../../src/import/onnx/index.js';
 import { onnx } from '../../src/import/onnx/proto.js';
-import { tensorToProto } from '../../src/import/onnx/tensor.js';
 import { toSourceLayout, transposeValue } from '../../src/ir/layout.js';
 import type { Value } from '../../src/ops/types.js';
 import { runFloat } from '../../src/sim/float.js';
 
-type Attr = { name: string; i?: number; f?: number; ints?: number[]; floats?: number[]; s?: string };
-
-function model(opts: {
-  opset: number;
-  nodes: { op: string; ins: string[]; outs: string[]; attrs?: Attr[]; name?: string }[];
-  inputs: { name: string; dims: (number | string)[]; elem?: number }[];
-  outputs: string[];
-  inits?: { name: string; v: Value }[];
-  external?: string;
-}): Uint8Array {
-  const vi = (name: string, dims: (number | string)[], elem = 1) => ({
-    name,
-    type: { tensorType: { elemType: elem, shape: { dim: dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) } } },
-  });
-  const inits = (opts.inits ?? []).map((x) => tensorToProto(x.v, x.name));
-  if (opts.external) {
-    inits.push(
-      onnx.TensorProto.create({ name: opts.external, dims: [4], dataType: 1, dataLocation: 1, externalData: [{ key: 'location', value: 'weights.bin' }] }),
-    );
-  }
-  const m = onnx.ModelProto.create({
-    irVersion: 8,
-    opsetImport: [{ domain: '', version: opts.opset }],
-    graph: {
-      name: 'g',
-      node: opts.nodes.map((n, i) => ({
-        name: n.name ?? `${n.op}_${i}`,
-        opType: n.op,
-        input: n.ins,
-        output: n.outs,
-        attribute: (n.attrs ?? []).map((a) => ({
-          name: a.name,
-          type: a.ints ? 7 : a.floats ? 6 : a.s !== undefined ? 3 : a.f !== undefined ? 1 : 2,
-          i: a.i,
-          f: a.f,
-          ints: a.ints ?? [],
-          floats: a.floats ?? [],
-          s: a.s !== undefined ? new TextEncoder().encode(a.s) : undefined,
-        })),
-      })),
-      initializer: inits,
-      input: opts.inputs.map((x) => vi(x.name, x.dims, x.elem)),
-      output: opts.outputs.map((o) => ({ name: o })),
-    },
-  });
-  return onnx.ModelProto.encode(m).finish();
-}
+import { model } from '../helpers/onnx-model.js';
 
 const f32 = (shape: number[], f: (i: number) => number): Value => {
   const n = shape.reduce((a, b) => a * b, 1);

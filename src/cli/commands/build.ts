@@ -5,11 +5,13 @@ import { Option, type Command } from 'commander';
 import { attemptAsync, fail } from '../../diagnostics.js';
 import { loadModel } from '../../import/index.js';
 import { buildProject, type BuildResult } from '../../codegen/build.js';
-import type { VerifyKind } from '../../verify/compare.js';
+import { checkOutput } from '../../codegen/espidf/project.js';
+import { CONSISTENCY_NOTE, type VerifyKind } from '../../verify/compare.js';
+import { loadInputs, parseInputKind } from '../inputs.js';
 import type { Graph } from '../../ir/graph.js';
 import { KERNEL_CHOICES, type KernelChoice } from '../../codegen/espnn/lower.js';
 import { MODULES, parseSize } from '../../targets/modules.js';
-import { printJson, report, reportFailure } from '../common.js';
+import { printJson, report, reportFailure, stages } from '../common.js';
 
 interface Opts {
   target?: string;
@@ -26,6 +28,8 @@ interface Opts {
   scheme?: string;
   format?: string;
   samples?: string;
+  input?: string[];
+  inputKind?: string;
   zip?: string;
   kernels?: string;
   json?: boolean;
@@ -62,6 +66,7 @@ function render(r: BuildResult, out: string, zip?: string): string {
   ];
   if (rep.kernels === 'esp-nn')
     L.push(`kernels: ESP-NN for ${rep.layers.filter((l) => l.kernel.startsWith('esp-nn:')).length} of ${rep.layers.length} layers (espressif/esp-nn), portable C for the rest`);
+  if (rep.verification.length) L.push(`verify: generated C vs espforge's integer simulator — ${CONSISTENCY_NOTE}`);
   for (const v of rep.verification)
     L.push(
       `verify ${v.target}: ${v.identical ? 'identical to the integer simulator' : 'DIFFERS'} (${v.cases} cases)` +
@@ -117,12 +122,14 @@ export function register(program: Command, setExit: (c: number) => void): void {
     .option('--flash-size <size>', 'flash on the module, e.g. 16MB')
     .requiredOption('--out <dir>', 'output folder')
     .option('--name <name>', 'C symbol prefix (default: the model file stem)')
-    .option('--force', 'replace an output folder holding files espforge did not write')
+    .option('--force', 'overwrite files espforge writes even if edited or not written by it (other files are always kept)')
     .option('--verify <kinds>', 'host,rv32: compile and run the generated C, compare with the simulator')
     .option('--calib <data>', 'calibration data, to quantize a float model first')
     .option('--scheme <scheme>', 'with --calib: int8 (default) | int16 | mixed')
     .option('--input-scale <s>', 'with --calib: multiply dataset values by this before feeding the model')
     .option('--input-offset <o>', 'with --calib: then add this')
+    .option('--input <file...>', 'golden inputs instead of --samples: one file per model input (in order or NAME=FILE); an array with a leading axis N gives N cases')
+    .option('--input-kind <kind>', 'raw | real: how --input values are read (default: by the array dtype)')
     .option('--samples <data[:n]>', 'embed N real labelled samples (test split of DATA, default 10) in main/app_main.c; default with --calib: 4 of its test split')
     .option('--zip <file>', 'also write a deployment zip: ESP-IDF project, the model as an Arduino/PlatformIO library, int8 .tflite, reports')
     .option('--format <fmt>', 'c (default) | espdl (an ESP-DL v3 .espdl model + an ESP-IDF project using the esp-dl component; esp32s3, esp32p4)', 'c')
@@ -136,6 +143,7 @@ export function register(program: Command, setExit: (c: number) => void): void {
         setExit(2);
         return;
       }
+      const progress = stages(!o.json, 'build');
       const res = await attemptAsync(async () => {
         if (o.format === 'espdl') {
           if (o.zip || o.samples) fail('EF0006', '--zip and --samples apply to --format c');
@@ -146,6 +154,10 @@ export function register(program: Command, setExit: (c: number) => void): void {
         const kernels = parseKernels(o.kernels);
         const psram = parseBytes('--psram', o.psram);
         const flashSize = parseBytes('--flash-size', o.flashSize);
+        // the output folder is checked before the (possibly long) import, quantization and verification
+        const inputFiles = [model, ...(o.calib ? [o.calib] : [])];
+        checkOutput(o.out, { force: o.force, inputs: inputFiles });
+        progress.stage('import');
         let g = await loadModel(model);
         let floatGraph: Graph | undefined;
         let calibSamples: import('../../ops/types.js').Value[][] | undefined;
@@ -155,6 +167,7 @@ export function register(program: Command, setExit: (c: number) => void): void {
             fail('EF3001', 'the model has float weights: quantize it with --calib DATA (or espforge quantize first)', { file: model });
           const { quantizeModel } = await import('../../quant/ptq.js');
           const { loadSamples, parseScheme } = await import('./quantize.js');
+          progress.stage('quantize');
           const data = await loadSamples(g, o.calib, { limit: 200, inputScale: o.inputScale, inputOffset: o.inputOffset });
           const q = await quantizeModel(g, data.samples, { scheme: o.scheme ? parseScheme(o.scheme) : 'int8' });
           calibSamples = data.samples;
@@ -166,7 +179,23 @@ export function register(program: Command, setExit: (c: number) => void): void {
         let samples: { labels?: number[]; floatOutputs?: number[][]; source?: string } | undefined;
         let classes: string[] | undefined;
         let embedded: import('../../ops/types.js').Value[][] | undefined;
-        if (o.samples || o.calib) {
+        if (o.input?.length) {
+          // golden inputs from files, through the one input rule, converted for the C library's input tensors
+          if (o.samples) fail('EF0006', '--input and --samples both give the golden inputs; use one');
+          const kind = parseInputKind(o.inputKind);
+          const loaded = await loadInputs(g, o.input, kind, model);
+          const n = Math.max(...loaded.map((l) => l.samples.length));
+          for (const l of loaded)
+            if (l.samples.length !== n && l.samples.length !== 1) fail('EF1004', `input '${l.name}' has ${l.samples.length} samples; another input has ${n}`, { file: l.file });
+          const { integerIO } = await import('../../codegen/build.js');
+          const { quantizeInput } = await import('../../quant/report.js');
+          const ig = integerIO(g);
+          inputs = Array.from({ length: n }, (_, k) =>
+            loaded.map((l, j) => Array.from(quantizeInput(l.samples[l.samples.length === 1 ? 0 : k], ig.tensors[ig.inputs[j]], kind).data as ArrayLike<number>)),
+          );
+          samples = { source: loaded.map((l) => `${basename(l.file)}: ${l.kind === 'raw' ? 'raw quantized values' : 'real values'} (${l.reason})`).join('; ') };
+        } else if (o.inputKind) fail('EF0006', '--input-kind needs --input');
+        else if (o.samples || o.calib) {
           const { parseSamplesArg, embedSamples } = await import('../../codegen/samples.js');
           const { loadSamples } = await import('./quantize.js');
           const sa = o.samples ? parseSamplesArg(o.samples, o.calib) : { data: o.calib!, count: 4 };
@@ -188,7 +217,8 @@ export function register(program: Command, setExit: (c: number) => void): void {
           .concat(o.kernels && o.kernels !== 'auto' ? ['--kernels', o.kernels] : [])
           .join(' ');
         // written here, not by buildProject, so that report.html (rendered asynchronously) goes in with the rest
-        const r = buildProject(g, { target: o.target ?? '', module: o.module, psram, flashSize, out: o.out, name: o.name, force: o.force, verify, modelFile: model, commandLine, kernels, measureCode: true, inputs, samples, classes, dryRun: true, profileLayers: true });
+        const r = buildProject(g, { target: o.target ?? '', module: o.module, psram, flashSize, out: o.out, name: o.name, force: o.force, verify, modelFile: model, inputFiles, commandLine, kernels, measureCode: true, inputs, samples, classes, dryRun: true, profileLayers: true, onStage: progress.stage });
+        r.diagnostics.unshift(...(g.meta.warnings ?? []));
         if (r.ok && r.report) {
           const { buildReportHtml } = await import('../../report/build-report.js');
           // float vs int8 per layer, when the float model is known (quantized here from --calib)
@@ -200,7 +230,8 @@ export function register(program: Command, setExit: (c: number) => void): void {
           }
           r.files['report.html'] = await buildReportHtml(r.report, errs);
           const { writeProject } = await import('../../codegen/espidf/project.js');
-          writeProject(o.out, r.files, o.force);
+          progress.stage('write');
+          writeProject(o.out, r.files, { force: o.force, inputs: inputFiles });
         }
         if (o.zip && r.ok && r.report) {
           const { deploymentZip } = await import('../../codegen/bundle.js');
@@ -218,6 +249,7 @@ export function register(program: Command, setExit: (c: number) => void): void {
         }
         return r;
       }, { file: model });
+      progress.done();
       if (reportFailure(res, o.json, setExit)) return;
       if ('espdl' in res.value) {
         const e = res.value.espdl;

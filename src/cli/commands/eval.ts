@@ -12,6 +12,7 @@ import { quantizeModel } from '../../quant/ptq.js';
 import { evaluate, layerErrors, renderAccuracyReport, renderLayerReport, reportJson, type AccuracyReport, type LayerReport } from '../../quant/report.js';
 import { isQuantizedGraph } from '../../run.js';
 import { printJson, reportFailure } from '../common.js';
+import { parseInputKind } from '../inputs.js';
 import { loadSamples, parseCount, parseMethod, parseScheme, progress, type DataOptions } from './quantize.js';
 
 interface Opts extends DataOptions {
@@ -23,6 +24,7 @@ interface Opts extends DataOptions {
   calibCount?: string;
   limit?: string;
   reportCount?: string;
+  inputKind?: string;
   perSample?: string;
   report?: string;
   json?: boolean;
@@ -60,17 +62,18 @@ export function register(program: Command, setExit: (c: number) => void): void {
     .option('--report-count <n>', 'samples for the per-layer error report (default 50)')
     .option('--input-scale <s>', 'multiply dataset values by this before feeding the model')
     .option('--input-offset <o>', 'then add this')
+    .option('--input-kind <kind>', 'raw | real: how --data values feed a quantized model (default: by the array dtype)')
     .option('--per-sample <file.csv>', 'write one CSV row per evaluated sample (label, predictions, scores, class names)')
     .option('--report <dir>', 'write DIR/report.html (confusion matrix, per-class accuracy, per-layer error charts), DIR/charts/*.png and DIR/report.json')
     .option('--json', 'machine-readable output')
     .action(async (model: string, o: Opts) => {
       // bad option values are usage errors (exit 2)
-      const usage = attempt(() => [parseScheme(o.scheme), parseMethod(o.method)]);
+      const usage = attempt(() => [parseScheme(o.scheme), parseMethod(o.method), parseInputKind(o.inputKind)] as const);
       if (reportFailure(usage, o.json, setExit, 2)) return;
       const res = await attemptAsync(async () => {
         const limit = o.limit !== undefined ? parseCount(o.limit, '--limit', 0) : undefined;
         const g = await loadModel(model);
-        const test = await loadSamples(g, o.data, { ...o, split: 'test', limit });
+        const test = await loadSamples(g, o.data, { ...o, split: 'test', limit, kind: usage.value[2] });
         let acc: AccuracyReport;
         let layers: LayerReport | undefined;
         let quantization: { scheme: string; method: string; samples: number } | undefined;
@@ -96,7 +99,7 @@ export function register(program: Command, setExit: (c: number) => void): void {
         }
         const classes = g.meta.classes ?? (test.classes.some((c, i) => c !== String(i)) ? test.classes : undefined);
         if (o.perSample) writeFileSync(o.perSample, perSampleCsv(acc, classes));
-        const result = { data: test.source, quantization, accuracy: acc, layers, classes, perSampleFile: o.perSample, reportDir: o.report };
+        const result = { data: test.source, input: test.input, quantization, accuracy: acc, layers, classes, perSampleFile: o.perSample, reportDir: o.report };
         if (o.report) {
           const { renderHtmlReport, chartPngs } = await import('../../report/html.js');
           const { writeFileAtomic } = await import('../../codegen/espidf/project.js');
@@ -116,7 +119,7 @@ export function register(program: Command, setExit: (c: number) => void): void {
       const r = res.value;
       if (o.json) printJson({ ok: true, ...(reportJson(r) as object) });
       else {
-        let s = `data: ${r.data}\n`;
+        let s = `data: ${r.data}\ninput: ${r.input.kind === 'raw' ? 'raw quantized values' : 'real values'} (${r.input.reason})\n`;
         if (r.quantization) s += `quantized: ${r.quantization.scheme}, ${r.quantization.method}, ${r.quantization.samples} calibration sample(s)\n`;
         s += renderAccuracyReport(r.accuracy) + '\n';
         if (r.layers) s += '\n' + renderLayerReport(r.layers) + '\n';

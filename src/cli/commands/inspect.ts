@@ -119,7 +119,10 @@ export function register(program: Command, setExit: (c: number) => void): void {
         return { ...r, fit: f.ok ? f.value : undefined, fitError: f.ok ? undefined : f.diagnostics };
       }, { file: model });
       if (reportFailure(res, o.json, setExit)) return;
-      if (o.json) printJson({ ok: true, ...res.value });
+      // the fit estimate is informative, but an internal error there is a bug: not a success
+      const internal = (res.value.fitError ?? []).some((d) => d.code === 'EF9001');
+      if (internal) setExit(1);
+      if (o.json) printJson({ ok: !internal, ...res.value });
       else process.stdout.write(renderPasses(res.value.passes) + renderInspect(res.value) + renderFit(res.value.fit, res.value.fitError) + '\n');
     });
 }

@@ -2,12 +2,14 @@
 import { writeFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import type { Command } from 'commander';
-import { attemptAsync, fail } from '../../diagnostics.js';
+import { attempt, attemptAsync, fail } from '../../diagnostics.js';
 import { loadModel } from '../../import/index.js';
-import { loadInputFor } from '../../io/inputs.js';
+import { loadInputs, parseInputKind } from '../inputs.js';
+import type { LoadedInput } from '../../io/inputs.js';
+import { interpretInput } from '../../quant/report.js';
 import { loadBatchFor } from '../../io/batch.js';
 import { writeNpy, writeNpz } from '../../io/npy.js';
-import { isQuantizedGraph, runModel, type RunResult } from '../../run.js';
+import { isQuantizedGraph, runModel, runSamples, type RunResult } from '../../run.js';
 import { printJson, reportFailure } from '../common.js';
 import type { EmbeddedTestResult } from '../../import/espdl/test.js';
 
@@ -62,21 +64,29 @@ function renderTest(t: EmbeddedTestResult): string {
   return lines.join('\n');
 }
 
+function renderInputs(inputs: LoadedInput[]): string {
+  return inputs.map((i) => `input ${i.name} <- ${i.file}: ${i.kind === 'raw' ? 'raw quantized values' : 'real values'} (${i.reason})\n`).join('');
+}
+
 export function register(program: Command, setExit: (c: number) => void): void {
   program
     .command('run')
     .description('run the float reference or the integer simulator on an input')
     .argument('<model>', 'model file')
-    .option('--input <file...>', 'input file(s): .npy, .npz, .pb, image, .raw (one per model input)')
+    .option('--input <file...>', 'input file(s): .npy, .npz, .pb, image, .raw — one per model input, in order or as NAME=FILE; a .npy/.npz with a leading N or an image folder is a batch')
+    .option('--input-kind <kind>', 'raw (stored integers) | real (quantized on the way in); default: by the array dtype')
     .option('--test', 'ESP-DL (.espdl): run the test input embedded in the file and compare with its embedded output, byte for byte (what model->test() checks)')
     .option('--quantized', 'run the bit-exact integer simulator (a float model needs --calib to be quantized first)')
     .option('--calib <data>', 'with --quantized on a float model: calibration data to quantize it with (int8, minmax)')
     .option('--input-scale <s>', 'with --calib: multiply dataset values by this before feeding the model')
     .option('--input-offset <o>', 'with --calib: then add this')
-    .option('--output <file>', 'write the output(s): .npy (one output) or .npz; .csv for a batch')
+    .option('--output <file>', 'write the output(s): .npy (one output) or .npz (a batch: outputs stacked along a leading N); .csv for a batch')
     .option('--csv <file>', 'batch (.npy/.npz with a leading N, or an image folder): one CSV row per sample')
     .option('--json', 'machine-readable output')
-    .action(async (model: string, o: { input?: string[]; test?: boolean; quantized?: boolean; calib?: string; inputScale?: string; inputOffset?: string; output?: string; csv?: string; json?: boolean }) => {
+    .action(async (model: string, o: { input?: string[]; inputKind?: string; test?: boolean; quantized?: boolean; calib?: string; inputScale?: string; inputOffset?: string; output?: string; csv?: string; json?: boolean }) => {
+      const kindRes = attempt(() => parseInputKind(o.inputKind));
+      if (reportFailure(kindRes, o.json, setExit, 2)) return;
+      const kind = kindRes.value;
       const res = await attemptAsync(async () => {
         let g = await loadModel(model);
         if (o.test) {
@@ -95,27 +105,27 @@ export function register(program: Command, setExit: (c: number) => void): void {
           }
         }
         // a batch: one --input that holds N samples (leading axis of a .npy/.npz, or a folder of images)
-        const batch = o.input.length === 1 ? await loadBatchFor(g, o.input[0]) : undefined;
+        // (with a .npy/.npz --output, an array batch runs below and its outputs are stacked instead)
+        const stacked = o.output !== undefined && /\.(npy|npz)$/i.test(o.output);
+        const batch = o.input.length === 1 && !(stacked && !o.csv) ? await loadBatchFor(g, o.input[0], kind) : undefined;
         if (batch) {
           const rows: { name: string; label?: string; r: RunResult }[] = [];
-          for (const it of batch) rows.push({ name: it.name, label: it.label, r: await runModel(g, [it.input], { quantized: o.quantized }) });
+          for (const it of batch) rows.push({ name: it.name, label: it.label, r: await runModel(g, [it.input], { quantized: o.quantized, kinds: [kind] }) });
+          const how = batch.length ? interpretInput(batch[0].input, g.tensors[g.inputs[0]], kind) : undefined;
           const csvFile = o.csv ?? (o.output && extname(o.output).toLowerCase() === '.csv' ? o.output : undefined);
           if (o.output && !csvFile) fail('EF0006', '--output for a batch must be a .csv file (or use --csv FILE)');
           if (csvFile) writeFileSync(csvFile, batchCsv(rows, g.meta.classes));
-          return { batch: rows, csvFile, classes: g.meta.classes };
+          return { batch: rows, csvFile, classes: g.meta.classes, input: how };
         }
         if (o.csv) fail('EF0006', '--csv needs a batch input (a .npy/.npz with a leading N, or an image folder)');
-        if (o.input.length !== g.inputs.length)
-          fail('EF1009', `the model has ${g.inputs.length} input(s); ${o.input.length} --input file(s) given`, { file: model });
-        const inputs = [];
-        for (let k = 0; k < o.input.length; k++) inputs.push(await loadInputFor(g, k, o.input[k]));
-        const r = await runModel(g, inputs, { quantized: o.quantized });
+        const inputs = await loadInputs(g, o.input, kind, model);
+        const r = await runSamples(g, inputs.map((i) => i.samples), { quantized: o.quantized, kinds: inputs.map((i) => i.kind) });
         if (o.output) {
           if (extname(o.output) === '.npz' || r.outputs.length > 1)
             writeFileSync(o.output, writeNpz(Object.fromEntries(r.outputs.map((v, k) => [r.names[k], v]))));
           else writeFileSync(o.output, writeNpy(r.outputs[0]));
         }
-        return { single: r, classes: g.meta.classes };
+        return { single: r, classes: g.meta.classes, inputs };
       }, { file: model });
       if (reportFailure(res, o.json, setExit)) return;
       const v = res.value;
@@ -134,10 +144,12 @@ export function register(program: Command, setExit: (c: number) => void): void {
             engine: rows[0]?.r.engine,
             classes: v.classes,
             csv: v.csvFile,
+            input: v.input,
             samples: rows.map((x) => ({ name: x.name, label: x.label, predicted: argmax(x.r.floats[0].data), scores: x.r.floats[0].data })),
           });
         else {
           const L = [`engine: ${rows[0]?.r.engine === 'int' ? 'integer simulator (bit-exact)' : 'float reference'}, ${rows.length} sample(s)`];
+          if (v.input) L.unshift(`input: ${v.input.kind === 'raw' ? 'raw quantized values' : 'real values'} (${v.input.reason})`);
           for (const x of rows.slice(0, 50)) {
             const p = argmax(x.r.floats[0].data);
             L.push(`${x.name}: ${className(v.classes, p)}${x.label !== undefined ? `  (folder ${x.label})` : ''}  score ${x.r.floats[0].data[p].toPrecision(4)}`);
@@ -152,10 +164,11 @@ export function register(program: Command, setExit: (c: number) => void): void {
       if (o.json)
         printJson({
           ok: true,
+          inputs: v.inputs.map((i) => ({ name: i.name, file: i.file, kind: i.kind, reason: i.reason, samples: i.samples.length })),
           engine: r.engine,
           classes: v.classes,
           outputs: r.outputs.map((x, k) => ({ name: r.names[k], dtype: x.dtype, shape: x.shape, data: x.data, dequantized: r.floats[k].data, argmax: argmax(r.floats[k].data) })),
         });
-      else process.stdout.write(render(r, v.classes) + '\n');
+      else process.stdout.write(renderInputs(v.inputs) + render(r, v.classes) + '\n');
     });
 }

@@ -11,7 +11,7 @@ import { defaultSchedule, structuredPrune } from '../../train/prune.js';
 import { saveLayersModel } from '../../train/save.js';
 import { buildModel, countMacs, loadSpecBase, parseSpec, setBaseFineTune } from '../../train/spec.js';
 import { evaluate, trainModel, type Progress, type TrainResult } from '../../train/train.js';
-import { printJson, report, table } from '../common.js';
+import { printJson, reportFailure, table } from '../common.js';
 
 /** A progress renderer for training: a bar on a terminal, one line per epoch otherwise. */
 export function progressRenderer(json = false): { onProgress: (p: Progress) => void; stop: () => void } {
@@ -93,8 +93,8 @@ export function register(program: Command, setExit: (c: number) => void): void {
     .option('--json', 'machine-readable output')
     .action(async (specFile: string, o: Opts) => {
       const r = await attemptAsync(() => trainCommand(specFile, o), { file: specFile });
-      if (!r.ok) setExit(report(r.diagnostics, o.json));
-      if (o.json) printJson(r.ok ? r.value : { ok: false, diagnostics: r.diagnostics });
+      if (reportFailure(r, o.json, setExit)) return;
+      if (o.json) printJson(r.value);
     });
 }
 

@@ -1,7 +1,8 @@
 // espforge verify DIR [--rv32] [--json]: re-run a generated project's golden vectors through its C.
 import type { Command } from 'commander';
 import { verifyProject } from '../../verify/project.js';
-import { printJson, report } from '../common.js';
+import { printJson, report, stages } from '../common.js';
+import { CONSISTENCY_NOTE } from '../../verify/compare.js';
 
 export function register(program: Command, setExit: (c: number) => void): void {
   program
@@ -11,10 +12,14 @@ export function register(program: Command, setExit: (c: number) => void): void {
     .option('--rv32', 'also cross-compile for rv32imc and run under qemu-system-riscv32')
     .option('--json', 'machine-readable output')
     .action((dir: string, o: { rv32?: boolean; json?: boolean }) => {
-      const r = verifyProject(dir, { rv32: o.rv32 });
-      if (o.json) printJson(r);
+      const progress = stages(!o.json, 'verify');
+      const r = verifyProject(dir, { rv32: o.rv32, onStage: progress.stage });
+      progress.done();
+      if (o.json) printJson({ ...r, note: CONSISTENCY_NOTE });
       else {
         report(r.diagnostics, false);
+        if (r.results.length)
+          process.stdout.write(`compared: generated C vs the simulator outputs recorded in report.json at build time — ${CONSISTENCY_NOTE}\n`);
         for (const v of r.results)
           process.stdout.write(
             `${v.target}: ${v.identical ? 'PASS' : 'FAIL'} (${v.cases} cases)` +

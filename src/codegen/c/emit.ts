@@ -241,12 +241,36 @@ export function emitC(g: Graph, opts: EmitOptions = {}): EmitResult {
   const used = new Set<string>(['copy']);
   const layers: LayerInfo[] = [];
   const body: string[] = [];
+  // A constant tensor read as a data input (a constant operand of Add, a pool over a constant, ...) has no arena
+  // place: it goes to flash as a const array, once, and the kernel reads it there.
+  const constSyms = new Map<number, string>();
+  const constData = (id: number): string | undefined => {
+    const t = g.tensors[id];
+    if (!t?.data || plan.tensors.has(id)) return undefined;
+    let sym = constSyms.get(id);
+    if (!sym) {
+      const ctype = ({ int8: 'int8_t', uint8: 'uint8_t', int16: 'int16_t', int32: 'int32_t' } as const)[t.dtype as 'int8'];
+      if (!ctype) fail('EF3002', `constant data input '${t.name}' has dtype ${t.dtype}, which the C kernels do not read`, { node: g.nodes.find((n) => n.inputs.includes(id))?.name });
+      sym = `${P}_const${id}`;
+      constSyms.set(id, sym);
+      consts.push({ sym, ctype, data: t.data, comment: `constant data input '${commentSafe(t.name)}' [${t.shape.join(',')}]`, where: 'weights' });
+    }
+    return sym;
+  };
   const ptr = (id: number, cast = 'int8_t') => {
+    const c = constData(id);
+    if (c) return `(${cast} *)${c}`;
     const p = plan.tensors.get(id);
     if (!p) return fail('EF9001', `tensor ${g.tensors[id].name} has no place in the memory plan`);
     return `(${cast} *)(arena + ${p.offset})`;
   };
-  const cptr = (id: number, cast = 'int8_t') => `(const ${cast} *)(arena + ${plan.tensors.get(id)!.offset})`;
+  const cptr = (id: number, cast = 'int8_t') => {
+    const c = constData(id);
+    if (c) return `(const ${cast} *)${c}`;
+    const p = plan.tensors.get(id);
+    if (!p) return fail('EF9001', `tensor ${g.tensors[id].name} has no place in the memory plan`);
+    return `(const ${cast} *)(arena + ${p.offset})`;
+  };
 
   g.nodes.forEach((n, i) => {
     const sc = plan.scratch.get(i);
@@ -535,7 +559,7 @@ function emitLayer(
   const notes: string[] = [];
   const qArrays = (ms: number[], ss: number[]) => {
     checkMult(ms, n);
-    for (const v of ss) if (!Number.isInteger(v) || v < -31 || v > 31) fail('EF9001', `node '${n.name}': shift ${v} is outside [-31, 31]`, { node: n.name });
+    for (const v of ss) if (!Number.isInteger(v) || v < -31 || v > 31) fail('EF3004', `node '${n.name}': shift ${v} is outside [-31, 31]`, { node: n.name });
     consts.push({ sym: `${L}_rq`, ctype: 'int32_t', data: rqTable(ms, ss), comment: `layer ${i}: requantization per output channel {2*M (uint32 bits), max(S,0), r = max(-S,0), (2^r-1)>>1} from the prepared Q31 multiplier M and shift S`, where: 'model' });
   };
   const a = (s: string) => s;
@@ -571,7 +595,7 @@ function emitLayer(
     const ss = arr(q, 'shift', OC, n);
     checkMult(ms, n);
     const maxShift = acc64 === 1 ? 7 : 31; // the int64 requantization takes shifts up to 7 (checked at prepare)
-    for (const v of ss) if (!Number.isInteger(v) || v < -31 || v > maxShift) fail('EF9001', `node '${n.name}': shift ${v} is outside [-31, ${maxShift}] for the 16x8 requantization`, { node: n.name });
+    for (const v of ss) if (!Number.isInteger(v) || v < -31 || v > maxShift) fail('EF3004', `node '${n.name}': shift ${v} is outside [-31, ${maxShift}] for the 16x8 requantization`, { node: n.name });
     consts.push({ sym: `${L}_mult`, ctype: 'int32_t', data: ms, comment: `layer ${i}: Q31 multiplier per output channel`, where: 'model' });
     consts.push({ sym: `${L}_shift`, ctype: 'int32_t', data: ss, comment: `layer ${i}: shift per output channel (> 0 left)`, where: 'model' });
     consts.push({ sym: `${L}_w`, ctype: 'int8_t', data: W.data!, comment: `layer ${i} '${commentSafe(n.name)}': filter [${W.shape.join(',')}]${fc ? '' : ' OHWI'}`, where: 'weights' });

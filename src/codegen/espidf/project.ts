@@ -3,12 +3,16 @@
 //   OUT/main/CMakeLists.txt  main/app_main.c
 //   OUT/components/NAME/{CMakeLists.txt, idf_component.yml, include/NAME.h, NAME.c, NAME_weights.c, kernels}
 //   OUT/report.md  report.json
-// Writing is atomic: everything goes to a temporary sibling folder that then replaces OUT. A manifest
-// (.espforge-manifest.json) records the hash of every file espforge wrote; an OUT holding any file that is not
-// in the manifest or whose content changed since is not touched without `force` (EF0005).
+// A manifest (.espforge-manifest.json) records the hash of every file espforge wrote. Regenerating updates only
+// those files and leaves everything else in OUT alone (ESP-IDF's build/, sdkconfig, dependencies.lock,
+// managed_components/, the user's own files). A file espforge would overwrite that the user edited, or that
+// espforge did not write, needs `force` (EF0005). Nothing is ever deleted except unchanged files espforge wrote
+// before and no longer writes. OUT must be a folder; no write may hit an input file, leave OUT through a
+// symbolic link, or (with force) land in the working folder or one of its parents (EF0007). The write is
+// all-or-nothing: new files are staged inside OUT, then renamed into place, and rolled back on failure.
 
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { basename, dirname, join, relative, resolve } from 'node:path';
+import { closeSync, lstatSync, mkdirSync, openSync, readdirSync, readSync, realpathSync, renameSync, rmdirSync, rmSync, writeFileSync, type Stats } from 'node:fs';
+import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { fail } from '../../diagnostics.js';
 import { banner, cArrayBody, sha256Hex, type Provenance } from '../common/cwriter.js';
 import type { ChipBudget } from '../../targets/chips.js';
@@ -219,70 +223,280 @@ interface Manifest {
   files: Record<string, string>;
 }
 
-function listFiles(dir: string): string[] {
-  const out: string[] = [];
-  const walk = (d: string) => {
-    for (const e of readdirSync(d)) {
-      const p = join(d, e);
-      if (statSync(p).isDirectory()) walk(p);
-      else out.push(relative(dir, p).split('\\').join('/'));
-    }
-  };
-  walk(dir);
-  return out.sort();
+export interface WriteOptions {
+  /** Overwrite files espforge writes even when they were edited or not written by espforge. */
+  force?: boolean;
+  /** Input files of the command (model, data): never written, whatever `force` says. */
+  inputs?: string[];
 }
 
-/** Files in `dir` that espforge did not write or that were edited since. */
-export function foreignFiles(dir: string): string[] {
-  if (!existsSync(dir)) return [];
-  if (!statSync(dir).isDirectory()) return ['.'];
-  let man: Manifest | undefined;
+const lstatOrUndef = (p: string): Stats | undefined => {
   try {
-    man = JSON.parse(readFileSync(join(dir, MANIFEST), 'utf8')) as Manifest;
-  } catch {
-    man = undefined;
+    return lstatSync(p);
+  } catch (e) {
+    if ((e as { code?: string }).code === 'ENOENT' || (e as { code?: string }).code === 'ENOTDIR') return undefined;
+    throw e;
   }
-  const present = listFiles(dir).filter((f) => f !== MANIFEST);
-  if (!man) return present;
-  return present.filter((f) => man!.files[f] === undefined || man!.files[f] !== sha256Hex(readFileSync(join(dir, f))));
+};
+
+/** The real path of `p` when it exists, else the real path of its nearest existing ancestor joined with the rest. */
+function realish(p: string): string {
+  const abs = resolve(p);
+  let head = abs;
+  const tail: string[] = [];
+  for (;;) {
+    try {
+      return join(realpathSync(head), ...tail);
+    } catch {
+      const up = dirname(head);
+      if (up === head) return abs;
+      tail.unshift(head.slice(up.length).replace(/^[\\/]+/, ''));
+      head = up;
+    }
+  }
 }
 
-/** Write `files` into `out` atomically (temp dir + rename); refuses to clobber foreign or edited files without force. */
-export function writeProject(out: string, files: Record<string, string | Uint8Array>, force = false): void {
-  const abs = resolve(out);
-  const foreign = foreignFiles(abs);
-  if (foreign.length && !force)
-    fail('EF0005', `${out} holds ${foreign.length} file(s) espforge did not write or that were edited since (${foreign.slice(0, 5).join(', ')}${foreign.length > 5 ? ', ...' : ''})`, {
-      file: out,
-      suggestion: 'choose another --out folder, or pass --force to replace it',
-    });
-  const parent = dirname(abs);
-  mkdirSync(parent, { recursive: true });
-  const tmp = join(parent, `.${basename(abs)}.espforge-tmp-${process.pid}`);
-  rmSync(tmp, { recursive: true, force: true });
+const isWithin = (child: string, parent: string) => child === parent || child.startsWith(parent.endsWith(sep) ? parent : parent + sep);
+
+/** Hash of a regular file's bytes read with a size cap (a FIFO or device is never read). */
+function fileHash(p: string, st: Stats): string | undefined {
+  if (!st.isFile() || st.size > 64 * 1024 * 1024) return undefined;
+  const fd = openSync(p, 'r');
   try {
-    const man: Manifest = { tool: 'espforge', files: {} };
-    for (const [rel, text] of Object.entries(files).sort(([a], [b]) => (a < b ? -1 : 1))) {
-      const p = join(tmp, rel);
-      mkdirSync(dirname(p), { recursive: true });
-      writeFileSync(p, text);
-      man.files[rel] = sha256Hex(text);
+    const buf = Buffer.alloc(st.size);
+    let off = 0;
+    while (off < buf.length) {
+      const n = readSync(fd, buf, off, buf.length - off, off);
+      if (n <= 0) break;
+      off += n;
     }
-    writeFileSync(join(tmp, MANIFEST), JSON.stringify(man, null, 1) + '\n');
-    if (existsSync(abs)) {
-      const old = `${tmp}-old`;
-      renameSync(abs, old);
-      try {
-        renameSync(tmp, abs);
-      } catch (e) {
-        renameSync(old, abs);
-        throw e;
-      }
-      rmSync(old, { recursive: true, force: true });
-    } else {
-      renameSync(tmp, abs);
-    }
+    return sha256Hex(buf.subarray(0, off));
   } finally {
-    rmSync(tmp, { recursive: true, force: true });
+    closeSync(fd);
+  }
+}
+
+function readManifest(dir: string): Manifest | undefined {
+  const p = join(dir, MANIFEST);
+  const st = lstatOrUndef(p);
+  if (!st || !st.isFile() || st.size > 16 * 1024 * 1024) return undefined;
+  try {
+    const m = JSON.parse(fileText(p, st)) as unknown;
+    if (!m || typeof m !== 'object' || (m as Manifest).tool !== 'espforge') return undefined;
+    const files = (m as Manifest).files;
+    if (!files || typeof files !== 'object' || Array.isArray(files)) return undefined;
+    const clean: Record<string, string> = {};
+    for (const [k, v] of Object.entries(files)) if (typeof v === 'string' && safeRel(k)) clean[k] = v;
+    return { tool: 'espforge', files: clean };
+  } catch {
+    return undefined;
+  }
+}
+
+function fileText(p: string, st: Stats): string {
+  const fd = openSync(p, 'r');
+  try {
+    const buf = Buffer.alloc(st.size);
+    const n = readSync(fd, buf, 0, buf.length, 0);
+    return buf.subarray(0, n).toString('utf8');
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** A manifest or generated path must stay inside OUT: relative, no '..', no empty parts. */
+const safeRel = (rel: string) => rel.length > 0 && !rel.startsWith('/') && !rel.includes('\\') && rel.split('/').every((s) => s !== '' && s !== '.' && s !== '..');
+
+function unsafe(out: string, message: string, suggestion: string): never {
+  fail('EF0007', message, { file: out, suggestion });
+}
+
+/**
+ * Check the output folder before any long work (EF0005 / EF0007), without the generated file list: OUT must be a
+ * folder (or not exist yet), must not be an input, and with `force` must not be the working folder or a parent of
+ * it. Without a manifest a non-empty OUT needs `force`; with one, edited espforge files need `force`.
+ */
+export function checkOutput(out: string, opts: WriteOptions = {}): void {
+  plan(out, undefined, opts);
+}
+
+interface Plan {
+  abs: string;
+  exists: boolean;
+  manifest?: Manifest;
+  /** Files espforge wrote before, unchanged, that the new file set no longer has: removed after the write. */
+  stale: string[];
+}
+
+function plan(out: string, files: Record<string, string | Uint8Array> | undefined, opts: WriteOptions): Plan {
+  const abs = realish(out);
+  const inputs = (opts.inputs ?? []).map(realish);
+  if (inputs.some((i) => i === abs))
+    unsafe(out, `--out ${out} is an input of this command; espforge will not overwrite or remove it`, 'choose a new folder for --out');
+  const st = lstatOrUndef(abs);
+  if (st && !st.isDirectory())
+    unsafe(out, `--out ${out} exists and is not a folder; espforge will not replace it`, 'choose a folder (new or written by espforge before) for --out');
+  if (opts.force && isWithin(realish(process.cwd()), abs))
+    unsafe(out, `--out ${out} is the working folder or a parent of it; --force is refused there`, 'write to a new subfolder instead');
+  if (!st) return { abs, exists: false, stale: [] };
+
+  const manifest = readManifest(abs);
+  const conflicts: string[] = [];
+  const hashOf = (rel: string): { kind: 'none' | 'file' | 'other'; hash?: string } => {
+    // every folder on the way must be a real folder inside OUT (no symbolic link leading elsewhere)
+    const parts = rel.split('/');
+    let p = abs;
+    for (let k = 0; k < parts.length - 1; k++) {
+      p = join(p, parts[k]);
+      const s = lstatOrUndef(p);
+      if (!s) return { kind: 'none' };
+      if (!s.isDirectory())
+        unsafe(out, `${relative(process.cwd(), p) || p} is not a plain folder (a file or a symbolic link), so writing ${rel} would leave --out`, 'remove or rename it, or choose another --out');
+    }
+    const full = join(abs, rel);
+    if (inputs.includes(realish(full))) unsafe(out, `writing ${rel} into ${out} would overwrite an input of this command`, 'choose another --out');
+    const s = lstatOrUndef(full);
+    if (!s) return { kind: 'none' };
+    if (!s.isFile()) return { kind: 'other' };
+    return { kind: 'file', hash: fileHash(full, s) };
+  };
+
+  const stale: string[] = [];
+  if (manifest) {
+    for (const [rel, h] of Object.entries(manifest.files)) {
+      const cur = hashOf(rel);
+      if (cur.kind === 'none') continue;
+      const same = cur.kind === 'file' && cur.hash === h;
+      if (files && !(rel in files)) {
+        if (same) stale.push(rel); // ours and unchanged: safe to remove; an edited one is the user's now, kept
+        continue;
+      }
+      if (!same) conflicts.push(rel);
+    }
+  } else {
+    // no manifest: a folder espforge did not write; anything in it makes it the user's
+    const entries = listTop(abs);
+    if (entries.length && !opts.force)
+      fail('EF0005', `${out} is not empty and was not written by espforge (${entries.slice(0, 5).join(', ')}${entries.length > 5 ? ', ...' : ''})`, {
+        file: out,
+        suggestion: 'choose another --out folder, or pass --force to write espforge\'s files into it (other files are kept)',
+      });
+  }
+  if (files)
+    for (const rel of Object.keys(files)) {
+      if (manifest && rel in manifest.files) continue;
+      if (hashOf(rel).kind !== 'none') conflicts.push(rel);
+    }
+  if (conflicts.length && !opts.force)
+    fail('EF0005', `${out} holds ${conflicts.length} file(s) espforge would overwrite that it did not write or that were edited since (${conflicts.slice(0, 5).join(', ')}${conflicts.length > 5 ? ', ...' : ''})`, {
+      file: out,
+      suggestion: 'choose another --out folder, or pass --force to overwrite those files (other files are kept)',
+    });
+  return { abs, exists: true, manifest, stale };
+}
+
+function listTop(dir: string): string[] {
+  return readdirSync(dir).sort();
+}
+
+/** Create `dir` and missing parents one level at a time (Node's recursive mkdir can spin on /proc and similar). */
+function mkdirp(dir: string): string[] {
+  const made: string[] = [];
+  const missing: string[] = [];
+  let p = resolve(dir);
+  for (;;) {
+    const s = lstatOrUndef(p);
+    if (s) {
+      if (!s.isDirectory() && !(s.isSymbolicLink() && safeIsDir(p))) fail('EF0007', `${p} is not a folder`, { file: dir, suggestion: 'choose another --out' });
+      break;
+    }
+    missing.unshift(p);
+    const up = dirname(p);
+    if (up === p) break;
+    p = up;
+  }
+  for (const m of missing) {
+    mkdirSync(m);
+    made.push(m);
+  }
+  return made;
+}
+
+function safeIsDir(p: string): boolean {
+  try {
+    return realpathSync(p) !== '' && lstatSync(realpathSync(p)).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Write `files` into `out`: only espforge's own files change (see the header comment); all-or-nothing; refuses
+ * (EF0005) to overwrite edited or foreign files without `force`, and (EF0007) any write outside `out` or onto an
+ * input.
+ */
+export function writeProject(out: string, files: Record<string, string | Uint8Array>, opts: WriteOptions | boolean = {}): void {
+  const o: WriteOptions = typeof opts === 'boolean' ? { force: opts } : opts;
+  for (const rel of Object.keys(files)) if (!safeRel(rel) || rel === MANIFEST) fail('EF9001', `internal error: generated path '${rel}' is not a plain relative path`);
+  const p = plan(out, files, o);
+  const created = p.exists ? [] : mkdirp(p.abs);
+  const stage = join(p.abs, `.espforge-staging-${process.pid}`);
+  const backup = `${stage}-old`;
+  const moved: { rel: string; hadOld: boolean }[] = [];
+  const madeDirs: string[] = [];
+  try {
+    rmSync(stage, { recursive: true, force: true });
+    rmSync(backup, { recursive: true, force: true });
+    mkdirSync(stage);
+    mkdirSync(backup);
+    const man: Manifest = { tool: 'espforge', files: {} };
+    const all = Object.entries(files).sort(([a], [b]) => (a < b ? -1 : 1));
+    all.forEach(([rel, text], k) => {
+      writeFileSync(join(stage, String(k)), text);
+      man.files[rel] = sha256Hex(text);
+    });
+    writeFileSync(join(stage, 'manifest'), JSON.stringify(man, null, 1) + '\n');
+    // swap in: old version to the backup folder, new version into place; undone on any failure
+    const place = (rel: string, from: string) => {
+      const dest = join(p.abs, rel);
+      madeDirs.push(...mkdirp(dirname(dest)));
+      const had = lstatOrUndef(dest) !== undefined;
+      if (had) renameSync(dest, join(backup, String(moved.length)));
+      moved.push({ rel, hadOld: had });
+      renameSync(from, dest);
+    };
+    all.forEach(([rel], k) => place(rel, join(stage, String(k))));
+    place(MANIFEST, join(stage, 'manifest'));
+  } catch (e) {
+    for (let k = moved.length - 1; k >= 0; k--) {
+      const dest = join(p.abs, moved[k].rel);
+      try {
+        rmSync(dest, { force: true });
+        if (moved[k].hadOld) renameSync(join(backup, String(k)), dest);
+      } catch {
+        /* best effort: the backup folder is left for the user if even this fails */
+      }
+    }
+    for (const d of madeDirs.reverse()) tryRmdir(d);
+    rmSync(stage, { recursive: true, force: true });
+    rmSync(backup, { recursive: true, force: true });
+    for (const d of created.reverse()) tryRmdir(d);
+    throw e;
+  }
+  rmSync(stage, { recursive: true, force: true });
+  rmSync(backup, { recursive: true, force: true });
+  for (const rel of p.stale) {
+    rmSync(join(p.abs, rel), { force: true });
+    // drop folders the stale file leaves empty, up to OUT
+    for (let d = dirname(join(p.abs, rel)); isWithin(d, p.abs) && d !== p.abs; d = dirname(d)) if (!tryRmdir(d)) break;
+  }
+}
+
+function tryRmdir(d: string): boolean {
+  try {
+    rmdirSync(d);
+    return true;
+  } catch {
+    return false;
   }
 }

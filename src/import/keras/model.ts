@@ -266,11 +266,63 @@ function buildModel(em: KerasEmitter, model: Json, path: string[], inputs: numbe
   }
 }
 
+const isObj = (x: unknown): x is Json => !!x && typeof x === 'object' && !Array.isArray(x);
+
+/**
+ * The one check of the JSON types of a Keras model config (from .h5, .keras or TF.js: all user data) before any
+ * of it is used: layers are objects with a string class_name and an object config, names are strings, input
+ * shapes are lists of non-negative integers or null, inbound nodes and input/output layer references have the
+ * shapes Keras writes. Layer-specific config values are checked by the layer table.
+ */
+export function checkKerasJson(model: unknown, file: string, where = '(top)', depth = 0): void {
+  const bad = (what: string): never =>
+    fail('EF2001', `the Keras model config is malformed: ${what}`, { file, suggestion: 'the file is corrupted or was edited by hand; re-save the model' });
+  if (depth > 16) bad('models nest more than 16 levels deep');
+  if (!isObj(model) || typeof model.class_name !== 'string') bad(`model ${where} is not an object with a class_name`);
+  const m = model as Json;
+  const cfg = m.config;
+  if (!Array.isArray(cfg) && !isObj(cfg)) bad(`model ${where} has no config object`);
+  const layers = Array.isArray(cfg) ? cfg : (cfg as Json).layers;
+  if (layers !== undefined && !Array.isArray(layers)) bad(`model ${where} config.layers is not a list`);
+  const refOk = (r: unknown) => Array.isArray(r) && typeof r[0] === 'string' && r.slice(1, 3).every((x) => x === undefined || (typeof x === 'number' && Number.isInteger(x) && x >= 0));
+  const refsOk = (v: unknown) => v === undefined || (Array.isArray(v) && (v.length === 0 || refOk(v) || v.every(refOk)));
+  if (isObj(cfg)) {
+    if (!refsOk(cfg.input_layers)) bad(`model ${where} input_layers is not a list of [layer, node, index] references`);
+    if (!refsOk(cfg.output_layers)) bad(`model ${where} output_layers is not a list of [layer, node, index] references`);
+  }
+  ((layers ?? []) as unknown[]).forEach((l, i) => {
+    if (!isObj(l) || typeof l.class_name !== 'string') bad(`layer ${i} of model ${where} is not an object with a class_name`);
+    const L = l as Json;
+    if (L.config !== undefined && !isObj(L.config) && !(isModelClass(L.class_name as string) && Array.isArray(L.config)))
+      bad(`layer ${i} (${String(L.class_name)}) of model ${where} has a config that is not an object`);
+    const c = (isObj(L.config) ? L.config : {}) as Json;
+    const name = L.name ?? c.name;
+    if (name !== undefined && typeof name !== 'string') bad(`layer ${i} of model ${where} has a name that is not a string: ${JSON.stringify(name)}`);
+    for (const k of ['batch_input_shape', 'batch_shape'])
+      if (c[k] !== undefined && c[k] !== null && (!Array.isArray(c[k]) || (c[k] as unknown[]).some((d) => d !== null && (typeof d !== 'number' || !Number.isInteger(d) || d < 0))))
+        bad(`layer '${String(name ?? i)}' has ${k} ${JSON.stringify(c[k]).slice(0, 80)}, not a list of non-negative integers or null`);
+    const bc = isObj(L.build_config) ? (L.build_config as Json).input_shape : undefined;
+    if (bc !== undefined && bc !== null && (!Array.isArray(bc) || bc.some((d) => d !== null && (typeof d !== 'number' || !Number.isInteger(d) || d < 0))))
+      bad(`layer '${String(name ?? i)}' has build_config.input_shape ${JSON.stringify(bc).slice(0, 80)}`);
+    const nodes = L.inbound_nodes;
+    if (nodes !== undefined) {
+      if (!Array.isArray(nodes)) bad(`layer '${String(name ?? i)}' has inbound_nodes that is not a list`);
+      for (const nd of nodes as unknown[]) {
+        const okList = Array.isArray(nd) && (refOk(nd) || nd.every((r) => refOk(r) || isObj(r)));
+        const okDict = isObj(nd) && Array.isArray(nd.args) && (nd.kwargs === undefined || isObj(nd.kwargs));
+        if (!okList && !okDict) bad(`layer '${String(name ?? i)}' has a malformed inbound node ${JSON.stringify(nd).slice(0, 80)}`);
+      }
+    }
+    if (isModelClass(L.class_name as string)) checkKerasJson(L, file, `${where}/${String(name ?? i)}`, depth + 1);
+  });
+}
+
 /** Convert a Keras model config (the `model_config` JSON) with its weights into a verified IR graph. */
 export function kerasToGraph(topology: unknown, weights: WeightSource, opts: KerasOptions): Graph {
   const model = topology as Json;
   if (!model || typeof model !== 'object' || typeof model.class_name !== 'string')
     fail('EF2001', 'the model configuration has no class_name', { file: opts.file });
+  if (isModelClass(String(model.class_name))) checkKerasJson(model, opts.file);
   if (!isModelClass(String(model.class_name)))
     fail('EF2001', `the top-level object is a '${String(model.class_name)}', not a model`, { file: opts.file });
   const problems = { lambdas: [] as string[], refused: [] as Diagnostic[], unknown: [] as Diagnostic[] };

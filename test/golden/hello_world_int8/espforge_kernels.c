@@ -64,25 +64,27 @@ static inline int32_t hello_world_int8_rq(int32_t acc, uint32_t m2, int32_t ls, 
     return q + (rem > halfm1 + (int32_t)((uint32_t)h >> 31) ? 1 : 0);
 }
 
-/* requantize channel c of table rq, add the output zero point (wrapping, never UB), clamp to the activation range */
-static inline int8_t hello_world_int8_rq_ch(int32_t acc, const int32_t *rq, int c, int32_t zp, int32_t lo, int32_t hi)
+/* requantize channel c of table rq, add the output zero point (wrapping, never UB), clamp to the activation range.
+ * Accumulators are uint32_t: bias + sum(w * x) wraps modulo 2^32 instead of overflowing (UB), which equals TFLM's
+ * int32 sum whenever that sum does not overflow; the integer simulator wraps the same way (| 0). */
+static inline int8_t hello_world_int8_rq_ch(uint32_t acc, const int32_t *rq, int c, int32_t zp, int32_t lo, int32_t hi)
 {
     const int32_t *r = rq + 4 * c;
-    int32_t v = (int32_t)((uint32_t)hello_world_int8_rq(acc, (uint32_t)r[0], r[1], r[2], r[3]) + (uint32_t)zp);
+    int32_t v = (int32_t)((uint32_t)hello_world_int8_rq((int32_t)acc, (uint32_t)r[0], r[1], r[2], r[3]) + (uint32_t)zp);
     if (v < lo) v = lo;
     if (v > hi) v = hi;
     return (int8_t)v;
 }
 
 /* two accumulators of the same channel (two rows of a GEMM tile) */
-static inline void hello_world_int8_rq_ch2(int32_t acc0, int32_t acc1, int8_t *o0, int8_t *o1, const int32_t *rq, int c, int32_t zp,
+static inline void hello_world_int8_rq_ch2(uint32_t acc0, uint32_t acc1, int8_t *o0, int8_t *o1, const int32_t *rq, int c, int32_t zp,
                              int32_t lo, int32_t hi)
 {
     const int32_t *r = rq + 4 * c;
     const uint32_t m2 = (uint32_t)r[0];
     const int32_t ls = r[1], rs = r[2], hm = r[3];
-    int32_t v = (int32_t)((uint32_t)hello_world_int8_rq(acc0, m2, ls, rs, hm) + (uint32_t)zp);
-    int32_t u = (int32_t)((uint32_t)hello_world_int8_rq(acc1, m2, ls, rs, hm) + (uint32_t)zp);
+    int32_t v = (int32_t)((uint32_t)hello_world_int8_rq((int32_t)acc0, m2, ls, rs, hm) + (uint32_t)zp);
+    int32_t u = (int32_t)((uint32_t)hello_world_int8_rq((int32_t)acc1, m2, ls, rs, hm) + (uint32_t)zp);
     if (v < lo) v = lo;
     if (v > hi) v = hi;
     if (u < lo) u = lo;
@@ -144,9 +146,9 @@ static void hello_world_int8_gemm_b8(const int8_t *x, int rows, int depth, const
         const int8_t *wp = wb;
         int8_t *oa = out + (size_t)p * cols;
         int8_t *ob = oa + cols;
-        int32_t a0 = bias[0], a1 = bias[1], a2 = bias[2], a3 = bias[3];
-        int32_t a4 = bias[4], a5 = bias[5], a6 = bias[6], a7 = bias[7];
-        int32_t b0 = a0, b1 = a1, b2 = a2, b3 = a3, b4 = a4, b5 = a5, b6 = a6, b7 = a7;
+        uint32_t a0 = bias[0], a1 = bias[1], a2 = bias[2], a3 = bias[3];
+        uint32_t a4 = bias[4], a5 = bias[5], a6 = bias[6], a7 = bias[7];
+        uint32_t b0 = a0, b1 = a1, b2 = a2, b3 = a3, b4 = a4, b5 = a5, b6 = a6, b7 = a7;
         while (xa != xe) {
             EF_G8(0) EF_G8(1) EF_G8(2) EF_G8(3)
             xa += 4;
@@ -173,8 +175,8 @@ static void hello_world_int8_gemm_b8(const int8_t *x, int rows, int depth, const
         const int8_t *const xe = xa + d4;
         const int8_t *wp = wb;
         int8_t *oa = out + (size_t)p * cols;
-        int32_t a0 = bias[0], a1 = bias[1], a2 = bias[2], a3 = bias[3];
-        int32_t a4 = bias[4], a5 = bias[5], a6 = bias[6], a7 = bias[7];
+        uint32_t a0 = bias[0], a1 = bias[1], a2 = bias[2], a3 = bias[3];
+        uint32_t a4 = bias[4], a5 = bias[5], a6 = bias[6], a7 = bias[7];
         while (xa != xe) {
             EF_G8S(0) EF_G8S(1) EF_G8S(2) EF_G8S(3)
             xa += 4;
@@ -209,8 +211,8 @@ static void hello_world_int8_gemm_b4(const int8_t *x, int rows, int depth, const
         const int8_t *wp = wb;
         int8_t *oa = out + (size_t)p * cols;
         int8_t *ob = oa + cols;
-        int32_t a0 = bias[0], a1 = bias[1], a2 = bias[2], a3 = bias[3];
-        int32_t b0 = a0, b1 = a1, b2 = a2, b3 = a3;
+        uint32_t a0 = bias[0], a1 = bias[1], a2 = bias[2], a3 = bias[3];
+        uint32_t b0 = a0, b1 = a1, b2 = a2, b3 = a3;
         while (xa != xe) {
             EF_G4(0) EF_G4(1) EF_G4(2) EF_G4(3)
             xa += 4;
@@ -233,7 +235,7 @@ static void hello_world_int8_gemm_b4(const int8_t *x, int rows, int depth, const
         const int8_t *const xe = xa + d4;
         const int8_t *wp = wb;
         int8_t *oa = out + (size_t)p * cols;
-        int32_t a0 = bias[0], a1 = bias[1], a2 = bias[2], a3 = bias[3];
+        uint32_t a0 = bias[0], a1 = bias[1], a2 = bias[2], a3 = bias[3];
         while (xa != xe) {
             EF_G4S(0) EF_G4S(1) EF_G4S(2) EF_G4S(3)
             xa += 4;
@@ -270,7 +272,7 @@ void hello_world_int8_gemm_s8(const int8_t *x, int rows, int depth, const int8_t
         int p, k;
         for (p = 0; p < rows; ++p) {
             const int8_t *xa = x + (size_t)p * depth;
-            int32_t a0 = bias_adj[o];
+            uint32_t a0 = bias_adj[o];
             for (k = 0; k < depth; ++k) a0 += w0[k] * xa[k];
             out[(size_t)p * cols + o] = hello_world_int8_rq_ch(a0, rq, o, out_zp, act_min, act_max);
         }

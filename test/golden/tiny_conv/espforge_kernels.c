@@ -160,25 +160,27 @@ static inline int32_t tiny_conv_rq(int32_t acc, uint32_t m2, int32_t ls, int32_t
     return q + (rem > halfm1 + (int32_t)((uint32_t)h >> 31) ? 1 : 0);
 }
 
-/* requantize channel c of table rq, add the output zero point (wrapping, never UB), clamp to the activation range */
-static inline int8_t tiny_conv_rq_ch(int32_t acc, const int32_t *rq, int c, int32_t zp, int32_t lo, int32_t hi)
+/* requantize channel c of table rq, add the output zero point (wrapping, never UB), clamp to the activation range.
+ * Accumulators are uint32_t: bias + sum(w * x) wraps modulo 2^32 instead of overflowing (UB), which equals TFLM's
+ * int32 sum whenever that sum does not overflow; the integer simulator wraps the same way (| 0). */
+static inline int8_t tiny_conv_rq_ch(uint32_t acc, const int32_t *rq, int c, int32_t zp, int32_t lo, int32_t hi)
 {
     const int32_t *r = rq + 4 * c;
-    int32_t v = (int32_t)((uint32_t)tiny_conv_rq(acc, (uint32_t)r[0], r[1], r[2], r[3]) + (uint32_t)zp);
+    int32_t v = (int32_t)((uint32_t)tiny_conv_rq((int32_t)acc, (uint32_t)r[0], r[1], r[2], r[3]) + (uint32_t)zp);
     if (v < lo) v = lo;
     if (v > hi) v = hi;
     return (int8_t)v;
 }
 
 /* two accumulators of the same channel (two rows of a GEMM tile) */
-static inline void tiny_conv_rq_ch2(int32_t acc0, int32_t acc1, int8_t *o0, int8_t *o1, const int32_t *rq, int c, int32_t zp,
+static inline void tiny_conv_rq_ch2(uint32_t acc0, uint32_t acc1, int8_t *o0, int8_t *o1, const int32_t *rq, int c, int32_t zp,
                              int32_t lo, int32_t hi)
 {
     const int32_t *r = rq + 4 * c;
     const uint32_t m2 = (uint32_t)r[0];
     const int32_t ls = r[1], rs = r[2], hm = r[3];
-    int32_t v = (int32_t)((uint32_t)tiny_conv_rq(acc0, m2, ls, rs, hm) + (uint32_t)zp);
-    int32_t u = (int32_t)((uint32_t)tiny_conv_rq(acc1, m2, ls, rs, hm) + (uint32_t)zp);
+    int32_t v = (int32_t)((uint32_t)tiny_conv_rq((int32_t)acc0, m2, ls, rs, hm) + (uint32_t)zp);
+    int32_t u = (int32_t)((uint32_t)tiny_conv_rq((int32_t)acc1, m2, ls, rs, hm) + (uint32_t)zp);
     if (v < lo) v = lo;
     if (v > hi) v = hi;
     if (u < lo) u = lo;
@@ -217,7 +219,7 @@ void tiny_conv_conv_s8(const int8_t *in, int ih, int iw, int ic,
                     /* rows of the window are contiguous runs of (kx1-kx0)*ic bytes in input and filter */
                     const int run = (kx1 - kx0) * ic;
                     for (o = 0; o + 4 <= oc; o += 4) {
-                        int32_t a0, a1, a2, a3;
+                        uint32_t a0, a1, a2, a3;
                         const int8_t *w0 = w + (size_t)o * ksz;
                         int ky;
                         if (border) { a0 = bias[o]; a1 = bias[o + 1]; a2 = bias[o + 2]; a3 = bias[o + 3]; }
@@ -253,7 +255,7 @@ void tiny_conv_conv_s8(const int8_t *in, int ih, int iw, int ic,
                         op[o + 3] = tiny_conv_rq_ch(a3, rq, o + 3, out_zp, act_min, act_max);
                     }
                     for (; o < oc; ++o) {
-                        int32_t acc = border ? bias[o] : bias_adj[o];
+                        uint32_t acc = border ? bias[o] : bias_adj[o];
                         const int8_t *w0 = w + (size_t)o * ksz;
                         int ky, k;
                         for (ky = ky0; ky < ky1; ++ky) {
@@ -267,7 +269,7 @@ void tiny_conv_conv_s8(const int8_t *in, int ih, int iw, int ic,
                 } else {
                     for (o = 0; o < oc; ++o) {
                         const int g = o / ocg;
-                        int32_t acc = bias[o];
+                        uint32_t acc = bias[o];
                         int ky, kx, c;
                         for (ky = ky0; ky < ky1; ++ky) {
                             const int iy = iy0 + ky * dh;
@@ -339,9 +341,9 @@ static void tiny_conv_gemm_b8(const int8_t *x, int rows, int depth, const int8_t
         const int8_t *wp = wb;
         int8_t *oa = out + (size_t)p * cols;
         int8_t *ob = oa + cols;
-        int32_t a0 = bias[0], a1 = bias[1], a2 = bias[2], a3 = bias[3];
-        int32_t a4 = bias[4], a5 = bias[5], a6 = bias[6], a7 = bias[7];
-        int32_t b0 = a0, b1 = a1, b2 = a2, b3 = a3, b4 = a4, b5 = a5, b6 = a6, b7 = a7;
+        uint32_t a0 = bias[0], a1 = bias[1], a2 = bias[2], a3 = bias[3];
+        uint32_t a4 = bias[4], a5 = bias[5], a6 = bias[6], a7 = bias[7];
+        uint32_t b0 = a0, b1 = a1, b2 = a2, b3 = a3, b4 = a4, b5 = a5, b6 = a6, b7 = a7;
         while (xa != xe) {
             EF_G8(0) EF_G8(1) EF_G8(2) EF_G8(3)
             xa += 4;
@@ -368,8 +370,8 @@ static void tiny_conv_gemm_b8(const int8_t *x, int rows, int depth, const int8_t
         const int8_t *const xe = xa + d4;
         const int8_t *wp = wb;
         int8_t *oa = out + (size_t)p * cols;
-        int32_t a0 = bias[0], a1 = bias[1], a2 = bias[2], a3 = bias[3];
-        int32_t a4 = bias[4], a5 = bias[5], a6 = bias[6], a7 = bias[7];
+        uint32_t a0 = bias[0], a1 = bias[1], a2 = bias[2], a3 = bias[3];
+        uint32_t a4 = bias[4], a5 = bias[5], a6 = bias[6], a7 = bias[7];
         while (xa != xe) {
             EF_G8S(0) EF_G8S(1) EF_G8S(2) EF_G8S(3)
             xa += 4;
@@ -404,8 +406,8 @@ static void tiny_conv_gemm_b4(const int8_t *x, int rows, int depth, const int8_t
         const int8_t *wp = wb;
         int8_t *oa = out + (size_t)p * cols;
         int8_t *ob = oa + cols;
-        int32_t a0 = bias[0], a1 = bias[1], a2 = bias[2], a3 = bias[3];
-        int32_t b0 = a0, b1 = a1, b2 = a2, b3 = a3;
+        uint32_t a0 = bias[0], a1 = bias[1], a2 = bias[2], a3 = bias[3];
+        uint32_t b0 = a0, b1 = a1, b2 = a2, b3 = a3;
         while (xa != xe) {
             EF_G4(0) EF_G4(1) EF_G4(2) EF_G4(3)
             xa += 4;
@@ -428,7 +430,7 @@ static void tiny_conv_gemm_b4(const int8_t *x, int rows, int depth, const int8_t
         const int8_t *const xe = xa + d4;
         const int8_t *wp = wb;
         int8_t *oa = out + (size_t)p * cols;
-        int32_t a0 = bias[0], a1 = bias[1], a2 = bias[2], a3 = bias[3];
+        uint32_t a0 = bias[0], a1 = bias[1], a2 = bias[2], a3 = bias[3];
         while (xa != xe) {
             EF_G4S(0) EF_G4S(1) EF_G4S(2) EF_G4S(3)
             xa += 4;
@@ -465,7 +467,7 @@ void tiny_conv_gemm_s8(const int8_t *x, int rows, int depth, const int8_t *w, co
         int p, k;
         for (p = 0; p < rows; ++p) {
             const int8_t *xa = x + (size_t)p * depth;
-            int32_t a0 = bias_adj[o];
+            uint32_t a0 = bias_adj[o];
             for (k = 0; k < depth; ++k) a0 += w0[k] * xa[k];
             out[(size_t)p * cols + o] = tiny_conv_rq_ch(a0, rq, o, out_zp, act_min, act_max);
         }
@@ -502,8 +504,8 @@ void tiny_conv_dwconv_s8(const int8_t *in, int ih, int iw, int ic, int ch_mult,
                     /* the common case: eight channels side by side, the three taps of a filter row unrolled */
                     const size_t oc2 = 2 * (size_t)oc;
                     for (; o + 8 <= oc; o += 8) {
-                        int32_t a0 = bias_adj[o], a1 = bias_adj[o + 1], a2 = bias_adj[o + 2], a3 = bias_adj[o + 3];
-                        int32_t a4 = bias_adj[o + 4], a5 = bias_adj[o + 5], a6 = bias_adj[o + 6], a7 = bias_adj[o + 7];
+                        uint32_t a0 = bias_adj[o], a1 = bias_adj[o + 1], a2 = bias_adj[o + 2], a3 = bias_adj[o + 3];
+                        uint32_t a4 = bias_adj[o + 4], a5 = bias_adj[o + 5], a6 = bias_adj[o + 6], a7 = bias_adj[o + 7];
                         const int8_t *wp = w + o;
                         const int8_t *xr = xbase + o;
                         int ky;
@@ -533,7 +535,7 @@ void tiny_conv_dwconv_s8(const int8_t *in, int ih, int iw, int ic, int ch_mult,
                     /* ch_mult 1: four channels side by side; ch_mult % 4 == 0: four outputs of one channel */
                     const int same = (ch_mult & 3) == 0;
                     const int ch = o / ch_mult;
-                    int32_t a0 = bias_adj[o], a1 = bias_adj[o + 1], a2 = bias_adj[o + 2], a3 = bias_adj[o + 3];
+                    uint32_t a0 = bias_adj[o], a1 = bias_adj[o + 1], a2 = bias_adj[o + 2], a3 = bias_adj[o + 3];
                     const int8_t *wp = w + o;
                     int ky, kx;
                     if (ch_mult == 1) {
@@ -579,7 +581,7 @@ void tiny_conv_dwconv_s8(const int8_t *in, int ih, int iw, int ic, int ch_mult,
                 }
                 for (; o < oc; ++o) {
                     const int ch = o / ch_mult;
-                    int32_t acc = bias_adj[o];
+                    uint32_t acc = bias_adj[o];
                     int ky, kx;
                     for (ky = 0; ky < kh; ++ky)
                         for (kx = 0; kx < kw; ++kx)
@@ -591,7 +593,7 @@ void tiny_conv_dwconv_s8(const int8_t *in, int ih, int iw, int ic, int ch_mult,
                 if (ch_mult == 1) {
                     /* border window, four channels side by side over the in-bounds taps: acc = bias + sum w*(x - zp) */
                     for (; o + 4 <= oc; o += 4) {
-                        int32_t a0 = bias[o], a1 = bias[o + 1], a2 = bias[o + 2], a3 = bias[o + 3];
+                        uint32_t a0 = bias[o], a1 = bias[o + 1], a2 = bias[o + 2], a3 = bias[o + 3];
                         int ky, kx;
                         for (ky = ky0; ky < ky1; ++ky) {
                             const int8_t *xp = in + ((size_t)(iy0 + ky * dh) * iw + ix0 + kx0 * dw) * ic + o;
@@ -611,7 +613,7 @@ void tiny_conv_dwconv_s8(const int8_t *in, int ih, int iw, int ic, int ch_mult,
                 }
                 for (; o < oc; ++o) {
                     const int ch = o / ch_mult;
-                    int32_t acc = bias[o];
+                    uint32_t acc = bias[o];
                     int ky, kx;
                     for (ky = ky0; ky < ky1; ++ky) {
                         const int8_t *xp = in + ((size_t)(iy0 + ky * dh) * iw) * ic + ch;
