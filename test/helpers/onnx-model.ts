@@ -9,9 +9,11 @@ export function model(opts: {
   opset: number;
   nodes: { op: string; ins: string[]; outs: string[]; attrs?: Attr[]; name?: string }[];
   inputs: { name: string; dims: (number | string)[]; elem?: number }[];
-  outputs: string[];
+  /** Output names, or names with shapes (written as float value infos, as PyTorch's exporter does). */
+  outputs: (string | { name: string; dims: (number | string)[] })[];
   inits?: { name: string; v: Value }[];
   external?: string;
+  producer?: string;
 }): Uint8Array {
   const vi = (name: string, dims: (number | string)[], elem = 1) => ({
     name,
@@ -25,6 +27,7 @@ export function model(opts: {
   }
   const m = onnx.ModelProto.create({
     irVersion: 8,
+    ...(opts.producer ? { producerName: opts.producer } : {}),
     opsetImport: [{ domain: '', version: opts.opset }],
     graph: {
       name: 'g',
@@ -45,7 +48,7 @@ export function model(opts: {
       })),
       initializer: inits,
       input: opts.inputs.map((x) => vi(x.name, x.dims, x.elem)),
-      output: opts.outputs.map((o) => ({ name: o })),
+      output: opts.outputs.map((o) => (typeof o === 'string' ? { name: o } : vi(o.name, o.dims))),
     },
   });
   return onnx.ModelProto.encode(m).finish();
