@@ -6,13 +6,13 @@
 // (the CLI runs N samples and stacks the outputs); two-input models bind their files by name (NAME=FILE).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { REPO_ROOT, sharedPath } from '../helpers/shared.js';
+import { sharedPath } from '../helpers/shared.js';
 import { readNpy, writeNpy } from '../../src/io/npy.js';
 import type { Value } from '../../src/ops/types.js';
+import { runCli } from '../helpers/cli.js';
 
 interface Job {
   label: string;
@@ -51,21 +51,6 @@ function stack(files: string[]): Value {
 
 function bytesOf(v: Value): Buffer {
   return Buffer.from(v.data.buffer, v.data.byteOffset, v.data.byteLength);
-}
-
-function runCli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const p = spawn(process.execPath, [join(REPO_ROOT, 'bin', 'espforge.js'), ...args], { cwd: REPO_ROOT });
-    let stdout = '';
-    let stderr = '';
-    p.stdout.on('data', (b) => (stdout += b));
-    p.stderr.on('data', (b) => (stderr += b));
-    const timer = setTimeout(() => p.kill('SIGKILL'), 120_000);
-    p.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
 }
 
 async function runJob(job: Job, dir: string, k: number): Promise<Outcome> {

@@ -6,11 +6,10 @@
 // TFLM (test/cli/run-reference.test.ts does that on converter-made files).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { REPO_ROOT, sharedRootOrSkip } from '../helpers/shared.js';
+import { sharedRootOrSkip } from '../helpers/shared.js';
 import { deadChannelOnnx } from '../helpers/dead-channels.js';
 import { loadModel } from '../../src/import/index.js';
 import { loadSamples } from '../../src/cli/commands/quantize.js';
@@ -20,17 +19,7 @@ import { quantizeInput } from '../../src/quant/report.js';
 import { prepareIntGraph, runInt } from '../../src/sim/int.js';
 import type { Graph } from '../../src/ir/graph.js';
 import type { Value } from '../../src/ops/types.js';
-
-function runCli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const p = spawn(process.execPath, [join(REPO_ROOT, 'bin', 'espforge.js'), ...args], { cwd: REPO_ROOT });
-    let stdout = '';
-    let stderr = '';
-    p.stdout.on('data', (b) => (stdout += b));
-    p.stderr.on('data', (b) => (stderr += b));
-    p.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+import { runCli } from '../helpers/cli.js';
 
 interface Case {
   label: string;

@@ -4,27 +4,16 @@
 // implementations; the properties asserted on the quantized file come from the converter's documented rules.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { REPO_ROOT, sharedPath } from '../helpers/shared.js';
+import { sharedPath } from '../helpers/shared.js';
 import { deadChannelOnnx } from '../helpers/dead-channels.js';
 import { loadModel } from '../../src/import/index.js';
 import { exportTflite } from '../../src/import/tflite/writer.js';
 import { readNpy, writeNpy } from '../../src/io/npy.js';
 import { hasTool } from '../../src/verify/toolchain.js';
-
-function runCli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const p = spawn(process.execPath, [join(REPO_ROOT, 'bin', 'espforge.js'), ...args], { cwd: REPO_ROOT });
-    let stdout = '';
-    let stderr = '';
-    p.stdout.on('data', (b) => (stdout += b));
-    p.stderr.on('data', (b) => (stderr += b));
-    p.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+import { runCli } from '../helpers/cli.js';
 
 /** `build --verify host` through the CLI: exit 0, and both the plain and the sanitizer run identical. */
 async function buildVerifies(model: string, out: string, extra: string[] = []): Promise<void> {
