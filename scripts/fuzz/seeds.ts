@@ -4,7 +4,7 @@
 
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { zipSync } from 'fflate';
+import { kerasArchiveFromH5 } from '../../test/helpers/keras3.js';
 import type { Format, Seed } from './mutate.js';
 
 const file = (root: string, rel: string): Seed | undefined => {
@@ -17,35 +17,7 @@ const file = (root: string, rel: string): Seed | undefined => {
 async function kerasFromH5(root: string, rel: string): Promise<Seed | undefined> {
   const src = join(root, rel);
   if (!existsSync(src)) return undefined;
-  const h5 = await import('h5wasm/node');
-  await h5.ready;
-  const f = new h5.File(src, 'r');
-  const cfg = JSON.parse(f.attrs['model_config'].value as string);
-  const mw = f.get('model_weights') as import('h5wasm/node').Group;
-  const tmp = `/fuzz-keras3-${process.pid}-${rel.replace(/\W/g, '_')}.h5`;
-  const out = new h5.File(tmp, 'w');
-  const layers = out.create_group('layers');
-  for (const l of cfg.config.layers) {
-    const name = l.config.name as string;
-    const grp = mw.get(name) as import('h5wasm/node').Group | null;
-    const names = grp ? ((grp.attrs['weight_names']?.value ?? []) as string[]) : [];
-    if (names.length === 0) continue;
-    const vars = layers.create_group(name).create_group('vars');
-    names.forEach((n, i) => {
-      const d = grp!.get(n) as import('h5wasm/node').Dataset;
-      vars.create_dataset({ name: String(i), data: d.value as Float32Array, shape: d.shape! });
-    });
-  }
-  out.close();
-  const wbytes = h5.FS!.readFile(tmp) as Uint8Array;
-  h5.FS!.unlink(tmp);
-  f.close();
-  const zip = zipSync({
-    'config.json': new TextEncoder().encode(JSON.stringify(cfg)),
-    'metadata.json': new TextEncoder().encode(JSON.stringify({ keras_version: '3.3.3' })),
-    'model.weights.h5': wbytes,
-  });
-  return { name: `${rel} as .keras`, files: { 'm.keras': zip }, entry: 'm.keras' };
+  return { name: `${rel} as .keras`, files: { 'm.keras': await kerasArchiveFromH5(src) }, entry: 'm.keras' };
 }
 
 function tfjs(root: string, dir: string, json: string): Seed | undefined {

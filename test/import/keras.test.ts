@@ -13,6 +13,7 @@ import { EspforgeError, toDiagnostics } from '../../src/diagnostics.js';
 import { verifyGraph } from '../../src/ir/verify.js';
 import type { Graph } from '../../src/ir/graph.js';
 import type { Value } from '../../src/ops/types.js';
+import { kerasArchiveFromH5 } from '../helpers/keras3.js';
 import { sharedPath } from '../helpers/shared.js';
 
 function argmax(d: ArrayLike<number>): number {
@@ -155,35 +156,8 @@ test('refusals: Lambda layers are all named at once; Embedding/GRU are unsupport
 test('a .keras archive (config.json + metadata.json + model.weights.h5) round-trips; zip-slip and oversize entries are refused', async (t) => {
   const src = sharedPath(t, 'models', 'keras', 'tinymaix', 'mnist_valid.h5');
   if (!src) return;
-  const h5 = await import('h5wasm/node');
-  await h5.ready;
-  // Build the Keras 3 layout from the Keras 2 file: same layers, weights under layers/<name>/vars/<i>.
   const g2 = await loadModel(src);
-  const f = new h5.File(src, 'r');
-  const cfg = JSON.parse(f.attrs['model_config'].value as string);
-  const mw = f.get('model_weights') as import('h5wasm/node').Group;
-  const tmp = `/keras3-${process.pid}.h5`;
-  const out = new h5.File(tmp, 'w');
-  const layers = out.create_group('layers');
-  for (const l of cfg.config.layers) {
-    const name = l.config.name as string;
-    const grp = mw.get(name) as import('h5wasm/node').Group | null;
-    const names = grp ? ((grp.attrs['weight_names']?.value ?? []) as string[]) : [];
-    if (names.length === 0) continue;
-    const vars = layers.create_group(name).create_group('vars');
-    names.forEach((n, i) => {
-      const d = grp!.get(n) as import('h5wasm/node').Dataset;
-      vars.create_dataset({ name: String(i), data: d.value as Float32Array, shape: d.shape! });
-    });
-  }
-  out.close();
-  const wbytes = h5.FS!.readFile(tmp) as Uint8Array;
-  f.close();
-  const zip = zipSync({
-    'config.json': new TextEncoder().encode(JSON.stringify(cfg)),
-    'metadata.json': new TextEncoder().encode(JSON.stringify({ keras_version: '3.3.3' })),
-    'model.weights.h5': wbytes,
-  });
+  const zip = await kerasArchiveFromH5(src); // the same layers in the Keras 3 layout
   const dir = mkdtempSync(join(tmpdir(), 'espforge-keras-'));
   writeFileSync(join(dir, 'm.keras'), zip);
   const g3 = await loadModel(join(dir, 'm.keras'));
