@@ -59,7 +59,7 @@ interface ConvPrep {
   mult: Int32Array;
   shift: Int32Array;
   bias: Float64Array;
-  /** Weights widened to int32: [Cout,KH,KW,Cig], or for depthwise re-laid-out as [KH,KW,Cout]. */
+  /** Weights widened to int32, [Cout,KH,KW,Cig]. */
   wI: Int32Array;
   depthwise: boolean;
 }
@@ -96,13 +96,7 @@ export const kernel: IntKernel = {
       const bias = new Float64Array(Cout);
       const b = inputs[2];
       if (b) for (let c = 0; c < Cout; c++) bias[c] = b.data[c];
-      const depthwise = Cig === 1 && group === Cin;
-      let wI: Int32Array;
-      if (depthwise) {
-        wI = new Int32Array(KH * KW * Cout);
-        for (let c = 0; c < Cout; c++) for (let k = 0; k < KH * KW; k++) wI[k * Cout + c] = w.data[c * KH * KW + k];
-      } else wI = Int32Array.from(w.data);
-      return { mult: int32Of(qa(node, 'mult')), shift: int32Of(qa(node, 'shift')), bias, wI, depthwise };
+      return { mult: int32Of(qa(node, 'mult')), shift: int32Of(qa(node, 'shift')), bias, wI: Int32Array.from(w.data), depthwise: Cig === 1 && group === Cin };
     });
     const xd = x.data;
     // zero-point-free input in int32 (padding taps are skipped, which equals padding with zp_in)

@@ -9,7 +9,7 @@
 // Plain top-level functions with typed-array parameters so that V8 keeps them monomorphic.
 
 import type { TypedArray } from '../../ir/dtype.js';
-import { mbqm, mbqm64 } from '../../quant/fixedpoint.js';
+import { mbqm, mbqm64, rdbpot } from '../../quant/fixedpoint.js';
 
 /** Requantization of one output pixel's (or row's) accumulators: per-channel (M, S), bias, zero point, clamp. */
 export interface Requant {
@@ -97,6 +97,21 @@ export function dotRows64(x: Int32Array, xb: number, K: number, w: Int32Array, c
   }
 }
 
+const TWO21 = 2097152;
+
+/**
+ * mbqm (TFLite MultiplyByQuantizedMultiplier, int32) with a fast exact path: when |x·2^max(s,0)| < 2^21 the 64-bit
+ * product with any int32 multiplier is below 2^52, so the double product, the rounding nudge and the division by
+ * 2^31 are all exact; larger values take mbqm itself.
+ */
+export function mbqmFast(x: number, m: number, s: number): number {
+  const a = s > 0 ? Math.imul(x, 1 << s) : x;
+  if (a >= TWO21 || a <= -TWO21) return mbqm(x, m, s);
+  const p = a * m;
+  const h = Math.trunc((p >= 0 ? p + 1073741824 : p - 1073741823) / 2147483648);
+  return s >= 0 ? h : rdbpot(h, -s);
+}
+
 /** yd[oBase + c] = clamp(requantized acc[c] + zero point) for the n channels. */
 export function requantRow(acc: Float64Array, n: number, yd: TypedArray, oBase: number, rq: Requant): void {
   const { mult, shift, bias, outZp, actMin, actMax } = rq;
@@ -107,7 +122,7 @@ export function requantRow(acc: Float64Array, n: number, yd: TypedArray, oBase: 
     }
   } else {
     for (let c = 0; c < n; c++) {
-      const v = mbqm((acc[c] + bias[c]) | 0, mult[c], shift[c]) + outZp;
+      const v = mbqmFast((acc[c] + bias[c]) | 0, mult[c], shift[c]) + outZp;
       yd[oBase + c] = v < actMin ? actMin : v > actMax ? actMax : v;
     }
   }
@@ -119,14 +134,18 @@ export function convPatches(xs: Int32Array, w: Int32Array, yd: TypedArray, g: Co
   const K = KH * KW * Cig;
   const groups = Cout / cpg;
   const acc = new Float64Array(Cout);
-  const dot = rq.acc64 ? dotRows64 : dotRows32;
+  const wide = rq.acc64;
   // 1x1, stride-free of padding, one group: the input pixel is the patch
   const direct = KH === 1 && KW === 1 && groups === 1 && pt === 0 && pl === 0;
   const patch = new Int32Array(direct ? 0 : K);
   for (let n = 0; n < N; n++)
     for (let oy = 0; oy < OH; oy++)
       for (let ox = 0; ox < OW; ox++) {
-        if (direct) dot(xs, ((n * H + oy * sh) * W + ox * sw) * Cin, K, w, 0, Cout, acc, 0);
+        if (direct) {
+          const xb = ((n * H + oy * sh) * W + ox * sw) * Cin;
+          if (wide) dotRows64(xs, xb, K, w, 0, Cout, acc, 0);
+          else dotRows32(xs, xb, K, w, 0, Cout, acc, 0);
+        }
         else
           for (let gr = 0; gr < groups; gr++) {
             const gi = gr * Cig;
@@ -144,34 +163,68 @@ export function convPatches(xs: Int32Array, w: Int32Array, yd: TypedArray, g: Co
                 p += Cig;
               }
             }
-            dot(patch, 0, K, w, gr * cpg, (gr + 1) * cpg, acc, gr * cpg);
+            if (wide) dotRows64(patch, 0, K, w, gr * cpg, (gr + 1) * cpg, acc, gr * cpg);
+            else dotRows32(patch, 0, K, w, gr * cpg, (gr + 1) * cpg, acc, gr * cpg);
           }
         requantRow(acc, Cout, yd, ((n * OH + oy) * OW + ox) * Cout, rq);
       }
 }
 
-/** Depthwise convolution (Cig = 1, group = Cin, depth multiplier Cout / Cin) with weights laid out [KH·KW, Cout]. */
-export function depthwiseConv(xs: Int32Array, wT: Int32Array, yd: TypedArray, g: ConvGeometry, rq: Requant): void {
+/**
+ * Depthwise convolution (Cig = 1, group = Cin, depth multiplier Cout / Cin) with weights [Cout, KH·KW] (the
+ * stored layout). Pixels whose taps are all inside the input take a channel-outer loop over precomputed tap
+ * offsets with the sum in a register; border pixels skip the taps that fall in the padding.
+ */
+export function depthwiseConv(xs: Int32Array, w: Int32Array, yd: TypedArray, g: ConvGeometry, rq: Requant): void {
   const { N, H, W, Cin, OH, OW, Cout, KH, KW, sh, sw, dh, dw, pt, pl } = g;
   const dm = Cout / Cin;
+  const T = KH * KW;
   const acc = new Float64Array(Cout);
+  const off = new Int32Array(T);
+  for (let ky = 0; ky < KH; ky++) for (let kx = 0; kx < KW; kx++) off[ky * KW + kx] = (ky * dh * W + kx * dw) * Cin;
   for (let n = 0; n < N; n++)
-    for (let oy = 0; oy < OH; oy++)
+    for (let oy = 0; oy < OH; oy++) {
+      const iy0 = oy * sh - pt;
+      const rowIn = iy0 >= 0 && iy0 + (KH - 1) * dh < H;
       for (let ox = 0; ox < OW; ox++) {
-        acc.fill(0);
-        for (let ky = 0; ky < KH; ky++) {
-          const iy = oy * sh - pt + ky * dh;
-          if (iy < 0 || iy >= H) continue;
-          for (let kx = 0; kx < KW; kx++) {
-            const ix = ox * sw - pl + kx * dw;
-            if (ix < 0 || ix >= W) continue;
-            const xb = ((n * H + iy) * W + ix) * Cin;
-            const wb = (ky * KW + kx) * Cout;
-            if (dm === 1) for (let c = 0; c < Cout; c++) acc[c] += wT[wb + c] * xs[xb + c];
-            else for (let c = 0; c < Cout; c++) acc[c] += wT[wb + c] * xs[xb + ((c / dm) | 0)];
+        const ix0 = ox * sw - pl;
+        if (rowIn && ix0 >= 0 && ix0 + (KW - 1) * dw < W) {
+          const xb = ((n * H + iy0) * W + ix0) * Cin;
+          if (T === 9 && dm === 1) {
+            // 3x3, the common case, with the taps unrolled
+            const o1 = off[1], o2 = off[2], o3 = off[3], o4 = off[4], o5 = off[5], o6 = off[6], o7 = off[7], o8 = off[8];
+            for (let c = 0; c < Cout; c++) {
+              const x0 = xb + c;
+              const wb = 9 * c;
+              acc[c] =
+                w[wb] * xs[x0] + w[wb + 1] * xs[x0 + o1] + w[wb + 2] * xs[x0 + o2] + w[wb + 3] * xs[x0 + o3] + w[wb + 4] * xs[x0 + o4] +
+                w[wb + 5] * xs[x0 + o5] + w[wb + 6] * xs[x0 + o6] + w[wb + 7] * xs[x0 + o7] + w[wb + 8] * xs[x0 + o8];
+            }
+          } else {
+            for (let c = 0; c < Cout; c++) {
+              const xc = xb + (dm === 1 ? c : (c / dm) | 0);
+              const wb = c * T;
+              let s = 0;
+              for (let k = 0; k < T; k++) s += w[wb + k] * xs[xc + off[k]];
+              acc[c] = s;
+            }
+          }
+        } else {
+          acc.fill(0);
+          for (let ky = 0; ky < KH; ky++) {
+            const iy = iy0 + ky * dh;
+            if (iy < 0 || iy >= H) continue;
+            for (let kx = 0; kx < KW; kx++) {
+              const ix = ix0 + kx * dw;
+              if (ix < 0 || ix >= W) continue;
+              const xb = ((n * H + iy) * W + ix) * Cin;
+              const k = ky * KW + kx;
+              for (let c = 0; c < Cout; c++) acc[c] += w[c * T + k] * xs[xb + (dm === 1 ? c : (c / dm) | 0)];
+            }
           }
         }
         // at most KH·KW products per channel: exact in doubles; requantRow wraps int32 sums once, like the C code
         requantRow(acc, Cout, yd, ((n * OH + oy) * OW + ox) * Cout, rq);
       }
+    }
 }
