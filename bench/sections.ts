@@ -3,6 +3,7 @@ import { floatBench } from './float.js';
 import { intBench } from './int.js';
 import { ptqBench } from './ptq.js';
 import { codegenBench } from './codegen.js';
+import { profileBench } from './profile.js';
 import { trainBench } from './train.js';
 import { espdlBench } from './espdl.js';
 import { fuzzBench } from './fuzz.js';
@@ -19,6 +20,7 @@ export const SECTIONS: Section[] = [
   { id: 'float', title: 'Float reference interpreter throughput', run: floatBench },
   { id: 'ptq', title: 'Post-training quantization: accuracy and agreement', run: ptqBench },
   { id: 'codegen', title: 'Generated C on rv32imc (ESP32-C3 ISA): instructions, arena, size, byte-exactness', run: codegenBench },
+  { id: 'profile', title: 'Per-layer profile on rv32imc: instructions per layer and per MAC', run: profileBench },
   { id: 'int', title: 'Integer simulator: speed and byte-exact agreement with TensorFlow Lite Micro', run: intBench },
   { id: 'train', title: 'Training (TF.js wasm backend)', run: trainBench },
   { id: 'espdl', title: 'ESP-DL interoperability: arithmetic, pretrained .espdl base', run: espdlBench },
