@@ -71,9 +71,11 @@ function reference(x: Int32Array, w: Int32Array, g: ConvGeometry, rq: Requant): 
   return out;
 }
 
-test('convPatches and depthwiseConv equal a direct convolution (padding, stride, dilation, groups, depth multiplier)', () => {
+test('convPatches and depthwiseConv equal a direct convolution (pointwise pairs, padding, stride, dilation, groups, depth multiplier)', () => {
   const cases: (Partial<ConvGeometry> & { depthwise?: boolean; acc64?: boolean })[] = [
     { KH: 1, KW: 1, Cin: 8, Cout: 12 },
+    { KH: 1, KW: 1, Cin: 5, Cout: 6, N: 1, H: 5, W: 3 }, // an odd number of pixels: the last one alone
+    { KH: 1, KW: 1, Cin: 9, Cout: 3, N: 3, H: 3, W: 5, sh: 2, sw: 2 },
     { KH: 3, KW: 3, Cin: 3, Cout: 5, pt: 1, pl: 1 },
     { KH: 3, KW: 2, Cin: 4, Cout: 6, sh: 2, sw: 1, dh: 1, dw: 2, pt: 1, pl: 0 },
     { KH: 3, KW: 3, Cin: 6, Cout: 4, cpg: 2, Cig: 3, pt: 1, pl: 1 },
@@ -88,7 +90,7 @@ test('convPatches and depthwiseConv equal a direct convolution (padding, stride,
     const Cout = k.Cout!;
     const KH = k.KH!;
     const KW = k.KW!;
-    const [H, W, N] = [7, 6, 2];
+    const [H, W, N] = [k.H ?? 7, k.W ?? 6, k.N ?? 2];
     const sh = k.sh ?? 1, sw = k.sw ?? 1, dh = k.dh ?? 1, dw = k.dw ?? 1, pt = k.pt ?? 0, pl = k.pl ?? 0;
     const Cig = k.depthwise ? 1 : (k.Cig ?? Cin);
     const cpg = k.depthwise ? Cout / Cin : (k.cpg ?? Cout);

@@ -64,6 +64,64 @@ export function dotRows32(x: Int32Array, xb: number, K: number, w: Int32Array, c
   }
 }
 
+/**
+ * dotRows32 for two patches at once (x[xa..], x[xb..]) over all n rows: acc[c] for the first, acc[n + c] for the
+ * second. Each weight load serves two pixels.
+ */
+export function dotRows32x2(x: Int32Array, xa: number, xb: number, K: number, w: Int32Array, n: number, acc: Float64Array): void {
+  let c = 0;
+  for (; c + 4 <= n; c += 4) {
+    const w0 = c * K;
+    const w1 = w0 + K;
+    const w2 = w1 + K;
+    const w3 = w2 + K;
+    let a0 = 0;
+    let a1 = 0;
+    let a2 = 0;
+    let a3 = 0;
+    let b0 = 0;
+    let b1 = 0;
+    let b2 = 0;
+    let b3 = 0;
+    for (let i = 0; i < K; i++) {
+      const u = x[xa + i];
+      const v = x[xb + i];
+      const q0 = w[w0 + i];
+      const q1 = w[w1 + i];
+      const q2 = w[w2 + i];
+      const q3 = w[w3 + i];
+      a0 = (a0 + Math.imul(q0, u)) | 0;
+      a1 = (a1 + Math.imul(q1, u)) | 0;
+      a2 = (a2 + Math.imul(q2, u)) | 0;
+      a3 = (a3 + Math.imul(q3, u)) | 0;
+      b0 = (b0 + Math.imul(q0, v)) | 0;
+      b1 = (b1 + Math.imul(q1, v)) | 0;
+      b2 = (b2 + Math.imul(q2, v)) | 0;
+      b3 = (b3 + Math.imul(q3, v)) | 0;
+    }
+    acc[c] = a0;
+    acc[c + 1] = a1;
+    acc[c + 2] = a2;
+    acc[c + 3] = a3;
+    acc[n + c] = b0;
+    acc[n + c + 1] = b1;
+    acc[n + c + 2] = b2;
+    acc[n + c + 3] = b3;
+  }
+  for (; c < n; c++) {
+    const wb = c * K;
+    let a = 0;
+    let b = 0;
+    for (let i = 0; i < K; i++) {
+      const q = w[wb + i];
+      a = (a + Math.imul(q, x[xa + i])) | 0;
+      b = (b + Math.imul(q, x[xb + i])) | 0;
+    }
+    acc[c] = a;
+    acc[n + c] = b;
+  }
+}
+
 /** Same as dotRows32 with exact (int64-range) sums. */
 export function dotRows64(x: Int32Array, xb: number, K: number, w: Int32Array, c0: number, c1: number, acc: Float64Array, a0: number): void {
   let c = c0;
@@ -138,6 +196,29 @@ export function convPatches(xs: Int32Array, w: Int32Array, yd: TypedArray, g: Co
   // 1x1, stride-free of padding, one group: the input pixel is the patch
   const direct = KH === 1 && KW === 1 && groups === 1 && pt === 0 && pl === 0;
   const patch = new Int32Array(direct ? 0 : K);
+  if (direct && !wide) {
+    // pointwise: two output pixels per pass over the weights
+    const acc2 = new Float64Array(2 * Cout);
+    const hi = acc2.subarray(Cout);
+    const P = N * OH * OW;
+    const base = (p: number) => {
+      const ox = p % OW;
+      const r = (p - ox) / OW;
+      const oy = r % OH;
+      return (((r - oy) / OH) * H + oy * sh) * W * Cin + ox * sw * Cin;
+    };
+    let p = 0;
+    for (; p + 2 <= P; p += 2) {
+      dotRows32x2(xs, base(p), base(p + 1), K, w, Cout, acc2);
+      requantRow(acc2, Cout, yd, p * Cout, rq);
+      requantRow(hi, Cout, yd, (p + 1) * Cout, rq);
+    }
+    if (p < P) {
+      dotRows32(xs, base(p), K, w, 0, Cout, acc, 0);
+      requantRow(acc, Cout, yd, p * Cout, rq);
+    }
+    return;
+  }
   for (let n = 0; n < N; n++)
     for (let oy = 0; oy < OH; oy++)
       for (let ox = 0; ox < OW; ox++) {
