@@ -15,10 +15,10 @@ import { planMemory, type MemoryPlan } from '../../plan/planner.js';
 import { banner, cArrayBody, commentSafe, sanitizeName, type Provenance } from '../common/cwriter.js';
 import { kernelFiles } from './kernels.js';
 import { INT8_ONLY_OPS } from '../../quant/ptq.js';
-import { CTYPE_BYTES, ctype, floatLit, qstr, shp, type ConstArray, type LayerCode, type LowerCtx } from './lowering.js';
+import { CTYPE_BYTES, ctype, floatLit, qstr, shp, type BackendCtx, type ConstArray, type LayerCode, type LowerCtx } from './lowering.js';
 import { C_LOWERINGS, cLowering, cTakesInt16, supportsC } from './ops/index.js';
 
-export type { CLowering, ConstArray, LayerCode, LowerCtx } from './lowering.js';
+export type { BackendCtx, CLowering, ConstArray, LayerCode, LowerCtx } from './lowering.js';
 export { packColumns, rqTable } from './lowering.js';
 
 export interface EmitOptions extends Provenance {
@@ -26,19 +26,6 @@ export interface EmitOptions extends Provenance {
   name?: string;
   /** A target back end (e.g. ESP-NN, src/codegen/espnn/) that takes some layers instead of the portable kernels. */
   backend?: LayerBackend;
-}
-
-/** What a target back end gets to emit one layer: arena pointers and its planned scratch block. */
-export interface BackendCtx {
-  P: string;
-  /** Symbol stem of this layer's constants. */
-  L: string;
-  ptr: (id: number, cast?: string) => string;
-  cptr: (id: number, cast?: string) => string;
-  scratchOffset?: number;
-  scratchSize?: number;
-  /** Do two tensors share their arena bytes (in-place plan)? */
-  samePlace: (a: number, b: number) => boolean;
 }
 
 /** A target back end selected per layer; layers it does not take get the portable kernel. */

@@ -58,6 +58,19 @@ export interface LowerCtx {
   attrs: () => Attrs;
 }
 
+/** What a target back end gets to emit one layer: arena pointers and its planned scratch block. */
+export interface BackendCtx {
+  P: string;
+  /** Symbol stem of this layer's constants. */
+  L: string;
+  ptr: (id: number, cast?: string) => string;
+  cptr: (id: number, cast?: string) => string;
+  scratchOffset?: number;
+  scratchSize?: number;
+  /** Do two tensors share their arena bytes (in-place plan)? */
+  samePlace: (a: number, b: number) => boolean;
+}
+
 /** One op's portable C lowering. */
 export interface CLowering {
   /** The registry op it lowers. */

@@ -3,7 +3,7 @@
 // the portable lowerings, these modules import no back-end driver and no op registry at run time.
 
 import type { Graph, Node } from '../../ir/graph.js';
-import type { BackendCtx, LayerCode } from '../c/emit.js';
+import type { BackendCtx, LayerCode } from '../c/lowering.js';
 
 export type QP = Record<string, number | number[]>;
 

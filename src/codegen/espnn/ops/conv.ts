@@ -2,7 +2,7 @@
 
 import type { Graph, Node } from '../../../ir/graph.js';
 import { commentSafe } from '../../common/cwriter.js';
-import type { BackendCtx, ConstArray, LayerCode } from '../../c/emit.js';
+import type { BackendCtx, ConstArray, LayerCode } from '../../c/lowering.js';
 import { I16, q1, qArr, attrNums, convScratchBound, dwScratchBound, no, type Decision, type EspNnLowering, type QP, type ConvGeom } from '../lowering.js';
 
 function decideConv(g: Graph, n: Node, chipId: string): Decision | undefined {

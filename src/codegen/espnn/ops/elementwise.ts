@@ -2,7 +2,7 @@
 
 import { shapeSize } from '../../../ir/dtype.js';
 import type { Graph, Node } from '../../../ir/graph.js';
-import type { BackendCtx, ConstArray, LayerCode } from '../../c/emit.js';
+import type { BackendCtx, ConstArray, LayerCode } from '../../c/lowering.js';
 import { q1, no, type Decision, type EspNnLowering, type QP } from '../lowering.js';
 
 function decideAddMul(g: Graph, n: Node): Decision | undefined {

@@ -3,7 +3,7 @@
 import { shapeSize } from '../../../ir/dtype.js';
 import type { Graph, Node } from '../../../ir/graph.js';
 import { commentSafe } from '../../common/cwriter.js';
-import type { BackendCtx, ConstArray, LayerCode } from '../../c/emit.js';
+import type { BackendCtx, ConstArray, LayerCode } from '../../c/lowering.js';
 import { U16, q1, qArr, no, type Decision, type EspNnLowering, type QP } from '../lowering.js';
 
 function decideFullyConnected(g: Graph, n: Node, chipId: string): Decision | undefined {

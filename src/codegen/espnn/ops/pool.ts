@@ -1,7 +1,7 @@
 // ESP-NN lowering: AveragePool / MaxPool: esp_nn_avg_pool_s8 / esp_nn_max_pool_s8.
 
 import type { Graph, Node } from '../../../ir/graph.js';
-import type { BackendCtx, ConstArray, LayerCode } from '../../c/emit.js';
+import type { BackendCtx, ConstArray, LayerCode } from '../../c/lowering.js';
 import { I16, q1, attrNums, no, type Decision, type EspNnLowering, type QP } from '../lowering.js';
 
 function decidePool(g: Graph, n: Node): Decision | undefined {

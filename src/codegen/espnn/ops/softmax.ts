@@ -2,7 +2,7 @@
 
 import { shapeSize } from '../../../ir/dtype.js';
 import type { Graph, Node } from '../../../ir/graph.js';
-import type { BackendCtx, ConstArray, LayerCode } from '../../c/emit.js';
+import type { BackendCtx, ConstArray, LayerCode } from '../../c/lowering.js';
 import { q1, softmaxScratchBound, no, type Decision, type EspNnLowering, type QP } from '../lowering.js';
 
 function decideSoftmax(g: Graph, n: Node): Decision | undefined {
