@@ -1,9 +1,9 @@
 // The contract between quantization (who computes), the integer simulator and the C emitter (who read):
 // node.qparams field names per canonical op for int8 / int16x8 execution. Values are computed ONCE by
-// src/quant/prepare.ts from tensor quantization records (INT8-ARITHMETIC.md "Prepare" steps) and are never
+// src/sim/int/prepare.ts from tensor quantization records (INT8-ARITHMETIC.md "Prepare" steps) and are never
 // recomputed elsewhere. Multipliers are Q31 int32 values; shifts follow TFLite: positive = left shift.
 // The per-op prepare steps live with the integer kernels (src/sim/int/<op>.ts, shared helpers in
-// src/quant/prepare.ts); src/sim/int.ts prepareIntGraph runs them once per node. Nodes that are entirely float
+// src/sim/int/prepare.ts); src/sim/int.ts prepareIntGraph runs them once per node. Nodes that are entirely float
 // (no integer non-constant tensor) get `{ float_node: 1 }` and run the float kernel.
 //
 // Common to every quantized op:

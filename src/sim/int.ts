@@ -5,7 +5,7 @@
 // Nodes that are entirely float (no integer non-constant input or output) run the registry's float kernel, so a
 // graph may keep float pre/post-processing around Quantize/Dequantize.
 
-import { checkPrepared } from '../quant/prepare.js';
+import { checkPrepared } from './int/prepare.js';
 import { fail } from '../diagnostics.js';
 import { isIntegerDType } from '../ir/dtype.js';
 import type { Graph, Node } from '../ir/graph.js';

@@ -6,8 +6,8 @@ import { fail } from '../../diagnostics.js';
 import type { Graph, Node } from '../../ir/graph.js';
 import type { IntKernel } from '../../ops/types.js';
 import { broadcastIndex } from '../../ops/util.js';
-import { rdbpot, srdhm } from '../../quant/fixedpoint.js';
-import { actDType, activationRangeQ, qm, scaleZp } from '../../quant/prepare.js';
+import { rdbpot, srdhm } from '../../arith/fixedpoint.js';
+import { actDType, activationRangeQ, qm, scaleZp } from './prepare.js';
 import { attrOr, need, newOut, qn } from './common.js';
 
 function prepareAddSub(node: Node, g: Graph, sub: boolean): Record<string, number> {

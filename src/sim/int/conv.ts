@@ -7,8 +7,8 @@ import { fail } from '../../diagnostics.js';
 import type { TypedArray } from '../../ir/dtype.js';
 import type { Graph, Node } from '../../ir/graph.js';
 import type { IntKernel } from '../../ops/types.js';
-import { mbqm, mbqm64 } from '../../quant/fixedpoint.js';
-import { actDType, activationRangeQ, channelScales, qm, scaleZp } from '../../quant/prepare.js';
+import { mbqm, mbqm64 } from '../../arith/fixedpoint.js';
+import { actDType, activationRangeQ, channelScales, qm, scaleZp } from './prepare.js';
 import { attrOr, cached, int32Of, need, newOut, qa, qn } from './common.js';
 
 /** Prepare shared by Conv and FullyConnected: per-output-channel (M, S) of s_in·s_w[c]/s_out, zero points, clamp. */

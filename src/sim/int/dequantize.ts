@@ -3,7 +3,7 @@
 import { fail } from '../../diagnostics.js';
 import { stridesOf } from '../../ir/dtype.js';
 import type { IntKernel } from '../../ops/types.js';
-import { actDType, quantOf } from '../../quant/prepare.js';
+import { actDType, quantOf } from './prepare.js';
 import { need, newOut } from './common.js';
 
 export const kernel: IntKernel = {

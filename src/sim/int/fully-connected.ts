@@ -4,7 +4,7 @@
 
 import { fail } from '../../diagnostics.js';
 import type { IntKernel } from '../../ops/types.js';
-import { mbqm, mbqm64 } from '../../quant/fixedpoint.js';
+import { mbqm, mbqm64 } from '../../arith/fixedpoint.js';
 import { prepareWeighted } from './conv.js';
 import { cached, int32Of, need, newOut, qa, qn } from './common.js';
 

@@ -6,7 +6,7 @@ import { fail } from '../../diagnostics.js';
 import type { Node } from '../../ir/graph.js';
 import { getOp, normalizeAttrs } from '../../ops/index.js';
 import type { IntKernel } from '../../ops/types.js';
-import { scaleZp } from '../../quant/prepare.js';
+import { scaleZp } from './prepare.js';
 import { cached } from './common.js';
 
 export function generic(op: string, passThrough: boolean, check?: (node: Node) => void): IntKernel {

@@ -12,8 +12,8 @@ import {
   sdhm16,
   srdhm16,
   toInt16,
-} from '../../quant/fixedpoint.js';
-import { actDType, qm, scaleZp } from '../../quant/prepare.js';
+} from '../../arith/fixedpoint.js';
+import { actDType, qm, scaleZp } from './prepare.js';
 import { need, newOut, qn } from './common.js';
 
 export const kernel: IntKernel = {

@@ -3,8 +3,8 @@
 
 import { dtypeRange } from '../../ir/dtype.js';
 import type { IntKernel } from '../../ops/types.js';
-import { mbqm } from '../../quant/fixedpoint.js';
-import { actDType, qm, scaleZp } from '../../quant/prepare.js';
+import { mbqm } from '../../arith/fixedpoint.js';
+import { actDType, qm, scaleZp } from './prepare.js';
 import { attrOr, need, newOut, qn } from './common.js';
 
 export const kernel: IntKernel = {

@@ -17,8 +17,8 @@
 import { fail } from '../../diagnostics.js';
 import { shapeSize } from '../../ir/dtype.js';
 import type { IntKernel } from '../../ops/types.js';
-import { expOnNegativeValues, mbqm, oneOverOnePlusX, quantizeMultiplier, rdbpot, srdhm, srmbpot } from '../../quant/fixedpoint.js';
-import { actDType, qm, scaleZp } from '../../quant/prepare.js';
+import { expOnNegativeValues, mbqm, oneOverOnePlusX, quantizeMultiplier, rdbpot, srdhm, srmbpot } from '../../arith/fixedpoint.js';
+import { actDType, qm, scaleZp } from './prepare.js';
 import { attrOr, need, newOut, qn } from './common.js';
 
 const INPUT_INT_BITS = 5;

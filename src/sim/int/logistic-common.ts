@@ -10,8 +10,8 @@
 
 import { fail } from '../../diagnostics.js';
 import type { Graph, Node } from '../../ir/graph.js';
-import { frexp, rha } from '../../quant/fixedpoint.js';
-import { actDType, scaleZp } from '../../quant/prepare.js';
+import { frexp, rha } from '../../arith/fixedpoint.js';
+import { actDType, scaleZp } from './prepare.js';
 
 export const INPUT_INT_BITS = 4;
 

@@ -6,7 +6,7 @@
 import { fail } from '../../diagnostics.js';
 import { stridesOf } from '../../ir/dtype.js';
 import type { IntKernel } from '../../ops/types.js';
-import { actDType, padFill, scaleZp } from '../../quant/prepare.js';
+import { actDType, padFill, scaleZp } from './prepare.js';
 import { attrOr, need, newOut, qn } from './common.js';
 
 export const kernel: IntKernel = {

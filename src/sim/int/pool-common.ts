@@ -3,7 +3,7 @@
 
 import { fail } from '../../diagnostics.js';
 import type { Graph, Node } from '../../ir/graph.js';
-import { actDType, activationRangeQ, scaleZp } from '../../quant/prepare.js';
+import { actDType, activationRangeQ, scaleZp } from './prepare.js';
 import { attrOr } from './common.js';
 
 export function preparePool(node: Node, g: Graph): Record<string, number> {

@@ -5,8 +5,8 @@
 
 import type { IntKernel } from '../../ops/types.js';
 import { broadcastIndex } from '../../ops/util.js';
-import { mbqm } from '../../quant/fixedpoint.js';
-import { actDType, qm, scaleZp } from '../../quant/prepare.js';
+import { mbqm } from '../../arith/fixedpoint.js';
+import { actDType, qm, scaleZp } from './prepare.js';
 import { dtypeRange } from '../../ir/dtype.js';
 import { cached, need, newOut, qn } from './common.js';
 

@@ -5,8 +5,8 @@
 import { fail } from '../../diagnostics.js';
 import { dtypeRange, isIntegerDType, stridesOf } from '../../ir/dtype.js';
 import type { IntKernel } from '../../ops/types.js';
-import { mbqm, rha } from '../../quant/fixedpoint.js';
-import { actDType, qm, quantOf, scaleZp } from '../../quant/prepare.js';
+import { mbqm, rha } from '../../arith/fixedpoint.js';
+import { actDType, qm, quantOf, scaleZp } from './prepare.js';
 import { need, newOut, qn } from './common.js';
 
 export const kernel: IntKernel = {

@@ -6,8 +6,8 @@ import { fail } from '../../diagnostics.js';
 import { dtypeRange, shapeSize, stridesOf } from '../../ir/dtype.js';
 import type { Node } from '../../ir/graph.js';
 import type { IntKernel } from '../../ops/types.js';
-import { mbqm } from '../../quant/fixedpoint.js';
-import { actDType, qm, scaleZp } from '../../quant/prepare.js';
+import { mbqm } from '../../arith/fixedpoint.js';
+import { actDType, qm, scaleZp } from './prepare.js';
 import { attrOr, need, newOut, qn } from './common.js';
 
 function reducedAxes(node: Node, rank: number): number[] {

@@ -5,8 +5,8 @@
 import type { IntKernel } from '../../ops/types.js';
 import type { Graph, Node } from '../../ir/graph.js';
 import { dtypeRange } from '../../ir/dtype.js';
-import { mbqm, rha } from '../../quant/fixedpoint.js';
-import { actDType, qm, scaleZp } from '../../quant/prepare.js';
+import { mbqm, rha } from '../../arith/fixedpoint.js';
+import { actDType, qm, scaleZp } from './prepare.js';
 import { need, newOut, qn } from './common.js';
 
 /** Requantizing clamp shared by Relu and Clip: lo/hi are float bounds (±Infinity = none). */

@@ -4,7 +4,7 @@
 // table at |v| >> 9 with 9 interpolation bits; negative inputs use 1 − sigmoid; output in Q0.15.
 
 import type { IntKernel } from '../../ops/types.js';
-import { logistic, mbqm, rdbpot } from '../../quant/fixedpoint.js';
+import { logistic, mbqm, rdbpot } from '../../arith/fixedpoint.js';
 import { need, newOut, qn } from './common.js';
 import { INPUT_INT_BITS, logisticInput16, prepareLogistic } from './logistic-common.js';
 import { SIGMOID_TABLE_UINT16 as T } from './lut16.js';

@@ -12,8 +12,8 @@ import { fail } from '../../diagnostics.js';
 import { shapeSize } from '../../ir/dtype.js';
 import type { Node } from '../../ir/graph.js';
 import type { IntKernel, Value } from '../../ops/types.js';
-import { expOnNegativeValues, mbqm, mbqmGreaterThanOne, oneOverOnePlusX, rdbpot, srdhm } from '../../quant/fixedpoint.js';
-import { actDType, qm, scaleZp } from '../../quant/prepare.js';
+import { expOnNegativeValues, mbqm, mbqmGreaterThanOne, oneOverOnePlusX, rdbpot, srdhm } from '../../arith/fixedpoint.js';
+import { actDType, qm, scaleZp } from './prepare.js';
 import { attrOr, cached, need, newOut, qa, qn } from './common.js';
 import { lutLookup16, softmaxExpLut, softmaxOneOverOnePlusXLut } from './lut16.js';
 

@@ -3,7 +3,7 @@
 // table at |v| >> 8 with 8 interpolation bits; output in Q0.15.
 
 import type { IntKernel } from '../../ops/types.js';
-import { mbqm, rdbpot, tanh } from '../../quant/fixedpoint.js';
+import { mbqm, rdbpot, tanh } from '../../arith/fixedpoint.js';
 import { need, newOut, qn } from './common.js';
 import { INPUT_INT_BITS, logisticInput16, prepareLogistic } from './logistic-common.js';
 import { SIGMOID_TABLE_UINT16 as T } from './lut16.js';
