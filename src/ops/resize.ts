@@ -181,6 +181,8 @@ export function resizeFloat(x: TypedArray, g: ResizeGeom, attrs: Attrs, out: Typ
 
 export const def: OpDef = {
   name: 'Resize',
+  quant: { activations: 'any', sharedPorts: [0] },
+  layout: 'spatial',
   doc: 'NHWC resize of H and W to static sizes, nearest or bilinear, ONNX coordinate modes',
   inputs: [{ name: 'X' }],
   outputs: ['Y'],

@@ -5,7 +5,7 @@ import { fail } from '../diagnostics.js';
 import type { DType } from '../ir/dtype.js';
 import type { Graph, Tensor } from '../ir/graph.js';
 import type { Range } from './observers.js';
-import { INT16_OPS, WEIGHTED } from './policy.js';
+import { INT16_OPS, isWeightPort } from './policy.js';
 
 const isFloatT = (t: Tensor) => t.dtype === 'float32' || t.dtype === 'float64';
 
@@ -63,7 +63,7 @@ export function dtypeIslands(
       const inputs = n.inputs.map((id, k) => {
         if (id < 0 || id === undefined) return id;
         const t = fg.tensors[id];
-        if ((WEIGHTED[n.op] && (k === 1 || k === 2)) || !isFloatT(t) || islandOut.has(id)) return id;
+        if (isWeightPort(n.op, k) || !isFloatT(t) || islandOut.has(id)) return id;
         if (t.data) {
           const c = add({ ...t, name: `${t.name}_${inSuffix}`, shape: [...t.shape] }, undefined);
           islandIds.add(c);

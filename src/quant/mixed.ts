@@ -5,7 +5,7 @@ import type { Graph } from '../ir/graph.js';
 import type { Value } from '../ops/types.js';
 import { prepareIntGraph } from '../sim/int.js';
 import type { Range } from './observers.js';
-import { INT16_OPS, SHARED } from './policy.js';
+import { INT16_OPS, sharedPorts } from './policy.js';
 import type { QuantizeOptions } from './ptq.js';
 import { quantizeWithRanges } from './rewrite.js';
 
@@ -37,9 +37,8 @@ export async function quantizeMixed(floatGraph: Graph, ranges: Map<number, Range
   const probe = samples.slice(0, Math.max(1, opts.mixedSamples ?? 64));
   const q8 = prepareIntGraph(quantizeWithRanges(floatGraph, ranges, 'int8'));
   const before = await layerErrors(floatGraph, q8, probe);
-  const shared = new Set(Object.keys(SHARED));
   const candidates = before.layers
-    .filter((l) => INT16_OPS.has(l.op) && !shared.has(l.op) && l.sqnrDb < thresholdDb)
+    .filter((l) => INT16_OPS.has(l.op) && !sharedPorts(l.op) && l.sqnrDb < thresholdDb)
     .sort((a, b) => a.sqnrDb - b.sqnrDb)
     .slice(0, maxLayers);
   const names = new Set(candidates.map((l) => l.node));

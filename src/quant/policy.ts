@@ -1,58 +1,51 @@
-// Per-op quantization policy as PTQ reads it.
+// Per-op quantization policy as PTQ reads it: queries over the registry's OpDef.quant (each op file declares its
+// own). No op names are listed here.
 
 import type { DType } from '../ir/dtype.js';
-import type { Graph, Tensor } from '../ir/graph.js';
+import type { Node, Tensor } from '../ir/graph.js';
+import { getOp, hasOp, OPS } from '../ops/index.js';
+import type { FixedQuant, OpQuant } from '../ops/types.js';
+
+function quantOf(op: string): OpQuant | undefined {
+  return hasOp(op) ? getOp(op).quant : undefined;
+}
+
+function opsWith(f: (q: OpQuant) => boolean): ReadonlySet<string> {
+  return new Set(OPS.filter((d) => d.int && d.quant && f(d.quant)).map((d) => d.name));
+}
 
 /** Ops whose integer kernels run int16 (16x8) activations, i.e. layers the mixed scheme may move to int16. */
-export const INT16_OPS: ReadonlySet<string> = new Set([
-  'Conv', 'FullyConnected', 'Add', 'Sub', 'Mul', 'AveragePool', 'MaxPool', 'ReduceMean', 'Softmax', 'Sigmoid', 'Tanh',
-  'Relu', 'Clip', 'LeakyRelu', 'Concat', 'Pad',
-]);
+export const INT16_OPS: ReadonlySet<string> = opsWith((q) => q.activations === 'int8+int16');
 
 /**
  * Ops with an int8 integer kernel but no int16 one (TFLM has none): under the int16 scheme they run as int8 islands
  * (QUANTIZE int16 → int8, the op, QUANTIZE int8 → int16), so that every integer op of the model has a C kernel.
  */
-export const INT8_ONLY_OPS: ReadonlySet<string> = new Set(['LogSoftmax', 'HardSwish', 'PRelu']);
+export const INT8_ONLY_OPS: ReadonlySet<string> = opsWith((q) => q.activations === 'int8');
 
-/** PRelu with a slope computed at run time stays float: its integer kernel takes a quantized slope tensor, which PTQ
- * derives (like weights, symmetric int8 per tensor) only for a constant slope. */
-export const ptqKeepsFloat = (n: Graph['nodes'][number], tensors: Tensor[]): boolean => n.op === 'PRelu' && !tensors[n.inputs[1]]?.data;
+/** PTQ keeps this node float (the op's own condition, e.g. PRelu with a slope computed at run time). */
+export function ptqKeepsFloat(n: Node, tensors: readonly Tensor[]): boolean {
+  return quantOf(n.op)?.keepsFloat?.(n, tensors) ?? false;
+}
 
-/** Ops whose integer kernels do not requantize: data inputs and output share one scale/zero point. */
-export const SHARED: Record<string, number[] | 'all'> = {
-  MaxPool: [0],
-  AveragePool: [0],
-  Reshape: [0],
-  Transpose: [0],
-  Pad: [0],
-  Slice: [0],
-  Gather: [0],
-  ReduceMax: [0],
-  Resize: [0],
-  Identity: [0],
-  Concat: 'all',
-  // TFLite MAXIMUM / MINIMUM compare stored values: every operand and the output share one quantization
-  Max: 'all',
-  Min: 'all',
-};
+/** Input ports sharing the output's quantization ('all' = every input), or undefined when the op requantizes. */
+export function sharedPorts(op: string): readonly number[] | 'all' | undefined {
+  return quantOf(op)?.sharedPorts;
+}
 
-/** Weight (port 1) and bias (port 2) handling per op. */
-export const WEIGHTED: Record<string, 'per-channel' | 'per-tensor'> = {
-  Conv: 'per-channel',
-  FullyConnected: 'per-tensor',
-  ConvTranspose: 'per-tensor',
-  // the slope (alpha) of PRelu: an int8 tensor with its own scale, as TFLite's PRELU takes it
-  PRelu: 'per-tensor',
-};
+/** The op's constant weight (and bias) ports and their granularity, or undefined. */
+export function weightPorts(op: string): OpQuant['weights'] {
+  return quantOf(op)?.weights;
+}
 
-export function fixedOutput(op: string, act: DType): { scale: number; zeroPoint: number } | undefined {
-  if (act === 'int8') {
-    if (op === 'Softmax' || op === 'Sigmoid') return { scale: 1 / 256, zeroPoint: -128 };
-    if (op === 'Tanh') return { scale: 1 / 128, zeroPoint: 0 };
-    if (op === 'LogSoftmax') return { scale: 16 / 256, zeroPoint: 127 };
-  } else {
-    if (op === 'Softmax' || op === 'Sigmoid' || op === 'Tanh') return { scale: 1 / 32768, zeroPoint: 0 };
-  }
-  return undefined;
+/** Whether input port k of `op` is its weight or bias. */
+export function isWeightPort(op: string, k: number): boolean {
+  const w = weightPorts(op);
+  return !!w && (k === w.port || k === w.biasPort);
+}
+
+/** The output quantization the op's kernel fixes for activation dtype `act`, or undefined. */
+export function fixedOutput(op: string, act: DType): FixedQuant | undefined {
+  const f = quantOf(op)?.fixedOutput;
+  return act === 'int8' || act === 'int16' ? f?.[act] : undefined;
 }

@@ -5,11 +5,11 @@
 import { fail } from '../diagnostics.js';
 import type { DType } from '../ir/dtype.js';
 import { pruneGraph, type Graph, type QuantParams, type Tensor } from '../ir/graph.js';
-import { INT_KERNELS } from '../sim/int/index.js';
+import { hasOp, getOp } from '../ops/index.js';
 import { dtypeIslands } from './islands.js';
 import type { Range } from './observers.js';
 import { asymmetricParams, rangeOf, symmetricParams } from './params.js';
-import { fixedOutput, INT8_ONLY_OPS, ptqKeepsFloat, SHARED, WEIGHTED } from './policy.js';
+import { fixedOutput, INT8_ONLY_OPS, ptqKeepsFloat, sharedPorts, weightPorts } from './policy.js';
 import { quantizeData, quantizeWeights } from './weights.js';
 
 export const isFloatT = (t: Tensor) => t.dtype === 'float32' || t.dtype === 'float64';
@@ -47,7 +47,11 @@ export function quantizeWithRanges(fg: Graph, ranges: Map<number, Range>, scheme
 
   // which constant ports are weights/biases (quantized per op below) — the rest are activation-like operands
   const weightPort = new Set<string>();
-  for (const n of fg.nodes) if (WEIGHTED[n.op] && !ptqKeepsFloat(n, fg.tensors)) [1, 2].forEach((k) => n.inputs[k] >= 0 && n.inputs[k] !== undefined && weightPort.add(`${n.inputs[k]}`));
+  for (const n of fg.nodes) {
+    const wp = weightPorts(n.op);
+    if (wp && !ptqKeepsFloat(n, fg.tensors))
+      for (const k of [wp.port, wp.biasPort]) if (k !== undefined && n.inputs[k] >= 0 && n.inputs[k] !== undefined) weightPort.add(`${n.inputs[k]}`);
+  }
 
   // union-find over tensors that must share quantization
   const parent = new Map<number, number>();
@@ -74,7 +78,7 @@ export function quantizeWithRanges(fg: Graph, ranges: Map<number, Range>, scheme
     const f = fixedOutput(n.op, islandIds.has(out) ? islandDt : act);
     if (f) fixed.set(out, f);
     if (boundary.has(n.name)) continue;
-    const sh = SHARED[n.op];
+    const sh = sharedPorts(n.op);
     if (!sh) continue;
     const ports = sh === 'all' ? n.inputs.map((_, k) => k) : sh;
     for (const k of ports) {
@@ -152,9 +156,11 @@ export function quantizeWithRanges(fg: Graph, ranges: Map<number, Range>, scheme
     return id;
   };
   for (const n of nodes) {
-    const mode = WEIGHTED[n.op];
-    if (!mode || ptqKeepsFloat(n, fg.tensors)) continue;
-    const [x, w, b] = n.inputs;
+    const wp = weightPorts(n.op);
+    if (!wp || ptqKeepsFloat(n, fg.tensors)) continue;
+    const x = n.inputs[0];
+    const w = n.inputs[wp.port];
+    const b = wp.biasPort === undefined ? undefined : n.inputs[wp.biasPort];
     const wt = fg.tensors[w];
     if (!wt?.data) fail('EF2005', `${n.op} weight '${wt?.name}' is not constant`, { node: n.name });
     if (!isFloatT(fg.tensors[x])) fail('EF3003', `${n.op} input '${fg.tensors[x].name}' is not float`, { node: n.name });
@@ -163,8 +169,8 @@ export function quantizeWithRanges(fg: Graph, ranges: Map<number, Range>, scheme
     const biasT: DType = dtOf(x) === 'int16' ? 'int64' : 'int32';
     const sIn = quantOf(x).scale[0];
     // an int32 bias must fit: the weight scale grows where it would not (TFLite's AdjustWeightsForBiasScale)
-    const qw = quantizeWeights(wt, mode === 'per-channel' ? 0 : undefined, bt?.data && biasT === 'int32' ? { data: bt.data, inputScale: sIn } : undefined);
-    n.inputs[1] = place(w, { name: wt.name, dtype: 'int8', shape: [...wt.shape], data: qw.data, quant: qw.quant });
+    const qw = quantizeWeights(wt, wp.granularity === 'per-channel' ? 0 : undefined, bt?.data && biasT === 'int32' ? { data: bt.data, inputScale: sIn } : undefined);
+    n.inputs[wp.port] = place(w, { name: wt.name, dtype: 'int8', shape: [...wt.shape], data: qw.data, quant: qw.quant });
     if (bt?.data && b !== undefined) {
       const C = bt.data.length;
       const bScales = qw.quant.scale.length > 1 ? qw.quant.scale : [qw.quant.scale[0]];
@@ -172,7 +178,7 @@ export function quantizeWithRanges(fg: Graph, ranges: Map<number, Range>, scheme
       if (scale.length > 1 && scale.length !== C) fail('EF1004', `bias '${bt.name}' has ${C} values for ${scale.length} channels`, { node: n.name });
       const quant: QuantParams = { scale, zeroPoint: scale.map(() => 0), axis: 0 };
       const data = quantizeData(bt.data, quant, biasT, bt.shape);
-      n.inputs[2] = place(b, { name: bt.name, dtype: biasT, shape: [...bt.shape], data, quant });
+      n.inputs[wp.biasPort!] = place(b, { name: bt.name, dtype: biasT, shape: [...bt.shape], data, quant });
     }
   }
   // mixed-scheme boundaries become TFLite QUANTIZE requantize nodes (int8 ↔ int16)
@@ -222,7 +228,7 @@ function requantizeApart(nodes: Graph['nodes'], tensors: Tensor[], apart: [numbe
 function floatIslands(fg: Graph, tensors: Tensor[], nodes: Graph['nodes'], act: DType): Graph['nodes'] {
   // an int8-only op still reading int16 activations (not moved to an int8 island) stays float, and so do ops whose
   // slope is not constant (ptqKeepsFloat)
-  const isFloatNode = nodes.map((n) => !INT_KERNELS[n.op] || ptqKeepsFloat(n, tensors) || (INT8_ONLY_OPS.has(n.op) && tensors[n.inputs[0]]?.dtype === 'int16'));
+  const isFloatNode = nodes.map((n) => !(hasOp(n.op) && getOp(n.op).int) || ptqKeepsFloat(n, tensors) || (INT8_ONLY_OPS.has(n.op) && tensors[n.inputs[0]]?.dtype === 'int16'));
   if (!isFloatNode.some(Boolean)) return nodes;
   const floatProduced = new Set<number>();
   nodes.forEach((n, i) => isFloatNode[i] && n.outputs.forEach((o) => floatProduced.add(o)));

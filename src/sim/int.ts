@@ -107,7 +107,7 @@ export function runInt(g: Graph, inputs: Value[], opts: IntRunOptions = {}): { o
     } else {
       const k = isEspdlGraph(g) ? espdlKernel(n.op) : intKernel(n.op);
       if (!k) return fail('EF3002', `operator ${n.op} has no integer kernel`, { node: n.name });
-      outs = k.eval(ins, n, g);
+      outs = k.eval(ins, n, g, n.qparams);
     }
     n.outputs.forEach((o, k) => vals.set(o, outs[k]));
     opts.onNode?.(n, i, outs);

@@ -122,7 +122,7 @@ function expectedDtype(o: string, scheme: QuantScheme): 'int8' | 'int16' {
   return 'int8'; // mixed: checked separately (moved layers are int16)
 }
 
-const branchOps = OPS.map((d) => d.name).filter((o) => intKernel(o) && !(o in NOT_BRANCHES));
+const branchOps: string[] = OPS.map((d) => d.name).filter((o) => intKernel(o) && !(o in NOT_BRANCHES));
 
 test('every registry op with an integer kernel has a branch here or a stated reason (the list cannot drift)', () => {
   const missing = branchOps.filter((o) => !BRANCHES[o]);
