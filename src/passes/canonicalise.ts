@@ -3,7 +3,7 @@
 // re-inferred afterwards, so later passes see a fully static graph.
 
 import type { Graph } from '../ir/graph.js';
-import { inferGraph } from '../ir/infer.js';
+import { inferGraph } from '../ops/infer.js';
 import { getOp, normalizeAttrs } from '../ops/index.js';
 import type { Value } from '../ops/types.js';
 import { cloneGraph, dropNodes } from './util.js';

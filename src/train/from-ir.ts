@@ -13,7 +13,7 @@
 // cut graph as the base of a spec model.
 
 import { EspforgeError, fail } from '../diagnostics.js';
-import { inferGraph } from '../ir/infer.js';
+import { inferGraph } from '../ops/infer.js';
 import { consumers, producers, pruneGraph, type Graph, type Node, type Tensor } from '../ir/graph.js';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';

@@ -10,8 +10,8 @@
 import { EspforgeError, fail, type Diagnostic, diag } from '../../diagnostics.js';
 import { shapeSize } from '../../ir/dtype.js';
 import { pruneGraph, type Graph } from '../../ir/graph.js';
-import { inferGraph } from '../../ir/infer.js';
-import { verifyGraph } from '../../ir/verify.js';
+import { inferGraph } from '../../ops/infer.js';
+import { verifyGraph } from '../../ops/verify.js';
 import type { Value } from '../../ops/types.js';
 import type { ImportOptions } from '../index.js';
 import { NodeAttrs } from './attrs.js';
