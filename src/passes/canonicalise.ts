@@ -8,8 +8,6 @@ import { getOp, normalizeAttrs } from '../ops/index.js';
 import type { Value } from '../ops/types.js';
 import { cloneGraph, dropNodes } from './util.js';
 
-const NO_OPS = new Set(['Identity', 'Dropout']);
-
 export function canonicalise(input: Graph): Graph {
   let g = cloneGraph(input);
   // 1. Symbolic batch (and any other unknown) dimensions become 1; intermediate shapes are re-inferred below.
@@ -19,7 +17,7 @@ export function canonicalise(input: Graph): Graph {
   // 2. No-op nodes: readers of the output read the input instead.
   const drop = new Set<number>();
   g.nodes.forEach((n, i) => {
-    const isNoOp = NO_OPS.has(n.op) || (n.op === 'Cast' && n.inputs[0] >= 0 && g.tensors[n.inputs[0]].dtype === g.tensors[n.outputs[0]].dtype);
+    const isNoOp = n.op === 'Identity' || (n.op === 'Cast' && n.inputs[0] >= 0 && g.tensors[n.inputs[0]].dtype === g.tensors[n.outputs[0]].dtype);
     if (!isNoOp || n.inputs[0] < 0) return;
     const src = n.inputs[0];
     const dst = n.outputs[0];
