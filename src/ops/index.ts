@@ -3,7 +3,8 @@
 
 import { didYouMean, fail } from '../diagnostics.js';
 import type { Attrs, AttrValue, Node } from '../ir/graph.js';
-import type { AttrSpec, OpDef, OpName } from './types.js';
+import type { OpParams } from './qparams.js';
+import type { AttrSpec, IntKernel, OpDef, OpName } from './types.js';
 
 import { def as Conv } from './conv.js';
 import { def as ConvTranspose } from './conv-transpose.js';
@@ -80,9 +81,12 @@ function resizeIntCheck(n: Node): void {
   if ((n.attrs.mode ?? 'nearest') !== 'nearest') fail('EF3002', 'Resize has an integer kernel for mode=nearest only', { node: n.name });
 }
 
-/** Every op by name: the compiler checks the keys against OpName (src/ops/types.ts) both ways, and the line
- * after it that each key is its op's name. Order = listing order. */
-const REGISTRY: { readonly [K in OpName]: OpDef } = {
+/** Every op by name: the compiler checks the keys against OpName (src/ops/types.ts) both ways, and that an op has
+ * an integer kernel exactly when OpParams (src/ops/qparams.ts) types its parameters, with that type; the line after
+ * it checks that each key is its op's name. Order = listing order. */
+type Entry<K extends OpName> = K extends keyof OpParams ? OpDef & { int: IntKernel<OpParams[K]> } : OpDef;
+
+const REGISTRY: { readonly [K in OpName]: Entry<K> } = {
   Conv: { ...Conv, int: ConvInt },
   ConvTranspose,
   FullyConnected: { ...FullyConnected, int: FullyConnectedInt },

@@ -193,3 +193,39 @@ export type NoParams = Record<string, never>;
 
 /** Slice, Gather, Max, Min, ReduceMax, nearest Resize: values pass through (quantization must be equal). */
 export type PassThroughParams = { out_zp: number };
+
+/** The parameters of each op with an integer kernel, by op name (for readers such as the C lowerings:
+ * `node.qparams as OpParams['Conv']` once the node is known to be an integer Conv, i.e. not `{ float_node: 1 }`). */
+export type OpParams = {
+  Conv: ConvParams;
+  FullyConnected: ConvParams;
+  Add: AddParams;
+  Sub: AddParams;
+  Mul: MulParams;
+  AveragePool: ClampParams;
+  MaxPool: ClampParams;
+  ReduceMean: MeanParams;
+  Softmax: SoftmaxParams;
+  LogSoftmax: LogSoftmaxParams;
+  Sigmoid: LogisticParams;
+  Tanh: LogisticParams;
+  Relu: ClampRequantParams;
+  Clip: ClampRequantParams;
+  LeakyRelu: LeakyReluParams;
+  PRelu: PReluParams;
+  HardSwish: HardSwishParams;
+  Quantize: QuantizeParams;
+  Dequantize: DequantizeParams;
+  Reshape: NoParams;
+  Identity: NoParams;
+  Transpose: NoParams;
+  Pad: PadParams;
+  Concat: ConcatParams;
+  Slice: PassThroughParams;
+  Gather: PassThroughParams;
+  Max: PassThroughParams;
+  Min: PassThroughParams;
+  ReduceMax: PassThroughParams;
+  Resize: PassThroughParams;
+  ArgMax: NoParams;
+};

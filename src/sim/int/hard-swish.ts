@@ -4,6 +4,7 @@
 
 import { fail } from '../../diagnostics.js';
 import { dtypeRange } from '../../ir/dtype.js';
+import type { HardSwishParams } from '../../ops/qparams.js';
 import type { IntKernel } from '../../ops/types.js';
 import {
   downScaleInt32ToInt16Multiplier,
@@ -16,7 +17,7 @@ import {
 import { actDType, qm, scaleZp } from './prepare.js';
 import { need, newOut, qn } from './common.js';
 
-export const kernel: IntKernel = {
+export const kernel: IntKernel<HardSwishParams> = {
   prepare(node, g) {
     const xId = node.inputs[0];
     const yId = node.outputs[0];

@@ -16,6 +16,7 @@
 
 import { fail } from '../../diagnostics.js';
 import { shapeSize } from '../../ir/dtype.js';
+import type { LogSoftmaxParams } from '../../ops/qparams.js';
 import type { IntKernel } from '../../ops/types.js';
 import { expOnNegativeValues, mbqm, oneOverOnePlusX, quantizeMultiplier, rdbpot, srdhm, srmbpot } from '../../arith/fixedpoint.js';
 import { actDType, qm, scaleZp } from './prepare.js';
@@ -78,7 +79,7 @@ export function logXForXGe1(x: number, inBits: number, outBits: number): number 
   return srmbpot(wrapAdd(srdhm(zPow2Adj, LOG_2), srdhm(numScaled, recipDenom)), accBits - outBits);
 }
 
-export const kernel: IntKernel = {
+export const kernel: IntKernel<LogSoftmaxParams> = {
   prepare(node, g) {
     const xId = node.inputs[0];
     const yId = node.outputs[0];

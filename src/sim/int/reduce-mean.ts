@@ -5,6 +5,7 @@
 import { fail } from '../../diagnostics.js';
 import { dtypeRange, shapeSize, stridesOf } from '../../ir/dtype.js';
 import type { Node } from '../../ir/graph.js';
+import type { MeanParams } from '../../ops/qparams.js';
 import type { IntKernel } from '../../ops/types.js';
 import { mbqm } from '../../arith/fixedpoint.js';
 import { actDType, qm, scaleZp } from './prepare.js';
@@ -17,7 +18,7 @@ function reducedAxes(node: Node, rank: number): number[] {
   return [...new Set(r)].sort((a, b) => a - b);
 }
 
-export const kernel: IntKernel = {
+export const kernel: IntKernel<MeanParams> = {
   prepare(node, g) {
     const xId = node.inputs[0];
     const yId = node.outputs[0];
