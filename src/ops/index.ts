@@ -138,7 +138,7 @@ const BY_NAME = new Map<string, OpDef>(OPS.map((d) => [d.name, d]));
 
 export const OP_NAMES: readonly string[] = OPS.map((d) => d.name);
 
-export function hasOp(name: string): boolean {
+export function hasOp(name: string): name is OpName {
   return BY_NAME.has(name);
 }
 
