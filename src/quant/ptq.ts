@@ -10,8 +10,11 @@
 //   pass-through ops (pools, Reshape, Transpose, Pad, Slice, Gather, ReduceMax, Resize, Concat, Max, Min) share one
 //   scale/zero point between their data inputs and output, so the kernels never requantize there
 //
-// int16 scheme: ops whose integer kernels are int8-only (INT8_ONLY_OPS: LogSoftmax, HardSwish; TFLM has no int16
-// version) run as int8 islands between QUANTIZE int16 → int8 and int8 → int16 nodes, so the model stays integer
+// Which op does what (weights, shared or fixed output quantization, int8-only kernels, kept float) is declared on
+// each op's registry entry (OpDef.quant); policy.ts reads it.
+//
+// int16 scheme: ops whose integer kernels are int8-only (quant.activations 'int8': LogSoftmax, HardSwish, PRelu;
+// TFLM has no int16 version) run as int8 islands between QUANTIZE int16 → int8 and int8 → int16 nodes, so the model stays integer
 // and builds.
 //
 // Mixed scheme (int8 with int16 islands): the model is quantized int8 first and its per-layer SQNR against the
@@ -23,10 +26,11 @@
 // The graph inputs and outputs become int8 (int16) tensors with quantization records, as in TFLite full-integer
 // conversion: the caller quantizes float input with the input's scale/zp and dequantizes the output.
 // Quantization parameters are computed once here and stored on the tensors; prepareIntGraph (src/sim/int.ts)
+// then derives node.qparams from them.
 //
 // The work is split by concern: params.ts (range → scale/zero point), weights.ts (weights and biases), rewrite.ts
-// (the graph rewrite), islands.ts and mixed.ts (int16 / int8 islands and the mixed scheme); policy.ts holds what
-// each op allows. This file is the entry point.
+// (the graph rewrite), islands.ts and mixed.ts (int16 / int8 islands and the mixed scheme); policy.ts reads what
+// each op allows from the registry. This file is the entry point.
 
 import { nonFiniteWeight } from '../import/validate.js';
 import { fail } from '../diagnostics.js';
