@@ -14,8 +14,8 @@
 // each op's registry entry (OpDef.quant); policy.ts reads it.
 //
 // int16 scheme: ops whose integer kernels are int8-only (quant.activations 'int8': LogSoftmax, HardSwish, PRelu;
-// TFLM has no int16 version) run as int8 islands between QUANTIZE int16 → int8 and int8 → int16 nodes, so the model stays integer
-// and builds.
+// TFLM has no int16 version) run as int8 islands between QUANTIZE int16 → int8 and int8 → int16 nodes, so the
+// model stays integer and builds.
 //
 // Mixed scheme (int8 with int16 islands): the model is quantized int8 first and its per-layer SQNR against the
 // float model is measured on (part of) the calibration set; the computing layers below `mixedThresholdDb` (lowest
