@@ -1,5 +1,7 @@
 // THE registry: the only list of operators. Everything that enumerates ops (importer coverage, --list-ops,
-// the docs tables) derives from this list. Adding an op: one file in this folder, one import and one entry here.
+// the docs tables) or asks what an op supports (quantization policy, integer kernel, layout role) reads it.
+// Adding an op: one file in this folder, its name in OpName (types.ts), one import and one entry here; with an
+// integer kernel also its file in src/sim/int/, its parameter type in qparams.ts (OpParams) and `int` on the entry.
 
 import { didYouMean, fail } from '../diagnostics.js';
 import type { Attrs, AttrValue, Node } from '../ir/graph.js';
