@@ -4,7 +4,7 @@
 // exact BigInt sums; convPatches and depthwiseConv against a direct NHWC convolution written out here.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mbqmRef, mbqm64Ref } from '../../src/quant/fixedpoint.js';
+import { mbqmRef, mbqm64Ref } from '../../src/arith/fixedpoint.js';
 import { convPatches, depthwiseConv, dotRows32, dotRows64, mbqmFast, type ConvGeometry, type Requant } from '../../src/sim/int/loops.js';
 import { rng } from '../helpers/rng.js';
 

@@ -1,8 +1,9 @@
-// The portable C kernels live in kernels/kernels.c as named sections (`/*@@ section NAME deps=a,b */`). The
-// emitter copies only the sections a model uses (plus their dependencies) and renames the `ef_` prefix to the
-// model's symbol prefix, so two models can be linked into one firmware.
+// The portable C kernels live in kernels/*.c, one file per op family (int16 twins in *_s16.c), as named sections
+// (`/*@@ section NAME deps=a,b */`). The emitter copies only the sections a model uses (plus their dependencies)
+// in SECTION_ORDER and renames the `ef_` prefix to the model's symbol prefix, so two models can be linked into
+// one firmware.
 
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 interface Section {
   name: string;
@@ -10,27 +11,49 @@ interface Section {
   body: string;
 }
 
+/**
+ * The order sections are written to espforge_kernels.c, whichever files they live in: helpers before their users
+ * (C needs a static defined before it is called), and fixed so the emitted file does not depend on how the
+ * sources are split (the goldens compare it byte for byte). Every section in kernels/ appears here exactly once.
+ */
+const SECTION_ORDER = [
+  'common', 'fixedpoint', 'recip', 'taps', 'rq', 'conv', 'gemm', 'dwconv', 'avgpool', 'maxpool', 'add', 'mul', 'mean',
+  'softmax', 'logsoftmax', 'logistic', 'tanh', 'leakyrelu', 'prelu', 'hardswish', 'transpose', 'minmax',
+  'conv16', 'dwconv16', 'requant16', 'add16', 'mul16', 'maxpool16', 'avgpool16', 'mean16', 'softmax16', 'logistic16',
+  'tanh16', 'leakyrelu16', 'clamp16', 'pad16', 'minmax16', 'strided16', 'reducemax16',
+  'rqclamp', 'requant', 'clamp', 'pad', 'copy', 'strided', 'gather', 'reducemax', 'resizenn',
+];
+
 let cache: Map<string, Section> | undefined;
 
 function sections(): Map<string, Section> {
   if (cache) return cache;
-  const text = readFileSync(new URL('./kernels/kernels.c', import.meta.url), 'utf8');
-  const m = new Map<string, Section>();
-  const parts = text.split(/^\/\*@@ section /m).slice(1);
-  for (const p of parts) {
-    const nl = p.indexOf('\n');
-    const head = p.slice(0, nl).replace(/\*\/\s*$/, '').trim();
-    const [name, ...rest] = head.split(/\s+/);
-    const depsTok = rest.find((r) => r.startsWith('deps='));
-    m.set(name, { name, deps: depsTok ? depsTok.slice(5).split(',') : [], body: p.slice(nl + 1).trimEnd() + '\n' });
+  const dir = new URL('./kernels/', import.meta.url);
+  const found = new Map<string, Section>();
+  for (const f of readdirSync(dir).filter((x) => x.endsWith('.c')).sort()) {
+    const parts = readFileSync(new URL(f, dir), 'utf8').split(/^\/\*@@ section /m).slice(1);
+    for (const p of parts) {
+      const nl = p.indexOf('\n');
+      const head = p.slice(0, nl).replace(/\*\/\s*$/, '').trim();
+      const [name, ...rest] = head.split(/\s+/);
+      const depsTok = rest.find((r) => r.startsWith('deps='));
+      if (found.has(name)) throw new Error(`kernel section ${name} is defined twice (kernels/${f})`);
+      found.set(name, { name, deps: depsTok ? depsTok.slice(5).split(',') : [], body: p.slice(nl + 1).trimEnd() + '\n' });
+    }
   }
+  const missing = SECTION_ORDER.filter((n) => !found.has(n));
+  const unordered = [...found.keys()].filter((n) => !SECTION_ORDER.includes(n));
+  if (missing.length || unordered.length)
+    throw new Error(`kernel sections and SECTION_ORDER disagree: missing ${missing.join(',') || '-'}; not ordered ${unordered.join(',') || '-'}`);
+  const m = new Map<string, Section>();
+  for (const n of SECTION_ORDER) m.set(n, found.get(n)!);
   cache = m;
   return m;
 }
 
 export const KERNEL_NAMES = (): string[] => [...sections().keys()];
 
-/** Sections in file order, closed under dependencies. */
+/** Sections in SECTION_ORDER, closed under dependencies. */
 function closure(used: Iterable<string>): Section[] {
   const all = sections();
   const need = new Set<string>();
@@ -61,7 +84,7 @@ function prototypes(secs: Section[]): string[] {
 /**
  * Drop the static helpers no kept code calls. A section shares helpers among the kernels that need them (e.g.
  * fixedpoint's 1/(1+x) serves softmax and logistic, not tanh); an unused static function is a -Wunused-function
- * error under -Werror, so the emitted file holds only the static functions it calls. Definitions in kernels.c start at column 0 with
+ * error under -Werror, so the emitted file holds only the static functions it calls. Definitions in kernels/*.c start at column 0 with
  * `static` and end at the first `}` in column 0.
  */
 function pruneUnusedStatics(secs: Section[]): Section[] {

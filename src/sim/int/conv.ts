@@ -5,13 +5,14 @@
 
 import { fail } from '../../diagnostics.js';
 import type { Graph, Node } from '../../ir/graph.js';
+import type { ConvParams } from '../../ops/qparams.js';
 import type { IntKernel } from '../../ops/types.js';
-import { actDType, activationRangeQ, channelScales, qm, scaleZp } from '../../quant/prepare.js';
+import { actDType, activationRangeQ, channelScales, qm, scaleZp } from './prepare.js';
 import { attrOr, cached, int32Of, need, newOut, qa, qn } from './common.js';
 import { convPatches, depthwiseConv, type ConvGeometry, type Requant } from './loops.js';
 
 /** Prepare shared by Conv and FullyConnected: per-output-channel (M, S) of s_in·s_w[c]/s_out, zero points, clamp. */
-export function prepareWeighted(node: Node, g: Graph, cout: number): Record<string, number | number[]> {
+export function prepareWeighted(node: Node, g: Graph, cout: number): ConvParams {
   const [xId, wId] = node.inputs;
   const yId = node.outputs[0];
   const inDt = actDType(g, xId, node);
@@ -64,7 +65,7 @@ interface ConvPrep {
   depthwise: boolean;
 }
 
-export const kernel: IntKernel = {
+export const kernel: IntKernel<ConvParams> = {
   prepare(node, g) {
     const w = g.tensors[node.inputs[1]];
     if (!w || w.shape.length !== 4) fail('EF1004', 'Conv weight must be [Cout,KH,KW,Cin/group]', { node: node.name });

@@ -9,7 +9,7 @@
 // Plain top-level functions with typed-array parameters so that V8 keeps them monomorphic.
 
 import type { TypedArray } from '../../ir/dtype.js';
-import { mbqm, mbqm64, rdbpot } from '../../quant/fixedpoint.js';
+import { mbqm, mbqm64, rdbpot } from '../../arith/fixedpoint.js';
 
 /** Requantization of one output pixel's (or row's) accumulators: per-channel (M, S), bias, zero point, clamp. */
 export interface Requant {
