@@ -63,6 +63,8 @@ interface ConvPrep {
   /** Weights widened to int32, [Cout,KH,KW,Cig]. */
   wI: Int32Array;
   depthwise: boolean;
+  /** The zero-point-free input, reused from run to run (eval is synchronous; the buffer never leaves it). */
+  xs?: Int32Array;
 }
 
 export const kernel: IntKernel<ConvParams> = {
@@ -101,7 +103,8 @@ export const kernel: IntKernel<ConvParams> = {
     });
     const xd = x.data;
     // zero-point-free input in int32 (padding taps are skipped, which equals padding with zp_in)
-    const xs = new Int32Array(xd.length);
+    if (p.xs?.length !== xd.length) p.xs = new Int32Array(xd.length);
+    const xs = p.xs;
     for (let i = 0; i < xd.length; i++) xs[i] = xd[i] - inZp;
     const geo: ConvGeometry = { N, H, W, Cin, OH, OW, Cout, KH, KW, Cig, cpg, sh, sw, dh, dw, pt, pl };
     const rq: Requant = { mult: p.mult, shift: p.shift, bias: p.bias, outZp, actMin, actMax, acc64 };
