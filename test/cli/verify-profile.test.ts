@@ -57,3 +57,21 @@ test('verify --rv32 --profile lists every layer; the layers add up to the whole 
     rmSync(tmp, { recursive: true, force: true });
   }
 });
+
+test('build --verify rv32 with ESP-NN kernels records instructions for every layer (report.json)', (t) => {
+  const model = sharedPath(t, 'models', 'tflite', 'tinymaix', 'mnist_valid_q.tflite');
+  if (!model || !rv32Available(t)) return;
+  const tmp = mkdtempSync(join(tmpdir(), 'ef-profile-espnn-'));
+  try {
+    const proj = join(tmp, 'p');
+    // esp32s3 takes ESP-NN for the conv layers: the profiled run must link the ESP-NN test double too
+    const b = cli('build', model, '--target', 'esp32s3', '--out', proj, '--name', 'prof', '--verify', 'rv32');
+    assert.equal(b.status, 0, b.stderr);
+    const rep = JSON.parse(readFileSync(join(proj, 'report.json'), 'utf8')) as { kernels: string; layers: { name: string; kernel: string; instructions?: number }[] };
+    assert.equal(rep.kernels, 'esp-nn');
+    assert.ok(rep.layers.some((l) => l.kernel.startsWith('esp-nn:')), 'some layer runs an ESP-NN kernel');
+    for (const l of rep.layers) assert.ok(Number.isInteger(l.instructions) && l.instructions! > 0, `${l.name}: instructions ${l.instructions}`);
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+});
