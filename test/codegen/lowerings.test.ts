@@ -81,7 +81,7 @@ test('every kernel section a lowering declares exists, and every section serves 
 });
 
 test('the C and ESP-NN back ends hold no hand-written op lists (switches over op names, sets or arrays of op names)', () => {
-  const names = new Set(OPS.map((d) => d.name));
+  const names = new Set<string>(OPS.map((d) => d.name));
   const walk = (d: string): string[] =>
     readdirSync(d).flatMap((f) => {
       const p = join(d, f);
