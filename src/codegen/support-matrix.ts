@@ -8,7 +8,7 @@
 import { SUPPORTED as ESPDL_SOURCE_OPS } from '../import/espdl/index.js';
 import { SUPPORTED_ONNX_OPS } from '../import/onnx/ops.js';
 import { OPS } from '../ops/index.js';
-import { INT16_OPS } from '../quant/ptq.js';
+import { INT16_OPS } from '../quant/policy.js';
 import { intKernel } from '../sim/int/index.js';
 import { C_LOWERINGS } from './c/ops/index.js';
 import { ESPNN_LOWERINGS } from './espnn/ops/index.js';

@@ -1,7 +1,7 @@
 // THE registry: the only list of operators. Everything that enumerates ops (importer coverage, --list-ops,
 // the docs tables) or asks what an op supports (quantization policy, integer kernel, layout role) reads it.
-// Adding an op: one file in this folder, its name in OpName (types.ts), one import and one entry here; with an
-// integer kernel also its file in src/sim/int/, its parameter type in qparams.ts (OpParams) and `int` on the entry.
+// Adding an op: one file in this folder, one import and one entry here (its key is the op's name, OpName); with an
+// integer kernel also its file in src/sim/int/ (exporting the kernel and its typed parameters) and `int` on the entry.
 
 import { didYouMean, fail } from '../diagnostics.js';
 import type { Attrs, AttrValue, Node } from '../ir/graph.js';
@@ -83,12 +83,10 @@ function resizeIntCheck(n: Node): void {
   if ((n.attrs.mode ?? 'nearest') !== 'nearest') fail('EF3002', 'Resize has an integer kernel for mode=nearest only', { node: n.name });
 }
 
-/** Every op by name: the compiler checks the keys against OpName (src/ops/types.ts) both ways, and that an op has
- * an integer kernel exactly when OpParams (src/ops/qparams.ts) types its parameters, with that type; the line after
- * it checks that each key is its op's name. Order = listing order. */
-type Entry<K extends OpName> = K extends keyof OpParams ? OpDef & { int: IntKernel<OpParams[K]> } : OpDef;
-
-const REGISTRY: { readonly [K in OpName]: Entry<K> } = {
+/** Every op by name (the keys define OpName); the `satisfies` clause checks that each op OpParams
+ * (src/ops/qparams.ts) lists carries an integer kernel of that parameter type; the line after it checks that each key
+ * is its op's name. Order = listing order. */
+export const REGISTRY = {
   Conv: { ...Conv, int: ConvInt },
   ConvTranspose,
   FullyConnected: { ...FullyConnected, int: FullyConnectedInt },
@@ -131,7 +129,7 @@ const REGISTRY: { readonly [K in OpName]: Entry<K> } = {
   Cast,
   Quantize: { ...Quantize, int: QuantizeInt },
   Dequantize: { ...Dequantize, int: DequantizeInt },
-};
+} satisfies { readonly [k: string]: OpDef } & { readonly [K in keyof OpParams]: OpDef & { int: IntKernel<OpParams[K]> } };
 
 export const OPS: readonly OpDef[] = Object.values(REGISTRY);
 for (const [k, d] of Object.entries(REGISTRY)) if (k !== d.name) throw new Error(`registry key ${k} holds op ${d.name}`);

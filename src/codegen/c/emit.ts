@@ -14,7 +14,7 @@ import { getOp, noIntegerKernelAdvice, normalizeAttrs } from '../../ops/index.js
 import { planMemory, type MemoryPlan } from '../../plan/planner.js';
 import { banner, cArrayBody, commentSafe, sanitizeName, type Provenance } from '../common/cwriter.js';
 import { kernelFiles } from './kernels.js';
-import { INT8_ONLY_OPS } from '../../quant/ptq.js';
+import { INT8_ONLY_OPS } from '../../quant/policy.js';
 import { CTYPE_BYTES, ctype, floatLit, qstr, shp, type BackendCtx, type ConstArray, type LayerCode, type LowerCtx } from './lowering.js';
 import { C_LOWERINGS, cLowering, cTakesInt16, supportsC } from './ops/index.js';
 

@@ -1,19 +1,17 @@
-// The portable C back end's lowerings, keyed by the op each one declares (CLowering.op). No op names are
-// written here: a module's exported lowerings are collected as they are, so adding an op's C support is adding
-// its lowering to a module (and the module to the list below when it is a new family).
+// The portable C back end's lowerings, keyed by the op each one declares (CLowering.op). No op names and no module
+// names are written here: every module in this folder is loaded and the lowerings it exports are collected as they
+// are, so adding an op's C support is adding a module (or a lowering to an existing family's module).
 
+import { readdirSync } from 'node:fs';
 import type { CLowering } from '../lowering.js';
-import * as activations from './activations.js';
-import * as conv from './conv.js';
-import * as elementwise from './elementwise.js';
-import * as fullyConnected from './fully-connected.js';
-import * as layout from './layout.js';
-import * as pool from './pool.js';
-import * as quantize from './quantize.js';
-import * as reduce from './reduce.js';
-import * as softmax from './softmax.js';
 
-const MODULES: Record<string, unknown>[] = [conv, fullyConnected, pool, elementwise, reduce, softmax, activations, quantize, layout];
+/** This folder's modules (sorted, so the table is the same on every machine): `.ts` under tsx, `.js` when compiled. */
+const MODULES: Record<string, unknown>[] = await Promise.all(
+  readdirSync(new URL('.', import.meta.url))
+    .filter((f) => /\.(ts|js)$/.test(f) && !f.endsWith('.d.ts') && !/^index\.(ts|js)$/.test(f))
+    .sort()
+    .map((f) => import(new URL(f, import.meta.url).href) as Promise<Record<string, unknown>>),
+);
 
 const isLowering = (v: unknown): v is CLowering =>
   typeof v === 'object' && v !== null && typeof (v as CLowering).op === 'string' && typeof (v as CLowering).emit === 'function';
