@@ -146,19 +146,37 @@ export async function fitSummary(g0: Graph): Promise<FitSummary> {
     });
     q = (await quantizeModel(g, samples)).graph;
   }
-  const { buildProject } = await import('./codegen/build.js');
-  // the largest chip as the nominal target, so that the per-chip table exists even when small chips fail; the
-  // portable kernels, whose arena every chip can use (ESP-NN's scratch blocks are chip-specific: see build)
-  const r = buildProject(q, { target: 'esp32p4', dryRun: true, kernels: 'portable' });
-  if (!r.report) {
-    const { EspforgeError } = await import('./diagnostics.js');
-    throw new EspforgeError(r.diagnostics);
-  }
+  // plan and emit only (no simulation, golden cases, project files or verification): the same figures build
+  // reports, with the portable kernels, whose arena every chip can use (ESP-NN's scratch blocks are chip-specific)
+  const { flashBreakdown, integerIO } = await import('./codegen/build.js');
+  const { emitC } = await import('./codegen/c/emit.js');
+  const { prepareIntGraph } = await import('./sim/int.js');
+  const { checkAllChips, stockPsram } = await import('./targets/fit.js');
+  const { chip } = await import('./targets/chips.js');
+  const gi = integerIO(q);
+  const gq = gi.nodes.every((n) => n.qparams) ? gi : prepareIntGraph(gi);
+  const e = emitC(gq, {});
+  // the largest chip as the nominal target (its stock PSRAM decides whether the flash figure counts the PSRAM driver)
+  const nominal = chip('esp32p4');
+  const psramBytes = stockPsram(nominal);
+  const flash = flashBreakdown(e, gq, nominal.id, undefined, psramBytes > 0);
+  const fit = checkAllChips(
+    {
+      weightBytes: e.weightBytes,
+      codeBytes: flash.code.bytes,
+      arenaBytes: Math.max(16, e.plan.arenaSize),
+      layers: e.layers.map((l) => ({ name: l.name, weightBytes: l.weightBytes })),
+      extraFlashBytes: flash.tables.bytes + flash.sample.bytes + (flash.espnn?.bytes ?? 0) + (flash.psram?.bytes ?? 0),
+      psramBytes,
+      int16Activations: gq.tensors.some((t) => !t.data && t.dtype === 'int16'),
+    },
+    nominal.id,
+  );
   return {
     basis: quantized ? 'quantized model' : 'int8 estimate of the float model',
-    arenaBytes: r.report.arenaBytes,
-    weightBytes: r.report.weightBytes,
-    chips: r.report.fit.map((f) => ({
+    arenaBytes: Math.max(16, e.plan.arenaSize),
+    weightBytes: e.weightBytes,
+    chips: fit.map((f) => ({
       chip: f.chip,
       fits: f.fits,
       flashNeed: f.flash.need,

@@ -397,7 +397,7 @@ export function buildProject(graph: Graph, opts: BuildOptions): BuildResult {
       // rv32: instructions per layer, from one extra run with the generated code's per-layer hook (report.html)
       if (opts.verify.includes('rv32') && opts.profileLayers) {
         try {
-          const prof = runRv32(e.files, harnessSpec(g, e.prefix), cases.slice(0, 1), { profile: true });
+          const prof = runRv32(vfiles, harnessSpec(g, e.prefix), cases.slice(0, 1), { profile: true });
           const per = prof.cases[0]?.layers;
           if (per) report.layers.forEach((l, i) => (l.instructions = per[i]));
         } catch {

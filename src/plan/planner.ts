@@ -77,13 +77,8 @@ export interface Interval {
 
 const alignUp = (n: number, a: number) => Math.ceil(n / a) * a;
 
-/**
- * Place intervals in one arena: largest first (ties: earliest start, then index), each at the lowest aligned
- * offset that overlaps no placed interval whose lifetime intersects its own. Returns offsets and the arena size.
- */
-export function placeIntervals(items: readonly Interval[], alignment = ARENA_ALIGN): { offsets: number[]; arenaSize: number } {
-  const order = items.map((_, i) => i).filter((i) => items[i].size > 0);
-  order.sort((a, b) => items[b].size - items[a].size || items[a].first - items[b].first || a - b);
+/** Place items in the given order, each at the lowest (first fit) or the tightest (best fit) free aligned gap. */
+function placeInOrder(items: readonly Interval[], order: readonly number[], alignment: number, bestFit: boolean): { offsets: number[]; arenaSize: number } {
   const offsets = new Array<number>(items.length).fill(0);
   const placed: number[] = [];
   let arena = 0;
@@ -96,15 +91,85 @@ export function placeIntervals(items: readonly Interval[], alignment = ARENA_ALI
       .map((j) => [offsets[j], offsets[j] + alignUp(items[j].size, alignment)] as const)
       .sort((a, b) => a[0] - b[0]);
     let off = 0;
+    let best = -1;
+    let bestGap = Infinity;
     for (const [s, e] of busy) {
-      if (off + size <= s) break;
+      if (off + size <= s) {
+        if (!bestFit) break;
+        // a gap [off, s) that fits: keep the tightest
+        if (s - off < bestGap) {
+          bestGap = s - off;
+          best = off;
+        }
+      }
       if (e > off) off = alignUp(e, alignment);
     }
+    if (bestFit && best >= 0) off = best;
     offsets[i] = off;
     placed.push(i);
     arena = Math.max(arena, off + size);
   }
   return { offsets, arenaSize: arena };
+}
+
+/**
+ * Place intervals in one arena so that intervals live at the same step never share bytes. Several orders are
+ * tried — largest first (ties: earliest start, then index), then orders by lifetime, by size × lifetime, by
+ * start, by the bytes an interval conflicts with — each with first fit and best fit, followed by a short,
+ * seeded local search over swaps in the best order; the smallest arena wins and the first heuristic keeps ties,
+ * so the result is deterministic. The search stops early at the live lower bound (no arena can be smaller).
+ */
+export function placeIntervals(items: readonly Interval[], alignment = ARENA_ALIGN): { offsets: number[]; arenaSize: number } {
+  const idx = items.map((_, i) => i).filter((i) => items[i].size > 0);
+  const life = (i: number) => items[i].last - items[i].first + 1;
+  const conflict = new Map<number, number>();
+  for (const i of idx) {
+    let c = 0;
+    for (const j of idx) if (items[j].first <= items[i].last && items[i].first <= items[j].last) c += items[j].size;
+    conflict.set(i, c);
+  }
+  const by = (f: (a: number, b: number) => number) => idx.slice().sort((a, b) => f(a, b) || items[b].size - items[a].size || items[a].first - items[b].first || a - b);
+  const orders = [
+    by(() => 0),
+    by((a, b) => life(b) - life(a)),
+    by((a, b) => items[b].size * life(b) - items[a].size * life(a)),
+    by((a, b) => conflict.get(b)! - conflict.get(a)!),
+    by((a, b) => items[a].first - items[b].first),
+    by((a, b) => items[b].last - items[a].last),
+  ];
+  const floor = alignedLowerBound(items, alignment);
+  let best = placeInOrder(items, orders[0], alignment, false);
+  let bestOrder = orders[0];
+  let bestFit = false;
+  for (const o of orders)
+    for (const fit of [false, true]) {
+      if (best.arenaSize <= floor) return best;
+      const r = placeInOrder(items, o, alignment, fit);
+      if (r.arenaSize < best.arenaSize) [best, bestOrder, bestFit] = [r, o, fit];
+    }
+  // local search: swap two entries of the best order, keep the swap when the arena shrinks
+  let seed = 0x9e3779b9;
+  const rand = (n: number) => {
+    seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0;
+    return seed % n;
+  };
+  const order = bestOrder.slice();
+  const tries = order.length < 2 ? 0 : Math.min(400, Math.floor(2e6 / (order.length * order.length)));
+  for (let t = 0; t < tries && best.arenaSize > floor; t++) {
+    const a = rand(order.length);
+    const b = rand(order.length);
+    if (a === b) continue;
+    [order[a], order[b]] = [order[b], order[a]];
+    const r = placeInOrder(items, order, alignment, bestFit);
+    if (r.arenaSize < best.arenaSize) best = r;
+    else [order[a], order[b]] = [order[b], order[a]];
+  }
+  return best;
+}
+
+/** The live lower bound with every size rounded up to the alignment (what any aligned placement needs). */
+function alignedLowerBound(items: readonly Interval[], alignment: number): number {
+  return liveLowerBound(items.map((it) => ({ ...it, size: alignUp(it.size, alignment) })));
 }
 
 /** Largest sum of live sizes at any single step. */

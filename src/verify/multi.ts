@@ -160,7 +160,8 @@ export async function runMany(models: HarnessModel[], target: MultiTarget, o: Mu
     srcs.push('espforge_multi_main.c');
     const flags = ['-std=c99', '-Wall', '-Wextra', '-Werror', '-I.'];
     if (target === 'host') flags.push('-O2');
-    if (target === 'host-sanitize') flags.push('-O1', '-g', '-fsanitize=address,undefined', '-fno-sanitize-recover=all');
+    // -O0 as in runHost: the same sanitizer checks, several times faster to compile than -O1 with UBSan
+    if (target === 'host-sanitize') flags.push('-O0', '-g', '-fsanitize=address,undefined', '-fno-sanitize-recover=all');
     if (rv32)
       flags.push(
         '-march=rv32imc', '-mabi=ilp32', '-O2', '--specs=picolibc.specs', '--oslib=semihost', '--crt0=semihost',

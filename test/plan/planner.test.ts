@@ -85,7 +85,7 @@ test('graph plan: reshape aliases, element-wise in place, scratch live only at i
   assert.equal(plan.arenaSize, 256 + 256 + 112);
 });
 
-test('real graphs: person_detect and mnist_resnet plans keep live tensors apart', async (t) => {
+test('real graphs: person_detect, mnist_resnet and vww96 plans keep live tensors apart', async (t) => {
   const { sharedPath } = await import('../helpers/shared.js');
   const root = sharedPath(t, 'models', 'tflite');
   if (!root) return;
@@ -101,7 +101,7 @@ test('real graphs: person_detect and mnist_resnet plans keep live tensors apart'
       } else if (e.name === name) return p;
     }
   };
-  for (const name of ['person_detect.tflite', 'mnist_resnet_q.tflite']) {
+  for (const name of ['person_detect.tflite', 'mnist_resnet_q.tflite', 'vww96_q.tflite']) {
     const file = find(root, name);
     assert.ok(file && existsSync(file), name);
     const g = await loadModel(file);
@@ -118,6 +118,68 @@ test('real graphs: person_detect and mnist_resnet plans keep live tensors apart'
     assert.ok(plan.arenaSize >= plan.lowerBound);
     // every activation (non-constant tensor) read or written by a node has a place
     for (const n of g.nodes) for (const id of [...n.inputs, ...n.outputs]) if (id >= 0 && !g.tensors[id].data) assert.ok(plan.tensors.has(id));
+    // vww96: one greedy pass left 9 KB above the lower bound (64,512 vs 55,296 B); the placement search closes it
+    if (name === 'vww96_q.tflite') assert.equal(plan.arenaSize, plan.lowerBound);
     t.diagnostic(`${name}: arena ${plan.arenaSize} B, lower bound ${plan.lowerBound} B`);
   }
+});
+
+/** The single greedy pass the planner used to make (largest first, lowest offset): a baseline to never lose to. */
+function greedyLargestFirst(items: Interval[], align: number): number {
+  const up = (n: number) => Math.ceil(n / align) * align;
+  const order = items.map((_, i) => i).filter((i) => items[i].size > 0);
+  order.sort((a, b) => items[b].size - items[a].size || items[a].first - items[b].first || a - b);
+  const off: number[] = [];
+  const placed: number[] = [];
+  let arena = 0;
+  for (const i of order) {
+    const busy = placed
+      .filter((j) => items[j].first <= items[i].last && items[i].first <= items[j].last)
+      .map((j) => [off[j], off[j] + up(items[j].size)])
+      .sort((a, b) => a[0] - b[0]);
+    let o = 0;
+    for (const [s, e] of busy) {
+      if (o + up(items[i].size) <= s) break;
+      if (e > o) o = up(e);
+    }
+    off[i] = o;
+    placed.push(i);
+    arena = Math.max(arena, o + up(items[i].size));
+  }
+  return arena;
+}
+
+test('placement search: never larger than one greedy pass, deterministic, and optimal where greedy is not', () => {
+  const r = rng(777);
+  let better = 0;
+  for (let trial = 0; trial < 200; trial++) {
+    const n = 2 + Math.floor(r() * 25);
+    const steps = 2 + Math.floor(r() * 15);
+    const items: Interval[] = [];
+    for (let i = 0; i < n; i++) {
+      const a = Math.floor(r() * steps);
+      items.push({ size: 16 * (1 + Math.floor(r() * 300)), first: a, last: a + Math.floor(r() * (steps - a)) });
+    }
+    const p = placeIntervals(items, 16);
+    checkNoOverlap(items, p.offsets, p.arenaSize, 16);
+    const g = greedyLargestFirst(items, 16);
+    assert.ok(p.arenaSize <= g, `trial ${trial}: ${p.arenaSize} > greedy ${g}`);
+    if (p.arenaSize < g) better++;
+    assert.deepEqual(placeIntervals(items, 16), p, 'same input, same plan');
+  }
+  assert.ok(better > 0, 'the search improves on the greedy pass somewhere');
+  // Largest first puts the 176 B and 160 B buffers at 0, the long-lived 48 B one above the larger (176), and
+  // the 32 B one (steps 1-2) no longer fits the 16 B hole at 160: 256 B. The lower bound, 240 B, is reachable.
+  const items: Interval[] = [
+    { size: 160, first: 1, last: 1 },
+    { size: 176, first: 3, last: 3 },
+    { size: 48, first: 2, last: 2 },
+    { size: 48, first: 0, last: 3 },
+    { size: 32, first: 1, last: 2 },
+  ];
+  assert.equal(greedyLargestFirst(items, 16), 256);
+  const p = placeIntervals(items, 16);
+  checkNoOverlap(items, p.offsets, p.arenaSize, 16);
+  assert.equal(p.arenaSize, liveLowerBound(items));
+  assert.equal(p.arenaSize, 240);
 });

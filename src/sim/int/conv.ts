@@ -4,13 +4,12 @@
 // overload), in int32 otherwise, exactly as TFLM picks the template.
 
 import { fail } from '../../diagnostics.js';
-import type { TypedArray } from '../../ir/dtype.js';
 import type { Graph, Node } from '../../ir/graph.js';
 import type { ConvParams } from '../../ops/qparams.js';
 import type { IntKernel } from '../../ops/types.js';
-import { mbqm, mbqm64 } from '../../arith/fixedpoint.js';
 import { actDType, activationRangeQ, channelScales, qm, scaleZp } from './prepare.js';
 import { attrOr, cached, int32Of, need, newOut, qa, qn } from './common.js';
+import { convPatches, depthwiseConv, type ConvGeometry, type Requant } from './loops.js';
 
 /** Prepare shared by Conv and FullyConnected: per-output-channel (M, S) of s_in·s_w[c]/s_out, zero points, clamp. */
 export function prepareWeighted(node: Node, g: Graph, cout: number): ConvParams {
@@ -61,10 +60,11 @@ interface ConvPrep {
   mult: Int32Array;
   shift: Int32Array;
   bias: Float64Array;
-  /** Depthwise: weights re-laid-out as [KH,KW,Cout]. */
-  wT?: Int8Array;
-  /** Weights widened to int32 (faster inner products). */
+  /** Weights widened to int32, [Cout,KH,KW,Cig]. */
   wI: Int32Array;
+  depthwise: boolean;
+  /** The zero-point-free input, reused from run to run (eval is synchronous; the buffer never leaves it). */
+  xs?: Int32Array;
 }
 
 export const kernel: IntKernel<ConvParams> = {
@@ -99,130 +99,18 @@ export const kernel: IntKernel<ConvParams> = {
       const bias = new Float64Array(Cout);
       const b = inputs[2];
       if (b) for (let c = 0; c < Cout; c++) bias[c] = b.data[c];
-      const r: ConvPrep = { mult: int32Of(qa(node, 'mult')), shift: int32Of(qa(node, 'shift')), bias, wI: Int32Array.from(w.data) };
-      if (Cig === 1 && group === Cin) {
-        const wT = new Int8Array(KH * KW * Cout);
-        for (let c = 0; c < Cout; c++) for (let k = 0; k < KH * KW; k++) wT[k * Cout + c] = w.data[c * KH * KW + k];
-        r.wT = wT;
-      }
-      return r;
+      return { mult: int32Of(qa(node, 'mult')), shift: int32Of(qa(node, 'shift')), bias, wI: Int32Array.from(w.data), depthwise: Cig === 1 && group === Cin };
     });
     const xd = x.data;
     // zero-point-free input in int32 (padding taps are skipped, which equals padding with zp_in)
-    const xs = new Int32Array(xd.length);
+    if (p.xs?.length !== xd.length) p.xs = new Int32Array(xd.length);
+    const xs = p.xs;
     for (let i = 0; i < xd.length; i++) xs[i] = xd[i] - inZp;
-    const geo: Geo = { N, H, W, Cin, OH, OW, Cout, KH, KW, Cig, cpg, sh, sw, dh, dw, pt, pl };
-    const rq: Rq = { mult: p.mult, shift: p.shift, bias: p.bias, outZp, actMin, actMax, acc64 };
-    if (p.wT) depthwise(xs, p.wT, out.data, geo, rq);
-    else if (KH === 1 && KW === 1 && group === 1 && pt === 0 && pl === 0) pointwise(xs, w.data as Int8Array, acc64 ? undefined : p.wI, out.data, geo, rq);
-    else general(xs, w.data as Int8Array, out.data, geo, rq);
+    const geo: ConvGeometry = { N, H, W, Cin, OH, OW, Cout, KH, KW, Cig, cpg, sh, sw, dh, dw, pt, pl };
+    const rq: Requant = { mult: p.mult, shift: p.shift, bias: p.bias, outZp, actMin, actMax, acc64 };
+    if (p.depthwise) depthwiseConv(xs, p.wI, out.data, geo, rq);
+    else convPatches(xs, p.wI, out.data, geo, rq);
     return [out];
   },
 };
 
-
-interface Geo {
-  N: number; H: number; W: number; Cin: number; OH: number; OW: number; Cout: number;
-  KH: number; KW: number; Cig: number; cpg: number; sh: number; sw: number; dh: number; dw: number; pt: number; pl: number;
-}
-interface Rq {
-  mult: Int32Array;
-  shift: Int32Array;
-  bias: Float64Array;
-  outZp: number;
-  actMin: number;
-  actMax: number;
-  acc64: boolean;
-}
-
-// The loops below are top-level functions with plain parameters so that V8 keeps every hot value in registers.
-
-function requant(acc: Float64Array, yd: TypedArray, oBase: number, rq: Rq): void {
-  const { mult, shift, bias, outZp, actMin, actMax } = rq;
-  const n = acc.length;
-  for (let c = 0; c < n; c++) {
-    let v = rq.acc64 ? mbqm64(acc[c] + bias[c], mult[c], shift[c]) : mbqm((acc[c] + bias[c]) | 0, mult[c], shift[c]);
-    v += outZp;
-    yd[oBase + c] = v < actMin ? actMin : v > actMax ? actMax : v;
-  }
-}
-
-function depthwise(xs: Int32Array, wT: Int8Array, yd: TypedArray, g: Geo, rq: Rq): void {
-  const { N, H, W, Cin, OH, OW, Cout, KH, KW, sh, sw, dh, dw, pt, pl } = g;
-  const dm = Cout / Cin;
-  const acc = new Float64Array(Cout);
-  for (let n = 0; n < N; n++)
-    for (let oy = 0; oy < OH; oy++)
-      for (let ox = 0; ox < OW; ox++) {
-        acc.fill(0);
-        for (let ky = 0; ky < KH; ky++) {
-          const iy = oy * sh - pt + ky * dh;
-          if (iy < 0 || iy >= H) continue;
-          for (let kx = 0; kx < KW; kx++) {
-            const ix = ox * sw - pl + kx * dw;
-            if (ix < 0 || ix >= W) continue;
-            const xb = ((n * H + iy) * W + ix) * Cin;
-            const wb = (ky * KW + kx) * Cout;
-            if (dm === 1) {
-              for (let c = 0; c < Cout; c++) acc[c] += wT[wb + c] * xs[xb + c];
-            } else {
-              for (let c = 0; c < Cout; c++) acc[c] += wT[wb + c] * xs[xb + ((c / dm) | 0)];
-            }
-          }
-        }
-        requant(acc, yd, ((n * OH + oy) * OW + ox) * Cout, rq);
-      }
-}
-
-function pointwise(xs: Int32Array, wd: Int8Array, wi: Int32Array | undefined, yd: TypedArray, g: Geo, rq: Rq): void {
-  const { N, H, W, Cin, OH, OW, Cout, sh, sw } = g;
-  const acc = new Float64Array(Cout);
-  for (let n = 0; n < N; n++)
-    for (let oy = 0; oy < OH; oy++)
-      for (let ox = 0; ox < OW; ox++) {
-        const xb = ((n * H + oy * sh) * W + ox * sw) * Cin;
-        if (wi) {
-          // int32 accumulation with C wrap-around (int8/uint8 activations)
-          for (let c = 0; c < Cout; c++) {
-            let a = 0;
-            const wb = c * Cin;
-            for (let i = 0; i < Cin; i++) a = (a + wi[wb + i] * xs[xb + i]) | 0;
-            acc[c] = a;
-          }
-        } else {
-          for (let c = 0; c < Cout; c++) {
-            let a = 0;
-            const wb = c * Cin;
-            for (let i = 0; i < Cin; i++) a += wd[wb + i] * xs[xb + i];
-            acc[c] = a;
-          }
-        }
-        requant(acc, yd, ((n * OH + oy) * OW + ox) * Cout, rq);
-      }
-}
-
-function general(xs: Int32Array, wd: Int8Array, yd: TypedArray, g: Geo, rq: Rq): void {
-  const { N, H, W, Cin, OH, OW, Cout, KH, KW, Cig, cpg, sh, sw, dh, dw, pt, pl } = g;
-  const acc = new Float64Array(Cout);
-  for (let n = 0; n < N; n++)
-    for (let oy = 0; oy < OH; oy++)
-      for (let ox = 0; ox < OW; ox++) {
-        for (let c = 0; c < Cout; c++) {
-          const gi = ((c / cpg) | 0) * Cig;
-          let a = 0;
-          for (let ky = 0; ky < KH; ky++) {
-            const iy = oy * sh - pt + ky * dh;
-            if (iy < 0 || iy >= H) continue;
-            for (let kx = 0; kx < KW; kx++) {
-              const ix = ox * sw - pl + kx * dw;
-              if (ix < 0 || ix >= W) continue;
-              const xb = ((n * H + iy) * W + ix) * Cin + gi;
-              const wb = ((c * KH + ky) * KW + kx) * Cig;
-              for (let i = 0; i < Cig; i++) a += wd[wb + i] * xs[xb + i];
-            }
-          }
-          acc[c] = a;
-        }
-        requant(acc, yd, ((n * OH + oy) * OW + ox) * Cout, rq);
-      }
-}

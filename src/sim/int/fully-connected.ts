@@ -5,9 +5,9 @@
 import { fail } from '../../diagnostics.js';
 import type { ConvParams } from '../../ops/qparams.js';
 import type { IntKernel } from '../../ops/types.js';
-import { mbqm, mbqm64 } from '../../arith/fixedpoint.js';
 import { prepareWeighted } from './conv.js';
 import { cached, int32Of, need, newOut, qa, qn } from './common.js';
+import { dotRows32, dotRows64, requantRow, type Requant } from './loops.js';
 
 export const kernel: IntKernel<ConvParams> = {
   prepare(node, g) {
@@ -33,23 +33,21 @@ export const kernel: IntKernel<ConvParams> = {
       const bias = new Float64Array(No);
       const b = inputs[2];
       if (b) for (let c = 0; c < No; c++) bias[c] = b.data[c];
-      return { mult: int32Of(qa(node, 'mult')), shift: int32Of(qa(node, 'shift')), bias };
+      // weights widened to int32 with their zero point removed
+      const wI = new Int32Array(w.data.length);
+      for (let i = 0; i < wI.length; i++) wI[i] = w.data[i] - wZp;
+      return { mult: int32Of(qa(node, 'mult')), shift: int32Of(qa(node, 'shift')), bias, wI };
     });
     const xd = x.data;
-    const wd = w.data;
     const yd = out.data;
     const xs = new Int32Array(K);
+    const acc = new Float64Array(No);
+    const rq: Requant = { mult: p.mult, shift: p.shift, bias: p.bias, outZp, actMin, actMax, acc64 };
     for (let b = 0; b < batches; b++) {
       for (let k = 0; k < K; k++) xs[k] = xd[b * K + k] - inZp;
-      for (let o = 0; o < No; o++) {
-        let a = 0;
-        const wb = o * K;
-        if (wZp === 0) for (let k = 0; k < K; k++) a += wd[wb + k] * xs[k];
-        else for (let k = 0; k < K; k++) a += (wd[wb + k] - wZp) * xs[k];
-        let v = acc64 ? mbqm64(a + p.bias[o], p.mult[o], p.shift[o]) : mbqm((a + p.bias[o]) | 0, p.mult[o], p.shift[o]);
-        v += outZp;
-        yd[b * No + o] = v < actMin ? actMin : v > actMax ? actMax : v;
-      }
+      if (acc64) dotRows64(xs, 0, K, p.wI, 0, No, acc, 0);
+      else dotRows32(xs, 0, K, p.wI, 0, No, acc, 0);
+      requantRow(acc, No, yd, b * No, rq);
     }
     return [out];
   },

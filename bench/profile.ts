@@ -1,0 +1,67 @@
+// Per-layer profile of the generated C on rv32imc: one QEMU run of the first TFLM reference case with the
+// generated code's per-layer hook (-DESPFORGE_PROFILE), the same measurement as `espforge verify DIR --profile`.
+// Instructions per layer and per MAC, for person_detect and the ResNet-class models. Section for
+// bench/sections.ts (`{ id: 'profile', ... }`); also runs alone: npx tsx bench/profile.ts
+
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadModel } from '../src/import/index.js';
+import { prepareIntGraph } from '../src/sim/int.js';
+import { emitC } from '../src/codegen/c/emit.js';
+import { harnessSpec, graphMacs } from '../src/codegen/build.js';
+import { readNpy } from '../src/io/npy.js';
+import { runRv32 } from '../src/verify/host.js';
+
+const SHARED = join(import.meta.dirname, '..', '..', 'shared');
+const MODELS: [string, string][] = [
+  ['tflm-person-detect/person_detect', 'tflm-person-detect/person_detect.tflite'],
+  ['tinymaix/mnist_resnet_q', 'tinymaix/mnist_resnet_q.tflite'],
+  ['tinymaix/cifar10_q', 'tinymaix/cifar10_q.tflite'],
+];
+
+function shapeOf(g: ReturnType<typeof prepareIntGraph>, id: number): string {
+  return g.tensors[id].shape.slice(1).join('×');
+}
+
+export async function profileBench(): Promise<string> {
+  const out: string[] = [];
+  for (const [ref, file] of MODELS) {
+    const refDir = join(SHARED, 'reference', 'tflm', ref);
+    const meta = JSON.parse(readFileSync(join(refDir, 'cases.json'), 'utf8'));
+    const g = prepareIntGraph(await loadModel(join(SHARED, 'models', 'tflite', file)));
+    const e = emitC(g, { name: ref.split('/')[1] });
+    const c = meta.cases[0];
+    const inSize = g.tensors[g.inputs[0]].shape.reduce((a: number, b: number) => a * b, 1);
+    const x = readNpy(new Uint8Array(readFileSync(join(refDir, c.input_file))));
+    const y = readNpy(new Uint8Array(readFileSync(join(refDir, c.output_file))));
+    const gc = { name: c.id, inputs: [Array.from(x.data.subarray(0, inSize) as ArrayLike<number>)], expected: [Array.from(y.data as ArrayLike<number>, (v) => v & 0xff)] };
+    const spec = harnessSpec(g, e.prefix);
+    const plain = runRv32(e.files, spec, [gc]);
+    const prof = runRv32(e.files, spec, [gc], { profile: true });
+    const per = prof.cases[0].layers ?? [];
+    const macs = graphMacs(g);
+    const total = macs.reduce((a, b) => a + b, 0);
+    const sum = per.reduce((a, b) => a + (b ?? 0), 0);
+    const exact = [...plain.cases[0].outputs[0]].join() === gc.expected[0].slice(0, plain.cases[0].outputs[0].length).join();
+    out.push(`### ${ref.split('/')[1]}\n`);
+    out.push('| # | op | kernel | input → output | MACs | rv32 instr | instr / MAC | share |', '|---:|---|---|---|---:|---:|---:|---:|');
+    e.layers.forEach((l, i) => {
+      const n = g.nodes[i];
+      const ins = per[i] ?? 0;
+      out.push(
+        `| ${i} | ${l.op} | ${l.kernel} | ${n ? `${shapeOf(g, n.inputs[0])} → ${shapeOf(g, n.outputs[0])}` : ''} | ${macs[i].toLocaleString('en-US')} | ${ins.toLocaleString('en-US')} | ${macs[i] > 0 ? (ins / macs[i]).toFixed(2) : '-'} | ${sum > 0 ? ((100 * ins) / sum).toFixed(1) : '-'}% |`,
+      );
+    });
+    out.push(
+      `\nSum of layers ${sum.toLocaleString('en-US')} instructions (${(sum / total).toFixed(2)}/MAC); whole invoke without the hook ${plain.cases[0].instret?.toLocaleString('en-US')} (${((plain.cases[0].instret ?? 0) / total).toFixed(2)}/MAC; input/output copies and calls make the difference); ${total.toLocaleString('en-US')} MACs. Output bytes = TFLM reference: ${exact ? 'yes' : '**NO**'} (case ${c.id}).\n`,
+    );
+  }
+  return (
+    out.join('\n') +
+    '\nrv32imc, `riscv64-unknown-elf-gcc -march=rv32imc -mabi=ilp32 -O2`, `qemu-system-riscv32 -machine virt -icount shift=0`, portable kernels; per-layer counts from `-DESPFORGE_PROFILE` (rdinstret around each layer call, a few hook instructions each), the first reference case of ../shared/reference/tflm.\n'
+  );
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  process.stdout.write(await profileBench());
+}
