@@ -47,6 +47,8 @@ import { def as ArgMax } from './argmax.js';
 import { def as Cast } from './cast.js';
 import { def as Quantize } from './quantize.js';
 import { def as Dequantize } from './dequantize.js';
+import { def as Lstm } from './lstm.js';
+import { def as Gru } from './gru.js';
 
 export const OPS: readonly OpDef[] = [
   Conv,
@@ -91,6 +93,8 @@ export const OPS: readonly OpDef[] = [
   Cast,
   Quantize,
   Dequantize,
+  Lstm,
+  Gru,
 ];
 
 const BY_NAME = new Map<string, OpDef>(OPS.map((d) => [d.name, d]));

@@ -1,0 +1,305 @@
+// LSTM and GRU in float, imported from ONNX as PyTorch exports them, against an independent reference: the ONNX
+// operator spec's equations written out below as naive loops on the ONNX-form tensors (gate order i,o,f,c for
+// LSTM and z,r,h for GRU, separate Wb / Rb, num_directions axes kept). Nothing here calls the code under test to
+// make expected values.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { EspforgeError } from '../../src/diagnostics.js';
+import { importOnnx } from '../../src/import/onnx/index.js';
+import { readNpy, writeNpy } from '../../src/io/npy.js';
+import type { Value } from '../../src/ops/types.js';
+import { runFloat } from '../../src/sim/float.js';
+import { onnxModel, type OnnxAttr } from '../helpers/onnx.js';
+import { REPO_ROOT } from '../helpers/shared.js';
+import { rng } from '../helpers/rng.js';
+
+const sig = (x: number) => 1 / (1 + Math.exp(-x));
+
+/** x: [T][B][I] (time major), w: [G·H][I], r: [G·H][H], wb/rb: [G·H]; ONNX gate order. */
+interface Seq {
+  x: number[][][];
+  w: number[][];
+  r: number[][];
+  wb: number[];
+  rb: number[];
+  h0: number[][];
+  c0: number[][];
+}
+
+function dot(a: number[], b: number[]): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += a[i] * b[i];
+  return s;
+}
+
+/** ONNX LSTM, forward or reverse: returns Y [T][B][H], Yh, Yc [B][H]. */
+export function lstmSpec(s: Seq, H: number, reverse: boolean): { y: number[][][]; h: number[][]; c: number[][] } {
+  const T = s.x.length;
+  const B = s.x[0].length;
+  let h = s.h0.map((r) => r.slice());
+  let c = s.c0.map((r) => r.slice());
+  const y: number[][][] = new Array(T);
+  for (let step = 0; step < T; step++) {
+    const t = reverse ? T - 1 - step : step;
+    const hn: number[][] = [];
+    const cn: number[][] = [];
+    for (let b = 0; b < B; b++) {
+      const pre = (g: number, k: number) => dot(s.x[t][b], s.w[g * H + k]) + dot(h[b], s.r[g * H + k]) + s.wb[g * H + k] + s.rb[g * H + k];
+      hn.push([]);
+      cn.push([]);
+      for (let k = 0; k < H; k++) {
+        // ONNX order: 0 i, 1 o, 2 f, 3 c
+        const i = sig(pre(0, k));
+        const o = sig(pre(1, k));
+        const f = sig(pre(2, k));
+        const g = Math.tanh(pre(3, k));
+        const cc = f * c[b][k] + i * g;
+        cn[b].push(cc);
+        hn[b].push(o * Math.tanh(cc));
+      }
+    }
+    h = hn;
+    c = cn;
+    y[t] = h;
+  }
+  return { y, h, c };
+}
+
+/** ONNX GRU: returns Y [T][B][H], Yh [B][H]. */
+export function gruSpec(s: Seq, H: number, reverse: boolean, lbr: boolean): { y: number[][][]; h: number[][] } {
+  const T = s.x.length;
+  const B = s.x[0].length;
+  let h = s.h0.map((r) => r.slice());
+  const y: number[][][] = new Array(T);
+  for (let step = 0; step < T; step++) {
+    const t = reverse ? T - 1 - step : step;
+    const hn: number[][] = [];
+    for (let b = 0; b < B; b++) {
+      const xw = (g: number, k: number) => dot(s.x[t][b], s.w[g * H + k]) + s.wb[g * H + k];
+      const z = new Array(H).fill(0).map((_, k) => sig(xw(0, k) + dot(h[b], s.r[k]) + s.rb[k]));
+      const r = new Array(H).fill(0).map((_, k) => sig(xw(1, k) + dot(h[b], s.r[H + k]) + s.rb[H + k]));
+      const rh = h[b].map((v, k) => r[k] * v);
+      hn.push([]);
+      for (let k = 0; k < H; k++) {
+        const n = lbr
+          ? Math.tanh(xw(2, k) + r[k] * (dot(h[b], s.r[2 * H + k]) + s.rb[2 * H + k]))
+          : Math.tanh(xw(2, k) + dot(rh, s.r[2 * H + k]) + s.rb[2 * H + k]);
+        hn[b].push((1 - z[k]) * n + z[k] * h[b][k]);
+      }
+    }
+    h = hn;
+    y[t] = h;
+  }
+  return { y, h };
+}
+
+const f32 = (shape: number[], d: number[]): Value => ({ dtype: 'float32', shape, data: Float32Array.from(d) });
+const i64 = (d: number[]): Value => ({ dtype: 'int64', shape: [d.length], data: Float64Array.from(d) });
+
+function randSeq(r: () => number, T: number, B: number, I: number, H: number, G: number, states: boolean): Seq {
+  const u = (a: number) => Math.fround((r() * 2 - 1) * a);
+  const m = (rows: number, cols: number, a: number) => new Array(rows).fill(0).map(() => new Array(cols).fill(0).map(() => u(a)));
+  return {
+    x: new Array(T).fill(0).map(() => m(B, I, 2)),
+    w: m(G * H, I, 0.8),
+    r: m(G * H, H, 0.8),
+    wb: m(1, G * H, 0.5)[0],
+    rb: m(1, G * H, 0.5)[0],
+    h0: states ? m(B, H, 1) : m(B, H, 0).map((row) => row.map(() => 0)),
+    c0: states ? m(B, H, 1) : m(B, H, 0).map((row) => row.map(() => 0)),
+  };
+}
+
+/** X in the model's layout (0: [T,B,I], 1: [B,T,I]). */
+function xValue(s: Seq, layout: number): Value {
+  const T = s.x.length;
+  const B = s.x[0].length;
+  const I = s.x[0][0].length;
+  const d: number[] = [];
+  if (layout === 0) for (let t = 0; t < T; t++) for (let b = 0; b < B; b++) d.push(...s.x[t][b]);
+  else for (let b = 0; b < B; b++) for (let t = 0; t < T; t++) d.push(...s.x[t][b]);
+  return f32(layout ? [B, T, I] : [T, B, I], d);
+}
+
+/** Y from [T][B][H] in the ONNX output layout (0: [T,1,B,H], 1: [B,T,1,H]) flattened. */
+function yFlat(y: number[][][], layout: number): number[] {
+  const T = y.length;
+  const B = y[0].length;
+  const out: number[] = [];
+  if (layout === 0) for (let t = 0; t < T; t++) for (let b = 0; b < B; b++) out.push(...y[t][b]);
+  else for (let b = 0; b < B; b++) for (let t = 0; t < T; t++) out.push(...y[t][b]);
+  return out;
+}
+
+function close(got: ArrayLike<number>, want: number[], tol: number, what: string): void {
+  assert.equal(got.length, want.length, `${what}: length`);
+  for (let i = 0; i < want.length; i++) assert.ok(Math.abs(got[i] - want[i]) <= tol, `${what}[${i}]: ${got[i]} vs ${want[i]}`);
+}
+
+// float32 storage of inputs/outputs, double accumulation on both sides: 1e-5 covers the rounding of one store
+const TOL = 1e-5;
+
+interface Case {
+  op: 'LSTM' | 'GRU';
+  T: number;
+  B: number;
+  I: number;
+  H: number;
+  layout: number;
+  reverse: boolean;
+  /** initial states as graph inputs (else absent) */
+  states: boolean;
+  lbr?: boolean;
+}
+
+function buildModel(c: Case, s: Seq): { bytes: Uint8Array; feeds: Value[] } {
+  const G = c.op === 'LSTM' ? 4 : 3;
+  const attrs: OnnxAttr[] = [{ name: 'hidden_size', i: c.H }];
+  if (c.layout) attrs.push({ name: 'layout', i: 1 });
+  if (c.reverse) attrs.push({ name: 'direction', s: 'reverse' });
+  if (c.lbr) attrs.push({ name: 'linear_before_reset', i: 1 });
+  const stDims = c.layout ? [c.B, 1, c.H] : [1, c.B, c.H];
+  const ins = ['x', 'W', 'R', 'B', '', c.states ? 'h0' : ''];
+  if (c.op === 'LSTM') ins.push(c.states ? 'c0' : '');
+  const outs = c.op === 'LSTM' ? ['y', 'yh', 'yc'] : ['y', 'yh'];
+  const yDims = c.layout ? [c.B, c.T, 1, c.H] : [c.T, 1, c.B, c.H];
+  const inputs = [{ name: 'x', dims: c.layout ? [c.B, c.T, c.I] : [c.T, c.B, c.I] }];
+  const feeds = [xValue(s, c.layout)];
+  const st = (m: number[][]) => f32(stDims, m.flat());
+  if (c.states) {
+    inputs.push({ name: 'h0', dims: stDims });
+    feeds.push(st(s.h0));
+    if (c.op === 'LSTM') {
+      inputs.push({ name: 'c0', dims: stDims });
+      feeds.push(st(s.c0));
+    }
+  }
+  const bytes = onnxModel({
+    nodes: [{ op: c.op, ins, outs, attrs, name: `${c.op.toLowerCase()}_node` }],
+    inits: [
+      { name: 'W', v: f32([1, G * c.H, c.I], s.w.flat()) },
+      { name: 'R', v: f32([1, G * c.H, c.H], s.r.flat()) },
+      { name: 'B', v: f32([1, 2 * G * c.H], [...s.wb, ...s.rb]) },
+    ],
+    inputs,
+    outputs: outs.map((name, k) => ({ name, dims: k === 0 ? yDims : stDims })),
+  });
+  return { bytes, feeds };
+}
+
+test('ONNX LSTM and GRU (forward/reverse, layout 0/1, with and without initial states) match the spec equations', () => {
+  const r = rng(16);
+  const cases: Case[] = [];
+  for (const op of ['LSTM', 'GRU'] as const)
+    for (const layout of [0, 1])
+      for (const reverse of [false, true])
+        for (const states of [false, true])
+          for (const lbr of op === 'GRU' ? [false, true] : [false])
+            cases.push({ op, layout, reverse, states, lbr, T: 1 + Math.floor(r() * 5), B: 1 + Math.floor(r() * 3), I: 1 + Math.floor(r() * 5), H: 1 + Math.floor(r() * 6) });
+  for (const c of cases) {
+    const s = randSeq(r, c.T, c.B, c.I, c.H, c.op === 'LSTM' ? 4 : 3, c.states);
+    const { bytes, feeds } = buildModel(c, s);
+    const g = importOnnx(bytes, 'rnn.onnx');
+    assert.deepEqual(g.nodes.map((n) => n.op).filter((o) => o !== 'Reshape'), [c.op === 'LSTM' ? 'Lstm' : 'Gru'], JSON.stringify(c));
+    const { outputs } = runFloat(g, feeds);
+    const what = JSON.stringify(c);
+    if (c.op === 'LSTM') {
+      const want = lstmSpec(s, c.H, c.reverse);
+      close(outputs[0].data, yFlat(want.y, c.layout), TOL, `${what} Y`);
+      close(outputs[1].data, want.h.flat(), TOL, `${what} Y_h`);
+      close(outputs[2].data, want.c.flat(), TOL, `${what} Y_c`);
+    } else {
+      const want = gruSpec(s, c.H, c.reverse, !!c.lbr);
+      close(outputs[0].data, yFlat(want.y, c.layout), TOL, `${what} Y`);
+      close(outputs[1].data, want.h.flat(), TOL, `${what} Y_h`);
+    }
+  }
+});
+
+/**
+ * nn.LSTM / nn.GRU(batch_first=True) as torch 1.13 exports them (opset 13): X [B,T,I] → Transpose → LSTM (layout
+ * 0) with initial states Expand-ed from zeros → Squeeze(axis 1) → Transpose back → [B,T,H]; plus Y_h.
+ */
+export function pytorchStyleModel(op: 'LSTM' | 'GRU', s: Seq, B: number, T: number, I: number, H: number): Uint8Array {
+  const G = op === 'LSTM' ? 4 : 3;
+  const ins = ['xt', 'W', 'R', 'B', '', 'h0'];
+  if (op === 'LSTM') ins.push('h0');
+  return onnxModel({
+    nodes: [
+      { op: 'Transpose', ins: ['x'], outs: ['xt'], attrs: [{ name: 'perm', ints: [1, 0, 2] }] },
+      { op: 'Expand', ins: ['zeros', 'hshape'], outs: ['h0'] },
+      { op, ins, outs: op === 'LSTM' ? ['y4', 'hn', 'cn'] : ['y4', 'hn'], attrs: [{ name: 'hidden_size', i: H }, ...(op === 'GRU' ? [{ name: 'linear_before_reset', i: 1 }] : [])], name: `/${op.toLowerCase()}/${op}` },
+      { op: 'Squeeze', ins: ['y4', 'ax1'], outs: ['y3'] },
+      { op: 'Transpose', ins: ['y3'], outs: ['y'], attrs: [{ name: 'perm', ints: [1, 0, 2] }] },
+    ],
+    inits: [
+      { name: 'W', v: f32([1, G * H, I], s.w.flat()) },
+      { name: 'R', v: f32([1, G * H, H], s.r.flat()) },
+      { name: 'B', v: f32([1, 2 * G * H], [...s.wb, ...s.rb]) },
+      { name: 'zeros', v: f32([1, 1, H], new Array(H).fill(0)) },
+      { name: 'hshape', v: i64([1, B, H]) },
+      { name: 'ax1', v: i64([1]) },
+    ],
+    inputs: [{ name: 'x', dims: [B, T, I] }],
+    outputs: [{ name: 'y', dims: [B, T, H] }],
+  });
+}
+
+test('PyTorch-style batch_first LSTM and GRU through the CLI: Transpose/Expand/Squeeze around the node, output matches the spec', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'espforge-rnn-'));
+  const r = rng(1613);
+  const [B, T, I, H] = [2, 6, 3, 5];
+  for (const op of ['LSTM', 'GRU'] as const) {
+    const s = randSeq(r, T, B, I, H, op === 'LSTM' ? 4 : 3, false);
+    const m = join(dir, `${op}.onnx`);
+    writeFileSync(m, pytorchStyleModel(op, s, B, T, I, H));
+    writeFileSync(join(dir, 'x.npy'), writeNpy(xValue(s, 1)));
+    const res = spawnSync(process.execPath, [join(REPO_ROOT, 'bin', 'espforge.js'), 'run', m, '--input', join(dir, 'x.npy'), '--output', join(dir, 'y.npy')], {
+      cwd: REPO_ROOT,
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
+    assert.equal(res.status, 0, res.stderr);
+    const y = readNpy(readFileSync(join(dir, 'y.npy')), 'y.npy');
+    assert.deepEqual(y.shape, [B, T, H]);
+    const want = op === 'LSTM' ? lstmSpec(s, H, false).y : gruSpec(s, H, false, true).y;
+    close(y.data, yFlat(want, 1), TOL, op);
+    // the zero initial state is folded away: only the recurrent op and the layout moves remain
+    const g = importOnnx(readFileSync(m), m);
+    assert.ok(!g.nodes.some((n) => n.op === 'Expand'), `${op}: the Expand of the zero state is folded`);
+  }
+});
+
+function codes(f: () => unknown): { code: string; node?: string; message: string }[] {
+  try {
+    f();
+  } catch (e) {
+    if (e instanceof EspforgeError) return e.diagnostics.map((d) => ({ code: d.code, node: d.node, message: d.message }));
+    throw e;
+  }
+  assert.fail('expected a diagnostic');
+}
+
+test('ONNX LSTM/GRU forms outside the supported subset are refused with EF2003 naming the node', () => {
+  const r = rng(7);
+  const s = randSeq(r, 2, 1, 2, 2, 4, false);
+  const bad = (attrs: OnnxAttr[]) =>
+    onnxModel({
+      nodes: [{ op: 'LSTM', ins: ['x', 'W', 'R'], outs: ['y'], attrs, name: 'my_lstm' }],
+      inits: [
+        { name: 'W', v: f32([1, 8, 2], s.w.flat()) },
+        { name: 'R', v: f32([1, 8, 2], s.r.flat()) },
+      ],
+      inputs: [{ name: 'x', dims: [2, 1, 2] }],
+      outputs: [{ name: 'y', dims: [2, 1, 1, 2] }],
+    });
+  for (const attrs of [[{ name: 'direction', s: 'bidirectional' }], [{ name: 'clip', f: 3 }], [{ name: 'input_forget', i: 1 }]]) {
+    const d = codes(() => importOnnx(bad(attrs), 'bad.onnx'));
+    assert.equal(d[0].code, 'EF2003', JSON.stringify(d));
+    assert.equal(d[0].node, 'my_lstm');
+  }
+});
