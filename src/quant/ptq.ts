@@ -36,6 +36,7 @@ import { INT_KERNELS } from '../sim/int/index.js';
 import { calibrate, collectSamples, type CalibData, type CalibrateOptions } from './calibrate.js';
 import type { CalibMethod, Range } from './observers.js';
 import type { Value } from '../ops/types.js';
+import { lstmCellRanges, lstmSharedPairs, lstmWeightPorts, quantizeLstm } from './lstm.js';
 
 export type QuantScheme = 'int8' | 'int16' | 'mixed';
 export const QUANT_SCHEMES: readonly QuantScheme[] = ['int8', 'int16', 'mixed'];
@@ -287,6 +288,7 @@ export function quantizeWithRanges(fg: Graph, ranges: Map<number, Range>, scheme
   // which constant ports are weights/biases (quantized per op below) — the rest are activation-like operands
   const weightPort = new Set<string>();
   for (const n of fg.nodes) if (WEIGHTED[n.op] && !ptqKeepsFloat(n, fg.tensors)) [1, 2].forEach((k) => n.inputs[k] >= 0 && n.inputs[k] !== undefined && weightPort.add(`${n.inputs[k]}`));
+  for (const n of fg.nodes) for (const k of lstmWeightPorts(n, fg.tensors)) weightPort.add(`${n.inputs[k]}`);
 
   // union-find over tensors that must share quantization
   const parent = new Map<number, number>();
@@ -323,6 +325,7 @@ export function quantizeWithRanges(fg: Graph, ranges: Map<number, Range>, scheme
       else union(out, id);
     }
   }
+  for (const n of fg.nodes) for (const [a, b] of lstmSharedPairs(n)) union(a, b);
   // group ranges (union of members; constants contribute their own values)
   const groupRange = new Map<number, Range>();
   const activationIds = new Set<number>();
@@ -391,6 +394,10 @@ export function quantizeWithRanges(fg: Graph, ranges: Map<number, Range>, scheme
     return id;
   };
   for (const n of nodes) {
+    if (n.op === 'Lstm') {
+      quantizeLstm(n, fg, tensors, ranges, place);
+      continue;
+    }
     const mode = WEIGHTED[n.op];
     if (!mode || ptqKeepsFloat(n, fg.tensors)) continue;
     const [x, w, b] = n.inputs;
@@ -609,6 +616,7 @@ export async function quantizeModel(g: Graph, calib: CalibData, opts: QuantizeOp
   const floatGraph = opts.passes === false ? g : runPasses(g);
   const samples = await collectSamples(calib, opts.limit ?? Infinity);
   const ranges = await calibrate(floatGraph, samples, { ...opts, method });
+  lstmCellRanges(floatGraph, samples, ranges);
   if (scheme === 'mixed') {
     const r = await quantizeMixed(floatGraph, ranges, samples, opts);
     const graph = opts.prepare === false ? r.graph : r.prepared;

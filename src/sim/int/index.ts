@@ -14,6 +14,7 @@ import { kernel as HardSwish } from './hard-swish.js';
 import { kernel as Identity } from './identity.js';
 import { kernel as LeakyRelu } from './leaky-relu.js';
 import { kernel as LogSoftmax } from './log-softmax.js';
+import { kernel as Lstm } from './lstm.js';
 import { kernel as MaxPool } from './max-pool.js';
 import { kernel as Mul } from './mul.js';
 import { kernel as Pad } from './pad.js';
@@ -54,6 +55,7 @@ export const INT_KERNELS: Readonly<Record<string, IntKernel>> = {
   Transpose,
   Pad,
   Concat,
+  Lstm,
   Slice: generic('Slice', true),
   Gather: generic('Gather', true),
   Max: generic('Max', true),
