@@ -16,6 +16,7 @@ import { banner, cArrayBody, commentSafe, sanitizeName, type Provenance } from '
 import { kernelFiles } from './kernels.js';
 import { INT8_ONLY_OPS } from '../../quant/ptq.js';
 import { SIGMOID_TABLE_UINT16 } from '../../sim/int/lut16.js';
+import { emitLstm } from './lstm.js';
 
 export interface EmitOptions extends Provenance {
   /** Symbol prefix (sanitised); default from the model file stem. */
@@ -211,6 +212,7 @@ export function emitC(g: Graph, opts: EmitOptions = {}): EmitResult {
       problems.push(diag('EF3002', `${n.op} has no C kernel in espforge yet`, { node: n.name }));
       continue;
     }
+    if (n.op === 'Lstm') continue; // int8 with an int16 cell: emitLstm checks its own dtypes
     for (const id of [...n.inputs, ...n.outputs]) {
       if (id < 0) continue;
       const t = g.tensors[id];
@@ -483,6 +485,7 @@ export const SUPPORTED: ReadonlySet<string> = new Set([
   'Gather',
   'ReduceMax',
   'Resize',
+  'Lstm',
 ]);
 
 /**
@@ -640,6 +643,8 @@ function emitLayer(
     return `${L}_k${port}`;
   };
   switch (n.op) {
+    case 'Lstm':
+      return emitLstm(g, n, i, P, ptr, cptr);
     case 'Conv': {
       const W = T(n.inputs[1]);
       const B = n.inputs[2] !== undefined && n.inputs[2] >= 0 ? T(n.inputs[2]) : undefined;

@@ -2,7 +2,7 @@
 // emitter copies only the sections a model uses (plus their dependencies) and renames the `ef_` prefix to the
 // model's symbol prefix, so two models can be linked into one firmware.
 
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 interface Section {
   name: string;
@@ -14,7 +14,10 @@ let cache: Map<string, Section> | undefined;
 
 function sections(): Map<string, Section> {
   if (cache) return cache;
-  const text = readFileSync(new URL('./kernels/kernels.c', import.meta.url), 'utf8');
+  // kernels.c first, then the per-op files beside it (lstm.c, ...) in name order
+  const dir = new URL('./kernels/', import.meta.url);
+  const files = ['kernels.c', ...readdirSync(dir).filter((f) => f.endsWith('.c') && f !== 'kernels.c').sort()];
+  const text = files.map((f) => readFileSync(new URL(f, dir), 'utf8')).join('\n');
   const m = new Map<string, Section>();
   const parts = text.split(/^\/\*@@ section /m).slice(1);
   for (const p of parts) {
