@@ -31,11 +31,19 @@ export function lstmSharedPairs(n: Node): [number, number][] {
 }
 
 /** Power-of-two int16 cell quantization covering max |c|. */
-export function cellQuant(r: Range | undefined): QuantParams {
+export function cellQuant(r: Range | undefined): { scale: number; zeroPoint: number } {
   const m = r ? Math.max(Math.abs(r.min), Math.abs(r.max)) : 1;
   let p = 0;
   while (p < 10 && 2 ** p < m) p++;
-  return { scale: [2 ** (p - 15)], zeroPoint: [0], axis: 0 };
+  return { scale: 2 ** (p - 15), zeroPoint: 0 };
+}
+
+/**
+ * The fixed int16 quantization of each Lstm node's cell state output (Y_c), for quantizeWithRanges: the tensors
+ * that share Y_c's record (a Reshape of it, say) take it too.
+ */
+export function lstmCellParams(fg: Graph, ranges: Map<number, Range>): [number, { scale: number; zeroPoint: number }][] {
+  return fg.nodes.filter((n) => n.op === 'Lstm').map((n) => [n.outputs[2], cellQuant(ranges.get(n.outputs[2]))]);
 }
 
 /**
@@ -65,14 +73,13 @@ export function lstmCellRanges(fg: Graph, samples: Value[][], ranges: Map<number
 }
 
 /**
- * Quantize one Lstm node's weights, bias and cell state in place of the float ones (called by quantizeWithRanges
- * after the activations have their records). `place` stores a tensor (a new one when the original is shared).
+ * Quantize one Lstm node's weights, bias and constant initial cell state in place of the float ones (called by
+ * quantizeWithRanges after the activations, Y_c included, have their records). `place` stores a tensor (a new one when the original is shared).
  */
 export function quantizeLstm(
   n: Node,
   fg: Graph,
   tensors: Tensor[],
-  ranges: Map<number, Range>,
   place: (orig: number, t: Omit<Tensor, 'id'>) => number,
 ): void {
   const [x, w, r, b = -1, , c0 = -1] = n.inputs;
@@ -109,9 +116,7 @@ export function quantizeLstm(
     for (let k = 0; k < 4 * H; k++) data[k] = Math.max(-2147483648, Math.min(2147483647, rha(bt.data![k] / scale[k])));
     n.inputs[3] = place(b, { name: bt.name, dtype: 'int32', shape: [...bt.shape], data, quant: { scale, zeroPoint: scale.map(() => 0), axis: 0 } });
   }
-  const yc = n.outputs[2];
-  const cq = cellQuant(ranges.get(yc));
-  tensors[yc] = { ...tensors[yc], dtype: 'int16', quant: cq };
+  const cq: QuantParams = tensors[n.outputs[2]].quant!;
   if (c0 >= 0) {
     const ct = fg.tensors[c0];
     if (!ct.data)

@@ -36,7 +36,7 @@ import { INT_KERNELS } from '../sim/int/index.js';
 import { calibrate, collectSamples, type CalibData, type CalibrateOptions } from './calibrate.js';
 import type { CalibMethod, Range } from './observers.js';
 import type { Value } from '../ops/types.js';
-import { lstmCellRanges, lstmSharedPairs, lstmWeightPorts, quantizeLstm } from './lstm.js';
+import { lstmCellParams, lstmCellRanges, lstmSharedPairs, lstmWeightPorts, quantizeLstm } from './lstm.js';
 
 export type QuantScheme = 'int8' | 'int16' | 'mixed';
 export const QUANT_SCHEMES: readonly QuantScheme[] = ['int8', 'int16', 'mixed'];
@@ -304,6 +304,7 @@ export function quantizeWithRanges(fg: Graph, ranges: Map<number, Range>, scheme
     if (ra !== rb) parent.set(rb, ra);
   };
   const fixed = new Map<number, { scale: number; zeroPoint: number }>();
+  for (const [id, f] of lstmCellParams(fg, ranges)) fixed.set(id, f);
   const fixedGroup = (id: number) => [...fixed.keys()].some((f) => find(f) === find(id));
   // operands of multi-input shared ops (Concat, Max, Min) that carry a fixed quantization (a Softmax, Sigmoid or
   // Tanh output) are not merged into the group: two different fixed parameters cannot share one, and the other
@@ -359,6 +360,7 @@ export function quantizeWithRanges(fg: Graph, ranges: Map<number, Range>, scheme
   // activation dtype per group: the scheme's, or the island's where an island tensor is a member
   const groupDt = new Map<number, DType>();
   for (const id of islandIds) groupDt.set(find(id), islandDt);
+  for (const [id] of lstmCellParams(fg, ranges)) groupDt.set(find(id), 'int16');
   const dtOf = (id: number): DType => groupDt.get(find(id)) ?? act;
   const groupQuant = new Map<number, QuantParams>();
   const quantOf = (id: number): QuantParams => {
@@ -395,7 +397,7 @@ export function quantizeWithRanges(fg: Graph, ranges: Map<number, Range>, scheme
   };
   for (const n of nodes) {
     if (n.op === 'Lstm') {
-      quantizeLstm(n, fg, tensors, ranges, place);
+      quantizeLstm(n, fg, tensors, place);
       continue;
     }
     const mode = WEIGHTED[n.op];
