@@ -117,6 +117,4 @@ export const def: OpDef = {
     // the two gate products per step, plus the three element-wise products of the state update
     return d.T * d.B * (4 * d.H * (d.I + d.H) + 3 * d.H);
   },
-  noIntAdvice:
-    'Lstm has an int8 kernel (TFLite UNIDIRECTIONAL_SEQUENCE_LSTM arithmetic) for int8 activations only: quantize the model with the int8 scheme',
 };

@@ -98,7 +98,7 @@ export const INT16_OPS: ReadonlySet<string> = new Set([
  * Ops with an int8 integer kernel but no int16 one (TFLM has none): under the int16 scheme they run as int8 islands
  * (QUANTIZE int16 → int8, the op, QUANTIZE int8 → int16), so that every integer op of the model has a C kernel.
  */
-export const INT8_ONLY_OPS: ReadonlySet<string> = new Set(['LogSoftmax', 'HardSwish', 'PRelu']);
+export const INT8_ONLY_OPS: ReadonlySet<string> = new Set(['LogSoftmax', 'HardSwish', 'PRelu', 'Lstm']);
 
 /** PRelu with a slope computed at run time stays float: its integer kernel takes a quantized slope tensor, which PTQ
  * derives (like weights, symmetric int8 per tensor) only for a constant slope. */

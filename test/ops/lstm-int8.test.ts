@@ -11,7 +11,6 @@
 //      per gate, and the output / Y_h sharing one record.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { EspforgeError } from '../../src/diagnostics.js';
 import type { Graph, Node } from '../../src/ir/graph.js';
 import { importOnnx } from '../../src/import/onnx/index.js';
 import type { Value } from '../../src/ops/types.js';
@@ -184,15 +183,16 @@ test('Lstm PTQ: power-of-two int16 cell scale covering the calibrated cell state
   assert.deepEqual(q.graph.tensors[n.outputs[1]].quant, q.graph.tensors[n.outputs[0]].quant);
 });
 
-test('Lstm under the int16 scheme is refused with EF3002 naming the node (TFLM runs it int8 here)', async () => {
+test('Lstm under the int16 scheme runs as an int8 island (TFLM has the integer LSTM for int8 activations here)', async () => {
   const r = rng(46);
-  const s = randSeq(r, 3, 1, 2, 2, 4, false);
-  const g = importOnnx(pytorchStyleModel('LSTM', s, 1, 3, 2, 2), 'lstm.onnx');
-  const calib = [[{ dtype: 'float32', shape: [1, 3, 2], data: new Float32Array(6).fill(0.5) } as Value]];
-  await assert.rejects(quantizeModel(g, calib, { scheme: 'int16' }), (e: unknown) => {
-    assert.ok(e instanceof EspforgeError);
-    assert.equal(e.diagnostics[0].code, 'EF3002');
-    assert.equal(e.diagnostics[0].node, '/lstm/LSTM');
-    return true;
-  });
+  const [B, T, I, H] = [1, 5, 2, 3];
+  const s = randSeq(r, T, B, I, H, 4, false);
+  const g = importOnnx(pytorchStyleModel('LSTM', s, B, T, I, H), 'lstm.onnx');
+  const calib = Array.from({ length: 8 }, () => [{ dtype: 'float32', shape: [B, T, I], data: Float32Array.from({ length: B * T * I }, () => r() * 4 - 2) } as Value]);
+  const q = await quantizeModel(g, calib, { scheme: 'int16' });
+  const n = q.graph.nodes.find((k) => k.op === 'Lstm')!;
+  assert.equal(q.graph.tensors[n.inputs[0]].dtype, 'int8');
+  assert.equal(q.graph.nodes.find((k) => k.outputs.includes(n.inputs[0]))!.op, 'Quantize', 'int16 → int8 at the island entry');
+  assert.equal(q.graph.tensors[q.graph.inputs[0]].dtype, 'int16');
+  assert.equal(q.graph.tensors[n.outputs[2]].dtype, 'int16');
 });
