@@ -107,7 +107,10 @@ export const def: OpDef = {
   infer(ctx: InferCtx): OutputInfo[] {
     const d = rnnDimsOf('Lstm', ctx, 4);
     check(ctx, d, ctx.inputs);
-    return rnnOutputs(d, ctx.inputs[0]!.dtype, 2);
+    const outs = rnnOutputs(d, ctx.inputs[0]!.dtype, 2);
+    // quantized (TFLM's integer LSTM): the cell state is int16
+    if (outs[0].dtype === 'int8') outs[2].dtype = 'int16';
+    return outs;
   },
   evalFloat(ins, attrs, node): Value[] {
     return lstmFloat(ins, lstmDimsOfValues(ins, attrs, node.name), isReverse(attrs));

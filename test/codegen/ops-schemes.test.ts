@@ -213,7 +213,8 @@ for (const scheme of SCHEMES) {
 /** Branch ops the TFLite writer cannot express yet (quantize --out refuses them with a coded diagnostic). */
 // ONNX-style nearest Resize (half_pixel, round_prefer_floor) has no TFLite form: RESIZE_NEAREST_NEIGHBOR only has
 // its own index maps (the writer exports Resize with those modes: tflite-pad.test.ts / tflm-random.test.ts)
-// Lstm: the TFLite writer has no UNIDIRECTIONAL_SEQUENCE_LSTM yet
+// Lstm: its branch returns Y_h and Y_c, which TFLite's LSTM does not output (the sequence-only form exports:
+// test/import/tflite-lstm.test.ts)
 const NO_TFLITE_FORM = ['Resize', 'Lstm'];
 
 test('ops x schemes: what `quantize --out` writes re-imports and simulates to the same integers as the graph in memory', async () => {
