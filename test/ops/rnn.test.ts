@@ -156,3 +156,25 @@ test('ONNX LSTM/GRU forms outside the supported subset are refused with EF2003 n
     assert.equal(d[0].node, 'my_lstm');
   }
 });
+
+test('a quantized GRU stays float and build refuses it with EF3002 leading with the GRU node and GRU-specific advice', async () => {
+  const { quantizeModel } = await import('../../src/quant/ptq.js');
+  const { emitC } = await import('../../src/codegen/c/emit.js');
+  const r = rng(1616);
+  const [B, T, I, H] = [1, 5, 3, 4];
+  const g = importOnnx(pytorchStyleModel('GRU', randSeq(r, T, B, I, H, 3, false), B, T, I, H), 'gru.onnx');
+  const calib = Array.from({ length: 8 }, () => [{ dtype: 'float32', shape: [B, T, I], data: Float32Array.from({ length: B * T * I }, () => r() * 2 - 1) } as Value]);
+  const q = await quantizeModel(g, calib);
+  const gru = q.graph.nodes.find((n) => n.op === 'Gru')!;
+  assert.equal(q.graph.tensors[gru.inputs[0]].dtype, 'float32', 'the GRU runs in float between Dequantize and Quantize');
+  const d = codes(() => emitC(q.graph, { name: 'gru' }));
+  assert.equal(d[0].code, 'EF3002');
+  assert.equal(d[0].node, '/gru/GRU', `the first diagnostic names the GRU node: ${JSON.stringify(d)}`);
+  let advice = '';
+  try {
+    emitC(q.graph, { name: 'gru' });
+  } catch (e) {
+    advice = (e as EspforgeError).diagnostics[0].suggestion ?? '';
+  }
+  assert.match(advice, /no GRU operator/);
+});
