@@ -7,7 +7,8 @@
 //   h' = (1 − z) ⊙ n + z ⊙ h
 //
 // Inputs X (layout: see rnn.ts), W, R, optional B, optional initial state H0 [B, H]. Outputs Y, Y_h.
-// There is no integer kernel: TFLite Micro has no GRU operator (see noIntAdvice).
+// There is no integer kernel (TFLite Micro has no GRU operator): PTQ unrolls a Gru into integer-executable ops per
+// time step (src/quant/lower-gru.ts).
 
 import { allocArray } from '../ir/dtype.js';
 import type { InferCtx, OpDef, OutputInfo, Value } from './types.js';
@@ -111,5 +112,5 @@ export const def: OpDef = {
     return d.T * d.B * (3 * d.H * (d.I + d.H) + 3 * d.H);
   },
   noIntAdvice:
-    'Gru has no integer kernel (TensorFlow Lite Micro has no GRU operator): keep the model float, or replace the GRU with an LSTM (nn.LSTM), which quantizes to int8 as TFLite UNIDIRECTIONAL_SEQUENCE_LSTM',
+    'Gru has no integer kernel of its own (TensorFlow Lite Micro has no GRU operator): quantize the float model with espforge (`quantize`, or `build --calib`), which unrolls it into integer layers per time step, or use an LSTM (nn.LSTM), which quantizes to TFLite UNIDIRECTIONAL_SEQUENCE_LSTM',
 };

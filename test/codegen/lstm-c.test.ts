@@ -1,4 +1,4 @@
-// The int8 Lstm C kernel (kernels/lstm.c) byte for byte against the integer simulator on the host (gcc -std=c99
+// The int8 Lstm C kernel (kernels/lstm.c), and the int8 GRU unrolled into existing kernels, byte for byte against the integer simulator on the host (gcc -std=c99
 // -Wall -Wextra -Werror, then ASan/UBSan) and on rv32imc under QEMU when present. The simulator itself is checked
 // against a transcription of TFLM's integer LSTM in test/ops/lstm-int8.test.ts; this is the consistency check of
 // the two implementations. Models: PyTorch's batch_first export (time-major kernel between Transposes); an ONNX
@@ -96,4 +96,21 @@ test('int8 Lstm C == integer simulator: layout 1, reverse, runtime H0, constant 
   const q = await quantizeModel(g, calib(r, [[B, T, I], [B, 1, H]]));
   assert.deepEqual(q.graph.outputs.map((id) => q.graph.tensors[id].dtype), ['int8', 'int8', 'int16']);
   checkC(t, q.graph, 'lstm_rev', 6);
+});
+
+test('int8 Gru (unrolled into FullyConnected/Add/Mul/Sub/Sigmoid/Tanh steps) C == integer simulator', async (t) => {
+  if (!gccOr(t)) return;
+  const r = rng(79);
+  const [B, T, I, H] = [2, 5, 3, 4];
+  const g = importOnnx(pytorchStyleModel('GRU', randSeq(r, T, B, I, H, 3, false), B, T, I, H), 'gru.onnx');
+  const q = await quantizeModel(g, calib(r, [[B, T, I]]));
+  const e = emitC(q.graph, { name: 'gru' });
+  assert.ok(!e.kernels.includes('lstm'));
+  const cs = Array.from({ length: 6 }, (_, k) => {
+    const inputs = q.graph.inputs.map((id, j) => pseudoRandomInput(shapeSize(q.graph.tensors[id].shape), q.graph.tensors[id].dtype, 51 + 7 * k + j));
+    return { name: `r${k}`, inputs, expected: simulate(q.graph, inputs) };
+  });
+  const spec = harnessSpec(q.graph, e.prefix);
+  runHost(e.files, spec, cs, false).cases.forEach((c, k) => c.outputs.forEach((o, j) => assert.deepEqual(Array.from(o), cs[k].expected[j], `gru case ${k} output ${j}`)));
+  runHost(e.files, spec, cs.slice(0, 2), true).cases.forEach((c, k) => c.outputs.forEach((o, j) => assert.deepEqual(Array.from(o), cs[k].expected[j], `gru ASan/UBSan case ${k} output ${j}`)));
 });
