@@ -12,6 +12,7 @@
 // grows by about 15 nodes per time step: meant for the short sequences of keyword-spotting and sensor models.
 
 import type { Graph, Node, Tensor } from '../ir/graph.js';
+import { inferGraph } from '../ir/infer.js';
 import { rnnDims } from '../ops/rnn.js';
 
 export function lowerGru(g: Graph): Graph {
@@ -83,5 +84,5 @@ export function lowerGru(g: Graph): Graph {
     }
     node('Concat', 'y', steps, layout ? [B, T, H] : [T, B, H], { axis: layout ? 1 : 0 }, n.outputs[0]);
   }
-  return { ...g, tensors, nodes };
+  return inferGraph({ ...g, tensors, nodes });
 }

@@ -36,7 +36,6 @@ import { INT_KERNELS } from '../sim/int/index.js';
 import { calibrate, collectSamples, type CalibData, type CalibrateOptions } from './calibrate.js';
 import type { CalibMethod, Range } from './observers.js';
 import type { Value } from '../ops/types.js';
-import { inferGraph } from '../ir/infer.js';
 import { lowerGru } from './lower-gru.js';
 import { lstmCellParams, lstmCellRanges, lstmSharedPairs, lstmWeightPorts, quantizeLstm } from './lstm.js';
 
@@ -618,7 +617,7 @@ export async function quantizeModel(g: Graph, calib: CalibData, opts: QuantizeOp
       suggestion: 'check the training run that produced these weights',
     });
   // TFLM has no GRU: quantization sees each Gru unrolled into integer-executable ops (src/quant/lower-gru.ts)
-  const floatGraph = inferGraph(lowerGru(opts.passes === false ? g : runPasses(g)));
+  const floatGraph = lowerGru(opts.passes === false ? g : runPasses(g));
   const samples = await collectSamples(calib, opts.limit ?? Infinity);
   const ranges = await calibrate(floatGraph, samples, { ...opts, method });
   lstmCellRanges(floatGraph, samples, ranges);
