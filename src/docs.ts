@@ -1,9 +1,10 @@
 // Generated documentation tables (ops, diagnostics), derived from the registry and the catalogue.
+import { renderSupportMatrix } from './codegen/support-matrix.js';
 import { CATALOGUE } from './diagnostics.js';
 import { OPS } from './ops/index.js';
 
 export function renderOpsDoc(): string {
-  let s = '# Operators\n\nGenerated from `src/ops/index.ts` by `scripts/gen-docs.ts`; do not edit by hand.\n\n';
+  let s = '# Operators\n\nGenerated from `src/ops/index.ts` and the back-end tables (`src/codegen/support-matrix.ts`) by `scripts/gen-docs.ts`; do not edit by hand.\n\n';
   s += '| op | inputs | attributes | description |\n|---|---|---|---|\n';
   for (const d of OPS) {
     const ins = d.inputs.map((p) => `${p.name}${p.optional ? '?' : ''}${p.variadic ? '…' : ''}${p.constant ? ' (const)' : ''}`).join(', ');
@@ -12,7 +13,7 @@ export function renderOpsDoc(): string {
       .join('; ');
     s += `| ${d.name} | ${ins} | ${attrs.replace(/\|/g, '\\|')} | ${d.doc.replace(/\|/g, '\\|')} |\n`;
   }
-  return s;
+  return s + '\n' + renderSupportMatrix();
 }
 
 export function renderDiagnosticsDoc(): string {

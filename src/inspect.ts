@@ -3,7 +3,7 @@
 
 import { dtypeSize, shapeSize } from './ir/dtype.js';
 import type { Graph } from './ir/graph.js';
-import { inferCtx, inferGraph } from './ir/infer.js';
+import { inferCtx, inferGraph } from './ops/infer.js';
 import { getOp } from './ops/index.js';
 
 export interface LayerInfo {

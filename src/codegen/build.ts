@@ -8,7 +8,7 @@ import { basename, dirname, join } from 'node:path';
 import { EspforgeError, diag, fail, toDiagnostics, type Diagnostic } from '../diagnostics.js';
 import { allocArray, shapeSize } from '../ir/dtype.js';
 import type { Graph } from '../ir/graph.js';
-import { inferCtx } from '../ir/infer.js';
+import { inferCtx } from '../ops/infer.js';
 import { getOp } from '../ops/index.js';
 import type { Value } from '../ops/types.js';
 import { prepareIntGraph, runInt } from '../sim/int.js';

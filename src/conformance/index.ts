@@ -17,7 +17,7 @@ import type { Graph } from '../ir/graph.js';
 import { toSourceLayout, transposeValue } from '../ir/layout.js';
 import { getOp } from '../ops/index.js';
 import type { Value } from '../ops/types.js';
-import { inferCtx } from '../ir/infer.js';
+import { inferCtx } from '../ops/infer.js';
 import { decodeModel, importOnnx, onnxConstantInputs, SUPPORTED_ONNX_OPS } from '../import/onnx/index.js';
 import { readTensorProto } from '../import/onnx/tensor.js';
 import { onnx } from '../import/onnx/proto.js';

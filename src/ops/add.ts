@@ -1,4 +1,11 @@
 // Add: C = A + B with numpy broadcasting and an optional fused activation.
 import { binaryOp } from './binary.js';
+import type { OpDef } from './types.js';
 
-export const def = binaryOp('Add', 'element-wise sum with broadcasting', (a, b) => a + b);
+const base = binaryOp('Add', 'element-wise sum with broadcasting', (a, b) => a + b);
+
+export const def: OpDef = {
+  ...base,
+  quant: { activations: 'int8+int16' },
+  layout: 'transparent',
+};

@@ -23,6 +23,7 @@ export const def: OpDef = {
   noIntAdvice:
     "ArgMax has no C kernel: leave it out of the model and take the argmax of the output in the application (the generated API returns the output tensor)",
   name: 'ArgMax',
+  quant: { activations: 'any' },
   doc: 'index of the maximum along an axis (int64)',
   inputs: [{ name: 'data' }],
   outputs: ['reduced'],

@@ -30,6 +30,7 @@ export const def: OpDef = {
   noIntAdvice:
     "BatchNormalization is folded into the Conv/Gemm before it; this one follows no Conv or Gemm and has no int8 kernel: move it right after a convolution, or replace it by a Mul and an Add by constants (int8 kernels)",
   name: 'BatchNormalization',
+  layout: 'spatial',
   doc: 'inference batch norm over the last (channel) axis: (x-mean)/sqrt(var+eps)*scale+bias',
   inputs: [
     { name: 'X' },
@@ -42,7 +43,6 @@ export const def: OpDef = {
   attrs: {
     epsilon: { type: 'float', default: 1e-5, doc: 'added to the variance' },
   },
-  inPlace: true,
   infer(ctx: InferCtx): OutputInfo[] {
     const x = input(ctx, 0);
     const ps = [1, 2, 3, 4].map((i) => ctx.inputs[i] as TensorInfo | undefined);

@@ -10,7 +10,7 @@
 import { fail } from '../diagnostics.js';
 import { allocArray, isIntegerDType, shapeSize, type TypedArray } from '../ir/dtype.js';
 import type { Attrs, Node } from '../ir/graph.js';
-import { FUSED_ACTIVATIONS, type InferCtx, type OpDef, type OutputInfo, type Value } from './types.js';
+import { FUSED_ACTIVATIONS, type InferCtx, type OpDef, type OpName, type OutputInfo, type Value } from './types.js';
 import { applyActivation, broadcastIndex, broadcastShapes, input } from './util.js';
 
 export interface BinaryOpts {
@@ -65,7 +65,7 @@ function apply2(
   }
 }
 
-export function binaryOp(name: string, doc: string, f: (a: number, b: number) => number, opts: BinaryOpts = {}): OpDef {
+export function binaryOp(name: OpName, doc: string, f: (a: number, b: number) => number, opts: BinaryOpts = {}): OpDef {
   const kernel = (dtype: Value['dtype']): ((x: number, y: number) => number) => {
     if (!isIntegerDType(dtype)) return f;
     if (opts.intDiv) return (x, y) => Math.trunc(x / y);

@@ -14,6 +14,7 @@ export const def: OpDef = {
   noIntAdvice:
     "Cast has no integer kernel: remove it from the exported model (quantized models carry int8 tensors throughout)",
   name: 'Cast',
+  layout: 'transparent',
   doc: 'convert element type (float→int truncates toward zero, then wraps like a typed array)',
   inputs: [{ name: 'input' }],
   outputs: ['output'],

@@ -3,8 +3,9 @@
 // bound truncates toward zero on integer tensors). With min > max every element becomes max (numpy.clip order,
 // as the ONNX test_clip_min_greater_than_max expects).
 import { elementwise } from './unary.js';
+import type { OpDef } from './types.js';
 
-export const def = elementwise(
+const base = elementwise(
   'Clip',
   'clamp to [min, max] (absent bound = unbounded)',
   {
@@ -20,3 +21,9 @@ export const def = elementwise(
     };
   },
 );
+
+export const def: OpDef = {
+  ...base,
+  quant: { activations: 'int8+int16' },
+  layout: 'transparent',
+};

@@ -30,6 +30,7 @@ function plan(ins: (TensorInfo | undefined)[], attrs: Attrs, node: string): { ax
 
 export const def: OpDef = {
   name: 'Concat',
+  quant: { activations: 'int8+int16', sharedPorts: 'all' },
   doc: 'concatenate 1+ tensors along an axis',
   inputs: [{ name: 'inputs', variadic: true }],
   outputs: ['concat_result'],

@@ -116,6 +116,8 @@ export const def: OpDef = {
   noIntAdvice:
     "ConvTranspose has no int8 kernel yet (TFLM's TRANSPOSE_CONV is not implemented): for upsampling, use nearest Upsample/Resize followed by a Conv (both have int8 kernels), or run this part in float in the application on the dequantized output",
   name: 'ConvTranspose',
+  quant: { weights: { port: 1, biasPort: 2, granularity: 'per-tensor' } },
+  layout: 'spatial',
   doc: 'transposed 2-D convolution, NHWC input, [Cin,KH,KW,Cout/group] weights, strides, dilations, pads, output_padding',
   inputs: [{ name: 'X' }, { name: 'W', constant: true }, { name: 'B', optional: true, constant: true }],
   outputs: ['Y'],

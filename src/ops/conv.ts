@@ -393,6 +393,8 @@ function gemmTiles(
 
 export const def: OpDef = {
   name: 'Conv',
+  quant: { activations: 'int8+int16', weights: { port: 1, biasPort: 2, granularity: 'per-channel' } },
+  layout: 'spatial',
   doc: '2-D convolution, NHWC input, OHWI weights, groups/depthwise, strides, dilations, pads, fused activation',
   inputs: [{ name: 'X' }, { name: 'W', constant: true }, { name: 'B', optional: true, constant: true }],
   outputs: ['Y'],

@@ -10,6 +10,7 @@ import { QUANT_ATTRS, quantPlan } from './quantize.js';
 
 export const def: OpDef = {
   name: 'Dequantize',
+  quant: { activations: 'any' },
   doc: 'integer → float32: (x - zero_point) * scale',
   inputs: [{ name: 'x' }],
   outputs: ['y'],

@@ -8,6 +8,7 @@ const base = binaryOp('Div', 'element-wise quotient A / B with broadcasting (int
 
 export const def: OpDef = {
   ...base,
+  layout: 'transparent',
   noIntAdvice:
     "Div has no int8 kernel: divide by a constant by multiplying by its reciprocal (Mul has an int8 kernel); division by a computed tensor must run in the application",
 };

@@ -24,6 +24,7 @@ const base = elementwise('Erf', 'Gauss error function erf(x) (the exact GELU of 
 
 export const def: OpDef = {
   ...base,
+  layout: 'transparent',
   noIntAdvice:
     "Erf (PyTorch's exact nn.GELU) has no int8 kernel: replace nn.GELU with nn.Hardswish (exported at opset 14 or later) or nn.SiLU (Sigmoid and Mul), which have int8 kernels, and fine-tune",
 };

@@ -70,6 +70,7 @@ export function fullyConnectedFloat(x: TypedArray, w: TypedArray, bias: TypedArr
 
 export const def: OpDef = {
   name: 'FullyConnected',
+  quant: { activations: 'int8+int16', weights: { port: 1, biasPort: 2, granularity: 'per-tensor' } },
   doc: 'dense layer Y[...,N] = X[...,K]·W[N,K]ᵀ + B, fused activation',
   inputs: [{ name: 'X' }, { name: 'W', constant: true }, { name: 'B', optional: true, constant: true }],
   outputs: ['Y'],

@@ -29,6 +29,7 @@ function checkIndices(ix: TypedArray, dim: number, node: string): void {
 
 export const def: OpDef = {
   name: 'Gather',
+  quant: { activations: 'any', sharedPorts: [0] },
   doc: 'take slices along an axis at integer indices (negative = from the end)',
   inputs: [{ name: 'data' }, { name: 'indices', constant: true }],
   outputs: ['output'],

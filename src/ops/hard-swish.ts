@@ -1,8 +1,9 @@
 // HardSwish: Y = x * relu6(x + 3) / 6 (the TFLite/MobileNetV3 form; ONNX writes it as
 // x * max(0, min(1, x/6 + 1/2)), equal in exact arithmetic).
 import { elementwise } from './unary.js';
+import type { OpDef } from './types.js';
 
-export const def = elementwise(
+const base = elementwise(
   'HardSwish',
   'x * relu6(x + 3) / 6',
   {},
@@ -12,3 +13,9 @@ export const def = elementwise(
   },
   { floatOnly: true, macsPerElement: 1 },
 );
+
+export const def: OpDef = {
+  ...base,
+  quant: { activations: 'int8' },
+  layout: 'transparent',
+};

@@ -6,11 +6,12 @@ import { input } from './util.js';
 
 export const def: OpDef = {
   name: 'Identity',
+  quant: { activations: 'any', sharedPorts: [0] },
+  layout: 'transparent',
   doc: 'copy the input unchanged',
   inputs: [{ name: 'input' }],
   outputs: ['output'],
   attrs: {},
-  inPlace: true,
   infer(ctx) {
     const x = input(ctx, 0);
     return [{ dtype: x.dtype, shape: x.shape.slice() }];

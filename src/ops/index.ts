@@ -1,9 +1,12 @@
 // THE registry: the only list of operators. Everything that enumerates ops (importer coverage, --list-ops,
-// the docs tables) derives from this list. Adding an op: one file in this folder, one import and one entry here.
+// the docs tables) or asks what an op supports (quantization policy, integer kernel, layout role) reads it.
+// Adding an op: one file in this folder, one import and one entry here (its key is the op's name, OpName); with an
+// integer kernel also its file in src/sim/int/ (exporting the kernel and its typed parameters) and `int` on the entry.
 
 import { didYouMean, fail } from '../diagnostics.js';
-import type { Attrs, AttrValue } from '../ir/graph.js';
-import type { AttrSpec, OpDef } from './types.js';
+import type { Attrs, AttrValue, Node } from '../ir/graph.js';
+import type { OpParams } from './qparams.js';
+import type { AttrSpec, IntKernel, OpDef, OpName } from './types.js';
 
 import { def as Conv } from './conv.js';
 import { def as ConvTranspose } from './conv-transpose.js';
@@ -50,58 +53,97 @@ import { def as Dequantize } from './dequantize.js';
 import { def as Lstm } from './lstm.js';
 import { def as Gru } from './gru.js';
 
-export const OPS: readonly OpDef[] = [
-  Conv,
+// Integer kernels (src/sim/int/), attached to their ops below. The kernel modules use the registry only inside
+// functions (generic.ts calls getOp at eval time), so this import cycle is safe under ESM.
+import { kernel as AddInt } from '../sim/int/add.js';
+import { kernel as AveragePoolInt } from '../sim/int/average-pool.js';
+import { kernel as ClipInt } from '../sim/int/clip.js';
+import { kernel as ConcatInt } from '../sim/int/concat.js';
+import { kernel as ConvInt } from '../sim/int/conv.js';
+import { kernel as DequantizeInt } from '../sim/int/dequantize.js';
+import { kernel as LstmInt } from '../sim/int/lstm.js';
+import { kernel as FullyConnectedInt } from '../sim/int/fully-connected.js';
+import { kernel as HardSwishInt } from '../sim/int/hard-swish.js';
+import { kernel as IdentityInt } from '../sim/int/identity.js';
+import { kernel as LeakyReluInt } from '../sim/int/leaky-relu.js';
+import { kernel as LogSoftmaxInt } from '../sim/int/log-softmax.js';
+import { kernel as MaxPoolInt } from '../sim/int/max-pool.js';
+import { kernel as MulInt } from '../sim/int/mul.js';
+import { kernel as PReluInt } from '../sim/int/prelu.js';
+import { kernel as PadInt } from '../sim/int/pad.js';
+import { kernel as QuantizeInt } from '../sim/int/quantize.js';
+import { kernel as ReduceMeanInt } from '../sim/int/reduce-mean.js';
+import { kernel as ReluInt } from '../sim/int/relu.js';
+import { kernel as ReshapeInt } from '../sim/int/reshape.js';
+import { kernel as SigmoidInt } from '../sim/int/sigmoid.js';
+import { kernel as SoftmaxInt } from '../sim/int/softmax.js';
+import { kernel as SubInt } from '../sim/int/sub.js';
+import { kernel as TanhInt } from '../sim/int/tanh.js';
+import { kernel as TransposeInt } from '../sim/int/transpose.js';
+import { generic } from '../sim/int/generic.js';
+
+function resizeIntCheck(n: Node): void {
+  if ((n.attrs.mode ?? 'nearest') !== 'nearest') fail('EF3002', 'Resize has an integer kernel for mode=nearest only', { node: n.name });
+}
+
+/** Every op by name (the keys define OpName); the `satisfies` clause checks that each op OpParams
+ * (src/ops/qparams.ts) lists carries an integer kernel of that parameter type; the line after it checks that each key
+ * is its op's name. Order = listing order. */
+export const REGISTRY = {
+  Conv: { ...Conv, int: ConvInt },
   ConvTranspose,
-  FullyConnected,
+  FullyConnected: { ...FullyConnected, int: FullyConnectedInt },
   MatMul,
-  Add,
-  Sub,
-  Mul,
+  Add: { ...Add, int: AddInt },
+  Sub: { ...Sub, int: SubInt },
+  Mul: { ...Mul, int: MulInt },
   Div,
   Pow,
-  Max,
-  Min,
-  Relu,
-  Clip,
-  LeakyRelu,
-  PRelu,
-  Sigmoid,
+  Max: { ...Max, int: generic('Max', true) },
+  Min: { ...Min, int: generic('Min', true) },
+  Relu: { ...Relu, int: ReluInt },
+  Clip: { ...Clip, int: ClipInt },
+  LeakyRelu: { ...LeakyRelu, int: LeakyReluInt },
+  PRelu: { ...PRelu, int: PReluInt },
+  Sigmoid: { ...Sigmoid, int: SigmoidInt },
   HardSigmoid,
-  HardSwish,
-  Tanh,
+  HardSwish: { ...HardSwish, int: HardSwishInt },
+  Tanh: { ...Tanh, int: TanhInt },
   Elu,
   Erf,
   Selu,
-  Softmax,
-  LogSoftmax,
-  MaxPool,
-  AveragePool,
-  ReduceMean,
-  ReduceMax,
+  Softmax: { ...Softmax, int: SoftmaxInt },
+  LogSoftmax: { ...LogSoftmax, int: LogSoftmaxInt },
+  MaxPool: { ...MaxPool, int: MaxPoolInt },
+  AveragePool: { ...AveragePool, int: AveragePoolInt },
+  ReduceMean: { ...ReduceMean, int: ReduceMeanInt },
+  ReduceMax: { ...ReduceMax, int: generic('ReduceMax', true) },
   BatchNormalization,
-  Concat,
-  Reshape,
+  Concat: { ...Concat, int: ConcatInt },
+  Reshape: { ...Reshape, int: ReshapeInt },
   Expand,
-  Transpose,
-  Pad,
-  Slice,
-  Gather,
-  Identity,
-  Resize,
-  ArgMax,
+  Transpose: { ...Transpose, int: TransposeInt },
+  Pad: { ...Pad, int: PadInt },
+  Slice: { ...Slice, int: generic('Slice', true) },
+  Gather: { ...Gather, int: generic('Gather', true) },
+  Identity: { ...Identity, int: IdentityInt },
+  Resize: { ...Resize, int: generic('Resize', true, resizeIntCheck) },
+  ArgMax: { ...ArgMax, int: generic('ArgMax', false) },
   Cast,
-  Quantize,
-  Dequantize,
-  Lstm,
+  Quantize: { ...Quantize, int: QuantizeInt },
+  Dequantize: { ...Dequantize, int: DequantizeInt },
+  Lstm: { ...Lstm, int: LstmInt },
   Gru,
-];
+} satisfies { readonly [k: string]: OpDef } & { readonly [K in keyof OpParams]: OpDef & { int: IntKernel<OpParams[K]> } };
+
+export const OPS: readonly OpDef[] = Object.values(REGISTRY);
+for (const [k, d] of Object.entries(REGISTRY)) if (k !== d.name) throw new Error(`registry key ${k} holds op ${d.name}`);
 
 const BY_NAME = new Map<string, OpDef>(OPS.map((d) => [d.name, d]));
 
 export const OP_NAMES: readonly string[] = OPS.map((d) => d.name);
 
-export function hasOp(name: string): boolean {
+export function hasOp(name: string): name is OpName {
   return BY_NAME.has(name);
 }
 

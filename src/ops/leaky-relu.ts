@@ -1,8 +1,9 @@
 // LeakyRelu: Y = x >= 0 ? x : alpha * x.
 import { attrFloat } from './util.js';
 import { elementwise } from './unary.js';
+import type { OpDef } from './types.js';
 
-export const def = elementwise(
+const base = elementwise(
   'LeakyRelu',
   'leaky rectifier, x >= 0 ? x : alpha*x',
   { alpha: { type: 'float', default: 0.01, doc: 'slope for x < 0' } },
@@ -12,3 +13,9 @@ export const def = elementwise(
   },
   { floatOnly: true, macsPerElement: 1 },
 );
+
+export const def: OpDef = {
+  ...base,
+  quant: { activations: 'int8+int16' },
+  layout: 'transparent',
+};

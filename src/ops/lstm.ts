@@ -115,6 +115,9 @@ export const def: OpDef = {
   evalFloat(ins, attrs, node): Value[] {
     return lstmFloat(ins, lstmDimsOfValues(ins, attrs, node.name), isReverse(attrs));
   },
+  // TFLM's integer LSTM is int8 only (an int8 island under the int16 scheme); the weights, bias, shared hidden state
+  // and int16 cell state are quantized by src/quant/lstm.ts
+  quant: { activations: 'int8' },
   macs(ctx: InferCtx): number {
     const d = rnnDimsOf('Lstm', ctx, 4);
     // the two gate products per step, plus the three element-wise products of the state update

@@ -70,6 +70,8 @@ function plan(x: TensorInfo | undefined, attrs: Attrs, node: string, withMaps: b
 
 export const def: OpDef = {
   name: 'Pad',
+  quant: { activations: 'int8+int16', sharedPorts: [0] },
+  layout: 'transparent',
   doc: 'pad (or crop, with negative pads) each axis; modes constant | edge | reflect | wrap',
   inputs: [{ name: 'data' }],
   outputs: ['output'],

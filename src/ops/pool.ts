@@ -5,7 +5,7 @@
 import { fail } from '../diagnostics.js';
 import { allocArray, shapeSize, type TypedArray } from '../ir/dtype.js';
 import type { Attrs } from '../ir/graph.js';
-import { FUSED_ACTIVATIONS, type AttrSpec, type InferCtx, type OpDef, type OutputInfo, type Value } from './types.js';
+import { FUSED_ACTIVATIONS, type AttrSpec, type InferCtx, type OpDef, type OpName, type OutputInfo, type Value } from './types.js';
 import { input } from './util.js';
 import { checkDims, checkOutputSize, clampBounds, intList, tapRange, windowExtent } from './window.js';
 
@@ -115,7 +115,7 @@ export function poolFloat(kind: 'max' | 'avg', x: TypedArray, g: PoolGeom, inclu
   }
 }
 
-export function poolOp(name: string, doc: string, kind: 'max' | 'avg'): OpDef {
+export function poolOp(name: OpName, doc: string, kind: 'max' | 'avg'): OpDef {
   const attrs: Record<string, AttrSpec> = {
     kernel: { type: 'ints', required: true, doc: '[kernel_h, kernel_w]' },
     strides: { type: 'ints', default: [1, 1], doc: '[stride_h, stride_w]' },

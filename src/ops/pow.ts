@@ -6,6 +6,7 @@ const base = binaryOp('Pow', 'element-wise power A ** B with broadcasting', (a, 
 
 export const def: OpDef = {
   ...base,
+  layout: 'transparent',
   noIntAdvice:
     'Pow has no int8 kernel: write small integer powers as products (x * x * x; Mul has an int8 kernel), or compute it in the application',
 };

@@ -21,11 +21,18 @@ export const def: OpDef = {
   noIntAdvice:
     "PRelu has no int8 kernel yet: LeakyRelu (one slope for all channels) and Relu have int8 kernels; replace it with one of them and fine-tune",
   name: 'PRelu',
+  quant: {
+    activations: 'int8',
+    // the slope (alpha): an int8 tensor with its own scale, as TFLite's PRELU takes it
+    weights: { port: 1, granularity: 'per-tensor' },
+    // the integer kernel takes a quantized slope tensor, which PTQ derives (like weights) only for a constant slope
+    keepsFloat: (n, tensors) => !tensors[n.inputs[1]]?.data,
+  },
+  layout: 'transparent',
   doc: 'parametric rectifier, x >= 0 ? x : slope*x (slope broadcast to X)',
   inputs: [{ name: 'X' }, { name: 'slope' }],
   outputs: ['Y'],
   attrs: {},
-  inPlace: true,
   infer(ctx) {
     check(ctx.inputs[0], ctx.inputs[1], ctx.node.name);
     const x = ctx.inputs[0]!;

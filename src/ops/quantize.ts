@@ -68,6 +68,7 @@ export function roundHalfAway(v: number): number {
 
 export const def: OpDef = {
   name: 'Quantize',
+  quant: { activations: 'any' },
   doc: 'float → int8/uint8/int16/uint16: clamp(round(x / scale) + zero_point)',
   inputs: [{ name: 'x' }],
   outputs: ['y'],

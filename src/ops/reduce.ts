@@ -5,7 +5,7 @@
 import { fail } from '../diagnostics.js';
 import { allocArray, shapeSize, type TypedArray } from '../ir/dtype.js';
 import type { Attrs } from '../ir/graph.js';
-import type { InferCtx, OpDef, OutputInfo, Value } from './types.js';
+import type { InferCtx, OpDef, OpName, OutputInfo, Value } from './types.js';
 import { input } from './util.js';
 import { checkDims } from './window.js';
 
@@ -94,7 +94,7 @@ function reduceFloat(kind: 'mean' | 'max', x: TypedArray, shape: readonly number
   else for (let i = 0; i < nOut; i++) out[i] = acc[i] / R;
 }
 
-export function reduceOp(name: string, doc: string, kind: 'mean' | 'max'): OpDef {
+export function reduceOp(name: OpName, doc: string, kind: 'mean' | 'max'): OpDef {
   return {
     name,
     doc,

@@ -36,11 +36,11 @@ export function resolveReshape(inShape: readonly number[], target: readonly numb
 
 export const def: OpDef = {
   name: 'Reshape',
+  quant: { activations: 'any', sharedPorts: [0] },
   doc: 'view the data with a new static shape (one -1 allowed)',
   inputs: [{ name: 'data' }],
   outputs: ['reshaped'],
   attrs: { shape: { type: 'ints', required: true, doc: 'target shape; one -1 allowed, 0 is a literal zero' } },
-  inPlace: true,
   infer(ctx) {
     const x = ctx.inputs[0];
     if (!x) return fail('EF1009', 'Reshape input 0 is missing', { node: ctx.node.name });

@@ -11,7 +11,7 @@ import { allocArray, shapeSize, type TypedArray } from '../ir/dtype.js';
 import type { Attrs } from '../ir/graph.js';
 import type { InferCtx, OpDef, OutputInfo, Value } from './types.js';
 import { input } from './util.js';
-import { rha } from '../quant/fixedpoint.js';
+import { rha } from '../arith/fixedpoint.js';
 import { checkDims, checkOutputSize } from './window.js';
 
 export const COORD_MODES = [
@@ -181,6 +181,8 @@ export function resizeFloat(x: TypedArray, g: ResizeGeom, attrs: Attrs, out: Typ
 
 export const def: OpDef = {
   name: 'Resize',
+  quant: { activations: 'any', sharedPorts: [0] },
+  layout: 'spatial',
   doc: 'NHWC resize of H and W to static sizes, nearest or bilinear, ONNX coordinate modes',
   inputs: [{ name: 'X' }],
   outputs: ['Y'],

@@ -21,6 +21,7 @@ const base = elementwise(
 
 export const def: OpDef = {
   ...base,
+  layout: 'transparent',
   noIntAdvice:
     "Selu has no int8 kernel: replace it with LeakyRelu or Relu (int8 kernels) and fine-tune",
 };

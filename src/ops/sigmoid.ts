@@ -1,7 +1,8 @@
 // Sigmoid: Y = 1 / (1 + exp(-x)), evaluated in the form that never overflows exp().
 import { elementwise } from './unary.js';
+import type { OpDef } from './types.js';
 
-export const def = elementwise(
+const base = elementwise(
   'Sigmoid',
   'logistic function 1/(1+exp(-x))',
   {},
@@ -12,3 +13,12 @@ export const def = elementwise(
   },
   { floatOnly: true, macsPerElement: 1 },
 );
+
+export const def: OpDef = {
+  ...base,
+  quant: {
+    activations: 'int8+int16',
+    fixedOutput: { int8: { scale: 1 / 256, zeroPoint: -128 }, int16: { scale: 1 / 32768, zeroPoint: 0 } },
+  },
+  layout: 'transparent',
+};

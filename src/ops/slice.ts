@@ -62,6 +62,7 @@ function plan(x: TensorInfo | undefined, attrs: Attrs, node: string): SlicePlan 
 
 export const def: OpDef = {
   name: 'Slice',
+  quant: { activations: 'any', sharedPorts: [0] },
   doc: 'strided slice with ONNX clamping (negative indices and steps allowed)',
   inputs: [{ name: 'data' }],
   outputs: ['output'],

@@ -27,7 +27,6 @@ export function softmaxOp(name: 'Softmax' | 'LogSoftmax'): OpDef {
       axis: { type: 'int', default: -1, doc: 'the axis normalised over (negative counts from the end)' },
       ...(log ? {} : { beta: { type: 'float' as const, default: 1, doc: 'input scaling (TFLite SOFTMAX beta), a positive float32' } }),
     },
-    inPlace: true,
     infer(ctx) {
       plan(name, ctx.inputs[0], ctx.attrs, ctx.node.name);
       const x = ctx.inputs[0]!;
@@ -67,4 +66,12 @@ export function softmaxOp(name: 'Softmax' | 'LogSoftmax'): OpDef {
   };
 }
 
-export const def = softmaxOp('Softmax');
+const base = softmaxOp('Softmax');
+
+export const def: OpDef = {
+  ...base,
+  quant: {
+    activations: 'int8+int16',
+    fixedOutput: { int8: { scale: 1 / 256, zeroPoint: -128 }, int16: { scale: 1 / 32768, zeroPoint: 0 } },
+  },
+};

@@ -19,6 +19,7 @@ function permOf(x: TensorInfo | undefined, attrs: Attrs, node: string): number[]
 
 export const def: OpDef = {
   name: 'Transpose',
+  quant: { activations: 'any', sharedPorts: [0] },
   doc: 'permute axes (default: reverse them)',
   inputs: [{ name: 'data' }],
   outputs: ['transposed'],

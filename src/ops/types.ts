@@ -3,7 +3,8 @@
 // parameter preparation (src/quant, src/sim), and the C emitter (src/codegen).
 
 import type { DType, TypedArray } from '../ir/dtype.js';
-import type { Attrs, AttrValue, Graph, Node } from '../ir/graph.js';
+import type { Attrs, AttrValue, Graph, Node, Tensor } from '../ir/graph.js';
+import type { QParamsRecord } from './qparams.js';
 
 /** A runtime value flowing through an interpreter. */
 export interface Value {
@@ -58,7 +59,53 @@ export interface OutputInfo {
 export const FUSED_ACTIVATIONS = ['none', 'relu', 'relu6', 'relu_n1_to_1'] as const;
 export type FusedActivation = (typeof FUSED_ACTIVATIONS)[number];
 
+/**
+ * The name of a registry op: the keys of the registry (src/ops/index.ts), so adding an op there is all it takes for
+ * the name to exist; OpDef.name is checked against its key when the registry loads.
+ */
+export type OpName = keyof typeof import('./index.js').REGISTRY;
+
+/** Activation dtypes of integer execution. */
+export type IntActDType = 'int8' | 'int16';
+
+/** A fixed output quantization (TFLite's Softmax, Logistic, Tanh, LogSoftmax outputs). */
+export interface FixedQuant {
+  scale: number;
+  zeroPoint: number;
+}
+
+/**
+ * How post-training quantization treats the op (src/quant reads only this). Absent = PTQ quantizes the op's
+ * activations with calibrated parameters and nothing else.
+ */
+export interface OpQuant {
+  /**
+   * Activation dtypes of the integer kernel. 'int8': int8 only (TFLM has no int16 kernel; under the int16 scheme it
+   * runs as an int8 island between QUANTIZE nodes). 'int8+int16': also 16x8 (int16 activations, int8 weights,
+   * int64 bias; the mixed scheme may move such a layer to int16). 'any': dtype-generic data movement or
+   * conversion (values pass through whatever the integer dtype). Only meaningful with an integer kernel (`int`).
+   */
+  activations?: 'int8' | 'int8+int16' | 'any';
+  /** Constant weight operand at port `port` (symmetric int8, per output channel along axis 0 or per tensor) and
+   * its bias at `biasPort` (int32; int64 for int16 activations; scale s_in·s_w). */
+  weights?: { port: number; biasPort?: number; granularity: 'per-channel' | 'per-tensor' };
+  /** Input ports whose quantization is the output's (the kernel does not requantize there); 'all' = every input. */
+  sharedPorts?: readonly number[] | 'all';
+  /** Output quantization fixed by the kernel, per activation dtype. */
+  fixedOutput?: Partial<Record<IntActDType, FixedQuant>>;
+  /** PTQ keeps this node float (dequantize → float kernel → quantize) when this holds. */
+  keepsFloat?(node: Node, tensors: readonly Tensor[]): boolean;
+}
+
+/** How the op relates to the data layout (importers choosing channels-last for graph inputs). */
+export type OpLayout =
+  /** Works on NHWC spatial data: a channels-first graph input reaching its port 0 is stored NHWC. */
+  | 'spatial'
+  /** Layout-agnostic (element-wise, Pad, Cast, ...): "reaches a spatial op" is followed through its output 0. */
+  | 'transparent';
+
 export interface OpDef {
+  /** The op's registry key (OpName); checked against the key when the registry loads. */
   name: string;
   /** One line for `--list-ops` and the docs. */
   doc: string;
@@ -72,8 +119,12 @@ export interface OpDef {
   evalFloat(inputs: (Value | undefined)[], attrs: Attrs, node: Node): Value[];
   /** Multiply-accumulates for one execution, given inferred shapes. 0 for data movement ops. */
   macs(ctx: InferCtx, outputs: OutputInfo[]): number;
-  /** True when output 0 may share memory with input 0 (reshape, element-wise in place). Used by the planner. */
-  inPlace?: boolean;
+  /** Post-training quantization policy (see OpQuant). */
+  quant?: OpQuant;
+  /** Integer execution (src/sim/int/); absent = no integer kernel (EF3002 at prepare time, PTQ keeps it float). */
+  int?: IntKernel;
+  /** Layout role for importers (see OpLayout). */
+  layout?: OpLayout;
   /**
    * For ops without an integer kernel: what to do instead, true and specific to this op (shown with EF3002 when a
    * quantized model keeps it in float). Without it the generic advice applies.
@@ -83,10 +134,11 @@ export interface OpDef {
 
 /**
  * Integer execution of one op (src/sim/int/): kept apart from the float reference, as TFLite Micro keeps its
- * reference kernels apart from optimized ones. `prepare` computes node.qparams once from the tensors'
- * quantization records; `eval` only reads them. The C emitter reads the same node.qparams.
+ * reference kernels apart from optimized ones. `prepare` computes the op's typed parameters P (src/ops/qparams.ts)
+ * once from the tensors' quantization records; they are stored as node.qparams and `eval` only reads them (typed,
+ * as its `params` argument). The C emitter reads the same node.qparams by key.
  */
-export interface IntKernel {
-  prepare(node: Node, g: Graph): Record<string, number | number[]>;
-  eval(inputs: (Value | undefined)[], node: Node, g: Graph): Value[];
+export interface IntKernel<P extends QParamsRecord = QParamsRecord> {
+  prepare(node: Node, g: Graph): P;
+  eval(inputs: (Value | undefined)[], node: Node, g: Graph, params: P): Value[];
 }

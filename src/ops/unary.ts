@@ -10,7 +10,7 @@
 import { fail } from '../diagnostics.js';
 import { allocArray, isIntegerDType, shapeSize } from '../ir/dtype.js';
 import type { Attrs, Node } from '../ir/graph.js';
-import type { AttrSpec, OpDef, Value } from './types.js';
+import type { AttrSpec, OpDef, OpName, Value } from './types.js';
 import { input } from './util.js';
 
 export interface UnaryOpts {
@@ -23,7 +23,7 @@ export interface UnaryOpts {
 }
 
 export function elementwise(
-  name: string,
+  name: OpName,
   doc: string,
   attrs: Record<string, AttrSpec>,
   bind: (attrs: Attrs) => (x: number) => number,
@@ -42,7 +42,6 @@ export function elementwise(
     inputs: [{ name: 'X' }],
     outputs: ['Y'],
     attrs,
-    inPlace: true,
     infer(ctx) {
       const x = input(ctx, 0);
       opts.check?.(ctx.attrs, ctx.node.name);
@@ -66,7 +65,7 @@ export function elementwise(
 
 /** Element-wise unary op whose function reads attributes per call (kept for simple ops such as Relu). */
 export function unaryOp(
-  name: string,
+  name: OpName,
   doc: string,
   f: (x: number, attrs: Attrs) => number,
   attrs: Record<string, AttrSpec> = {},

@@ -3,12 +3,10 @@
 // re-inferred afterwards, so later passes see a fully static graph.
 
 import type { Graph } from '../ir/graph.js';
-import { inferGraph } from '../ir/infer.js';
+import { inferGraph } from '../ops/infer.js';
 import { getOp, normalizeAttrs } from '../ops/index.js';
 import type { Value } from '../ops/types.js';
 import { cloneGraph, dropNodes } from './util.js';
-
-const NO_OPS = new Set(['Identity', 'Dropout']);
 
 export function canonicalise(input: Graph): Graph {
   let g = cloneGraph(input);
@@ -19,7 +17,7 @@ export function canonicalise(input: Graph): Graph {
   // 2. No-op nodes: readers of the output read the input instead.
   const drop = new Set<number>();
   g.nodes.forEach((n, i) => {
-    const isNoOp = NO_OPS.has(n.op) || (n.op === 'Cast' && n.inputs[0] >= 0 && g.tensors[n.inputs[0]].dtype === g.tensors[n.outputs[0]].dtype);
+    const isNoOp = n.op === 'Identity' || (n.op === 'Cast' && n.inputs[0] >= 0 && g.tensors[n.inputs[0]].dtype === g.tensors[n.outputs[0]].dtype);
     if (!isNoOp || n.inputs[0] < 0) return;
     const src = n.inputs[0];
     const dst = n.outputs[0];

@@ -7,9 +7,7 @@
 
 import type { Graph, Node } from '../ir/graph.js';
 import { consumers, pruneGraph } from '../ir/graph.js';
-import { activationOf, addTensor, cloneGraph, singleUse } from './util.js';
-
-const FOLDABLE = new Set(['Conv', 'FullyConnected', 'ConvTranspose']);
+import { activationOf, addTensor, cloneGraph, hasWeightsAndBias, singleUse } from './util.js';
 
 function bnCoefficients(g: Graph, bn: Node): { a: Float64Array; c: Float64Array } | undefined {
   const [, s, b, m, v] = bn.inputs;
@@ -96,7 +94,7 @@ export function foldBatchnorm(input: Graph): Graph {
     const x = bn.inputs[0];
     const pi = prodOf.get(x);
     const p = pi === undefined ? undefined : g.nodes[pi];
-    if (p && FOLDABLE.has(p.op) && activationOf(p) === 'none' && singleUse(g, cons, x) && g.tensors[p.inputs[1]]?.data) {
+    if (p && hasWeightsAndBias(p.op) && activationOf(p) === 'none' && singleUse(g, cons, x) && g.tensors[p.inputs[1]]?.data) {
       const wt = g.tensors[p.inputs[1]];
       const W = wt.data!;
       const shape = wt.shape;

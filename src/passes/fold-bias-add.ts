@@ -4,9 +4,7 @@
 
 import type { Graph, Node } from '../ir/graph.js';
 import { consumers, pruneGraph } from '../ir/graph.js';
-import { activationOf, addTensor, cloneGraph, singleUse } from './util.js';
-
-const TARGETS = new Set(['Conv', 'FullyConnected', 'ConvTranspose']);
+import { activationOf, addTensor, cloneGraph, hasWeightsAndBias, singleUse } from './util.js';
 
 /** Channel count of the op's output (= bias length). */
 function outChannels(g: Graph, p: Node): number {
@@ -49,7 +47,7 @@ export function foldBiasAdd(input: Graph): Graph {
       if (pi === undefined || drop.has(pi)) continue;
       const p = g.nodes[pi];
       const ct = g.tensors[cId];
-      if (!TARGETS.has(p.op) || activationOf(p) !== 'none' || !ct?.data || !singleUse(g, cons, y)) continue;
+      if (!hasWeightsAndBias(p.op) || activationOf(p) !== 'none' || !ct?.data || !singleUse(g, cons, y)) continue;
       if (!g.tensors[p.inputs[1]]?.data) continue;
       const yt = g.tensors[y];
       const C = outChannels(g, p);

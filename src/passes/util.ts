@@ -2,6 +2,7 @@
 
 import type { Graph, Node, Tensor } from '../ir/graph.js';
 import { consumers, pruneGraph } from '../ir/graph.js';
+import { getOp, hasOp } from '../ops/index.js';
 
 /** Replace every read of tensor `from` by `to` (node inputs and graph outputs). Returns a new graph. */
 export function replaceUses(g: Graph, from: number, to: number): Graph {
@@ -56,4 +57,14 @@ export type { Node };
 export function activationOf(n: Node): string {
   const a = n.attrs.activation;
   return typeof a === 'string' ? a : 'none';
+}
+
+/**
+ * Ops computing a linear map of input 0 with constant weights at port 1 and an optional bias at port 2 (Conv,
+ * FullyConnected, ConvTranspose), read from the registry's weight ports: a following per-channel scale or shift
+ * can be folded into them.
+ */
+export function hasWeightsAndBias(op: string): boolean {
+  const w = hasOp(op) ? getOp(op).quant?.weights : undefined;
+  return w?.port === 1 && w.biasPort === 2;
 }

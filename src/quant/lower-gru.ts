@@ -12,7 +12,7 @@
 // grows by about 15 nodes per time step: meant for the short sequences of keyword-spotting and sensor models.
 
 import type { Graph, Node, Tensor } from '../ir/graph.js';
-import { inferGraph } from '../ir/infer.js';
+import { inferGraph } from '../ops/infer.js';
 import { rnnDims } from '../ops/rnn.js';
 
 export function lowerGru(g: Graph): Graph {

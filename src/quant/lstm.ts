@@ -12,9 +12,9 @@ import type { Graph, Node, QuantParams, Tensor } from '../ir/graph.js';
 import { lstmDimsOfValues, lstmFloat } from '../ops/lstm.js';
 import type { Value } from '../ops/types.js';
 import { prepareFloat, runFloat } from '../sim/float.js';
-import { rha } from './fixedpoint.js';
+import { rha } from '../arith/fixedpoint.js';
 import type { Range } from './observers.js';
-import { quantizeWeights } from './ptq.js';
+import { quantizeWeights } from './weights.js';
 
 /** Constant ports of an Lstm node quantized here, not as activations: W, R, B and a constant C0. */
 export function lstmWeightPorts(n: Node, tensors: Tensor[]): number[] {

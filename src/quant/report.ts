@@ -10,7 +10,7 @@ import type { Graph, Tensor } from '../ir/graph.js';
 import type { Value } from '../ops/types.js';
 import { prepareFloat, runFloat } from '../sim/float.js';
 import { runInt } from '../sim/int.js';
-import { rha } from './fixedpoint.js';
+import { rha } from '../arith/fixedpoint.js';
 
 export interface IntRunner {
   (g: Graph, inputs: Value[], opts?: { keepAll?: boolean }): { outputs: Value[]; values?: Map<number, Value> };

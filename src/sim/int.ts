@@ -5,7 +5,7 @@
 // Nodes that are entirely float (no integer non-constant input or output) run the registry's float kernel, so a
 // graph may keep float pre/post-processing around Quantize/Dequantize.
 
-import { checkPrepared } from '../quant/prepare.js';
+import { checkPrepared } from './int/prepare.js';
 import { fail } from '../diagnostics.js';
 import { isIntegerDType } from '../ir/dtype.js';
 import type { Graph, Node } from '../ir/graph.js';
@@ -107,7 +107,7 @@ export function runInt(g: Graph, inputs: Value[], opts: IntRunOptions = {}): { o
     } else {
       const k = isEspdlGraph(g) ? espdlKernel(n.op) : intKernel(n.op);
       if (!k) return fail('EF3002', `operator ${n.op} has no integer kernel`, { node: n.name });
-      outs = k.eval(ins, n, g);
+      outs = k.eval(ins, n, g, n.qparams);
     }
     n.outputs.forEach((o, k) => vals.set(o, outs[k]));
     opts.onNode?.(n, i, outs);

@@ -13,7 +13,7 @@
 // cut graph as the base of a spec model.
 
 import { EspforgeError, fail } from '../diagnostics.js';
-import { inferGraph } from '../ir/infer.js';
+import { inferGraph } from '../ops/infer.js';
 import { consumers, producers, pruneGraph, type Graph, type Node, type Tensor } from '../ir/graph.js';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
@@ -407,8 +407,7 @@ export function applyGraph(g: Graph, inputs: Sym[], opts: FromIrOptions = {}): A
         set(y);
         return;
       }
-      case 'Reshape':
-      case 'Flatten': {
+      case 'Reshape': {
         const o = T(out).shape;
         if (o[0] !== inShape[0] || o.length < 2) unsupported(n, `the batch axis changes ([${inShape}] → [${o}])`);
         if (o.length === 2 && inShape.length > 2) set(ap(tfl.layers.flatten({ name: layerName(n.name) }), input(n)));
@@ -545,7 +544,7 @@ export interface CutResult {
   pool?: 'mean' | 'max';
 }
 
-const TAIL = new Set(['Softmax', 'LogSoftmax', 'Sigmoid', 'Identity', 'Reshape', 'Flatten', 'Transpose', 'Dequantize', 'Quantize']);
+const TAIL = new Set(['Softmax', 'LogSoftmax', 'Sigmoid', 'Identity', 'Reshape', 'Transpose', 'Dequantize', 'Quantize']);
 const ACTS = new Set(['Relu', 'Clip', 'LeakyRelu', 'BatchNormalization', 'HardSwish', 'Sigmoid', 'Tanh', 'Elu']);
 
 /**

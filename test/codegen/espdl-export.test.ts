@@ -136,7 +136,7 @@ test('an esp-ppq tutorial file re-exported by espforge still reproduces esp-ppq\
 
 test('every exported op round-trips: a synthetic graph (ReLU6, Resize, MaxPool, LeakyRelu, Concat, Pad, AveragePool, Sigmoid, Sub, global pool, dense) → .espdl → import', async () => {
   const { GraphBuilder } = await import('../../src/ir/graph.js');
-  const { inferGraph } = await import('../../src/ir/infer.js');
+  const { inferGraph } = await import('../../src/ops/infer.js');
   const { quantizeEspdl } = await import('../../src/codegen/espdl/quantize.js');
   const { writeEspdl } = await import('../../src/codegen/espdl/writer.js');
   const { importEspdl } = await import('../../src/import/espdl/index.js');

@@ -1,6 +1,6 @@
 // Ops x quantization schemes, derived so that it cannot drift: the op list is the registry (src/ops/index.ts), and
-// what the quantizer can make of each op under each scheme comes from the quantizer's own tables (the integer
-// kernel table INT_KERNELS, INT8_ONLY_OPS, INT16_OPS). For every op the quantizer can produce as an integer
+// what the quantizer can make of each op under each scheme comes from the registry's per-op facts as the quantizer
+// reads them (each op's integer kernel, INT8_ONLY_OPS, INT16_OPS). For every op the quantizer can produce as an integer
 // layer, a small float branch using it is built here (a registry op with an integer kernel and no branch fails the
 // test); all branches hang off one float input, the graph is quantized on random calibration data under int8,
 // int16 and mixed (every eligible layer moved to int16), and the generated C must build and equal the integer
@@ -128,7 +128,7 @@ function expectedDtype(o: string, scheme: QuantScheme): 'int8' | 'int16' {
   return 'int8'; // mixed: checked separately (moved layers are int16)
 }
 
-const branchOps = OPS.map((d) => d.name).filter((o) => intKernel(o) && !(o in NOT_BRANCHES));
+const branchOps: string[] = OPS.map((d) => d.name).filter((o) => intKernel(o) && !(o in NOT_BRANCHES));
 
 test('every registry op with an integer kernel has a branch here or a stated reason (the list cannot drift)', () => {
   const missing = branchOps.filter((o) => !BRANCHES[o]);

@@ -7,7 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { GraphBuilder, type Graph } from '../../src/ir/graph.js';
-import { inferGraph } from '../../src/ir/infer.js';
+import { inferGraph } from '../../src/ops/infer.js';
 import { prepareIntGraph } from '../../src/sim/int.js';
 import { emitC } from '../../src/codegen/c/emit.js';
 import { harnessSpec, pseudoRandomInput, simulate } from '../../src/codegen/build.js';

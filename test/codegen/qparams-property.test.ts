@@ -12,7 +12,7 @@ import assert from 'node:assert/strict';
 import { test, type TestContext } from 'node:test';
 import { GraphBuilder, type Attrs, type QuantParams } from '../../src/ir/graph.js';
 import { shapeSize, type DType } from '../../src/ir/dtype.js';
-import { inferGraph } from '../../src/ir/infer.js';
+import { inferGraph } from '../../src/ops/infer.js';
 import { prepareIntGraph } from '../../src/sim/int.js';
 import { emitC } from '../../src/codegen/c/emit.js';
 import { harnessSpec, pseudoRandomInput, simulate } from '../../src/codegen/build.js';

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { kernelFiles } from '../../src/codegen/c/kernels.js';
 import { rqTable } from '../../src/codegen/c/emit.js';
-import { mbqm, mbqmRef } from '../../src/quant/fixedpoint.js';
+import { mbqm, mbqmRef } from '../../src/arith/fixedpoint.js';
 import { hasTool, compileOrFail, run } from '../../src/verify/toolchain.js';
 import { RV32_GCC, QEMU_RV32 } from '../../src/verify/host.js';
 import { cArrayBody } from '../../src/codegen/common/cwriter.js';

@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { GraphBuilder, pruneGraph, type Graph } from '../../src/ir/graph.js';
-import { verifyGraph } from '../../src/ir/verify.js';
-import { inferGraph } from '../../src/ir/infer.js';
+import { verifyGraph } from '../../src/ops/verify.js';
+import { inferGraph } from '../../src/ops/infer.js';
 import { transposeValue, toStoredLayout, toSourceLayout, invertPerm } from '../../src/ir/layout.js';
 import { runFloat } from '../../src/sim/float.js';
 import { EspforgeError, didYouMean } from '../../src/diagnostics.js';

@@ -10,7 +10,7 @@ import { importKeras } from '../../src/import/keras/index.js';
 import { runFloat } from '../../src/sim/float.js';
 import { readNpz, readNpy } from '../../src/io/npy.js';
 import { EspforgeError, toDiagnostics } from '../../src/diagnostics.js';
-import { verifyGraph } from '../../src/ir/verify.js';
+import { verifyGraph } from '../../src/ops/verify.js';
 import type { Graph } from '../../src/ir/graph.js';
 import type { Value } from '../../src/ops/types.js';
 import { kerasArchiveFromH5 } from '../helpers/keras3.js';

@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import { importOnnx, readTensorProto } from '../../src/import/onnx/index.js';
 import { readNpz } from '../../src/io/npy.js';
 import { toSourceLayout, toStoredLayout } from '../../src/ir/layout.js';
-import { verifyGraph } from '../../src/ir/verify.js';
+import { verifyGraph } from '../../src/ops/verify.js';
 import type { Graph } from '../../src/ir/graph.js';
 import type { Value } from '../../src/ops/types.js';
 import { prepareFloat, runFloat } from '../../src/sim/float.js';

@@ -14,11 +14,11 @@ import assert from 'node:assert/strict';
 import type { Graph, Node } from '../../src/ir/graph.js';
 import { importOnnx } from '../../src/import/onnx/index.js';
 import type { Value } from '../../src/ops/types.js';
-import { mbqmRef, quantizeMultiplier } from '../../src/quant/fixedpoint.js';
+import { mbqmRef, quantizeMultiplier } from '../../src/arith/fixedpoint.js';
 import { quantizeModel } from '../../src/quant/ptq.js';
 import { runFloat } from '../../src/sim/float.js';
 import { runInt } from '../../src/sim/int.js';
-import { INT_KERNELS } from '../../src/sim/int/index.js';
+import { intKernel } from '../../src/sim/int/index.js';
 import { lstmSpec, pytorchStyleModel, randSeq, type Seq } from '../helpers/rnn.js';
 import { rng } from '../helpers/rng.js';
 
@@ -41,7 +41,7 @@ function act16(op: 'Sigmoid' | 'Tanh', xs: number[], mult: number, shift: number
     meta: {},
   } as unknown as Graph;
   const node: Node = { op, name: op, inputs: [0], outputs: [1], attrs: {}, qparams: { input_multiplier: mult, input_left_shift: shift } };
-  const out = INT_KERNELS[op].eval([{ dtype: 'int16', shape: [xs.length], data: Int16Array.from(xs) }], node, g)[0];
+  const out = intKernel(op)!.eval([{ dtype: 'int16', shape: [xs.length], data: Int16Array.from(xs) }], node, g, node.qparams!)[0];
   return Array.from(out.data as Int16Array);
 }
 

@@ -9,7 +9,7 @@ import { test } from 'node:test';
 import { loadDataset } from '../../src/data/index.js';
 import { loadModel } from '../../src/import/index.js';
 import type { Graph } from '../../src/ir/graph.js';
-import { verifyGraph } from '../../src/ir/verify.js';
+import { verifyGraph } from '../../src/ops/verify.js';
 import { readNpz } from '../../src/io/npy.js';
 import type { Value } from '../../src/ops/types.js';
 import { tracePasses } from '../../src/passes/index.js';

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { GraphBuilder, type Graph } from '../../src/ir/graph.js';
-import { verifyGraph } from '../../src/ir/verify.js';
+import { verifyGraph } from '../../src/ops/verify.js';
 import type { Value } from '../../src/ops/types.js';
 import { PASSES, runPasses, tracePasses } from '../../src/passes/index.js';
 import { runFloat } from '../../src/sim/float.js';

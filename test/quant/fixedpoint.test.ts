@@ -20,7 +20,7 @@ import {
   srdhmRef,
   srmbpot,
   tanh,
-} from '../../src/quant/fixedpoint.js';
+} from '../../src/arith/fixedpoint.js';
 import { rng } from '../helpers/rng.js';
 
 const R = rng(12345);

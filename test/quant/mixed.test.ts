@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { loadDataset } from '../../src/data/index.js';
 import { loadModel } from '../../src/import/index.js';
-import { verifyGraph } from '../../src/ir/verify.js';
+import { verifyGraph } from '../../src/ops/verify.js';
 import type { Value } from '../../src/ops/types.js';
 import { INT16_OPS, quantizeModel } from '../../src/quant/ptq.js';
 import { evaluate, layerErrors } from '../../src/quant/report.js';

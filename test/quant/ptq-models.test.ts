@@ -10,7 +10,7 @@ import { loadModel } from '../../src/import/index.js';
 import { importTflite } from '../../src/import/tflite/index.js';
 import { exportTflite } from '../../src/import/tflite/writer.js';
 import type { Graph } from '../../src/ir/graph.js';
-import { verifyGraph } from '../../src/ir/verify.js';
+import { verifyGraph } from '../../src/ops/verify.js';
 import { readNpy, readNpz } from '../../src/io/npy.js';
 import type { Value } from '../../src/ops/types.js';
 import { quantizeModel } from '../../src/quant/ptq.js';

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { GraphBuilder } from '../../src/ir/graph.js';
-import { verifyGraph } from '../../src/ir/verify.js';
+import { verifyGraph } from '../../src/ops/verify.js';
 import type { Value } from '../../src/ops/types.js';
 import { asymmetricParams, quantizeModel, quantizeWeights, rha, symmetricParams } from '../../src/quant/ptq.js';
 

@@ -7,7 +7,7 @@ import { EspforgeError } from '../../src/diagnostics.js';
 import { allocArray, dtypeRange, shapeSize, type DType, type TypedArray } from '../../src/ir/dtype.js';
 import { GraphBuilder, type Attrs, type QuantParams } from '../../src/ir/graph.js';
 import type { Value } from '../../src/ops/types.js';
-import { mbqm64Ref, mbqmRef, quantizeMultiplier, rha } from '../../src/quant/fixedpoint.js';
+import { mbqm64Ref, mbqmRef, quantizeMultiplier, rha } from '../../src/arith/fixedpoint.js';
 import { prepareIntGraph, runInt } from '../../src/sim/int.js';
 import { rng } from '../helpers/rng.js';
 

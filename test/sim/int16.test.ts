@@ -10,7 +10,7 @@ import { loadDataset } from '../../src/data/index.js';
 import { loadModel } from '../../src/import/index.js';
 import { GraphBuilder, type Attrs, type QuantParams } from '../../src/ir/graph.js';
 import type { DType, TypedArray } from '../../src/ir/dtype.js';
-import { verifyGraph } from '../../src/ir/verify.js';
+import { verifyGraph } from '../../src/ops/verify.js';
 import type { Value } from '../../src/ops/types.js';
 import { quantizeModel } from '../../src/quant/ptq.js';
 import { evaluate, layerErrors } from '../../src/quant/report.js';

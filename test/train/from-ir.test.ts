@@ -20,7 +20,7 @@ import { evaluate, trainModel } from '../../src/train/train.js';
 import type { Dataset } from '../../src/data/index.js';
 import { loadModel } from '../../src/import/index.js';
 import { GraphBuilder, type Graph } from '../../src/ir/graph.js';
-import { inferGraph } from '../../src/ir/infer.js';
+import { inferGraph } from '../../src/ops/infer.js';
 import { runFloat } from '../../src/sim/float.js';
 import { prepareIntGraph, runInt } from '../../src/sim/int.js';
 import { quantizeGraph } from '../../src/quant/ptq.js';

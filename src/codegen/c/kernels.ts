@@ -1,6 +1,7 @@
-// The portable C kernels live in kernels/kernels.c as named sections (`/*@@ section NAME deps=a,b */`). The
-// emitter copies only the sections a model uses (plus their dependencies) and renames the `ef_` prefix to the
-// model's symbol prefix, so two models can be linked into one firmware.
+// The portable C kernels live in kernels/*.c, one file per op family (int16 twins in *_s16.c), as named sections
+// (`/*@@ section NAME deps=a,b */`). The emitter copies only the sections a model uses (plus their dependencies)
+// in SECTION_ORDER and renames the `ef_` prefix to the model's symbol prefix, so two models can be linked into
+// one firmware.
 
 import { readdirSync, readFileSync } from 'node:fs';
 
@@ -10,30 +11,51 @@ interface Section {
   body: string;
 }
 
+/**
+ * The order sections are written to espforge_kernels.c, whichever files they live in: helpers before their users
+ * (C needs a static defined before it is called), and fixed so the emitted file does not depend on how the
+ * sources are split (the goldens compare it byte for byte). These are the sections that existed when kernels.c was
+ * split; a section added since follows them (file-name order, then order within its file), so a new op's kernel
+ * needs no entry here — it may call the helpers above, which always come first.
+ */
+const SECTION_ORDER = [
+  'common', 'fixedpoint', 'recip', 'taps', 'rq', 'conv', 'gemm', 'dwconv', 'avgpool', 'maxpool', 'add', 'mul', 'mean',
+  'softmax', 'logsoftmax', 'logistic', 'tanh', 'leakyrelu', 'prelu', 'hardswish', 'transpose', 'minmax',
+  'conv16', 'dwconv16', 'requant16', 'add16', 'mul16', 'maxpool16', 'avgpool16', 'mean16', 'softmax16', 'logistic16',
+  'tanh16', 'leakyrelu16', 'clamp16', 'pad16', 'minmax16', 'strided16', 'reducemax16',
+  'rqclamp', 'requant', 'clamp', 'pad', 'copy', 'strided', 'gather', 'reducemax', 'resizenn',
+];
+
 let cache: Map<string, Section> | undefined;
 
 function sections(): Map<string, Section> {
   if (cache) return cache;
-  // kernels.c first, then the per-op files beside it (lstm.c, ...) in name order
   const dir = new URL('./kernels/', import.meta.url);
-  const files = ['kernels.c', ...readdirSync(dir).filter((f) => f.endsWith('.c') && f !== 'kernels.c').sort()];
-  const text = files.map((f) => readFileSync(new URL(f, dir), 'utf8')).join('\n');
-  const m = new Map<string, Section>();
-  const parts = text.split(/^\/\*@@ section /m).slice(1);
-  for (const p of parts) {
-    const nl = p.indexOf('\n');
-    const head = p.slice(0, nl).replace(/\*\/\s*$/, '').trim();
-    const [name, ...rest] = head.split(/\s+/);
-    const depsTok = rest.find((r) => r.startsWith('deps='));
-    m.set(name, { name, deps: depsTok ? depsTok.slice(5).split(',') : [], body: p.slice(nl + 1).trimEnd() + '\n' });
+  const found = new Map<string, Section>();
+  for (const f of readdirSync(dir).filter((x) => x.endsWith('.c')).sort()) {
+    const parts = readFileSync(new URL(f, dir), 'utf8').split(/^\/\*@@ section /m).slice(1);
+    for (const p of parts) {
+      const nl = p.indexOf('\n');
+      const head = p.slice(0, nl).replace(/\*\/\s*$/, '').trim();
+      const [name, ...rest] = head.split(/\s+/);
+      const depsTok = rest.find((r) => r.startsWith('deps='));
+      if (found.has(name)) throw new Error(`kernel section ${name} is defined twice (kernels/${f})`);
+      found.set(name, { name, deps: depsTok ? depsTok.slice(5).split(',') : [], body: p.slice(nl + 1).trimEnd() + '\n' });
+    }
   }
+  const missing = SECTION_ORDER.filter((n) => !found.has(n));
+  if (missing.length) throw new Error(`kernel sections in SECTION_ORDER that no kernels/*.c file defines: ${missing.join(',')}`);
+  const m = new Map<string, Section>();
+  for (const n of SECTION_ORDER) m.set(n, found.get(n)!);
+  // sections added since the split follow in file-name order, then in their order within the file
+  for (const [n, s] of found) if (!m.has(n)) m.set(n, s);
   cache = m;
   return m;
 }
 
 export const KERNEL_NAMES = (): string[] => [...sections().keys()];
 
-/** Sections in file order, closed under dependencies. */
+/** Sections in SECTION_ORDER, closed under dependencies. */
 function closure(used: Iterable<string>): Section[] {
   const all = sections();
   const need = new Set<string>();
@@ -64,7 +86,7 @@ function prototypes(secs: Section[]): string[] {
 /**
  * Drop the static helpers no kept code calls. A section shares helpers among the kernels that need them (e.g.
  * fixedpoint's 1/(1+x) serves softmax and logistic, not tanh); an unused static function is a -Wunused-function
- * error under -Werror, so the emitted file holds only the static functions it calls. Definitions in kernels.c start at column 0 with
+ * error under -Werror, so the emitted file holds only the static functions it calls. Definitions in kernels/*.c start at column 0 with
  * `static` and end at the first `}` in column 0.
  */
 function pruneUnusedStatics(secs: Section[]): Section[] {

@@ -13,7 +13,7 @@
 import { fail } from '../../diagnostics.js';
 import { shapeSize, type TypedArray } from '../../ir/dtype.js';
 import { GraphBuilder, consumers, producers, type Graph, type Node, type QuantParams } from '../../ir/graph.js';
-import { inferGraph } from '../../ir/infer.js';
+import { inferGraph } from '../../ops/infer.js';
 import { runPasses } from '../../passes/index.js';
 import type { Value } from '../../ops/types.js';
 import { calibrate } from '../../quant/calibrate.js';

@@ -16,8 +16,8 @@
 import { EspforgeError, fail, type Diagnostic } from '../../diagnostics.js';
 import { fromLittleEndian, shapeSize, type DType, type TypedArray } from '../../ir/dtype.js';
 import { GraphBuilder, type Attrs, type Graph, type QuantParams } from '../../ir/graph.js';
-import { inferCtx, inferGraph } from '../../ir/infer.js';
-import { verifyGraph } from '../../ir/verify.js';
+import { inferCtx, inferGraph } from '../../ops/infer.js';
+import { verifyGraph } from '../../ops/verify.js';
 import { getOp } from '../../ops/index.js';
 import type { Value } from '../../ops/types.js';
 import type { ImportOptions } from '../index.js';

@@ -4,7 +4,7 @@
 import { EspforgeError, diag, fail, type Diagnostic } from '../../diagnostics.js';
 import { shapeSize } from '../../ir/dtype.js';
 import { GraphBuilder, type Attrs, type Graph } from '../../ir/graph.js';
-import { inferGraph } from '../../ir/infer.js';
+import { inferGraph } from '../../ops/infer.js';
 import { getOp, normalizeAttrs } from '../../ops/index.js';
 import { IGNORABLE, LAYERS, REFUSED } from './layers.js';
 

@@ -10,9 +10,10 @@
 import { EspforgeError, fail, type Diagnostic, diag } from '../../diagnostics.js';
 import { shapeSize } from '../../ir/dtype.js';
 import { pruneGraph, type Graph } from '../../ir/graph.js';
-import { inferGraph } from '../../ir/infer.js';
-import { verifyGraph } from '../../ir/verify.js';
-import type { Value } from '../../ops/types.js';
+import { inferGraph } from '../../ops/infer.js';
+import { verifyGraph } from '../../ops/verify.js';
+import { getOp, hasOp } from '../../ops/index.js';
+import type { OpLayout, Value } from '../../ops/types.js';
 import type { ImportOptions } from '../index.js';
 import { NodeAttrs } from './attrs.js';
 import { OnnxContext, PLAIN, type Sym } from './context.js';
@@ -26,10 +27,24 @@ export { SUPPORTED_ONNX_OPS } from './ops.js';
 /** Opsets newer than this are accepted (operators keep their newest known semantics) with a note. */
 const NEWEST_KNOWN_OPSET = 25;
 
-/** Ops that need their input channels-last (a channels-first graph input reaching one is stored NHWC). */
-const SPATIAL = new Set(['Conv', 'ConvTranspose', 'MaxPool', 'AveragePool', 'GlobalAveragePool', 'GlobalMaxPool', 'BatchNormalization', 'Resize', 'Upsample']);
-/** Ops through which "reaches a spatial op" is followed when choosing graph-input layouts. */
-const PASS_THROUGH = new Set(['Relu', 'Sigmoid', 'Tanh', 'LeakyRelu', 'Clip', 'HardSigmoid', 'HardSwish', 'Elu', 'Erf', 'Selu', 'PRelu', 'Add', 'Sub', 'Mul', 'Div', 'Pow', 'Identity', 'Dropout', 'Cast', 'QuantizeLinear', 'DequantizeLinear', 'Pad']);
+/**
+ * Layout role of an ONNX op when choosing graph-input layouts: a registry op of the same name has it in its
+ * definition (OpDef.layout); ONNX ops with no registry op of that name are listed here. 'spatial' = needs its
+ * input channels-last (a channels-first graph input reaching one is stored NHWC); 'transparent' = "reaches a
+ * spatial op" is followed through it.
+ */
+const ONNX_ONLY_LAYOUT: Readonly<Record<string, OpLayout>> = {
+  GlobalAveragePool: 'spatial',
+  GlobalMaxPool: 'spatial',
+  Upsample: 'spatial',
+  Dropout: 'transparent',
+  QuantizeLinear: 'transparent',
+  DequantizeLinear: 'transparent',
+};
+
+function layoutOf(onnxOp: string): OpLayout | undefined {
+  return hasOp(onnxOp) ? getOp(onnxOp).layout : Object.prototype.hasOwnProperty.call(ONNX_ONLY_LAYOUT, onnxOp) ? ONNX_ONLY_LAYOUT[onnxOp] : undefined;
+}
 
 export function decodeModel(bytes: Uint8Array, file: string): ModelProto {
   let m: ModelProto;
@@ -117,8 +132,9 @@ function inputsReachingSpatial(g: GraphProto): Set<string> {
       if (seen.has(v)) continue;
       seen.add(v);
       for (const c of consumers.get(v) ?? []) {
-        if (SPATIAL.has(c.op) && c.port === 0) hit = true;
-        else if (PASS_THROUGH.has(c.op)) stack.push(...c.outs.slice(0, 1));
+        const role = layoutOf(c.op);
+        if (role === 'spatial' && c.port === 0) hit = true;
+        else if (role === 'transparent') stack.push(...c.outs.slice(0, 1));
       }
     }
     if (hit) res.add(inp.name ?? '');

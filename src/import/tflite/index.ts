@@ -8,8 +8,8 @@
 import { EspforgeError, fail, type Diagnostic } from '../../diagnostics.js';
 import { shapeSize, type DType, type TypedArray } from '../../ir/dtype.js';
 import { GraphBuilder, type Attrs, type Graph, type QuantParams } from '../../ir/graph.js';
-import { inferGraph } from '../../ir/infer.js';
-import { verifyGraph } from '../../ir/verify.js';
+import { inferGraph } from '../../ops/infer.js';
+import { verifyGraph } from '../../ops/verify.js';
 import type { ImportOptions } from '../index.js';
 import { actName, halfToFloat, opName, samePads, TT_NAME, TT_SIZE, TT_TO_DTYPE } from './common.js';
 import { ActivationFunctionType as ACT, BuiltinOperator as OP, BuiltinOptions as OPT, FIELD as F, Padding, TensorType as TT } from './generated/schema.js';

@@ -9,7 +9,7 @@ import { Builder } from 'flatbuffers';
 import { fail } from '../../diagnostics.js';
 import type { DType, TypedArray } from '../../ir/dtype.js';
 import type { Graph, Node, QuantParams, Tensor } from '../../ir/graph.js';
-import { padFill } from '../../quant/prepare.js';
+import { padFill } from '../../sim/int/prepare.js';
 import { actCode, DTYPE_TO_TT, samePads } from './common.js';
 import { writeLstm } from './lstm.js';
 import { ActivationFunctionType as ACT, BuiltinOperator as OP, BuiltinOptions as OPT, FIELD as F, Padding } from './generated/schema.js';

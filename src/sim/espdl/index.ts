@@ -330,7 +330,7 @@ const Clip: IntKernel = {
   },
   eval(inputs, node, g) {
     const lut = node.qparams?.lut;
-    if (Array.isArray(lut)) return ESPDL_KERNELS.Sigmoid.eval(inputs, node, g);
+    if (Array.isArray(lut)) return ESPDL_KERNELS.Sigmoid.eval(inputs, node, g, node.qparams ?? {});
     const x = need(inputs, 0, node);
     const out = newOut(g, node, inputs);
     const clo = qn(node, 'clip_lo');

@@ -4,13 +4,14 @@
 
 import { fail } from '../../diagnostics.js';
 import type { Graph, Node } from '../../ir/graph.js';
+import type { AddParams } from '../../ops/qparams.js';
 import type { IntKernel } from '../../ops/types.js';
 import { broadcastIndex } from '../../ops/util.js';
-import { rdbpot, srdhm } from '../../quant/fixedpoint.js';
-import { actDType, activationRangeQ, qm, scaleZp } from '../../quant/prepare.js';
+import { rdbpot, srdhm } from '../../arith/fixedpoint.js';
+import { actDType, activationRangeQ, qm, scaleZp } from './prepare.js';
 import { attrOr, need, newOut, qn } from './common.js';
 
-function prepareAddSub(node: Node, g: Graph, sub: boolean): Record<string, number> {
+function prepareAddSub(node: Node, g: Graph, sub: boolean): AddParams {
   const [aId, bId] = node.inputs;
   const yId = node.outputs[0];
   actDType(g, aId, node);
@@ -92,12 +93,12 @@ function evalAddSub(inputs: Parameters<IntKernel['eval']>[0], node: Node, g: Gra
   return [out];
 }
 
-export const addKernel: IntKernel = {
+export const addKernel: IntKernel<AddParams> = {
   prepare: (node, g) => prepareAddSub(node, g, false),
   eval: (inputs, node, g) => evalAddSub(inputs, node, g, false),
 };
 
-export const subKernel: IntKernel = {
+export const subKernel: IntKernel<AddParams> = {
   prepare: (node, g) => prepareAddSub(node, g, true),
   eval: (inputs, node, g) => evalAddSub(inputs, node, g, true),
 };

@@ -3,11 +3,12 @@
 // with non-zero pads has no TFLM counterpart and is refused.
 
 import { fail } from '../../diagnostics.js';
+import type { ClampParams } from '../../ops/qparams.js';
 import type { IntKernel } from '../../ops/types.js';
 import { attrOr, need, newOut, qn } from './common.js';
 import { poolAttrs, preparePool } from './pool-common.js';
 
-export const kernel: IntKernel = {
+export const kernel: IntKernel<ClampParams> = {
   prepare(node, g) {
     const pads = attrOr(node, 'pads', [0, 0, 0, 0]) as number[];
     if ((attrOr(node, 'count_include_pad', 0) as number) === 1 && pads.some((p) => p !== 0))

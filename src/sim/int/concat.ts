@@ -5,12 +5,13 @@
 // in_zp[k], mult[k], shift[k], requant[k] (0/1).
 
 import { dtypeRange, shapeSize } from '../../ir/dtype.js';
+import type { ConcatParams } from '../../ops/qparams.js';
 import type { IntKernel } from '../../ops/types.js';
-import { mbqm } from '../../quant/fixedpoint.js';
-import { actDType, qm, scaleZp } from '../../quant/prepare.js';
+import { mbqm } from '../../arith/fixedpoint.js';
+import { actDType, qm, scaleZp } from './prepare.js';
 import { attrOr, cached, newOut, qa, qn } from './common.js';
 
-export const kernel: IntKernel = {
+export const kernel: IntKernel<ConcatParams> = {
   prepare(node, g) {
     const yId = node.outputs[0];
     actDType(g, yId, node);

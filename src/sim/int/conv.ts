@@ -6,13 +6,14 @@
 import { fail } from '../../diagnostics.js';
 import type { TypedArray } from '../../ir/dtype.js';
 import type { Graph, Node } from '../../ir/graph.js';
+import type { ConvParams } from '../../ops/qparams.js';
 import type { IntKernel } from '../../ops/types.js';
-import { mbqm, mbqm64 } from '../../quant/fixedpoint.js';
-import { actDType, activationRangeQ, channelScales, qm, scaleZp } from '../../quant/prepare.js';
+import { mbqm, mbqm64 } from '../../arith/fixedpoint.js';
+import { actDType, activationRangeQ, channelScales, qm, scaleZp } from './prepare.js';
 import { attrOr, cached, int32Of, need, newOut, qa, qn } from './common.js';
 
 /** Prepare shared by Conv and FullyConnected: per-output-channel (M, S) of s_in·s_w[c]/s_out, zero points, clamp. */
-export function prepareWeighted(node: Node, g: Graph, cout: number): Record<string, number | number[]> {
+export function prepareWeighted(node: Node, g: Graph, cout: number): ConvParams {
   const [xId, wId] = node.inputs;
   const yId = node.outputs[0];
   const inDt = actDType(g, xId, node);
@@ -66,7 +67,7 @@ interface ConvPrep {
   wI: Int32Array;
 }
 
-export const kernel: IntKernel = {
+export const kernel: IntKernel<ConvParams> = {
   prepare(node, g) {
     const w = g.tensors[node.inputs[1]];
     if (!w || w.shape.length !== 4) fail('EF1004', 'Conv weight must be [Cout,KH,KW,Cin/group]', { node: node.name });

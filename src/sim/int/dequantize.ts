@@ -2,11 +2,12 @@
 
 import { fail } from '../../diagnostics.js';
 import { stridesOf } from '../../ir/dtype.js';
+import type { DequantizeParams } from '../../ops/qparams.js';
 import type { IntKernel } from '../../ops/types.js';
-import { actDType, quantOf } from '../../quant/prepare.js';
+import { actDType, quantOf } from './prepare.js';
 import { need, newOut } from './common.js';
 
-export const kernel: IntKernel = {
+export const kernel: IntKernel<DequantizeParams> = {
   prepare(node, g) {
     actDType(g, node.inputs[0], node);
     const q = quantOf(g, node.inputs[0], node, 'input');

@@ -3,12 +3,13 @@
 // (no zero points, int64 accumulation when the bias is int64).
 
 import { fail } from '../../diagnostics.js';
+import type { ConvParams } from '../../ops/qparams.js';
 import type { IntKernel } from '../../ops/types.js';
-import { mbqm, mbqm64 } from '../../quant/fixedpoint.js';
+import { mbqm, mbqm64 } from '../../arith/fixedpoint.js';
 import { prepareWeighted } from './conv.js';
 import { cached, int32Of, need, newOut, qa, qn } from './common.js';
 
-export const kernel: IntKernel = {
+export const kernel: IntKernel<ConvParams> = {
   prepare(node, g) {
     const w = g.tensors[node.inputs[1]];
     if (!w || w.shape.length !== 2) fail('EF1004', 'FullyConnected weight must be [N,K]', { node: node.name });

@@ -5,13 +5,16 @@
 import { fail } from '../../diagnostics.js';
 import type { Node } from '../../ir/graph.js';
 import { getOp, normalizeAttrs } from '../../ops/index.js';
+import type { NoParams, PassThroughParams } from '../../ops/qparams.js';
 import type { IntKernel } from '../../ops/types.js';
-import { scaleZp } from '../../quant/prepare.js';
+import { scaleZp } from './prepare.js';
 import { cached } from './common.js';
 
-export function generic(op: string, passThrough: boolean, check?: (node: Node) => void): IntKernel {
+export function generic(op: string, passThrough: true, check?: (node: Node) => void): IntKernel<PassThroughParams>;
+export function generic(op: string, passThrough: false, check?: (node: Node) => void): IntKernel<NoParams>;
+export function generic(op: string, passThrough: boolean, check?: (node: Node) => void): IntKernel<PassThroughParams | NoParams> {
   return {
-    prepare(node, g): Record<string, number> {
+    prepare(node, g): PassThroughParams | NoParams {
       check?.(node);
       if (passThrough) {
         const y = scaleZp(g, node.outputs[0], node, 'output');

@@ -4,6 +4,7 @@
 
 import { fail } from '../../diagnostics.js';
 import { dtypeRange } from '../../ir/dtype.js';
+import type { HardSwishParams } from '../../ops/qparams.js';
 import type { IntKernel } from '../../ops/types.js';
 import {
   downScaleInt32ToInt16Multiplier,
@@ -12,11 +13,11 @@ import {
   sdhm16,
   srdhm16,
   toInt16,
-} from '../../quant/fixedpoint.js';
-import { actDType, qm, scaleZp } from '../../quant/prepare.js';
+} from '../../arith/fixedpoint.js';
+import { actDType, qm, scaleZp } from './prepare.js';
 import { need, newOut, qn } from './common.js';
 
-export const kernel: IntKernel = {
+export const kernel: IntKernel<HardSwishParams> = {
   prepare(node, g) {
     const xId = node.inputs[0];
     const yId = node.outputs[0];

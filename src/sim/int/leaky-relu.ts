@@ -2,12 +2,13 @@
 // alpha = QM(f32(f32(s_in·alpha)/s_out)) below (float32 arithmetic, as leaky_relu_common.cc does).
 
 import { dtypeRange } from '../../ir/dtype.js';
+import type { LeakyReluParams } from '../../ops/qparams.js';
 import type { IntKernel } from '../../ops/types.js';
-import { mbqm } from '../../quant/fixedpoint.js';
-import { actDType, qm, scaleZp } from '../../quant/prepare.js';
+import { mbqm } from '../../arith/fixedpoint.js';
+import { actDType, qm, scaleZp } from './prepare.js';
 import { attrOr, need, newOut, qn } from './common.js';
 
-export const kernel: IntKernel = {
+export const kernel: IntKernel<LeakyReluParams> = {
   prepare(node, g) {
     const xId = node.inputs[0];
     const yId = node.outputs[0];

@@ -16,10 +16,11 @@
 
 import { fail } from '../../diagnostics.js';
 import { shapeSize } from '../../ir/dtype.js';
+import type { LogSoftmaxParams } from '../../ops/qparams.js';
 import type { IntKernel } from '../../ops/types.js';
-import { expOnNegativeValues, mbqm, oneOverOnePlusX, quantizeMultiplier, rdbpot, srdhm, srmbpot } from '../../quant/fixedpoint.js';
-import { actDType, qm, scaleZp } from '../../quant/prepare.js';
-import { attrOr, need, newOut, qn } from './common.js';
+import { expOnNegativeValues, mbqm, oneOverOnePlusX, quantizeMultiplier, rdbpot, srdhm, srmbpot } from '../../arith/fixedpoint.js';
+import { actDType, qm, scaleZp } from './prepare.js';
+import { attrOr, need, newOut } from './common.js';
 
 const INPUT_INT_BITS = 5;
 const ACCUM_INT_BITS = 12;
@@ -78,7 +79,7 @@ export function logXForXGe1(x: number, inBits: number, outBits: number): number 
   return srmbpot(wrapAdd(srdhm(zPow2Adj, LOG_2), srdhm(numScaled, recipDenom)), accBits - outBits);
 }
 
-export const kernel: IntKernel = {
+export const kernel: IntKernel<LogSoftmaxParams> = {
   prepare(node, g) {
     const xId = node.inputs[0];
     const yId = node.outputs[0];
@@ -118,16 +119,12 @@ export const kernel: IntKernel = {
       diff_min: -radius,
     };
   },
-  eval(inputs, node, g) {
+  eval(inputs, node, g, p) {
     const x = need(inputs, 0, node);
     const out = newOut(g, node, inputs);
     const depth = x.shape[x.shape.length - 1];
     const outer = depth > 0 ? shapeSize(x.shape) / depth : 0;
-    const m = qn(node, 'input_multiplier');
-    const l = qn(node, 'input_left_shift');
-    const rm = qn(node, 'reverse_multiplier');
-    const rs = qn(node, 'reverse_shift');
-    const diffMin = qn(node, 'diff_min');
+    const { input_multiplier: m, input_left_shift: l, reverse_multiplier: rm, reverse_shift: rs, diff_min: diffMin } = p;
     const xd = x.data;
     const yd = out.data;
     const outShift = 31 - INPUT_INT_BITS - OUTPUT_INT_BITS;

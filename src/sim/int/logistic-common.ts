@@ -8,14 +8,15 @@
 // input_multiplier = trunc(s_in·4096·3·2^k) with the smallest k >= 0 (k <= 31) making it exceed 32767/2, and
 // input_left_shift = k. input_range_radius is unused (0).
 
+import type { LogisticParams } from '../../ops/qparams.js';
 import { fail } from '../../diagnostics.js';
 import type { Graph, Node } from '../../ir/graph.js';
-import { frexp, rha } from '../../quant/fixedpoint.js';
-import { actDType, scaleZp } from '../../quant/prepare.js';
+import { frexp, rha } from '../../arith/fixedpoint.js';
+import { actDType, scaleZp } from './prepare.js';
 
 export const INPUT_INT_BITS = 4;
 
-export function prepareLogistic(node: Node, g: Graph, outScale: number, outZp: number): Record<string, number> {
+export function prepareLogistic(node: Node, g: Graph, outScale: number, outZp: number): LogisticParams {
   const xId = node.inputs[0];
   const yId = node.outputs[0];
   const inDt = actDType(g, xId, node);
@@ -44,7 +45,7 @@ export function checkedLog2(x: number): { log2: number; pot: boolean } {
   return { log2: r, pot: Math.abs(f(l - r)) < f(1e-3) };
 }
 
-function prepareLogistic16(node: Node, x: { s: number; zp: number }, y: { s: number; zp: number }): Record<string, number> {
+function prepareLogistic16(node: Node, x: { s: number; zp: number }, y: { s: number; zp: number }): LogisticParams {
   const inputIntegerBits = 3;
   if (x.zp !== 0 || y.zp !== 0)
     fail('EF3004', `${node.op} int16 input and output must have zero point 0 (got ${x.zp}, ${y.zp})`, { node: node.name });

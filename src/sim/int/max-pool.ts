@@ -1,10 +1,11 @@
 // MaxPool on integers: TFLM MAX_POOL_2D: the maximum over in-bounds taps, then the fused-activation clamp.
 
+import type { ClampParams } from '../../ops/qparams.js';
 import type { IntKernel } from '../../ops/types.js';
 import { need, newOut, qn } from './common.js';
 import { poolAttrs, preparePool } from './pool-common.js';
 
-export const kernel: IntKernel = {
+export const kernel: IntKernel<ClampParams> = {
   prepare: preparePool,
   eval(inputs, node, g) {
     const x = need(inputs, 0, node);

@@ -1,13 +1,14 @@
 // Mul on integers: TFLM MUL (INT8-ARITHMETIC.md §10): y = zp_out + MBQM((x1 − zp1)(x2 − zp2), M, S),
 // (M, S) = QM(s1·s2/s_out) in double. Numpy broadcasting.
 
+import type { MulParams } from '../../ops/qparams.js';
 import type { IntKernel } from '../../ops/types.js';
 import { broadcastIndex } from '../../ops/util.js';
-import { mbqm } from '../../quant/fixedpoint.js';
-import { actDType, activationRangeQ, qm, scaleZp } from '../../quant/prepare.js';
+import { mbqm } from '../../arith/fixedpoint.js';
+import { actDType, activationRangeQ, qm, scaleZp } from './prepare.js';
 import { attrOr, need, newOut, qn } from './common.js';
 
-export const kernel: IntKernel = {
+export const kernel: IntKernel<MulParams> = {
   prepare(node, g) {
     const [aId, bId] = node.inputs;
     const yId = node.outputs[0];

@@ -5,11 +5,12 @@
 
 import { fail } from '../../diagnostics.js';
 import { stridesOf } from '../../ir/dtype.js';
+import type { PadParams } from '../../ops/qparams.js';
 import type { IntKernel } from '../../ops/types.js';
-import { actDType, padFill, scaleZp } from '../../quant/prepare.js';
+import { actDType, padFill, scaleZp } from './prepare.js';
 import { attrOr, need, newOut, qn } from './common.js';
 
-export const kernel: IntKernel = {
+export const kernel: IntKernel<PadParams> = {
   prepare(node, g) {
     const xId = node.inputs[0];
     const yId = node.outputs[0];

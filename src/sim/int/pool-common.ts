@@ -1,12 +1,13 @@
 // Shared prepare and window geometry of the integer pooling kernels (TFLM AVERAGE_POOL_2D / MAX_POOL_2D):
 // input and output share scale and zero point; only the fused-activation clamp is prepared.
 
+import type { ClampParams } from '../../ops/qparams.js';
 import { fail } from '../../diagnostics.js';
 import type { Graph, Node } from '../../ir/graph.js';
-import { actDType, activationRangeQ, scaleZp } from '../../quant/prepare.js';
+import { actDType, activationRangeQ, scaleZp } from './prepare.js';
 import { attrOr } from './common.js';
 
-export function preparePool(node: Node, g: Graph): Record<string, number> {
+export function preparePool(node: Node, g: Graph): ClampParams {
   const xId = node.inputs[0];
   const yId = node.outputs[0];
   actDType(g, xId, node);

@@ -3,14 +3,15 @@
 // Per element, d = x − zp_in: d >= 0 → MBQM(d, M1, S1); else MBQM(d · (a − zp_alpha), M2, S2); then + zp_out,
 // clamped to the output dtype. The alpha tensor (constant or not) broadcasts to X.
 
+import type { PReluParams } from '../../ops/qparams.js';
 import type { IntKernel } from '../../ops/types.js';
 import { broadcastIndex } from '../../ops/util.js';
-import { mbqm } from '../../quant/fixedpoint.js';
-import { actDType, qm, scaleZp } from '../../quant/prepare.js';
+import { mbqm } from '../../arith/fixedpoint.js';
+import { actDType, qm, scaleZp } from './prepare.js';
 import { dtypeRange } from '../../ir/dtype.js';
 import { cached, need, newOut, qn } from './common.js';
 
-export const kernel: IntKernel = {
+export const kernel: IntKernel<PReluParams> = {
   prepare(node, g) {
     const [xId, aId] = node.inputs;
     const yId = node.outputs[0];

@@ -4,13 +4,14 @@
 
 import { fail } from '../../diagnostics.js';
 import { dtypeRange, isIntegerDType, stridesOf } from '../../ir/dtype.js';
+import type { QuantizeParams } from '../../ops/qparams.js';
 import type { IntKernel } from '../../ops/types.js';
-import { mbqm, rha } from '../../quant/fixedpoint.js';
-import { actDType, qm, quantOf, scaleZp } from '../../quant/prepare.js';
+import { mbqm, rha } from '../../arith/fixedpoint.js';
+import { actDType, qm, quantOf, scaleZp } from './prepare.js';
 import { need, newOut, qn } from './common.js';
 
-export const kernel: IntKernel = {
-  prepare(node, g): Record<string, number> {
+export const kernel: IntKernel<QuantizeParams> = {
+  prepare(node, g): QuantizeParams {
     const xId = node.inputs[0];
     const yId = node.outputs[0];
     actDType(g, yId, node);

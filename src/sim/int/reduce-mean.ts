@@ -5,9 +5,10 @@
 import { fail } from '../../diagnostics.js';
 import { dtypeRange, shapeSize, stridesOf } from '../../ir/dtype.js';
 import type { Node } from '../../ir/graph.js';
+import type { MeanParams } from '../../ops/qparams.js';
 import type { IntKernel } from '../../ops/types.js';
-import { mbqm } from '../../quant/fixedpoint.js';
-import { actDType, qm, scaleZp } from '../../quant/prepare.js';
+import { mbqm } from '../../arith/fixedpoint.js';
+import { actDType, qm, scaleZp } from './prepare.js';
 import { attrOr, need, newOut, qn } from './common.js';
 
 function reducedAxes(node: Node, rank: number): number[] {
@@ -17,7 +18,7 @@ function reducedAxes(node: Node, rank: number): number[] {
   return [...new Set(r)].sort((a, b) => a - b);
 }
 
-export const kernel: IntKernel = {
+export const kernel: IntKernel<MeanParams> = {
   prepare(node, g) {
     const xId = node.inputs[0];
     const yId = node.outputs[0];

@@ -2,15 +2,16 @@
 // in double, clamp [max(qmin, zp_out + rha(0/s_out)), qmax]. Equal input/output quantization skips the
 // multiply (it is then exactly the identity).
 
+import type { ClampRequantParams } from '../../ops/qparams.js';
 import type { IntKernel } from '../../ops/types.js';
 import type { Graph, Node } from '../../ir/graph.js';
 import { dtypeRange } from '../../ir/dtype.js';
-import { mbqm, rha } from '../../quant/fixedpoint.js';
-import { actDType, qm, scaleZp } from '../../quant/prepare.js';
+import { mbqm, rha } from '../../arith/fixedpoint.js';
+import { actDType, qm, scaleZp } from './prepare.js';
 import { need, newOut, qn } from './common.js';
 
 /** Requantizing clamp shared by Relu and Clip: lo/hi are float bounds (±Infinity = none). */
-export function prepareClampRequant(node: Node, g: Graph, lo: number, hi: number): Record<string, number> {
+export function prepareClampRequant(node: Node, g: Graph, lo: number, hi: number): ClampRequantParams {
   const xId = node.inputs[0];
   const yId = node.outputs[0];
   actDType(g, xId, node);
@@ -51,7 +52,7 @@ export function evalClampRequant(inputs: Parameters<IntKernel['eval']>[0], node:
   return [out];
 }
 
-export const kernel: IntKernel = {
+export const kernel: IntKernel<ClampRequantParams> = {
   prepare: (node, g) => prepareClampRequant(node, g, 0, Infinity),
   eval: evalClampRequant,
 };

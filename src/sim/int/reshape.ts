@@ -1,9 +1,10 @@
 // Reshape (and Identity, Squeeze-like views): bytes unchanged, only the shape changes.
 
+import type { NoParams } from '../../ops/qparams.js';
 import type { IntKernel } from '../../ops/types.js';
 import { need, outShape } from './common.js';
 
-export const kernel: IntKernel = {
+export const kernel: IntKernel<NoParams> = {
   prepare: () => ({}),
   eval(inputs, node, g) {
     const x = need(inputs, 0, node);

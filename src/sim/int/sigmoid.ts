@@ -3,13 +3,14 @@
 // int16 → int16 (TFLM reference_integer_ops::Logistic for int16): the rescaled input indexes the sigmoid(i/24)
 // table at |v| >> 9 with 9 interpolation bits; negative inputs use 1 − sigmoid; output in Q0.15.
 
+import type { LogisticParams } from '../../ops/qparams.js';
 import type { IntKernel } from '../../ops/types.js';
-import { logistic, mbqm, rdbpot } from '../../quant/fixedpoint.js';
+import { logistic, mbqm, rdbpot } from '../../arith/fixedpoint.js';
 import { need, newOut, qn } from './common.js';
 import { INPUT_INT_BITS, logisticInput16, prepareLogistic } from './logistic-common.js';
 import { SIGMOID_TABLE_UINT16 as T } from './lut16.js';
 
-export const kernel: IntKernel = {
+export const kernel: IntKernel<LogisticParams> = {
   prepare: (node, g) => prepareLogistic(node, g, 1 / 256, -128),
   eval(inputs, node, g) {
     const x = need(inputs, 0, node);

@@ -11,16 +11,17 @@
 import { fail } from '../../diagnostics.js';
 import { shapeSize } from '../../ir/dtype.js';
 import type { Node } from '../../ir/graph.js';
+import type { SoftmaxParams } from '../../ops/qparams.js';
 import type { IntKernel, Value } from '../../ops/types.js';
-import { expOnNegativeValues, mbqm, mbqmGreaterThanOne, oneOverOnePlusX, rdbpot, srdhm } from '../../quant/fixedpoint.js';
-import { actDType, qm, scaleZp } from '../../quant/prepare.js';
+import { expOnNegativeValues, mbqm, mbqmGreaterThanOne, oneOverOnePlusX, rdbpot, srdhm } from '../../arith/fixedpoint.js';
+import { actDType, qm, scaleZp } from './prepare.js';
 import { attrOr, cached, need, newOut, qa, qn } from './common.js';
 import { lutLookup16, softmaxExpLut, softmaxOneOverOnePlusXLut } from './lut16.js';
 
 const SCALED_DIFF_INT_BITS = 5;
 const ACCUM_INT_BITS = 12;
 
-export const kernel: IntKernel = {
+export const kernel: IntKernel<SoftmaxParams> = {
   prepare(node, g) {
     const xId = node.inputs[0];
     const yId = node.outputs[0];
@@ -95,7 +96,7 @@ export const kernel: IntKernel = {
   },
 };
 
-function prepare16(node: Node, x: { s: number; zp: number }, y: { s: number; zp: number }, outDt: string, beta: number): Record<string, number | number[]> {
+function prepare16(node: Node, x: { s: number; zp: number }, y: { s: number; zp: number }, outDt: string, beta: number): SoftmaxParams {
   if (outDt !== 'int16') fail('EF3002', `Softmax with int16 input needs an int16 output (got ${outDt})`, { node: node.name });
   if (x.zp !== 0) fail('EF3004', `Softmax int16 input must have zero point 0 (got ${x.zp})`, { node: node.name });
   // TF_LITE_ENSURE_NEAR(output scale, 1/32768, 0.001/32768) and zero point 0

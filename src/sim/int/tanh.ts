@@ -2,13 +2,14 @@
 // int16 → int16 (TFLM reference_integer_ops::Tanh for int16): tanh(x) = 2·sigmoid(2x) − 1 from the sigmoid(i/24)
 // table at |v| >> 8 with 8 interpolation bits; output in Q0.15.
 
+import type { LogisticParams } from '../../ops/qparams.js';
 import type { IntKernel } from '../../ops/types.js';
-import { mbqm, rdbpot, tanh } from '../../quant/fixedpoint.js';
+import { mbqm, rdbpot, tanh } from '../../arith/fixedpoint.js';
 import { need, newOut, qn } from './common.js';
 import { INPUT_INT_BITS, logisticInput16, prepareLogistic } from './logistic-common.js';
 import { SIGMOID_TABLE_UINT16 as T } from './lut16.js';
 
-export const kernel: IntKernel = {
+export const kernel: IntKernel<LogisticParams> = {
   prepare: (node, g) => prepareLogistic(node, g, 1 / 128, 0),
   eval(inputs, node, g) {
     const x = need(inputs, 0, node);

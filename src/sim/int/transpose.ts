@@ -1,10 +1,11 @@
 // Transpose on integers: pure data movement by `perm`.
 
 import { shapeSize, stridesOf } from '../../ir/dtype.js';
+import type { NoParams } from '../../ops/qparams.js';
 import type { IntKernel } from '../../ops/types.js';
 import { attrOr, need, newOut } from './common.js';
 
-export const kernel: IntKernel = {
+export const kernel: IntKernel<NoParams> = {
   prepare: () => ({}),
   eval(inputs, node, g) {
     const x = need(inputs, 0, node);

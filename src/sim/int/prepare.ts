@@ -2,11 +2,11 @@
 // the float32 values TFLite stores, computing multipliers and fused-activation clamps. The per-op prepare
 // functions live with their kernels in src/sim/int/; src/sim/int.ts (prepareIntGraph) runs them once per node.
 
-import { activationRange } from '../ops/util.js';
-import { fail } from '../diagnostics.js';
-import { dtypeRange, type DType } from '../ir/dtype.js';
-import type { Graph, Node, QuantParams } from '../ir/graph.js';
-import { quantizeMultiplier, rha } from './fixedpoint.js';
+import { activationRange } from '../../ops/util.js';
+import { fail } from '../../diagnostics.js';
+import { dtypeRange, type DType } from '../../ir/dtype.js';
+import type { Graph, Node, QuantParams } from '../../ir/graph.js';
+import { quantizeMultiplier, rha } from '../../arith/fixedpoint.js';
 
 export const INT_ACT_DTYPES: readonly DType[] = ['int8', 'uint8', 'int16'];
 

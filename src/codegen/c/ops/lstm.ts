@@ -3,21 +3,18 @@
 // Y_c buffers of the memory plan; the 4H int16 gate scratch is a static array of the layer (the model code is not
 // re-entrant anyway: its arena is static).
 
-import { fail } from '../../diagnostics.js';
-import type { Graph, Node } from '../../ir/graph.js';
-import { SIGMOID_TABLE_UINT16 } from '../../sim/int/lut16.js';
-import type { ConstArray, LayerCode } from './emit.js';
+import { fail } from '../../../diagnostics.js';
+import { SIGMOID_TABLE_UINT16 } from '../../../sim/int/lut16.js';
+import type { CLowering, ConstArray, LayerCode, LowerCtx, QP } from '../lowering.js';
 
-type QP = Record<string, number | number[]>;
+export const lstm: CLowering = {
+  op: 'Lstm',
+  int16: false,
+  kernels: ['lstm'],
+  emit: (c) => emitLstm(c),
+};
 
-export function emitLstm(
-  g: Graph,
-  n: Node,
-  i: number,
-  P: string,
-  ptr: (id: number, cast?: string) => string,
-  cptr: (id: number, cast?: string) => string,
-): LayerCode {
+function emitLstm({ g, n, i, P, ptr, cptr }: LowerCtx): LayerCode {
   const q = (n.qparams ?? {}) as QP;
   const num = (k: string): number => {
     const v = q[k];

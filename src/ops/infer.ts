@@ -1,9 +1,9 @@
 // Attribute normalisation and shape/dtype inference over a whole graph, through the registry.
 
 import { EspforgeError, fail, type Diagnostic } from '../diagnostics.js';
-import { getOp, normalizeAttrs } from '../ops/index.js';
-import type { InferCtx, TensorInfo } from '../ops/types.js';
-import type { Graph, Node } from './graph.js';
+import { getOp, normalizeAttrs } from './index.js';
+import type { InferCtx, TensorInfo } from './types.js';
+import type { Graph, Node } from '../ir/graph.js';
 
 export function inferCtx(g: Graph, n: Node): InferCtx {
   const def = getOp(n.op);

@@ -1,9 +1,9 @@
 // The IR verifier: run in tests after every pass. Returns diagnostics (empty when the graph is well formed).
 
 import { diag, type Diagnostic } from '../diagnostics.js';
-import { isDType } from './dtype.js';
-import type { Graph } from './graph.js';
-import { hasOp } from '../ops/index.js';
+import { isDType } from '../ir/dtype.js';
+import type { Graph } from '../ir/graph.js';
+import { hasOp } from './index.js';
 
 export function verifyGraph(g: Graph): Diagnostic[] {
   const out: Diagnostic[] = [];

@@ -1,0 +1,456 @@
+/* espforge portable kernels: int8 convolution: direct (any group), 1x1 as a column-blocked GEMM (also FullyConnected),
+ * depthwise; window tap ranges.
+ * Named sections: src/codegen/c/kernels.ts copies only those a model uses, in its SECTION_ORDER. */
+
+/*@@ section taps */
+/* Taps of a window that fall inside the input: k in [*k0, *k1) with 0 <= start + k*dil < size. */
+static void ef_tap_range(int start, int k, int dil, int size, int *k0, int *k1)
+{
+    int a = 0, b = k;
+    while (a < k && start + a * dil < 0) ++a;
+    while (b > a && start + (b - 1) * dil >= size) --b;
+    *k0 = a;
+    *k1 = b;
+}
+
+/*@@ section conv deps=common,rq,taps */
+/* General int8 convolution, NHWC input, OHWI filter, optional groups and dilation.
+ * bias_adj[o] = bias[o] - in_zp * sum(w[o,...]) was folded at generation time, so a window entirely inside the
+ * input needs no zero-point work: acc = bias_adj + sum(w * x). A window that crosses the border sums only its
+ * in-bounds taps (TFLM skips padding taps): acc = bias + sum(w * x) - in_zp * sum(w) over those taps. */
+void ef_conv_s8(const int8_t *in, int ih, int iw, int ic,
+                const int8_t *w, const int32_t *bias_adj, const int32_t *bias,
+                int8_t *out, int oh, int ow, int oc,
+                int kh, int kw, int sh, int sw, int dh, int dw, int pad_t, int pad_l, int groups,
+                int32_t in_zp, int32_t out_zp, const int32_t *rq,
+                int32_t act_min, int32_t act_max)
+{
+    const int icg = ic / groups;
+    const int ocg = oc / groups;
+    const int ksz = kh * kw * icg;
+    int oy, ox, o;
+    for (oy = 0; oy < oh; ++oy) {
+        const int iy0 = oy * sh - pad_t;
+        int ky0, ky1;
+        ef_tap_range(iy0, kh, dh, ih, &ky0, &ky1);
+        for (ox = 0; ox < ow; ++ox) {
+            const int ix0 = ox * sw - pad_l;
+            int kx0, kx1;
+            int8_t *op = out + ((size_t)oy * ow + ox) * oc;
+            ef_tap_range(ix0, kw, dw, iw, &kx0, &kx1);
+            {
+                const int border = ky0 > 0 || kx0 > 0 || ky1 < kh || kx1 < kw;
+                if (dw == 1 && groups == 1) {
+                    /* rows of the window are contiguous runs of (kx1-kx0)*ic bytes in input and filter */
+                    const int run = (kx1 - kx0) * ic;
+                    for (o = 0; o + 4 <= oc; o += 4) {
+                        uint32_t a0, a1, a2, a3;
+                        const int8_t *w0 = w + (size_t)o * ksz;
+                        int ky;
+                        if (border) { a0 = bias[o]; a1 = bias[o + 1]; a2 = bias[o + 2]; a3 = bias[o + 3]; }
+                        else { a0 = bias_adj[o]; a1 = bias_adj[o + 1]; a2 = bias_adj[o + 2]; a3 = bias_adj[o + 3]; }
+                        for (ky = ky0; ky < ky1; ++ky) {
+                            const int8_t *xp = in + ((size_t)(iy0 + ky * dh) * iw + ix0 + kx0) * ic;
+                            const int8_t *wp = w0 + ((size_t)ky * kw + kx0) * ic;
+                            int k;
+                            for (k = 0; k < run; ++k) {
+                                int32_t x = xp[k];
+                                a0 += wp[k] * x;
+                                a1 += wp[k + ksz] * x;
+                                a2 += wp[k + 2 * ksz] * x;
+                                a3 += wp[k + 3 * ksz] * x;
+                            }
+                            if (border) {
+                                int32_t s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+                                for (k = 0; k < run; ++k) {
+                                    s0 += wp[k];
+                                    s1 += wp[k + ksz];
+                                    s2 += wp[k + 2 * ksz];
+                                    s3 += wp[k + 3 * ksz];
+                                }
+                                a0 -= in_zp * s0;
+                                a1 -= in_zp * s1;
+                                a2 -= in_zp * s2;
+                                a3 -= in_zp * s3;
+                            }
+                        }
+                        op[o] = ef_rq_ch(a0, rq, o, out_zp, act_min, act_max);
+                        op[o + 1] = ef_rq_ch(a1, rq, o + 1, out_zp, act_min, act_max);
+                        op[o + 2] = ef_rq_ch(a2, rq, o + 2, out_zp, act_min, act_max);
+                        op[o + 3] = ef_rq_ch(a3, rq, o + 3, out_zp, act_min, act_max);
+                    }
+                    for (; o < oc; ++o) {
+                        uint32_t acc = border ? bias[o] : bias_adj[o];
+                        const int8_t *w0 = w + (size_t)o * ksz;
+                        int ky, k;
+                        for (ky = ky0; ky < ky1; ++ky) {
+                            const int8_t *xp = in + ((size_t)(iy0 + ky * dh) * iw + ix0 + kx0) * ic;
+                            const int8_t *wp = w0 + ((size_t)ky * kw + kx0) * ic;
+                            if (border) for (k = 0; k < run; ++k) acc += wp[k] * (xp[k] - in_zp);
+                            else for (k = 0; k < run; ++k) acc += wp[k] * xp[k];
+                        }
+                        op[o] = ef_rq_ch(acc, rq, o, out_zp, act_min, act_max);
+                    }
+                } else {
+                    for (o = 0; o < oc; ++o) {
+                        const int g = o / ocg;
+                        uint32_t acc = bias[o];
+                        int ky, kx, c;
+                        for (ky = ky0; ky < ky1; ++ky) {
+                            const int iy = iy0 + ky * dh;
+                            for (kx = kx0; kx < kx1; ++kx) {
+                                const int ix = ix0 + kx * dw;
+                                const int8_t *xp = in + ((size_t)iy * iw + ix) * ic + (size_t)g * icg;
+                                const int8_t *wp = w + (size_t)o * ksz + ((size_t)ky * kw + kx) * icg;
+                                for (c = 0; c < icg; ++c) acc += wp[c] * (xp[c] - in_zp);
+                            }
+                        }
+                        op[o] = ef_rq_ch(acc, rq, o, out_zp, act_min, act_max);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/*@@ section gemm deps=common,rq */
+/* int8 GEMM with per-column requantization: out[p, o] = requant(bias_adj[o] + sum_k w[o, k] * x[p, k]).
+ * Used for 1x1 convolutions (stride 1, no padding: pixels are rows) and fully connected layers.
+ * The emitter packs the filter in column blocks: 8 columns at a time while 8 remain, then 4, then single
+ * columns; a block of width B starting at column o occupies w[o*depth .. (o+B)*depth) as [k][B], so one
+ * pointer walks the block with immediate offsets. The 2 rows x 8 columns tile keeps 16 accumulators in
+ * registers: each k costs 10 loads and 16 multiply-adds. */
+#define EF_G8(t) \
+    { \
+        const int32_t u = xa[t], v = xb[t]; \
+        int32_t q; \
+        q = wp[8 * (t)]; a0 += q * u; b0 += q * v; \
+        q = wp[8 * (t) + 1]; a1 += q * u; b1 += q * v; \
+        q = wp[8 * (t) + 2]; a2 += q * u; b2 += q * v; \
+        q = wp[8 * (t) + 3]; a3 += q * u; b3 += q * v; \
+        q = wp[8 * (t) + 4]; a4 += q * u; b4 += q * v; \
+        q = wp[8 * (t) + 5]; a5 += q * u; b5 += q * v; \
+        q = wp[8 * (t) + 6]; a6 += q * u; b6 += q * v; \
+        q = wp[8 * (t) + 7]; a7 += q * u; b7 += q * v; \
+    }
+#define EF_G8S(t) \
+    { \
+        const int32_t u = xa[t]; \
+        a0 += wp[8 * (t)] * u; a1 += wp[8 * (t) + 1] * u; a2 += wp[8 * (t) + 2] * u; a3 += wp[8 * (t) + 3] * u; \
+        a4 += wp[8 * (t) + 4] * u; a5 += wp[8 * (t) + 5] * u; a6 += wp[8 * (t) + 6] * u; a7 += wp[8 * (t) + 7] * u; \
+    }
+#define EF_G4(t) \
+    { \
+        const int32_t u = xa[t], v = xb[t]; \
+        int32_t q; \
+        q = wp[4 * (t)]; a0 += q * u; b0 += q * v; \
+        q = wp[4 * (t) + 1]; a1 += q * u; b1 += q * v; \
+        q = wp[4 * (t) + 2]; a2 += q * u; b2 += q * v; \
+        q = wp[4 * (t) + 3]; a3 += q * u; b3 += q * v; \
+    }
+#define EF_G4S(t) \
+    { \
+        const int32_t u = xa[t]; \
+        a0 += wp[4 * (t)] * u; a1 += wp[4 * (t) + 1] * u; a2 += wp[4 * (t) + 2] * u; a3 += wp[4 * (t) + 3] * u; \
+    }
+
+/* 8 columns: rows two at a time */
+static void ef_gemm_b8(const int8_t *x, int rows, int depth, const int8_t *wb, const int32_t *bias, int8_t *out,
+                       int cols, int32_t zp, const int32_t *rq, int32_t lo, int32_t hi)
+{
+    const int d4 = depth & ~3;
+    int p = 0, j;
+    for (; p + 2 <= rows; p += 2) {
+        const int8_t *xa = x + (size_t)p * depth;
+        const int8_t *xb = xa + depth;
+        const int8_t *const xe = xa + d4;
+        const int8_t *wp = wb;
+        int8_t *oa = out + (size_t)p * cols;
+        int8_t *ob = oa + cols;
+        uint32_t a0 = bias[0], a1 = bias[1], a2 = bias[2], a3 = bias[3];
+        uint32_t a4 = bias[4], a5 = bias[5], a6 = bias[6], a7 = bias[7];
+        uint32_t b0 = a0, b1 = a1, b2 = a2, b3 = a3, b4 = a4, b5 = a5, b6 = a6, b7 = a7;
+        while (xa != xe) {
+            EF_G8(0) EF_G8(1) EF_G8(2) EF_G8(3)
+            xa += 4;
+            xb += 4;
+            wp += 32;
+        }
+        for (j = d4; j < depth; ++j) {
+            EF_G8(0)
+            ++xa;
+            ++xb;
+            wp += 8;
+        }
+        ef_rq_ch2(a0, b0, oa, ob, rq, 0, zp, lo, hi);
+        ef_rq_ch2(a1, b1, oa + 1, ob + 1, rq, 1, zp, lo, hi);
+        ef_rq_ch2(a2, b2, oa + 2, ob + 2, rq, 2, zp, lo, hi);
+        ef_rq_ch2(a3, b3, oa + 3, ob + 3, rq, 3, zp, lo, hi);
+        ef_rq_ch2(a4, b4, oa + 4, ob + 4, rq, 4, zp, lo, hi);
+        ef_rq_ch2(a5, b5, oa + 5, ob + 5, rq, 5, zp, lo, hi);
+        ef_rq_ch2(a6, b6, oa + 6, ob + 6, rq, 6, zp, lo, hi);
+        ef_rq_ch2(a7, b7, oa + 7, ob + 7, rq, 7, zp, lo, hi);
+    }
+    if (p < rows) {
+        const int8_t *xa = x + (size_t)p * depth;
+        const int8_t *const xe = xa + d4;
+        const int8_t *wp = wb;
+        int8_t *oa = out + (size_t)p * cols;
+        uint32_t a0 = bias[0], a1 = bias[1], a2 = bias[2], a3 = bias[3];
+        uint32_t a4 = bias[4], a5 = bias[5], a6 = bias[6], a7 = bias[7];
+        while (xa != xe) {
+            EF_G8S(0) EF_G8S(1) EF_G8S(2) EF_G8S(3)
+            xa += 4;
+            wp += 32;
+        }
+        for (j = d4; j < depth; ++j) {
+            EF_G8S(0)
+            ++xa;
+            wp += 8;
+        }
+        oa[0] = ef_rq_ch(a0, rq, 0, zp, lo, hi);
+        oa[1] = ef_rq_ch(a1, rq, 1, zp, lo, hi);
+        oa[2] = ef_rq_ch(a2, rq, 2, zp, lo, hi);
+        oa[3] = ef_rq_ch(a3, rq, 3, zp, lo, hi);
+        oa[4] = ef_rq_ch(a4, rq, 4, zp, lo, hi);
+        oa[5] = ef_rq_ch(a5, rq, 5, zp, lo, hi);
+        oa[6] = ef_rq_ch(a6, rq, 6, zp, lo, hi);
+        oa[7] = ef_rq_ch(a7, rq, 7, zp, lo, hi);
+    }
+}
+
+/* 4 columns */
+static void ef_gemm_b4(const int8_t *x, int rows, int depth, const int8_t *wb, const int32_t *bias, int8_t *out,
+                       int cols, int32_t zp, const int32_t *rq, int32_t lo, int32_t hi)
+{
+    const int d4 = depth & ~3;
+    int p = 0, j;
+    for (; p + 2 <= rows; p += 2) {
+        const int8_t *xa = x + (size_t)p * depth;
+        const int8_t *xb = xa + depth;
+        const int8_t *const xe = xa + d4;
+        const int8_t *wp = wb;
+        int8_t *oa = out + (size_t)p * cols;
+        int8_t *ob = oa + cols;
+        uint32_t a0 = bias[0], a1 = bias[1], a2 = bias[2], a3 = bias[3];
+        uint32_t b0 = a0, b1 = a1, b2 = a2, b3 = a3;
+        while (xa != xe) {
+            EF_G4(0) EF_G4(1) EF_G4(2) EF_G4(3)
+            xa += 4;
+            xb += 4;
+            wp += 16;
+        }
+        for (j = d4; j < depth; ++j) {
+            EF_G4(0)
+            ++xa;
+            ++xb;
+            wp += 4;
+        }
+        ef_rq_ch2(a0, b0, oa, ob, rq, 0, zp, lo, hi);
+        ef_rq_ch2(a1, b1, oa + 1, ob + 1, rq, 1, zp, lo, hi);
+        ef_rq_ch2(a2, b2, oa + 2, ob + 2, rq, 2, zp, lo, hi);
+        ef_rq_ch2(a3, b3, oa + 3, ob + 3, rq, 3, zp, lo, hi);
+    }
+    if (p < rows) {
+        const int8_t *xa = x + (size_t)p * depth;
+        const int8_t *const xe = xa + d4;
+        const int8_t *wp = wb;
+        int8_t *oa = out + (size_t)p * cols;
+        uint32_t a0 = bias[0], a1 = bias[1], a2 = bias[2], a3 = bias[3];
+        while (xa != xe) {
+            EF_G4S(0) EF_G4S(1) EF_G4S(2) EF_G4S(3)
+            xa += 4;
+            wp += 16;
+        }
+        for (j = d4; j < depth; ++j) {
+            EF_G4S(0)
+            ++xa;
+            wp += 4;
+        }
+        oa[0] = ef_rq_ch(a0, rq, 0, zp, lo, hi);
+        oa[1] = ef_rq_ch(a1, rq, 1, zp, lo, hi);
+        oa[2] = ef_rq_ch(a2, rq, 2, zp, lo, hi);
+        oa[3] = ef_rq_ch(a3, rq, 3, zp, lo, hi);
+    }
+}
+#undef EF_G8
+#undef EF_G8S
+#undef EF_G4
+#undef EF_G4S
+
+void ef_gemm_s8(const int8_t *x, int rows, int depth, const int8_t *w, const int32_t *bias_adj,
+                int8_t *out, int cols, int32_t out_zp, const int32_t *rq, int32_t act_min, int32_t act_max)
+{
+    int o = 0;
+    for (; o + 8 <= cols; o += 8)
+        ef_gemm_b8(x, rows, depth, w + (size_t)o * depth, bias_adj + o, out + o, cols, out_zp, rq + 4 * o, act_min, act_max);
+    if (o + 4 <= cols) {
+        ef_gemm_b4(x, rows, depth, w + (size_t)o * depth, bias_adj + o, out + o, cols, out_zp, rq + 4 * o, act_min, act_max);
+        o += 4;
+    }
+    for (; o < cols; ++o) {
+        const int8_t *w0 = w + (size_t)o * depth;
+        int p, k;
+        for (p = 0; p < rows; ++p) {
+            const int8_t *xa = x + (size_t)p * depth;
+            uint32_t a0 = bias_adj[o];
+            for (k = 0; k < depth; ++k) a0 += w0[k] * xa[k];
+            out[(size_t)p * cols + o] = ef_rq_ch(a0, rq, o, out_zp, act_min, act_max);
+        }
+    }
+}
+
+/*@@ section dwconv deps=common,rq,taps */
+/* Depthwise convolution, NHWC input; the filter was re-laid out at generation time as [kh][kw][oc] so the
+ * channel loop is contiguous in input, filter and output. oc = ic * ch_mult. Interior windows start from
+ * bias_adj (zero point folded); border windows sum in-bounds taps of w * (x - in_zp) from bias. */
+void ef_dwconv_s8(const int8_t *in, int ih, int iw, int ic, int ch_mult,
+                  const int8_t *w, const int32_t *bias_adj, const int32_t *bias,
+                  int8_t *out, int oh, int ow,
+                  int kh, int kw, int sh, int sw, int dh, int dw, int pad_t, int pad_l,
+                  int32_t in_zp, int32_t out_zp, const int32_t *rq,
+                  int32_t act_min, int32_t act_max)
+{
+    const int oc = ic * ch_mult;
+    const size_t xstep = (size_t)dw * ic;
+    const size_t ystep = (size_t)dh * iw * ic;
+    int oy, ox;
+    for (oy = 0; oy < oh; ++oy) {
+        const int iy0 = oy * sh - pad_t;
+        int ky0, ky1;
+        ef_tap_range(iy0, kh, dh, ih, &ky0, &ky1);
+        for (ox = 0; ox < ow; ++ox) {
+            const int ix0 = ox * sw - pad_l;
+            int kx0, kx1, o;
+            int8_t *op = out + ((size_t)oy * ow + ox) * oc;
+            ef_tap_range(ix0, kw, dw, iw, &kx0, &kx1);
+            if (ky0 == 0 && kx0 == 0 && ky1 == kh && kx1 == kw) {
+                const int8_t *xbase = in + ((size_t)iy0 * iw + ix0) * ic;
+                o = 0;
+                if (ch_mult == 1 && kw == 3) {
+                    /* the common case: eight channels side by side, the three taps of a filter row unrolled */
+                    const size_t oc2 = 2 * (size_t)oc;
+                    for (; o + 8 <= oc; o += 8) {
+                        uint32_t a0 = bias_adj[o], a1 = bias_adj[o + 1], a2 = bias_adj[o + 2], a3 = bias_adj[o + 3];
+                        uint32_t a4 = bias_adj[o + 4], a5 = bias_adj[o + 5], a6 = bias_adj[o + 6], a7 = bias_adj[o + 7];
+                        const int8_t *wp = w + o;
+                        const int8_t *xr = xbase + o;
+                        int ky;
+                        for (ky = 0; ky < kh; ++ky, xr += ystep, wp += oc2 + oc) {
+#define EF_DW8(X, W) \
+    { \
+        const int8_t *x_ = (X), *w_ = (W); \
+        a0 += w_[0] * x_[0]; a1 += w_[1] * x_[1]; a2 += w_[2] * x_[2]; a3 += w_[3] * x_[3]; \
+        a4 += w_[4] * x_[4]; a5 += w_[5] * x_[5]; a6 += w_[6] * x_[6]; a7 += w_[7] * x_[7]; \
+    }
+                            EF_DW8(xr, wp)
+                            EF_DW8(xr + xstep, wp + oc)
+                            EF_DW8(xr + 2 * xstep, wp + oc2)
+#undef EF_DW8
+                        }
+                        op[o] = ef_rq_ch(a0, rq, o, out_zp, act_min, act_max);
+                        op[o + 1] = ef_rq_ch(a1, rq, o + 1, out_zp, act_min, act_max);
+                        op[o + 2] = ef_rq_ch(a2, rq, o + 2, out_zp, act_min, act_max);
+                        op[o + 3] = ef_rq_ch(a3, rq, o + 3, out_zp, act_min, act_max);
+                        op[o + 4] = ef_rq_ch(a4, rq, o + 4, out_zp, act_min, act_max);
+                        op[o + 5] = ef_rq_ch(a5, rq, o + 5, out_zp, act_min, act_max);
+                        op[o + 6] = ef_rq_ch(a6, rq, o + 6, out_zp, act_min, act_max);
+                        op[o + 7] = ef_rq_ch(a7, rq, o + 7, out_zp, act_min, act_max);
+                    }
+                }
+                for (; o + 4 <= oc; o += 4) {
+                    /* ch_mult 1: four channels side by side; ch_mult % 4 == 0: four outputs of one channel */
+                    const int same = (ch_mult & 3) == 0;
+                    const int ch = o / ch_mult;
+                    uint32_t a0 = bias_adj[o], a1 = bias_adj[o + 1], a2 = bias_adj[o + 2], a3 = bias_adj[o + 3];
+                    const int8_t *wp = w + o;
+                    int ky, kx;
+                    if (ch_mult == 1) {
+                        const int8_t *xr = xbase + o;
+                        for (ky = 0; ky < kh; ++ky, xr += ystep) {
+                            const int8_t *xp = xr;
+                            for (kx = 0; kx < kw; ++kx, xp += xstep, wp += oc) {
+                                a0 += wp[0] * xp[0];
+                                a1 += wp[1] * xp[1];
+                                a2 += wp[2] * xp[2];
+                                a3 += wp[3] * xp[3];
+                            }
+                        }
+                    } else if (same) {
+                        const int8_t *xr = xbase + ch;
+                        for (ky = 0; ky < kh; ++ky, xr += ystep) {
+                            const int8_t *xp = xr;
+                            for (kx = 0; kx < kw; ++kx, xp += xstep, wp += oc) {
+                                int32_t xv = xp[0];
+                                a0 += wp[0] * xv;
+                                a1 += wp[1] * xv;
+                                a2 += wp[2] * xv;
+                                a3 += wp[3] * xv;
+                            }
+                        }
+                    } else {
+                        const int c0 = o / ch_mult, c1 = (o + 1) / ch_mult, c2 = (o + 2) / ch_mult, c3 = (o + 3) / ch_mult;
+                        const int8_t *xr = xbase;
+                        for (ky = 0; ky < kh; ++ky, xr += ystep) {
+                            const int8_t *xp = xr;
+                            for (kx = 0; kx < kw; ++kx, xp += xstep, wp += oc) {
+                                a0 += wp[0] * xp[c0];
+                                a1 += wp[1] * xp[c1];
+                                a2 += wp[2] * xp[c2];
+                                a3 += wp[3] * xp[c3];
+                            }
+                        }
+                    }
+                    op[o] = ef_rq_ch(a0, rq, o, out_zp, act_min, act_max);
+                    op[o + 1] = ef_rq_ch(a1, rq, o + 1, out_zp, act_min, act_max);
+                    op[o + 2] = ef_rq_ch(a2, rq, o + 2, out_zp, act_min, act_max);
+                    op[o + 3] = ef_rq_ch(a3, rq, o + 3, out_zp, act_min, act_max);
+                }
+                for (; o < oc; ++o) {
+                    const int ch = o / ch_mult;
+                    uint32_t acc = bias_adj[o];
+                    int ky, kx;
+                    for (ky = 0; ky < kh; ++ky)
+                        for (kx = 0; kx < kw; ++kx)
+                            acc += w[((size_t)ky * kw + kx) * oc + o] * xbase[(size_t)ky * ystep + (size_t)kx * xstep + ch];
+                    op[o] = ef_rq_ch(acc, rq, o, out_zp, act_min, act_max);
+                }
+            } else {
+                o = 0;
+                if (ch_mult == 1) {
+                    /* border window, four channels side by side over the in-bounds taps: acc = bias + sum w*(x - zp) */
+                    for (; o + 4 <= oc; o += 4) {
+                        uint32_t a0 = bias[o], a1 = bias[o + 1], a2 = bias[o + 2], a3 = bias[o + 3];
+                        int ky, kx;
+                        for (ky = ky0; ky < ky1; ++ky) {
+                            const int8_t *xp = in + ((size_t)(iy0 + ky * dh) * iw + ix0 + kx0 * dw) * ic + o;
+                            const int8_t *wp = w + ((size_t)ky * kw + kx0) * oc + o;
+                            for (kx = kx0; kx < kx1; ++kx, xp += xstep, wp += oc) {
+                                a0 += wp[0] * (xp[0] - in_zp);
+                                a1 += wp[1] * (xp[1] - in_zp);
+                                a2 += wp[2] * (xp[2] - in_zp);
+                                a3 += wp[3] * (xp[3] - in_zp);
+                            }
+                        }
+                        op[o] = ef_rq_ch(a0, rq, o, out_zp, act_min, act_max);
+                        op[o + 1] = ef_rq_ch(a1, rq, o + 1, out_zp, act_min, act_max);
+                        op[o + 2] = ef_rq_ch(a2, rq, o + 2, out_zp, act_min, act_max);
+                        op[o + 3] = ef_rq_ch(a3, rq, o + 3, out_zp, act_min, act_max);
+                    }
+                }
+                for (; o < oc; ++o) {
+                    const int ch = o / ch_mult;
+                    uint32_t acc = bias[o];
+                    int ky, kx;
+                    for (ky = ky0; ky < ky1; ++ky) {
+                        const int8_t *xp = in + ((size_t)(iy0 + ky * dh) * iw) * ic + ch;
+                        const int8_t *wp = w + (size_t)ky * kw * oc + o;
+                        for (kx = kx0; kx < kx1; ++kx)
+                            acc += wp[(size_t)kx * oc] * (xp[(size_t)(ix0 + kx * dw) * ic] - in_zp);
+                    }
+                    op[o] = ef_rq_ch(acc, rq, o, out_zp, act_min, act_max);
+                }
+            }
+        }
+    }
+}

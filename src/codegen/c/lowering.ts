@@ -1,0 +1,220 @@
+// What one op's portable C lowering declares (CLowering), the per-layer context it is handed (LowerCtx), and the
+// helpers the lowerings share. The lowering modules (src/codegen/c/ops/*.ts) import only this module, the IR
+// and the fixed tables they emit: never emit.ts nor the op registry at run time, so a registry entry can point
+// at its lowering without an import cycle. Whatever a lowering needs from the registry (normalised attributes,
+// the op's own float evaluation) comes in through the context.
+
+import { fail } from '../../diagnostics.js';
+import { shapeSize } from '../../ir/dtype.js';
+import type { Attrs, Graph, Node, Tensor } from '../../ir/graph.js';
+import type { OpDef } from '../../ops/types.js';
+import { commentSafe } from '../common/cwriter.js';
+
+export type QP = Record<string, number | number[]>;
+
+export interface ConstArray {
+  sym: string;
+  ctype: 'int8_t' | 'int32_t' | 'uint8_t' | 'int16_t' | 'uint16_t' | 'int64_t';
+  data: ArrayLike<number>;
+  comment: string;
+  /** In NAME_weights.c (flash, extern) or in NAME.c (static const qparams). */
+  where: 'weights' | 'model';
+  /** One array for the whole model (a fixed table): emitted once however many layers use it. */
+  shared?: boolean;
+}
+
+export const CTYPE_BYTES: Record<ConstArray['ctype'], number> = { int8_t: 1, uint8_t: 1, int16_t: 2, uint16_t: 2, int32_t: 4, int64_t: 8 };
+
+export interface LayerCode {
+  /** Kernel sections (src/codegen/c/kernels/*.c) the call uses; a back end's own kernels as 'backend:name'. */
+  kernel: string[];
+  call: string;
+  consts: ConstArray[];
+  notes: string[];
+}
+
+/** Everything a lowering gets to emit layer i: the graph, arena pointers, and the layer's const / note lists. */
+export interface LowerCtx {
+  g: Graph;
+  n: Node;
+  i: number;
+  /** Symbol prefix of the model. */
+  P: string;
+  /** Symbol stem of this layer's constants. */
+  L: string;
+  q: QP | undefined;
+  T: (id: number) => Tensor;
+  /** Input 0 and output 0. */
+  X: Tensor;
+  Y: Tensor;
+  ptr: (id: number, cast?: string) => string;
+  cptr: (id: number, cast?: string) => string;
+  /** The layer's constant arrays and comment notes, in emission order (push to them). */
+  consts: ConstArray[];
+  notes: string[];
+  /** The op's registry entry (its float evaluation is the reference for selection tables). */
+  def: OpDef;
+  /** The node's attributes normalised by the registry (defaults filled in). */
+  attrs: () => Attrs;
+}
+
+/** What a target back end gets to emit one layer: arena pointers and its planned scratch block. */
+export interface BackendCtx {
+  P: string;
+  /** Symbol stem of this layer's constants. */
+  L: string;
+  ptr: (id: number, cast?: string) => string;
+  cptr: (id: number, cast?: string) => string;
+  scratchOffset?: number;
+  scratchSize?: number;
+  /** Do two tensors share their arena bytes (in-place plan)? */
+  samePlace: (a: number, b: number) => boolean;
+}
+
+/** One op's portable C lowering. */
+export interface CLowering {
+  /** The registry op it lowers. */
+  op: string;
+  /** Also takes int16 activations (16x8: int8 weights, int64 bias). */
+  int16: boolean;
+  /** May the output overwrite input 0 element by element (for these input / output tensors)? Absent: never. */
+  inPlace?: (x: Tensor, y: Tensor) => boolean;
+  /** The output is input 0's bytes unchanged: the memory plan may give both one place. */
+  alias?: boolean;
+  /** Every kernel section emit may name (emit.ts checks each layer against it). */
+  kernels: readonly string[];
+  emit(c: LowerCtx): LayerCode;
+}
+
+/** In place when input and output have the same element type (the element-wise kernels). */
+export const sameDtype = (x: Tensor, y: Tensor) => x.dtype === y.dtype;
+
+const INT32_MIN = -2147483648;
+
+export function num(q: QP | undefined, k: string, node: Node): number {
+  const v = q?.[k];
+  if (typeof v === 'number') return v;
+  if (Array.isArray(v) && v.length === 1) return v[0];
+  return fail('EF3001', `node '${node.name}' (${node.op}) has no integer parameter '${k}'`, {
+    node: node.name,
+    suggestion: 'prepare the graph for integer execution first (prepareIntGraph)',
+  });
+}
+
+export function arr(q: QP | undefined, k: string, n: number, node: Node): number[] {
+  const v = q?.[k];
+  const a = typeof v === 'number' ? [v] : v;
+  if (!Array.isArray(a)) return fail('EF3001', `node '${node.name}' (${node.op}) has no integer parameter '${k}'`, { node: node.name });
+  if (a.length === 1 && n > 1) return new Array<number>(n).fill(a[0]);
+  if (a.length !== n) fail('EF3001', `node '${node.name}': '${k}' has ${a.length} entries, expected ${n}`, { node: node.name });
+  return a;
+}
+
+export function checkMult(ms: number[], node: Node) {
+  for (const m of ms)
+    if (!Number.isInteger(m) || m < 0 || m > 2147483647 || m === INT32_MIN)
+      fail('EF9001', `node '${node.name}': multiplier ${m} is outside [0, 2^31)`, { node: node.name });
+}
+
+export const ctype = (t: Tensor) =>
+  t.dtype === 'int8' ? 'int8_t' : t.dtype === 'uint8' ? 'uint8_t' : t.dtype === 'int16' ? 'int16_t' : t.dtype === 'int32' ? 'int32_t' : t.dtype === 'float32' ? 'float' : '';
+
+export const shp = (t: Tensor) => `[${t.shape.join(',')}]`;
+export const qstr = (t: Tensor) =>
+  t.quant ? (t.quant.scale.length === 1 ? `s=${fmtF(t.quant.scale[0])} zp=${t.quant.zeroPoint[0]}` : `per-channel(${t.quant.scale.length}) axis ${t.quant.axis}`) : 'no quant';
+
+function fmtF(x: number): string {
+  return Number.isFinite(x) ? Number(x.toPrecision(9)).toString() : String(x);
+}
+
+/** C float literal that reads back as exactly this float32. */
+export function floatLit(x: number): string {
+  const f = Math.fround(x);
+  for (let p = 6; p <= 12; p++) {
+    const s = f.toPrecision(p);
+    if (Math.fround(Number(s)) === f) return (/[.eE]/.test(s) ? s : s + '.0') + 'f';
+  }
+  return f.toPrecision(17) + 'f';
+}
+
+/**
+ * Requantization table of the conv / depthwise / GEMM kernels (kernels/fixedpoint.c section rq): four int32 per
+ * channel, {2*M as a uint32 bit pattern, max(S, 0), r = max(-S, 0), (2^r - 1) >> 1}. Exact re-encodings of the
+ * prepared (M, S), not new multipliers.
+ */
+export function rqTable(ms: number[], ss: number[]): number[] {
+  const out: number[] = [];
+  ms.forEach((m, k) => {
+    const r = Math.max(-ss[k], 0);
+    out.push((2 * m) | 0, Math.max(ss[k], 0), r, (2 ** r - 1) >>> 1);
+  });
+  return out;
+}
+
+/**
+ * GEMM filter layout (kernels/conv.c section gemm): rows [N][K] grouped in column blocks of 8 while 8 remain, then
+ * one block of 4, then single columns; the block of width B at column o fills [o*K, (o+B)*K) as [k][B].
+ */
+export function packColumns(w: ArrayLike<number>, N: number, K: number): Int8Array {
+  const out = new Int8Array(N * K);
+  let o = 0;
+  while (o < N) {
+    const B = N - o >= 8 ? 8 : N - o >= 4 ? 4 : 1;
+    for (let k = 0; k < K; k++) for (let j = 0; j < B; j++) out[o * K + k * B + j] = w[(o + j) * K + k];
+    o += B;
+  }
+  return out;
+}
+
+export function attrNums(n: Node, k: string, dflt: number[]): number[] {
+  const v = n.attrs[k];
+  return Array.isArray(v) ? (v as number[]) : dflt;
+}
+
+/** Broadcast description for the element-wise kernels: 4-D output dims and per-input element strides. */
+export function bcast4(out: number[], a: number[]): number[] {
+  const r = out.length;
+  if (r > 4) fail('EF3002', `element-wise op on rank ${r} > 4 is not supported in C`);
+  const pa = [...new Array(r - a.length).fill(1), ...a];
+  const st = new Array<number>(r).fill(0);
+  let acc = 1;
+  for (let k = r - 1; k >= 0; k--) {
+    st[k] = pa[k] === 1 && out[k] !== 1 ? 0 : acc;
+    acc *= pa[k];
+  }
+  return [...new Array(4 - r).fill(0), ...st];
+}
+
+/** Per-channel requantization table `${L}_rq` (section rq) after checking the prepared multipliers and shifts. */
+export function qArrays(c: LowerCtx, ms: number[], ss: number[]) {
+  const { n, L, i } = c;
+  checkMult(ms, n);
+  for (const v of ss) if (!Number.isInteger(v) || v < -31 || v > 31) fail('EF3004', `node '${n.name}': shift ${v} is outside [-31, 31]`, { node: n.name });
+  c.consts.push({ sym: `${L}_rq`, ctype: 'int32_t', data: rqTable(ms, ss), comment: `layer ${i}: requantization per output channel {2*M (uint32 bits), max(S,0), r = max(-S,0), (2^r-1)>>1} from the prepared Q31 multiplier M and shift S`, where: 'model' });
+}
+
+export function shiftOk(c: LowerCtx, v: number) {
+  if (!Number.isInteger(v) || v < -31 || v > 31) fail('EF9001', `node '${c.n.name}': shift ${v} is outside [-31, 31]`, { node: c.n.name });
+}
+
+/** int16 element-wise kernels read and write int16 on both sides. */
+export function same16(c: LowerCtx) {
+  const { n, X, Y } = c;
+  if (X.dtype !== 'int16' || Y.dtype !== 'int16') fail('EF3002', `${n.op} from ${X.dtype} to ${Y.dtype} has no C kernel`, { node: n.name });
+}
+
+/** A data operand: its arena place, or for a constant tensor a const array in flash. */
+export function operand(c: LowerCtx, t: Tensor, port: number): string {
+  const { n, L, i } = c;
+  if (!t.data) return c.cptr(t.id, t.dtype === 'int16' ? 'int16_t' : 'int8_t');
+  if (t.dtype !== 'int8' && t.dtype !== 'int16') fail('EF3002', `${n.op} with a constant ${t.dtype} operand has no C kernel`, { node: n.name });
+  c.consts.push({ sym: `${L}_k${port}`, ctype: t.dtype === 'int16' ? 'int16_t' : 'int8_t', data: t.data, comment: `layer ${i} '${commentSafe(n.name)}': constant operand ${port} '${commentSafe(t.name)}' ${shp(t)} ${qstr(t)}`, where: 'weights' });
+  return `${L}_k${port}`;
+}
+
+/** For a pure selection op: the flat input index each output element reads, from the op's float evaluation on a
+ * tensor holding its own indices (other inputs as stored). */
+export function sourceIndex(c: LowerCtx, X: Tensor): ArrayLike<number> {
+  const ins = [{ dtype: 'float64' as const, shape: X.shape, data: Float64Array.from({ length: shapeSize(X.shape) }, (_, k) => k) }];
+  return c.def.evalFloat(ins, c.attrs(), c.n)[0].data;
+}
