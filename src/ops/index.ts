@@ -50,6 +50,8 @@ import { def as ArgMax } from './argmax.js';
 import { def as Cast } from './cast.js';
 import { def as Quantize } from './quantize.js';
 import { def as Dequantize } from './dequantize.js';
+import { def as Lstm } from './lstm.js';
+import { def as Gru } from './gru.js';
 
 // Integer kernels (src/sim/int/), attached to their ops below. The kernel modules use the registry only inside
 // functions (generic.ts calls getOp at eval time), so this import cycle is safe under ESM.
@@ -59,6 +61,7 @@ import { kernel as ClipInt } from '../sim/int/clip.js';
 import { kernel as ConcatInt } from '../sim/int/concat.js';
 import { kernel as ConvInt } from '../sim/int/conv.js';
 import { kernel as DequantizeInt } from '../sim/int/dequantize.js';
+import { kernel as LstmInt } from '../sim/int/lstm.js';
 import { kernel as FullyConnectedInt } from '../sim/int/fully-connected.js';
 import { kernel as HardSwishInt } from '../sim/int/hard-swish.js';
 import { kernel as IdentityInt } from '../sim/int/identity.js';
@@ -129,6 +132,8 @@ export const REGISTRY = {
   Cast,
   Quantize: { ...Quantize, int: QuantizeInt },
   Dequantize: { ...Dequantize, int: DequantizeInt },
+  Lstm: { ...Lstm, int: LstmInt },
+  Gru,
 } satisfies { readonly [k: string]: OpDef } & { readonly [K in keyof OpParams]: OpDef & { int: IntKernel<OpParams[K]> } };
 
 export const OPS: readonly OpDef[] = Object.values(REGISTRY);

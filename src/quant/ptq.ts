@@ -41,6 +41,8 @@ import { calibrate, collectSamples, type CalibData, type CalibrateOptions } from
 import type { CalibMethod, Range } from './observers.js';
 import { quantizeMixed, type MixedReport } from './mixed.js';
 import { quantizeWithRanges } from './rewrite.js';
+import { lowerGru } from './lower-gru.js';
+import { lstmCellRanges } from './lstm.js';
 
 export { asymmetricParams, rha, symmetricParams } from './params.js';
 export { quantizeWeights, WEIGHT_NEAR_ZERO_RANGE } from './weights.js';
@@ -90,9 +92,11 @@ export async function quantizeModel(g: Graph, calib: CalibData, opts: QuantizeOp
       node: nf.node,
       suggestion: 'check the training run that produced these weights',
     });
-  const floatGraph = opts.passes === false ? g : runPasses(g);
+  // TFLM has no GRU: quantization sees each Gru unrolled into integer-executable ops (src/quant/lower-gru.ts)
+  const floatGraph = lowerGru(opts.passes === false ? g : runPasses(g));
   const samples = await collectSamples(calib, opts.limit ?? Infinity);
   const ranges = await calibrate(floatGraph, samples, { ...opts, method });
+  lstmCellRanges(floatGraph, samples, ranges);
   if (scheme === 'mixed') {
     const r = await quantizeMixed(floatGraph, ranges, samples, opts);
     const graph = opts.prepare === false ? r.graph : r.prepared;

@@ -11,6 +11,7 @@ import type { Range } from './observers.js';
 import { asymmetricParams, rangeOf, symmetricParams } from './params.js';
 import { fixedOutput, INT8_ONLY_OPS, ptqKeepsFloat, sharedPorts, weightPorts } from './policy.js';
 import { quantizeData, quantizeWeights } from './weights.js';
+import { lstmCellParams, lstmSharedPairs, lstmWeightPorts, quantizeLstm } from './lstm.js';
 
 export const isFloatT = (t: Tensor) => t.dtype === 'float32' || t.dtype === 'float64';
 
@@ -52,6 +53,7 @@ export function quantizeWithRanges(fg: Graph, ranges: Map<number, Range>, scheme
     if (wp && !ptqKeepsFloat(n, fg.tensors))
       for (const k of [wp.port, wp.biasPort]) if (k !== undefined && n.inputs[k] >= 0 && n.inputs[k] !== undefined) weightPort.add(`${n.inputs[k]}`);
   }
+  for (const n of fg.nodes) for (const k of lstmWeightPorts(n, fg.tensors)) weightPort.add(`${n.inputs[k]}`);
 
   // union-find over tensors that must share quantization
   const parent = new Map<number, number>();
@@ -67,6 +69,7 @@ export function quantizeWithRanges(fg: Graph, ranges: Map<number, Range>, scheme
     if (ra !== rb) parent.set(rb, ra);
   };
   const fixed = new Map<number, { scale: number; zeroPoint: number }>();
+  for (const [id, f] of lstmCellParams(fg, ranges)) fixed.set(id, f);
   const fixedGroup = (id: number) => [...fixed.keys()].some((f) => find(f) === find(id));
   // operands of multi-input shared ops (Concat, Max, Min) that carry a fixed quantization (a Softmax, Sigmoid or
   // Tanh output) are not merged into the group: two different fixed parameters cannot share one, and the other
@@ -88,6 +91,7 @@ export function quantizeWithRanges(fg: Graph, ranges: Map<number, Range>, scheme
       else union(out, id);
     }
   }
+  for (const n of fg.nodes) for (const [a, b] of lstmSharedPairs(n)) union(a, b);
   // group ranges (union of members; constants contribute their own values)
   const groupRange = new Map<number, Range>();
   const activationIds = new Set<number>();
@@ -121,6 +125,7 @@ export function quantizeWithRanges(fg: Graph, ranges: Map<number, Range>, scheme
   // activation dtype per group: the scheme's, or the island's where an island tensor is a member
   const groupDt = new Map<number, DType>();
   for (const id of islandIds) groupDt.set(find(id), islandDt);
+  for (const [id] of lstmCellParams(fg, ranges)) groupDt.set(find(id), 'int16');
   const dtOf = (id: number): DType => groupDt.get(find(id)) ?? act;
   const groupQuant = new Map<number, QuantParams>();
   const quantOf = (id: number): QuantParams => {
@@ -156,6 +161,10 @@ export function quantizeWithRanges(fg: Graph, ranges: Map<number, Range>, scheme
     return id;
   };
   for (const n of nodes) {
+    if (n.op === 'Lstm') {
+      quantizeLstm(n, fg, tensors, place);
+      continue;
+    }
     const wp = weightPorts(n.op);
     if (!wp || ptqKeepsFloat(n, fg.tensors)) continue;
     const x = n.inputs[0];

@@ -76,6 +76,12 @@ const BRANCHES: Record<string, Branch> = {
   Min: (b, x) => [op(b, 'Min', [x, op(b, 'Relu', [x])])],
   ReduceMax: (b, x) => [op(b, 'ReduceMax', [x], { axes: [3], keepdims: 1 })],
   Resize: (b, x) => [op(b, 'Resize', [x], { mode: 'nearest', sizes: [1, 9, 12, 4] })],
+  // x viewed as a sequence [T=6, B=6, I=4]; H = 3; all three outputs (int8 Y, Y_h; int16 cell state Y_c)
+  Lstm: (b, x) => {
+    const outs = [0, 1, 2].map((k) => b.tensor({ name: `Lstm_${seq++}_${k}`, dtype: 'float32', shape: [] }));
+    b.node({ op: 'Lstm', name: `lstm_${seq++}`, inputs: [op(b, 'Reshape', [x], { shape: [6, 6, 4] }), f32(b, [12, 4]), f32(b, [12, 3]), f32(b, [12])], outputs: outs, attrs: {} });
+    return outs;
+  },
 };
 
 /**
@@ -207,7 +213,9 @@ for (const scheme of SCHEMES) {
 /** Branch ops the TFLite writer cannot express yet (quantize --out refuses them with a coded diagnostic). */
 // ONNX-style nearest Resize (half_pixel, round_prefer_floor) has no TFLite form: RESIZE_NEAREST_NEIGHBOR only has
 // its own index maps (the writer exports Resize with those modes: tflite-pad.test.ts / tflm-random.test.ts)
-const NO_TFLITE_FORM = ['Resize'];
+// Lstm: its branch returns Y_h and Y_c, which TFLite's LSTM does not output (the sequence-only form exports:
+// test/import/tflite-lstm.test.ts)
+const NO_TFLITE_FORM = ['Resize', 'Lstm'];
 
 test('ops x schemes: what `quantize --out` writes re-imports and simulates to the same integers as the graph in memory', async () => {
   for (const scheme of SCHEMES) {

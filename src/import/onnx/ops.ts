@@ -11,6 +11,7 @@ import { NodeAttrs } from './attrs.js';
 import { PLAIN, clAxis, type Layout, type OnnxContext, type Sym } from './context.js';
 import type { NodeProto } from './proto.js';
 import { ONNX_DTYPE, ONNX_DTYPE_NAME } from './tensor.js';
+import { RNN_ENTRIES } from './rnn.js';
 
 export interface ConvertArgs {
   ctx: OnnxContext;
@@ -1094,6 +1095,7 @@ export const OP_TABLE: Record<string, OpEntry> = {
   Constant: constantEntry,
   ConstantOfShape: constantOfShapeEntry,
   Shape: shapeEntry,
+  ...RNN_ENTRIES,
 };
 
 /** ONNX operators the importer converts (for docs and the conformance runner). */

@@ -13,6 +13,7 @@ import { verifyGraph } from '../../ops/verify.js';
 import type { ImportOptions } from '../index.js';
 import { actName, halfToFloat, opName, samePads, TT_NAME, TT_SIZE, TT_TO_DTYPE } from './common.js';
 import { ActivationFunctionType as ACT, BuiltinOperator as OP, BuiltinOptions as OPT, FIELD as F, Padding, TensorType as TT } from './generated/schema.js';
+import { joinGates } from './lstm.js';
 import { readModel, type FlatReader, type Table, type TfModel, type TfOperator, type TfSubGraph, type TfTensor } from './reader.js';
 
 /** Largest element count accepted for any tensor (activations included): 2^28. */
@@ -651,9 +652,49 @@ class Converter {
         this.need(ctx, 1);
         this.node(ctx, 'Cast', [x()], [y()], { to: this.b.tensors[y()].dtype });
         return;
+      case OP.UNIDIRECTIONAL_SEQUENCE_LSTM:
+        this.lstm(ctx);
+        return;
       default:
         this.unsupported.push(`${oc.custom !== undefined && code === OP.CUSTOM ? `CUSTOM(${oc.custom})` : opName(code)} (node '${ctx.name}')`);
     }
+  }
+
+  /** UNIDIRECTIONAL_SEQUENCE_LSTM (TFLM's form) → Lstm with Y_h / Y_c outputs of its own (see lstm.ts). */
+  private lstm(ctx: OpCtx): void {
+    const o = ctx.opts(OPT.UnidirectionalSequenceLSTMOptions);
+    const f = F.UnidirectionalSequenceLSTMOptions;
+    const bad = (what: string) => fail('EF2003', `UNIDIRECTIONAL_SEQUENCE_LSTM with ${what} is not supported`, { file: this.file, node: ctx.name });
+    if (o.byte(f.fused_activation_function, ACT.TANH) !== ACT.TANH) bad('a cell activation other than TANH');
+    if (o.f32(f.cell_clip, 0) !== 0 || o.f32(f.proj_clip, 0) !== 0) bad('cell or projection clipping');
+    if ([9, 10, 11, 16, 17, 20, 21, 22, 23].some((j) => ctx.tin(j) >= 0)) bad('peepholes, projection or layer normalization');
+    if ([1, 2, 3, 4, 5, 6, 7, 8, 12, 13, 14, 15, 18, 19].some((j) => ctx.tin(j) < 0)) bad('a coupled input gate (CIFG) or missing state tensors');
+    const part = (j: number) => {
+      const t = this.tf(ctx.tin(j));
+      const shape = this.shapeOf(t);
+      return { dtype: this.dtypeOf(t), shape, data: this.constData(ctx.tin(j)), quant: this.quantOf(t, shape) };
+    };
+    const W = joinGates([1, 2, 3, 4].map(part), 'input weights', ctx.name);
+    const R = joinGates([5, 6, 7, 8].map(part), 'recurrent weights', ctx.name);
+    const B = joinGates([12, 13, 14, 15].map(part), 'gate biases', ctx.name);
+    const [hs, cs] = [18, 19].map((j) => {
+      const t = this.tf(ctx.tin(j));
+      if (!t.isVariable || this.constData(ctx.tin(j))) bad(`state tensor '${t.name}' that is not a zero-initialised variable`);
+      const shape = this.shapeOf(t);
+      return { dtype: this.dtypeOf(t), shape, quant: this.quantOf(t, shape) };
+    });
+    const xi = this.tid(ctx.tin(0));
+    const yi = this.tid(ctx.tout(0));
+    const yt = this.b.tensors[yi];
+    const same = (a?: QuantParams, b?: QuantParams) => (!a && !b) || (!!a && !!b && a.scale[0] === b.scale[0] && a.zeroPoint[0] === b.zeroPoint[0]);
+    if (!same(hs.quant, yt.quant)) fail('EF3004', 'UNIDIRECTIONAL_SEQUENCE_LSTM output state and output are quantized differently', { file: this.file, node: ctx.name });
+    const k = ctx.tout(0);
+    const mk = (key: string, v: { dtype: DType; shape: number[]; data?: TypedArray; quant?: QuantParams }, suffix: string) =>
+      this.newTensor(`lstm${key}:${k}`, { name: `${ctx.name}/${suffix}`, ...v });
+    const ids = [mk('W', W, 'W'), mk('R', R, 'R'), mk('B', B, 'B')];
+    const yh = mk('h', { dtype: yt.dtype, shape: hs.shape, quant: yt.quant }, 'Y_h');
+    const yc = mk('c', { dtype: cs.dtype, shape: cs.shape, quant: cs.quant }, 'Y_c');
+    this.node(ctx, 'Lstm', [xi, ...ids], [yi, yh, yc], { layout: o.bool(f.time_major, false) ? 0 : 1 });
   }
 
   private axes(ctx: OpCtx, axes: number[], rank: number): number[] {

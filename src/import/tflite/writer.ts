@@ -11,6 +11,7 @@ import type { DType, TypedArray } from '../../ir/dtype.js';
 import type { Graph, Node, QuantParams, Tensor } from '../../ir/graph.js';
 import { padFill } from '../../sim/int/prepare.js';
 import { actCode, DTYPE_TO_TT, samePads } from './common.js';
+import { writeLstm } from './lstm.js';
 import { ActivationFunctionType as ACT, BuiltinOperator as OP, BuiltinOptions as OPT, FIELD as F, Padding } from './generated/schema.js';
 
 export interface ExportOptions {
@@ -23,6 +24,8 @@ interface WTensor {
   shape: number[];
   buffer: number;
   quant?: QuantParams;
+  /** A variable (stateful) tensor: the LSTM states. */
+  variable?: boolean;
 }
 
 type OptField = { id: number; kind: 'i8' | 'i32' | 'f32' | 'bool' | 'ints'; value: number | number[] };
@@ -100,8 +103,8 @@ class Writer {
     }
   }
 
-  aux(name: string, dtype: DType, shape: number[], data?: TypedArray, quant?: QuantParams): number {
-    this.tensors.push({ name, type: DTYPE_TO_TT[dtype], shape, buffer: this.buffer(dtype, data), quant });
+  aux(name: string, dtype: DType, shape: number[], data?: TypedArray, quant?: QuantParams, variable?: boolean): number {
+    this.tensors.push({ name, type: DTYPE_TO_TT[dtype], shape, buffer: this.buffer(dtype, data), quant, variable });
     return this.tensors.length - 1;
   }
 
@@ -370,6 +373,9 @@ class Writer {
       case 'Cast':
         this.op(OP.CAST, [x], [y]);
         return;
+      case 'Lstm':
+        writeLstm(this, n);
+        return;
       default:
         this.unsupported.push(`${n.op} (node '${n.name}')`);
     }
@@ -507,6 +513,7 @@ export function exportTflite(g: Graph, opts: ExportOptions = {}): Uint8Array {
     b.addFieldInt32(F.Tensor.buffer, t.buffer, 0);
     b.addFieldOffset(F.Tensor.name, name, 0);
     if (q) b.addFieldOffset(F.Tensor.quantization, q, 0);
+    if (t.variable) b.addFieldInt8(F.Tensor.is_variable, 1, 0);
     return b.endObject();
   });
 

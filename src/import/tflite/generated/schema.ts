@@ -40,6 +40,7 @@ export const FIELD = {
   CastOptions: {"in_data_type":0,"out_data_type":1},
   ArgMaxOptions: {"output_type":0},
   TransposeConvOptions: {"padding":0,"stride_w":1,"stride_h":2,"fused_activation_function":3},
+  UnidirectionalSequenceLSTMOptions: {"fused_activation_function":0,"cell_clip":1,"proj_clip":2,"time_major":3,"asymmetric_quantize_inputs":4,"diagonal_recurrent_tensors":5},
   ResizeNearestNeighborOptions: {"align_corners":0,"half_pixel_centers":1},
   LeakyReluOptions: {"alpha":0},
   OperatorCode: {"deprecated_builtin_code":0,"custom_code":1,"version":2,"builtin_code":3},
