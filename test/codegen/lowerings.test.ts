@@ -62,6 +62,7 @@ test('every registry op without a C lowering is refused by the emitter with EF30
 
 test('an op whose lowering does not declare int16 is refused on int16 tensors; one that does is not refused for the dtype', () => {
   for (const [op, low] of C_LOWERINGS) {
+    if (low.ownDtypes) continue; // checks its tensors itself (Lstm: int8 with an int16 cell; test/codegen/lstm-c.test.ts)
     const ds = codes(() => emitC(oneNode(op, 'int16'), { name: 'm' }), true).filter((d) => d.code === 'EF3002' && d.message.includes('int8/uint8'));
     if (low.int16) assert.deepEqual(ds, [], op);
     else assert.ok(ds.length > 0 && ds.every((d) => d.message.includes('(int8/uint8 only)')), `${op}: ${JSON.stringify(ds)}`);

@@ -127,7 +127,7 @@ export function emitC(g: Graph, opts: EmitOptions = {}): EmitResult {
       problems.push(diag('EF3002', `${n.op} has no C kernel in espforge yet`, { node: n.name }));
       continue;
     }
-    if (n.op === 'Lstm') continue; // int8 with an int16 cell state: its lowering (ops/lstm.ts) checks its own dtypes
+    if (cLowering(n.op)?.ownDtypes) continue;
     for (const id of [...n.inputs, ...n.outputs]) {
       if (id < 0) continue;
       const t = g.tensors[id];

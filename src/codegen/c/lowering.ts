@@ -77,6 +77,9 @@ export interface CLowering {
   op: string;
   /** Also takes int16 activations (16x8: int8 weights, int64 bias). */
   int16: boolean;
+  /** The lowering checks its tensors' dtypes itself (mixed-dtype kernels such as Lstm's int16 cell state), so the
+   * emitter's generic int8/int16 activation check skips it. */
+  ownDtypes?: boolean;
   /** May the output overwrite input 0 element by element (for these input / output tensors)? Absent: never. */
   inPlace?: (x: Tensor, y: Tensor) => boolean;
   /** The output is input 0's bytes unchanged: the memory plan may give both one place. */

@@ -10,6 +10,8 @@ import type { CLowering, ConstArray, LayerCode, LowerCtx, QP } from '../lowering
 export const lstm: CLowering = {
   op: 'Lstm',
   int16: false,
+  // int8 activations with an int16 cell state: emitLstm checks its own dtypes
+  ownDtypes: true,
   kernels: ['lstm'],
   emit: (c) => emitLstm(c),
 };
