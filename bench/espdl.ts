@@ -14,7 +14,7 @@ import { runModel } from '../src/run.js';
 import { prepareFloat, runFloat } from '../src/sim/float.js';
 import { prepareIntGraph, runInt } from '../src/sim/int.js';
 import { initBackend } from '../src/train/backend.js';
-import { dequantizeGraph, resizeBaseInput } from '../src/train/from-ir.js';
+import { dequantizeGraph, resizeBaseInput } from '../src/train/from-ir/index.js';
 import { buildModel, loadSpecBase, parseSpec } from '../src/train/spec.js';
 import { trainModel } from '../src/train/train.js';
 

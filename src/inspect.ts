@@ -209,7 +209,7 @@ export async function opCoverage(): Promise<{ ops: OpCoverage[]; onnx: readonly 
   const { OPS } = await import('./ops/index.js');
   const { intKernel } = await import('./sim/int/index.js');
   const { SUPPORTED, INT16_C_OPS } = await import('./codegen/c/emit.js');
-  const { SUPPORTED_ONNX_OPS } = await import('./import/onnx/ops.js');
+  const { SUPPORTED_ONNX_OPS } = await import('./import/onnx/ops/index.js');
   const { LAYERS } = await import('./import/keras/layers.js');
   const ops = OPS.map((d) => ({
     op: d.name,

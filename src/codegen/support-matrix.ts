@@ -6,7 +6,7 @@
 // Keras / TF.js importers (layer classes, not ops) export no op-name table and have no column.
 
 import { SUPPORTED as ESPDL_SOURCE_OPS } from '../import/espdl/index.js';
-import { SUPPORTED_ONNX_OPS } from '../import/onnx/ops.js';
+import { SUPPORTED_ONNX_OPS } from '../import/onnx/ops/index.js';
 import { OPS } from '../ops/index.js';
 import { INT16_OPS } from '../quant/policy.js';
 import { intKernel } from '../sim/int/index.js';

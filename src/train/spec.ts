@@ -7,7 +7,7 @@
 import { isAbsolute, dirname, resolve } from 'node:path';
 import { fail } from '../diagnostics.js';
 import type { Graph } from '../ir/graph.js';
-import { applyFileBase, cutGraph, resizeBaseInput, type FileBase } from './from-ir.js';
+import { applyFileBase, cutGraph, resizeBaseInput, type FileBase } from './from-ir/index.js';
 import { applyMobileNetV2Weights, readMobileNetV2Weights, type MobileNetV2Weights } from './keras-weights.js';
 import * as tfl from '@tensorflow/tfjs-layers';
 
@@ -81,7 +81,7 @@ export interface StageSpec {
 
 /**
  * A base taken from an imported model (any format loadModel reads), cut at a tensor and converted to layers
- * with its weights (src/train/from-ir.ts). JSON gives `file`; the TypeScript API may give an IR `graph` instead.
+ * with its weights (src/train/from-ir/). JSON gives `file`; the TypeScript API may give an IR `graph` instead.
  */
 export interface FileBaseSpec {
   /** Model file; a relative path is relative to the spec file. */

@@ -14,7 +14,7 @@ import { rng } from '../helpers/rng.js';
 import { writeNpz } from '../../src/io/npy.js';
 import { OPS, noIntegerKernelAdvice } from '../../src/ops/index.js';
 import { intKernel } from '../../src/sim/int/index.js';
-import { SUPPORTED_ONNX_OPS } from '../../src/import/onnx/ops.js';
+import { SUPPORTED_ONNX_OPS } from '../../src/import/onnx/ops/index.js';
 
 function cli(...args: string[]) {
   const r = spawnSync(process.execPath, [join(REPO_ROOT, 'bin', 'espforge.js'), ...args], { cwd: REPO_ROOT, encoding: 'utf8', timeout: 120_000 });

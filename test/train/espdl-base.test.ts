@@ -10,7 +10,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { attemptAsync } from '../../src/diagnostics.js';
 import { loadDataset, type Dataset } from '../../src/data/index.js';
 import { initBackend, tf } from '../../src/train/backend.js';
-import { cutGraph, dequantizeGraph, resizeBaseInput } from '../../src/train/from-ir.js';
+import { cutGraph, dequantizeGraph, resizeBaseInput } from '../../src/train/from-ir/index.js';
 import { buildModel, describeBase, loadSpecBase, parseSpec } from '../../src/train/spec.js';
 import { trainModel } from '../../src/train/train.js';
 import { loadModel } from '../../src/import/index.js';

@@ -1,4 +1,4 @@
-// IR → tfjs-layers conversion (src/train/from-ir.ts) checked against the float interpreter on real imported
+// IR → tfjs-layers conversion (src/train/from-ir/) checked against the float interpreter on real imported
 // models (Keras, ONNX, TFLite) and a synthetic graph covering the remaining ops; cutting a graph; a spec whose
 // base comes from a model file, trained, frozen in part, converted back, quantized and run in the simulator.
 //
@@ -13,7 +13,7 @@ import { writeNpz } from '../../src/io/npy.js';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { initBackend, tf } from '../../src/train/backend.js';
-import { applyGraph, cutGraph, dequantizeGraph, graphToLayersModel } from '../../src/train/from-ir.js';
+import { applyGraph, cutGraph, dequantizeGraph, graphToLayersModel } from '../../src/train/from-ir/index.js';
 import { modelToIR } from '../../src/train/to-ir.js';
 import { buildModel, describeBase, loadSpecBase, parseSpec } from '../../src/train/spec.js';
 import { evaluate, trainModel } from '../../src/train/train.js';

@@ -541,7 +541,7 @@ export const LAYERS: Record<string, LayerRow> = {
       return [c.em.op('Add', c.name, [m, c.em.constant(`${c.name}/offset`, sh(offset), arr(offset))])];
     },
   },
-  // espforge's own layers (src/train/from-ir.ts), written into saved TF.js models of fine-tuned imported bases
+  // espforge's own layers (src/train/from-ir/), written into saved TF.js models of fine-tuned imported bases
   EspforgeConstantOp: {
     // tfjs writes its config keys in snake_case (constShape → const_shape)
     keys: ['op', 'values', 'const_shape', 'constShape'],

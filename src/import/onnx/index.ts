@@ -17,12 +17,12 @@ import type { OpLayout, Value } from '../../ops/types.js';
 import type { ImportOptions } from '../index.js';
 import { NodeAttrs } from './attrs.js';
 import { OnnxContext, PLAIN, type Sym } from './context.js';
-import { OP_TABLE } from './ops.js';
+import { OP_TABLE } from './ops/index.js';
 import { num, onnx, type GraphProto, type ModelProto, type ValueInfoProto } from './proto.js';
 import { checkDims, onnxDType, tensorFromProto } from './tensor.js';
 
 export { readTensorProto, writeTensorProto } from './tensor.js';
-export { SUPPORTED_ONNX_OPS } from './ops.js';
+export { SUPPORTED_ONNX_OPS } from './ops/index.js';
 
 /** Opsets newer than this are accepted (operators keep their newest known semantics) with a note. */
 const NEWEST_KNOWN_OPSET = 25;

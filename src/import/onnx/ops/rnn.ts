@@ -7,9 +7,9 @@
 // registry's i,f,c,o and its two biases Wb + Rb are added into one. Constant all-zero initial states (PyTorch
 // builds them from Expand / ConstantOfShape, which fold at import) are dropped: zero is the op's default.
 
-import type { Value } from '../../ops/types.js';
-import { PLAIN, type OnnxContext } from './context.js';
-import type { ConvertArgs, OpEntry } from './ops.js';
+import type { Value } from '../../../ops/types.js';
+import { PLAIN, type OnnxContext } from '../context.js';
+import type { ConvertArgs, OpEntry } from './helpers.js';
 
 const RNN_ATTRS = ['activation_alpha', 'activation_beta', 'activations', 'clip', 'direction', 'hidden_size', 'layout'];
 
