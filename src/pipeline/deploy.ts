@@ -66,7 +66,9 @@ export interface BuildModelResult extends BuildResult {
 }
 
 /** Build a model file into an ESP-IDF project. Failures come back as diagnostics (ok: false), not exceptions. */
-export async function buildModel(model: string, o: BuildModelOptions = {}): Promise<BuildModelResult> {
+export async function buildModel(source: string | Graph, o: BuildModelOptions = {}): Promise<BuildModelResult> {
+  const model = typeof source === 'string' ? source : (source.meta.source ?? 'model');
+  const modelFile = typeof source === 'string' ? source : undefined;
   let trace: Trace;
   try {
     trace = new Trace({ dumpAfter: o.dumpAfter, onStage: o.onStage });
@@ -78,10 +80,10 @@ export async function buildModel(model: string, o: BuildModelOptions = {}): Prom
     if (!o.target && !o.module) fail('EF0006', 'give a target chip (--target) or a module preset (--module)');
     const write = o.out !== undefined && o.write !== false;
     const calibFile = typeof o.calib === 'string' ? o.calib : undefined;
-    const inputFiles = [model, ...(calibFile ? [calibFile] : [])];
+    const inputFiles = [...(modelFile ? [modelFile] : []), ...(calibFile ? [calibFile] : [])];
     // the output folder is checked before the (possibly long) import, quantization and verification
     if (write) checkOutput(o.out!, { force: o.force, inputs: inputFiles });
-    let g = await importModel(model, { trace });
+    let g = typeof source === 'string' ? await importModel(source, { trace }) : source;
     let floatGraph: Graph | undefined;
     let calibSamples: Value[][] | undefined;
     if (!isQuantized(g)) {
@@ -101,7 +103,7 @@ export async function buildModel(model: string, o: BuildModelOptions = {}): Prom
       name: o.name,
       force: o.force,
       verify: o.verify,
-      modelFile: model,
+      modelFile,
       inputFiles,
       commandLine: o.commandLine,
       kernels: o.kernels,

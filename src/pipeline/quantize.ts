@@ -113,9 +113,10 @@ export interface QuantizeFileResult extends Quantized {
 }
 
 /** `espforge quantize` as a call: import, quantize under the calibration rule, export .tflite, per-layer errors. */
-export async function quantizeFile(model: string, o: QuantizeFileOptions): Promise<QuantizeFileResult> {
+export async function quantizeFile(source: string | Graph, o: QuantizeFileOptions): Promise<QuantizeFileResult> {
   const trace = o.trace ?? new Trace();
-  const g = await importModel(model, { trace });
+  const g = typeof source === 'string' ? await importModel(source, { trace }) : source;
+  const model = typeof source === 'string' ? source : source.meta.source;
   const data = await calibrationData(g, o);
   o.onStart?.(data.samples.length * ((o.method ?? 'minmax') === 'minmax' ? 1 : 2));
   const q = await quantizeGraph(g, { ...o, calib: data.samples, trace });

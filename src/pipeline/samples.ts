@@ -31,13 +31,13 @@ export interface DataOptions {
 export async function loadSamples(
   g: Graph,
   spec: string,
-  o: DataOptions & { split?: 'train' | 'test' | 'all'; limit?: number; kind?: InputKind },
+  o: DataOptions & { split?: 'train' | 'test' | 'all'; limit?: number; kind?: InputKind; seed?: number },
 ): Promise<{ samples: Value[][]; labels?: Int32Array; classes: string[]; source: string; input: InputInterpretation }> {
   if (g.inputs.length !== 1) fail('EF3003', `the model has ${g.inputs.length} inputs; datasets feed single-input models`, { file: spec });
   const t = g.tensors[g.inputs[0]];
   const shape = t.shape.map((d) => (d < 0 ? 1 : d));
   const { loadDataset } = await import('../data/index.js');
-  const ds = await loadDataset(spec, { inputShape: shape.slice(1), split: o.split, limit: o.limit, layout: (s) => planLayout(s, t, undefined, spec) });
+  const ds = await loadDataset(spec, { inputShape: shape.slice(1), split: o.split, limit: o.limit, seed: o.seed, layout: (s) => planLayout(s, t, undefined, spec) });
   const per = shape.reduce((a, b) => a * b, 1);
   const n = Math.floor(ds.x.length / per);
   const sc = o.inputScale !== undefined ? Number(o.inputScale) : 1;
@@ -81,11 +81,14 @@ export async function loadSamples(
 export interface CalibrationOptions extends DataOptions {
   /** At most this many samples (default CALIB_COUNT). */
   count?: number;
+  /** Seed of the dataset's train/test split and subset (default 0, as every command): a caller that split the
+   * same data with another seed (the demo) passes its own, so calibration stays inside its training part. */
+  seed?: number;
 }
 
 /** Calibration samples for graph input 0 under the one rule (see the top of this file). */
 export async function calibrationSamples(g: Graph, spec: string, o: CalibrationOptions = {}): Promise<Awaited<ReturnType<typeof loadSamples>>> {
   const count = o.count ?? CALIB_COUNT;
   if (!Number.isInteger(count) || count < 1) fail('EF0006', `the calibration sample count must be a positive integer, got ${count}`);
-  return loadSamples(g, spec, { inputScale: o.inputScale, inputOffset: o.inputOffset, split: CALIB_SPLIT, limit: count });
+  return loadSamples(g, spec, { inputScale: o.inputScale, inputOffset: o.inputOffset, split: CALIB_SPLIT, limit: count, seed: o.seed });
 }
