@@ -127,13 +127,14 @@ export function batchOne(g: Graph): Graph {
  * samples: its int8 structure (weights, activations, arena) does not depend on the calibration ranges.
  */
 export async function fitSummary(g0: Graph): Promise<FitSummary> {
-  const { isQuantizedGraph } = await import('./run.js');
+  const { isQuantized } = await import('./ir/quantized.js');
   // per-inference figures: estimated with a batch of 1 (a batch of 65,536 would quantize and simulate 65,536 images)
   const g = batchOne(g0);
   let q = g;
-  const quantized = isQuantizedGraph(g);
+  const quantized = isQuantized(g);
   if (!quantized) {
-    const { quantizeModel } = await import('./quant/ptq.js');
+    // synthetic samples, not data: only the int8 structure is wanted here, not a calibration
+    const { quantizeGraph } = await import('./pipeline/quantize.js');
     const samples = [1, 2].map((seed) => {
       let s = seed;
       return g.inputs.map((id) => {
@@ -144,9 +145,9 @@ export async function fitSummary(g0: Graph): Promise<FitSummary> {
         return { dtype: 'float32' as const, shape, data };
       });
     });
-    q = (await quantizeModel(g, samples)).graph;
+    q = (await quantizeGraph(g, { calib: samples })).graph;
   }
-  const { buildProject } = await import('./codegen/build.js');
+  const { buildProject } = await import('./pipeline/build.js');
   // the largest chip as the nominal target, so that the per-chip table exists even when small chips fail; the
   // portable kernels, whose arena every chip can use (ESP-NN's scratch blocks are chip-specific: see build)
   const r = buildProject(q, { target: 'esp32p4', dryRun: true, kernels: 'portable' });
