@@ -59,7 +59,7 @@ export function setImportDefaults(o: ImportOptions): void {
 export async function loadModel(path: string, options: ImportOptions = {}): Promise<Graph> {
   const g = await loadUnchecked(path, options);
   const file = g.meta.source ?? path;
-  const warnings = [...importerNotes(g, file), ...validateImport(g, file)];
+  const warnings = [...validateImport(g, file), ...importerNotes(g, file)];
   if (warnings.length) g.meta.warnings = [...(g.meta.warnings ?? []), ...warnings];
   return g;
 }
