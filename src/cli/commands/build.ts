@@ -1,5 +1,7 @@
 // espforge build MODEL --target CHIP --out DIR [--name NAME] [--force] [--verify host,rv32]
-//                [--calib DATA [--scheme S] [--input-scale S --input-offset O]] [--json]
+//                [--calib DATA [--scheme S] [--method M] [--calib-count N] [--input-scale S --input-offset O]]
+//                [--dump-after STAGE] [--timings] [--json]
+// Parses the flags, calls src/pipeline/deploy.ts (buildModel / buildEspdlModel) and renders the result.
 import { basename } from 'node:path';
 import { Option, type Command } from 'commander';
 import { attempt, attemptAsync, fail } from '../../diagnostics.js';
