@@ -2,9 +2,8 @@
 // package (test split), for the shared float ONNX models.
 import { join } from 'node:path';
 import { loadDataset } from '../src/data/index.js';
-import { loadModel } from '../src/import/index.js';
+import { quantize } from '../src/api.js';
 import type { Value } from '../src/ops/types.js';
-import { quantizeModel } from '../src/quant/ptq.js';
 import { evaluate } from '../src/quant/report.js';
 
 const SHARED = join(import.meta.dirname, '..', '..', 'shared', 'models', 'onnx');
@@ -17,19 +16,19 @@ async function samples(split: 'train' | 'test', n: number, f: (x: number) => num
 }
 
 export async function ptqBench(): Promise<string> {
-  const models: [string, string, (x: number) => number][] = [
-    ['mnist-8', 'mnist-8/model.onnx', (x) => x * 255],
-    ['burn-mnist-cnn', 'burn-mnist-cnn/mnist.onnx', (x) => (x - 0.1307) / 0.3081],
+  // pixel x in 0..1 → x · scale + offset
+  const models: [string, string, number, number][] = [
+    ['mnist-8', 'mnist-8/model.onnx', 255, 0],
+    ['burn-mnist-cnn', 'burn-mnist-cnn/mnist.onnx', 1 / 0.3081, -0.1307 / 0.3081],
   ];
   const rows = ['| model | calibration images | test images | float top-1 | int8 top-1 | float↔int8 agreement |', '|---|---:|---:|---:|---:|---:|'];
-  for (const [name, file, f] of models) {
-    const g = await loadModel(join(SHARED, file));
-    const calib = await samples('train', 300, f);
-    const q = await quantizeModel(g, calib.s);
-    const test = await samples('test', 2000, f);
+  for (const [name, file, scale, offset] of models) {
+    // calibration through the library, under the one rule (training split, CALIB_COUNT samples)
+    const q = await quantize(join(SHARED, file), { calib: 'builtin:mnist', inputScale: String(scale), inputOffset: String(offset) });
+    const test = await samples('test', 2000, (x) => x * scale + offset);
     const acc = await evaluate(q.floatGraph, q.graph, test.s, { labels: test.y });
     const pct = (x: number | undefined) => (x === undefined ? '-' : `${(100 * x).toFixed(2)}%`);
-    rows.push(`| ${name} | 300 | 2000 | ${pct(acc.floatAccuracy)} | ${pct(acc.quantAccuracy)} | ${pct(acc.agreement)} |`);
+    rows.push(`| ${name} | ${q.calibSamples.length} | 2000 | ${pct(acc.floatAccuracy)} | ${pct(acc.quantAccuracy)} | ${pct(acc.agreement)} |`);
   }
   return rows.join('\n') + '\n\nint8 minmax calibration; the test digits are the seeded test split of the `mnist` package (never used for calibration).\n';
 }

@@ -51,6 +51,7 @@ export const CATALOGUE = {
   EF2011: 'unsafe archive entry',
   EF2012: 'invalid quantization parameters or weights in the model (scale, zero point, NaN)',
   EF2013: 'model parser exceeded its time or memory budget',
+  EF2014: 'importer note: part of the model was read differently from how it is stored',
   EF3001: 'quantization parameters missing',
   EF3002: 'operator has no integer kernel',
   EF3003: 'calibration data does not match the model input',

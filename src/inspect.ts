@@ -127,13 +127,14 @@ export function batchOne(g: Graph): Graph {
  * samples: its int8 structure (weights, activations, arena) does not depend on the calibration ranges.
  */
 export async function fitSummary(g0: Graph): Promise<FitSummary> {
-  const { isQuantizedGraph } = await import('./run.js');
+  const { isQuantized } = await import('./ir/quantized.js');
   // per-inference figures: estimated with a batch of 1 (a batch of 65,536 would quantize and simulate 65,536 images)
   const g = batchOne(g0);
   let q = g;
-  const quantized = isQuantizedGraph(g);
+  const quantized = isQuantized(g);
   if (!quantized) {
-    const { quantizeModel } = await import('./quant/ptq.js');
+    // synthetic samples, not data: only the int8 structure is wanted here, not a calibration
+    const { quantizeGraph } = await import('./pipeline/quantize.js');
     const samples = [1, 2].map((seed) => {
       let s = seed;
       return g.inputs.map((id) => {
@@ -144,11 +145,12 @@ export async function fitSummary(g0: Graph): Promise<FitSummary> {
         return { dtype: 'float32' as const, shape, data };
       });
     });
-    q = (await quantizeModel(g, samples)).graph;
+    q = (await quantizeGraph(g, { calib: samples })).graph;
   }
   // plan and emit only (no simulation, golden cases, project files or verification): the same figures build
   // reports, with the portable kernels, whose arena every chip can use (ESP-NN's scratch blocks are chip-specific)
-  const { flashBreakdown, integerIO } = await import('./codegen/build.js');
+  const { flashBreakdown } = await import('./pipeline/build.js');
+  const { integerIO } = await import('./codegen/lower-io.js');
   const { emitC } = await import('./codegen/c/emit.js');
   const { prepareIntGraph } = await import('./sim/int.js');
   const { checkAllChips, stockPsram } = await import('./targets/fit.js');

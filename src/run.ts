@@ -4,14 +4,13 @@
 import { fail } from './diagnostics.js';
 import type { Graph } from './ir/graph.js';
 import { toSourceLayout } from './ir/layout.js';
+import { isQuantized as isQuantizedGraph } from './ir/quantized.js';
 import type { Value } from './ops/types.js';
 import { runFloat } from './sim/float.js';
 import { dequantize, interpretInput, quantizeInput, type InputKind } from './quant/report.js';
 
-export function isQuantizedGraph(g: Graph): boolean {
-  return g.inputs.some((i) => g.tensors[i].quant !== undefined) || g.nodes.some((n) => n.qparams !== undefined) ||
-    g.tensors.some((t) => t.quant !== undefined && !t.data);
-}
+/** The one answer to "is this model quantized?" (src/ir/quantized.ts), under the name run and eval know. */
+export { isQuantized as isQuantizedGraph } from './ir/quantized.js';
 
 export interface RunResult {
   /** Outputs in the source model's layout, in the graph's output dtype. */

@@ -7,7 +7,7 @@ import type { Graph } from '../ir/graph.js';
 import type { Value } from '../ops/types.js';
 import { quantizeInput } from '../quant/report.js';
 import { runFloat } from '../sim/float.js';
-import { integerIO } from './build.js';
+import { integerIO } from './lower-io.js';
 
 export interface EmbeddedSamples {
   /** Per case, per graph input: the quantized values the app feeds the model. */

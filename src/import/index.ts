@@ -3,7 +3,7 @@
 
 import { readFileSync, statSync, existsSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { fail } from '../diagnostics.js';
+import { diag, fail, type Diagnostic } from '../diagnostics.js';
 import type { Graph } from '../ir/graph.js';
 import { validateImport } from './validate.js';
 
@@ -59,9 +59,17 @@ export function setImportDefaults(o: ImportOptions): void {
 export async function loadModel(path: string, options: ImportOptions = {}): Promise<Graph> {
   const g = await loadUnchecked(path, options);
   const file = g.meta.source ?? path;
-  const warnings = validateImport(g, file);
+  const warnings = [...validateImport(g, file), ...importerNotes(g, file)];
   if (warnings.length) g.meta.warnings = [...(g.meta.warnings ?? []), ...warnings];
   return g;
+}
+
+/** The importer's notes (meta.info.notes: only subgraph 0 read, symbolic dimensions taken as 1...) as warnings,
+ * so that every command shows them. */
+function importerNotes(g: Graph, file: string): Diagnostic[] {
+  const notes = g.meta.info?.notes;
+  if (typeof notes !== 'string' || !notes) return [];
+  return notes.split('; ').map((n) => diag('EF2014', n, { severity: 'warning', file }));
 }
 
 async function loadUnchecked(path: string, options: ImportOptions): Promise<Graph> {

@@ -1,6 +1,6 @@
 // report.html for a build: the charts of src/report/html.ts from a BuildReport (layers, memory plan, rv32
 // per-layer instructions), added to the project's files before they are written.
-import type { BuildReport } from '../codegen/build.js';
+import type { BuildReport } from '../pipeline/build.js';
 import type { LayerReport } from '../quant/report.js';
 import { renderHtmlReport, type HtmlReportInput } from './html.js';
 

@@ -152,8 +152,9 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
     const g = modelToIR(model, { name: 'demo_cnn' });
     current = 'quantizing int8';
     stage(current);
-    const { quantizeModel } = await import('../quant/ptq.js');
-    const q = await quantizeModel(g, samplesOf(train, 300), { scheme: 'int8', method: 'minmax' });
+    // the calibration rule (src/pipeline/samples.ts): the training split of the demo's data and seed
+    const { quantizeGraph } = await import('../pipeline/quantize.js');
+    const q = await quantizeGraph(g, { calib: 'builtin:mnist', seed, scheme: 'int8', method: 'minmax' });
     current = 'evaluating float vs int8';
     stage(current);
     const { evaluate: evalGraphs } = await import('../quant/report.js');
@@ -170,7 +171,7 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
     const emb = embedSamples(q.graph, q.floatGraph, samplesOf(pick), pick.y);
     res.sampleLabels = emb.labels;
     stage(`embedding ${emb.inputs.length} MNIST test digits in app_main.c, labels ${emb.labels?.join(' ')}`);
-    const { buildProject } = await import('../codegen/build.js');
+    const { buildProject } = await import('../pipeline/build.js');
     const projectDir = join(outDir, 'project');
     const b = buildProject(q.graph, {
       inputs: emb.inputs,

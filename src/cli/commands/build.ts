@@ -1,17 +1,20 @@
 // espforge build MODEL --target CHIP --out DIR [--name NAME] [--force] [--verify host,rv32]
-//                [--calib DATA [--scheme S] [--input-scale S --input-offset O]] [--json]
+//                [--calib DATA [--scheme S] [--method M] [--calib-count N] [--input-scale S --input-offset O]]
+//                [--dump-after STAGE] [--timings] [--json]
+// Parses the flags, calls src/pipeline/deploy.ts (buildModel / buildEspdlModel) and renders the result.
 import { basename } from 'node:path';
 import { Option, type Command } from 'commander';
-import { attemptAsync, fail } from '../../diagnostics.js';
-import { loadModel } from '../../import/index.js';
-import { buildProject, type BuildResult } from '../../codegen/build.js';
-import { checkOutput } from '../../codegen/espidf/project.js';
+import { attempt, attemptAsync, fail } from '../../diagnostics.js';
+import { buildEspdlModel, buildModel, type BuildModelResult } from '../../pipeline/deploy.js';
+import { CALIB_COUNT } from '../../pipeline/samples.js';
+import { checkDumpNames, STAGES } from '../../pipeline/stages.js';
 import { CONSISTENCY_NOTE, type VerifyKind } from '../../verify/compare.js';
-import { loadInputs, parseInputKind } from '../inputs.js';
-import type { Graph } from '../../ir/graph.js';
+import { parseInputKind } from '../inputs.js';
 import { KERNEL_CHOICES, type KernelChoice } from '../../codegen/espnn/lower.js';
 import { MODULES, parseSize } from '../../targets/modules.js';
 import { printJson, report, reportFailure, stages } from '../common.js';
+import { parseCount, parseMethod, parseScheme } from './quantize.js';
+import { dumpJson, renderDump, renderTimings } from '../pipeline-view.js';
 
 interface Opts {
   target?: string;
@@ -33,6 +36,10 @@ interface Opts {
   zip?: string;
   kernels?: string;
   json?: boolean;
+  calibCount?: string;
+  method?: string;
+  dumpAfter?: string;
+  timings?: boolean;
 }
 
 function parseBytes(flag: string, v: string | undefined): number | undefined {
@@ -55,7 +62,7 @@ function parseVerify(s: string | undefined): VerifyKind[] {
   return kinds as VerifyKind[];
 }
 
-function render(r: BuildResult, out: string, zip?: string): string {
+function render(r: BuildModelResult, out: string, zip?: string): string {
   const rep = r.report!;
   const L = [
     `${rep.name}: ${rep.parameters} parameters, ${rep.macs} MACs, arena ${rep.arenaBytes} B, weights ${rep.weightBytes} B`,
@@ -83,23 +90,6 @@ function render(r: BuildResult, out: string, zip?: string): string {
   L.push(`wrote ESP-IDF project to ${out} (report.md, report.json, report.html)`);
   if (zip) L.push(`wrote deployment zip ${zip} (ESP-IDF project, Arduino/PlatformIO library, int8 .tflite, reports)`);
   return L.join('\n');
-}
-
-async function buildEspdlCmd(model: string, o: Opts) {
-  if (o.verify) fail('EF0006', '--verify checks generated C; an ESP-DL build is checked by model->test() on the board and by re-importing the .espdl');
-  if (o.scheme && o.scheme !== 'int8') fail('EF0006', 'the ESP-DL export quantizes to int8');
-  const g = await loadModel(model);
-  const { isEspdlGraph } = await import('../../sim/espdl/index.js');
-  let samples;
-  if (!isEspdlGraph(g)) {
-    if (!o.calib) fail('EF3001', 'quantizing for ESP-DL needs calibration data: give --calib DATA', { file: model });
-    const { loadSamples } = await import('./quantize.js');
-    samples = (await loadSamples(g, o.calib, { limit: 200, inputScale: o.inputScale, inputOffset: o.inputOffset })).samples;
-  }
-  const { buildEspdl } = await import('../../codegen/espdl/project.js');
-  if (!o.target) fail('EF0006', '--format espdl needs --target esp32s3 or esp32p4 (module presets apply to the C build)');
-  const commandLine = ['espforge', 'build', basename(model), '--format', 'espdl', '--target', o.target, '--out', basename(o.out)].concat(o.name ? ['--name', o.name] : []).join(' ');
-  return buildEspdl(g, { target: o.target, out: o.out, name: o.name, force: o.force, samples, modelFile: model, commandLine });
 }
 
 function renderEspdl(e: import('../../codegen/espdl/project.js').EspdlBuildResult, out: string): string {
@@ -136,6 +126,10 @@ export function register(program: Command, setExit: (c: number) => void): void {
     .addOption(
       new Option('--kernels <k>', 'auto: ESP-NN on esp32s3/esp32p4, portable C elsewhere').choices([...KERNEL_CHOICES]).default('auto'),
     )
+    .option('--calib-count <n>', `with --calib: calibration samples, from the training split (default ${CALIB_COUNT}, as quantize)`)
+    .option('--method <method>', 'with --calib: range observer minmax (default) | percentile | mse | kl')
+    .option('--dump-after <stage>', `show the graph (or memory plan, or files) after a pipeline stage: ${STAGES.join(' | ')} | a float pass`)
+    .option('--timings', 'print the time of each pipeline stage on stderr')
     .option('--json', 'machine-readable output')
     .action(async (model: string, o: Opts) => {
       if (!o.target && !o.module) {
@@ -144,69 +138,19 @@ export function register(program: Command, setExit: (c: number) => void): void {
         return;
       }
       const progress = stages(!o.json, 'build');
+      const usage = attempt(() => ({ verify: parseVerify(o.verify), kernels: parseKernels(o.kernels), psram: parseBytes('--psram', o.psram), flashSize: parseBytes('--flash-size', o.flashSize), inputKind: parseInputKind(o.inputKind), scheme: o.scheme ? parseScheme(o.scheme) : undefined, method: o.method ? parseMethod(o.method) : undefined, calibCount: o.calibCount !== undefined ? parseCount(o.calibCount, '--calib-count', CALIB_COUNT) : undefined, dumpAfter: o.dumpAfter ? (checkDumpNames([o.dumpAfter]), [o.dumpAfter]) : undefined }));
+      if (reportFailure(usage, o.json, setExit, 2)) return;
+      const u = usage.value;
       const res = await attemptAsync(async () => {
         if (o.format === 'espdl') {
           if (o.zip || o.samples) fail('EF0006', '--zip and --samples apply to --format c');
-          return { espdl: await buildEspdlCmd(model, o) };
+          if (o.verify) fail('EF0006', '--verify checks generated C; an ESP-DL build is checked by model->test() on the board and by re-importing the .espdl');
+          if (o.scheme && o.scheme !== 'int8') fail('EF0006', 'the ESP-DL export quantizes to int8');
+          if (!o.target) fail('EF0006', '--format espdl needs --target esp32s3 or esp32p4 (module presets apply to the C build)');
+          const commandLine = ['espforge', 'build', basename(model), '--format', 'espdl', '--target', o.target, '--out', basename(o.out)].concat(o.name ? ['--name', o.name] : []).join(' ');
+          return { espdl: await buildEspdlModel(model, { target: o.target, out: o.out, name: o.name, force: o.force, calib: o.calib, calibCount: u.calibCount, inputScale: o.inputScale, inputOffset: o.inputOffset, commandLine }) };
         }
         if (o.format !== 'c') fail('EF0006', `--format ${o.format} is not available in build (use c or espdl)`);
-        const verify = parseVerify(o.verify);
-        const kernels = parseKernels(o.kernels);
-        const psram = parseBytes('--psram', o.psram);
-        const flashSize = parseBytes('--flash-size', o.flashSize);
-        // the output folder is checked before the (possibly long) import, quantization and verification
-        const inputFiles = [model, ...(o.calib ? [o.calib] : [])];
-        checkOutput(o.out, { force: o.force, inputs: inputFiles });
-        progress.stage('import');
-        let g = await loadModel(model);
-        let floatGraph: Graph | undefined;
-        let calibSamples: import('../../ops/types.js').Value[][] | undefined;
-        const isFloat = g.nodes.some((n) => n.inputs.some((t) => t >= 0 && g.tensors[t].data && g.tensors[t].dtype === 'float32'));
-        if (isFloat) {
-          if (!o.calib)
-            fail('EF3001', 'the model has float weights: quantize it with --calib DATA (or espforge quantize first)', { file: model });
-          const { quantizeModel } = await import('../../quant/ptq.js');
-          const { loadSamples, parseScheme } = await import('./quantize.js');
-          progress.stage('quantize');
-          const data = await loadSamples(g, o.calib, { limit: 200, inputScale: o.inputScale, inputOffset: o.inputOffset });
-          const q = await quantizeModel(g, data.samples, { scheme: o.scheme ? parseScheme(o.scheme) : 'int8' });
-          calibSamples = data.samples;
-          g = q.graph;
-          floatGraph = q.floatGraph;
-        }
-        // real labelled samples for the app: --samples DATA[:N], or by default a few of the calibration data's test split
-        let inputs: number[][][] | undefined;
-        let samples: { labels?: number[]; floatOutputs?: number[][]; source?: string } | undefined;
-        let classes: string[] | undefined;
-        let embedded: import('../../ops/types.js').Value[][] | undefined;
-        if (o.input?.length) {
-          // golden inputs from files, through the one input rule, converted for the C library's input tensors
-          if (o.samples) fail('EF0006', '--input and --samples both give the golden inputs; use one');
-          const kind = parseInputKind(o.inputKind);
-          const loaded = await loadInputs(g, o.input, kind, model);
-          const n = Math.max(...loaded.map((l) => l.samples.length));
-          for (const l of loaded)
-            if (l.samples.length !== n && l.samples.length !== 1) fail('EF1004', `input '${l.name}' has ${l.samples.length} samples; another input has ${n}`, { file: l.file });
-          const { integerIO } = await import('../../codegen/build.js');
-          const { quantizeInput } = await import('../../quant/report.js');
-          const ig = integerIO(g);
-          inputs = Array.from({ length: n }, (_, k) =>
-            loaded.map((l, j) => Array.from(quantizeInput(l.samples[l.samples.length === 1 ? 0 : k], ig.tensors[ig.inputs[j]], kind).data as ArrayLike<number>)),
-          );
-          samples = { source: loaded.map((l) => `${basename(l.file)}: ${l.kind === 'raw' ? 'raw quantized values' : 'real values'} (${l.reason})`).join('; ') };
-        } else if (o.inputKind) fail('EF0006', '--input-kind needs --input');
-        else if (o.samples || o.calib) {
-          const { parseSamplesArg, embedSamples } = await import('../../codegen/samples.js');
-          const { loadSamples } = await import('./quantize.js');
-          const sa = o.samples ? parseSamplesArg(o.samples, o.calib) : { data: o.calib!, count: 4 };
-          const data = await loadSamples(floatGraph ?? g, sa.data, { split: 'test', limit: sa.count, inputScale: o.inputScale, inputOffset: o.inputOffset });
-          const e = embedSamples(g, floatGraph, data.samples, data.labels);
-          embedded = data.samples;
-          inputs = e.inputs;
-          samples = { labels: e.labels, floatOutputs: e.floatOutputs, source: data.source };
-          // names: the model's own, else the dataset's (image folder names) when they are not just indices
-          if (!g.meta.classes?.length && data.classes.some((c, i) => c !== String(i))) classes = data.classes;
-        }
         const commandLine = ['espforge', 'build', basename(model)]
           .concat(o.target ? ['--target', o.target] : [])
           .concat(o.module ? ['--module', o.module] : [])
@@ -216,53 +160,52 @@ export function register(program: Command, setExit: (c: number) => void): void {
           .concat(o.name ? ['--name', o.name] : [])
           .concat(o.kernels && o.kernels !== 'auto' ? ['--kernels', o.kernels] : [])
           .join(' ');
-        // written here, not by buildProject, so that report.html (rendered asynchronously) goes in with the rest
-        const r = buildProject(g, { target: o.target ?? '', module: o.module, psram, flashSize, out: o.out, name: o.name, force: o.force, verify, modelFile: model, inputFiles, commandLine, kernels, measureCode: true, inputs, samples, classes, dryRun: true, profileLayers: true, onStage: progress.stage });
-        r.diagnostics.unshift(...(g.meta.warnings ?? []));
-        if (r.ok && r.report) {
-          const { buildReportHtml } = await import('../../report/build-report.js');
-          // float vs int8 per layer, when the float model is known (quantized here from --calib)
-          let errs;
-          const errSamples = [...(embedded ?? []), ...(calibSamples ?? [])].slice(0, 30);
-          if (floatGraph && errSamples.length) {
-            const { layerErrors } = await import('../../quant/report.js');
-            errs = await layerErrors(floatGraph, g, errSamples);
-          }
-          r.files['report.html'] = await buildReportHtml(r.report, errs);
-          const { writeProject } = await import('../../codegen/espidf/project.js');
-          progress.stage('write');
-          writeProject(o.out, r.files, { force: o.force, inputs: inputFiles });
-        }
-        if (o.zip && r.ok && r.report) {
-          const { deploymentZip } = await import('../../codegen/bundle.js');
-          const { writeFileAtomic } = await import('../../codegen/espidf/project.js');
-          let tflite: Uint8Array | undefined;
-          try {
-            tflite = (await import('../../import/tflite/writer.js')).exportTflite(g);
-          } catch (e) {
-            r.diagnostics.push(...(await import('../../diagnostics.js')).toDiagnostics(e, { file: model }).map((d) => ({ ...d, severity: 'warning' as const, message: `the zip has no .tflite: ${d.message}` })));
-          }
-          const { VERSION } = await import('../../version.js');
-          const extra: Record<string, string> = {};
-          if (r.files['report.html']) extra['report.html'] = r.files['report.html'];
-          writeFileAtomic(o.zip, deploymentZip({ prefix: r.report.name, files: r.files, tflite, extra, version: VERSION }));
-        }
-        return r;
+        return buildModel(model, {
+          target: o.target,
+          module: o.module,
+          psram: u.psram,
+          flashSize: u.flashSize,
+          out: o.out,
+          name: o.name,
+          force: o.force,
+          verify: u.verify,
+          kernels: u.kernels,
+          calib: o.calib,
+          calibCount: u.calibCount,
+          scheme: u.scheme,
+          method: u.method,
+          inputScale: o.inputScale,
+          inputOffset: o.inputOffset,
+          input: o.input,
+          inputKind: u.inputKind,
+          samples: o.samples,
+          zip: o.zip,
+          measureCode: true,
+          profileLayers: true,
+          commandLine,
+          dumpAfter: u.dumpAfter,
+          onStage: progress.stage,
+        });
       }, { file: model });
       progress.done();
       if (reportFailure(res, o.json, setExit)) return;
       if ('espdl' in res.value) {
         const e = res.value.espdl;
+        report(e.warnings, o.json);
         if (o.json)
-          printJson({ ok: true, format: 'espdl', name: e.name, target: e.target, bytes: e.espdl.length, nodes: e.nodes, parameters: e.parameters, notes: e.notes, agreement: e.agreement, files: e.files, testOutput: e.testOutput.map((v) => Array.from(v.data, Number)) });
+          printJson({ ok: true, format: 'espdl', name: e.name, target: e.target, bytes: e.espdl.length, nodes: e.nodes, parameters: e.parameters, notes: e.notes, agreement: e.agreement, files: e.files, testOutput: e.testOutput.map((v) => Array.from(v.data, Number)), diagnostics: e.warnings });
         else process.stdout.write(renderEspdl(e, o.out) + '\n');
         return;
       }
       const r = res.value;
-      if (o.json) printJson({ ok: r.ok, report: r.report ? { ...r.report, golden: undefined } : undefined, diagnostics: r.diagnostics });
+      // nothing built (bad input, unquantized model, output folder refused): reported like any failed command
+      if (!r.ok && !r.report && reportFailure({ ok: false, diagnostics: r.diagnostics }, o.json, setExit)) return;
+      if (o.json) printJson({ ok: r.ok, report: r.report ? { ...r.report, golden: undefined } : undefined, diagnostics: r.diagnostics, stages: r.stages, dumps: r.dumps.length ? r.dumps.map(dumpJson) : undefined });
       else {
         report(r.diagnostics, false);
+        if (r.dumps.length) process.stdout.write(r.dumps.map(renderDump).join('\n') + '\n');
         if (r.ok) process.stdout.write(render(r, o.out, o.zip) + '\n');
+        if (o.timings) process.stderr.write(renderTimings(r.stages) + '\n');
       }
       setExit(r.ok ? 0 : 1);
     });

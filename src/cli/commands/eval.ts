@@ -1,17 +1,18 @@
 // espforge eval MODEL --data DATA [--quantized] [--calib DATA] [--scheme S] [--method M] [--calib-count N]
 //               [--limit N] [--input-scale S --input-offset O] [--json]
-// Float model: float accuracy; with --quantized it is also quantized (calibrated on --calib, default the
-// train part of --data) and the report adds quantized accuracy, top-1 agreement and per-layer error.
+// Float model: float accuracy; with --quantized it is also quantized (calibrated on the training split of --calib,
+// default of --data: the calibration rule of src/pipeline/samples.ts) and the report adds quantized accuracy, top-1 agreement and per-layer error.
 // An already quantized model (int8 .tflite) is evaluated on the integer simulator.
 import { writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { Command } from 'commander';
 import { attempt, attemptAsync } from '../../diagnostics.js';
 import { loadModel } from '../../import/index.js';
-import { quantizeModel } from '../../quant/ptq.js';
+import { modelWarnings, quantizeGraph } from '../../pipeline/quantize.js';
+import { CALIB_COUNT } from '../../pipeline/samples.js';
 import { evaluate, layerErrors, renderAccuracyReport, renderLayerReport, reportJson, type AccuracyReport, type LayerReport } from '../../quant/report.js';
 import { isQuantizedGraph } from '../../run.js';
-import { printJson, reportFailure } from '../common.js';
+import { printJson, report, reportFailure } from '../common.js';
 import { parseInputKind } from '../inputs.js';
 import { loadSamples, parseCount, parseMethod, parseScheme, progress, type DataOptions } from './quantize.js';
 
@@ -57,7 +58,7 @@ export function register(program: Command, setExit: (c: number) => void): void {
     .option('--calib <data>', 'calibration data for --quantized (default: the train part of --data)')
     .option('--scheme <scheme>', 'int8 | int16 | mixed', 'int8')
     .option('--method <method>', 'minmax | percentile | mse | kl', 'minmax')
-    .option('--calib-count <n>', 'calibration samples (default 300)')
+    .option('--calib-count <n>', `calibration samples, from the training split (default ${CALIB_COUNT})`)
     .option('--limit <n>', 'evaluate at most N samples')
     .option('--report-count <n>', 'samples for the per-layer error report (default 50)')
     .option('--input-scale <s>', 'multiply dataset values by this before feeding the model')
@@ -85,9 +86,9 @@ export function register(program: Command, setExit: (c: number) => void): void {
         } else if (o.quantized) {
           const scheme = parseScheme(o.scheme);
           const method = parseMethod(o.method);
-          const calib = await loadSamples(g, o.calib ?? o.data, { ...o, split: o.calib ? 'all' : 'train', limit: parseCount(o.calibCount, '--calib-count', 300) });
-          const q = await quantizeModel(g, calib.samples, { scheme, method });
-          quantization = { scheme, method, samples: q.samples };
+          // the calibration rule: the training split of --calib (default: of --data), as quantize and build
+          const q = await quantizeGraph(g, { calib: o.calib ?? o.data, count: parseCount(o.calibCount, '--calib-count', CALIB_COUNT), inputScale: o.inputScale, inputOffset: o.inputOffset, scheme, method });
+          quantization = { scheme, method, samples: q.calibSamples.length };
           const bar = progress(!o.json, 'evaluating', test.samples.length);
           acc = await evaluate(q.floatGraph, q.graph, test.samples, { labels: test.labels, onProgress: bar.tick, perSample: !!o.perSample });
           bar.stop();
@@ -99,7 +100,7 @@ export function register(program: Command, setExit: (c: number) => void): void {
         }
         const classes = g.meta.classes ?? (test.classes.some((c, i) => c !== String(i)) ? test.classes : undefined);
         if (o.perSample) writeFileSync(o.perSample, perSampleCsv(acc, classes));
-        const result = { data: test.source, input: test.input, quantization, accuracy: acc, layers, classes, perSampleFile: o.perSample, reportDir: o.report };
+        const result = { diagnostics: modelWarnings(g), data: test.source, input: test.input, quantization, accuracy: acc, layers, classes, perSampleFile: o.perSample, reportDir: o.report };
         if (o.report) {
           const { renderHtmlReport, chartPngs } = await import('../../report/html.js');
           const { writeFileAtomic } = await import('../../codegen/espidf/project.js');
@@ -117,6 +118,7 @@ export function register(program: Command, setExit: (c: number) => void): void {
       }, { file: model });
       if (reportFailure(res, o.json, setExit)) return;
       const r = res.value;
+      report(r.diagnostics, o.json);
       if (o.json) printJson({ ok: true, ...(reportJson(r) as object) });
       else {
         let s = `data: ${r.data}\ninput: ${r.input.kind === 'raw' ? 'raw quantized values' : 'real values'} (${r.input.reason})\n`;

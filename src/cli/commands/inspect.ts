@@ -4,7 +4,8 @@ import { attemptAsync } from '../../diagnostics.js';
 import { loadModel } from '../../import/index.js';
 import { fitSummary, inspectGraph, opCoverage, type FitSummary, type ModelReport, type OpCoverage } from '../../inspect.js';
 import type { Diagnostic } from '../../diagnostics.js';
-import { printJson, reportFailure, table } from '../common.js';
+import { printJson, report, reportFailure, table } from '../common.js';
+import { modelWarnings } from '../../pipeline/quantize.js';
 
 const fmtShape = (s: number[]) => `[${s.join(',')}]`;
 
@@ -112,13 +113,14 @@ export function register(program: Command, setExit: (c: number) => void): void {
           passTrace = t.steps.map(({ name, ms, nodesBefore, nodesAfter }) => ({ name, ms, nodesBefore, nodesAfter }));
           g = o.dumpAfter ? t.steps.find((s) => s.name === o.dumpAfter)!.graph! : t.graph;
         }
-        const r = { ...inspectGraph(g), passes: passTrace };
+        const r = { ...inspectGraph(g), passes: passTrace, diagnostics: modelWarnings(g) };
         // an .espdl model runs on the esp-dl runtime; the fit table is about espforge's own C build
         if (!o.fit || g.meta.info?.arithmetic === 'espdl') return { ...r, fit: undefined, fitError: undefined };
         const f = await attemptAsync(() => fitSummary(g), { file: model });
         return { ...r, fit: f.ok ? f.value : undefined, fitError: f.ok ? undefined : f.diagnostics };
       }, { file: model });
       if (reportFailure(res, o.json, setExit)) return;
+      report(res.value.diagnostics, o.json);
       // the fit estimate is informative, but an internal error there is a bug: not a success
       const internal = (res.value.fitError ?? []).some((d) => d.code === 'EF9001');
       if (internal) setExit(1);

@@ -2,7 +2,8 @@
 import { writeFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import type { Command } from 'commander';
-import { attempt, attemptAsync, fail } from '../../diagnostics.js';
+import { attempt, attemptAsync, fail, type Diagnostic } from '../../diagnostics.js';
+import { modelWarnings } from '../../pipeline/quantize.js';
 import { loadModel } from '../../import/index.js';
 import { loadInputs, parseInputKind } from '../inputs.js';
 import type { LoadedInput } from '../../io/inputs.js';
@@ -10,7 +11,7 @@ import { interpretInput } from '../../quant/report.js';
 import { loadBatchFor } from '../../io/batch.js';
 import { writeNpy, writeNpz } from '../../io/npy.js';
 import { isQuantizedGraph, runModel, runSamples, type RunResult } from '../../run.js';
-import { printJson, reportFailure } from '../common.js';
+import { printJson, report, reportFailure } from '../common.js';
 import type { EmbeddedTestResult } from '../../import/espdl/test.js';
 
 function argmax(d: ArrayLike<number>): number {
@@ -87,8 +88,10 @@ export function register(program: Command, setExit: (c: number) => void): void {
       const kindRes = attempt(() => parseInputKind(o.inputKind));
       if (reportFailure(kindRes, o.json, setExit, 2)) return;
       const kind = kindRes.value;
+      let warnings: Diagnostic[] = [];
       const res = await attemptAsync(async () => {
         let g = await loadModel(model);
+        warnings = modelWarnings(g);
         if (o.test) {
           if (o.input || o.calib) fail('EF0006', '--test runs the embedded test input; do not combine it with --input or --calib');
           const { runEmbeddedTest } = await import('../../import/espdl/test.js');
@@ -98,10 +101,8 @@ export function register(program: Command, setExit: (c: number) => void): void {
         if (o.calib) {
           if (!o.quantized) fail('EF0006', '--calib only makes sense with --quantized');
           if (!isQuantizedGraph(g)) {
-            const { loadSamples } = await import('./quantize.js');
-            const { quantizeModel } = await import('../../quant/ptq.js');
-            const data = await loadSamples(g, o.calib, { inputScale: o.inputScale, inputOffset: o.inputOffset, split: 'train', limit: 300 });
-            g = (await quantizeModel(g, data.samples)).graph;
+            const { quantizeGraph } = await import('../../pipeline/quantize.js');
+            g = (await quantizeGraph(g, { calib: o.calib, inputScale: o.inputScale, inputOffset: o.inputOffset })).graph;
           }
         }
         // a batch: one --input that holds N samples (leading axis of a .npy/.npz, or a folder of images)
@@ -128,10 +129,13 @@ export function register(program: Command, setExit: (c: number) => void): void {
         return { single: r, classes: g.meta.classes, inputs };
       }, { file: model });
       if (reportFailure(res, o.json, setExit)) return;
+      // importer notes and import warnings, shown by every command
+      report(warnings, o.json);
+      const diagnostics = warnings.length ? warnings : undefined;
       const v = res.value;
       if ('embedded' in v) {
         const r = v;
-        if (o.json) printJson({ ok: r.pass, engine: 'int', test: r });
+        if (o.json) printJson({ ok: r.pass, engine: 'int', test: r, diagnostics });
         else process.stdout.write(renderTest(r) + '\n');
         if (!r.pass) setExit(1);
         return;
@@ -146,6 +150,7 @@ export function register(program: Command, setExit: (c: number) => void): void {
             csv: v.csvFile,
             input: v.input,
             samples: rows.map((x) => ({ name: x.name, label: x.label, predicted: argmax(x.r.floats[0].data), scores: x.r.floats[0].data })),
+            diagnostics,
           });
         else {
           const L = [`engine: ${rows[0]?.r.engine === 'int' ? 'integer simulator (bit-exact)' : 'float reference'}, ${rows.length} sample(s)`];
@@ -168,6 +173,7 @@ export function register(program: Command, setExit: (c: number) => void): void {
           engine: r.engine,
           classes: v.classes,
           outputs: r.outputs.map((x, k) => ({ name: r.names[k], dtype: x.dtype, shape: x.shape, data: x.data, dequantized: r.floats[k].data, argmax: argmax(r.floats[k].data) })),
+          diagnostics,
         });
       else process.stdout.write(renderInputs(v.inputs) + render(r, v.classes) + '\n');
     });
