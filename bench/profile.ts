@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { loadModel } from '../src/import/index.js';
 import { prepareIntGraph } from '../src/sim/int.js';
 import { emitC } from '../src/codegen/c/emit.js';
-import { harnessSpec, graphMacs } from '../src/codegen/build.js';
+import { harnessSpec, graphMacs } from '../src/pipeline/build.js';
 import { readNpy } from '../src/io/npy.js';
 import { runRv32 } from '../src/verify/host.js';
 

@@ -8,7 +8,7 @@ import { readFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadModel } from '../src/import/index.js';
-import { buildProject } from '../src/codegen/build.js';
+import { buildProject } from '../src/pipeline/build.js';
 import { fitSummary } from '../src/inspect.js';
 import { loadDataset } from '../src/data/index.js';
 import { quantizeModel } from '../src/quant/ptq.js';

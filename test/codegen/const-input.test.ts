@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { GraphBuilder } from '../../src/ir/graph.js';
 import { prepareIntGraph } from '../../src/sim/int.js';
-import { buildProject } from '../../src/codegen/build.js';
+import { buildProject } from '../../src/pipeline/build.js';
 
 const q = (s: number, z: number) => ({ scale: [s], zeroPoint: [z], axis: 0 });
 

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildProject } from '../../src/codegen/build.js';
+import { buildProject } from '../../src/pipeline/build.js';
 import { EspforgeError } from '../../src/diagnostics.js';
 import { writeProject } from '../../src/codegen/espidf/project.js';
 import { tinyConvModel } from './tiny-models.js';

@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildProject, harnessSpec } from '../../src/codegen/build.js';
+import { buildProject, harnessSpec } from '../../src/pipeline/build.js';
 import { runHost } from '../../src/verify/host.js';
 import { loadModel } from '../../src/import/index.js';
 import { readNpy } from '../../src/io/npy.js';

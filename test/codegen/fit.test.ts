@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildProject } from '../../src/codegen/build.js';
+import { buildProject } from '../../src/pipeline/build.js';
 import { bigFcModel, wideConvModel } from './tiny-models.js';
 import { checkChip } from '../../src/targets/fit.js';
 import { firmwareBaseline } from '../../src/targets/firmware.js';

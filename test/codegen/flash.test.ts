@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { buildProject } from '../../src/codegen/build.js';
+import { buildProject } from '../../src/pipeline/build.js';
 import { FIRMWARE_BASELINES } from '../../src/targets/firmware.js';
 import { checkIdfProjectOnHost, DEFAULT_SHIM_C_OPTIONS } from '../../src/verify/idf-shim.js';
 import { hasTool } from '../../src/verify/toolchain.js';

@@ -8,7 +8,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { goldenModels } from './golden-models.js';
 import { REPO_ROOT, hasShared } from '../helpers/shared.js';
-import { harnessSpec, pseudoRandomInput, simulate } from '../../src/codegen/build.js';
+import { harnessSpec, pseudoRandomInput, simulate } from '../../src/pipeline/build.js';
 import { hasTool } from '../../src/verify/toolchain.js';
 import { runHost } from '../../src/verify/host.js';
 import { shapeSize } from '../../src/ir/dtype.js';

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { sharedPath } from '../helpers/shared.js';
 import { loadModel } from '../../src/import/index.js';
 import { fitSummary } from '../../src/inspect.js';
-import { buildProject } from '../../src/codegen/build.js';
+import { buildProject } from '../../src/pipeline/build.js';
 
 test('inspect fit (plan + emit only) equals the fit a build reports', async (t) => {
   for (const name of ['mnist_resnet_q', 'vww96_q']) {

@@ -12,7 +12,7 @@ import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { test } from 'node:test';
-import { harnessSpec, pseudoRandomInput, simulate } from '../../src/codegen/build.js';
+import { harnessSpec, pseudoRandomInput, simulate } from '../../src/pipeline/build.js';
 import { emitC } from '../../src/codegen/c/emit.js';
 import { EspforgeError } from '../../src/diagnostics.js';
 import { loadModel } from '../../src/import/index.js';

@@ -8,7 +8,7 @@
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { emitC } from '../../src/codegen/c/emit.js';
-import { harnessSpec, pseudoRandomInput, simulate } from '../../src/codegen/build.js';
+import { harnessSpec, pseudoRandomInput, simulate } from '../../src/pipeline/build.js';
 import { shapeSize } from '../../src/ir/dtype.js';
 import type { Graph } from '../../src/ir/graph.js';
 import { importOnnx } from '../../src/import/onnx/index.js';

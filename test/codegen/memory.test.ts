@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildProject } from '../../src/codegen/build.js';
+import { buildProject } from '../../src/pipeline/build.js';
 import { exportTflite } from '../../src/import/tflite/writer.js';
 import { chip } from '../../src/targets/chips.js';
 import { checkChip, fitDiagnostics, type FitInput } from '../../src/targets/fit.js';

@@ -9,7 +9,7 @@ import { GraphBuilder, type Graph } from '../../src/ir/graph.js';
 import { inferGraph } from '../../src/ops/infer.js';
 import { prepareIntGraph, runInt } from '../../src/sim/int.js';
 import { emitC } from '../../src/codegen/c/emit.js';
-import { harnessSpec, pseudoRandomInput, simulate } from '../../src/codegen/build.js';
+import { harnessSpec, pseudoRandomInput, simulate } from '../../src/pipeline/build.js';
 import { hasTool } from '../../src/verify/toolchain.js';
 import { runHost } from '../../src/verify/host.js';
 import { shapeSize } from '../../src/ir/dtype.js';

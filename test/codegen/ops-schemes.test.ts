@@ -18,7 +18,7 @@ import type { Value } from '../../src/ops/types.js';
 import { INT8_ONLY_OPS, INT16_OPS, quantizeModel, type QuantScheme } from '../../src/quant/ptq.js';
 import { intKernel } from '../../src/sim/int/index.js';
 import { buildWarnings, emitC, INT16_C_OPS } from '../../src/codegen/c/emit.js';
-import { harnessSpec, pseudoRandomInput, simulate } from '../../src/codegen/build.js';
+import { harnessSpec, pseudoRandomInput, simulate } from '../../src/pipeline/build.js';
 import { runHost } from '../../src/verify/host.js';
 import { hasTool } from '../../src/verify/toolchain.js';
 import { EspforgeError } from '../../src/diagnostics.js';

@@ -15,7 +15,7 @@ import { shapeSize, type DType } from '../../src/ir/dtype.js';
 import { inferGraph } from '../../src/ops/infer.js';
 import { prepareIntGraph } from '../../src/sim/int.js';
 import { emitC } from '../../src/codegen/c/emit.js';
-import { harnessSpec, pseudoRandomInput, simulate } from '../../src/codegen/build.js';
+import { harnessSpec, pseudoRandomInput, simulate } from '../../src/pipeline/build.js';
 import { runHost } from '../../src/verify/host.js';
 import { hasTool } from '../../src/verify/toolchain.js';
 import { EspforgeError } from '../../src/diagnostics.js';

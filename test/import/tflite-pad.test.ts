@@ -20,7 +20,7 @@ import { exportTflite } from '../../src/import/tflite/writer.js';
 import { loadModel } from '../../src/import/index.js';
 import { prepareIntGraph, runInt } from '../../src/sim/int.js';
 import { emitC } from '../../src/codegen/c/emit.js';
-import { harnessSpec } from '../../src/codegen/build.js';
+import { harnessSpec } from '../../src/pipeline/build.js';
 import { readNpy } from '../../src/io/npy.js';
 import { hasTool } from '../../src/verify/toolchain.js';
 import { runMany, type HarnessModel } from '../../src/verify/multi.js';

@@ -17,7 +17,7 @@ import { REPO_ROOT } from '../helpers/shared.js';
 import { rng } from '../helpers/rng.js';
 import { kerasMobileNetV2Layers, writeKerasWeightsH5 } from '../helpers/keras-mobilenetv2.js';
 import { importTflite } from '../../src/import/tflite/index.js';
-import { simulate, integerIO } from '../../src/codegen/build.js';
+import { simulate, integerIO } from '../../src/pipeline/build.js';
 import { prepareIntGraph } from '../../src/sim/int.js';
 
 function cli(...args: string[]) {

@@ -10,7 +10,7 @@ import { loadModel } from '../../src/import/index.js';
 import { loadDataset } from '../../src/data/index.js';
 import { quantizeModel } from '../../src/quant/ptq.js';
 import { quantizeInput } from '../../src/quant/report.js';
-import { buildProject } from '../../src/codegen/build.js';
+import { buildProject } from '../../src/pipeline/build.js';
 import { runFloat } from '../../src/sim/float.js';
 import { hasTool } from '../../src/verify/toolchain.js';
 import type { Value } from '../../src/ops/types.js';

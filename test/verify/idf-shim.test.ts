@@ -8,7 +8,7 @@ import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } f
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { loadModel } from '../../src/import/index.js';
-import { buildProject } from '../../src/codegen/build.js';
+import { buildProject } from '../../src/pipeline/build.js';
 import { checkIdfProjectOnHost, DEFAULT_SHIM_C_OPTIONS, type IdfShimResult } from '../../src/verify/idf-shim.js';
 import { hasTool } from '../../src/verify/toolchain.js';
 import { GraphBuilder } from '../../src/ir/graph.js';

@@ -11,7 +11,7 @@ import { sharedPath } from '../helpers/shared.js';
 import { loadModel } from '../../src/import/index.js';
 import { prepareIntGraph } from '../../src/sim/int.js';
 import { emitC } from '../../src/codegen/c/emit.js';
-import { harnessSpec, simulate } from '../../src/codegen/build.js';
+import { harnessSpec, simulate } from '../../src/pipeline/build.js';
 import { readNpy } from '../../src/io/npy.js';
 import { hasTool } from '../../src/verify/toolchain.js';
 import { runHost, runRv32, RV32_GCC, QEMU_RV32, type GoldenCase } from '../../src/verify/host.js';

@@ -26,7 +26,7 @@ import { exportTflite } from '../../src/import/tflite/writer.js';
 import type { Graph } from '../../src/ir/graph.js';
 import { prepareIntGraph, runInt } from '../../src/sim/int.js';
 import { emitC } from '../../src/codegen/c/emit.js';
-import { harnessSpec, integerIO } from '../../src/codegen/build.js';
+import { harnessSpec, integerIO } from '../../src/pipeline/build.js';
 import { readNpy } from '../../src/io/npy.js';
 import type { Value } from '../../src/ops/types.js';
 import { hasTool } from '../../src/verify/toolchain.js';
