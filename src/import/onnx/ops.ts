@@ -799,6 +799,21 @@ const batchNormEntry: OpEntry = {
   },
 };
 
+// LayerNormalization (opset 17; PyTorch's nn.LayerNorm): the trailing dims from `axis` in the ONNX layout, so a
+// channels-last input goes back to plain first. stash_type 1 (float32 statistics) is what the float kernel does.
+const layerNormEntry: OpEntry = {
+  attrs: ['axis', 'epsilon', 'stash_type'],
+  constInputs: () => [1, 2],
+  convert({ ctx, a, ins, outs }) {
+    if (outs.slice(1).some((o) => o)) ctx.err('EF2003', 'the training outputs (Mean, InvStdDev) of LayerNormalization are not supported');
+    if (a.int('stash_type', 1) !== 1) ctx.err('EF2003', `stash_type=${a.int('stash_type')} is not supported (float32 statistics only)`);
+    const X = ctx.need(ins[0], 'X');
+    const ps = [ctx.constant(ins[1], ctx.constValue(ins[1], 'Scale')), ...(ins[2] ? [ctx.constant(ins[2], ctx.constValue(ins[2], 'B'))] : [])];
+    const id = ctx.emit1('LayerNormalization', [ctx.toPlain(X), ...ps], { axis: a.int('axis', -1), epsilon: a.float('epsilon', 1e-5) }, outs[0]);
+    ctx.set(outs[0], { id, layout: PLAIN });
+  },
+};
+
 function resizeCommon(
   ctx: OnnxContext,
   X0: Sym,
@@ -1071,6 +1086,7 @@ export const OP_TABLE: Record<string, OpEntry> = {
   GlobalAveragePool: globalPoolEntry('ReduceMean'),
   GlobalMaxPool: globalPoolEntry('ReduceMax'),
   BatchNormalization: batchNormEntry,
+  LayerNormalization: layerNormEntry,
   Concat: concatEntry,
   Reshape: reshapeEntry,
   Flatten: flattenEntry,
