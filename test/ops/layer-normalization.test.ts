@@ -255,3 +255,47 @@ test('LayerNormalization import refuses what the kernel does not compute, with c
   }));
   await assert.rejects(loadModel(bad), (e: { diagnostics?: { code: string }[] }) => e.diagnostics?.[0].code === 'EF1004');
 });
+
+/** PyTorch 1.13's nn.LayerNorm export at opset 13: ReduceMean, Sub, Pow 2, ReduceMean, Add eps, Sqrt, Div, Mul, Add. */
+function decomposed(opts: { exponent?: number; affine?: boolean } = {}): Uint8Array {
+  const sc = (v: number): Value => ({ dtype: 'float32', shape: [], data: Float32Array.of(v) });
+  const affine = opts.affine ?? true;
+  return model({
+    opset: 13,
+    inputs: [{ name: 'x', dims: [1, 6, D] }],
+    outputs: ['y'],
+    inits: [{ name: 'two', v: sc(opts.exponent ?? 2) }, { name: 'eps', v: sc(1e-5) }, { name: 'G2', v: G2 }, { name: 'B2', v: B2 }],
+    nodes: [
+      { op: 'ReduceMean', ins: ['x'], outs: ['m'], attrs: [{ name: 'axes', ints: [-1] }] },
+      { op: 'Sub', ins: ['x', 'm'], outs: ['d'] },
+      { op: 'Pow', ins: ['d', 'two'], outs: ['p'] },
+      { op: 'ReduceMean', ins: ['p'], outs: ['v'], attrs: [{ name: 'axes', ints: [-1] }] },
+      { op: 'Add', ins: ['v', 'eps'], outs: ['ve'] },
+      { op: 'Sqrt', ins: ['ve'], outs: ['s'] },
+      { op: 'Div', ins: ['d', 's'], outs: [affine ? 'n' : 'y'] },
+      ...(affine ? [{ op: 'Mul', ins: ['n', 'G2'], outs: ['g'] }, { op: 'Add', ins: ['g', 'B2'], outs: ['y'] }] : []),
+    ],
+  });
+}
+
+test('the opset-13 LayerNorm decomposition PyTorch 1.13 exports is fused into one LayerNormalization', async () => {
+  for (const affine of [true, false]) {
+    const file = join(dir, `decomposed_${affine}.onnx`);
+    writeFileSync(file, decomposed({ affine }));
+    const g = await loadModel(file);
+    assert.deepEqual(g.nodes.map((n) => n.op), ['LayerNormalization'], `affine=${affine}`);
+    const xs = batch([1, 6, D], 1);
+    const xin = join(dir, `dec_x_${affine}.npy`);
+    const yout = join(dir, `dec_y_${affine}.npy`);
+    writeFileSync(xin, writeNpy(xs));
+    const r = await runCli(['run', file, '--input', xin, '--output', yout]);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    const y = readNpy(readFileSync(yout)).data;
+    const want = refLayerNorm(xs.data, D, affine ? G2.data : [1], affine ? B2.data : undefined, Math.fround(1e-5));
+    want.forEach((w, i) => assert.ok(Math.abs(y[i] - w) < 1e-4, `affine=${affine}: element ${i}: ${y[i]} vs ${w}`));
+  }
+  // not the pattern (x^3): nothing is fused and Sqrt stays an unsupported operator, with its code
+  const near = join(dir, 'near.onnx');
+  writeFileSync(near, decomposed({ exponent: 3 }));
+  await assert.rejects(loadModel(near), (e: { diagnostics?: { code: string; message: string }[] }) => e.diagnostics?.[0].code === 'EF2002' && /Sqrt/.test(e.diagnostics[0].message));
+});
