@@ -2,7 +2,7 @@
 // `axis`, i.e. the trailing dims X.shape[axis:] of N elements — is normalised on its own:
 //   Y = (X - mean) / sqrt(var + epsilon) * Scale + B,  mean and var (population, / N) over the row,
 // with Scale and B either one value or one per row position (their shape = the trailing dims, leading 1s allowed).
-// Only output Y (ONNX's optional Mean / InvStdDev training outputs are refused by the importer). The float kernel
+// Only output Y (the ONNX importer builds the optional Mean / InvStdDev outputs beside it from other ops). The float kernel
 // accumulates in double. Integer form: src/sim/int/layer-normalization.ts.
 
 import { fail } from '../diagnostics.js';

@@ -237,13 +237,13 @@ test('LayerNormalization through `build --calib --scheme int8|int16 --verify hos
 });
 
 test('LayerNormalization import refuses what the kernel does not compute, with coded diagnostics', async () => {
-  const file = join(dir, 'stats.onnx');
+  const file = join(dir, 'stash.onnx');
   writeFileSync(file, model({
     opset: 17,
     inputs: [{ name: 'x', dims: [2, 8] }],
-    outputs: ['y', 'mean'],
+    outputs: ['y'],
     inits: [{ name: 'g', v: f32([8]) }],
-    nodes: [{ op: 'LayerNormalization', ins: ['x', 'g'], outs: ['y', 'mean'] }],
+    nodes: [{ op: 'LayerNormalization', ins: ['x', 'g'], outs: ['y'], attrs: [{ name: 'stash_type', i: 0 }] }],
   }));
   await assert.rejects(loadModel(file), (e: { diagnostics?: { code: string }[] }) => e.diagnostics?.[0].code === 'EF2003');
   const bad = join(dir, 'badscale.onnx');

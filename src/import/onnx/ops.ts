@@ -801,16 +801,32 @@ const batchNormEntry: OpEntry = {
 
 // LayerNormalization (opset 17; PyTorch's nn.LayerNorm): the trailing dims from `axis` in the ONNX layout, so a
 // channels-last input goes back to plain first. stash_type 1 (float32 statistics) is what the float kernel does.
+// The training outputs Mean / InvStdDev, when present, are computed beside it with ReduceMean, Sub, Mul, Add, Pow.
 const layerNormEntry: OpEntry = {
   attrs: ['axis', 'epsilon', 'stash_type'],
   constInputs: () => [1, 2],
   convert({ ctx, a, ins, outs }) {
-    if (outs.slice(1).some((o) => o)) ctx.err('EF2003', 'the training outputs (Mean, InvStdDev) of LayerNormalization are not supported');
     if (a.int('stash_type', 1) !== 1) ctx.err('EF2003', `stash_type=${a.int('stash_type')} is not supported (float32 statistics only)`);
-    const X = ctx.need(ins[0], 'X');
+    const X = ctx.toPlain(ctx.need(ins[0], 'X'));
+    const r = ctx.shape(ctx.need(ins[0], 'X')).length;
+    const axis = a.int('axis', -1);
+    const eps = a.float('epsilon', 1e-5);
     const ps = [ctx.constant(ins[1], ctx.constValue(ins[1], 'Scale')), ...(ins[2] ? [ctx.constant(ins[2], ctx.constValue(ins[2], 'B'))] : [])];
-    const id = ctx.emit1('LayerNormalization', [ctx.toPlain(X), ...ps], { axis: a.int('axis', -1), epsilon: a.float('epsilon', 1e-5) }, outs[0]);
+    const id = ctx.emit1('LayerNormalization', [X, ...ps], { axis, epsilon: eps }, outs[0]);
     ctx.set(outs[0], { id, layout: PLAIN });
+    // the optional Mean and InvStdDev outputs (float statistics, keepdims) from registry ops, when asked for
+    if (outs[1] || outs[2]) {
+      const axes = Array.from({ length: r - (axis < 0 ? axis + r : axis) }, (_, k) => -1 - k).reverse();
+      const f = (v: number): Value => ({ dtype: 'float32', shape: [], data: Float32Array.of(v) });
+      const mean = ctx.emit1('ReduceMean', [X], { axes, keepdims: 1 }, outs[1] || undefined);
+      if (outs[1]) ctx.set(outs[1], { id: mean, layout: PLAIN });
+      if (outs[2]) {
+        const d = ctx.emit1('Sub', [X, mean], {});
+        const v = ctx.emit1('ReduceMean', [ctx.emit1('Mul', [d, d], {})], { axes, keepdims: 1 });
+        const ve = ctx.emit1('Add', [v, ctx.constant(`${outs[2]}_eps`, f(eps))], {});
+        ctx.set(outs[2], { id: ctx.emit1('Pow', [ve, ctx.constant(`${outs[2]}_exp`, f(-0.5))], {}, outs[2]), layout: PLAIN });
+      }
+    }
   },
 };
 
