@@ -2,8 +2,8 @@
 // `axis`, i.e. the trailing dims X.shape[axis:] of N elements — is normalised on its own:
 //   Y = (X - mean) / sqrt(var + epsilon) * Scale + B,  mean and var (population, / N) over the row,
 // with Scale and B either one value or one per row position (their shape = the trailing dims, leading 1s allowed).
-// Only output Y (the ONNX importer builds the optional Mean / InvStdDev outputs beside it from other ops). The float kernel
-// accumulates in double. Integer form: src/sim/int/layer-normalization.ts.
+// Only output Y (the ONNX importer builds the optional Mean / InvStdDev outputs beside it from other ops). The float
+// kernel accumulates in double. Integer form: src/sim/int/layer-normalization.ts.
 
 import { fail } from '../diagnostics.js';
 import { allocArray, isIntegerDType, shapeSize } from '../ir/dtype.js';
