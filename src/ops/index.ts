@@ -36,6 +36,7 @@ import { def as MaxPool } from './max-pool.js';
 import { def as AveragePool } from './average-pool.js';
 import { def as ReduceMean } from './reduce-mean.js';
 import { def as ReduceMax } from './reduce-max.js';
+import { def as LayerNormalization } from './layer-normalization.js';
 import { def as BatchNormalization } from './batch-normalization.js';
 import { def as Concat } from './concat.js';
 import { def as Reshape } from './reshape.js';
@@ -73,6 +74,7 @@ import { kernel as PReluInt } from '../sim/int/prelu.js';
 import { kernel as PadInt } from '../sim/int/pad.js';
 import { kernel as QuantizeInt } from '../sim/int/quantize.js';
 import { kernel as ReduceMeanInt } from '../sim/int/reduce-mean.js';
+import { kernel as LayerNormalizationInt } from '../sim/int/layer-normalization.js';
 import { kernel as ReluInt } from '../sim/int/relu.js';
 import { kernel as ReshapeInt } from '../sim/int/reshape.js';
 import { kernel as SigmoidInt } from '../sim/int/sigmoid.js';
@@ -118,6 +120,7 @@ export const REGISTRY = {
   AveragePool: { ...AveragePool, int: AveragePoolInt },
   ReduceMean: { ...ReduceMean, int: ReduceMeanInt },
   ReduceMax: { ...ReduceMax, int: generic('ReduceMax', true) },
+  LayerNormalization: { ...LayerNormalization, int: LayerNormalizationInt },
   BatchNormalization,
   Concat: { ...Concat, int: ConcatInt },
   Reshape: { ...Reshape, int: ReshapeInt },

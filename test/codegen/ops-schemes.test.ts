@@ -58,6 +58,10 @@ const BRANCHES: Record<string, Branch> = {
   MaxPool: (b, x) => [op(b, 'MaxPool', [x], { kernel: [2, 2], strides: [2, 2] })],
   ReduceMean: (b, x) => [op(b, 'ReduceMean', [x], { axes: [1, 2], keepdims: 1 })],
   Softmax: (b, x) => [op(b, 'Softmax', [x], { axis: -1 })],
+  LayerNormalization: (b, x) => [
+    op(b, 'LayerNormalization', [x, f32(b, [4], 0.5, 1.5), f32(b, [4], -0.5, 0.5)], { axis: -1, epsilon: 1e-5 }),
+    op(b, 'LayerNormalization', [x, f32(b, [1], -1, 1)], { axis: 2, epsilon: 1e-3 }),
+  ],
   LogSoftmax: (b, x) => [op(b, 'LogSoftmax', [x], { axis: -1 })],
   Sigmoid: (b, x) => [op(b, 'Sigmoid', [x])],
   Tanh: (b, x) => [op(b, 'Tanh', [x])],
@@ -215,7 +219,9 @@ for (const scheme of SCHEMES) {
 // its own index maps (the writer exports Resize with those modes: tflite-pad.test.ts / tflm-random.test.ts)
 // Lstm: its branch returns Y_h and Y_c, which TFLite's LSTM does not output (the sequence-only form exports:
 // test/import/tflite-lstm.test.ts)
-const NO_TFLITE_FORM = ['Resize', 'Lstm'];
+// LayerNormalization: TFLite has no LAYER_NORM builtin (its converter decomposes the op), so there is nothing to
+// write it as.
+const NO_TFLITE_FORM = ['Resize', 'Lstm', 'LayerNormalization'];
 
 test('ops x schemes: what `quantize --out` writes re-imports and simulates to the same integers as the graph in memory', async () => {
   for (const scheme of SCHEMES) {

@@ -17,6 +17,7 @@ import type { OpLayout, Value } from '../../ops/types.js';
 import type { ImportOptions } from '../index.js';
 import { NodeAttrs } from './attrs.js';
 import { OnnxContext, PLAIN, type Sym } from './context.js';
+import { fuseLayerNormChains } from './fuse-layernorm.js';
 import { OP_TABLE } from './ops/index.js';
 import { num, onnx, type GraphProto, type ModelProto, type ValueInfoProto } from './proto.js';
 import { checkDims, onnxDType, tensorFromProto } from './tensor.js';
@@ -153,6 +154,10 @@ export function importOnnx(bytes: Uint8Array, file: string, opts: ImportOptions 
     info: { irVersion: num(m.irVersion), opset },
   });
   if (opset > NEWEST_KNOWN_OPSET) ctx.notes.push(`opset ${opset} is newer than ${NEWEST_KNOWN_OPSET}; operators are read with their newest known semantics`);
+
+  // 0. PyTorch's opset < 17 LayerNorm decomposition becomes one LayerNormalization (before Sqrt is refused below)
+  const fusedLn = fuseLayerNormChains(g, file);
+  if (fusedLn) ctx.notes.push(`${fusedLn} LayerNorm decomposition${fusedLn > 1 ? 's' : ''} (ReduceMean…Sqrt…Div) fused into LayerNormalization`);
 
   // 1. every unsupported operator at once
   const unsupported: Diagnostic[] = [];
