@@ -101,13 +101,20 @@ function emitConv(c: LowerCtx): LayerCode {
     call = `${P}_dwconv_s8(x, ${IH}, ${IW}, ${IC}, ${OC / IC}, ${L}_w, ${L}_bias_adj, ${L}_bias, y, ${OH}, ${OW}, ${KH}, ${KW}, ${sh}, ${sw}, ${dh}, ${dw}, ${pt}, ${pl}, ${inZp}, ${common});`;
   } else {
     const gemm = KH === 1 && KW === 1 && sh === 1 && sw === 1 && group === 1 && attrNums(n, 'pads', [0, 0, 0, 0]).every((p) => p === 0);
+    // no groups, no horizontal dilation: the blocked kernel (window rows are contiguous runs of kw * ic bytes)
+    const blocked = !gemm && group === 1 && dw === 1;
     if (gemm)
       consts.push({ sym: `${L}_w`, ctype: 'int8_t', data: packColumns(wd, OC, IC), comment: `layer ${i} '${commentSafe(n.name)}': 1x1 filter [${W.shape.join(',')}] packed in column blocks of 8/4/1 as [block][IC][width]`, where: 'weights' });
+    else if (blocked)
+      consts.push({ sym: `${L}_w`, ctype: 'int8_t', data: packColumns(wd, OC, ksz), comment: `layer ${i} '${commentSafe(n.name)}': filter [${W.shape.join(',')}] packed in output-channel blocks of 8/4/1 as [block][KH][KW][IC][width]`, where: 'weights' });
     else consts.push({ sym: `${L}_w`, ctype: 'int8_t', data: wd, comment: `layer ${i} '${commentSafe(n.name)}': filter, layout OHWI [${W.shape.join(',')}]`, where: 'weights' });
     if (gemm) {
       kernel = 'gemm';
       notes.push('1x1 convolution as an int8 GEMM (pixels x channels)');
       call = `${P}_gemm_s8(x, ${OH * OW}, ${IC}, ${L}_w, ${L}_bias_adj, y, ${OC}, ${common});`;
+    } else if (blocked) {
+      kernel = 'convb';
+      call = `${P}_convb_s8(x, ${IH}, ${IW}, ${IC}, ${L}_w, ${L}_bias_adj, ${L}_bias, y, ${OH}, ${OW}, ${OC}, ${KH}, ${KW}, ${sh}, ${sw}, ${dh}, ${pt}, ${pl}, ${inZp}, ${common});`;
     } else {
       kernel = 'conv';
       call = `${P}_conv_s8(x, ${IH}, ${IW}, ${IC}, ${L}_w, ${L}_bias_adj, ${L}_bias, y, ${OH}, ${OW}, ${OC}, ${KH}, ${KW}, ${sh}, ${sw}, ${dh}, ${dw}, ${pt}, ${pl}, ${group}, ${inZp}, ${common});`;
@@ -129,4 +136,4 @@ function emitConv(c: LowerCtx): LayerCode {
   return { kernel: [kernel], call: code.join('\n'), consts, notes };
 }
 
-export const conv: CLowering = { op: 'Conv', int16: true, kernels: ['conv', 'gemm', 'dwconv', 'conv16', 'dwconv16'], emit: emitConv };
+export const conv: CLowering = { op: 'Conv', int16: true, kernels: ['conv', 'convb', 'gemm', 'dwconv', 'conv16', 'dwconv16'], emit: emitConv };
