@@ -226,19 +226,12 @@ static void tiny_conv_convb_p8(const int8_t *x, size_t pstep, size_t rstep, int 
     uint32_t a0 = bias[0], a1 = bias[1], a2 = bias[2], a3 = bias[3];
     uint32_t a4 = bias[4], a5 = bias[5], a6 = bias[6], a7 = bias[7];
     uint32_t b0 = a0, b1 = a1, b2 = a2, b3 = a3, b4 = a4, b5 = a5, b6 = a6, b7 = a7;
-    const int r4 = run & ~3;
-    int ky, k;
+    int ky;
     for (ky = 0; ky < kh; ++ky) {
         const int8_t *xa = x + (size_t)ky * rstep;
         const int8_t *xb = xa + pstep;
-        const int8_t *const xe = xa + r4;
+        const int8_t *const xe = xa + run;
         while (xa != xe) {
-            EF_CB8(0) EF_CB8(1) EF_CB8(2) EF_CB8(3)
-            xa += 4;
-            xb += 4;
-            wp += 32;
-        }
-        for (k = r4; k < run; ++k) {
             EF_CB8(0)
             ++xa;
             ++xb;
@@ -262,19 +255,12 @@ static void tiny_conv_convb_p4(const int8_t *x, size_t pstep, size_t rstep, int 
 {
     uint32_t a0 = bias[0], a1 = bias[1], a2 = bias[2], a3 = bias[3];
     uint32_t b0 = a0, b1 = a1, b2 = a2, b3 = a3;
-    const int r4 = run & ~3;
-    int ky, k;
+    int ky;
     for (ky = 0; ky < kh; ++ky) {
         const int8_t *xa = x + (size_t)ky * rstep;
         const int8_t *xb = xa + pstep;
-        const int8_t *const xe = xa + r4;
+        const int8_t *const xe = xa + run;
         while (xa != xe) {
-            EF_CB4(0) EF_CB4(1) EF_CB4(2) EF_CB4(3)
-            xa += 4;
-            xb += 4;
-            wp += 16;
-        }
-        for (k = r4; k < run; ++k) {
             EF_CB4(0)
             ++xa;
             ++xb;
