@@ -60,7 +60,7 @@ function fcModel(k: number, n: number, worst: boolean): Graph {
   const x = b.tensor({ name: 'x', dtype: 'int16', shape: [1, k], quant: q(1 / 4096, 0) });
   const w = b.tensor({ name: 'w', dtype: 'int8', shape: [n, k], data: filter(n * k, 5, worst), quant: q(0.005, 0) });
   const bias = b.tensor({ name: 'b', dtype: 'int64', shape: [n], data: Float64Array.from({ length: n }, (_, o) => 300 * o - 2000) });
-  const y = b.tensor({ name: 'y', dtype: 'int16', shape: [1, n], quant: q((0.005 * 128 * 8 * k) / 4096 / 32768 * 4, 0) });
+  const y = b.tensor({ name: 'y', dtype: 'int16', shape: [1, n], quant: q(0.25, 0) });
   b.inputs = [x];
   b.outputs = [y];
   b.node({ op: 'FullyConnected', name: 'fc', inputs: [x, w, bias], outputs: [y], attrs: { activation: 'none' } });
