@@ -19,9 +19,9 @@ interface Section {
  * needs no entry here — it may call the helpers above, which always come first.
  */
 const SECTION_ORDER = [
-  'common', 'fixedpoint', 'recip', 'taps', 'rq', 'conv', 'gemm', 'dwconv', 'avgpool', 'maxpool', 'add', 'mul', 'mean',
+  'common', 'fixedpoint', 'recip', 'taps', 'rq', 'conv', 'convb', 'gemm', 'dwconv', 'avgpool', 'maxpool', 'dense4', 'add', 'mul', 'mean',
   'softmax', 'logsoftmax', 'logistic', 'tanh', 'leakyrelu', 'prelu', 'hardswish', 'transpose', 'minmax',
-  'conv16', 'dwconv16', 'requant16', 'add16', 'mul16', 'maxpool16', 'avgpool16', 'mean16', 'softmax16', 'logistic16',
+  'conv16', 'convb16', 'dwconv16', 'requant16', 'add16', 'mul16', 'maxpool16', 'avgpool16', 'mean16', 'softmax16', 'logistic16',
   'tanh16', 'leakyrelu16', 'clamp16', 'pad16', 'minmax16', 'strided16', 'reducemax16',
   'rqclamp', 'requant', 'clamp', 'pad', 'copy', 'strided', 'gather', 'reducemax', 'resizenn',
 ];

@@ -98,7 +98,8 @@ static inline void hello_world_int8_rq_ch2(uint32_t acc0, uint32_t acc1, int8_t 
  * The emitter packs the filter in column blocks: 8 columns at a time while 8 remain, then 4, then single
  * columns; a block of width B starting at column o occupies w[o*depth .. (o+B)*depth) as [k][B], so one
  * pointer walks the block with immediate offsets. The 2 rows x 8 columns tile keeps 16 accumulators in
- * registers: each k costs 10 loads and 16 multiply-adds. */
+ * registers: each k costs 10 loads and 16 multiply-adds (one k per loop turn: unrolled, gcc hoists the loads of
+ * several k and spills accumulators on rv32). */
 #define EF_G8(t) \
     { \
         const int32_t u = xa[t], v = xb[t]; \
@@ -137,12 +138,11 @@ static inline void hello_world_int8_rq_ch2(uint32_t acc0, uint32_t acc1, int8_t 
 static void hello_world_int8_gemm_b8(const int8_t *x, int rows, int depth, const int8_t *wb, const int32_t *bias, int8_t *out,
                        int cols, int32_t zp, const int32_t *rq, int32_t lo, int32_t hi)
 {
-    const int d4 = depth & ~3;
-    int p = 0, j;
+    int p = 0;
     for (; p + 2 <= rows; p += 2) {
         const int8_t *xa = x + (size_t)p * depth;
         const int8_t *xb = xa + depth;
-        const int8_t *const xe = xa + d4;
+        const int8_t *const xe = xa + depth;
         const int8_t *wp = wb;
         int8_t *oa = out + (size_t)p * cols;
         int8_t *ob = oa + cols;
@@ -150,12 +150,6 @@ static void hello_world_int8_gemm_b8(const int8_t *x, int rows, int depth, const
         uint32_t a4 = bias[4], a5 = bias[5], a6 = bias[6], a7 = bias[7];
         uint32_t b0 = a0, b1 = a1, b2 = a2, b3 = a3, b4 = a4, b5 = a5, b6 = a6, b7 = a7;
         while (xa != xe) {
-            EF_G8(0) EF_G8(1) EF_G8(2) EF_G8(3)
-            xa += 4;
-            xb += 4;
-            wp += 32;
-        }
-        for (j = d4; j < depth; ++j) {
             EF_G8(0)
             ++xa;
             ++xb;
@@ -172,17 +166,12 @@ static void hello_world_int8_gemm_b8(const int8_t *x, int rows, int depth, const
     }
     if (p < rows) {
         const int8_t *xa = x + (size_t)p * depth;
-        const int8_t *const xe = xa + d4;
+        const int8_t *const xe = xa + depth;
         const int8_t *wp = wb;
         int8_t *oa = out + (size_t)p * cols;
         uint32_t a0 = bias[0], a1 = bias[1], a2 = bias[2], a3 = bias[3];
         uint32_t a4 = bias[4], a5 = bias[5], a6 = bias[6], a7 = bias[7];
         while (xa != xe) {
-            EF_G8S(0) EF_G8S(1) EF_G8S(2) EF_G8S(3)
-            xa += 4;
-            wp += 32;
-        }
-        for (j = d4; j < depth; ++j) {
             EF_G8S(0)
             ++xa;
             wp += 8;
@@ -202,24 +191,17 @@ static void hello_world_int8_gemm_b8(const int8_t *x, int rows, int depth, const
 static void hello_world_int8_gemm_b4(const int8_t *x, int rows, int depth, const int8_t *wb, const int32_t *bias, int8_t *out,
                        int cols, int32_t zp, const int32_t *rq, int32_t lo, int32_t hi)
 {
-    const int d4 = depth & ~3;
-    int p = 0, j;
+    int p = 0;
     for (; p + 2 <= rows; p += 2) {
         const int8_t *xa = x + (size_t)p * depth;
         const int8_t *xb = xa + depth;
-        const int8_t *const xe = xa + d4;
+        const int8_t *const xe = xa + depth;
         const int8_t *wp = wb;
         int8_t *oa = out + (size_t)p * cols;
         int8_t *ob = oa + cols;
         uint32_t a0 = bias[0], a1 = bias[1], a2 = bias[2], a3 = bias[3];
         uint32_t b0 = a0, b1 = a1, b2 = a2, b3 = a3;
         while (xa != xe) {
-            EF_G4(0) EF_G4(1) EF_G4(2) EF_G4(3)
-            xa += 4;
-            xb += 4;
-            wp += 16;
-        }
-        for (j = d4; j < depth; ++j) {
             EF_G4(0)
             ++xa;
             ++xb;
@@ -232,16 +214,11 @@ static void hello_world_int8_gemm_b4(const int8_t *x, int rows, int depth, const
     }
     if (p < rows) {
         const int8_t *xa = x + (size_t)p * depth;
-        const int8_t *const xe = xa + d4;
+        const int8_t *const xe = xa + depth;
         const int8_t *wp = wb;
         int8_t *oa = out + (size_t)p * cols;
         uint32_t a0 = bias[0], a1 = bias[1], a2 = bias[2], a3 = bias[3];
         while (xa != xe) {
-            EF_G4S(0) EF_G4S(1) EF_G4S(2) EF_G4S(3)
-            xa += 4;
-            wp += 16;
-        }
-        for (j = d4; j < depth; ++j) {
             EF_G4S(0)
             ++xa;
             wp += 4;

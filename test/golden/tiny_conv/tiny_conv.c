@@ -80,7 +80,7 @@ int tiny_conv_invoke(const int8_t *input, int8_t *output)
     {
         const int8_t *x = (const int8_t *)(arena + 256);
         int8_t *y = (int8_t *)(arena + 0);
-        tiny_conv_conv_s8(x, 8, 8, 2, tiny_conv_L0_w, tiny_conv_L0_bias_adj, tiny_conv_L0_bias, y, 8, 8, 4, 3, 3, 1, 1, 1, 1, 1, 1, 1, -5, -128, tiny_conv_L0_rq, -128, 127);
+        tiny_conv_convb_s8(x, 8, 8, 2, tiny_conv_L0_w, tiny_conv_L0_bias_adj, tiny_conv_L0_bias, y, 8, 8, 4, 3, 3, 1, 1, 1, 1, 1, -5, -128, tiny_conv_L0_rq, -128, 127);
     }
     TINY_CONV_PROFILE(0, 1);
 

@@ -113,13 +113,184 @@ void ef_conv_s8(const int8_t *in, int ih, int iw, int ic,
     }
 }
 
+/*@@ section convb deps=common,rq,taps */
+/* int8 convolution without groups or horizontal dilation (3x3, 5x5, ... kernels), the filter packed at generation
+ * time in output-channel blocks like the GEMM's: 8 channels while 8 remain, then 4, then single channels; the block
+ * of width B starting at channel o holds [ky][kx][c][B] at w + o * ksz, so one pointer walks it. Pixels whose
+ * window lies inside the input go two at a time through a 2-pixel x B-channel tile started from bias_adj (zero
+ * point folded): each filter byte feeds two multiply-adds and a window row is one run of kw * ic bytes. Other
+ * pixels sum their in-bounds taps of w * (x - in_zp) from the raw bias (TFLM skips padding taps). */
+#define EF_CB8(t) \
+    { \
+        const int32_t u = xa[t], v = xb[t]; \
+        int32_t q; \
+        q = wp[8 * (t)]; a0 += q * u; b0 += q * v; \
+        q = wp[8 * (t) + 1]; a1 += q * u; b1 += q * v; \
+        q = wp[8 * (t) + 2]; a2 += q * u; b2 += q * v; \
+        q = wp[8 * (t) + 3]; a3 += q * u; b3 += q * v; \
+        q = wp[8 * (t) + 4]; a4 += q * u; b4 += q * v; \
+        q = wp[8 * (t) + 5]; a5 += q * u; b5 += q * v; \
+        q = wp[8 * (t) + 6]; a6 += q * u; b6 += q * v; \
+        q = wp[8 * (t) + 7]; a7 += q * u; b7 += q * v; \
+    }
+#define EF_CB4(t) \
+    { \
+        const int32_t u = xa[t], v = xb[t]; \
+        int32_t q; \
+        q = wp[4 * (t)]; a0 += q * u; b0 += q * v; \
+        q = wp[4 * (t) + 1]; a1 += q * u; b1 += q * v; \
+        q = wp[4 * (t) + 2]; a2 += q * u; b2 += q * v; \
+        q = wp[4 * (t) + 3]; a3 += q * u; b3 += q * v; \
+    }
+
+/* two interior pixels (x, x + pstep), 8 channels: kh window rows of run bytes, rstep bytes apart */
+static void ef_convb_p8(const int8_t *x, size_t pstep, size_t rstep, int kh, int run, const int8_t *wp,
+                        const int32_t *bias, int8_t *oa, int8_t *ob, const int32_t *rq, int c, int32_t zp,
+                        int32_t lo, int32_t hi)
+{
+    uint32_t a0 = bias[0], a1 = bias[1], a2 = bias[2], a3 = bias[3];
+    uint32_t a4 = bias[4], a5 = bias[5], a6 = bias[6], a7 = bias[7];
+    uint32_t b0 = a0, b1 = a1, b2 = a2, b3 = a3, b4 = a4, b5 = a5, b6 = a6, b7 = a7;
+    int ky;
+    for (ky = 0; ky < kh; ++ky) {
+        const int8_t *xa = x + (size_t)ky * rstep;
+        const int8_t *xb = xa + pstep;
+        const int8_t *const xe = xa + run;
+        while (xa != xe) {
+            EF_CB8(0)
+            ++xa;
+            ++xb;
+            wp += 8;
+        }
+    }
+    ef_rq_ch2(a0, b0, oa, ob, rq, c, zp, lo, hi);
+    ef_rq_ch2(a1, b1, oa + 1, ob + 1, rq, c + 1, zp, lo, hi);
+    ef_rq_ch2(a2, b2, oa + 2, ob + 2, rq, c + 2, zp, lo, hi);
+    ef_rq_ch2(a3, b3, oa + 3, ob + 3, rq, c + 3, zp, lo, hi);
+    ef_rq_ch2(a4, b4, oa + 4, ob + 4, rq, c + 4, zp, lo, hi);
+    ef_rq_ch2(a5, b5, oa + 5, ob + 5, rq, c + 5, zp, lo, hi);
+    ef_rq_ch2(a6, b6, oa + 6, ob + 6, rq, c + 6, zp, lo, hi);
+    ef_rq_ch2(a7, b7, oa + 7, ob + 7, rq, c + 7, zp, lo, hi);
+}
+
+/* the same tile for a block of 4 channels */
+static void ef_convb_p4(const int8_t *x, size_t pstep, size_t rstep, int kh, int run, const int8_t *wp,
+                        const int32_t *bias, int8_t *oa, int8_t *ob, const int32_t *rq, int c, int32_t zp,
+                        int32_t lo, int32_t hi)
+{
+    uint32_t a0 = bias[0], a1 = bias[1], a2 = bias[2], a3 = bias[3];
+    uint32_t b0 = a0, b1 = a1, b2 = a2, b3 = a3;
+    int ky;
+    for (ky = 0; ky < kh; ++ky) {
+        const int8_t *xa = x + (size_t)ky * rstep;
+        const int8_t *xb = xa + pstep;
+        const int8_t *const xe = xa + run;
+        while (xa != xe) {
+            EF_CB4(0)
+            ++xa;
+            ++xb;
+            wp += 4;
+        }
+    }
+    ef_rq_ch2(a0, b0, oa, ob, rq, c, zp, lo, hi);
+    ef_rq_ch2(a1, b1, oa + 1, ob + 1, rq, c + 1, zp, lo, hi);
+    ef_rq_ch2(a2, b2, oa + 2, ob + 2, rq, c + 2, zp, lo, hi);
+    ef_rq_ch2(a3, b3, oa + 3, ob + 3, rq, c + 3, zp, lo, hi);
+}
+#undef EF_CB8
+#undef EF_CB4
+
+/* one pixel, one block of B channels (B = 8, 4 or 1): in-bounds taps ky in [ky0, ky1), kx in [kx0, kx1) */
+static void ef_convb_one(const int8_t *in, int iw, int ic, int iy0, int dh, int ky0, int ky1, int ix0, int kx0,
+                         int kx1, int kw, const int8_t *wb, int B, uint32_t *acc, int32_t in_zp)
+{
+    const int run = (kx1 - kx0) * ic;
+    int ky, k, j;
+    for (ky = ky0; ky < ky1; ++ky) {
+        const int8_t *xp = in + ((size_t)(iy0 + ky * dh) * iw + ix0 + kx0) * ic;
+        const int8_t *wp = wb + ((size_t)ky * kw + kx0) * ic * B;
+        if (B == 8) {
+            uint32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3], a4 = acc[4], a5 = acc[5], a6 = acc[6], a7 = acc[7];
+            for (k = 0; k < run; ++k, wp += 8) {
+                const int32_t u = xp[k] - in_zp;
+                a0 += wp[0] * u; a1 += wp[1] * u; a2 += wp[2] * u; a3 += wp[3] * u;
+                a4 += wp[4] * u; a5 += wp[5] * u; a6 += wp[6] * u; a7 += wp[7] * u;
+            }
+            acc[0] = a0; acc[1] = a1; acc[2] = a2; acc[3] = a3; acc[4] = a4; acc[5] = a5; acc[6] = a6; acc[7] = a7;
+        } else {
+            for (k = 0; k < run; ++k, wp += B) {
+                const int32_t u = xp[k] - in_zp;
+                for (j = 0; j < B; ++j) acc[j] += wp[j] * u;
+            }
+        }
+    }
+}
+
+void ef_convb_s8(const int8_t *in, int ih, int iw, int ic, const int8_t *w, const int32_t *bias_adj,
+                 const int32_t *bias, int8_t *out, int oh, int ow, int oc, int kh, int kw, int sh, int sw, int dh,
+                 int pad_t, int pad_l, int32_t in_zp, int32_t out_zp, const int32_t *rq, int32_t act_min,
+                 int32_t act_max)
+{
+    const int ksz = kh * kw * ic;
+    const int run = kw * ic;
+    const size_t pstep = (size_t)sw * ic;
+    const size_t rstep = (size_t)dh * iw * ic;
+    int oy, ox, o, j;
+    for (oy = 0; oy < oh; ++oy) {
+        const int iy0 = oy * sh - pad_t;
+        int ky0, ky1;
+        ef_tap_range(iy0, kh, dh, ih, &ky0, &ky1);
+        for (ox = 0; ox < ow;) {
+            const int ix0 = ox * sw - pad_l;
+            int8_t *op = out + ((size_t)oy * ow + ox) * oc;
+            if (ky0 == 0 && ky1 == kh && ix0 >= 0 && ox + 1 < ow && ix0 + sw + kw <= iw) {
+                const int8_t *xp = in + ((size_t)iy0 * iw + ix0) * ic;
+                for (o = 0; o + 8 <= oc; o += 8)
+                    ef_convb_p8(xp, pstep, rstep, kh, run, w + (size_t)o * ksz, bias_adj + o, op + o, op + oc + o, rq, o, out_zp, act_min, act_max);
+                if (o + 4 <= oc) {
+                    ef_convb_p4(xp, pstep, rstep, kh, run, w + (size_t)o * ksz, bias_adj + o, op + o, op + oc + o, rq, o, out_zp, act_min, act_max);
+                    o += 4;
+                }
+                for (; o < oc; ++o) {
+                    const int8_t *wp = w + (size_t)o * ksz;
+                    uint32_t a = bias_adj[o], b = a;
+                    int ky, k;
+                    for (ky = 0; ky < kh; ++ky) {
+                        const int8_t *xa = xp + (size_t)ky * rstep;
+                        const int8_t *xb = xa + pstep;
+                        for (k = 0; k < run; ++k, ++wp) {
+                            a += *wp * xa[k];
+                            b += *wp * xb[k];
+                        }
+                    }
+                    ef_rq_ch2(a, b, op + o, op + oc + o, rq, o, out_zp, act_min, act_max);
+                }
+                ox += 2;
+            } else {
+                int kx0, kx1;
+                ef_tap_range(ix0, kw, 1, iw, &kx0, &kx1);
+                for (o = 0; o < oc;) {
+                    const int B = oc - o >= 8 ? 8 : oc - o >= 4 ? 4 : 1;
+                    uint32_t acc[8];
+                    for (j = 0; j < B; ++j) acc[j] = (uint32_t)bias[o + j];
+                    ef_convb_one(in, iw, ic, iy0, dh, ky0, ky1, ix0, kx0, kx1, kw, w + (size_t)o * ksz, B, acc, in_zp);
+                    for (j = 0; j < B; ++j) op[o + j] = ef_rq_ch(acc[j], rq, o + j, out_zp, act_min, act_max);
+                    o += B;
+                }
+                ++ox;
+            }
+        }
+    }
+}
+
 /*@@ section gemm deps=common,rq */
 /* int8 GEMM with per-column requantization: out[p, o] = requant(bias_adj[o] + sum_k w[o, k] * x[p, k]).
  * Used for 1x1 convolutions (stride 1, no padding: pixels are rows) and fully connected layers.
  * The emitter packs the filter in column blocks: 8 columns at a time while 8 remain, then 4, then single
  * columns; a block of width B starting at column o occupies w[o*depth .. (o+B)*depth) as [k][B], so one
  * pointer walks the block with immediate offsets. The 2 rows x 8 columns tile keeps 16 accumulators in
- * registers: each k costs 10 loads and 16 multiply-adds. */
+ * registers: each k costs 10 loads and 16 multiply-adds (one k per loop turn: unrolled, gcc hoists the loads of
+ * several k and spills accumulators on rv32). */
 #define EF_G8(t) \
     { \
         const int32_t u = xa[t], v = xb[t]; \
@@ -158,12 +329,11 @@ void ef_conv_s8(const int8_t *in, int ih, int iw, int ic,
 static void ef_gemm_b8(const int8_t *x, int rows, int depth, const int8_t *wb, const int32_t *bias, int8_t *out,
                        int cols, int32_t zp, const int32_t *rq, int32_t lo, int32_t hi)
 {
-    const int d4 = depth & ~3;
-    int p = 0, j;
+    int p = 0;
     for (; p + 2 <= rows; p += 2) {
         const int8_t *xa = x + (size_t)p * depth;
         const int8_t *xb = xa + depth;
-        const int8_t *const xe = xa + d4;
+        const int8_t *const xe = xa + depth;
         const int8_t *wp = wb;
         int8_t *oa = out + (size_t)p * cols;
         int8_t *ob = oa + cols;
@@ -171,12 +341,6 @@ static void ef_gemm_b8(const int8_t *x, int rows, int depth, const int8_t *wb, c
         uint32_t a4 = bias[4], a5 = bias[5], a6 = bias[6], a7 = bias[7];
         uint32_t b0 = a0, b1 = a1, b2 = a2, b3 = a3, b4 = a4, b5 = a5, b6 = a6, b7 = a7;
         while (xa != xe) {
-            EF_G8(0) EF_G8(1) EF_G8(2) EF_G8(3)
-            xa += 4;
-            xb += 4;
-            wp += 32;
-        }
-        for (j = d4; j < depth; ++j) {
             EF_G8(0)
             ++xa;
             ++xb;
@@ -193,17 +357,12 @@ static void ef_gemm_b8(const int8_t *x, int rows, int depth, const int8_t *wb, c
     }
     if (p < rows) {
         const int8_t *xa = x + (size_t)p * depth;
-        const int8_t *const xe = xa + d4;
+        const int8_t *const xe = xa + depth;
         const int8_t *wp = wb;
         int8_t *oa = out + (size_t)p * cols;
         uint32_t a0 = bias[0], a1 = bias[1], a2 = bias[2], a3 = bias[3];
         uint32_t a4 = bias[4], a5 = bias[5], a6 = bias[6], a7 = bias[7];
         while (xa != xe) {
-            EF_G8S(0) EF_G8S(1) EF_G8S(2) EF_G8S(3)
-            xa += 4;
-            wp += 32;
-        }
-        for (j = d4; j < depth; ++j) {
             EF_G8S(0)
             ++xa;
             wp += 8;
@@ -223,24 +382,17 @@ static void ef_gemm_b8(const int8_t *x, int rows, int depth, const int8_t *wb, c
 static void ef_gemm_b4(const int8_t *x, int rows, int depth, const int8_t *wb, const int32_t *bias, int8_t *out,
                        int cols, int32_t zp, const int32_t *rq, int32_t lo, int32_t hi)
 {
-    const int d4 = depth & ~3;
-    int p = 0, j;
+    int p = 0;
     for (; p + 2 <= rows; p += 2) {
         const int8_t *xa = x + (size_t)p * depth;
         const int8_t *xb = xa + depth;
-        const int8_t *const xe = xa + d4;
+        const int8_t *const xe = xa + depth;
         const int8_t *wp = wb;
         int8_t *oa = out + (size_t)p * cols;
         int8_t *ob = oa + cols;
         uint32_t a0 = bias[0], a1 = bias[1], a2 = bias[2], a3 = bias[3];
         uint32_t b0 = a0, b1 = a1, b2 = a2, b3 = a3;
         while (xa != xe) {
-            EF_G4(0) EF_G4(1) EF_G4(2) EF_G4(3)
-            xa += 4;
-            xb += 4;
-            wp += 16;
-        }
-        for (j = d4; j < depth; ++j) {
             EF_G4(0)
             ++xa;
             ++xb;
@@ -253,16 +405,11 @@ static void ef_gemm_b4(const int8_t *x, int rows, int depth, const int8_t *wb, c
     }
     if (p < rows) {
         const int8_t *xa = x + (size_t)p * depth;
-        const int8_t *const xe = xa + d4;
+        const int8_t *const xe = xa + depth;
         const int8_t *wp = wb;
         int8_t *oa = out + (size_t)p * cols;
         uint32_t a0 = bias[0], a1 = bias[1], a2 = bias[2], a3 = bias[3];
         while (xa != xe) {
-            EF_G4S(0) EF_G4S(1) EF_G4S(2) EF_G4S(3)
-            xa += 4;
-            wp += 16;
-        }
-        for (j = d4; j < depth; ++j) {
             EF_G4S(0)
             ++xa;
             wp += 4;

@@ -14,8 +14,8 @@ static inline int32_t ef_mbqm64(int64_t x, int32_t m, int32_t s)
 /* 16x8 convolution (int16 activations, int8 OHWI filter, no zero points), also depthwise (groups == ic, any
  * channel multiplier) and fully connected (ih = rows, iw = kh = kw = 1). acc64 = 1: int64 accumulator, int64 bias
  * and the int64 requantization; acc64 = 0: int32 accumulator (wrapping), int32 requantization. Padding taps are
- * skipped. The int64 sum is built from int32 partial sums of at most 512 products: |w * x| <= 128 * 32768 = 2^22,
- * so a partial stays below 2^31 and the int64 total is exactly the sum of the products (on rv32 a 64-bit add per
+ * skipped. The int64 sum is built from int32 partial sums of at most 511 products: |w * x| <= 128 * 32768 = 2^22,
+ * so a partial stays below 2^31 (512 products of -128 * -32768 would reach it) and the int64 total is exactly the sum of the products (on rv32 a 64-bit add per
  * product would cost about three times the multiply-accumulate). */
 void ef_conv_s16(const int16_t *in, int ih, int iw, int ic, const int8_t *w, const int64_t *bias,
                  int16_t *out, int oh, int ow, int oc, int kh, int kw, int sh, int sw, int dh, int dw,
@@ -24,9 +24,9 @@ void ef_conv_s16(const int16_t *in, int ih, int iw, int ic, const int8_t *w, con
 {
     const int icg = ic / groups;
     const int cpg = oc / groups;
-    /* products per partial sum: whole windows when they hold at most 512 products, else chunks of a tap row */
-    const int chunk = icg < 512 ? icg : 512;
-    const int whole = kh * kw * icg <= 512;
+    /* products per partial sum: whole windows when they hold at most 511 products, else chunks of a tap row */
+    const int chunk = icg < 511 ? icg : 511;
+    const int whole = kh * kw * icg <= 511;
     int oy, ox, o;
     for (oy = 0; oy < oh; ++oy)
         for (ox = 0; ox < ow; ++ox)
@@ -66,6 +66,175 @@ void ef_conv_s16(const int16_t *in, int ih, int iw, int ic, const int8_t *w, con
                 else v = ef_mbqm((int32_t)(acc32 + (uint32_t)(bias ? (int32_t)bias[o] : 0)), mult[o], shift[o]);
                 out[((size_t)oy * ow + ox) * oc + o] = (int16_t)ef_clamp(v, act_min, act_max);
             }
+}
+
+/*@@ section convb16 deps=common,taps,conv16 */
+/* 16x8 convolution without groups or horizontal dilation, int64 accumulator, also fully connected (ih = rows,
+ * iw = kh = kw = 1): the filter packed like the int8 blocked kernel's (output-channel blocks of 8 / 4 / 1 as
+ * [ky][kx][c][B]). Products go into int32 partial sums of at most 511 (|w * x| <= 2^22, so a partial stays below
+ * 2^31 and the int64 total is exactly the sum of the products), added to the int64 bias and requantized with TFLM's
+ * int64 overload. Pixel pairs whose windows lie inside the input (window rows of run = kw * ic <= 511 values) share
+ * each filter byte between two multiply-adds; other pixels sum their in-bounds taps (16x8 has no zero points). */
+#define EF_CS8(t) \
+    { \
+        const int32_t u = xa[t], v = xb[t]; \
+        int32_t q; \
+        q = wp[8 * (t)]; a0 += q * u; b0 += q * v; \
+        q = wp[8 * (t) + 1]; a1 += q * u; b1 += q * v; \
+        q = wp[8 * (t) + 2]; a2 += q * u; b2 += q * v; \
+        q = wp[8 * (t) + 3]; a3 += q * u; b3 += q * v; \
+        q = wp[8 * (t) + 4]; a4 += q * u; b4 += q * v; \
+        q = wp[8 * (t) + 5]; a5 += q * u; b5 += q * v; \
+        q = wp[8 * (t) + 6]; a6 += q * u; b6 += q * v; \
+        q = wp[8 * (t) + 7]; a7 += q * u; b7 += q * v; \
+    }
+
+/* two interior pixels (x, x + pstep), 8 channels: kh window rows of run values rstep apart, rpg rows per partial */
+static void ef_convb16_p8(const int16_t *x, size_t pstep, size_t rstep, int kh, int run, int rpg, const int8_t *wp,
+                          int64_t *sa, int64_t *sb)
+{
+    const int r4 = run & ~3;
+    int ky = 0, k;
+    while (ky < kh) {
+        const int kend = kh - ky > rpg ? ky + rpg : kh;
+        int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0, a4 = 0, a5 = 0, a6 = 0, a7 = 0;
+        int32_t b0 = 0, b1 = 0, b2 = 0, b3 = 0, b4 = 0, b5 = 0, b6 = 0, b7 = 0;
+        for (; ky < kend; ++ky) {
+            const int16_t *xa = x + (size_t)ky * rstep;
+            const int16_t *xb = xa + pstep;
+            const int16_t *const xe = xa + r4;
+            while (xa != xe) {
+                EF_CS8(0) EF_CS8(1) EF_CS8(2) EF_CS8(3)
+                xa += 4;
+                xb += 4;
+                wp += 32;
+            }
+            for (k = r4; k < run; ++k) {
+                EF_CS8(0)
+                ++xa;
+                ++xb;
+                wp += 8;
+            }
+        }
+        sa[0] += a0; sa[1] += a1; sa[2] += a2; sa[3] += a3; sa[4] += a4; sa[5] += a5; sa[6] += a6; sa[7] += a7;
+        sb[0] += b0; sb[1] += b1; sb[2] += b2; sb[3] += b3; sb[4] += b4; sb[5] += b5; sb[6] += b6; sb[7] += b7;
+    }
+}
+#undef EF_CS8
+
+/* the same for a block of B = 4 or 1 channels */
+static void ef_convb16_pn(const int16_t *x, size_t pstep, size_t rstep, int kh, int run, int rpg, const int8_t *wp,
+                          int B, int64_t *sa, int64_t *sb)
+{
+    int ky = 0, k, j;
+    while (ky < kh) {
+        const int kend = kh - ky > rpg ? ky + rpg : kh;
+        int32_t a[4] = {0, 0, 0, 0}, b[4] = {0, 0, 0, 0};
+        for (; ky < kend; ++ky) {
+            const int16_t *xa = x + (size_t)ky * rstep;
+            const int16_t *xb = xa + pstep;
+            for (k = 0; k < run; ++k, wp += B) {
+                const int32_t u = xa[k], v = xb[k];
+                for (j = 0; j < B; ++j) {
+                    a[j] += wp[j] * u;
+                    b[j] += wp[j] * v;
+                }
+            }
+        }
+        for (j = 0; j < B; ++j) {
+            sa[j] += a[j];
+            sb[j] += b[j];
+        }
+    }
+}
+
+/* one pixel, one block of B channels: in-bounds taps ky in [ky0, ky1), kx in [kx0, kx1), partials of <= 511 */
+static void ef_convb16_one(const int16_t *in, int iw, int ic, int iy0, int dh, int ky0, int ky1, int ix0, int kx0,
+                           int kx1, int kw, const int8_t *wb, int B, int64_t *acc)
+{
+    const int run = (kx1 - kx0) * ic;
+    int ky, k0, k, j;
+    for (ky = ky0; ky < ky1; ++ky) {
+        const int16_t *xp = in + ((size_t)(iy0 + ky * dh) * iw + ix0 + kx0) * ic;
+        const int8_t *wp = wb + ((size_t)ky * kw + kx0) * ic * B;
+        for (k0 = 0; k0 < run; k0 += 511) {
+            const int k1 = run - k0 > 511 ? k0 + 511 : run;
+            if (B == 8) {
+                int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0, a4 = 0, a5 = 0, a6 = 0, a7 = 0;
+                for (k = k0; k < k1; ++k, wp += 8) {
+                    const int32_t u = xp[k];
+                    a0 += wp[0] * u; a1 += wp[1] * u; a2 += wp[2] * u; a3 += wp[3] * u;
+                    a4 += wp[4] * u; a5 += wp[5] * u; a6 += wp[6] * u; a7 += wp[7] * u;
+                }
+                acc[0] += a0; acc[1] += a1; acc[2] += a2; acc[3] += a3;
+                acc[4] += a4; acc[5] += a5; acc[6] += a6; acc[7] += a7;
+            } else {
+                int32_t a[4] = {0, 0, 0, 0};
+                for (k = k0; k < k1; ++k, wp += B) {
+                    const int32_t u = xp[k];
+                    for (j = 0; j < B; ++j) a[j] += wp[j] * u;
+                }
+                for (j = 0; j < B; ++j) acc[j] += a[j];
+            }
+        }
+    }
+}
+
+static void ef_convb16_out(const int64_t *acc, const int64_t *bias, int16_t *op, int o, int B, const int32_t *mult,
+                           const int32_t *shift, int32_t act_min, int32_t act_max)
+{
+    int j;
+    for (j = 0; j < B; ++j) {
+        const int32_t v = ef_mbqm64(acc[j] + (bias ? bias[o + j] : 0), mult[o + j], shift[o + j]);
+        op[o + j] = (int16_t)ef_clamp(v, act_min, act_max);
+    }
+}
+
+void ef_convb_s16(const int16_t *in, int ih, int iw, int ic, const int8_t *w, const int64_t *bias, int16_t *out,
+                  int oh, int ow, int oc, int kh, int kw, int sh, int sw, int dh, int pad_t, int pad_l,
+                  const int32_t *mult, const int32_t *shift, int32_t act_min, int32_t act_max)
+{
+    const int ksz = kh * kw * ic;
+    const int run = kw * ic;
+    const int rpg = run <= 511 ? 511 / run : 0;
+    const size_t pstep = (size_t)sw * ic;
+    const size_t rstep = (size_t)dh * iw * ic;
+    int oy, ox, o, j;
+    for (oy = 0; oy < oh; ++oy) {
+        const int iy0 = oy * sh - pad_t;
+        int ky0, ky1;
+        ef_tap_range(iy0, kh, dh, ih, &ky0, &ky1);
+        for (ox = 0; ox < ow;) {
+            const int ix0 = ox * sw - pad_l;
+            int16_t *op = out + ((size_t)oy * ow + ox) * oc;
+            if (rpg > 0 && ky0 == 0 && ky1 == kh && ix0 >= 0 && ox + 1 < ow && ix0 + sw + kw <= iw) {
+                const int16_t *xp = in + ((size_t)iy0 * iw + ix0) * ic;
+                for (o = 0; o < oc;) {
+                    const int B = oc - o >= 8 ? 8 : oc - o >= 4 ? 4 : 1;
+                    int64_t sa[8], sb[8];
+                    for (j = 0; j < B; ++j) sa[j] = sb[j] = 0;
+                    if (B == 8) ef_convb16_p8(xp, pstep, rstep, kh, run, rpg, w + (size_t)o * ksz, sa, sb);
+                    else ef_convb16_pn(xp, pstep, rstep, kh, run, rpg, w + (size_t)o * ksz, B, sa, sb);
+                    ef_convb16_out(sa, bias, op, o, B, mult, shift, act_min, act_max);
+                    ef_convb16_out(sb, bias, op + oc, o, B, mult, shift, act_min, act_max);
+                    o += B;
+                }
+                ox += 2;
+            } else {
+                int kx0, kx1;
+                ef_tap_range(ix0, kw, 1, iw, &kx0, &kx1);
+                for (o = 0; o < oc;) {
+                    const int B = oc - o >= 8 ? 8 : oc - o >= 4 ? 4 : 1;
+                    int64_t acc[8];
+                    for (j = 0; j < B; ++j) acc[j] = 0;
+                    ef_convb16_one(in, iw, ic, iy0, dh, ky0, ky1, ix0, kx0, kx1, kw, w + (size_t)o * ksz, B, acc);
+                    ef_convb16_out(acc, bias, op, o, B, mult, shift, act_min, act_max);
+                    o += B;
+                }
+                ++ox;
+            }
+        }
+    }
 }
 
 /*@@ section dwconv16 deps=common,conv16 */

@@ -28,7 +28,15 @@ export function conv16(c: LowerCtx): LayerCode {
   const bias = B ? `${L}_bias` : '0';
   const tail = `${L}_mult, ${L}_shift, ${acc64}, ${num(q, 'act_min', n)}, ${num(q, 'act_max', n)}`;
   let call: string;
-  if (fc) {
+  if (fc && acc64 === 1) {
+    // the blocked kernel over rows: each row a 1x1 "pixel" of K channels
+    const K = W.shape[1];
+    const rows = shapeSize(X.shape) / K;
+    const wi = consts.findIndex((c) => c.sym === `${L}_w`);
+    consts[wi] = { sym: `${L}_w`, ctype: 'int8_t', data: packColumns(W.data!, OC, K), comment: `layer ${i} '${commentSafe(n.name)}': weights [N=${OC}][K=${K}] packed in column blocks of 8/4/1 as [block][K][width]`, where: 'weights' };
+    call = `    ${P}_convb_s16(${cptr(X.id, 'int16_t')}, ${rows}, 1, ${K}, ${L}_w, ${bias}, ${ptr(Y.id, 'int16_t')}, ${rows}, 1, ${OC}, 1, 1, 1, 1, 1, 0, 0, ${L}_mult, ${L}_shift, ${num(q, 'act_min', n)}, ${num(q, 'act_max', n)});`;
+    return { kernel: ['convb16'], call, consts, notes: ['16x8: int16 activations, int8 weights, int64 accumulator'] };
+  } else if (fc) {
     const K = W.shape[1];
     const rows = shapeSize(X.shape) / K;
     call = `    ${P}_conv_s16(${cptr(X.id, 'int16_t')}, ${rows}, 1, ${K}, ${L}_w, ${bias}, ${ptr(Y.id, 'int16_t')}, ${rows}, 1, ${OC}, 1, 1, 1, 1, 1, 1, 0, 0, 1, ${tail});`;
@@ -50,6 +58,15 @@ export function conv16(c: LowerCtx): LayerCode {
       for (let b = 0; b < N; b++)
         lines.push(`    ${P}_dwconv_s16(${cptr(X.id, 'int16_t')} + ${b * IH * IW * IC}, ${IH}, ${IW}, ${IC}, ${OC / IC}, ${L}_w, ${bias}, ${ptr(Y.id, 'int16_t')} + ${b * OH * OW * OC}, ${OH}, ${OW}, ${KH}, ${KW}, ${sh}, ${sw}, ${dh}, ${dw}, ${pt}, ${pl}, ${L}_mult, ${L}_shift, ${num(q, 'act_min', n)}, ${num(q, 'act_max', n)});`);
       return { kernel: ['dwconv16'], call: lines.join('\n'), consts, notes: ['16x8 depthwise: int16 activations, int8 weights, int64 accumulator'] };
+    }
+    if (group === 1 && dw === 1 && acc64 === 1) {
+      // no groups, no horizontal dilation: the blocked kernel, filter packed in output-channel blocks of 8/4/1
+      const ksz = KH * KW * IC;
+      const wi = consts.findIndex((c) => c.sym === `${L}_w`);
+      consts[wi] = { sym: `${L}_w`, ctype: 'int8_t', data: packColumns(W.data!, OC, ksz), comment: `layer ${i} '${commentSafe(n.name)}': filter [${W.shape.join(',')}] packed in output-channel blocks of 8/4/1 as [block][KH][KW][IC][width]`, where: 'weights' };
+      for (let b = 0; b < N; b++)
+        lines.push(`    ${P}_convb_s16(${cptr(X.id, 'int16_t')} + ${b * IH * IW * IC}, ${IH}, ${IW}, ${IC}, ${L}_w, ${bias}, ${ptr(Y.id, 'int16_t')} + ${b * OH * OW * OC}, ${OH}, ${OW}, ${OC}, ${KH}, ${KW}, ${sh}, ${sw}, ${dh}, ${pt}, ${pl}, ${L}_mult, ${L}_shift, ${num(q, 'act_min', n)}, ${num(q, 'act_max', n)});`);
+      return { kernel: ['convb16'], call: lines.join('\n'), consts, notes: ['16x8: int16 activations, int8 weights, int64 accumulator'] };
     }
     for (let b = 0; b < N; b++)
       lines.push(`    ${P}_conv_s16(${cptr(X.id, 'int16_t')} + ${b * IH * IW * IC}, ${IH}, ${IW}, ${IC}, ${L}_w, ${bias}, ${ptr(Y.id, 'int16_t')} + ${b * OH * OW * OC}, ${OH}, ${OW}, ${OC}, ${KH}, ${KW}, ${sh}, ${sw}, ${dh}, ${dw}, ${pt}, ${pl}, ${group}, ${tail});`);
@@ -101,13 +118,20 @@ function emitConv(c: LowerCtx): LayerCode {
     call = `${P}_dwconv_s8(x, ${IH}, ${IW}, ${IC}, ${OC / IC}, ${L}_w, ${L}_bias_adj, ${L}_bias, y, ${OH}, ${OW}, ${KH}, ${KW}, ${sh}, ${sw}, ${dh}, ${dw}, ${pt}, ${pl}, ${inZp}, ${common});`;
   } else {
     const gemm = KH === 1 && KW === 1 && sh === 1 && sw === 1 && group === 1 && attrNums(n, 'pads', [0, 0, 0, 0]).every((p) => p === 0);
+    // no groups, no horizontal dilation: the blocked kernel (window rows are contiguous runs of kw * ic bytes)
+    const blocked = !gemm && group === 1 && dw === 1;
     if (gemm)
       consts.push({ sym: `${L}_w`, ctype: 'int8_t', data: packColumns(wd, OC, IC), comment: `layer ${i} '${commentSafe(n.name)}': 1x1 filter [${W.shape.join(',')}] packed in column blocks of 8/4/1 as [block][IC][width]`, where: 'weights' });
+    else if (blocked)
+      consts.push({ sym: `${L}_w`, ctype: 'int8_t', data: packColumns(wd, OC, ksz), comment: `layer ${i} '${commentSafe(n.name)}': filter [${W.shape.join(',')}] packed in output-channel blocks of 8/4/1 as [block][KH][KW][IC][width]`, where: 'weights' });
     else consts.push({ sym: `${L}_w`, ctype: 'int8_t', data: wd, comment: `layer ${i} '${commentSafe(n.name)}': filter, layout OHWI [${W.shape.join(',')}]`, where: 'weights' });
     if (gemm) {
       kernel = 'gemm';
       notes.push('1x1 convolution as an int8 GEMM (pixels x channels)');
       call = `${P}_gemm_s8(x, ${OH * OW}, ${IC}, ${L}_w, ${L}_bias_adj, y, ${OC}, ${common});`;
+    } else if (blocked) {
+      kernel = 'convb';
+      call = `${P}_convb_s8(x, ${IH}, ${IW}, ${IC}, ${L}_w, ${L}_bias_adj, ${L}_bias, y, ${OH}, ${OW}, ${OC}, ${KH}, ${KW}, ${sh}, ${sw}, ${dh}, ${pt}, ${pl}, ${inZp}, ${common});`;
     } else {
       kernel = 'conv';
       call = `${P}_conv_s8(x, ${IH}, ${IW}, ${IC}, ${L}_w, ${L}_bias_adj, ${L}_bias, y, ${OH}, ${OW}, ${OC}, ${KH}, ${KW}, ${sh}, ${sw}, ${dh}, ${dw}, ${pt}, ${pl}, ${group}, ${inZp}, ${common});`;
@@ -129,4 +153,4 @@ function emitConv(c: LowerCtx): LayerCode {
   return { kernel: [kernel], call: code.join('\n'), consts, notes };
 }
 
-export const conv: CLowering = { op: 'Conv', int16: true, kernels: ['conv', 'gemm', 'dwconv', 'conv16', 'dwconv16'], emit: emitConv };
+export const conv: CLowering = { op: 'Conv', int16: true, kernels: ['conv', 'convb', 'gemm', 'dwconv', 'conv16', 'convb16', 'dwconv16'], emit: emitConv };

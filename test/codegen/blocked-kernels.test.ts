@@ -1,0 +1,103 @@
+// The blocked conv kernels (kernels/conv.c section convb, kernels/conv_s16.c section convb16) on shapes the shared
+// corpora do not reach: 16x8 windows of more than 511 products (int32 partial sums flushed into the int64 total),
+// window rows of more than 511 values, fully connected rows of 1100 values, output-channel counts that leave blocks
+// of 4 and 1, odd output widths (a pixel left after the pairs), strides, vertical dilation and asymmetric padding.
+// Worst-case magnitudes (every input -32768, every weight -128: each product is 2^22) make a partial of 512
+// products reach 2^31, which UBSan reports as a signed overflow: the host run is under ASan/UBSan with no
+// recovery. Expected outputs are the integer simulator's (C vs simulator: a consistency check; the int64 sum
+// of the simulator does not depend on how the C kernel splits it).
+
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { harnessSpec, pseudoRandomInput, simulate } from '../../src/codegen/build.js';
+import { emitC } from '../../src/codegen/c/emit.js';
+import { shapeSize } from '../../src/ir/dtype.js';
+import { GraphBuilder, type Graph } from '../../src/ir/graph.js';
+import { prepareIntGraph } from '../../src/sim/int.js';
+import { runHost } from '../../src/verify/host.js';
+import { hasTool } from '../../src/verify/toolchain.js';
+
+const q = (s: number, z: number) => ({ scale: [s], zeroPoint: [z], axis: 0 });
+
+function filter(n: number, seed: number, worst: boolean): Int8Array {
+  const a = new Int8Array(n);
+  let s = seed >>> 0;
+  for (let i = 0; i < n; i++) {
+    s = (Math.imul(s, 1103515245) + 12345) >>> 0;
+    a[i] = worst ? -128 : ((s >>> 16) % 255) - 127;
+  }
+  return a;
+}
+
+interface ConvSpec {
+  ih: number; iw: number; ic: number; oc: number; k: number; stride: number; dh: number; pads: number[];
+}
+
+/** One conv layer (int8 or 16x8) with per-channel weight scales chosen so outputs stay inside the range. */
+function convModel(c: ConvSpec, w16: boolean, worst: boolean): Graph {
+  const b = new GraphBuilder({ format: 'espforge', source: 'blocked' });
+  const at = w16 ? 'int16' : 'int8';
+  const oh = Math.floor((c.ih + c.pads[0] + c.pads[2] - (c.dh * (c.k - 1) + 1)) / c.stride) + 1;
+  const ow = Math.floor((c.iw + c.pads[1] + c.pads[3] - c.k) / c.stride) + 1;
+  const ksz = c.k * c.k * c.ic;
+  const inS = w16 ? 1 / 4096 : 0.02;
+  const wS = Array.from({ length: c.oc }, (_, o) => 0.004 + 0.0003 * o);
+  const x = b.tensor({ name: 'x', dtype: at, shape: [1, c.ih, c.iw, c.ic], quant: q(inS, w16 ? 0 : -7) });
+  const w = b.tensor({ name: 'w', dtype: 'int8', shape: [c.oc, c.k, c.k, c.ic], data: filter(c.oc * ksz, 11, worst), quant: { scale: wS, zeroPoint: new Array(c.oc).fill(0), axis: 0 } });
+  const bias = w16
+    ? b.tensor({ name: 'b', dtype: 'int64', shape: [c.oc], data: Float64Array.from({ length: c.oc }, (_, o) => 977 * o - 5000) })
+    : b.tensor({ name: 'b', dtype: 'int32', shape: [c.oc], data: Int32Array.from({ length: c.oc }, (_, o) => 97 * o - 500) });
+  const outS = (inS * 0.006 * 128 * (w16 ? 32768 : 128) * ksz) / (w16 ? 32768 : 128) / 8;
+  const y = b.tensor({ name: 'y', dtype: at, shape: [1, oh, ow, c.oc], quant: q(outS, w16 ? 0 : 3) });
+  b.inputs = [x];
+  b.outputs = [y];
+  b.node({ op: 'Conv', name: 'conv', inputs: [x, w, bias], outputs: [y], attrs: { strides: [c.stride, c.stride], dilations: [c.dh, 1], pads: c.pads, group: 1, activation: 'none' } });
+  return prepareIntGraph(b.build());
+}
+
+function fcModel(k: number, n: number, worst: boolean): Graph {
+  const b = new GraphBuilder({ format: 'espforge', source: 'blocked_fc' });
+  const x = b.tensor({ name: 'x', dtype: 'int16', shape: [1, k], quant: q(1 / 4096, 0) });
+  const w = b.tensor({ name: 'w', dtype: 'int8', shape: [n, k], data: filter(n * k, 5, worst), quant: q(0.005, 0) });
+  const bias = b.tensor({ name: 'b', dtype: 'int64', shape: [n], data: Float64Array.from({ length: n }, (_, o) => 300 * o - 2000) });
+  const y = b.tensor({ name: 'y', dtype: 'int16', shape: [1, n], quant: q(0.25, 0) });
+  b.inputs = [x];
+  b.outputs = [y];
+  b.node({ op: 'FullyConnected', name: 'fc', inputs: [x, w, bias], outputs: [y], attrs: { activation: 'none' } });
+  return prepareIntGraph(b.build());
+}
+
+function check(label: string, g: Graph, kernel: string, worstInput: boolean) {
+  const e = emitC(g, { name: 'blk' });
+  assert.ok(e.kernels.includes(kernel), `${label}: built with ${e.kernels.join(',')}, not ${kernel}`);
+  const t = g.tensors[g.inputs[0]];
+  const n = shapeSize(t.shape);
+  const cases = [0, 1].map((k) => {
+    const inputs = [k === 0 && worstInput ? new Array<number>(n).fill(t.dtype === 'int16' ? -32768 : -128) : pseudoRandomInput(n, t.dtype, 4100 + k)];
+    return { name: `c${k}`, inputs, expected: simulate(g, inputs) };
+  });
+  const run = runHost(e.files, harnessSpec(g, e.prefix), cases, true);
+  run.cases.forEach((c, k) => assert.deepEqual(Array.from(c.outputs[0]), cases[k].expected[0], `${label}: C (ASan/UBSan) vs simulator, case ${k}`));
+}
+
+test('blocked conv kernels: C under ASan/UBSan equals the simulator on border, block-tail and long-window shapes', (t) => {
+  if (!hasTool('gcc')) {
+    if (process.env.CI === 'true') throw new Error('gcc missing under CI');
+    t.skip('gcc not found (EF4002)');
+    return;
+  }
+  // 16x8: 3x3 x 64 channels = 576 products per window (two partial groups of rows), 13 output channels (8 + 4 + 1)
+  const c64: ConvSpec = { ih: 6, iw: 7, ic: 64, oc: 13, k: 3, stride: 1, dh: 1, pads: [1, 1, 1, 1] };
+  check('int16 3x3x64 worst case', convModel(c64, true, true), 'convb16', true);
+  check('int16 3x3x64', convModel(c64, true, false), 'convb16', false);
+  // 16x8: 5x5 x 128 channels: a window row of 640 values (no pair tiles, chunks of 511), stride 2, vertical dilation
+  const c128: ConvSpec = { ih: 9, iw: 8, ic: 128, oc: 4, k: 5, stride: 2, dh: 2, pads: [0, 2, 1, 1] };
+  check('int16 5x5x128 worst case', convModel(c128, true, true), 'convb16', true);
+  // 16x8 fully connected, 1100 values per row
+  check('int16 FC 1100 worst case', fcModel(1100, 13, true), 'convb16', true);
+  check('int16 FC 1100', fcModel(1100, 13, false), 'convb16', false);
+  // int8: odd output width, stride 2, vertical dilation, asymmetric padding, 13 channels
+  const c8: ConvSpec = { ih: 11, iw: 12, ic: 5, oc: 13, k: 3, stride: 2, dh: 2, pads: [2, 1, 0, 2] };
+  check('int8 3x3x5 s2', convModel(c8, false, false), 'convb', false);
+  check('int8 5x5x5', convModel({ ...c8, k: 5, stride: 1, dh: 1, pads: [2, 2, 2, 2] }, false, false), 'convb', false);
+});
