@@ -9,7 +9,7 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { harnessSpec, pseudoRandomInput, simulate } from '../../src/codegen/build.js';
+import { harnessSpec, pseudoRandomInput, simulate } from '../../src/pipeline/build.js';
 import { emitC } from '../../src/codegen/c/emit.js';
 import { shapeSize } from '../../src/ir/dtype.js';
 import { GraphBuilder, type Graph } from '../../src/ir/graph.js';
