@@ -109,3 +109,6 @@ export function halfToFloat(h: number): number {
   if (e === 31) return f ? NaN : s * Infinity;
   return s * (1 + f / 1024) * 2 ** (e - 15);
 }
+
+/** Model.metadata entry in which espforge's writer records the IR node name of every operator (JSON array). */
+export const NODE_NAMES_METADATA = 'espforge.node_names';

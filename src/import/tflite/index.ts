@@ -11,7 +11,7 @@ import { GraphBuilder, type Attrs, type Graph, type QuantParams } from '../../ir
 import { inferGraph } from '../../ir/infer.js';
 import { verifyGraph } from '../../ir/verify.js';
 import type { ImportOptions } from '../index.js';
-import { actName, halfToFloat, opName, samePads, TT_NAME, TT_SIZE, TT_TO_DTYPE } from './common.js';
+import { actName, halfToFloat, NODE_NAMES_METADATA, opName, samePads, TT_NAME, TT_SIZE, TT_TO_DTYPE } from './common.js';
 import { ActivationFunctionType as ACT, BuiltinOperator as OP, BuiltinOptions as OPT, FIELD as F, Padding, TensorType as TT } from './generated/schema.js';
 import { readModel, type FlatReader, type Table, type TfModel, type TfOperator, type TfSubGraph, type TfTensor } from './reader.js';
 
@@ -60,10 +60,26 @@ interface OpCtx {
   op: TfOperator;
   code: number;
   name: string;
+  /** The IR node name the writer recorded for this operator (espforge files), else undefined. */
+  irName?: string;
   /** TFLite tensor index of input k (-1 = absent). */
   tin(k: number): number;
   tout(k: number): number;
   opts(expected: number): Opts;
+}
+
+/** The recorded node names, when present and well formed for this many operators (else ignored: names are cosmetic). */
+function recordedNames(r: FlatReader, m: TfModel, count: number): (string | null)[] | undefined {
+  const b = m.metadata.get(NODE_NAMES_METADATA);
+  if (b === undefined || !m.buffers[b]?.size) return undefined;
+  const { start, size } = m.buffers[b];
+  try {
+    const v: unknown = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(r.bytes.subarray(start, start + size)));
+    if (Array.isArray(v) && v.length === count && v.every((x) => x === null || (typeof x === 'string' && x.length > 0 && x.length < 4096))) return v as (string | null)[];
+  } catch {
+    // not ours, or damaged: the tensor-derived names stand
+  }
+  return undefined;
 }
 
 class Converter {
@@ -75,6 +91,8 @@ class Converter {
   private constCache = new Map<number, TypedArray | null>();
   private unsupported: string[] = [];
   private notes: string[] = [];
+  /** Per operator, the source node name recorded by espforge's writer (NODE_NAMES_METADATA); TFLite has none. */
+  private opNames: (string | null)[] | undefined;
 
   constructor(
     readonly r: FlatReader,
@@ -88,6 +106,7 @@ class Converter {
       producer: m.description,
       info: { schema_version: m.version, description: m.description ?? '' },
     });
+    this.opNames = recordedNames(r, m, sg.operators.length);
   }
 
   // ---------------------------------------------------------------- tensors
@@ -256,12 +275,14 @@ class Converter {
     if (op.outputs.length === 0) this.r.bad(`operator ${k} (${opName(code)}) has no outputs`);
     for (const i of op.inputs) if (i !== -1) this.tf(i, `operator ${k} input`);
     for (const i of op.outputs) this.tf(i, `operator ${k} output`);
-    const name = this.sg.tensors[op.outputs[0]].name || `op${k}`;
+    const irName = this.opNames?.[k] ?? undefined;
+    const name = irName ?? (this.sg.tensors[op.outputs[0]].name || `op${k}`);
     const self = this;
     return {
       op,
       code,
       name,
+      irName,
       tin: (j) => (j < op.inputs.length ? op.inputs[j] : -1),
       tout: (j) => {
         if (j >= op.outputs.length) self.r.bad(`${opName(code)} '${name}' lacks output ${j}`);
@@ -318,9 +339,13 @@ class Converter {
 
   // ---------------------------------------------------------------- operators
 
-  /** Add a node, named (like every TFLite node) after its first output tensor. */
-  private node(_ctx: OpCtx, op: string, inputs: number[], outputs: number[], attrs: Attrs, _label?: string): void {
-    this.b.node({ op, name: this.b.tensors[outputs[0]].name, inputs, outputs, attrs });
+  /**
+   * Add a node, named (like every TFLite node) after its first output tensor; the operator's own node (the one
+   * writing its output) takes the source node name when espforge's writer recorded it.
+   */
+  private node(ctx: OpCtx, op: string, inputs: number[], outputs: number[], attrs: Attrs, _label?: string): void {
+    const own = ctx.irName !== undefined && ctx.op.outputs[0] >= 0 && this.ids.get(ctx.op.outputs[0]) === outputs[0];
+    this.b.node({ op, name: own ? ctx.irName! : this.b.tensors[outputs[0]].name, inputs, outputs, attrs });
   }
 
   /** Emit `op` with a TFLite fused activation: IR activation attr, or a separate Tanh node for float graphs. */

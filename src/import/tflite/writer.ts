@@ -10,7 +10,7 @@ import { fail } from '../../diagnostics.js';
 import type { DType, TypedArray } from '../../ir/dtype.js';
 import type { Graph, Node, QuantParams, Tensor } from '../../ir/graph.js';
 import { padFill } from '../../quant/prepare.js';
-import { actCode, DTYPE_TO_TT, samePads } from './common.js';
+import { actCode, DTYPE_TO_TT, NODE_NAMES_METADATA, samePads } from './common.js';
 import { ActivationFunctionType as ACT, BuiltinOperator as OP, BuiltinOptions as OPT, FIELD as F, Padding } from './generated/schema.js';
 
 export interface ExportOptions {
@@ -33,6 +33,8 @@ interface WOp {
   outputs: number[];
   optType: number;
   opts: OptField[];
+  /** IR node name, for the operator that writes the node's output (auxiliary operators: null). */
+  name: string | null;
 }
 
 /** Operator versions the TFLite converter writes for int8 kernels (TFLM does not check them). */
@@ -71,6 +73,8 @@ class Writer {
   buffers: Uint8Array[] = [new Uint8Array(0)];
   ops: WOp[] = [];
   unsupported: string[] = [];
+  /** The IR node being written (names its main operator). */
+  current?: Node;
   /** IR tensor ids whose data/shape were already written in depthwise layout. */
   private dwDone = new Set<number>();
 
@@ -110,7 +114,9 @@ class Writer {
   }
 
   op(code: number, inputs: number[], outputs: number[], optType = 0, opts: OptField[] = []): void {
-    this.ops.push({ code, inputs, outputs, optType, opts });
+    const n = this.current;
+    const name = n && outputs.some((o) => n.outputs.includes(o)) ? n.name : null;
+    this.ops.push({ code, inputs, outputs, optType, opts, name });
   }
 
   t(id: number): Tensor {
@@ -474,9 +480,16 @@ function fieldCount(t: Record<string, number>): number {
 export function exportTflite(g: Graph, opts: ExportOptions = {}): Uint8Array {
   const w = new Writer(g);
   w.init();
-  for (const n of g.nodes) w.node(n);
+  for (const n of g.nodes) {
+    w.current = n;
+    w.node(n);
+  }
   if (w.unsupported.length)
     fail('EF2002', `no TFLite form for: ${w.unsupported.join(', ')}`, { suggestion: 'write these models as ONNX or C instead' });
+  // TFLite operators have no names: the IR node names go in a metadata buffer, so that a re-import names layers
+  // (C comments, reports, diagnostics) as the source model did. Interpreters ignore unknown metadata.
+  w.buffers.push(new TextEncoder().encode(JSON.stringify(w.ops.map((o) => o.name))));
+  const namesBuffer = w.buffers.length - 1;
 
   const b = new Builder(1024 + w.buffers.reduce((s, x) => s + x.length + 32, 0));
 
@@ -562,6 +575,11 @@ export function exportTflite(g: Graph, opts: ExportOptions = {}): Uint8Array {
     return b.endObject();
   });
 
+  const metaName = b.createString(NODE_NAMES_METADATA);
+  b.startObject(fieldCount(F.Metadata));
+  b.addFieldOffset(F.Metadata.name, metaName, 0);
+  b.addFieldInt32(F.Metadata.buffer, namesBuffer, 0);
+  const metaV = vecOffsets(b, [b.endObject()]);
   const desc = b.createString(opts.description ?? 'espforge');
   const codesV = vecOffsets(b, codeOffs);
   const sgV = vecOffsets(b, [sg]);
@@ -572,6 +590,7 @@ export function exportTflite(g: Graph, opts: ExportOptions = {}): Uint8Array {
   b.addFieldOffset(F.Model.subgraphs, sgV, 0);
   b.addFieldOffset(F.Model.description, desc, 0);
   b.addFieldOffset(F.Model.buffers, bufV, 0);
+  b.addFieldOffset(F.Model.metadata, metaV, 0);
   const model = b.endObject();
   b.finish(model, 'TFL3');
   return b.asUint8Array().slice();
