@@ -124,9 +124,9 @@ class Net {
     const w = this.uniform(cin * cout * k * k, -b, b);
     const bias = this.uniform(cout, -b, b);
     const ins = [x.n, this.param('deconv.weight', wShape, w), this.param('deconv.bias', [cout], bias)];
-    const t = tf.tidy(() =>
-      tf.add(tf.conv2dTranspose(x.t as tf.Tensor4D, tf.transpose(tf.tensor(w, wShape), [2, 3, 1, 0]) as tf.Tensor4D, [n, h * k, wd * k, cout], [k, k], 'valid'), tf.tensor1d(bias)),
-    );
+    const outShape: [number, number, number, number] = [n!, h! * k, wd! * k, cout];
+    const filter = tf.transpose(tf.tensor4d(w, [cin!, cout, k, k]), [2, 3, 1, 0]) as tf.Tensor4D;
+    const t = tf.tidy(() => tf.add(tf.conv2dTranspose(x.t as tf.Tensor4D, filter, outShape, [k, k], 'valid'), tf.tensor1d(bias)));
     return this.node('ConvTranspose', ins, [
       { name: 'dilations', ints: [1, 1] },
       { name: 'group', i: 1 },
@@ -237,11 +237,11 @@ class Net {
   /** x.view(-1, N): Reshape by a constant with -1 for the batch. */
   view(x: V): V {
     const t = tf.tidy(() => tf.reshape(tf.transpose(x.t, [0, 3, 1, 2]), [x.t.shape[0], -1]));
-    return this.node('Reshape', [x.n, this.i64('shape', [-1, t.shape[1]])], [], t);
+    return this.node('Reshape', [x.n, this.i64('shape', [-1, t.shape[1]!])], [], t);
   }
   /** nn.Linear(k, n): Gemm with transB. */
   linear(x: V, n: number): V {
-    const k = x.t.shape[1];
+    const k = x.t.shape[1]!;
     const b = 1 / Math.sqrt(k);
     const w = this.uniform(n * k, -b, b);
     const bias = this.uniform(n, -b, b);
@@ -271,7 +271,7 @@ class Net {
   }
   /** nn.LayerNorm(D) on [N, D]: LayerNormalization (opset 17) or torch's opset-13 decomposition. */
   layerNorm(x: V): V {
-    const d = x.t.shape[1];
+    const d = x.t.shape[1]!;
     const gamma = this.uniform(d, 0.5, 1.5);
     const beta = this.uniform(d, -0.2, 0.2);
     const eps = 1e-5;
@@ -369,7 +369,7 @@ function basicBlock(m: Net, x: V, cout: number, stride: number): V {
   return m.relu(m.add(y, sc));
 }
 function invertedResidual(m: Net, x: V, cout: number, stride: number, expand: number): V {
-  const cin = x.t.shape[3];
+  const cin = x.t.shape[3]!;
   const h = m.relu6(m.bn(m.conv(x, cin * expand, 1, { bias: false })));
   const d = m.relu6(m.bn(m.conv(h, cin * expand, 3, { stride, pad: 1, groups: cin * expand, bias: false })));
   const p = m.bn(m.conv(d, cout, 1, { bias: false }));
@@ -439,7 +439,7 @@ export const SPECS: Spec[] = [
         y = m.relu(m.bn(m.conv(y, 16, 3, { pad: 1, groups: 16 })));
         y = m.relu(m.bn(m.conv(y, 16, 1)));
       }
-      return m.linear(m.flatten(m.avgPool(y, [y.t.shape[1], y.t.shape[2]])), 12);
+      return m.linear(m.flatten(m.avgPool(y, [y.t.shape[1]!, y.t.shape[2]!])), 12);
     },
   },
   {

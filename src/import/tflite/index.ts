@@ -11,6 +11,7 @@ import { GraphBuilder, type Attrs, type Graph, type QuantParams } from '../../ir
 import { inferGraph } from '../../ir/infer.js';
 import { verifyGraph } from '../../ir/verify.js';
 import type { ImportOptions } from '../index.js';
+import { foldPad } from '../../passes/fold-pad.js';
 import { actName, halfToFloat, NODE_NAMES_METADATA, opName, samePads, TT_NAME, TT_SIZE, TT_TO_DTYPE } from './common.js';
 import { ActivationFunctionType as ACT, BuiltinOperator as OP, BuiltinOptions as OPT, FIELD as F, Padding, TensorType as TT } from './generated/schema.js';
 import { readModel, type FlatReader, type Table, type TfModel, type TfOperator, type TfSubGraph, type TfTensor } from './reader.js';
@@ -259,7 +260,8 @@ class Converter {
     this.dequantizeHybridWeights();
     if (this.m.subgraphs.length > 1) this.notes.push(`the file holds ${this.m.subgraphs.length} subgraphs; only subgraph 0 is imported`);
     if (this.notes.length) this.b.meta.info!.notes = this.notes.join('; ');
-    const g = this.b.build();
+    // TFLite has no explicit convolution pads: PAD + CONV_2D(VALID) becomes the convolution the source had
+    const g = foldPad(this.b.build());
     const errs: Diagnostic[] = verifyGraph(g).map((d) => ({ ...d, file: this.file }));
     if (errs.length) throw new EspforgeError(errs);
     return g;
