@@ -254,7 +254,7 @@ class Converter {
     if (this.unsupported.length)
       fail('EF2002', `unsupported TFLite operator${this.unsupported.length > 1 ? 's' : ''}: ${this.unsupported.join(', ')}`, {
         file: this.file,
-        suggestion: 'run `espforge ops` for the supported list; replace these layers before converting',
+        suggestion: 'see `espforge inspect --list-ops` for the supported operators; replace these layers before converting',
       });
     this.b.outputs = sg.outputs.map((i) => this.tid(i));
     this.dequantizeHybridWeights();
