@@ -12,7 +12,7 @@ import { inferGraph } from '../../ir/infer.js';
 import { verifyGraph } from '../../ir/verify.js';
 import type { ImportOptions } from '../index.js';
 import { foldPad } from '../../passes/fold-pad.js';
-import { actName, halfToFloat, NODE_NAMES_METADATA, opName, samePads, TT_NAME, TT_SIZE, TT_TO_DTYPE } from './common.js';
+import { actName, halfToFloat, NODE_ATTRS_METADATA, NODE_NAMES_METADATA, nearestIndexMap, RESIZE_MAP_ATTRS, opName, samePads, TT_NAME, TT_SIZE, TT_TO_DTYPE } from './common.js';
 import { ActivationFunctionType as ACT, BuiltinOperator as OP, BuiltinOptions as OPT, FIELD as F, Padding, TensorType as TT } from './generated/schema.js';
 import { readModel, type FlatReader, type Table, type TfModel, type TfOperator, type TfSubGraph, type TfTensor } from './reader.js';
 
@@ -63,24 +63,32 @@ interface OpCtx {
   name: string;
   /** The IR node name the writer recorded for this operator (espforge files), else undefined. */
   irName?: string;
+  /** IR attributes the writer recorded for this operator (NODE_ATTRS_METADATA), unchecked. */
+  irAttrs?: unknown;
   /** TFLite tensor index of input k (-1 = absent). */
   tin(k: number): number;
   tout(k: number): number;
   opts(expected: number): Opts;
 }
 
-/** The recorded node names, when present and well formed for this many operators (else ignored: names are cosmetic). */
-function recordedNames(r: FlatReader, m: TfModel, count: number): (string | null)[] | undefined {
-  const b = m.metadata.get(NODE_NAMES_METADATA);
+/** A JSON array recorded by espforge's writer in a metadata buffer, one entry per operator (else undefined). */
+function recorded(r: FlatReader, m: TfModel, key: string, count: number): unknown[] | undefined {
+  const b = m.metadata.get(key);
   if (b === undefined || !m.buffers[b]?.size) return undefined;
   const { start, size } = m.buffers[b];
   try {
     const v: unknown = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(r.bytes.subarray(start, start + size)));
-    if (Array.isArray(v) && v.length === count && v.every((x) => x === null || (typeof x === 'string' && x.length > 0 && x.length < 4096))) return v as (string | null)[];
+    if (Array.isArray(v) && v.length === count) return v;
   } catch {
-    // not ours, or damaged: the tensor-derived names stand
+    // not ours, or damaged: ignored (names and map descriptions are cosmetic)
   }
   return undefined;
+}
+
+/** The recorded node names, when present and well formed for this many operators. */
+function recordedNames(r: FlatReader, m: TfModel, count: number): (string | null)[] | undefined {
+  const v = recorded(r, m, NODE_NAMES_METADATA, count);
+  return v?.every((x) => x === null || (typeof x === 'string' && x.length > 0 && x.length < 4096)) ? (v as (string | null)[]) : undefined;
 }
 
 class Converter {
@@ -94,6 +102,7 @@ class Converter {
   private notes: string[] = [];
   /** Per operator, the source node name recorded by espforge's writer (NODE_NAMES_METADATA); TFLite has none. */
   private opNames: (string | null)[] | undefined;
+  private opAttrs: unknown[] | undefined;
 
   constructor(
     readonly r: FlatReader,
@@ -108,6 +117,7 @@ class Converter {
       info: { schema_version: m.version, description: m.description ?? '' },
     });
     this.opNames = recordedNames(r, m, sg.operators.length);
+    this.opAttrs = recorded(r, m, NODE_ATTRS_METADATA, sg.operators.length);
   }
 
   // ---------------------------------------------------------------- tensors
@@ -285,6 +295,7 @@ class Converter {
       code,
       name,
       irName,
+      irAttrs: this.opAttrs?.[k],
       tin: (j) => (j < op.inputs.length ? op.inputs[j] : -1),
       tout: (j) => {
         if (j >= op.outputs.length) self.r.bad(`${opName(code)} '${name}' lacks output ${j}`);
@@ -296,6 +307,28 @@ class Converter {
         return new Opts(self.r, op.optionsType === expected ? op.options : undefined, `options of '${name}'`);
       },
     };
+  }
+
+  /**
+   * The source model's description of a nearest Resize (its ONNX coordinate mode) that espforge's writer recorded,
+   * adopted only when it gives exactly the index map of the file's own operator.
+   */
+  private sourceResizeAttrs(ctx: OpCtx, xs: number[], attrs: Attrs): Attrs | undefined {
+    const rec = ctx.irAttrs;
+    if (!rec || typeof rec !== 'object' || Array.isArray(rec)) return undefined;
+    const cand: Attrs = { ...attrs };
+    for (const [k, v] of Object.entries(rec)) {
+      if (!(RESIZE_MAP_ATTRS as readonly string[]).includes(k)) return undefined;
+      if (!(typeof v === 'string' || (Array.isArray(v) && v.length === 4 && v.every((e) => typeof e === 'number' && Number.isFinite(e))))) return undefined;
+      cand[k] = v as string | number[];
+    }
+    try {
+      const a = nearestIndexMap(xs, attrs, ctx.name);
+      const b = nearestIndexMap(xs, cand, ctx.name);
+      return a && b && a.length === b.length && a.every((v, i) => v === b[i]) ? cand : undefined;
+    } catch {
+      return undefined; // an attribute the kernel refuses: keep the file's own description
+    }
   }
 
   /** DEQUANTIZE of a constant (float16 or int8 weights): fold into a float32 constant. */
@@ -651,7 +684,8 @@ class Converter {
         if (size.length !== 2 || size.some((d) => !(Number.isInteger(d) && d >= 1 && d <= MAX_ELEMS)))
           fail('EF1006', `RESIZE_NEAREST_NEIGHBOR size [${size}] must be two positive integers`, { file: this.file, node: ctx.name });
         const ctm = align ? 'tflite_align_corners' : half ? 'tflite_half_pixel' : 'tflite_asymmetric';
-        this.node(ctx, 'Resize', [x()], [y()], { mode: 'nearest', coordinate_transformation_mode: ctm, sizes: [xs[0], size[0], size[1], xs[3]] });
+        const attrs: Attrs = { mode: 'nearest', coordinate_transformation_mode: ctm, sizes: [xs[0], size[0], size[1], xs[3]] };
+        this.node(ctx, 'Resize', [x()], [y()], this.sourceResizeAttrs(ctx, xs, attrs) ?? attrs);
         return;
       }
       case OP.STRIDED_SLICE:

@@ -8,9 +8,10 @@
 import { Builder } from 'flatbuffers';
 import { fail } from '../../diagnostics.js';
 import type { DType, TypedArray } from '../../ir/dtype.js';
-import type { Graph, Node, QuantParams, Tensor } from '../../ir/graph.js';
+import type { Attrs, Graph, Node, QuantParams, Tensor } from '../../ir/graph.js';
+import { noIntegerKernelAdvice } from '../../ops/index.js';
 import { padFill } from '../../quant/prepare.js';
-import { actCode, DTYPE_TO_TT, NODE_NAMES_METADATA, samePads } from './common.js';
+import { actCode, DTYPE_TO_TT, NODE_ATTRS_METADATA, NODE_NAMES_METADATA, RESIZE_MAP_ATTRS, samePads, tfliteNearestMode } from './common.js';
 import { ActivationFunctionType as ACT, BuiltinOperator as OP, BuiltinOptions as OPT, FIELD as F, Padding } from './generated/schema.js';
 
 export interface ExportOptions {
@@ -35,6 +36,8 @@ interface WOp {
   opts: OptField[];
   /** IR node name, for the operator that writes the node's output (auxiliary operators: null). */
   name: string | null;
+  /** IR attributes the TFLite form does not carry (NODE_ATTRS_METADATA). */
+  keep?: Attrs;
 }
 
 /** Operator versions the TFLite converter writes for int8 kernels (TFLM does not check them). */
@@ -324,16 +327,20 @@ class Writer {
         return;
       }
       case 'Resize': {
-        // TFLite's nearest-neighbour index map exists only as the importer's tflite_* coordinate modes
-        const ctm = (a.coordinate_transformation_mode as string | undefined) ?? 'half_pixel';
+        // RESIZE_NEAREST_NEIGHBOR has three index maps; a nearest Resize whose map is one of them (PyTorch's
+        // Upsample: asymmetric/floor with an integer scale) is written as it, whatever its ONNX coordinate mode
         const sizes = a.sizes as number[] | undefined;
-        if ((a.mode ?? 'nearest') !== 'nearest' || !ctm.startsWith('tflite_') || a.scales !== undefined || !sizes)
-          fail('EF2003', `Resize (${String(a.mode ?? 'nearest')}, ${ctm}) has no TFLite form; RESIZE_NEAREST_NEIGHBOR's index maps only`, { node: n.name });
+        const ctm = sizes && (a.mode ?? 'nearest') === 'nearest' ? tfliteNearestMode(this.t(x).shape, a, n.name) : undefined;
+        if (!ctm || !sizes)
+          fail('EF2003', `Resize (${String(a.mode ?? 'nearest')}, ${String(a.coordinate_transformation_mode ?? 'half_pixel')}) has no TFLite form; RESIZE_NEAREST_NEIGHBOR's index maps only`, { node: n.name });
         const size = this.constI32(`${n.name}/size`, [sizes[1], sizes[2]]);
         this.op(OP.RESIZE_NEAREST_NEIGHBOR, [x, size], [y], OPT.ResizeNearestNeighborOptions, [
           { id: F.ResizeNearestNeighborOptions.align_corners, kind: 'bool', value: ctm === 'tflite_align_corners' ? 1 : 0 },
           { id: F.ResizeNearestNeighborOptions.half_pixel_centers, kind: 'bool', value: ctm === 'tflite_half_pixel' ? 1 : 0 },
         ]);
+        const keep: Attrs = {};
+        for (const k of RESIZE_MAP_ATTRS) if (a[k] !== undefined) keep[k] = a[k];
+        if (Object.keys(keep).length && a.coordinate_transformation_mode !== ctm) this.ops[this.ops.length - 1].keep = keep;
         return;
       }
       case 'Concat': {
@@ -484,12 +491,24 @@ export function exportTflite(g: Graph, opts: ExportOptions = {}): Uint8Array {
     w.current = n;
     w.node(n);
   }
-  if (w.unsupported.length)
-    fail('EF2002', `no TFLite form for: ${w.unsupported.join(', ')}`, { suggestion: 'write these models as ONNX or C instead' });
+  if (w.unsupported.length) {
+    // an op left in float by quantization has no integer kernel either: say what to do about that first
+    const floatOps = [...new Set(g.nodes.filter((n) => w.unsupported.some((u) => u.endsWith(`'${n.name}')`)) && g.tensors[n.outputs[0]]?.dtype === 'float32' && g.tensors.some((t) => t.quant)).map((n) => n.op))];
+    fail('EF2002', `no TFLite form for: ${w.unsupported.join(', ')}`, {
+      notes: floatOps.map((op) => noIntegerKernelAdvice(op)),
+      suggestion: floatOps.length
+        ? 'replace the operators without an int8 kernel (see the notes) or compute them in the application; `espforge inspect --list-ops` lists the supported operators'
+        : 'the C library does not need a .tflite: `espforge build MODEL --calib DATA` quantizes and generates it directly; `espforge inspect --list-ops` lists what each format supports',
+    });
+  }
   // TFLite operators have no names: the IR node names go in a metadata buffer, so that a re-import names layers
   // (C comments, reports, diagnostics) as the source model did. Interpreters ignore unknown metadata.
   w.buffers.push(new TextEncoder().encode(JSON.stringify(w.ops.map((o) => o.name))));
-  const namesBuffer = w.buffers.length - 1;
+  const metadata: [string, number][] = [[NODE_NAMES_METADATA, w.buffers.length - 1]];
+  if (w.ops.some((o) => o.keep)) {
+    w.buffers.push(new TextEncoder().encode(JSON.stringify(w.ops.map((o) => o.keep ?? null))));
+    metadata.push([NODE_ATTRS_METADATA, w.buffers.length - 1]);
+  }
 
   const b = new Builder(1024 + w.buffers.reduce((s, x) => s + x.length + 32, 0));
 
@@ -575,11 +594,16 @@ export function exportTflite(g: Graph, opts: ExportOptions = {}): Uint8Array {
     return b.endObject();
   });
 
-  const metaName = b.createString(NODE_NAMES_METADATA);
-  b.startObject(fieldCount(F.Metadata));
-  b.addFieldOffset(F.Metadata.name, metaName, 0);
-  b.addFieldInt32(F.Metadata.buffer, namesBuffer, 0);
-  const metaV = vecOffsets(b, [b.endObject()]);
+  const metaV = vecOffsets(
+    b,
+    metadata.map(([name, buffer]) => {
+      const s = b.createString(name);
+      b.startObject(fieldCount(F.Metadata));
+      b.addFieldOffset(F.Metadata.name, s, 0);
+      b.addFieldInt32(F.Metadata.buffer, buffer, 0);
+      return b.endObject();
+    }),
+  );
   const desc = b.createString(opts.description ?? 'espforge');
   const codesV = vecOffsets(b, codeOffs);
   const sgV = vecOffsets(b, [sg]);
