@@ -31,6 +31,11 @@ const NOT_YET: Record<string, { stage: Stage; why: RegExp }> = {
   // not round-trip material: the source itself does not import
   'keras/nnom/keras_mnist_model.h5': { stage: 'import', why: /Lambda layer/ },
   'tfjs/tfjs-e2e-embedding-gru/model.json': { stage: 'import', why: /Embedding|GRU/ },
+  // ESP-DL's tutorial ONNX models: AveragePool counting padding has no integer kernel
+  'espdl/tutorial_audio_cnn_p4.onnx': { stage: 'quantize', why: /count_include_pad=1 and padding has no integer kernel/ },
+  'espdl/tutorial_audio_cnn_s3.onnx': { stage: 'quantize', why: /count_include_pad=1 and padding has no integer kernel/ },
+  'espdl/tutorial_audio_cnn_streaming_p4.onnx': { stage: 'quantize', why: /count_include_pad=1 and padding has no integer kernel/ },
+  'espdl/tutorial_audio_cnn_streaming_s3.onnx': { stage: 'quantize', why: /count_include_pad=1 and padding has no integer kernel/ },
   'pytorch/gru.onnx': { stage: 'import', why: /operator GRU is not supported/ },
   'pytorch/lstm.onnx': { stage: 'import', why: /operator LSTM is not supported/ },
   'pytorch/layernorm_17.onnx': { stage: 'import', why: /operator LayerNormalization is not supported/ },
@@ -81,12 +86,12 @@ interface Trip {
   differing?: string[];
 }
 
-async function roundTrip(path: string, dir: string): Promise<Trip> {
+async function roundTrip(path: string, dir: string, scheme: 'int8' | 'int16'): Promise<Trip> {
   let stage: Stage = 'import';
   try {
     const src = await loadModel(path);
     stage = 'quantize';
-    const q = isFloat(src) ? (await quantizeModel(src, samples(src, 8))).graph : src;
+    const q = isFloat(src) ? (await quantizeModel(src, samples(src, 8), { scheme })).graph : src;
     stage = 'export';
     const file = join(dir, 'twin.tflite');
     writeFileSync(file, exportTflite(q));
@@ -106,13 +111,13 @@ async function roundTrip(path: string, dir: string): Promise<Trip> {
   }
 }
 
-async function check(t: import('node:test').TestContext, root: string, rels: string[], prefix = ''): Promise<void> {
+async function check(t: import('node:test').TestContext, root: string, rels: string[], scheme: 'int8' | 'int16' = 'int8'): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'espforge-twin-'));
   try {
     const problems: string[] = [];
     for (const rel of rels) {
-      const key = prefix + rel;
-      const r = await roundTrip(join(root, rel), dir);
+      const key = rel;
+      const r = await roundTrip(join(root, rel), dir, scheme);
       const known = NOT_YET[key];
       if (known) {
         if (r.stage !== known.stage || !known.why.test(r.message ?? ''))
@@ -138,6 +143,8 @@ test('round trip source → quantize → .tflite → build equals source → bui
   if (!root) return;
   const rels = ['onnx', 'keras', 'tfjs', 'tflite'].flatMap((s) => listModels(root, s));
   assert.ok(rels.length >= 30, `shared models found: ${rels.length}`);
+  // ESP-DL's folder: its ONNX sources (the .espdl files run ESP-DL arithmetic, which TFLite cannot express)
+  rels.push(...listModels(root, 'espdl').filter((r) => r.endsWith('.onnx')));
   await check(t, root, rels);
 });
 
@@ -146,4 +153,12 @@ test('round trip source → quantize → .tflite → build equals source → bui
   const rels = listModels(root, 'pytorch');
   assert.ok(rels.length >= 15, `PyTorch-style models found: ${rels.length}`);
   await check(t, root, rels);
+});
+
+test('round trip in 16x8 (int16 activations): PyTorch-style set and the shared float CNNs', async (t) => {
+  const root = sharedPath(t, 'models');
+  if (!root) return;
+  const fixtures = join(REPO_ROOT, 'test', 'fixtures');
+  await check(t, fixtures, listModels(fixtures, 'pytorch'), 'int16');
+  await check(t, root, ['onnx/mnist-8/model.onnx', 'keras/tinymaix/mnist_resnet.h5', 'keras/tinymaix/mnist_dw.h5'], 'int16');
 });
