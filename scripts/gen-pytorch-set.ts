@@ -555,6 +555,18 @@ export const SPECS: Spec[] = [
     doc: 'nn.LSTM(6, 12, batch_first=True) with (h0, c0) = zeros: Expand patterns, Transpose, LSTM, Squeeze, Linear',
     body: (m, x) => m.linear(m.recurrent(x, 'LSTM', 12), 3),
   },
+  {
+    name: 'prelu_silu_cnn',
+    opset: 13,
+    input: [1, 3, 12, 12],
+    doc: 'the activations that have int8 kernels, without GELU: Conv · PReLU, Conv · LeakyReLU(0.1), Conv · SiLU (Sigmoid·Mul), MaxPool, Flatten, Linear · PReLU, Linear',
+    body: (m, x) => {
+      let y = m.prelu(m.conv(x, 8, 3, { pad: 1 }));
+      y = m.leakyRelu(m.conv(y, 8, 3, { stride: 2, pad: 1 }), 0.1);
+      y = m.maxPool(m.silu(m.conv(y, 8, 3, { pad: 1 })), 2);
+      return m.linear(m.prelu(m.linear(m.flatten(y), 16)), 4);
+    },
+  },
 ];
 
 /** Channels-last reference tensor → ONNX layout data. */
