@@ -26,5 +26,5 @@ export const def: OpDef = {
   ...base,
   layout: 'transparent',
   noIntAdvice:
-    "HardSigmoid has no int8 kernel yet: PyTorch's nn.Hardsigmoid is relu6(x + 3) / 6, so write it as torch.clamp(x + 3, 0, 6) * (1 / 6) (Add, Clip and Mul have int8 kernels); if it is x * hardsigmoid(x) (nn.Hardswish), export with opset 14 or later so it becomes one HardSwish node (int8 kernel)",
+    "HardSigmoid has no int8 kernel yet: PyTorch's nn.Hardsigmoid is relu6(x + 3) / 6, so write it as torch.clamp(x + 3, 0, 6) * (1 / 6) (Add, Clip and Mul have int8 kernels), or compute it in the application on the dequantized output",
 };

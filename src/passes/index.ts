@@ -3,9 +3,11 @@
 // quantize / lower / plan / emit steps after it (src/quant, src/plan, src/codegen).
 //
 //   canonicalise      static shapes, no-op nodes dropped, constant subgraphs folded
+//   fold-pad          constant zero Pad on H/W feeding only a Conv → the Conv's pads (TFLite's PAD + VALID conv)
 //   matmul-to-fc      MatMul by a constant matrix → FullyConnected
 //   fold-batchnorm    BatchNormalization into the preceding Conv/FC/ConvTranspose (or Mul+Add)
 //   fold-bias-add     Add of a per-channel constant into the preceding op's bias
+//   fuse-hardswish    x · HardSigmoid(x) (torch's Hardswish below opset 14) → HardSwish
 //   fuse-activations  Relu / Relu6 / Relu_n1_to_1 into the preceding op's `activation`
 
 import { fail } from '../diagnostics.js';
@@ -13,6 +15,8 @@ import type { Graph } from '../ir/graph.js';
 import { canonicalise } from './canonicalise.js';
 import { foldBatchnorm } from './fold-batchnorm.js';
 import { foldBiasAdd } from './fold-bias-add.js';
+import { foldPad } from './fold-pad.js';
+import { fuseHardswish } from './fuse-hardswish.js';
 import { fuseActivations } from './fuse-activations.js';
 import { matmulToFc } from './matmul-to-fc.js';
 
@@ -24,9 +28,11 @@ export interface Pass {
 
 export const PASSES: readonly Pass[] = [
   { name: 'canonicalise', doc: 'static shapes, drop no-op nodes, fold constant subgraphs', run: canonicalise },
+  { name: 'fold-pad', doc: 'fold a zero Pad on H/W into the Conv it feeds (TFLite writes such pads as PAD + VALID)', run: foldPad },
   { name: 'matmul-to-fc', doc: 'MatMul by a constant matrix becomes FullyConnected', run: matmulToFc },
   { name: 'fold-batchnorm', doc: 'fold BatchNormalization into Conv/FullyConnected/ConvTranspose weights', run: foldBatchnorm },
   { name: 'fold-bias-add', doc: 'fold per-channel constant Add/Sub into the producing op bias', run: foldBiasAdd },
+  { name: 'fuse-hardswish', doc: "x * HardSigmoid(x) with torch's constants (Hardswish below opset 14) becomes HardSwish", run: fuseHardswish },
   { name: 'fuse-activations', doc: 'fuse Relu/Relu6/ReluN1To1 into the producing op', run: fuseActivations },
 ];
 

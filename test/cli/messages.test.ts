@@ -77,26 +77,52 @@ test('ConvTranspose without an int8 kernel: advice is upsampling by Resize + Con
   assert.doesNotMatch(err, /\bRelu\b|\bTanh\b|HardSwish/);
 });
 
-test('HardSigmoid without an int8 kernel: advice rewrites it with Add/Clip/Mul, and names the opset-14 HardSwish export', () => {
+test('HardSigmoid without an int8 kernel: advice rewrites it with Add/Clip/Mul and never suggests HardSwish', () => {
+  // a squeeze-excite style gate: HardSigmoid scaling another tensor (not x · HardSigmoid(x), which is Hardswish)
   const err = floatIslandBuild(
     'hsig',
     onnxModel({
       nodes: [
-        { op: 'HardSigmoid', ins: ['x'], outs: ['h'], attrs: [{ name: 'alpha', f: 1 / 6 }] },
-        { op: 'Mul', ins: ['x', 'h'], outs: ['y'] },
+        { op: 'HardSigmoid', ins: ['x'], outs: ['h'], attrs: [{ name: 'alpha', f: 1 / 6 }, { name: 'beta', f: 0.5 }] },
+        { op: 'Mul', ins: ['h', 'k'], outs: ['y'] },
       ],
+      inits: [{ name: 'k', v: f32([8], (i) => 0.5 + i / 8) }],
       inputs: [{ name: 'x', dims: [1, 8] }],
       outputs: [{ name: 'y', dims: [1, 8] }],
     }),
     [8],
   );
   assert.match(err, /torch\.clamp\(x \+ 3, 0, 6\) \* \(1 \/ 6\)/);
-  assert.match(err, /opset 14 or later so it becomes one HardSwish node/);
+  assert.doesNotMatch(err, /HardSwish|Hardswish/);
   assert.doesNotMatch(err, /replace it with an operator that has one \(e\.g\./);
   // Mul has an int8 kernel: the model (no float weights, but float activations) is quantized by --calib, and PTQ
   // requantizes the HardSigmoid output for it, so only HardSigmoid stays float
   assert.doesNotMatch(err, /Mul has no integer kernel/);
   assert.match(err, /still runs 1 operator\(s\) in float, .*: HardSigmoid 'HardSigmoid_0'$/m);
+});
+
+test("torch's opset-13 Hardswish (x · HardSigmoid(x), alpha 1/6) builds in int8: it becomes one HardSwish node", () => {
+  const m = join(dir, 'hswish13.onnx');
+  writeFileSync(
+    m,
+    onnxModel({
+      // (a weight first: build treats a model without float constants as already quantized)
+      nodes: [
+        { op: 'Mul', ins: ['x', 'k'], outs: ['t'] },
+        { op: 'HardSigmoid', ins: ['t'], outs: ['h'], attrs: [{ name: 'alpha', f: 1 / 6 }, { name: 'beta', f: 0.5 }] },
+        { op: 'Mul', ins: ['t', 'h'], outs: ['y'] },
+      ],
+      inits: [{ name: 'k', v: f32([8], (i) => 0.5 + i / 8) }],
+      inputs: [{ name: 'x', dims: [1, 8] }],
+      outputs: [{ name: 'y', dims: [1, 8] }],
+    }),
+  );
+  const r0 = rng(6);
+  writeFileSync(join(dir, 'hswish13.npz'), writeNpz({ x: f32([16, 8], () => r0() * 8 - 4) }));
+  const r = cli('build', m, '--calib', join(dir, 'hswish13.npz'), '--target', 'esp32', '--out', join(dir, 'hswish13'), '--json');
+  assert.equal(r.status, 0, r.stdout + r.stderr);
+  const rep = JSON.parse(r.stdout);
+  assert.deepEqual(rep.report.layers.map((l: { op: string }) => l.op), ['Mul', 'HardSwish'], JSON.stringify(rep.report.layers));
 });
 
 test('every op without an integer kernel has advice of its own (naming it), apart from the quantization nodes', () => {

@@ -215,13 +215,13 @@ for (const scheme of SCHEMES) {
 }
 
 /** Branch ops the TFLite writer cannot express yet (quantize --out refuses them with a coded diagnostic). */
-// ONNX-style nearest Resize (half_pixel, round_prefer_floor) has no TFLite form: RESIZE_NEAREST_NEIGHBOR only has
-// its own index maps (the writer exports Resize with those modes: tflite-pad.test.ts / tflm-random.test.ts)
+// ONNX-style nearest Resize (half_pixel, round_prefer_floor) exports since its index map at this scale is
+// RESIZE_NEAREST_NEIGHBOR's half_pixel_centers map (the writer compares maps).
 // Lstm: its branch returns Y_h and Y_c, which TFLite's LSTM does not output (the sequence-only form exports:
 // test/import/tflite-lstm.test.ts)
 // LayerNormalization: TFLite has no LAYER_NORM builtin (its converter decomposes the op), so there is nothing to
 // write it as.
-const NO_TFLITE_FORM = ['Resize', 'Lstm', 'LayerNormalization'];
+const NO_TFLITE_FORM = ['Lstm', 'LayerNormalization'];
 
 test('ops x schemes: what `quantize --out` writes re-imports and simulates to the same integers as the graph in memory', async () => {
   for (const scheme of SCHEMES) {

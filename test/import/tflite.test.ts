@@ -373,7 +373,7 @@ test('exported files decode with flatc and our schema, with the opcodes the conv
   }
 });
 
-test('the writer inserts PAD for pads that are neither SAME nor VALID and keeps float results', () => {
+test('the writer inserts PAD for pads that are neither SAME nor VALID; the importer folds it back into the Conv; float results kept', () => {
   const b = new GraphBuilder({ format: 'espforge' });
   const x = b.tensor({ name: 'x', dtype: 'float32', shape: [1, 6, 7, 3] });
   const wd = Float32Array.from({ length: 4 * 3 * 3 * 3 }, (_, i) => Math.sin(i));
@@ -385,9 +385,12 @@ test('the writer inserts PAD for pads that are neither SAME nor VALID and keeps 
   b.outputs = [y];
   const g = b.build();
   const bytes = exportTflite(g);
+  // the file holds PAD + CONV_2D(VALID): TFLite has no explicit convolution pads
+  const { model } = readModel(bytes, 'padded.tflite');
+  assert.deepEqual(model.subgraphs[0].operators.map((o) => opName(model.opcodes[o.opcodeIndex].code)), ['PAD', 'CONV_2D']);
   const g2 = importTflite(bytes, 'padded.tflite');
-  assert.deepEqual(g2.nodes.map((n) => n.op), ['Pad', 'Conv']);
-  assert.deepEqual(g2.nodes[1].attrs.pads, [0, 0, 0, 0]);
+  assert.deepEqual(g2.nodes.map((n) => n.op), ['Conv']);
+  assert.deepEqual(g2.nodes[0].attrs.pads, [1, 1, 1, 2]);
   const xin: Value = { dtype: 'float32', shape: [1, 6, 7, 3], data: Float32Array.from({ length: 126 }, (_, i) => Math.cos(i * 0.7)) };
   const a = runFloat(g, [xin]).outputs[0].data;
   const c = runFloat(g2, [xin]).outputs[0].data;

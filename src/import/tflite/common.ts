@@ -1,6 +1,8 @@
 // Facts shared by the TFLite importer and writer: dtype and activation mappings, SAME padding.
 
 import type { DType } from '../../ir/dtype.js';
+import type { Attrs, Node } from '../../ir/graph.js';
+import { getOp, normalizeAttrs } from '../../ops/index.js';
 import { ActivationFunctionType as ACT, BuiltinOperator, TensorType as TT } from './generated/schema.js';
 
 /** TFLite tensor type → IR dtype (FLOAT16 is decoded to float32 and only allowed on constants). */
@@ -108,4 +110,40 @@ export function halfToFloat(h: number): number {
   if (e === 0) return s * f * 2 ** -24;
   if (e === 31) return f ? NaN : s * Infinity;
   return s * (1 + f / 1024) * 2 ** (e - 15);
+}
+
+/** Model.metadata entry in which espforge's writer records the IR node name of every operator (JSON array). */
+export const NODE_NAMES_METADATA = 'espforge.node_names';
+
+/**
+ * Model.metadata entry with, per operator, the IR attributes its TFLite form cannot carry (null elsewhere): a
+ * nearest Resize's ONNX coordinate mode when its index map is one of RESIZE_NEAREST_NEIGHBOR's. The importer
+ * adopts them only where they give the same index map as the operator itself.
+ */
+export const NODE_ATTRS_METADATA = 'espforge.node_attrs';
+
+/** Attributes of a nearest Resize that only change how its index map is described, not the map. */
+export const RESIZE_MAP_ATTRS = ['coordinate_transformation_mode', 'nearest_mode', 'scales'] as const;
+
+/** Source index map of a nearest Resize on an [N,H,W,C] input, from the registry's kernel on an index-encoding map. */
+export function nearestIndexMap(xs: readonly number[], attrs: Attrs, name: string): Float32Array | undefined {
+  const sizes = attrs.sizes as number[] | undefined;
+  const [H, W] = [xs[1], xs[2]];
+  if (!sizes || sizes.length !== 4 || !(H * W < 2 ** 24) || (attrs.mode ?? 'nearest') !== 'nearest') return undefined;
+  const def = getOp('Resize');
+  const probe = { dtype: 'float32' as const, shape: [1, H, W, 1], data: Float32Array.from({ length: H * W }, (_, i) => i) };
+  return def.evalFloat!([probe], normalizeAttrs(def, { ...attrs, sizes: [1, sizes[1], sizes[2], 1] }, name), { name } as Node)[0].data as Float32Array;
+}
+
+/** The TFLite nearest-neighbour mode (as the importer names it) whose index map equals this nearest Resize's. */
+export function tfliteNearestMode(xs: readonly number[], attrs: Attrs, name: string): string | undefined {
+  const ctm = (attrs.coordinate_transformation_mode as string | undefined) ?? 'half_pixel';
+  if (ctm.startsWith('tflite_') && attrs.scales === undefined) return ctm;
+  const want = nearestIndexMap(xs, attrs, name);
+  if (!want) return undefined;
+  for (const mode of ['tflite_asymmetric', 'tflite_half_pixel', 'tflite_align_corners']) {
+    const got = nearestIndexMap(xs, { mode: 'nearest', coordinate_transformation_mode: mode, sizes: attrs.sizes }, name)!;
+    if (got.length === want.length && got.every((v, i) => v === want[i])) return mode;
+  }
+  return undefined;
 }

@@ -11,7 +11,8 @@ import { GraphBuilder, type Attrs, type Graph, type QuantParams } from '../../ir
 import { inferGraph } from '../../ops/infer.js';
 import { verifyGraph } from '../../ops/verify.js';
 import type { ImportOptions } from '../index.js';
-import { actName, halfToFloat, opName, samePads, TT_NAME, TT_SIZE, TT_TO_DTYPE } from './common.js';
+import { foldPad } from '../../passes/fold-pad.js';
+import { actName, halfToFloat, NODE_ATTRS_METADATA, NODE_NAMES_METADATA, nearestIndexMap, RESIZE_MAP_ATTRS, opName, samePads, TT_NAME, TT_SIZE, TT_TO_DTYPE } from './common.js';
 import { ActivationFunctionType as ACT, BuiltinOperator as OP, BuiltinOptions as OPT, FIELD as F, Padding, TensorType as TT } from './generated/schema.js';
 import { joinGates } from './lstm.js';
 import { readModel, type FlatReader, type Table, type TfModel, type TfOperator, type TfSubGraph, type TfTensor } from './reader.js';
@@ -61,10 +62,34 @@ interface OpCtx {
   op: TfOperator;
   code: number;
   name: string;
+  /** The IR node name the writer recorded for this operator (espforge files), else undefined. */
+  irName?: string;
+  /** IR attributes the writer recorded for this operator (NODE_ATTRS_METADATA), unchecked. */
+  irAttrs?: unknown;
   /** TFLite tensor index of input k (-1 = absent). */
   tin(k: number): number;
   tout(k: number): number;
   opts(expected: number): Opts;
+}
+
+/** A JSON array recorded by espforge's writer in a metadata buffer, one entry per operator (else undefined). */
+function recorded(r: FlatReader, m: TfModel, key: string, count: number): unknown[] | undefined {
+  const b = m.metadata.get(key);
+  if (b === undefined || !m.buffers[b]?.size) return undefined;
+  const { start, size } = m.buffers[b];
+  try {
+    const v: unknown = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(r.bytes.subarray(start, start + size)));
+    if (Array.isArray(v) && v.length === count) return v;
+  } catch {
+    // not ours, or damaged: ignored (names and map descriptions are cosmetic)
+  }
+  return undefined;
+}
+
+/** The recorded node names, when present and well formed for this many operators. */
+function recordedNames(r: FlatReader, m: TfModel, count: number): (string | null)[] | undefined {
+  const v = recorded(r, m, NODE_NAMES_METADATA, count);
+  return v?.every((x) => x === null || (typeof x === 'string' && x.length > 0 && x.length < 4096)) ? (v as (string | null)[]) : undefined;
 }
 
 class Converter {
@@ -76,6 +101,9 @@ class Converter {
   private constCache = new Map<number, TypedArray | null>();
   private unsupported: string[] = [];
   private notes: string[] = [];
+  /** Per operator, the source node name recorded by espforge's writer (NODE_NAMES_METADATA); TFLite has none. */
+  private opNames: (string | null)[] | undefined;
+  private opAttrs: unknown[] | undefined;
 
   constructor(
     readonly r: FlatReader,
@@ -89,6 +117,8 @@ class Converter {
       producer: m.description,
       info: { schema_version: m.version, description: m.description ?? '' },
     });
+    this.opNames = recordedNames(r, m, sg.operators.length);
+    this.opAttrs = recorded(r, m, NODE_ATTRS_METADATA, sg.operators.length);
   }
 
   // ---------------------------------------------------------------- tensors
@@ -235,13 +265,14 @@ class Converter {
     if (this.unsupported.length)
       fail('EF2002', `unsupported TFLite operator${this.unsupported.length > 1 ? 's' : ''}: ${this.unsupported.join(', ')}`, {
         file: this.file,
-        suggestion: 'run `espforge ops` for the supported list; replace these layers before converting',
+        suggestion: 'see `espforge inspect --list-ops` for the supported operators; replace these layers before converting',
       });
     this.b.outputs = sg.outputs.map((i) => this.tid(i));
     this.dequantizeHybridWeights();
     if (this.m.subgraphs.length > 1) this.notes.push(`the file holds ${this.m.subgraphs.length} subgraphs; only subgraph 0 is imported`);
     if (this.notes.length) this.b.meta.info!.notes = this.notes.join('; ');
-    const g = this.b.build();
+    // TFLite has no explicit convolution pads: PAD + CONV_2D(VALID) becomes the convolution the source had
+    const g = foldPad(this.b.build());
     const errs: Diagnostic[] = verifyGraph(g).map((d) => ({ ...d, file: this.file }));
     if (errs.length) throw new EspforgeError(errs);
     return g;
@@ -257,12 +288,15 @@ class Converter {
     if (op.outputs.length === 0) this.r.bad(`operator ${k} (${opName(code)}) has no outputs`);
     for (const i of op.inputs) if (i !== -1) this.tf(i, `operator ${k} input`);
     for (const i of op.outputs) this.tf(i, `operator ${k} output`);
-    const name = this.sg.tensors[op.outputs[0]].name || `op${k}`;
+    const irName = this.opNames?.[k] ?? undefined;
+    const name = irName ?? (this.sg.tensors[op.outputs[0]].name || `op${k}`);
     const self = this;
     return {
       op,
       code,
       name,
+      irName,
+      irAttrs: this.opAttrs?.[k],
       tin: (j) => (j < op.inputs.length ? op.inputs[j] : -1),
       tout: (j) => {
         if (j >= op.outputs.length) self.r.bad(`${opName(code)} '${name}' lacks output ${j}`);
@@ -274,6 +308,28 @@ class Converter {
         return new Opts(self.r, op.optionsType === expected ? op.options : undefined, `options of '${name}'`);
       },
     };
+  }
+
+  /**
+   * The source model's description of a nearest Resize (its ONNX coordinate mode) that espforge's writer recorded,
+   * adopted only when it gives exactly the index map of the file's own operator.
+   */
+  private sourceResizeAttrs(ctx: OpCtx, xs: number[], attrs: Attrs): Attrs | undefined {
+    const rec = ctx.irAttrs;
+    if (!rec || typeof rec !== 'object' || Array.isArray(rec)) return undefined;
+    const cand: Attrs = { ...attrs };
+    for (const [k, v] of Object.entries(rec)) {
+      if (!(RESIZE_MAP_ATTRS as readonly string[]).includes(k)) return undefined;
+      if (!(typeof v === 'string' || (Array.isArray(v) && v.length === 4 && v.every((e) => typeof e === 'number' && Number.isFinite(e))))) return undefined;
+      cand[k] = v as string | number[];
+    }
+    try {
+      const a = nearestIndexMap(xs, attrs, ctx.name);
+      const b = nearestIndexMap(xs, cand, ctx.name);
+      return a && b && a.length === b.length && a.every((v, i) => v === b[i]) ? cand : undefined;
+    } catch {
+      return undefined; // an attribute the kernel refuses: keep the file's own description
+    }
   }
 
   /** DEQUANTIZE of a constant (float16 or int8 weights): fold into a float32 constant. */
@@ -319,9 +375,13 @@ class Converter {
 
   // ---------------------------------------------------------------- operators
 
-  /** Add a node, named (like every TFLite node) after its first output tensor. */
-  private node(_ctx: OpCtx, op: string, inputs: number[], outputs: number[], attrs: Attrs, _label?: string): void {
-    this.b.node({ op, name: this.b.tensors[outputs[0]].name, inputs, outputs, attrs });
+  /**
+   * Add a node, named (like every TFLite node) after its first output tensor; the operator's own node (the one
+   * writing its output) takes the source node name when espforge's writer recorded it.
+   */
+  private node(ctx: OpCtx, op: string, inputs: number[], outputs: number[], attrs: Attrs, _label?: string): void {
+    const own = ctx.irName !== undefined && ctx.op.outputs[0] >= 0 && this.ids.get(ctx.op.outputs[0]) === outputs[0];
+    this.b.node({ op, name: own ? ctx.irName! : this.b.tensors[outputs[0]].name, inputs, outputs, attrs });
   }
 
   /** Emit `op` with a TFLite fused activation: IR activation attr, or a separate Tanh node for float graphs. */
@@ -625,7 +685,8 @@ class Converter {
         if (size.length !== 2 || size.some((d) => !(Number.isInteger(d) && d >= 1 && d <= MAX_ELEMS)))
           fail('EF1006', `RESIZE_NEAREST_NEIGHBOR size [${size}] must be two positive integers`, { file: this.file, node: ctx.name });
         const ctm = align ? 'tflite_align_corners' : half ? 'tflite_half_pixel' : 'tflite_asymmetric';
-        this.node(ctx, 'Resize', [x()], [y()], { mode: 'nearest', coordinate_transformation_mode: ctm, sizes: [xs[0], size[0], size[1], xs[3]] });
+        const attrs: Attrs = { mode: 'nearest', coordinate_transformation_mode: ctm, sizes: [xs[0], size[0], size[1], xs[3]] };
+        this.node(ctx, 'Resize', [x()], [y()], this.sourceResizeAttrs(ctx, xs, attrs) ?? attrs);
         return;
       }
       case OP.STRIDED_SLICE:

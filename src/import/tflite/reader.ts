@@ -212,6 +212,8 @@ export interface TfModel {
   subgraphs: TfSubGraph[];
   description?: string;
   buffers: TfBuffer[];
+  /** Model.metadata entries: name → buffer index (e.g. espforge's node names, TFLite's min_runtime_version). */
+  metadata: Map<string, number>;
 }
 
 const F = FIELD;
@@ -285,5 +287,11 @@ export function readModel(bytes: Uint8Array, file: string): { r: FlatReader; mod
     }
     return { start: 0, size: 0 };
   });
-  return { r, model: { version, opcodes, subgraphs, description: r.str(m, F.Model.description, 'description'), buffers } };
+  const metadata = new Map<string, number>();
+  r.tables(m, F.Model.metadata, 'metadata').forEach((t, i) => {
+    const name = r.str(t, F.Metadata.name, `metadata ${i} name`);
+    const buffer = r.scalar(t, F.Metadata.buffer, 'u32', 0, `metadata ${i} buffer`);
+    if (name !== undefined && buffer < buffers.length) metadata.set(name, buffer);
+  });
+  return { r, model: { version, opcodes, subgraphs, description: r.str(m, F.Model.description, 'description'), buffers, metadata } };
 }

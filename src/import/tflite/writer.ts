@@ -8,9 +8,10 @@
 import { Builder } from 'flatbuffers';
 import { fail } from '../../diagnostics.js';
 import type { DType, TypedArray } from '../../ir/dtype.js';
-import type { Graph, Node, QuantParams, Tensor } from '../../ir/graph.js';
+import type { Attrs, Graph, Node, QuantParams, Tensor } from '../../ir/graph.js';
+import { noIntegerKernelAdvice } from '../../ops/index.js';
 import { padFill } from '../../sim/int/prepare.js';
-import { actCode, DTYPE_TO_TT, samePads } from './common.js';
+import { actCode, DTYPE_TO_TT, NODE_ATTRS_METADATA, NODE_NAMES_METADATA, RESIZE_MAP_ATTRS, samePads, tfliteNearestMode } from './common.js';
 import { writeLstm } from './lstm.js';
 import { ActivationFunctionType as ACT, BuiltinOperator as OP, BuiltinOptions as OPT, FIELD as F, Padding } from './generated/schema.js';
 
@@ -36,6 +37,10 @@ interface WOp {
   outputs: number[];
   optType: number;
   opts: OptField[];
+  /** IR node name, for the operator that writes the node's output (auxiliary operators: null). */
+  name: string | null;
+  /** IR attributes the TFLite form does not carry (NODE_ATTRS_METADATA). */
+  keep?: Attrs;
 }
 
 /** Operator versions the TFLite converter writes for int8 kernels (TFLM does not check them). */
@@ -74,6 +79,8 @@ class Writer {
   buffers: Uint8Array[] = [new Uint8Array(0)];
   ops: WOp[] = [];
   unsupported: string[] = [];
+  /** The IR node being written (names its main operator). */
+  current?: Node;
   /** IR tensor ids whose data/shape were already written in depthwise layout. */
   private dwDone = new Set<number>();
 
@@ -113,7 +120,9 @@ class Writer {
   }
 
   op(code: number, inputs: number[], outputs: number[], optType = 0, opts: OptField[] = []): void {
-    this.ops.push({ code, inputs, outputs, optType, opts });
+    const n = this.current;
+    const name = n && outputs.some((o) => n.outputs.includes(o)) ? n.name : null;
+    this.ops.push({ code, inputs, outputs, optType, opts, name });
   }
 
   t(id: number): Tensor {
@@ -321,16 +330,20 @@ class Writer {
         return;
       }
       case 'Resize': {
-        // TFLite's nearest-neighbour index map exists only as the importer's tflite_* coordinate modes
-        const ctm = (a.coordinate_transformation_mode as string | undefined) ?? 'half_pixel';
+        // RESIZE_NEAREST_NEIGHBOR has three index maps; a nearest Resize whose map is one of them (PyTorch's
+        // Upsample: asymmetric/floor with an integer scale) is written as it, whatever its ONNX coordinate mode
         const sizes = a.sizes as number[] | undefined;
-        if ((a.mode ?? 'nearest') !== 'nearest' || !ctm.startsWith('tflite_') || a.scales !== undefined || !sizes)
-          fail('EF2003', `Resize (${String(a.mode ?? 'nearest')}, ${ctm}) has no TFLite form; RESIZE_NEAREST_NEIGHBOR's index maps only`, { node: n.name });
+        const ctm = sizes && (a.mode ?? 'nearest') === 'nearest' ? tfliteNearestMode(this.t(x).shape, a, n.name) : undefined;
+        if (!ctm || !sizes)
+          fail('EF2003', `Resize (${String(a.mode ?? 'nearest')}, ${String(a.coordinate_transformation_mode ?? 'half_pixel')}) has no TFLite form; RESIZE_NEAREST_NEIGHBOR's index maps only`, { node: n.name });
         const size = this.constI32(`${n.name}/size`, [sizes[1], sizes[2]]);
         this.op(OP.RESIZE_NEAREST_NEIGHBOR, [x, size], [y], OPT.ResizeNearestNeighborOptions, [
           { id: F.ResizeNearestNeighborOptions.align_corners, kind: 'bool', value: ctm === 'tflite_align_corners' ? 1 : 0 },
           { id: F.ResizeNearestNeighborOptions.half_pixel_centers, kind: 'bool', value: ctm === 'tflite_half_pixel' ? 1 : 0 },
         ]);
+        const keep: Attrs = {};
+        for (const k of RESIZE_MAP_ATTRS) if (a[k] !== undefined) keep[k] = a[k];
+        if (Object.keys(keep).length && a.coordinate_transformation_mode !== ctm) this.ops[this.ops.length - 1].keep = keep;
         return;
       }
       case 'Concat': {
@@ -480,9 +493,28 @@ function fieldCount(t: Record<string, number>): number {
 export function exportTflite(g: Graph, opts: ExportOptions = {}): Uint8Array {
   const w = new Writer(g);
   w.init();
-  for (const n of g.nodes) w.node(n);
-  if (w.unsupported.length)
-    fail('EF2002', `no TFLite form for: ${w.unsupported.join(', ')}`, { suggestion: 'write these models as ONNX or C instead' });
+  for (const n of g.nodes) {
+    w.current = n;
+    w.node(n);
+  }
+  if (w.unsupported.length) {
+    // an op left in float by quantization has no integer kernel either: say what to do about that first
+    const floatOps = [...new Set(g.nodes.filter((n) => w.unsupported.some((u) => u.endsWith(`'${n.name}')`)) && g.tensors[n.outputs[0]]?.dtype === 'float32' && g.tensors.some((t) => t.quant)).map((n) => n.op))];
+    fail('EF2002', `no TFLite form for: ${w.unsupported.join(', ')}`, {
+      notes: floatOps.map((op) => noIntegerKernelAdvice(op)),
+      suggestion: floatOps.length
+        ? 'replace the operators without an int8 kernel (see the notes) or compute them in the application; `espforge inspect --list-ops` lists the supported operators'
+        : 'the C library does not need a .tflite: `espforge build MODEL --calib DATA` quantizes and generates it directly; `espforge inspect --list-ops` lists what each format supports',
+    });
+  }
+  // TFLite operators have no names: the IR node names go in a metadata buffer, so that a re-import names layers
+  // (C comments, reports, diagnostics) as the source model did. Interpreters ignore unknown metadata.
+  w.buffers.push(new TextEncoder().encode(JSON.stringify(w.ops.map((o) => o.name))));
+  const metadata: [string, number][] = [[NODE_NAMES_METADATA, w.buffers.length - 1]];
+  if (w.ops.some((o) => o.keep)) {
+    w.buffers.push(new TextEncoder().encode(JSON.stringify(w.ops.map((o) => o.keep ?? null))));
+    metadata.push([NODE_ATTRS_METADATA, w.buffers.length - 1]);
+  }
 
   const b = new Builder(1024 + w.buffers.reduce((s, x) => s + x.length + 32, 0));
 
@@ -569,6 +601,16 @@ export function exportTflite(g: Graph, opts: ExportOptions = {}): Uint8Array {
     return b.endObject();
   });
 
+  const metaV = vecOffsets(
+    b,
+    metadata.map(([name, buffer]) => {
+      const s = b.createString(name);
+      b.startObject(fieldCount(F.Metadata));
+      b.addFieldOffset(F.Metadata.name, s, 0);
+      b.addFieldInt32(F.Metadata.buffer, buffer, 0);
+      return b.endObject();
+    }),
+  );
   const desc = b.createString(opts.description ?? 'espforge');
   const codesV = vecOffsets(b, codeOffs);
   const sgV = vecOffsets(b, [sg]);
@@ -579,6 +621,7 @@ export function exportTflite(g: Graph, opts: ExportOptions = {}): Uint8Array {
   b.addFieldOffset(F.Model.subgraphs, sgV, 0);
   b.addFieldOffset(F.Model.description, desc, 0);
   b.addFieldOffset(F.Model.buffers, bufV, 0);
+  b.addFieldOffset(F.Model.metadata, metaV, 0);
   const model = b.endObject();
   b.finish(model, 'TFL3');
   return b.asUint8Array().slice();
