@@ -60,6 +60,7 @@ import { kernel as ConcatInt } from '../sim/int/concat.js';
 import { kernel as ConvInt } from '../sim/int/conv.js';
 import { kernel as DequantizeInt } from '../sim/int/dequantize.js';
 import { kernel as FullyConnectedInt } from '../sim/int/fully-connected.js';
+import { kernel as HardSigmoidInt } from '../sim/int/hard-sigmoid.js';
 import { kernel as HardSwishInt } from '../sim/int/hard-swish.js';
 import { kernel as IdentityInt } from '../sim/int/identity.js';
 import { kernel as LeakyReluInt } from '../sim/int/leaky-relu.js';
@@ -103,7 +104,7 @@ export const REGISTRY = {
   LeakyRelu: { ...LeakyRelu, int: LeakyReluInt },
   PRelu: { ...PRelu, int: PReluInt },
   Sigmoid: { ...Sigmoid, int: SigmoidInt },
-  HardSigmoid,
+  HardSigmoid: { ...HardSigmoid, int: HardSigmoidInt },
   HardSwish: { ...HardSwish, int: HardSwishInt },
   Tanh: { ...Tanh, int: TanhInt },
   Elu,

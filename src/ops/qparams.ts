@@ -148,6 +148,25 @@ export type HardSwishParams = {
   reluish_multiplier_exponent: number;
 };
 
+/**
+ * HardSigmoid (int8; TFLite has no HARD_SIGMOID builtin, so the arithmetic is espforge's own, built like TFLM's
+ * int8 kernels from MultiplyByQuantizedMultiplier): with d = x - in_zp,
+ *   y = clamp(out_zp + RoundingDivideByPOT(MBQM(d, mult, shift) + beta_q, frac_bits), act_min, act_max)
+ * where (mult, shift) = QM(alpha·s_in/s_out·2^frac_bits), beta_q = round(beta/s_out·2^frac_bits), and
+ * [act_min, act_max] is [0, 1] quantized (out_zp, out_zp + round(1/s_out)) within the dtype range. The linear part is
+ * kept with frac_bits (8) fractional bits until one final rounding, so y is within 1 LSB of the float function.
+ */
+export type HardSigmoidParams = {
+  in_zp: number;
+  out_zp: number;
+  mult: number;
+  shift: number;
+  beta_q: number;
+  frac_bits: number;
+  act_min: number;
+  act_max: number;
+};
+
 /** Softmax (int8 in → int8 out, s_out = 1/256, zp_out = -128; or int16 out, s = 1/65536, zp = -32768). Axis from attrs.
  * Optional node attribute `beta` (TFLite) defaults to 1.
  * int16 input (TFLM SoftmaxInt16; int16 output s = 1/32768, zp 0): input_multiplier/input_left_shift =
@@ -214,6 +233,7 @@ export type OpParams = {
   LeakyRelu: LeakyReluParams;
   PRelu: PReluParams;
   HardSwish: HardSwishParams;
+  HardSigmoid: HardSigmoidParams;
   Quantize: QuantizeParams;
   Dequantize: DequantizeParams;
   Reshape: NoParams;

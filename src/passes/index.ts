@@ -7,6 +7,7 @@
 //   fold-batchnorm    BatchNormalization into the preceding Conv/FC/ConvTranspose (or Mul+Add)
 //   fold-bias-add     Add of a per-channel constant into the preceding op's bias
 //   fuse-activations  Relu / Relu6 / Relu_n1_to_1 into the preceding op's `activation`
+//   fuse-hardswish    HardSigmoid(1/6, 1/2) then Mul by the same x (PyTorch nn.Hardswish, opset <= 13) → HardSwish
 
 import { fail } from '../diagnostics.js';
 import type { Graph } from '../ir/graph.js';
@@ -14,6 +15,7 @@ import { canonicalise } from './canonicalise.js';
 import { foldBatchnorm } from './fold-batchnorm.js';
 import { foldBiasAdd } from './fold-bias-add.js';
 import { fuseActivations } from './fuse-activations.js';
+import { fuseHardSwish } from './fuse-hardswish.js';
 import { matmulToFc } from './matmul-to-fc.js';
 
 export interface Pass {
@@ -28,6 +30,7 @@ export const PASSES: readonly Pass[] = [
   { name: 'fold-batchnorm', doc: 'fold BatchNormalization into Conv/FullyConnected/ConvTranspose weights', run: foldBatchnorm },
   { name: 'fold-bias-add', doc: 'fold per-channel constant Add/Sub into the producing op bias', run: foldBiasAdd },
   { name: 'fuse-activations', doc: 'fuse Relu/Relu6/ReluN1To1 into the producing op', run: fuseActivations },
+  { name: 'fuse-hardswish', doc: 'HardSigmoid(alpha=1/6, beta=1/2) times its own input becomes HardSwish', run: fuseHardSwish },
 ];
 
 export const PASS_NAMES: readonly string[] = PASSES.map((p) => p.name);

@@ -1,11 +1,11 @@
 // Diagnostic texts PyTorch users meet, through the CLI: the "unsupported operator" pointer leads to a command that
 // exists (`inspect --list-ops`, derived from the registry), and advice for operators without an integer kernel is
-// specific to the operator and true (ConvTranspose is not told to become Relu or Tanh; HardSigmoid is not told to
-// become the HardSwish the user may have written).
+// specific to the operator and true (ConvTranspose is not told to become Relu or Tanh); HardSigmoid, which once had
+// such advice, now builds.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../helpers/shared.js';
@@ -77,25 +77,30 @@ test('ConvTranspose without an int8 kernel: advice is upsampling by Resize + Con
   assert.doesNotMatch(err, /\bRelu\b|\bTanh\b|HardSwish/);
 });
 
-test('HardSigmoid without an int8 kernel: advice rewrites it with Add/Clip/Mul, and names the opset-14 HardSwish export', () => {
-  const err = floatIslandBuild(
-    'hsig',
+test('HardSigmoid now builds in int8: opset-13 nn.Hardswish (HardSigmoid(1/6) then Mul) becomes HardSwish, a lone HardSigmoid runs its own kernel', () => {
+  const m = join(dir, 'hsig.onnx');
+  writeFileSync(
+    m,
     onnxModel({
       nodes: [
         { op: 'HardSigmoid', ins: ['x'], outs: ['h'], attrs: [{ name: 'alpha', f: 1 / 6 }] },
         { op: 'Mul', ins: ['x', 'h'], outs: ['y'] },
+        { op: 'Add', ins: ['y', 'b'], outs: ['yb'] },
+        { op: 'HardSigmoid', ins: ['yb'], outs: ['z'] },
       ],
+      inits: [{ name: 'b', v: f32([8], (i) => i / 8 - 0.5) }],
       inputs: [{ name: 'x', dims: [1, 8] }],
-      outputs: [{ name: 'y', dims: [1, 8] }],
+      outputs: [{ name: 'z', dims: [1, 8] }],
     }),
-    [8],
   );
-  assert.match(err, /torch\.clamp\(x \+ 3, 0, 6\) \* \(1 \/ 6\)/);
-  assert.match(err, /opset 14 or later so it becomes one HardSwish node/);
-  assert.doesNotMatch(err, /replace it with an operator that has one \(e\.g\./);
-  // Mul has an int8 kernel; it is float only because it consumes the HardSigmoid
-  assert.doesNotMatch(err, /Mul has no integer kernel/);
-  assert.match(err, /Mul has an int8 kernel: it is float here because PTQ kept it in the float island/);
+  const r0 = rng(5);
+  writeFileSync(join(dir, 'hsig.npz'), writeNpz({ x: f32([16, 8], () => r0() * 8 - 4) }));
+  const r = cli('build', m, '--calib', join(dir, 'hsig.npz'), '--target', 'esp32s3', '--out', join(dir, 'hsig'));
+  assert.equal(r.status, 0, r.stdout + r.stderr);
+  assert.doesNotMatch(r.stderr, /EF3002/);
+  const kernels = readFileSync(join(dir, 'hsig', 'components', 'hsig', 'espforge_kernels.c'), 'utf8');
+  assert.match(kernels, /_hard_swish_s8\(/);
+  assert.match(kernels, /_hard_sigmoid_s8\(/);
 });
 
 test('every op without an integer kernel has advice of its own (naming it), apart from the quantization nodes', () => {

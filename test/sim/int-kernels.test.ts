@@ -326,6 +326,12 @@ test('Softmax, Sigmoid, Tanh, HardSwish, LeakyRelu on every int8 input stay with
   check('Tanh', {}, q(1 / 128, 0), Math.tanh);
   check('HardSwish', {}, q(0.05, -20), (r) => (r * Math.min(Math.max(r + 3, 0), 6)) / 6);
   check('LeakyRelu', { alpha: 0.1 }, q(0.04, 10), (r) => (r >= 0 ? r : 0.1 * r));
+  // HardSigmoid: espforge's own int8 arithmetic (TFLite has none), so the reference is the float function
+  const hs = (a: number, b: number) => (r: number) => Math.min(Math.max(a * r + b, 0), 1);
+  check('HardSigmoid', {}, q(1 / 256, -128), hs(0.2, 0.5));
+  check('HardSigmoid', { alpha: 1 / 6, beta: 0.5 }, q(1 / 255, -128), hs(1 / 6, 0.5));
+  check('HardSigmoid', { alpha: 0.7, beta: 0.15 }, q(0.005, -100), hs(0.7, 0.15));
+  check('HardSigmoid', { alpha: 0.05, beta: 0.9 }, q(1 / 200, -128), hs(0.05, 0.9));
   check('Relu', {}, q(0.1, -128), (r) => Math.max(r, 0));
   check('Clip', { min: -1, max: 2.5 }, q(sIn, zIn), (r) => Math.min(Math.max(r, -1), 2.5));
   // softmax over rows of 8
@@ -386,4 +392,30 @@ test('coded errors: op without integer kernel, missing quantization, wrong softm
   assert.equal(code(() => run1('Elu', [x], { dtype: 'int8', shape: [4], quant: q(0.1, 0) }, { alpha: 1 }, feed)), 'EF3002');
   assert.equal(code(() => run1('Relu', [{ dtype: 'int8', shape: [4] }], { dtype: 'int8', shape: [4], quant: q(0.1, 0) }, {}, feed)), 'EF3001');
   assert.equal(code(() => run1('Softmax', [x], { dtype: 'int8', shape: [4], quant: q(0.1, 0) }, {}, feed)), 'EF3004');
+});
+
+test('HardSigmoid int8 (property): monotone in x, inside [0, 1] quantized, exact at the saturated ends, on random scales', () => {
+  const all = Int8Array.from({ length: 256 }, (_, i) => i - 128);
+  for (let k = 0; k < 40; k++) {
+    const sIn = 0.002 + 0.1 * R();
+    const zIn = Math.floor(R() * 200) - 100;
+    const alpha = 0.02 + 1.5 * R();
+    const beta = R();
+    const sOut = (1 + R()) / 256;
+    const zOut = -128 + Math.floor(R() * 20);
+    const y = run1('HardSigmoid', [{ dtype: 'int8', shape: [256], quant: q(sIn, zIn) }], { dtype: 'int8', shape: [256], quant: q(sOut, zOut) }, { alpha, beta }, [
+      { dtype: 'int8', shape: [256], data: all },
+    ]);
+    const top = Math.min(127, zOut + Math.round(1 / Math.fround(sOut)));
+    for (let i = 0; i < 256; i++) {
+      const v = y.data[i];
+      assert.ok(v >= zOut && v <= top, `case ${k}: y=${v} outside [${zOut}, ${top}]`);
+      if (i > 0) assert.ok(v >= y.data[i - 1], `case ${k}: not monotone at x=${all[i]}`);
+      const t = alpha * Math.fround(sIn) * (all[i] - zIn) + beta;
+      if (t <= 0) assert.equal(v, zOut, `case ${k}: x=${all[i]} is below the ramp`);
+      if (t >= 1) assert.equal(v, top, `case ${k}: x=${all[i]} is above the ramp`);
+      const want = clamp(Math.round(Math.min(Math.max(t, 0), 1) / Math.fround(sOut)) + zOut, -128, 127);
+      assert.ok(Math.abs(v - want) <= 1, `case ${k}: x=${all[i]} got ${v}, float ${want}`);
+    }
+  }
 });
