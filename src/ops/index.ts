@@ -58,6 +58,7 @@ import { kernel as AveragePoolInt } from '../sim/int/average-pool.js';
 import { kernel as ClipInt } from '../sim/int/clip.js';
 import { kernel as ConcatInt } from '../sim/int/concat.js';
 import { kernel as ConvInt } from '../sim/int/conv.js';
+import { kernel as ConvTransposeInt } from '../sim/int/conv-transpose.js';
 import { kernel as DequantizeInt } from '../sim/int/dequantize.js';
 import { kernel as FullyConnectedInt } from '../sim/int/fully-connected.js';
 import { kernel as HardSigmoidInt } from '../sim/int/hard-sigmoid.js';
@@ -89,7 +90,7 @@ function resizeIntCheck(n: Node): void {
  * is its op's name. Order = listing order. */
 export const REGISTRY = {
   Conv: { ...Conv, int: ConvInt },
-  ConvTranspose,
+  ConvTranspose: { ...ConvTranspose, int: ConvTransposeInt },
   FullyConnected: { ...FullyConnected, int: FullyConnectedInt },
   MatMul,
   Add: { ...Add, int: AddInt },

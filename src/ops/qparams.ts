@@ -217,6 +217,7 @@ export type PassThroughParams = { out_zp: number };
  * `node.qparams as OpParams['Conv']` once the node is known to be an integer Conv, i.e. not `{ float_node: 1 }`). */
 export type OpParams = {
   Conv: ConvParams;
+  ConvTranspose: ConvParams;
   FullyConnected: ConvParams;
   Add: AddParams;
   Sub: AddParams;

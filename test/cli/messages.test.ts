@@ -40,9 +40,9 @@ test('the unsupported-operator pointer names a command that exists: inspect --li
   const list = cli(...pointer[1].split(' '));
   assert.equal(list.status, 0, list.stderr);
   for (const d of OPS) assert.match(list.stdout, new RegExp(`^${d.name}\\s`, 'm'), `${d.name} missing from --list-ops`);
-  // rows state facts checked elsewhere: Tanh runs everywhere in int8, ConvTranspose only in float
+  // rows state facts checked elsewhere: Tanh runs everywhere in int8, ConvTranspose in int8 but not 16x8
   assert.match(list.stdout, /^Tanh\s+yes\s+yes\s+yes\s/m);
-  assert.match(list.stdout, /^ConvTranspose\s+yes\s+-\s+-\s/m);
+  assert.match(list.stdout, /^ConvTranspose\s+yes\s+yes\s+yes\s+-\s/m);
   assert.match(list.stdout, /ONNX operators imported[^\n]*\n\s+.*\bGemm\b/);
   const j = JSON.parse(cli('inspect', '--list-ops', '--json').stdout);
   assert.deepEqual(j.onnx, [...SUPPORTED_ONNX_OPS]);
@@ -61,18 +61,20 @@ function floatIslandBuild(name: string, model: Uint8Array, inShape: number[]) {
   return r.stderr;
 }
 
-test('ConvTranspose without an int8 kernel: advice is upsampling by Resize + Conv, never Relu or Tanh', () => {
+test('grouped ConvTranspose (no int8 kernel: TRANSPOSE_CONV has no groups): advice is upsampling by Resize + Conv, never Relu or Tanh', () => {
   const err = floatIslandBuild(
     'deconv',
     onnxModel({
-      nodes: [{ op: 'ConvTranspose', ins: ['x', 'w'], outs: ['y'], attrs: [{ name: 'kernel_shape', ints: [2, 2] }, { name: 'strides', ints: [2, 2] }] }],
+      nodes: [
+        { op: 'ConvTranspose', ins: ['x', 'w'], outs: ['y'], attrs: [{ name: 'kernel_shape', ints: [2, 2] }, { name: 'strides', ints: [2, 2] }, { name: 'group', i: 2 }] },
+      ],
       inits: [{ name: 'w', v: f32([2, 2, 2, 2], (i) => ((i * 7) % 5) / 5 - 0.4) }],
       inputs: [{ name: 'x', dims: [1, 2, 4, 4] }],
-      outputs: [{ name: 'y', dims: [1, 2, 8, 8] }],
+      outputs: [{ name: 'y', dims: [1, 4, 8, 8] }],
     }),
     [2, 4, 4],
   );
-  assert.match(err, /ConvTranspose has no int8 kernel yet/);
+  assert.match(err, /ConvTranspose has an int8 kernel \(TFLM's TRANSPOSE_CONV\) only with group = 1/);
   assert.match(err, /Upsample\/Resize followed by a Conv/);
   assert.doesNotMatch(err, /\bRelu\b|\bTanh\b|HardSwish/);
 });

@@ -50,6 +50,10 @@ const BRANCHES: Record<string, Branch> = {
     op(b, 'Conv', [x, f32(b, [8, 3, 3, 1]), f32(b, [8])], { group: 4, strides: [2, 2], pads: [0, 0, 1, 1] }),
     op(b, 'Conv', [x, f32(b, [3, 1, 1, 4])]),
   ],
+  ConvTranspose: (b, x) => [
+    op(b, 'ConvTranspose', [x, f32(b, [4, 3, 3, 5]), f32(b, [5])], { strides: [2, 2], pads: [1, 1, 0, 0], output_padding: [1, 1] }),
+    op(b, 'ConvTranspose', [x, f32(b, [4, 2, 3, 3])], { dilations: [2, 1], activation: 'relu' }),
+  ],
   FullyConnected: (b, x) => [op(b, 'FullyConnected', [op(b, 'Reshape', [x], { shape: [1, 144] }), f32(b, [7, 144], -0.2, 0.2), f32(b, [7])])],
   Add: (b, x) => [op(b, 'Add', [x, f32(b, [4], -2, 2)])],
   Sub: (b, x) => [op(b, 'Sub', [x, op(b, 'Relu', [x])])],
@@ -209,7 +213,7 @@ for (const scheme of SCHEMES) {
 // ONNX-style nearest Resize (half_pixel, round_prefer_floor) has no TFLite form: RESIZE_NEAREST_NEIGHBOR only has
 // its own index maps (the writer exports Resize with those modes: tflite-pad.test.ts / tflm-random.test.ts)
 // HardSigmoid: TFLite has no HARD_SIGMOID builtin (its int8 kernel is espforge's own arithmetic)
-const NO_TFLITE_FORM = ['Resize', 'HardSigmoid'];
+const NO_TFLITE_FORM = ['Resize', 'HardSigmoid', 'ConvTranspose'];
 
 test('ops x schemes: what `quantize --out` writes re-imports and simulates to the same integers as the graph in memory', async () => {
   for (const scheme of SCHEMES) {

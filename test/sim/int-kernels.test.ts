@@ -419,3 +419,53 @@ test('HardSigmoid int8 (property): monotone in x, inside [0, 1] quantized, exact
     }
   }
 });
+
+test('ConvTranspose int8 (TFLM TRANSPOSE_CONV) equals a naive per-output gather with the wide-integer MBQM', () => {
+  const cases = [
+    { H: 3, W: 4, Cin: 3, KH: 3, KW: 3, Cout: 5, strides: [2, 2], dilations: [1, 1], pads: [1, 1, 0, 0], outPad: [1, 1], bias: true, act: 'none' },
+    { H: 4, W: 2, Cin: 2, KH: 2, KW: 3, Cout: 3, strides: [1, 2], dilations: [2, 1], pads: [0, 0, 0, 0], outPad: [0, 0], bias: false, act: 'relu' },
+    { H: 2, W: 2, Cin: 4, KH: 4, KW: 4, Cout: 2, strides: [3, 3], dilations: [1, 1], pads: [2, 1, 2, 1], outPad: [0, 2], bias: true, act: 'none' },
+  ];
+  for (const [k, c] of cases.entries()) {
+    const OH = (c.H - 1) * c.strides[0] + (c.KH - 1) * c.dilations[0] + 1 + c.outPad[0] - c.pads[0] - c.pads[2];
+    const OW = (c.W - 1) * c.strides[1] + (c.KW - 1) * c.dilations[1] + 1 + c.outPad[1] - c.pads[1] - c.pads[3];
+    const sIn = Math.fround(0.03);
+    const zIn = -7;
+    const sOut = Math.fround(0.11);
+    const zOut = 4;
+    const sW = Array.from({ length: c.Cout }, () => Math.fround(0.002 + 0.01 * R()));
+    const x = randArr('int8', c.H * c.W * c.Cin);
+    const w = randArr('int8', c.Cin * c.KH * c.KW * c.Cout, -127, 127);
+    const b = c.bias ? Int32Array.from({ length: c.Cout }, () => Math.floor(R() * 4000) - 2000) : undefined;
+    const y = run1(
+      'ConvTranspose',
+      [
+        { dtype: 'int8', shape: [1, c.H, c.W, c.Cin], quant: q(sIn, zIn) },
+        { dtype: 'int8', shape: [c.Cin, c.KH, c.KW, c.Cout], quant: q(sW, sW.map(() => 0), 3), data: w, const: true },
+        b ? { dtype: 'int32', shape: [c.Cout], quant: q(sW.map((s) => sIn * s), sW.map(() => 0)), data: b, const: true } : null,
+      ],
+      { dtype: 'int8', shape: [1, OH, OW, c.Cout], quant: q(sOut, zOut) },
+      { strides: c.strides, dilations: c.dilations, pads: c.pads, output_padding: c.outPad, activation: c.act },
+      [{ dtype: 'int8', shape: [1, c.H, c.W, c.Cin], data: x }],
+    );
+    assert.deepEqual(y.shape, [1, OH, OW, c.Cout]);
+    const lo = c.act === 'relu' ? Math.max(-128, zOut) : -128;
+    for (let oy = 0; oy < OH; oy++)
+      for (let ox = 0; ox < OW; ox++)
+        for (let o = 0; o < c.Cout; o++) {
+          let acc = b ? b[o] : 0;
+          for (let iy = 0; iy < c.H; iy++)
+            for (let ky = 0; ky < c.KH; ky++) {
+              if (iy * c.strides[0] - c.pads[0] + ky * c.dilations[0] !== oy) continue;
+              for (let ix = 0; ix < c.W; ix++)
+                for (let kx = 0; kx < c.KW; kx++) {
+                  if (ix * c.strides[1] - c.pads[1] + kx * c.dilations[1] !== ox) continue;
+                  for (let ci = 0; ci < c.Cin; ci++) acc += (x[(iy * c.W + ix) * c.Cin + ci] - zIn) * w[((ci * c.KH + ky) * c.KW + kx) * c.Cout + o];
+                }
+            }
+          const m = QM((sIn * sW[o]) / sOut);
+          const want = clamp(mbqmRef(acc, m.mult, m.shift) + zOut, lo, 127);
+          assert.equal(y.data[(oy * OW + ox) * c.Cout + o], want, `case ${k} at (${oy},${ox},${o})`);
+        }
+  }
+});
