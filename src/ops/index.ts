@@ -4,7 +4,7 @@
 // integer kernel also its file in src/sim/int/ (exporting the kernel and its typed parameters) and `int` on the entry.
 
 import { didYouMean, fail } from '../diagnostics.js';
-import type { Attrs, AttrValue, Node } from '../ir/graph.js';
+import type { Attrs, AttrValue } from '../ir/graph.js';
 import type { OpParams } from './qparams.js';
 import type { AttrSpec, IntKernel, OpDef, OpName } from './types.js';
 
@@ -74,16 +74,13 @@ import { kernel as QuantizeInt } from '../sim/int/quantize.js';
 import { kernel as ReduceMeanInt } from '../sim/int/reduce-mean.js';
 import { kernel as ReluInt } from '../sim/int/relu.js';
 import { kernel as ReshapeInt } from '../sim/int/reshape.js';
+import { kernel as ResizeInt } from '../sim/int/resize.js';
 import { kernel as SigmoidInt } from '../sim/int/sigmoid.js';
 import { kernel as SoftmaxInt } from '../sim/int/softmax.js';
 import { kernel as SubInt } from '../sim/int/sub.js';
 import { kernel as TanhInt } from '../sim/int/tanh.js';
 import { kernel as TransposeInt } from '../sim/int/transpose.js';
 import { generic } from '../sim/int/generic.js';
-
-function resizeIntCheck(n: Node): void {
-  if ((n.attrs.mode ?? 'nearest') !== 'nearest') fail('EF3002', 'Resize has an integer kernel for mode=nearest only', { node: n.name });
-}
 
 /** Every op by name (the keys define OpName); the `satisfies` clause checks that each op OpParams
  * (src/ops/qparams.ts) lists carries an integer kernel of that parameter type; the line after it checks that each key
@@ -126,7 +123,7 @@ export const REGISTRY = {
   Slice: { ...Slice, int: generic('Slice', true) },
   Gather: { ...Gather, int: generic('Gather', true) },
   Identity: { ...Identity, int: IdentityInt },
-  Resize: { ...Resize, int: generic('Resize', true, resizeIntCheck) },
+  Resize: { ...Resize, int: ResizeInt },
   ArgMax: { ...ArgMax, int: generic('ArgMax', false) },
   Cast,
   Quantize: { ...Quantize, int: QuantizeInt },

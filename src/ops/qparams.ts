@@ -207,6 +207,21 @@ export type LogisticParams = {
   input_range_radius: number;
 };
 
+/**
+ * Resize: nearest passes values through (PassThroughParams). Bilinear (mode linear) as TFLM's int8/int16
+ * RESIZE_BILINEAR (ResizeBilinearInteger): input and output share quantization; the source coordinates are in
+ * fixed point with 10 fractional bits, scale_10 = round(2^10·in/out) (align_corners: 2^10·(in−1)/(out−1)), with
+ * half-pixel centres (scale_10·o + scale_10/2 − 2^9) or without; the four taps' weights are products of 10-bit
+ * fractions (2^20 in all) and the sum is rounded half away from zero by 2^20.
+ */
+export type ResizeParams = PassThroughParams & {
+  bilinear?: number;
+  align_corners?: number;
+  half_pixel_centers?: number;
+  h_scale_10?: number;
+  w_scale_10?: number;
+};
+
 /** Reshape, Identity, Transpose, ArgMax: nothing. */
 export type NoParams = Record<string, never>;
 
@@ -247,6 +262,6 @@ export type OpParams = {
   Max: PassThroughParams;
   Min: PassThroughParams;
   ReduceMax: PassThroughParams;
-  Resize: PassThroughParams;
+  Resize: ResizeParams;
   ArgMax: NoParams;
 };

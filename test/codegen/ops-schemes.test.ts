@@ -80,7 +80,13 @@ const BRANCHES: Record<string, Branch> = {
   Max: (b, x) => [op(b, 'Max', [x, op(b, 'Tanh', [x])])],
   Min: (b, x) => [op(b, 'Min', [x, op(b, 'Relu', [x])])],
   ReduceMax: (b, x) => [op(b, 'ReduceMax', [x], { axes: [3], keepdims: 1 })],
-  Resize: (b, x) => [op(b, 'Resize', [x], { mode: 'nearest', sizes: [1, 9, 12, 4] })],
+  Resize: (b, x) => [
+    op(b, 'Resize', [x], { mode: 'nearest', sizes: [1, 9, 12, 4] }),
+    // bilinear as PyTorch exports nn.Upsample(mode='bilinear', align_corners=False / True), and a downscale
+    op(b, 'Resize', [x], { mode: 'linear', coordinate_transformation_mode: 'pytorch_half_pixel', sizes: [1, 12, 12, 4] }),
+    op(b, 'Resize', [x], { mode: 'linear', coordinate_transformation_mode: 'align_corners', sizes: [1, 11, 7, 4] }),
+    op(b, 'Resize', [x], { mode: 'linear', coordinate_transformation_mode: 'half_pixel', sizes: [1, 4, 5, 4] }),
+  ],
 };
 
 /**

@@ -9,6 +9,7 @@ import { GraphBuilder, type Attrs, type QuantParams } from '../../src/ir/graph.j
 import type { Value } from '../../src/ops/types.js';
 import { mbqm64Ref, mbqmRef, quantizeMultiplier, rha } from '../../src/arith/fixedpoint.js';
 import { prepareIntGraph, runInt } from '../../src/sim/int.js';
+import { getOp, normalizeAttrs } from '../../src/ops/index.js';
 import { rng } from '../helpers/rng.js';
 
 const R = rng(7);
@@ -45,6 +46,12 @@ function run1(op: string, ins: (In | null)[], out: { dtype: DType; shape: number
   b.outputs = [y];
   const g = prepareIntGraph(b.build());
   return runInt(g, feed).outputs[0];
+}
+
+/** The registry's float evaluation of a one-input op. */
+function run1Float(op: string, attrs: Attrs, x: Value): ArrayLike<number> {
+  const def = getOp(op);
+  return def.evalFloat([x], normalizeAttrs(def, attrs, 'n'), { op, name: 'n', inputs: [0], outputs: [1], attrs })[0].data;
 }
 
 /** Naive grouped/dilated conv reference (doc §5), accumulating in BigInt. */
@@ -468,4 +475,39 @@ test('ConvTranspose int8 (TFLM TRANSPOSE_CONV) equals a naive per-output gather 
           assert.equal(y.data[(oy * OW + ox) * c.Cout + o], want, `case ${k} at (${oy},${ox},${o})`);
         }
   }
+});
+
+test('bilinear Resize (TFLM RESIZE_BILINEAR integer path): half-pixel and align-corners 2x upsampling are within one step of the float interpolation; the zero point passes through', () => {
+  const H = 5;
+  const W = 4;
+  const C = 3;
+  for (const dt of ['int8', 'int16'] as const) {
+    const x = randArr(dt, H * W * C);
+    const xf = Float64Array.from(x);
+    const quant = q(0.05, dt === 'int8' ? 9 : 0);
+    for (const [ctm, OH, OW] of [['half_pixel', 10, 8], ['pytorch_half_pixel', 10, 8], ['align_corners', 9, 7], ['asymmetric', 10, 8], ['half_pixel', 7, 6], ['align_corners', 3, 3]] as const) {
+      const attrs = { mode: 'linear', coordinate_transformation_mode: ctm, sizes: [1, OH, OW, C] };
+      const y = run1('Resize', [{ dtype: dt, shape: [1, H, W, C], quant }], { dtype: dt, shape: [1, OH, OW, C], quant }, attrs, [{ dtype: dt, shape: [1, H, W, C], data: x }]);
+      // the float op on the stored integers (affine in the values, so the zero point passes through unchanged)
+      const ref = run1Float('Resize', attrs, { dtype: 'float64', shape: [1, H, W, C], data: xf });
+      // exact scales (a whole number of 2^-10) are within the final rounding; others also within the error of the
+      // 10-bit scale (at most 2^-11 per output step, on both axes, times the value range)
+      const exact = (ctm === 'align_corners' ? (H - 1) / (OH - 1) : H / OH) * 1024;
+      const range = dt === 'int8' ? 255 : 65535;
+      const tol = Number.isInteger(exact) ? 0.5 + 1e-9 : 1 + (2 * Math.max(OH, OW) * range) / 2048;
+      for (let i = 0; i < y.data.length; i++)
+        assert.ok(Math.abs(y.data[i] - ref[i]) <= tol, `${dt} ${ctm} ${OH}x${OW} element ${i}: ${y.data[i]} vs float ${ref[i]}`);
+      // TFLM corner property: with align_corners the four output corners are the input corners exactly
+      if (ctm === 'align_corners')
+        for (const [oy, ox, iy, ix] of [[0, 0, 0, 0], [OH - 1, 0, H - 1, 0], [0, OW - 1, 0, W - 1], [OH - 1, OW - 1, H - 1, W - 1]])
+          for (let c = 0; c < C; c++) assert.equal(y.data[(oy * OW + ox) * C + c], x[(iy * W + ix) * C + c]);
+    }
+  }
+  // coordinate modes without a TFLite form have no integer kernel (coded)
+  assert.throws(
+    () => run1('Resize', [{ dtype: 'int8', shape: [1, H, W, C], quant: q(0.05) }], { dtype: 'int8', shape: [1, 8, 8, C], quant: q(0.05) }, { mode: 'linear', coordinate_transformation_mode: 'half_pixel_symmetric', sizes: [1, 8, 8, C] }, [
+      { dtype: 'int8', shape: [1, H, W, C], data: randArr('int8', H * W * C) },
+    ]),
+    (e: unknown) => e instanceof EspforgeError && e.diagnostics[0].code === 'EF3002',
+  );
 });
