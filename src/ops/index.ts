@@ -29,6 +29,7 @@ import { def as HardSwish } from './hard-swish.js';
 import { def as Tanh } from './tanh.js';
 import { def as Elu } from './elu.js';
 import { def as Erf } from './erf.js';
+import { def as Gelu } from './gelu.js';
 import { def as Selu } from './selu.js';
 import { def as Softmax } from './softmax.js';
 import { def as LogSoftmax } from './log-softmax.js';
@@ -61,6 +62,7 @@ import { kernel as ConvInt } from '../sim/int/conv.js';
 import { kernel as ConvTransposeInt } from '../sim/int/conv-transpose.js';
 import { kernel as DequantizeInt } from '../sim/int/dequantize.js';
 import { kernel as FullyConnectedInt } from '../sim/int/fully-connected.js';
+import { kernel as GeluInt } from '../sim/int/gelu.js';
 import { kernel as HardSigmoidInt } from '../sim/int/hard-sigmoid.js';
 import { kernel as HardSwishInt } from '../sim/int/hard-swish.js';
 import { kernel as IdentityInt } from '../sim/int/identity.js';
@@ -107,6 +109,7 @@ export const REGISTRY = {
   Tanh: { ...Tanh, int: TanhInt },
   Elu,
   Erf,
+  Gelu: { ...Gelu, int: GeluInt },
   Selu,
   Softmax: { ...Softmax, int: SoftmaxInt },
   LogSoftmax: { ...LogSoftmax, int: LogSoftmaxInt },

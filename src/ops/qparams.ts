@@ -167,6 +167,10 @@ export type HardSigmoidParams = {
   act_max: number;
 };
 
+/** Gelu (TFLM GELU, int8/uint8): lut[q − min] = the output integer for input integer q (256 entries, float32 as
+ * TFLM's LUTPopulate). */
+export type GeluParams = { lut: number[] };
+
 /** Softmax (int8 in → int8 out, s_out = 1/256, zp_out = -128; or int16 out, s = 1/65536, zp = -32768). Axis from attrs.
  * Optional node attribute `beta` (TFLite) defaults to 1.
  * int16 input (TFLM SoftmaxInt16; int16 output s = 1/32768, zp 0): input_multiplier/input_left_shift =
@@ -250,6 +254,7 @@ export type OpParams = {
   PRelu: PReluParams;
   HardSwish: HardSwishParams;
   HardSigmoid: HardSigmoidParams;
+  Gelu: GeluParams;
   Quantize: QuantizeParams;
   Dequantize: DequantizeParams;
   Reshape: NoParams;

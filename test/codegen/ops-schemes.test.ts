@@ -69,6 +69,7 @@ const BRANCHES: Record<string, Branch> = {
   Clip: (b, x) => [op(b, 'Clip', [x], { min: -1, max: 1 })], // RELU_N1_TO_1 in TFLite (any bounds: qparams-property.test.ts)
   LeakyRelu: (b, x) => [op(b, 'LeakyRelu', [x], { alpha: 0.2 })],
   HardSwish: (b, x) => [op(b, 'HardSwish', [x])],
+  Gelu: (b, x) => [op(b, 'Gelu', [x]), op(b, 'Gelu', [x], { approximate: 'tanh' })],
   HardSigmoid: (b, x) => [op(b, 'HardSigmoid', [x]), op(b, 'HardSigmoid', [x], { alpha: 0.7, beta: 0.3 })],
   PRelu: (b, x) => [op(b, 'PRelu', [x, f32(b, [4], -0.5, 0.5)]), op(b, 'PRelu', [x, f32(b, [1], 0.1, 0.3)])],
   Reshape: (b, x) => [op(b, 'Reshape', [x], { shape: [1, 36, 4] })],
@@ -219,7 +220,7 @@ for (const scheme of SCHEMES) {
 // ONNX-style nearest Resize (half_pixel, round_prefer_floor) has no TFLite form: RESIZE_NEAREST_NEIGHBOR only has
 // its own index maps (the writer exports Resize with those modes: tflite-pad.test.ts / tflm-random.test.ts)
 // HardSigmoid: TFLite has no HARD_SIGMOID builtin (its int8 kernel is espforge's own arithmetic)
-const NO_TFLITE_FORM = ['Resize', 'HardSigmoid', 'ConvTranspose'];
+const NO_TFLITE_FORM = ['Resize', 'HardSigmoid', 'ConvTranspose', 'Gelu'];
 
 test('ops x schemes: what `quantize --out` writes re-imports and simulates to the same integers as the graph in memory', async () => {
   for (const scheme of SCHEMES) {

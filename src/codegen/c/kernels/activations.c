@@ -140,6 +140,14 @@ void ef_hard_sigmoid_s8(const int8_t *in, int8_t *out, int n, int32_t in_zp, int
         out[i] = (int8_t)ef_clamp(out_zp + ef_rdbpot(ef_mbqm(in[i] - in_zp, m, s) + beta_q, frac_bits), lo, hi);
 }
 
+/*@@ section lut8 deps=common */
+/* Table activation (TFLM GELU int8): out = lut[in + 128], the table built at generation time. */
+void ef_lut_s8(const int8_t *in, int8_t *out, int n, const int8_t *lut)
+{
+    int i;
+    for (i = 0; i < n; ++i) out[i] = lut[in[i] + 128];
+}
+
 /*@@ section rqclamp deps=common */
 /* Relu / Clip with different input and output quantization: y = clamp(zp_out + MBQM(x - zp_in, m, s)). */
 void ef_requant_clamp_s8(const int8_t *in, int8_t *out, int n, int32_t in_zp, int32_t out_zp, int32_t m, int32_t s,
