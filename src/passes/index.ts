@@ -8,6 +8,7 @@
 //   fold-bias-add     Add of a per-channel constant into the preceding op's bias
 //   fuse-activations  Relu / Relu6 / Relu_n1_to_1 into the preceding op's `activation`
 //   fuse-hardswish    HardSigmoid(1/6, 1/2) then Mul by the same x (PyTorch nn.Hardswish, opset <= 13) → HardSwish
+//   fuse-gelu         the erf and tanh element-wise chains of PyTorch's nn.GELU (opset < 20) → Gelu
 
 import { fail } from '../diagnostics.js';
 import type { Graph } from '../ir/graph.js';
@@ -15,6 +16,7 @@ import { canonicalise } from './canonicalise.js';
 import { foldBatchnorm } from './fold-batchnorm.js';
 import { foldBiasAdd } from './fold-bias-add.js';
 import { fuseActivations } from './fuse-activations.js';
+import { fuseGelu } from './fuse-gelu.js';
 import { fuseHardSwish } from './fuse-hardswish.js';
 import { matmulToFc } from './matmul-to-fc.js';
 
@@ -30,6 +32,7 @@ export const PASSES: readonly Pass[] = [
   { name: 'fold-batchnorm', doc: 'fold BatchNormalization into Conv/FullyConnected/ConvTranspose weights', run: foldBatchnorm },
   { name: 'fold-bias-add', doc: 'fold per-channel constant Add/Sub into the producing op bias', run: foldBiasAdd },
   { name: 'fuse-activations', doc: 'fuse Relu/Relu6/ReluN1To1 into the producing op', run: fuseActivations },
+  { name: 'fuse-gelu', doc: "PyTorch nn.GELU's erf or tanh element-wise chain becomes one Gelu", run: fuseGelu },
   { name: 'fuse-hardswish', doc: 'HardSigmoid(alpha=1/6, beta=1/2) times its own input becomes HardSwish', run: fuseHardSwish },
 ];
 

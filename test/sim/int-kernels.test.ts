@@ -333,6 +333,20 @@ test('Softmax, Sigmoid, Tanh, HardSwish, LeakyRelu on every int8 input stay with
   check('Tanh', {}, q(1 / 128, 0), Math.tanh);
   check('HardSwish', {}, q(0.05, -20), (r) => (r * Math.min(Math.max(r + 3, 0), 6)) / 6);
   check('LeakyRelu', { alpha: 0.1 }, q(0.04, 10), (r) => (r >= 0 ? r : 0.1 * r));
+  // Gelu (TFLM GELU table): the exact form against erf(x/√2) written here from its Maclaurin series (|1 − erf| <
+  // 2e-10 beyond 4.5, where the series would lose precision), the tanh form against its formula
+  const erfT = (z: number) => {
+    if (Math.abs(z) >= 4.5) return Math.sign(z);
+    let sum = 0;
+    let term = z;
+    for (let n = 0; n < 120; n++) {
+      sum += term / (2 * n + 1);
+      term *= (-z * z) / (n + 1);
+    }
+    return (2 / Math.sqrt(Math.PI)) * sum;
+  };
+  check('Gelu', {}, q(0.04, -100), (r) => 0.5 * r * (1 + erfT(r / Math.SQRT2)));
+  check('Gelu', { approximate: 'tanh' }, q(0.04, -100), (r) => 0.5 * r * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (r + 0.044715 * r ** 3))));
   // HardSigmoid: espforge's own int8 arithmetic (TFLite has none), so the reference is the float function
   const hs = (a: number, b: number) => (r: number) => Math.min(Math.max(a * r + b, 0), 1);
   check('HardSigmoid', {}, q(1 / 256, -128), hs(0.2, 0.5));
