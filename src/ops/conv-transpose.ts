@@ -114,9 +114,15 @@ export function convTransposeFloat(
 
 export const def: OpDef = {
   noIntAdvice:
-    "ConvTranspose has no int8 kernel yet (TFLM's TRANSPOSE_CONV is not implemented): for upsampling, use nearest Upsample/Resize followed by a Conv (both have int8 kernels), or run this part in float in the application on the dequantized output",
+    "ConvTranspose has an int8 kernel (TFLM's TRANSPOSE_CONV) only with group = 1: for grouped upsampling, use nearest Upsample/Resize followed by a Conv (both have int8 kernels), or run this part in float in the application on the dequantized output",
   name: 'ConvTranspose',
-  quant: { weights: { port: 1, biasPort: 2, granularity: 'per-tensor' } },
+  // int8 as TFLM's TRANSPOSE_CONV (src/sim/int/conv-transpose.ts): per-output-channel weight scales, which are the
+  // last axis of the [Cin,KH,KW,Cout] filter here. TRANSPOSE_CONV has no groups, so a grouped layer stays float.
+  quant: {
+    activations: 'int8',
+    weights: { port: 1, biasPort: 2, granularity: 'per-channel', axis: 3 },
+    keepsFloat: (n) => ((n.attrs.group as number | undefined) ?? 1) !== 1,
+  },
   layout: 'spatial',
   doc: 'transposed 2-D convolution, NHWC input, [Cin,KH,KW,Cout/group] weights, strides, dilations, pads, output_padding',
   inputs: [{ name: 'X' }, { name: 'W', constant: true }, { name: 'B', optional: true, constant: true }],

@@ -26,5 +26,5 @@ export const def: OpDef = {
   ...base,
   layout: 'transparent',
   noIntAdvice:
-    "Erf (PyTorch's exact nn.GELU) has no int8 kernel: replace nn.GELU with nn.Hardswish (exported at opset 14 or later) or nn.SiLU (Sigmoid and Mul), which have int8 kernels, and fine-tune",
+    "Erf has no int8 kernel: PyTorch's nn.GELU exported as x * 0.5 * (1 + erf(x / sqrt(2))) becomes one Gelu node (int8 kernel), so an Erf left over is not that exact chain (check that the constants are 1/sqrt(2), 1 and 0.5 and that no intermediate value is used elsewhere); otherwise compute it in the application on the dequantized output",
 };

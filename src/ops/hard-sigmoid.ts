@@ -24,7 +24,8 @@ const base = elementwise(
 
 export const def: OpDef = {
   ...base,
+  // int8 kernel: src/sim/int/hard-sigmoid.ts (espforge's own arithmetic; TFLite has no HARD_SIGMOID). PyTorch's
+  // nn.Hardswish exported as HardSigmoid then Mul becomes one HardSwish node in the fuse-hardswish pass.
+  quant: { activations: 'int8' },
   layout: 'transparent',
-  noIntAdvice:
-    "HardSigmoid has no int8 kernel yet: PyTorch's nn.Hardsigmoid is relu6(x + 3) / 6, so write it as torch.clamp(x + 3, 0, 6) * (1 / 6) (Add, Clip and Mul have int8 kernels), or compute it in the application on the dequantized output",
 };

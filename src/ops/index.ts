@@ -4,7 +4,7 @@
 // integer kernel also its file in src/sim/int/ (exporting the kernel and its typed parameters) and `int` on the entry.
 
 import { didYouMean, fail } from '../diagnostics.js';
-import type { Attrs, AttrValue, Node } from '../ir/graph.js';
+import type { Attrs, AttrValue } from '../ir/graph.js';
 import type { OpParams } from './qparams.js';
 import type { AttrSpec, IntKernel, OpDef, OpName } from './types.js';
 
@@ -29,6 +29,7 @@ import { def as HardSwish } from './hard-swish.js';
 import { def as Tanh } from './tanh.js';
 import { def as Elu } from './elu.js';
 import { def as Erf } from './erf.js';
+import { def as Gelu } from './gelu.js';
 import { def as Selu } from './selu.js';
 import { def as Softmax } from './softmax.js';
 import { def as LogSoftmax } from './log-softmax.js';
@@ -61,9 +62,12 @@ import { kernel as AveragePoolInt } from '../sim/int/average-pool.js';
 import { kernel as ClipInt } from '../sim/int/clip.js';
 import { kernel as ConcatInt } from '../sim/int/concat.js';
 import { kernel as ConvInt } from '../sim/int/conv.js';
+import { kernel as ConvTransposeInt } from '../sim/int/conv-transpose.js';
 import { kernel as DequantizeInt } from '../sim/int/dequantize.js';
 import { kernel as LstmInt } from '../sim/int/lstm.js';
 import { kernel as FullyConnectedInt } from '../sim/int/fully-connected.js';
+import { kernel as GeluInt } from '../sim/int/gelu.js';
+import { kernel as HardSigmoidInt } from '../sim/int/hard-sigmoid.js';
 import { kernel as HardSwishInt } from '../sim/int/hard-swish.js';
 import { kernel as IdentityInt } from '../sim/int/identity.js';
 import { kernel as LeakyReluInt } from '../sim/int/leaky-relu.js';
@@ -77,6 +81,7 @@ import { kernel as ReduceMeanInt } from '../sim/int/reduce-mean.js';
 import { kernel as LayerNormalizationInt } from '../sim/int/layer-normalization.js';
 import { kernel as ReluInt } from '../sim/int/relu.js';
 import { kernel as ReshapeInt } from '../sim/int/reshape.js';
+import { kernel as ResizeInt } from '../sim/int/resize.js';
 import { kernel as SigmoidInt } from '../sim/int/sigmoid.js';
 import { kernel as SoftmaxInt } from '../sim/int/softmax.js';
 import { kernel as SubInt } from '../sim/int/sub.js';
@@ -84,16 +89,12 @@ import { kernel as TanhInt } from '../sim/int/tanh.js';
 import { kernel as TransposeInt } from '../sim/int/transpose.js';
 import { generic } from '../sim/int/generic.js';
 
-function resizeIntCheck(n: Node): void {
-  if ((n.attrs.mode ?? 'nearest') !== 'nearest') fail('EF3002', 'Resize has an integer kernel for mode=nearest only', { node: n.name });
-}
-
 /** Every op by name (the keys define OpName); the `satisfies` clause checks that each op OpParams
  * (src/ops/qparams.ts) lists carries an integer kernel of that parameter type; the line after it checks that each key
  * is its op's name. Order = listing order. */
 export const REGISTRY = {
   Conv: { ...Conv, int: ConvInt },
-  ConvTranspose,
+  ConvTranspose: { ...ConvTranspose, int: ConvTransposeInt },
   FullyConnected: { ...FullyConnected, int: FullyConnectedInt },
   MatMul,
   Add: { ...Add, int: AddInt },
@@ -108,11 +109,12 @@ export const REGISTRY = {
   LeakyRelu: { ...LeakyRelu, int: LeakyReluInt },
   PRelu: { ...PRelu, int: PReluInt },
   Sigmoid: { ...Sigmoid, int: SigmoidInt },
-  HardSigmoid,
+  HardSigmoid: { ...HardSigmoid, int: HardSigmoidInt },
   HardSwish: { ...HardSwish, int: HardSwishInt },
   Tanh: { ...Tanh, int: TanhInt },
   Elu,
   Erf,
+  Gelu: { ...Gelu, int: GeluInt },
   Selu,
   Softmax: { ...Softmax, int: SoftmaxInt },
   LogSoftmax: { ...LogSoftmax, int: LogSoftmaxInt },
@@ -130,7 +132,7 @@ export const REGISTRY = {
   Slice: { ...Slice, int: generic('Slice', true) },
   Gather: { ...Gather, int: generic('Gather', true) },
   Identity: { ...Identity, int: IdentityInt },
-  Resize: { ...Resize, int: generic('Resize', true, resizeIntCheck) },
+  Resize: { ...Resize, int: ResizeInt },
   ArgMax: { ...ArgMax, int: generic('ArgMax', false) },
   Cast,
   Quantize: { ...Quantize, int: QuantizeInt },

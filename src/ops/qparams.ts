@@ -148,6 +148,29 @@ export type HardSwishParams = {
   reluish_multiplier_exponent: number;
 };
 
+/**
+ * HardSigmoid (int8; TFLite has no HARD_SIGMOID builtin, so the arithmetic is espforge's own, built like TFLM's
+ * int8 kernels from MultiplyByQuantizedMultiplier): with d = x - in_zp,
+ *   y = clamp(out_zp + RoundingDivideByPOT(MBQM(d, mult, shift) + beta_q, frac_bits), act_min, act_max)
+ * where (mult, shift) = QM(alpha·s_in/s_out·2^frac_bits), beta_q = round(beta/s_out·2^frac_bits), and
+ * [act_min, act_max] is [0, 1] quantized (out_zp, out_zp + round(1/s_out)) within the dtype range. The linear part is
+ * kept with frac_bits (8) fractional bits until one final rounding, so y is within 1 LSB of the float function.
+ */
+export type HardSigmoidParams = {
+  in_zp: number;
+  out_zp: number;
+  mult: number;
+  shift: number;
+  beta_q: number;
+  frac_bits: number;
+  act_min: number;
+  act_max: number;
+};
+
+/** Gelu (TFLM GELU, int8/uint8): lut[q − min] = the output integer for input integer q (256 entries, float32 as
+ * TFLM's LUTPopulate). */
+export type GeluParams = { lut: number[] };
+
 /** Softmax (int8 in → int8 out, s_out = 1/256, zp_out = -128; or int16 out, s = 1/65536, zp = -32768). Axis from attrs.
  * Optional node attribute `beta` (TFLite) defaults to 1.
  * int16 input (TFLM SoftmaxInt16; int16 output s = 1/32768, zp 0): input_multiplier/input_left_shift =
@@ -188,6 +211,21 @@ export type LogisticParams = {
   input_range_radius: number;
 };
 
+/**
+ * Resize: nearest passes values through (PassThroughParams). Bilinear (mode linear) as TFLM's int8/int16
+ * RESIZE_BILINEAR (ResizeBilinearInteger): input and output share quantization; the source coordinates are in
+ * fixed point with 10 fractional bits, scale_10 = round(2^10·in/out) (align_corners: 2^10·(in−1)/(out−1)), with
+ * half-pixel centres (scale_10·o + scale_10/2 − 2^9) or without; the four taps' weights are products of 10-bit
+ * fractions (2^20 in all) and the sum is rounded half away from zero by 2^20.
+ */
+export type ResizeParams = PassThroughParams & {
+  bilinear?: number;
+  align_corners?: number;
+  half_pixel_centers?: number;
+  h_scale_10?: number;
+  w_scale_10?: number;
+};
+
 /** Reshape, Identity, Transpose, ArgMax: nothing. */
 export type NoParams = Record<string, never>;
 
@@ -198,6 +236,7 @@ export type PassThroughParams = { out_zp: number };
  * `node.qparams as OpParams['Conv']` once the node is known to be an integer Conv, i.e. not `{ float_node: 1 }`). */
 export type OpParams = {
   Conv: ConvParams;
+  ConvTranspose: ConvParams;
   FullyConnected: ConvParams;
   Add: AddParams;
   Sub: AddParams;
@@ -214,6 +253,8 @@ export type OpParams = {
   LeakyRelu: LeakyReluParams;
   PRelu: PReluParams;
   HardSwish: HardSwishParams;
+  HardSigmoid: HardSigmoidParams;
+  Gelu: GeluParams;
   Quantize: QuantizeParams;
   Dequantize: DequantizeParams;
   Reshape: NoParams;
@@ -226,6 +267,6 @@ export type OpParams = {
   Max: PassThroughParams;
   Min: PassThroughParams;
   ReduceMax: PassThroughParams;
-  Resize: PassThroughParams;
+  Resize: ResizeParams;
   ArgMax: NoParams;
 };

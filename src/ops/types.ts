@@ -88,7 +88,8 @@ export interface OpQuant {
   activations?: 'int8' | 'int8+int16' | 'any';
   /** Constant weight operand at port `port` (symmetric int8, per output channel along axis 0 or per tensor) and
    * its bias at `biasPort` (int32; int64 for int16 activations; scale s_in·s_w). */
-  weights?: { port: number; biasPort?: number; granularity: 'per-channel' | 'per-tensor' };
+  /** Per-channel scales run along `axis` of the weight (default 0: OHWI / [N,K] filters). */
+  weights?: { port: number; biasPort?: number; granularity: 'per-channel' | 'per-tensor'; axis?: number };
   /** Input ports whose quantization is the output's (the kernel does not requantize there); 'all' = every input. */
   sharedPorts?: readonly number[] | 'all';
   /** Output quantization fixed by the kernel, per activation dtype. */

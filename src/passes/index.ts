@@ -9,6 +9,7 @@
 //   fold-bias-add     Add of a per-channel constant into the preceding op's bias
 //   fuse-hardswish    x · HardSigmoid(x) (torch's Hardswish below opset 14) → HardSwish
 //   fuse-activations  Relu / Relu6 / Relu_n1_to_1 into the preceding op's `activation`
+//   fuse-gelu         the erf and tanh element-wise chains of PyTorch's nn.GELU (opset < 20) → Gelu
 
 import { fail } from '../diagnostics.js';
 import type { Graph } from '../ir/graph.js';
@@ -18,6 +19,7 @@ import { foldBiasAdd } from './fold-bias-add.js';
 import { foldPad } from './fold-pad.js';
 import { fuseHardswish } from './fuse-hardswish.js';
 import { fuseActivations } from './fuse-activations.js';
+import { fuseGelu } from './fuse-gelu.js';
 import { matmulToFc } from './matmul-to-fc.js';
 
 export interface Pass {
@@ -34,6 +36,7 @@ export const PASSES: readonly Pass[] = [
   { name: 'fold-bias-add', doc: 'fold per-channel constant Add/Sub into the producing op bias', run: foldBiasAdd },
   { name: 'fuse-hardswish', doc: "x * HardSigmoid(x) with torch's constants (Hardswish below opset 14) becomes HardSwish", run: fuseHardswish },
   { name: 'fuse-activations', doc: 'fuse Relu/Relu6/ReluN1To1 into the producing op', run: fuseActivations },
+  { name: 'fuse-gelu', doc: "PyTorch nn.GELU's erf or tanh element-wise chain becomes one Gelu", run: fuseGelu },
 ];
 
 export const PASS_NAMES: readonly string[] = PASSES.map((p) => p.name);

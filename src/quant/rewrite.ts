@@ -178,7 +178,7 @@ export function quantizeWithRanges(fg: Graph, ranges: Map<number, Range>, scheme
     const biasT: DType = dtOf(x) === 'int16' ? 'int64' : 'int32';
     const sIn = quantOf(x).scale[0];
     // an int32 bias must fit: the weight scale grows where it would not (TFLite's AdjustWeightsForBiasScale)
-    const qw = quantizeWeights(wt, wp.granularity === 'per-channel' ? 0 : undefined, bt?.data && biasT === 'int32' ? { data: bt.data, inputScale: sIn } : undefined);
+    const qw = quantizeWeights(wt, wp.granularity === 'per-channel' ? wp.axis ?? 0 : undefined, bt?.data && biasT === 'int32' ? { data: bt.data, inputScale: sIn } : undefined);
     n.inputs[wp.port] = place(w, { name: wt.name, dtype: 'int8', shape: [...wt.shape], data: qw.data, quant: qw.quant });
     if (bt?.data && b !== undefined) {
       const C = bt.data.length;

@@ -1,11 +1,11 @@
 // Diagnostic texts PyTorch users meet, through the CLI: the "unsupported operator" pointer leads to a command that
 // exists (`inspect --list-ops`, derived from the registry), and advice for operators without an integer kernel is
-// specific to the operator and true (ConvTranspose is not told to become Relu or Tanh; HardSigmoid is not told to
-// become the HardSwish the user may have written).
+// specific to the operator and true (ConvTranspose is not told to become Relu or Tanh); HardSigmoid, which once had
+// such advice, now builds.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../helpers/shared.js';
@@ -40,9 +40,9 @@ test('the unsupported-operator pointer names a command that exists: inspect --li
   const list = cli(...pointer[1].split(' '));
   assert.equal(list.status, 0, list.stderr);
   for (const d of OPS) assert.match(list.stdout, new RegExp(`^${d.name}\\s`, 'm'), `${d.name} missing from --list-ops`);
-  // rows state facts checked elsewhere: Tanh runs everywhere in int8, ConvTranspose only in float
+  // rows state facts checked elsewhere: Tanh runs everywhere in int8, ConvTranspose in int8 but not 16x8
   assert.match(list.stdout, /^Tanh\s+yes\s+yes\s+yes\s/m);
-  assert.match(list.stdout, /^ConvTranspose\s+yes\s+-\s+-\s/m);
+  assert.match(list.stdout, /^ConvTranspose\s+yes\s+yes\s+yes\s+-\s/m);
   assert.match(list.stdout, /ONNX operators imported[^\n]*\n\s+.*\bGemm\b/);
   const j = JSON.parse(cli('inspect', '--list-ops', '--json').stdout);
   assert.deepEqual(j.onnx, [...SUPPORTED_ONNX_OPS]);
@@ -61,52 +61,63 @@ function floatIslandBuild(name: string, model: Uint8Array, inShape: number[]) {
   return r.stderr;
 }
 
-test('ConvTranspose without an int8 kernel: advice is upsampling by Resize + Conv, never Relu or Tanh', () => {
+test('grouped ConvTranspose (no int8 kernel: TRANSPOSE_CONV has no groups): advice is upsampling by Resize + Conv, never Relu or Tanh', () => {
   const err = floatIslandBuild(
     'deconv',
     onnxModel({
-      nodes: [{ op: 'ConvTranspose', ins: ['x', 'w'], outs: ['y'], attrs: [{ name: 'kernel_shape', ints: [2, 2] }, { name: 'strides', ints: [2, 2] }] }],
+      nodes: [
+        { op: 'ConvTranspose', ins: ['x', 'w'], outs: ['y'], attrs: [{ name: 'kernel_shape', ints: [2, 2] }, { name: 'strides', ints: [2, 2] }, { name: 'group', i: 2 }] },
+      ],
       inits: [{ name: 'w', v: f32([2, 2, 2, 2], (i) => ((i * 7) % 5) / 5 - 0.4) }],
       inputs: [{ name: 'x', dims: [1, 2, 4, 4] }],
-      outputs: [{ name: 'y', dims: [1, 2, 8, 8] }],
+      outputs: [{ name: 'y', dims: [1, 4, 8, 8] }],
     }),
     [2, 4, 4],
   );
-  assert.match(err, /ConvTranspose has no int8 kernel yet/);
+  assert.match(err, /ConvTranspose has an int8 kernel \(TFLM's TRANSPOSE_CONV\) only with group = 1/);
   assert.match(err, /Upsample\/Resize followed by a Conv/);
   assert.doesNotMatch(err, /\bRelu\b|\bTanh\b|HardSwish/);
 });
 
-test('HardSigmoid without an int8 kernel: advice rewrites it with Add/Clip/Mul and never suggests HardSwish', () => {
-  // a squeeze-excite style gate: HardSigmoid scaling another tensor (not x · HardSigmoid(x), which is Hardswish)
-  const err = floatIslandBuild(
-    'hsig',
+test('HardSigmoid now builds in int8: opset-13 nn.Hardswish (HardSigmoid(1/6) then Mul) becomes HardSwish, a lone HardSigmoid runs its own kernel', () => {
+  const m = join(dir, 'hsig.onnx');
+  writeFileSync(
+    m,
     onnxModel({
       nodes: [
-        { op: 'HardSigmoid', ins: ['x'], outs: ['h'], attrs: [{ name: 'alpha', f: 1 / 6 }, { name: 'beta', f: 0.5 }] },
-        { op: 'Mul', ins: ['h', 'k'], outs: ['y'] },
+        { op: 'HardSigmoid', ins: ['x'], outs: ['h'], attrs: [{ name: 'alpha', f: 1 / 6 }] },
+        { op: 'Mul', ins: ['x', 'h'], outs: ['y'] },
+        { op: 'Add', ins: ['y', 'b'], outs: ['yb'] },
+        { op: 'HardSigmoid', ins: ['yb'], outs: ['z'] },
       ],
-      inits: [{ name: 'k', v: f32([8], (i) => 0.5 + i / 8) }],
+      inits: [{ name: 'b', v: f32([8], (i) => i / 8 - 0.5) }],
       inputs: [{ name: 'x', dims: [1, 8] }],
-      outputs: [{ name: 'y', dims: [1, 8] }],
+      outputs: [{ name: 'z', dims: [1, 8] }],
     }),
-    [8],
   );
-  assert.match(err, /torch\.clamp\(x \+ 3, 0, 6\) \* \(1 \/ 6\)/);
-  assert.doesNotMatch(err, /HardSwish|Hardswish/);
-  assert.doesNotMatch(err, /replace it with an operator that has one \(e\.g\./);
-  // Mul has an int8 kernel: the model (no float weights, but float activations) is quantized by --calib, and PTQ
-  // requantizes the HardSigmoid output for it, so only HardSigmoid stays float
-  assert.doesNotMatch(err, /Mul has no integer kernel/);
-  assert.match(err, /still runs 1 operator\(s\) in float, .*: HardSigmoid 'HardSigmoid_0'$/m);
+  const r0 = rng(5);
+  writeFileSync(join(dir, 'hsig.npz'), writeNpz({ x: f32([16, 8], () => r0() * 8 - 4) }));
+  const r = cli('build', m, '--calib', join(dir, 'hsig.npz'), '--target', 'esp32s3', '--out', join(dir, 'hsig'));
+  assert.equal(r.status, 0, r.stdout + r.stderr);
+  assert.doesNotMatch(r.stderr, /EF3002/);
+  const kernels = readFileSync(join(dir, 'hsig', 'components', 'hsig', 'espforge_kernels.c'), 'utf8');
+  assert.match(kernels, /_hard_swish_s8\(/);
+  assert.match(kernels, /_hard_sigmoid_s8\(/);
 });
 
-test("torch's opset-13 Hardswish (x · HardSigmoid(x), alpha 1/6) builds in int8: it becomes one HardSwish node", () => {
+test('every op without an integer kernel has advice of its own (naming it), apart from the quantization nodes', () => {
+  for (const d of OPS) {
+    if (intKernel(d.name) || d.name === 'Dequantize' || d.name === 'Quantize') continue;
+    assert.ok(d.noIntAdvice, `${d.name} has no specific advice`);
+    assert.ok(noIntegerKernelAdvice(d.name).startsWith(d.name), d.name);
+  }
+});
+
+test("torch's opset-13 Hardswish (t · HardSigmoid(t), alpha 1/6) after a computed tensor builds in int8: it becomes one HardSwish node", () => {
   const m = join(dir, 'hswish13.onnx');
   writeFileSync(
     m,
     onnxModel({
-      // (a weight first: build treats a model without float constants as already quantized)
       nodes: [
         { op: 'Mul', ins: ['x', 'k'], outs: ['t'] },
         { op: 'HardSigmoid', ins: ['t'], outs: ['h'], attrs: [{ name: 'alpha', f: 1 / 6 }, { name: 'beta', f: 0.5 }] },
@@ -123,12 +134,4 @@ test("torch's opset-13 Hardswish (x · HardSigmoid(x), alpha 1/6) builds in int8
   assert.equal(r.status, 0, r.stdout + r.stderr);
   const rep = JSON.parse(r.stdout);
   assert.deepEqual(rep.report.layers.map((l: { op: string }) => l.op), ['Mul', 'HardSwish'], JSON.stringify(rep.report.layers));
-});
-
-test('every op without an integer kernel has advice of its own (naming it), apart from the quantization nodes', () => {
-  for (const d of OPS) {
-    if (intKernel(d.name) || d.name === 'Dequantize' || d.name === 'Quantize') continue;
-    assert.ok(d.noIntAdvice, `${d.name} has no specific advice`);
-    assert.ok(noIntegerKernelAdvice(d.name).startsWith(d.name), d.name);
-  }
 });

@@ -50,6 +50,10 @@ const BRANCHES: Record<string, Branch> = {
     op(b, 'Conv', [x, f32(b, [8, 3, 3, 1]), f32(b, [8])], { group: 4, strides: [2, 2], pads: [0, 0, 1, 1] }),
     op(b, 'Conv', [x, f32(b, [3, 1, 1, 4])]),
   ],
+  ConvTranspose: (b, x) => [
+    op(b, 'ConvTranspose', [x, f32(b, [4, 3, 3, 5]), f32(b, [5])], { strides: [2, 2], pads: [1, 1, 0, 0], output_padding: [1, 1] }),
+    op(b, 'ConvTranspose', [x, f32(b, [4, 2, 3, 3])], { dilations: [2, 1], activation: 'relu' }),
+  ],
   FullyConnected: (b, x) => [op(b, 'FullyConnected', [op(b, 'Reshape', [x], { shape: [1, 144] }), f32(b, [7, 144], -0.2, 0.2), f32(b, [7])])],
   Add: (b, x) => [op(b, 'Add', [x, f32(b, [4], -2, 2)])],
   Sub: (b, x) => [op(b, 'Sub', [x, op(b, 'Relu', [x])])],
@@ -69,6 +73,8 @@ const BRANCHES: Record<string, Branch> = {
   Clip: (b, x) => [op(b, 'Clip', [x], { min: -1, max: 1 })], // RELU_N1_TO_1 in TFLite (any bounds: qparams-property.test.ts)
   LeakyRelu: (b, x) => [op(b, 'LeakyRelu', [x], { alpha: 0.2 })],
   HardSwish: (b, x) => [op(b, 'HardSwish', [x])],
+  Gelu: (b, x) => [op(b, 'Gelu', [x]), op(b, 'Gelu', [x], { approximate: 'tanh' })],
+  HardSigmoid: (b, x) => [op(b, 'HardSigmoid', [x]), op(b, 'HardSigmoid', [x], { alpha: 0.7, beta: 0.3 })],
   PRelu: (b, x) => [op(b, 'PRelu', [x, f32(b, [4], -0.5, 0.5)]), op(b, 'PRelu', [x, f32(b, [1], 0.1, 0.3)])],
   Reshape: (b, x) => [op(b, 'Reshape', [x], { shape: [1, 36, 4] })],
   Transpose: (b, x) => [op(b, 'Transpose', [x], { perm: [0, 3, 1, 2] })],
@@ -79,7 +85,13 @@ const BRANCHES: Record<string, Branch> = {
   Max: (b, x) => [op(b, 'Max', [x, op(b, 'Tanh', [x])])],
   Min: (b, x) => [op(b, 'Min', [x, op(b, 'Relu', [x])])],
   ReduceMax: (b, x) => [op(b, 'ReduceMax', [x], { axes: [3], keepdims: 1 })],
-  Resize: (b, x) => [op(b, 'Resize', [x], { mode: 'nearest', sizes: [1, 9, 12, 4] })],
+  Resize: (b, x) => [
+    op(b, 'Resize', [x], { mode: 'nearest', sizes: [1, 9, 12, 4] }),
+    // bilinear as PyTorch exports nn.Upsample(mode='bilinear', align_corners=False / True), and a downscale
+    op(b, 'Resize', [x], { mode: 'linear', coordinate_transformation_mode: 'pytorch_half_pixel', sizes: [1, 12, 12, 4] }),
+    op(b, 'Resize', [x], { mode: 'linear', coordinate_transformation_mode: 'align_corners', sizes: [1, 11, 7, 4] }),
+    op(b, 'Resize', [x], { mode: 'linear', coordinate_transformation_mode: 'half_pixel', sizes: [1, 4, 5, 4] }),
+  ],
   // x viewed as a sequence [T=6, B=6, I=4]; H = 3; all three outputs (int8 Y, Y_h; int16 cell state Y_c)
   Lstm: (b, x) => {
     const outs = [0, 1, 2].map((k) => b.tensor({ name: `Lstm_${seq++}_${k}`, dtype: 'float32', shape: [] }));
@@ -215,13 +227,14 @@ for (const scheme of SCHEMES) {
 }
 
 /** Branch ops the TFLite writer cannot express yet (quantize --out refuses them with a coded diagnostic). */
-// ONNX-style nearest Resize (half_pixel, round_prefer_floor) exports since its index map at this scale is
-// RESIZE_NEAREST_NEIGHBOR's half_pixel_centers map (the writer compares maps).
+// Resize: the nearest branch exports (its index map at this scale is RESIZE_NEAREST_NEIGHBOR's half_pixel_centers
+// map; the writer compares maps), the bilinear ones have no writer form yet (RESIZE_BILINEAR options missing).
 // Lstm: its branch returns Y_h and Y_c, which TFLite's LSTM does not output (the sequence-only form exports:
 // test/import/tflite-lstm.test.ts)
 // LayerNormalization: TFLite has no LAYER_NORM builtin (its converter decomposes the op), so there is nothing to
-// write it as.
-const NO_TFLITE_FORM = ['Lstm', 'LayerNormalization'];
+// write it as. HardSigmoid: TFLite has no HARD_SIGMOID builtin (its int8 kernel is espforge's own arithmetic).
+// ConvTranspose, Gelu: the writer has no TRANSPOSE_CONV / GELU form yet.
+const NO_TFLITE_FORM = ['Resize', 'Lstm', 'LayerNormalization', 'HardSigmoid', 'ConvTranspose', 'Gelu'];
 
 test('ops x schemes: what `quantize --out` writes re-imports and simulates to the same integers as the graph in memory', async () => {
   for (const scheme of SCHEMES) {

@@ -14,6 +14,11 @@ import { REPO_ROOT } from '../helpers/shared.js';
 import { onnxModel } from '../helpers/onnx.js';
 import { readNpy, writeNpy } from '../../src/io/npy.js';
 import type { Value } from '../../src/ops/types.js';
+import { loadModel } from '../../src/import/index.js';
+import { runPasses } from '../../src/passes/index.js';
+import { runFloat } from '../../src/sim/float.js';
+import { getOp, normalizeAttrs } from '../../src/ops/index.js';
+import { writeNpz } from '../../src/io/npy.js';
 
 // erf(t) from A&S Table 7.1 (10 digits)
 const ERF: [number, number][] = [
@@ -138,4 +143,76 @@ test('ONNX Expand: bidirectional broadcast in float, and folded away when its in
   const ins = spawnSync(process.execPath, [join(REPO_ROOT, 'bin', 'espforge.js'), 'inspect', m, '--no-fit'], { cwd: REPO_ROOT, encoding: 'utf8' });
   assert.equal(ins.status, 0, ins.stderr);
   assert.match(ins.stdout, /ops: .*Expand×1/, 'the Expand of the constant initial state is folded at import');
+});
+
+test('fuse-gelu: both torch 1.13 GELU chains (and the other association of the product) become one Gelu node, which builds to int8 C', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'espforge-gelu-fuse-'));
+  const inits = [
+    { name: 'sqrt2', v: scalar(1.4142135381698608) },
+    { name: 'three', v: scalar(3, 'int64') },
+    { name: 'k', v: scalar(0.044715) },
+    { name: 'c', v: scalar(0.7978845608028654) },
+    { name: 'one', v: scalar(1) },
+    { name: 'half', v: scalar(0.5) },
+    { name: 'w', v: { dtype: 'float32' as const, shape: [4, 4, 1, 1], data: Float32Array.from({ length: 16 }, (_, i) => ((i * 5) % 7) / 7 - 0.4) } },
+  ];
+  const exact = [
+    { op: 'Div', ins: ['x', 'sqrt2'], outs: ['d'] },
+    { op: 'Erf', ins: ['d'], outs: ['e'] },
+    { op: 'Add', ins: ['e', 'one'], outs: ['a'] },
+    { op: 'Mul', ins: ['x', 'a'], outs: ['m'] },
+    { op: 'Mul', ins: ['m', 'half'], outs: ['g1'] },
+  ];
+  // tanh form on g1, with the product associated (g1 * 0.5) * a
+  const tanh = [
+    { op: 'Pow', ins: ['g1', 'three'], outs: ['p'] },
+    { op: 'Mul', ins: ['k', 'p'], outs: ['pk'] },
+    { op: 'Add', ins: ['g1', 'pk'], outs: ['s'] },
+    { op: 'Mul', ins: ['s', 'c'], outs: ['sc'] },
+    { op: 'Tanh', ins: ['sc'], outs: ['t'] },
+    { op: 'Add', ins: ['one', 't'], outs: ['a2'] },
+    { op: 'Mul', ins: ['g1', 'half'], outs: ['h2'] },
+    { op: 'Mul', ins: ['h2', 'a2'], outs: ['g2'] },
+  ];
+  const m = join(dir, 'gelus.onnx');
+  writeFileSync(
+    m,
+    onnxModel({
+      nodes: [{ op: 'Conv', ins: ['x0', 'w'], outs: ['x'] }, ...exact, ...tanh],
+      inits,
+      inputs: [{ name: 'x0', dims: [1, 4, 3, 3] }],
+      outputs: [{ name: 'g2', dims: [1, 4, 3, 3] }],
+    }),
+  );
+  const g0 = await loadModel(m);
+  const g = runPasses(g0);
+  assert.deepEqual(g.nodes.map((n) => n.op), ['Conv', 'Gelu', 'Gelu']);
+  assert.deepEqual(g.nodes.slice(1).map((n) => n.attrs.approximate), ['none', 'tanh']);
+  // float: the fused graph through the CLI equals both formulas (independent: Math.tanh and A&S erf via the chain)
+  const x: Value = { dtype: 'float32', shape: [1, 4, 3, 3], data: Float32Array.from({ length: 36 }, (_, i) => (i - 18) / 5) };
+  const y = runCli(m, x, dir);
+  assert.equal(y.data.length, 36);
+  // the pass does not change what the graph computes (NHWC float runs of the unfused and the fused graph)
+  const xh: Value = { dtype: 'float32', shape: [1, 3, 3, 4], data: x.data };
+  const before = runFloat(g0, [xh]).outputs[0].data;
+  const after = runFloat(g, [xh]).outputs[0].data;
+  for (let i = 0; i < 36; i++) assert.ok(Math.abs(before[i] - after[i]) < 2e-6, `element ${i}: chain ${before[i]}, Gelu ${after[i]}`);
+  // the Gelu op itself against tabulated erf (A&S Table 7.1) and the tanh formula with Math.tanh
+  const def = getOp('Gelu');
+  const ev = (v: number[], approximate: string) =>
+    def.evalFloat([{ dtype: 'float64', shape: [v.length], data: Float64Array.from(v) }], normalizeAttrs(def, { approximate }, 'g'), { op: 'Gelu', name: 'g', inputs: [0], outputs: [1], attrs: {} })[0].data;
+  const xs = ERF.flatMap(([t]) => [Math.SQRT2 * t, -Math.SQRT2 * t]);
+  const ge = ev(xs, 'none');
+  ERF.forEach(([, e], k) => {
+    assert.ok(Math.abs(ge[2 * k] - xs[2 * k] * 0.5 * (1 + e)) < 1e-9);
+    assert.ok(Math.abs(ge[2 * k + 1] - xs[2 * k + 1] * 0.5 * (1 - e)) < 1e-9);
+  });
+  const gt = ev(xs, 'tanh');
+  xs.forEach((v, k) => assert.ok(Math.abs(gt[k] - 0.5 * v * (1 + Math.tanh(0.7978845608028654 * (v + 0.044715 * v ** 3)))) < 1e-12));
+  // int8: the Gelu nodes quantize and build into C (no float island)
+  const r0 = (i: number) => Math.sin(i * 12.9898) * 3;
+  writeFileSync(join(dir, 'c.npz'), writeNpz({ x0: { dtype: 'float32', shape: [16, 4, 3, 3], data: Float32Array.from({ length: 16 * 36 }, (_, i) => r0(i)) } }));
+  const b = spawnSync(process.execPath, [join(REPO_ROOT, 'bin', 'espforge.js'), 'build', m, '--calib', join(dir, 'c.npz'), '--target', 'esp32s3', '--out', join(dir, 'out')], { cwd: REPO_ROOT, encoding: 'utf8', timeout: 120_000 });
+  assert.equal(b.status, 0, b.stdout + b.stderr);
+  assert.match(readFileSync(join(dir, 'out', 'components', 'gelus', 'espforge_kernels.c'), 'utf8'), /_lut_s8\(/);
 });

@@ -129,6 +129,50 @@ test('constant folding, MatMul → FullyConnected, bias folding; a shared Relu i
   assert.deepEqual(g.nodes.map((n) => n.op), ['FullyConnected', 'Relu', 'Sub']);
 });
 
+/** x → HardSigmoid(alpha, beta) → Mul with `other` (x itself unless given); returns the graph. */
+function hardSigmoidMulGraph(alpha: number, beta: number, opts: { swap?: boolean; otherIsY?: boolean; gateAlsoOut?: boolean } = {}): Graph {
+  const b = new GraphBuilder({ format: 'espforge' });
+  const x = b.tensor({ name: 'x', dtype: 'float32', shape: [1, 16] });
+  b.inputs = [x];
+  const h = b.tensor({ name: 'h', dtype: 'float32', shape: [1, 16] });
+  b.node({ op: 'HardSigmoid', name: 'hsig', inputs: [x], outputs: [h], attrs: { alpha, beta } });
+  let other = x;
+  if (opts.otherIsY) {
+    other = b.tensor({ name: 't', dtype: 'float32', shape: [1, 16] });
+    b.node({ op: 'Tanh', name: 'tanh', inputs: [x], outputs: [other], attrs: {} });
+  }
+  const y = b.tensor({ name: 'y', dtype: 'float32', shape: [1, 16] });
+  b.node({ op: 'Mul', name: 'mul', inputs: opts.swap ? [h, other] : [other, h], outputs: [y], attrs: {} });
+  b.outputs = opts.gateAlsoOut ? [y, h] : [y];
+  return b.build();
+}
+
+test('fuse-hardswish: PyTorch opset-13 nn.Hardswish (HardSigmoid(1/6, 1/2) times x, either operand order) becomes HardSwish', () => {
+  const x: Value = { dtype: 'float32', shape: [1, 16], data: Float32Array.from({ length: 16 }, (_, i) => -4.5 + i * 0.6) };
+  for (const swap of [false, true]) {
+    const g0 = hardSigmoidMulGraph(Math.fround(1 / 6), 0.5, { swap });
+    const g = runPasses(g0, ['fuse-hardswish']);
+    checkSame(g0, g, x, 1e-6);
+    assert.deepEqual(g.nodes.map((n) => n.op), ['HardSwish']);
+    assert.equal(g.nodes[0].name, 'mul');
+    assert.equal(g.tensors[g.outputs[0]].name, 'y');
+    // independent formula: x * relu6(x + 3) / 6
+    const out = outputsOf(g, x);
+    (x.data as Float32Array).forEach((v, i) => assert.ok(Math.abs(out[i] - (v * Math.min(Math.max(v + 3, 0), 6)) / 6) < 1e-5));
+  }
+  // not the pattern: other constants, a Mul by something else, a gate that is also read elsewhere
+  for (const [g0, why] of [
+    [hardSigmoidMulGraph(0.2, 0.5), 'ONNX default alpha'],
+    [hardSigmoidMulGraph(Math.fround(1 / 6), 0.6), 'beta 0.6'],
+    [hardSigmoidMulGraph(Math.fround(1 / 6), 0.5, { otherIsY: true }), 'Mul by another tensor'],
+    [hardSigmoidMulGraph(Math.fround(1 / 6), 0.5, { gateAlsoOut: true }), 'gate is a graph output'],
+  ] as const) {
+    const g = runPasses(g0, ['fuse-hardswish']);
+    assert.ok(g.nodes.some((n) => n.op === 'HardSigmoid'), why);
+    assert.ok(!g.nodes.some((n) => n.op === 'HardSwish'), why);
+  }
+});
+
 test('unknown pass names are a coded error', () => {
   assert.throws(() => runPasses(matmulAddGraph(), ['fold-bn']), /EF0006/);
 });

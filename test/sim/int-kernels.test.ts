@@ -9,6 +9,7 @@ import { GraphBuilder, type Attrs, type QuantParams } from '../../src/ir/graph.j
 import type { Value } from '../../src/ops/types.js';
 import { mbqm64Ref, mbqmRef, quantizeMultiplier, rha } from '../../src/arith/fixedpoint.js';
 import { prepareIntGraph, runInt } from '../../src/sim/int.js';
+import { getOp, normalizeAttrs } from '../../src/ops/index.js';
 import { rng } from '../helpers/rng.js';
 
 const R = rng(7);
@@ -45,6 +46,12 @@ function run1(op: string, ins: (In | null)[], out: { dtype: DType; shape: number
   b.outputs = [y];
   const g = prepareIntGraph(b.build());
   return runInt(g, feed).outputs[0];
+}
+
+/** The registry's float evaluation of a one-input op. */
+function run1Float(op: string, attrs: Attrs, x: Value): ArrayLike<number> {
+  const def = getOp(op);
+  return def.evalFloat([x], normalizeAttrs(def, attrs, 'n'), { op, name: 'n', inputs: [0], outputs: [1], attrs })[0].data;
 }
 
 /** Naive grouped/dilated conv reference (doc §5), accumulating in BigInt. */
@@ -326,6 +333,26 @@ test('Softmax, Sigmoid, Tanh, HardSwish, LeakyRelu on every int8 input stay with
   check('Tanh', {}, q(1 / 128, 0), Math.tanh);
   check('HardSwish', {}, q(0.05, -20), (r) => (r * Math.min(Math.max(r + 3, 0), 6)) / 6);
   check('LeakyRelu', { alpha: 0.1 }, q(0.04, 10), (r) => (r >= 0 ? r : 0.1 * r));
+  // Gelu (TFLM GELU table): the exact form against erf(x/√2) written here from its Maclaurin series (|1 − erf| <
+  // 2e-10 beyond 4.5, where the series would lose precision), the tanh form against its formula
+  const erfT = (z: number) => {
+    if (Math.abs(z) >= 4.5) return Math.sign(z);
+    let sum = 0;
+    let term = z;
+    for (let n = 0; n < 120; n++) {
+      sum += term / (2 * n + 1);
+      term *= (-z * z) / (n + 1);
+    }
+    return (2 / Math.sqrt(Math.PI)) * sum;
+  };
+  check('Gelu', {}, q(0.04, -100), (r) => 0.5 * r * (1 + erfT(r / Math.SQRT2)));
+  check('Gelu', { approximate: 'tanh' }, q(0.04, -100), (r) => 0.5 * r * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (r + 0.044715 * r ** 3))));
+  // HardSigmoid: espforge's own int8 arithmetic (TFLite has none), so the reference is the float function
+  const hs = (a: number, b: number) => (r: number) => Math.min(Math.max(a * r + b, 0), 1);
+  check('HardSigmoid', {}, q(1 / 256, -128), hs(0.2, 0.5));
+  check('HardSigmoid', { alpha: 1 / 6, beta: 0.5 }, q(1 / 255, -128), hs(1 / 6, 0.5));
+  check('HardSigmoid', { alpha: 0.7, beta: 0.15 }, q(0.005, -100), hs(0.7, 0.15));
+  check('HardSigmoid', { alpha: 0.05, beta: 0.9 }, q(1 / 200, -128), hs(0.05, 0.9));
   check('Relu', {}, q(0.1, -128), (r) => Math.max(r, 0));
   check('Clip', { min: -1, max: 2.5 }, q(sIn, zIn), (r) => Math.min(Math.max(r, -1), 2.5));
   // softmax over rows of 8
@@ -386,4 +413,115 @@ test('coded errors: op without integer kernel, missing quantization, wrong softm
   assert.equal(code(() => run1('Elu', [x], { dtype: 'int8', shape: [4], quant: q(0.1, 0) }, { alpha: 1 }, feed)), 'EF3002');
   assert.equal(code(() => run1('Relu', [{ dtype: 'int8', shape: [4] }], { dtype: 'int8', shape: [4], quant: q(0.1, 0) }, {}, feed)), 'EF3001');
   assert.equal(code(() => run1('Softmax', [x], { dtype: 'int8', shape: [4], quant: q(0.1, 0) }, {}, feed)), 'EF3004');
+});
+
+test('HardSigmoid int8 (property): monotone in x, inside [0, 1] quantized, exact at the saturated ends, on random scales', () => {
+  const all = Int8Array.from({ length: 256 }, (_, i) => i - 128);
+  for (let k = 0; k < 40; k++) {
+    const sIn = 0.002 + 0.1 * R();
+    const zIn = Math.floor(R() * 200) - 100;
+    const alpha = 0.02 + 1.5 * R();
+    const beta = R();
+    const sOut = (1 + R()) / 256;
+    const zOut = -128 + Math.floor(R() * 20);
+    const y = run1('HardSigmoid', [{ dtype: 'int8', shape: [256], quant: q(sIn, zIn) }], { dtype: 'int8', shape: [256], quant: q(sOut, zOut) }, { alpha, beta }, [
+      { dtype: 'int8', shape: [256], data: all },
+    ]);
+    const top = Math.min(127, zOut + Math.round(1 / Math.fround(sOut)));
+    for (let i = 0; i < 256; i++) {
+      const v = y.data[i];
+      assert.ok(v >= zOut && v <= top, `case ${k}: y=${v} outside [${zOut}, ${top}]`);
+      if (i > 0) assert.ok(v >= y.data[i - 1], `case ${k}: not monotone at x=${all[i]}`);
+      const t = alpha * Math.fround(sIn) * (all[i] - zIn) + beta;
+      if (t <= 0) assert.equal(v, zOut, `case ${k}: x=${all[i]} is below the ramp`);
+      if (t >= 1) assert.equal(v, top, `case ${k}: x=${all[i]} is above the ramp`);
+      const want = clamp(Math.round(Math.min(Math.max(t, 0), 1) / Math.fround(sOut)) + zOut, -128, 127);
+      assert.ok(Math.abs(v - want) <= 1, `case ${k}: x=${all[i]} got ${v}, float ${want}`);
+    }
+  }
+});
+
+test('ConvTranspose int8 (TFLM TRANSPOSE_CONV) equals a naive per-output gather with the wide-integer MBQM', () => {
+  const cases = [
+    { H: 3, W: 4, Cin: 3, KH: 3, KW: 3, Cout: 5, strides: [2, 2], dilations: [1, 1], pads: [1, 1, 0, 0], outPad: [1, 1], bias: true, act: 'none' },
+    { H: 4, W: 2, Cin: 2, KH: 2, KW: 3, Cout: 3, strides: [1, 2], dilations: [2, 1], pads: [0, 0, 0, 0], outPad: [0, 0], bias: false, act: 'relu' },
+    { H: 2, W: 2, Cin: 4, KH: 4, KW: 4, Cout: 2, strides: [3, 3], dilations: [1, 1], pads: [2, 1, 2, 1], outPad: [0, 2], bias: true, act: 'none' },
+  ];
+  for (const [k, c] of cases.entries()) {
+    const OH = (c.H - 1) * c.strides[0] + (c.KH - 1) * c.dilations[0] + 1 + c.outPad[0] - c.pads[0] - c.pads[2];
+    const OW = (c.W - 1) * c.strides[1] + (c.KW - 1) * c.dilations[1] + 1 + c.outPad[1] - c.pads[1] - c.pads[3];
+    const sIn = Math.fround(0.03);
+    const zIn = -7;
+    const sOut = Math.fround(0.11);
+    const zOut = 4;
+    const sW = Array.from({ length: c.Cout }, () => Math.fround(0.002 + 0.01 * R()));
+    const x = randArr('int8', c.H * c.W * c.Cin);
+    const w = randArr('int8', c.Cin * c.KH * c.KW * c.Cout, -127, 127);
+    const b = c.bias ? Int32Array.from({ length: c.Cout }, () => Math.floor(R() * 4000) - 2000) : undefined;
+    const y = run1(
+      'ConvTranspose',
+      [
+        { dtype: 'int8', shape: [1, c.H, c.W, c.Cin], quant: q(sIn, zIn) },
+        { dtype: 'int8', shape: [c.Cin, c.KH, c.KW, c.Cout], quant: q(sW, sW.map(() => 0), 3), data: w, const: true },
+        b ? { dtype: 'int32', shape: [c.Cout], quant: q(sW.map((s) => sIn * s), sW.map(() => 0)), data: b, const: true } : null,
+      ],
+      { dtype: 'int8', shape: [1, OH, OW, c.Cout], quant: q(sOut, zOut) },
+      { strides: c.strides, dilations: c.dilations, pads: c.pads, output_padding: c.outPad, activation: c.act },
+      [{ dtype: 'int8', shape: [1, c.H, c.W, c.Cin], data: x }],
+    );
+    assert.deepEqual(y.shape, [1, OH, OW, c.Cout]);
+    const lo = c.act === 'relu' ? Math.max(-128, zOut) : -128;
+    for (let oy = 0; oy < OH; oy++)
+      for (let ox = 0; ox < OW; ox++)
+        for (let o = 0; o < c.Cout; o++) {
+          let acc = b ? b[o] : 0;
+          for (let iy = 0; iy < c.H; iy++)
+            for (let ky = 0; ky < c.KH; ky++) {
+              if (iy * c.strides[0] - c.pads[0] + ky * c.dilations[0] !== oy) continue;
+              for (let ix = 0; ix < c.W; ix++)
+                for (let kx = 0; kx < c.KW; kx++) {
+                  if (ix * c.strides[1] - c.pads[1] + kx * c.dilations[1] !== ox) continue;
+                  for (let ci = 0; ci < c.Cin; ci++) acc += (x[(iy * c.W + ix) * c.Cin + ci] - zIn) * w[((ci * c.KH + ky) * c.KW + kx) * c.Cout + o];
+                }
+            }
+          const m = QM((sIn * sW[o]) / sOut);
+          const want = clamp(mbqmRef(acc, m.mult, m.shift) + zOut, lo, 127);
+          assert.equal(y.data[(oy * OW + ox) * c.Cout + o], want, `case ${k} at (${oy},${ox},${o})`);
+        }
+  }
+});
+
+test('bilinear Resize (TFLM RESIZE_BILINEAR integer path): half-pixel and align-corners 2x upsampling are within one step of the float interpolation; the zero point passes through', () => {
+  const H = 5;
+  const W = 4;
+  const C = 3;
+  for (const dt of ['int8', 'int16'] as const) {
+    const x = randArr(dt, H * W * C);
+    const xf = Float64Array.from(x);
+    const quant = q(0.05, dt === 'int8' ? 9 : 0);
+    for (const [ctm, OH, OW] of [['half_pixel', 10, 8], ['pytorch_half_pixel', 10, 8], ['align_corners', 9, 7], ['asymmetric', 10, 8], ['half_pixel', 7, 6], ['align_corners', 3, 3]] as const) {
+      const attrs = { mode: 'linear', coordinate_transformation_mode: ctm, sizes: [1, OH, OW, C] };
+      const y = run1('Resize', [{ dtype: dt, shape: [1, H, W, C], quant }], { dtype: dt, shape: [1, OH, OW, C], quant }, attrs, [{ dtype: dt, shape: [1, H, W, C], data: x }]);
+      // the float op on the stored integers (affine in the values, so the zero point passes through unchanged)
+      const ref = run1Float('Resize', attrs, { dtype: 'float64', shape: [1, H, W, C], data: xf });
+      // exact scales (a whole number of 2^-10) are within the final rounding; others also within the error of the
+      // 10-bit scale (at most 2^-11 per output step, on both axes, times the value range)
+      const exact = (ctm === 'align_corners' ? (H - 1) / (OH - 1) : H / OH) * 1024;
+      const range = dt === 'int8' ? 255 : 65535;
+      const tol = Number.isInteger(exact) ? 0.5 + 1e-9 : 1 + (2 * Math.max(OH, OW) * range) / 2048;
+      for (let i = 0; i < y.data.length; i++)
+        assert.ok(Math.abs(y.data[i] - ref[i]) <= tol, `${dt} ${ctm} ${OH}x${OW} element ${i}: ${y.data[i]} vs float ${ref[i]}`);
+      // TFLM corner property: with align_corners the four output corners are the input corners exactly
+      if (ctm === 'align_corners')
+        for (const [oy, ox, iy, ix] of [[0, 0, 0, 0], [OH - 1, 0, H - 1, 0], [0, OW - 1, 0, W - 1], [OH - 1, OW - 1, H - 1, W - 1]])
+          for (let c = 0; c < C; c++) assert.equal(y.data[(oy * OW + ox) * C + c], x[(iy * W + ix) * C + c]);
+    }
+  }
+  // coordinate modes without a TFLite form have no integer kernel (coded)
+  assert.throws(
+    () => run1('Resize', [{ dtype: 'int8', shape: [1, H, W, C], quant: q(0.05) }], { dtype: 'int8', shape: [1, 8, 8, C], quant: q(0.05) }, { mode: 'linear', coordinate_transformation_mode: 'half_pixel_symmetric', sizes: [1, 8, 8, C] }, [
+      { dtype: 'int8', shape: [1, H, W, C], data: randArr('int8', H * W * C) },
+    ]),
+    (e: unknown) => e instanceof EspforgeError && e.diagnostics[0].code === 'EF3002',
+  );
 });

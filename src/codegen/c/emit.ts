@@ -14,7 +14,7 @@ import { getOp, noIntegerKernelAdvice, normalizeAttrs } from '../../ops/index.js
 import { planMemory, type MemoryPlan } from '../../plan/planner.js';
 import { banner, cArrayBody, commentSafe, sanitizeName, type Provenance } from '../common/cwriter.js';
 import { kernelFiles } from './kernels.js';
-import { INT8_ONLY_OPS } from '../../quant/policy.js';
+import { INT8_ONLY_OPS, ptqKeepsFloat } from '../../quant/policy.js';
 import { CTYPE_BYTES, ctype, floatLit, qstr, shp, type BackendCtx, type ConstArray, type LayerCode, type LowerCtx } from './lowering.js';
 import { C_LOWERINGS, cLowering, cTakesInt16, supportsC } from './ops/index.js';
 
@@ -107,16 +107,20 @@ export function emitC(g: Graph, opts: EmitOptions = {}): EmitResult {
   if (floatOps.length) {
     const list = floatOps.map((n) => `${n.op} '${n.name}'`);
     const kinds = [...new Set(floatOps.map((n) => n.op))];
+    // ops with a kernel that PTQ keeps float under a condition of their own (a grouped ConvTranspose, a PRelu with
+    // a computed slope): their advice, not "it has an int8 kernel"
+    const keptFloat = new Set(floatOps.filter((n) => ptqKeepsFloat(n, g.tensors)).map((n) => n.op));
+    const noKernel = (k: string) => !supportsC(k) || keptFloat.has(k);
     problems.push(
       diag('EF3002', `the quantized model still runs ${floatOps.length} operator(s) in float, which the integer-only C library cannot do: ${list.join(', ')}`, {
         node: floatOps[0].name,
-        suggestion: kinds.filter((k) => !supportsC(k)).map(noIntegerKernelAdvice).join('; ') || undefined,
+        suggestion: kinds.filter(noKernel).map(noIntegerKernelAdvice).join('; ') || undefined,
         notes: [
           'PTQ kept these in float between Dequantize and Quantize nodes (float islands); `espforge run --quantized` can still simulate the model',
           ...kinds
-            .filter((k) => supportsC(k) && !INT8_ONLY_OPS.has(k))
+            .filter((k) => !noKernel(k) && !INT8_ONLY_OPS.has(k))
             .map((k) => `${k} has an int8 kernel: it is float here because PTQ kept it in the float island with the operators above`),
-          ...kinds.filter((k) => INT8_ONLY_OPS.has(k)).map((k) => `${k} has an int8 kernel but no int16 one: quantize with espforge (which runs it as an int8 island under --scheme int16) to keep it integer`),
+          ...kinds.filter((k) => !noKernel(k) && INT8_ONLY_OPS.has(k)).map((k) => `${k} has an int8 kernel but no int16 one: quantize with espforge (which runs it as an int8 island under --scheme int16) to keep it integer`),
         ],
       }),
     );

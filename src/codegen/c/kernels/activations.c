@@ -128,6 +128,26 @@ void ef_hard_swish_s8(const int8_t *in, int8_t *out, int n, int32_t in_zp, int32
     }
 }
 
+/*@@ section hardsigmoid deps=common */
+/* HardSigmoid clamp(alpha * x + beta, 0, 1) (espforge's int8 arithmetic; TFLite has no HARD_SIGMOID): the input
+ * difference is scaled into the output's integers with frac_bits extra fractional bits, beta_q is beta at that
+ * resolution, one rounding shift drops the fraction, and [lo, hi] is [0, 1] quantized. */
+void ef_hard_sigmoid_s8(const int8_t *in, int8_t *out, int n, int32_t in_zp, int32_t out_zp, int32_t m, int32_t s,
+                        int32_t beta_q, int32_t frac_bits, int32_t lo, int32_t hi)
+{
+    int i;
+    for (i = 0; i < n; ++i)
+        out[i] = (int8_t)ef_clamp(out_zp + ef_rdbpot(ef_mbqm(in[i] - in_zp, m, s) + beta_q, frac_bits), lo, hi);
+}
+
+/*@@ section lut8 deps=common */
+/* Table activation (TFLM GELU int8): out = lut[in + 128], the table built at generation time. */
+void ef_lut_s8(const int8_t *in, int8_t *out, int n, const int8_t *lut)
+{
+    int i;
+    for (i = 0; i < n; ++i) out[i] = lut[in[i] + 128];
+}
+
 /*@@ section rqclamp deps=common */
 /* Relu / Clip with different input and output quantization: y = clamp(zp_out + MBQM(x - zp_in, m, s)). */
 void ef_requant_clamp_s8(const int8_t *in, int8_t *out, int n, int32_t in_zp, int32_t out_zp, int32_t m, int32_t s,

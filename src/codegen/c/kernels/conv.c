@@ -601,3 +601,39 @@ void ef_dwconv_s8(const int8_t *in, int ih, int iw, int ic, int ch_mult,
         }
     }
 }
+
+/*@@ section transposeconv deps=common */
+/* TFLM int8 TRANSPOSE_CONV (per-channel), as a gather: output (oy, ox) takes input row iy where
+ * oy + pt - ky * dh = iy * sh (likewise for columns); the int32 sum starts at the bias, which gives the integer
+ * TFLM's scratch-then-bias order gives. Filter [oc][kh][kw][ic]; then MBQM per channel, + out_zp, clamp. */
+void ef_transpose_conv_s8(const int8_t *x, int ih, int iw, int ic, const int8_t *w, const int32_t *bias, int8_t *y,
+                          int oh, int ow, int oc, int kh, int kw, int sh, int sw, int dh, int dw, int pt, int pl,
+                          int32_t in_zp, int32_t out_zp, const int32_t *mult, const int32_t *shift, int32_t act_min,
+                          int32_t act_max)
+{
+    int oy, ox, o, ky, kx, c;
+    for (oy = 0; oy < oh; ++oy)
+        for (ox = 0; ox < ow; ++ox)
+            for (o = 0; o < oc; ++o) {
+                int32_t acc = bias ? bias[o] : 0;
+                for (ky = 0; ky < kh; ++ky) {
+                    const int ty = oy + pt - ky * dh;
+                    int iy;
+                    if (ty < 0 || ty % sh != 0) continue;
+                    iy = ty / sh;
+                    if (iy >= ih) continue;
+                    for (kx = 0; kx < kw; ++kx) {
+                        const int tx = ox + pl - kx * dw;
+                        const int8_t *xp, *wp;
+                        int ix;
+                        if (tx < 0 || tx % sw != 0) continue;
+                        ix = tx / sw;
+                        if (ix >= iw) continue;
+                        xp = x + ((size_t)iy * iw + ix) * ic;
+                        wp = w + (((size_t)o * kh + ky) * kw + kx) * ic;
+                        for (c = 0; c < ic; ++c) acc += (xp[c] - in_zp) * wp[c];
+                    }
+                }
+                y[((size_t)oy * ow + ox) * oc + o] = (int8_t)ef_clamp(ef_mbqm(acc, mult[o], shift[o]) + out_zp, act_min, act_max);
+            }
+}

@@ -103,3 +103,43 @@ void ef_resize_nearest_s8(const int8_t *in, int8_t *out, int32_t n, int32_t h, i
             }
         }
 }
+
+/*@@ section resizebl deps=common */
+/* TFLM RESIZE_BILINEAR, integer path (int8 and int16; input and output share quantization). Per output row the
+ * table ty holds {y0, y1, fy} and per output column tx holds {x0, x1, fx}: the two source neighbours and the 10-bit
+ * fraction towards the second, computed at generation time as TFLM computes them. The four taps' weights sum to
+ * 2^20; the sum is rounded half away from zero. */
+static inline int32_t ef_bilinear_round(int64_t s)
+{
+    const int64_t half = (int64_t)1 << 19;
+    return (int32_t)((s + (s > 0 ? half : -half)) / ((int64_t)1 << 20));
+}
+
+#define EF_RESIZE_BILINEAR_BODY(T)                                                                                   \
+    int32_t b, y, x, k;                                                                                              \
+    for (b = 0; b < n; ++b)                                                                                          \
+        for (y = 0; y < oh; ++y) {                                                                                   \
+            const T *r0 = in + ((size_t)b * h + (size_t)ty[3 * y]) * w * c;                                          \
+            const T *r1 = in + ((size_t)b * h + (size_t)ty[3 * y + 1]) * w * c;                                      \
+            const int64_t fy = ty[3 * y + 2];                                                                        \
+            for (x = 0; x < ow; ++x) {                                                                               \
+                const size_t c0 = (size_t)tx[3 * x] * c, c1 = (size_t)tx[3 * x + 1] * c;                             \
+                const int64_t fx = tx[3 * x + 2];                                                                    \
+                for (k = 0; k < c; ++k)                                                                              \
+                    out[k] = (T)ef_bilinear_round(r0[c0 + k] * (1024 - fy) * (1024 - fx) + r1[c0 + k] * fy * (1024 - fx) + \
+                                                  r0[c1 + k] * (1024 - fy) * fx + r1[c1 + k] * fy * fx);             \
+                out += c;                                                                                            \
+            }                                                                                                        \
+        }
+
+void ef_resize_bilinear_s8(const int8_t *in, int8_t *out, int32_t n, int32_t h, int32_t w, int32_t c, int32_t oh,
+                           int32_t ow, const int32_t *ty, const int32_t *tx)
+{
+    EF_RESIZE_BILINEAR_BODY(int8_t)
+}
+
+void ef_resize_bilinear_s16(const int16_t *in, int16_t *out, int32_t n, int32_t h, int32_t w, int32_t c, int32_t oh,
+                            int32_t ow, const int32_t *ty, const int32_t *tx)
+{
+    EF_RESIZE_BILINEAR_BODY(int16_t)
+}

@@ -1,4 +1,4 @@
-// Portable C lowering: Point-wise activations: Sigmoid, Tanh, Relu / Clip, LeakyRelu, PRelu, HardSwish.
+// Portable C lowering: Point-wise activations: Sigmoid, Tanh, Relu / Clip, LeakyRelu, PRelu, HardSwish, HardSigmoid, Gelu.
 
 import { fail } from '../../../diagnostics.js';
 import { shapeSize } from '../../../ir/dtype.js';
@@ -79,6 +79,23 @@ function emitHardSwish(c: LowerCtx): LayerCode {
   return { kernel: ['hardswish'], call, consts, notes };
 }
 
+function emitHardSigmoid(c: LowerCtx): LayerCode {
+  const { n, P, q, X, Y, ptr, cptr, consts, notes } = c;
+  checkMult([num(q, 'mult', n)], n);
+  const call = `    ${P}_hard_sigmoid_s8(${cptr(X.id)}, ${ptr(Y.id)}, ${shapeSize(X.shape)}, ${num(q, 'in_zp', n)}, ${num(q, 'out_zp', n)}, ${num(q, 'mult', n)}, ${num(q, 'shift', n)}, ${num(q, 'beta_q', n)}, ${num(q, 'frac_bits', n)}, ${num(q, 'act_min', n)}, ${num(q, 'act_max', n)});`;
+  return { kernel: ['hardsigmoid'], call, consts, notes };
+}
+
+function emitGelu(c: LowerCtx): LayerCode {
+  const { n, i, P, L, q, X, Y, ptr, cptr, consts, notes } = c;
+  if (X.dtype !== 'int8' || Y.dtype !== 'int8') fail('EF3002', `Gelu on ${X.dtype} has no C kernel (int8 only)`, { node: n.name });
+  const lut = q?.lut;
+  if (!Array.isArray(lut) || lut.length !== 256) fail('EF3001', `node '${n.name}' (Gelu) has no 256-entry table`, { node: n.name });
+  consts.push({ sym: `${L}_lut`, ctype: 'int8_t', data: lut, comment: `layer ${i}: Gelu output for input -128..127 (TFLM GELU table, ${String(n.attrs.approximate ?? 'none')})`, where: 'model' });
+  const call = `    ${P}_lut_s8(${cptr(X.id)}, ${ptr(Y.id)}, ${shapeSize(X.shape)}, ${L}_lut);`;
+  return { kernel: ['lut8'], call, consts, notes };
+}
+
 export const sigmoid: CLowering = { op: 'Sigmoid', int16: true, inPlace: sameDtype, kernels: ['logistic', 'logistic16'], emit: emitSigmoid };
 export const tanh: CLowering = { op: 'Tanh', int16: true, inPlace: sameDtype, kernels: ['tanh', 'tanh16'], emit: emitTanh };
 export const relu: CLowering = { op: 'Relu', int16: true, inPlace: sameDtype, kernels: ['clamp', 'rqclamp', 'clamp16'], emit: emitClamp };
@@ -86,3 +103,5 @@ export const clip: CLowering = { op: 'Clip', int16: true, inPlace: sameDtype, ke
 export const leakyRelu: CLowering = { op: 'LeakyRelu', int16: true, inPlace: sameDtype, kernels: ['leakyrelu', 'leakyrelu16'], emit: emitLeakyRelu };
 export const pRelu: CLowering = { op: 'PRelu', int16: false, kernels: ['prelu'], emit: emitPRelu };
 export const hardSwish: CLowering = { op: 'HardSwish', int16: false, inPlace: sameDtype, kernels: ['hardswish'], emit: emitHardSwish };
+export const hardSigmoid: CLowering = { op: 'HardSigmoid', int16: false, inPlace: sameDtype, kernels: ['hardsigmoid'], emit: emitHardSigmoid };
+export const gelu: CLowering = { op: 'Gelu', int16: false, inPlace: sameDtype, kernels: ['lut8'], emit: emitGelu };

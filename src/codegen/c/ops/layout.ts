@@ -2,6 +2,7 @@
 
 import { fail } from '../../../diagnostics.js';
 import { shapeSize } from '../../../ir/dtype.js';
+import { interp10 } from '../../../arith/resize10.js';
 import { num, arr, checkMult, attrNums, same16, operand, sourceIndex, type CLowering, type LayerCode, type LowerCtx } from '../lowering.js';
 
 function emitCopy(c: LowerCtx): LayerCode {
@@ -140,8 +141,8 @@ function emitGather(c: LowerCtx): LayerCode {
 function emitResize(c: LowerCtx): LayerCode {
   const { n, i, P, L, X, Y, ptr, cptr, consts } = c;
   const attrs = c.attrs();
-  if (attrs.mode !== 'nearest') fail('EF3002', `Resize mode '${String(attrs.mode)}' has no C kernel (nearest only)`, { node: n.name });
   if (X.dtype !== 'int8' && X.dtype !== 'uint8' && X.dtype !== 'int16') fail('EF3002', `Resize on ${X.dtype} has no C kernel`, { node: n.name });
+  if (attrs.mode === 'linear') return emitResizeBilinear(c);
   const [N, H, W, C] = X.shape;
   const [, OH, OW] = Y.shape;
   // Row and column tables from the op's own evaluation on a one-image, one-channel index tensor (same
@@ -160,6 +161,26 @@ function emitResize(c: LowerCtx): LayerCode {
   return { kernel: ['resizenn'], call, consts, notes: [`${String(attrs.coordinate_transformation_mode)}, ${String(attrs.nearest_mode)}`] };
 }
 
+/** Bilinear Resize (TFLM RESIZE_BILINEAR integer path): row and column tables {lower, upper, 10-bit fraction} from
+ * the prepared 10-bit scales, as the simulator computes them. */
+function emitResizeBilinear(c: LowerCtx): LayerCode {
+  const { n, i, P, L, q, X, Y, ptr, cptr, consts } = c;
+  if (X.dtype === 'uint8') fail('EF3002', 'bilinear Resize on uint8 has no C kernel (int8, int16)', { node: n.name });
+  const [N, H, W, C] = X.shape;
+  const [, OH, OW] = Y.shape;
+  const half = num(q, 'half_pixel_centers', n) === 1;
+  const table = (outSize: number, inSize: number, s10: number) =>
+    Array.from({ length: outSize }, (_, o) => {
+      const [v, lo, hi] = interp10(o, s10, half, inSize);
+      return [lo, hi, v - 1024 * lo];
+    }).flat();
+  consts.push({ sym: `${L}_tab`, ctype: 'int32_t', data: [...table(OH, H, num(q, 'h_scale_10', n)), ...table(OW, W, num(q, 'w_scale_10', n))], comment: `layer ${i}: {lower, upper, 10-bit fraction} per output row [${OH}], then per output column [${OW}]`, where: 'model' });
+  const t = X.dtype === 'int16' ? 'int16_t' : 'int8_t';
+  const call = `    ${P}_resize_bilinear_${X.dtype === 'int16' ? 's16' : 's8'}(${cptr(X.id, t)}, ${ptr(Y.id, t)}, ${N}, ${H}, ${W}, ${C}, ${OH}, ${OW}, ${L}_tab, ${L}_tab + ${3 * OH});`;
+  const mode = num(q, 'align_corners', n) === 1 ? 'align_corners' : half ? 'half_pixel_centers' : 'asymmetric';
+  return { kernel: ['resizebl'], call, consts, notes: [`bilinear, ${mode} (TFLM RESIZE_BILINEAR, 10-bit fixed point)`] };
+}
+
 export const reshape: CLowering = { op: 'Reshape', int16: true, alias: true, kernels: ['copy'], emit: emitCopy };
 export const identity: CLowering = { op: 'Identity', int16: true, alias: true, kernels: ['copy'], emit: emitCopy };
 export const transpose: CLowering = { op: 'Transpose', int16: true, kernels: ['transpose'], emit: emitTranspose };
@@ -167,4 +188,4 @@ export const pad: CLowering = { op: 'Pad', int16: true, kernels: ['pad', 'pad16'
 export const concat: CLowering = { op: 'Concat', int16: true, kernels: ['copy', 'requant', 'requant16'], emit: emitConcat };
 export const slice: CLowering = { op: 'Slice', int16: true, kernels: ['strided', 'strided16'], emit: emitSlice };
 export const gather: CLowering = { op: 'Gather', int16: true, kernels: ['gather'], emit: emitGather };
-export const resize: CLowering = { op: 'Resize', int16: true, kernels: ['resizenn'], emit: emitResize };
+export const resize: CLowering = { op: 'Resize', int16: true, kernels: ['resizenn', 'resizebl'], emit: emitResize };
