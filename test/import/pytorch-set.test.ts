@@ -33,15 +33,9 @@ const DIR = join(REPO_ROOT, 'test', 'fixtures', 'pytorch');
 
 type Stage = 'run' | 'quantize' | 'build';
 
-const EXPECTED_TO_FAIL: Record<string, { stage: Stage; why: RegExp; reason: string }> = {
-  unet_bilinear: { stage: 'quantize', why: /integer kernel for mode=nearest only/, reason: 'int8 bilinear Resize' },
-  // quantize writes a .tflite, and the writer has no form for these (build --calib goes to C without it)
-  act_cnn: { stage: 'quantize', why: /no TFLite form for: Erf[^]*Erf \(PyTorch's exact nn.GELU\) has no int8 kernel/, reason: 'Erf (GELU exact) has no .tflite form / int8 kernel' },
-  act_mlp: { stage: 'quantize', why: /no TFLite form for: Pow/, reason: 'Pow (GELU tanh form) has no .tflite form / int8 kernel' },
-  // (the Hardswish of this block is fused into HardSwish; the squeeze-excite gate stays a HardSigmoid)
-  mobilenetv3_se: { stage: 'quantize', why: /no TFLite form for: HardSigmoid[^]*HardSigmoid has no int8 kernel/, reason: 'no int8 HardSigmoid (squeeze-excite gate)' },
-  conv_transpose_ae: { stage: 'quantize', why: /no TFLite form for: ConvTranspose[^]*ConvTranspose has no int8 kernel/, reason: 'no int8 ConvTranspose' },
-};
+// Every model of the set passes now (GRU/LSTM, LayerNormalization, int8 HardSigmoid / ConvTranspose / bilinear
+// Resize / GELU landed); a model added before its support lands goes here with its stage and message.
+const EXPECTED_TO_FAIL: Record<string, { stage: Stage; why: RegExp; reason: string }> = {};
 
 /** Seeded channels-first samples in [-1, 1): [n, ...shape without batch]. */
 function calibData(shape: number[], n: number, seed: number): Float32Array {
