@@ -12,7 +12,7 @@
 import assert from 'node:assert/strict';
 import { test, type TestContext } from 'node:test';
 import { GraphBuilder, type Attrs, type Graph } from '../../src/ir/graph.js';
-import { shapeSize } from '../../src/ir/dtype.js';
+import { allocArray, shapeSize } from '../../src/ir/dtype.js';
 import { OPS } from '../../src/ops/index.js';
 import type { Value } from '../../src/ops/types.js';
 import { INT8_ONLY_OPS, INT16_OPS, quantizeModel, type QuantScheme } from '../../src/quant/ptq.js';
@@ -24,7 +24,8 @@ import { hasTool } from '../../src/verify/toolchain.js';
 import { EspforgeError } from '../../src/diagnostics.js';
 import { importTflite } from '../../src/import/tflite/index.js';
 import { exportTflite } from '../../src/import/tflite/writer.js';
-import { prepareIntGraph } from '../../src/sim/int.js';
+import { prepareIntGraph, runInt } from '../../src/sim/int.js';
+import { runFloat } from '../../src/sim/float.js';
 import { checkRv32 } from '../helpers/rv32.js';
 import { rng } from '../helpers/rng.js';
 
@@ -192,6 +193,45 @@ for (const scheme of SCHEMES) {
         const pre = G.nodes.find((m) => m.outputs.includes(n.inputs[0]))!;
         assert.equal(pre.op, 'Quantize', `int16: ${o} is reached through a QUANTIZE int16 -> int8`);
       }
+
+    // the float reference executor: on calibration inputs (inside the calibrated ranges) every quantized output,
+    // dequantized, tracks the float graph's output. The bound is the property of a correct quantized kernel, not a
+    // figure taken from this code: the integer result within ~10% of the float signal's RMS (SQNR >= 20 dB), ~3%
+    // (30 dB) where input and output are int16. Outputs without a quantization record (ArgMax indices) are compared
+    // where the float winner is clear.
+    const ref = calibration(4);
+    const worst: string[] = [];
+    let minDb = Infinity;
+    for (const sample of ref) {
+      const fo = runFloat(q.floatGraph, sample).outputs;
+      const fByName = new Map(q.floatGraph.outputs.map((id, j) => [q.floatGraph.tensors[id].name, fo[j]]));
+      const xin = G.tensors[G.inputs[0]];
+      const xq = xin.quant!;
+      const lim = xin.dtype === 'int16' ? 32767 : 127;
+      const xi = allocArray(xin.dtype, shapeSize(xin.shape));
+      sample[0].data.forEach((v, i) => (xi[i] = Math.max(-lim - 1, Math.min(lim, Math.round(Number(v) / xq.scale[0]) + xq.zeroPoint[0]))));
+      const io = runInt(G, [{ dtype: xin.dtype, shape: xin.shape, data: xi }]).outputs;
+      G.outputs.forEach((id, j) => {
+        const t = G.tensors[id];
+        const f = fByName.get(t.name);
+        assert.ok(f, `${scheme}: output '${t.name}' has no float counterpart of that name`);
+        if (!t.quant) return;
+        let sig = 0;
+        let err = 0;
+        const { scale, zeroPoint } = t.quant;
+        io[j].data.forEach((v, i) => {
+          const r = (Number(v) - zeroPoint[0]) * scale[0];
+          sig += Number(f.data[i]) ** 2;
+          err += (r - Number(f.data[i])) ** 2;
+        });
+        const db = 10 * Math.log10(sig / Math.max(err, 1e-30));
+        const need = xin.dtype === 'int16' && t.dtype === 'int16' ? 30 : 20;
+        minDb = Math.min(minDb, db);
+        if (!(db >= need)) worst.push(`'${t.name}' (${G.nodes.find((m) => m.outputs.includes(id))?.op}) ${db.toFixed(1)} dB < ${need}`);
+      });
+    }
+    t.diagnostic(`${scheme}: lowest output SQNR against the float reference ${minDb.toFixed(1)} dB`);
+    assert.deepEqual([...new Set(worst)], [], `${scheme}: quantized outputs far from the float reference`);
 
     let e;
     try {
