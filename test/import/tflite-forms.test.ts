@@ -33,7 +33,9 @@ import { rng } from '../helpers/rng.js';
 const R = rng(1607);
 const X = [1, 5, 6, 4];
 
-function build(f: (b: GraphBuilder, x: number, w: (shape: number[]) => number) => { op: string; inputs: number[]; attrs: Attrs }[]): Graph {
+type Layer = { op: string; inputs: number[]; attrs: Attrs };
+
+function build(f: (b: GraphBuilder, x: number, w: (shape: number[]) => number) => Layer[]): Graph {
   const b = new GraphBuilder({ format: 'espforge', source: 'forms' });
   const x = b.tensor({ name: 'x', dtype: 'float32', shape: X });
   b.inputs = [x];
@@ -107,7 +109,7 @@ function signedBytes(j: any, tensor: any): number[] {
 }
 
 test('Gelu → GELU with GeluOptions.approximate, version 2 (int8); re-imports to the same nodes and integers', async (t) => {
-  const q = await int8(build((_b, x) => [
+  const q = await int8(build((_b, x): Layer[] => [
     { op: 'Gelu', inputs: [x], attrs: {} },
     { op: 'Gelu', inputs: [x], attrs: { approximate: 'tanh' } },
   ]));
@@ -126,7 +128,7 @@ test('Gelu → GELU with GeluOptions.approximate, version 2 (int8); re-imports t
 });
 
 test('ConvTranspose → TRANSPOSE_CONV: input order, [Cout,KH,KW,Cin] weights on axis 0, SAME / VALID, dilated taps spread with zeros; same nodes and integers', async (t) => {
-  const q = await int8(build((_b, x, w) => {
+  const q = await int8(build((_b, x, w): Layer[] => {
     return [
       // k 4, stride 2, pads 1: the output starts at pad 1, which is TFLite's SAME on the 10x12 output
       { op: 'ConvTranspose', inputs: [x, w([4, 4, 4, 3]), w([3])], attrs: { strides: [2, 2], pads: [1, 1, 1, 1] } },
@@ -186,7 +188,7 @@ test('ConvTranspose → TRANSPOSE_CONV: input order, [Cout,KH,KW,Cin] weights on
 });
 
 test('bilinear Resize → RESIZE_BILINEAR: align_corners / half_pixel_centers as the coordinate mode says (pytorch_half_pixel is half_pixel_centers at output > 1); same nodes and integers', async (t) => {
-  const q = await int8(build((_b, x) => [
+  const q = await int8(build((_b, x): Layer[] => [
     { op: 'Resize', inputs: [x], attrs: { mode: 'linear', coordinate_transformation_mode: 'pytorch_half_pixel', nearest_mode: 'floor', sizes: [1, 10, 12, 4], scales: [1, 2, 2, 1] } },
     { op: 'Resize', inputs: [x], attrs: { mode: 'linear', coordinate_transformation_mode: 'align_corners', sizes: [1, 9, 11, 4] } },
     { op: 'Resize', inputs: [x], attrs: { mode: 'linear', coordinate_transformation_mode: 'asymmetric', sizes: [1, 10, 12, 4] } },
@@ -217,28 +219,28 @@ test('bilinear Resize → RESIZE_BILINEAR: align_corners / half_pixel_centers as
 test('forms TFLite lacks are refused with the reason: other bilinear coordinate modes, ConvTranspose pads off SAME/VALID, HardSigmoid, LayerNormalization', () => {
   const refused = (g: Graph, code: string, re: RegExp, label: string) =>
     assert.throws(() => exportTflite(g), (e: unknown) => e instanceof EspforgeError && e.diagnostics[0].code === code && re.test(e.message), label);
-  const lin = (ctm: string, sizes: number[], extra: Attrs = {}) => build((_b, x) => [{ op: 'Resize', inputs: [x], attrs: { mode: 'linear', coordinate_transformation_mode: ctm, sizes, ...extra } }]);
+  const lin = (ctm: string, sizes: number[], extra: Attrs = {}) => build((_b, x): Layer[] => [{ op: 'Resize', inputs: [x], attrs: { mode: 'linear', coordinate_transformation_mode: ctm, sizes, ...extra } }]);
   refused(lin('half_pixel_symmetric', [1, 10, 12, 4]), 'EF2003', /Resize \(linear, half_pixel_symmetric\) has no TFLite form: .*not 'half_pixel_symmetric'/, 'half_pixel_symmetric');
   refused(lin('pytorch_half_pixel', [1, 1, 12, 4]), 'EF2003', /Resize \(linear, pytorch_half_pixel\) has no TFLite form: .*output extent is > 1; this output is 1x12/, 'pytorch_half_pixel to one row');
   refused(lin('half_pixel', [1, 10, 12, 4], { scales: [1, 2.1, 2, 1] }), 'EF2003', /scales \[1,2\.1,2,1\] are not output\/input/, 'scales other than out/in');
   // PyTorch's ConvTranspose2d(k=3, stride=2, padding=1, output_padding=1) starts the output at 1; TFLite's SAME
   // for that 10x12 output starts it at 0
   refused(
-    build((_b, x, w) => [{ op: 'ConvTranspose', inputs: [x, w([4, 3, 3, 2])], attrs: { strides: [2, 2], pads: [1, 1, 1, 1], output_padding: [1, 1] } }]),
+    build((_b, x, w): Layer[] => [{ op: 'ConvTranspose', inputs: [x, w([4, 3, 3, 2])], attrs: { strides: [2, 2], pads: [1, 1, 1, 1], output_padding: [1, 1] } }]),
     'EF2003',
     /ConvTranspose pads \[1,1,1,1\] have no TFLite form: TRANSPOSE_CONV starts the output at pad 0 \(VALID\) or \[0,0\] \(SAME\)/,
     'ConvTranspose pads',
   );
-  refused(build((_b, x) => [{ op: 'HardSigmoid', inputs: [x], attrs: {} }]), 'EF2002', /HardSigmoid \(node 'n0'\): TFLite has no HARD_SIGMOID builtin/, 'HardSigmoid');
+  refused(build((_b, x): Layer[] => [{ op: 'HardSigmoid', inputs: [x], attrs: {} }]), 'EF2002', /HardSigmoid \(node 'n0'\): TFLite has no HARD_SIGMOID builtin/, 'HardSigmoid');
   refused(
-    build((_b, x, w) => [{ op: 'LayerNormalization', inputs: [x, w([4])], attrs: {} }]),
+    build((_b, x, w): Layer[] => [{ op: 'LayerNormalization', inputs: [x, w([4])], attrs: {} }]),
     'EF2002',
     /LayerNormalization \(node 'n0'\): TFLite has no LAYER_NORM builtin/,
     'LayerNormalization',
   );
   // and the suggestion says what to do instead
   try {
-    exportTflite(build((_b, x) => [{ op: 'HardSigmoid', inputs: [x], attrs: {} }]));
+    exportTflite(build((_b, x): Layer[] => [{ op: 'HardSigmoid', inputs: [x], attrs: {} }]));
   } catch (e) {
     assert.match(String((e as EspforgeError).diagnostics[0].suggestion), /espforge build MODEL --calib DATA/);
   }
@@ -303,7 +305,7 @@ function tfliteResizeBilinear(x: Value, OH: number, OW: number, opts: any): Floa
 }
 
 test('float: the written TRANSPOSE_CONV and RESIZE_BILINEAR, computed by TFLite reference rules from what flatc decodes, give the source graph outputs', (t) => {
-  const g = build((_b, x, w) => [
+  const g = build((_b, x, w): Layer[] => [
     { op: 'ConvTranspose', inputs: [x, w([4, 4, 4, 3]), w([3])], attrs: { strides: [2, 2], pads: [1, 1, 1, 1] } },
     { op: 'ConvTranspose', inputs: [x, w([4, 2, 2, 5]), w([5])], attrs: { strides: [2, 2], activation: 'relu' } },
     { op: 'ConvTranspose', inputs: [x, w([4, 2, 3, 2])], attrs: { dilations: [2, 1], pads: [0, 0, 1, 0], output_padding: [0, 1] } },
