@@ -22,7 +22,7 @@ import type { Value } from '../../src/ops/types.js';
 import { quantizeModel } from '../../src/quant/ptq.js';
 import { prepareIntGraph } from '../../src/sim/int.js';
 import { runFloat } from '../../src/sim/float.js';
-import { pseudoRandomInput, simulate } from '../../src/pipeline/build.js';
+import { buildProject, pseudoRandomInput, simulate } from '../../src/pipeline/build.js';
 import { importTflite } from '../../src/import/tflite/index.js';
 import { exportTflite } from '../../src/import/tflite/writer.js';
 import { readModel } from '../../src/import/tflite/reader.js';
@@ -94,6 +94,17 @@ function sameIntegers(a: Graph, b: Graph, label: string): void {
   }
 }
 
+/** Both graphs build to the same ESP-IDF project, byte for byte, with the same arena (tflite-roundtrip's rule). */
+function sameBuild(a: Graph, b: Graph, label: string): void {
+  const opts = { target: 'esp32', dryRun: true, name: 'model' } as const;
+  const pa = buildProject(a, opts);
+  const pb = buildProject({ ...b, meta: { ...b.meta, source: a.meta.source } }, opts);
+  assert.ok(pa.ok && pb.ok, `${label}: ${[...pa.diagnostics, ...pb.diagnostics].map((d) => d.message).join('; ')}`);
+  assert.equal(pb.report!.arenaBytes, pa.report!.arenaBytes, `${label}: arena`);
+  const names = [...new Set([...Object.keys(pa.files), ...Object.keys(pb.files)])];
+  assert.deepEqual(names.filter((k) => pa.files[k] !== pb.files[k]), [], `${label}: project files differ`);
+}
+
 /** The file with espforge's per-operator attribute record made unreadable: what a reader without it builds. */
 function withoutAttrRecord(bytes: Uint8Array): Uint8Array {
   const out = bytes.slice();
@@ -108,7 +119,7 @@ function signedBytes(j: any, tensor: any): number[] {
   return (j.buffers[tensor.buffer].data as number[]).map((v) => (v << 24) >> 24);
 }
 
-test('Gelu → GELU with GeluOptions.approximate, version 2 (int8); re-imports to the same nodes and integers', async (t) => {
+test('Gelu → GELU with GeluOptions.approximate, version 2 (int8); re-imports to the same nodes, integers and C project', async (t) => {
   const q = await int8(build((_b, x): Layer[] => [
     { op: 'Gelu', inputs: [x], attrs: {} },
     { op: 'Gelu', inputs: [x], attrs: { approximate: 'tanh' } },
@@ -117,6 +128,7 @@ test('Gelu → GELU with GeluOptions.approximate, version 2 (int8); re-imports t
   const back = importTflite(bytes, 'gelu.tflite');
   assert.deepEqual(nodes(back), nodes(q));
   sameIntegers(q, back, 'gelu');
+  sameBuild(q, back, 'gelu');
   const j = flatcJson(t, bytes);
   if (!j) return;
   const o = ops(j);
@@ -127,7 +139,7 @@ test('Gelu → GELU with GeluOptions.approximate, version 2 (int8); re-imports t
   assert.deepEqual(o.map((x: any) => x.opts.approximate), [false, true]);
 });
 
-test('ConvTranspose → TRANSPOSE_CONV: input order, [Cout,KH,KW,Cin] weights on axis 0, SAME / VALID, dilated taps spread with zeros; same nodes and integers', async (t) => {
+test('ConvTranspose → TRANSPOSE_CONV: input order, [Cout,KH,KW,Cin] weights on axis 0, SAME / VALID, dilated taps spread with zeros; same nodes, integers and C project', async (t) => {
   const q = await int8(build((_b, x, w): Layer[] => {
     return [
       // k 4, stride 2, pads 1: the output starts at pad 1, which is TFLite's SAME on the 10x12 output
@@ -142,6 +154,7 @@ test('ConvTranspose → TRANSPOSE_CONV: input order, [Cout,KH,KW,Cin] weights on
   const back = importTflite(bytes, 'ct.tflite');
   assert.deepEqual(nodes(back), nodes(q));
   sameIntegers(q, back, 'ConvTranspose');
+  sameBuild(q, back, 'ConvTranspose');
   // a reader without espforge's record sees pads it derives itself (and an undilated filter): same integers
   const foreign = importTflite(withoutAttrRecord(bytes), 'ct-foreign.tflite');
   assert.deepEqual(foreign.nodes.map((n) => n.attrs.dilations), [[1, 1], [1, 1], [1, 1]]);
@@ -187,7 +200,7 @@ test('ConvTranspose → TRANSPOSE_CONV: input order, [Cout,KH,KW,Cin] weights on
   });
 });
 
-test('bilinear Resize → RESIZE_BILINEAR: align_corners / half_pixel_centers as the coordinate mode says (pytorch_half_pixel is half_pixel_centers at output > 1); same nodes and integers', async (t) => {
+test('bilinear Resize → RESIZE_BILINEAR: align_corners / half_pixel_centers as the coordinate mode says (pytorch_half_pixel is half_pixel_centers at output > 1); same nodes, integers and C project', async (t) => {
   const q = await int8(build((_b, x): Layer[] => [
     { op: 'Resize', inputs: [x], attrs: { mode: 'linear', coordinate_transformation_mode: 'pytorch_half_pixel', nearest_mode: 'floor', sizes: [1, 10, 12, 4], scales: [1, 2, 2, 1] } },
     { op: 'Resize', inputs: [x], attrs: { mode: 'linear', coordinate_transformation_mode: 'align_corners', sizes: [1, 9, 11, 4] } },
@@ -198,6 +211,7 @@ test('bilinear Resize → RESIZE_BILINEAR: align_corners / half_pixel_centers as
   const back = importTflite(bytes, 'rb.tflite');
   assert.deepEqual(nodes(back), nodes(q));
   sameIntegers(q, back, 'RESIZE_BILINEAR');
+  sameBuild(q, back, 'RESIZE_BILINEAR');
   const foreign = importTflite(withoutAttrRecord(bytes), 'rb-foreign.tflite');
   assert.deepEqual(foreign.nodes.map((n) => n.attrs.coordinate_transformation_mode), ['half_pixel', 'align_corners', 'asymmetric', 'half_pixel']);
   sameIntegers(q, foreign, 'RESIZE_BILINEAR without the attribute record');

@@ -117,8 +117,9 @@ export const NODE_NAMES_METADATA = 'espforge.node_names';
 
 /**
  * Model.metadata entry with, per operator, the IR attributes its TFLite form cannot carry (null elsewhere): a
- * nearest Resize's ONNX coordinate mode when its index map is one of RESIZE_NEAREST_NEIGHBOR's. The importer
- * adopts them only where they give the same index map as the operator itself.
+ * nearest or bilinear Resize's ONNX coordinate mode (and scales) when its sample points are the operator's, a
+ * ConvTranspose's pads, output_padding and dilations. The importer adopts them only where they describe exactly
+ * what the file's own operator computes.
  */
 export const NODE_ATTRS_METADATA = 'espforge.node_attrs';
 

@@ -1,9 +1,12 @@
 // TFLite writer: canonical IR → .tflite flatbuffer (schema v3, one subgraph), for the graphs espforge quantizes
 // (int8) and for float graphs made of the same ops. The inverse of the importer: the depthwise filter goes back to
 // [1,KH,KW,Cout] (per-channel axis 0 → 3), explicit pads become SAME or VALID where they match (else a PAD op
-// is inserted for convolutions), fused activations go into the builtin options. Operator codes carry both the
-// deprecated byte code (clamped to 127 as the TFLite converter does) and the full builtin code. Buffer 0 is the
-// empty sentinel; every constant gets its own buffer.
+// is inserted for convolutions), fused activations go into the builtin options. ConvTranspose becomes
+// TRANSPOSE_CONV (filter [Cin,KH,KW,Cout] → [Cout,KH,KW,Cin], a dilated one spread out with zeros), bilinear Resize
+// RESIZE_BILINEAR, Gelu GELU; what those forms cannot say goes in NODE_ATTRS_METADATA (see common.ts). Operator
+// codes carry both the deprecated byte code (clamped to 127 as the TFLite converter does) and the full builtin
+// code, and the version the converter's op_version gives (one operator code per builtin and version). Buffer 0 is
+// the empty sentinel; every constant gets its own buffer.
 
 import { Builder } from 'flatbuffers';
 import { fail } from '../../diagnostics.js';
