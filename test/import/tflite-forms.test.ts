@@ -139,7 +139,7 @@ test('Gelu → GELU with GeluOptions.approximate, version 2 (int8); re-imports t
   assert.deepEqual(o.map((x: any) => x.opts.approximate), [false, true]);
 });
 
-test('ConvTranspose → TRANSPOSE_CONV: input order, [Cout,KH,KW,Cin] weights on axis 0, SAME / VALID, dilated taps spread with zeros; same nodes, integers and C project', async (t) => {
+test('ConvTranspose → TRANSPOSE_CONV: input order, [Cout,KH,KW,Cin] weights on axis 0, SAME / VALID, dilated taps spread with zeros, zero taps before or after the filter for pads SAME does not give (PyTorch's k3 s2 p1 op1); same nodes, integers and C project', async (t) => {
   const q = await int8(build((_b, x, w): Layer[] => {
     return [
       // k 4, stride 2, pads 1: the output starts at pad 1, which is TFLite's SAME on the 10x12 output
@@ -148,6 +148,11 @@ test('ConvTranspose → TRANSPOSE_CONV: input order, [Cout,KH,KW,Cin] weights on
       { op: 'ConvTranspose', inputs: [x, w([4, 2, 2, 5]), w([5])], attrs: { strides: [2, 2], activation: 'relu' } },
       // dilation [2, 1], pads at the end only and an output_padding: VALID with a 3x3 filter holding zeros on row 1
       { op: 'ConvTranspose', inputs: [x, w([4, 2, 3, 2])], attrs: { dilations: [2, 1], pads: [0, 0, 1, 0], output_padding: [0, 1] } },
+      // PyTorch's ConvTranspose2d(k=3, stride=2, padding=1, output_padding=1): SAME starts this 10x12 output at 0,
+      // the layer at 1, so the file's filter is 4x4 with a zero last row and column
+      { op: 'ConvTranspose', inputs: [x, w([4, 3, 3, 3]), w([3])], attrs: { strides: [2, 2], pads: [1, 1, 1, 1], output_padding: [1, 1] } },
+      // pads [0, 1, 2, 1], stride 1: SAME starts the 5x6 output at 1 on both axes, the layer at 0 on H (a zero first row)
+      { op: 'ConvTranspose', inputs: [x, w([4, 3, 3, 2])], attrs: { pads: [0, 1, 2, 1] } },
     ];
   }));
   const bytes = exportTflite(q);
@@ -157,19 +162,25 @@ test('ConvTranspose → TRANSPOSE_CONV: input order, [Cout,KH,KW,Cin] weights on
   sameBuild(q, back, 'ConvTranspose');
   // a reader without espforge's record sees pads it derives itself (and an undilated filter): same integers
   const foreign = importTflite(withoutAttrRecord(bytes), 'ct-foreign.tflite');
-  assert.deepEqual(foreign.nodes.map((n) => n.attrs.dilations), [[1, 1], [1, 1], [1, 1]]);
+  assert.deepEqual(foreign.nodes.map((n) => n.attrs.dilations), [[1, 1], [1, 1], [1, 1], [1, 1], [1, 1]]);
   sameIntegers(q, foreign, 'ConvTranspose without the attribute record');
 
   const j = flatcJson(t, bytes);
   if (!j) return;
   const sg = j.subgraphs[0];
   const tc = ops(j).filter((o: any) => o.code === 'TRANSPOSE_CONV');
-  assert.equal(tc.length, 3);
+  assert.equal(tc.length, 5);
   assert.deepEqual(tc.map((o: any) => [o.type, o.opts.padding, o.opts.stride_h, o.opts.stride_w, o.opts.fused_activation_function, o.version]), [
     ['TransposeConvOptions', 'SAME', 2, 2, 'NONE', 3], // with bias: version 3
     ['TransposeConvOptions', 'VALID', 2, 2, 'RELU', 4], // fused activation: version 4
     ['TransposeConvOptions', 'VALID', 1, 1, 'NONE', 2], // int8, no bias: version 2
+    ['TransposeConvOptions', 'SAME', 2, 2, 'NONE', 3],
+    ['TransposeConvOptions', 'SAME', 1, 1, 'NONE', 2],
   ]);
+  // file filter extents: dilated taps spread, zero taps added where the pads are not SAME's
+  const fileK = [[4, 4], [2, 2], [3, 3], [4, 4], [4, 3]];
+  // where the IR's tap (0, 0) sits in the file's filter
+  const lead = [[0, 0], [0, 0], [0, 0], [0, 0], [1, 0]];
   const irNodes = q.nodes.filter((n) => n.op === 'ConvTranspose');
   tc.forEach((o: any, k: number) => {
     // input 0: the output shape as an int32 constant; input 2: the data input
@@ -184,8 +195,9 @@ test('ConvTranspose → TRANSPOSE_CONV: input order, [Cout,KH,KW,Cin] weights on
     const irW = q.tensors[irNodes[k].inputs[1]];
     const [Ci, KH, KW, Co] = irW.shape;
     const d = (irNodes[k].attrs.dilations as number[] | undefined) ?? [1, 1];
-    const [EH, EW] = [(KH - 1) * d[0] + 1, (KW - 1) * d[1] + 1];
+    const [EH, EW] = fileK[k];
     assert.deepEqual(wt.shape, [Co, EH, EW, Ci], `op ${k}: weight shape`);
+    const [lh, lw] = lead[k];
     assert.equal(wt.type, 'INT8');
     assert.equal(wt.quantization.quantized_dimension, 0);
     assert.equal(wt.quantization.scale.length, Co);
@@ -194,7 +206,7 @@ test('ConvTranspose → TRANSPOSE_CONV: input order, [Cout,KH,KW,Cin] weights on
     for (let co = 0; co < Co; co++)
       for (let ky = 0; ky < KH; ky++)
         for (let kx = 0; kx < KW; kx++)
-          for (let ci = 0; ci < Ci; ci++) want[((co * EH + ky * d[0]) * EW + kx * d[1]) * Ci + ci] = irW.data![((ci * KH + ky) * KW + kx) * Co + co];
+          for (let ci = 0; ci < Ci; ci++) want[((co * EH + lh + ky * d[0]) * EW + lw + kx * d[1]) * Ci + ci] = irW.data![((ci * KH + ky) * KW + kx) * Co + co];
     assert.deepEqual(got, want, `op ${k}: weights re-laid out`);
     if (o.inputs[3] >= 0) assert.equal(sg.tensors[o.inputs[3]].type, 'INT32');
   });
@@ -230,20 +242,18 @@ test('bilinear Resize → RESIZE_BILINEAR: align_corners / half_pixel_centers as
   assert.deepEqual(sizes, [[10, 12], [9, 11], [10, 12], [3, 4]]);
 });
 
-test('forms TFLite lacks are refused with the reason: other bilinear coordinate modes, ConvTranspose pads off SAME/VALID, HardSigmoid, LayerNormalization', () => {
+test('forms TFLite lacks are refused with the reason: other bilinear coordinate modes, grouped ConvTranspose, HardSigmoid, LayerNormalization', () => {
   const refused = (g: Graph, code: string, re: RegExp, label: string) =>
     assert.throws(() => exportTflite(g), (e: unknown) => e instanceof EspforgeError && e.diagnostics[0].code === code && re.test(e.message), label);
   const lin = (ctm: string, sizes: number[], extra: Attrs = {}) => build((_b, x): Layer[] => [{ op: 'Resize', inputs: [x], attrs: { mode: 'linear', coordinate_transformation_mode: ctm, sizes, ...extra } }]);
   refused(lin('half_pixel_symmetric', [1, 10, 12, 4]), 'EF2003', /Resize \(linear, half_pixel_symmetric\) has no TFLite form: .*not 'half_pixel_symmetric'/, 'half_pixel_symmetric');
   refused(lin('pytorch_half_pixel', [1, 1, 12, 4]), 'EF2003', /Resize \(linear, pytorch_half_pixel\) has no TFLite form: .*output extent is > 1; this output is 1x12/, 'pytorch_half_pixel to one row');
   refused(lin('half_pixel', [1, 10, 12, 4], { scales: [1, 2.1, 2, 1] }), 'EF2003', /scales \[1,2\.1,2,1\] are not output\/input/, 'scales other than out/in');
-  // PyTorch's ConvTranspose2d(k=3, stride=2, padding=1, output_padding=1) starts the output at 1; TFLite's SAME
-  // for that 10x12 output starts it at 0
   refused(
-    build((_b, x, w): Layer[] => [{ op: 'ConvTranspose', inputs: [x, w([4, 3, 3, 2])], attrs: { strides: [2, 2], pads: [1, 1, 1, 1], output_padding: [1, 1] } }]),
+    build((_b, x, w): Layer[] => [{ op: 'ConvTranspose', inputs: [x, w([4, 3, 3, 1])], attrs: { group: 2 } }]),
     'EF2003',
-    /ConvTranspose pads \[1,1,1,1\] have no TFLite form: TRANSPOSE_CONV starts the output at pad 0 \(VALID\) or \[0,0\] \(SAME\)/,
-    'ConvTranspose pads',
+    /grouped ConvTranspose has no TFLite form \(TRANSPOSE_CONV has no groups\)/,
+    'grouped ConvTranspose',
   );
   refused(build((_b, x): Layer[] => [{ op: 'HardSigmoid', inputs: [x], attrs: {} }]), 'EF2002', /HardSigmoid \(node 'n0'\): TFLite has no HARD_SIGMOID builtin/, 'HardSigmoid');
   refused(
@@ -324,6 +334,9 @@ test('float: the written TRANSPOSE_CONV and RESIZE_BILINEAR, computed by TFLite 
     { op: 'ConvTranspose', inputs: [x, w([4, 2, 2, 5]), w([5])], attrs: { strides: [2, 2], activation: 'relu' } },
     { op: 'ConvTranspose', inputs: [x, w([4, 2, 3, 2])], attrs: { dilations: [2, 1], pads: [0, 0, 1, 0], output_padding: [0, 1] } },
     { op: 'ConvTranspose', inputs: [x, w([4, 3, 3, 2])], attrs: { strides: [2, 3], pads: [1, 1, 1, 1] } }, // 9x16: SAME starts at 1 on both axes
+    { op: 'ConvTranspose', inputs: [x, w([4, 3, 3, 3]), w([3])], attrs: { strides: [2, 2], pads: [1, 1, 1, 1], output_padding: [1, 1] } }, // PyTorch's 2x upsampler
+    { op: 'ConvTranspose', inputs: [x, w([4, 3, 3, 2])], attrs: { pads: [0, 1, 2, 1] } },
+    { op: 'ConvTranspose', inputs: [x, w([4, 3, 2, 2])], attrs: { strides: [3, 2], dilations: [1, 2], pads: [2, 0, 0, 3], output_padding: [1, 0] } },
     { op: 'Resize', inputs: [x], attrs: { mode: 'linear', coordinate_transformation_mode: 'pytorch_half_pixel', sizes: [1, 10, 12, 4], scales: [1, 2, 2, 1] } },
     { op: 'Resize', inputs: [x], attrs: { mode: 'linear', coordinate_transformation_mode: 'align_corners', sizes: [1, 9, 11, 4] } },
     { op: 'Resize', inputs: [x], attrs: { mode: 'linear', coordinate_transformation_mode: 'asymmetric', sizes: [1, 7, 8, 4] } },

@@ -186,3 +186,20 @@ export function tfliteBilinearOptions(xs: readonly number[], ys: readonly number
 export function transposeConvPad(out: number, k: number, stride: number): number {
   return samePad1(out, k, stride, 1)[0];
 }
+
+/**
+ * Zero taps to put before (lead) and after (trail) a ConvTranspose filter of extent `ext` (dilated) so that
+ * TRANSPOSE_CONV with SAME padding places it where the IR's pad `pad` does, on an output of extent `out`: the file
+ * puts filter tap j at in·stride − SAME(ext + lead + trail) + j, the IR puts tap k at in·stride − pad + k, so
+ * SAME(ext + lead + trail) − lead = pad. SAME's pad grows by 0 or 1 with each tap added, so trailing zeros reach
+ * any pad ≥ SAME(ext) and leading ones any pad below it. Undefined only if the search bound is hit.
+ */
+export function transposeConvTaps(out: number, ext: number, stride: number, pad: number): { lead: number; trail: number } | undefined {
+  const b0 = transposeConvPad(out, ext, stride);
+  const bound = 2 * (pad + b0 + stride) + 8;
+  for (let z = 0; z <= bound; z++) {
+    if (pad >= b0 && transposeConvPad(out, ext + z, stride) === pad) return { lead: 0, trail: z };
+    if (pad < b0 && transposeConvPad(out, ext + z, stride) - z === pad) return { lead: z, trail: 0 };
+  }
+  return undefined;
+}

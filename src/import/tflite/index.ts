@@ -12,7 +12,6 @@ import { inferGraph } from '../../ops/infer.js';
 import { verifyGraph } from '../../ops/verify.js';
 import type { ImportOptions } from '../index.js';
 import { foldPad } from '../../passes/fold-pad.js';
-import { convTransposeGeom } from '../../ops/conv-transpose.js';
 import { actName, bilinearModeName, halfToFloat, NODE_ATTRS_METADATA, NODE_NAMES_METADATA, nearestIndexMap, RESIZE_MAP_ATTRS, opName, samePads, tfliteBilinearOptions, transposeConvPad, TT_NAME, TT_SIZE, TT_TO_DTYPE } from './common.js';
 import { ActivationFunctionType as ACT, BuiltinOperator as OP, BuiltinOptions as OPT, FIELD as F, Padding, TensorType as TT } from './generated/schema.js';
 import { joinGates } from './lstm.js';
@@ -848,7 +847,7 @@ class Converter {
    * weights [Cin,KH,KW,Cout]. TFLite places tap k of input pixel i at i·stride − pad + k, pad from SAME (computed on
    * the output extent) or 0 (VALID), and crops at output_shape: the IR's pads begin with that pad, and the output
    * extent is met by cropping the end (pads) or extending it (output_padding). The writer's record of the source's
-   * own pads / output_padding is adopted when it gives the same output placement and shape.
+   * own pads / output_padding / dilations is adopted when it describes the same computation (below).
    */
   private transposeConv(ctx: OpCtx): void {
     this.need(ctx, 3);
@@ -876,41 +875,49 @@ class Converter {
       if (rest >= 0) pads[2 + a] = rest;
       else outPad[a] = -rest;
     });
-    // TFLite filter [Cout,KH,KW,Cin] → IR [Cin,KH,KW,Cout] (per-channel axis 0 → 3). The writer spreads a dilated
-    // filter's taps with zeros between them and records the dilation: taken back when every other tap is zero.
+    // TFLite filter [Cout,KH,KW,Cin] → IR [Cin,KH,KW,Cout] (per-channel axis 0 → 3). espforge's writer spreads a
+    // dilated filter with zeros between its taps and adds zero taps before or after it to place the output where
+    // the source's pads do (transposeConvTaps); with its record of the source's pads / output_padding / dilations
+    // the IR filter is taken back: tap k of the IR is file tap lead + k·d, with lead = SAME pad − IR pad and the IR
+    // extent fixed by the output size. The record is adopted only when that fits and every other tap is zero.
     const ti = ctx.tin(1);
     const t = this.tf(ti);
     const src = this.constData(ti)!;
-    const rec = ctx.irAttrs as { dilations?: unknown } | undefined;
-    let dils = [1, 1];
-    const rd = rec && typeof rec === 'object' ? rec.dilations : undefined;
-    if (Array.isArray(rd) && rd.length === 2 && rd.every((d) => Number.isInteger(d) && d >= 1) && (KH - 1) % rd[0] === 0 && (KW - 1) % rd[1] === 0) {
-      const [dh, dw] = rd as number[];
-      let zero = true;
-      for (let i = 0; i < src.length && zero; i++) {
-        const k = Math.floor(i / Cin);
-        if (((k % KW) % dw !== 0 || (Math.floor(k / KW) % KH) % dh !== 0) && src[i] !== 0) zero = false;
+    const taps = (cand: Attrs) => {
+      const d = (cand.dilations as number[] | undefined) ?? [1, 1];
+      const p = (cand.pads as number[] | undefined) ?? [0, 0, 0, 0];
+      const op = (cand.output_padding as number[] | undefined) ?? [0, 0];
+      const lead = [0, 0];
+      const k = [0, 0];
+      for (const a of [0, 1]) {
+        lead[a] = begin[a] - p[a];
+        const span = ys[1 + a] - (xs[1 + a] - 1) * strides[a] - 1 - op[a] + p[a] + p[2 + a];
+        if (!Number.isInteger(d[a]) || !(d[a] >= 1) || lead[a] < 0 || span < 0 || span % d[a] !== 0) return undefined;
+        k[a] = span / d[a] + 1;
+        if (lead[a] + span + 1 > ws[1 + a]) return undefined;
       }
-      if (zero) dils = [dh, dw];
-    }
-    const [kh, kw] = [(KH - 1) / dils[0] + 1, (KW - 1) / dils[1] + 1];
+      for (let i = 0; i < src.length; i++) {
+        if (src[i] === 0) continue;
+        const q = Math.floor(i / Cin);
+        const [fy, fx] = [Math.floor(q / KW) % KH - lead[0], (q % KW) - lead[1]];
+        if (fy < 0 || fx < 0 || fy % d[0] !== 0 || fx % d[1] !== 0 || fy / d[0] >= k[0] || fx / d[1] >= k[1]) return undefined;
+      }
+      return { lead, k, d };
+    };
+    const canonical: Attrs = { strides, dilations: [1, 1], pads, output_padding: outPad, group: 1 };
+    const attrs = this.recordedAttrs(ctx, canonical, ['pads', 'output_padding', 'dilations'], (cand) => taps(cand) !== undefined) ?? canonical;
+    const { lead, k, d } = taps(attrs)!;
+    const [kh, kw] = k;
     const data = new (src.constructor as { new (n: number): TypedArray })(Cin * kh * kw * Cout);
     for (let co = 0; co < Cout; co++)
       for (let ky = 0; ky < kh; ky++)
         for (let kx = 0; kx < kw; kx++)
-          for (let ci = 0; ci < Cin; ci++) data[((ci * kh + ky) * kw + kx) * Cout + co] = src[((co * KH + ky * dils[0]) * KW + kx * dils[1]) * Cin + ci];
+          for (let ci = 0; ci < Cin; ci++) data[((ci * kh + ky) * kw + kx) * Cout + co] = src[((co * KH + lead[0] + ky * d[0]) * KW + lead[1] + kx * d[1]) * Cin + ci];
     let quant = this.folded.has(ti) ? undefined : this.quantOf(t, ws);
     if (quant && quant.scale.length > 1) quant = { ...quant, axis: 3 };
     const dtype = this.folded.has(ti) ? 'float32' : this.dtypeOf(t);
     const wid = this.newTensor(`tc:${ti}`, { name: t.name, dtype, shape: [Cin, kh, kw, Cout], data, quant });
     const ins = [this.tid(ctx.tin(2)), wid, ctx.tin(3) >= 0 ? this.tid(ctx.tin(3)) : -1];
-    let attrs: Attrs = { strides, dilations: dils, pads, output_padding: outPad, group: 1 };
-    const same = (cand: Attrs) => {
-      const a = convTransposeGeom(xs, [Cin, kh, kw, Cout], undefined, attrs, ctx.name);
-      const b = convTransposeGeom(xs, [Cin, kh, kw, Cout], undefined, cand, ctx.name);
-      return a.pt === b.pt && a.pl === b.pl && a.OH === b.OH && a.OW === b.OW;
-    };
-    attrs = this.recordedAttrs(ctx, attrs, ['pads', 'output_padding', 'dilations'], same) ?? attrs;
     this.fused(ctx, 'ConvTranspose', ins, attrs, o.byte(f.fused_activation_function));
   }
 

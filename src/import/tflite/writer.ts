@@ -14,7 +14,7 @@ import type { DType, TypedArray } from '../../ir/dtype.js';
 import type { Attrs, Graph, Node, QuantParams, Tensor } from '../../ir/graph.js';
 import { noIntegerKernelAdvice } from '../../ops/index.js';
 import { padFill } from '../../sim/int/prepare.js';
-import { actCode, bilinearModeName, DTYPE_TO_TT, NODE_ATTRS_METADATA, NODE_NAMES_METADATA, RESIZE_MAP_ATTRS, samePads, tfliteBilinearOptions, tfliteNearestMode, transposeConvPad } from './common.js';
+import { actCode, bilinearModeName, DTYPE_TO_TT, NODE_ATTRS_METADATA, NODE_NAMES_METADATA, RESIZE_MAP_ATTRS, samePads, tfliteBilinearOptions, tfliteNearestMode, transposeConvTaps } from './common.js';
 import { writeLstm } from './lstm.js';
 import { ActivationFunctionType as ACT, BuiltinOperator as OP, BuiltinOptions as OPT, FIELD as F, Padding } from './generated/schema.js';
 
@@ -463,23 +463,21 @@ class Writer {
     if (!W.data) fail('EF2005', 'ConvTranspose weights must be constant', { node: n.name });
     const ints = (k: string, d: number[]): number[] => (Array.isArray(a[k]) ? (a[k] as number[]) : d);
     if (((a.group as number | undefined) ?? 1) !== 1) fail('EF2003', 'grouped ConvTranspose has no TFLite form (TRANSPOSE_CONV has no groups)', { node: n.name });
-    // TRANSPOSE_CONV has no dilation: a dilated filter is written with its taps spread out and zeros between them
-    // (a zero weight adds nothing, in float and in int8 with its zero point 0), the dilation kept in the metadata
+    // TRANSPOSE_CONV has no dilation and only two pad rules (0, or SAME's on the filter extent): the filter is
+    // written with its taps at their dilated positions and zero taps between them, and, where the output starts at
+    // another pad, zero taps before or after it so that SAME's pad on the grown filter, less the leading zeros, is
+    // the IR's (a zero weight adds nothing, in float and in int8 with its zero point 0). PyTorch's
+    // ConvTranspose2d(k=3, stride=2, padding=1, output_padding=1) becomes a 4-tap SAME filter with a zero last tap.
+    // The dilations and pads go in the metadata.
     const dils = ints('dilations', [1, 1]);
     const strides = ints('strides', [1, 1]);
     const pads = ints('pads', [0, 0, 0, 0]);
-    const KH = (W.shape[1] - 1) * dils[0] + 1;
-    const KW = (W.shape[2] - 1) * dils[1] + 1;
+    const ext = [0, 1].map((k) => (W.shape[1 + k] - 1) * dils[k] + 1);
     const ys = this.t(y).shape;
-    let padding: number;
-    if (pads[0] === 0 && pads[1] === 0) padding = Padding.VALID;
-    else if (pads[0] === transposeConvPad(ys[1], KH, strides[0]) && pads[1] === transposeConvPad(ys[2], KW, strides[1])) padding = Padding.SAME;
-    else
-      return fail('EF2003', `ConvTranspose pads [${pads}] have no TFLite form: TRANSPOSE_CONV starts the output at pad 0 (VALID) or [${transposeConvPad(ys[1], KH, strides[0])},${transposeConvPad(ys[2], KW, strides[1])}] (SAME) for this output`, {
-        node: n.name,
-        suggestion: 'build C directly with `espforge build MODEL --calib DATA`',
-      });
-    this.transposeConvWeights(wi, dils);
+    const padding = pads[0] === 0 && pads[1] === 0 ? Padding.VALID : Padding.SAME;
+    const taps = [0, 1].map((k) => (padding === Padding.VALID ? { lead: 0, trail: 0 } : transposeConvTaps(ys[1 + k], ext[k], strides[k], pads[k])));
+    if (taps.some((t) => !t)) return fail('EF9001', `ConvTranspose pads [${pads}]: no zero-tap placement found for TRANSPOSE_CONV`, { node: n.name });
+    this.transposeConvWeights(wi, dils, taps as { lead: number; trail: number }[]);
     const shape = this.constI32(`${n.name}/output_shape`, ys);
     const f = F.TransposeConvOptions;
     const act = this.act(n);
@@ -496,27 +494,30 @@ class Writer {
   }
 
   /**
-   * Rewrite an IR ConvTranspose filter [Cin,KH,KW,Cout] as TFLite's [Cout,KH',KW',Cin] (per-channel axis 3 → 0), the
-   * taps of a dilated filter at their dilated positions (KH' = (KH−1)·dh + 1) and zeros between them.
+   * Rewrite an IR ConvTranspose filter [Cin,KH,KW,Cout] as TFLite's [Cout,KH',KW',Cin] (per-channel axis 3 → 0): tap
+   * (ky, kx) at (lead + ky·dh, lead + kx·dw), zeros elsewhere, KH' = lead + (KH−1)·dh + 1 + trail.
    */
-  private transposeConvWeights(id: number, dils: number[]): void {
+  private transposeConvWeights(id: number, dils: number[], taps: { lead: number; trail: number }[]): void {
+    const key = JSON.stringify([dils, taps]);
     const done = this.tcDone.get(id);
     if (done !== undefined) {
-      if (done !== `${dils}`) fail('EF2003', `ConvTranspose weights '${this.t(id).name}' are shared by layers with different dilations`);
+      if (done !== key) fail('EF2003', `ConvTranspose weights '${this.t(id).name}' are shared by layers whose TFLite filters differ (dilations, pads)`);
       return;
     }
     if (this.dwDone.has(id)) fail('EF2003', `weights '${this.t(id).name}' are shared by a depthwise convolution and a ConvTranspose, which TFLite lays out differently`);
-    this.tcDone.set(id, `${dils}`);
+    this.tcDone.set(id, key);
     const t = this.t(id);
     const [Ci, KH, KW, Co] = t.shape;
     const [dh, dw] = dils;
-    const [EH, EW] = [(KH - 1) * dh + 1, (KW - 1) * dw + 1];
+    const [th, tw] = taps;
+    const EH = th.lead + (KH - 1) * dh + 1 + th.trail;
+    const EW = tw.lead + (KW - 1) * dw + 1 + tw.trail;
     const src = t.data!;
     const data = new (src.constructor as { new (n: number): TypedArray })(Co * EH * EW * Ci);
     for (let ci = 0; ci < Ci; ci++)
       for (let ky = 0; ky < KH; ky++)
         for (let kx = 0; kx < KW; kx++)
-          for (let co = 0; co < Co; co++) data[((co * EH + ky * dh) * EW + kx * dw) * Ci + ci] = src[((ci * KH + ky) * KW + kx) * Co + co];
+          for (let co = 0; co < Co; co++) data[((co * EH + th.lead + ky * dh) * EW + tw.lead + kx * dw) * Ci + ci] = src[((ci * KH + ky) * KW + kx) * Co + co];
     const w = this.tensors[id];
     this.buffers[w.buffer] = this.bytesOf(t.dtype, data);
     w.shape = [Co, EH, EW, Ci];
