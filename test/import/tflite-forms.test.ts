@@ -139,7 +139,7 @@ test('Gelu → GELU with GeluOptions.approximate, version 2 (int8); re-imports t
   assert.deepEqual(o.map((x: any) => x.opts.approximate), [false, true]);
 });
 
-test('ConvTranspose → TRANSPOSE_CONV: input order, [Cout,KH,KW,Cin] weights on axis 0, SAME / VALID, dilated taps spread with zeros, zero taps before or after the filter for pads SAME does not give (PyTorch's k3 s2 p1 op1); same nodes, integers and C project', async (t) => {
+test('ConvTranspose → TRANSPOSE_CONV: input order, [Cout,KH,KW,Cin] weights on axis 0, SAME / VALID, dilated taps spread with zeros, zero taps before or after the filter for pads SAME does not give (PyTorch k3 s2 p1 op1); same nodes, integers and C project', async (t) => {
   const q = await int8(build((_b, x, w): Layer[] => {
     return [
       // k 4, stride 2, pads 1: the output starts at pad 1, which is TFLite's SAME on the 10x12 output

@@ -629,7 +629,7 @@ export function exportTflite(g: Graph, opts: ExportOptions = {}): Uint8Array {
   }
   if (w.unsupported.length) {
     // an op left in float by quantization has no integer kernel either: say what to do about that first
-    const floatOps = [...new Set(g.nodes.filter((n) => w.unsupported.some((u) => u.endsWith(`'${n.name}')`)) && g.tensors[n.outputs[0]]?.dtype === 'float32' && g.tensors.some((t) => t.quant)).map((n) => n.op))];
+    const floatOps = [...new Set(g.nodes.filter((n) => w.unsupported.some((u) => u.includes(`(node '${n.name}')`)) && g.tensors[n.outputs[0]]?.dtype === 'float32' && g.tensors.some((t) => t.quant)).map((n) => n.op))];
     fail('EF2002', `no TFLite form for: ${w.unsupported.join(', ')}`, {
       notes: floatOps.map((op) => noIntegerKernelAdvice(op)),
       suggestion: floatOps.length
