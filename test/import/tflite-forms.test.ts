@@ -213,12 +213,13 @@ test('ConvTranspose → TRANSPOSE_CONV: input order, [Cout,KH,KW,Cin] weights on
 });
 
 test('bilinear Resize → RESIZE_BILINEAR: align_corners / half_pixel_centers as the coordinate mode says (pytorch_half_pixel is half_pixel_centers at output > 1); same nodes, integers and C project', async (t) => {
-  const q = await int8(build((_b, x): Layer[] => [
+  const fg = build((_b, x): Layer[] => [
     { op: 'Resize', inputs: [x], attrs: { mode: 'linear', coordinate_transformation_mode: 'pytorch_half_pixel', nearest_mode: 'floor', sizes: [1, 10, 12, 4], scales: [1, 2, 2, 1] } },
     { op: 'Resize', inputs: [x], attrs: { mode: 'linear', coordinate_transformation_mode: 'align_corners', sizes: [1, 9, 11, 4] } },
     { op: 'Resize', inputs: [x], attrs: { mode: 'linear', coordinate_transformation_mode: 'asymmetric', sizes: [1, 10, 12, 4] } },
     { op: 'Resize', inputs: [x], attrs: { mode: 'linear', coordinate_transformation_mode: 'half_pixel', sizes: [1, 3, 4, 4] } },
-  ]));
+  ]);
+  const q = await int8(fg);
   const bytes = exportTflite(q);
   const back = importTflite(bytes, 'rb.tflite');
   assert.deepEqual(nodes(back), nodes(q));
@@ -240,6 +241,13 @@ test('bilinear Resize → RESIZE_BILINEAR: align_corners / half_pixel_centers as
   // input 1: the output [height, width] as an int32 constant
   const sizes = o.map((x: any) => Array.from(new Int32Array(Uint8Array.from(j.buffers[sg.tensors[x.inputs[1]].buffer].data).buffer)));
   assert.deepEqual(sizes, [[10, 12], [9, 11], [10, 12], [3, 4]]);
+  // 16x8: int16 RESIZE_BILINEAR is version 4 whatever its options; the twin runs to the same integers
+  const q16 = (await quantizeModel(fg, calib(8), { scheme: 'int16' })).graph;
+  assert.ok(q16.nodes.filter((n) => n.op === 'Resize').every((n) => q16.tensors[n.inputs[0]].dtype === 'int16'));
+  const b16 = exportTflite(q16);
+  sameIntegers(q16, importTflite(b16, 'rb16.tflite'), 'RESIZE_BILINEAR 16x8');
+  const j16 = flatcJson(t, b16);
+  assert.deepEqual(ops(j16).filter((x: any) => x.code === 'RESIZE_BILINEAR').map((x: any) => x.version), [4, 4, 4, 4]);
 });
 
 test('forms TFLite lacks are refused with the reason: other bilinear coordinate modes, grouped ConvTranspose, HardSigmoid, LayerNormalization', () => {

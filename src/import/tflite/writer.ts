@@ -443,7 +443,9 @@ class Writer {
       { id: f.half_pixel_centers, kind: 'bool', value: o.half ? 1 : 0 },
     ]);
     const w = this.ops[this.ops.length - 1];
-    if (o.half) w.version = 3;
+    // op_version: int16 input 4, half_pixel_centers 3, int8 2 (INT8_VERSION), else 1
+    if (this.t(x).dtype === 'int16') w.version = 4;
+    else if (o.half) w.version = 3;
     const keep: Attrs = {};
     for (const k of RESIZE_MAP_ATTRS) if (a[k] !== undefined) keep[k] = a[k];
     if (ctm !== bilinearModeName(o.align, o.half) || a.scales !== undefined || a.nearest_mode !== undefined) w.keep = keep;
@@ -488,6 +490,7 @@ class Writer {
       { id: f.fused_activation_function, kind: 'i8', value: act },
     ]);
     const w = this.ops[this.ops.length - 1];
+    // op_version: fused activation 4, bias 3, int8 2 (INT8_VERSION), else 1
     if (act !== ACT.NONE) w.version = 4;
     else if (bias >= 0) w.version = 3;
     w.keep = { pads: pads.slice(), output_padding: ints('output_padding', [0, 0]).slice(), ...(dils.some((d) => d !== 1) ? { dilations: dils.slice() } : {}) };
