@@ -142,6 +142,7 @@ class Writer {
   /** Rewrite an IR depthwise filter [Cout,KH,KW,1] as TFLite [1,KH,KW,Cout] (per-channel axis 0 → 3). */
   depthwise(id: number): void {
     if (this.dwDone.has(id)) return;
+    if (this.tcDone.has(id)) fail('EF2003', `weights '${this.t(id).name}' are shared by a depthwise convolution and a ConvTranspose, which TFLite lays out differently`);
     this.dwDone.add(id);
     const t = this.t(id);
     const [C, KH, KW] = t.shape;
