@@ -140,18 +140,16 @@ export function floatLit(x: number): string {
   return f.toPrecision(17) + 'f';
 }
 
+/** The per-channel shift code of the requantization table (section rq): -S - 1 for S < 0, 32 + S for S >= 0. */
+export const rqShiftCode = (s: number) => (s < 0 ? -s - 1 : 32 + s);
+
 /**
- * Requantization table of the conv / depthwise / GEMM kernels (kernels/fixedpoint.c section rq): four int32 per
- * channel, {2*M as a uint32 bit pattern, max(S, 0), r = max(-S, 0), (2^r - 1) >> 1}. Exact re-encodings of the
- * prepared (M, S), not new multipliers.
+ * Requantization tables of the conv / depthwise / GEMM kernels (kernels/fixedpoint.c section rq), 5 bytes per
+ * channel: m = 2*M as a uint32 bit pattern (int32), s = rqShiftCode(S) (uint8). Exact re-encodings of the
+ * prepared (M, S) with 0 <= M < 2^31 and -31 <= S <= 31, not new multipliers.
  */
-export function rqTable(ms: number[], ss: number[]): number[] {
-  const out: number[] = [];
-  ms.forEach((m, k) => {
-    const r = Math.max(-ss[k], 0);
-    out.push((2 * m) | 0, Math.max(ss[k], 0), r, (2 ** r - 1) >>> 1);
-  });
-  return out;
+export function rqTable(ms: number[], ss: number[]): { m: number[]; s: number[] } {
+  return { m: ms.map((m) => (2 * m) | 0), s: ss.map(rqShiftCode) };
 }
 
 /**
@@ -188,12 +186,17 @@ export function bcast4(out: number[], a: number[]): number[] {
   return [...new Array(4 - r).fill(0), ...st];
 }
 
-/** Per-channel requantization table `${L}_rq` (section rq) after checking the prepared multipliers and shifts. */
+/**
+ * Per-channel requantization tables `${L}_rq` (2*M, int32) and `${L}_rqs` (shift code, uint8) of section rq, after
+ * checking the prepared multipliers and shifts. The kernels take them as two arguments, `${L}_rq, ${L}_rqs`.
+ */
 export function qArrays(c: LowerCtx, ms: number[], ss: number[]) {
   const { n, L, i } = c;
   checkMult(ms, n);
   for (const v of ss) if (!Number.isInteger(v) || v < -31 || v > 31) fail('EF3004', `node '${n.name}': shift ${v} is outside [-31, 31]`, { node: n.name });
-  c.consts.push({ sym: `${L}_rq`, ctype: 'int32_t', data: rqTable(ms, ss), comment: `layer ${i}: requantization per output channel {2*M (uint32 bits), max(S,0), r = max(-S,0), (2^r-1)>>1} from the prepared Q31 multiplier M and shift S`, where: 'model' });
+  const t = rqTable(ms, ss);
+  c.consts.push({ sym: `${L}_rq`, ctype: 'int32_t', data: t.m, comment: `layer ${i}: 2*M (uint32 bits) per output channel from the prepared Q31 multiplier M`, where: 'model' });
+  c.consts.push({ sym: `${L}_rqs`, ctype: 'uint8_t', data: t.s, comment: `layer ${i}: shift code per output channel from the prepared shift S (-S-1 if S < 0, else 32+S)`, where: 'model' });
 }
 
 export function shiftOk(c: LowerCtx, v: number) {

@@ -22,9 +22,10 @@ void ef_conv_s8(const int8_t *in, int ih, int iw, int ic,
                 const int8_t *w, const int32_t *bias_adj, const int32_t *bias,
                 int8_t *out, int oh, int ow, int oc,
                 int kh, int kw, int sh, int sw, int dh, int dw, int pad_t, int pad_l, int groups,
-                int32_t in_zp, int32_t out_zp, const int32_t *rq,
+                int32_t in_zp, int32_t out_zp, const int32_t *rq_m, const uint8_t *rq_s,
                 int32_t act_min, int32_t act_max)
 {
+    const ef_rqt rq = {rq_m, rq_s};
     const int icg = ic / groups;
     const int ocg = oc / groups;
     const int ksz = kh * kw * icg;
@@ -145,7 +146,7 @@ void ef_conv_s8(const int8_t *in, int ih, int iw, int ic,
 
 /* two interior pixels (x, x + pstep), 8 channels: kh window rows of run bytes, rstep bytes apart */
 static void ef_convb_p8(const int8_t *x, size_t pstep, size_t rstep, int kh, int run, const int8_t *wp,
-                        const int32_t *bias, int8_t *oa, int8_t *ob, const int32_t *rq, int c, int32_t zp,
+                        const int32_t *bias, int8_t *oa, int8_t *ob, ef_rqt rq, int c, int32_t zp,
                         int32_t lo, int32_t hi)
 {
     uint32_t a0 = bias[0], a1 = bias[1], a2 = bias[2], a3 = bias[3];
@@ -175,7 +176,7 @@ static void ef_convb_p8(const int8_t *x, size_t pstep, size_t rstep, int kh, int
 
 /* the same tile for a block of 4 channels */
 static void ef_convb_p4(const int8_t *x, size_t pstep, size_t rstep, int kh, int run, const int8_t *wp,
-                        const int32_t *bias, int8_t *oa, int8_t *ob, const int32_t *rq, int c, int32_t zp,
+                        const int32_t *bias, int8_t *oa, int8_t *ob, ef_rqt rq, int c, int32_t zp,
                         int32_t lo, int32_t hi)
 {
     uint32_t a0 = bias[0], a1 = bias[1], a2 = bias[2], a3 = bias[3];
@@ -228,9 +229,10 @@ static void ef_convb_one(const int8_t *in, int iw, int ic, int iy0, int dh, int 
 
 void ef_convb_s8(const int8_t *in, int ih, int iw, int ic, const int8_t *w, const int32_t *bias_adj,
                  const int32_t *bias, int8_t *out, int oh, int ow, int oc, int kh, int kw, int sh, int sw, int dh,
-                 int pad_t, int pad_l, int32_t in_zp, int32_t out_zp, const int32_t *rq, int32_t act_min,
+                 int pad_t, int pad_l, int32_t in_zp, int32_t out_zp, const int32_t *rq_m, const uint8_t *rq_s, int32_t act_min,
                  int32_t act_max)
 {
+    const ef_rqt rq = {rq_m, rq_s};
     const int ksz = kh * kw * ic;
     const int run = kw * ic;
     const size_t pstep = (size_t)sw * ic;
@@ -327,7 +329,7 @@ void ef_convb_s8(const int8_t *in, int ih, int iw, int ic, const int8_t *w, cons
 
 /* 8 columns: rows two at a time */
 static void ef_gemm_b8(const int8_t *x, int rows, int depth, const int8_t *wb, const int32_t *bias, int8_t *out,
-                       int cols, int32_t zp, const int32_t *rq, int32_t lo, int32_t hi)
+                       int cols, int32_t zp, ef_rqt rq, int32_t lo, int32_t hi)
 {
     int p = 0;
     for (; p + 2 <= rows; p += 2) {
@@ -380,7 +382,7 @@ static void ef_gemm_b8(const int8_t *x, int rows, int depth, const int8_t *wb, c
 
 /* 4 columns */
 static void ef_gemm_b4(const int8_t *x, int rows, int depth, const int8_t *wb, const int32_t *bias, int8_t *out,
-                       int cols, int32_t zp, const int32_t *rq, int32_t lo, int32_t hi)
+                       int cols, int32_t zp, ef_rqt rq, int32_t lo, int32_t hi)
 {
     int p = 0;
     for (; p + 2 <= rows; p += 2) {
@@ -426,13 +428,14 @@ static void ef_gemm_b4(const int8_t *x, int rows, int depth, const int8_t *wb, c
 #undef EF_G4S
 
 void ef_gemm_s8(const int8_t *x, int rows, int depth, const int8_t *w, const int32_t *bias_adj,
-                int8_t *out, int cols, int32_t out_zp, const int32_t *rq, int32_t act_min, int32_t act_max)
+                int8_t *out, int cols, int32_t out_zp, const int32_t *rq_m, const uint8_t *rq_s, int32_t act_min, int32_t act_max)
 {
+    const ef_rqt rq = {rq_m, rq_s};
     int o = 0;
     for (; o + 8 <= cols; o += 8)
-        ef_gemm_b8(x, rows, depth, w + (size_t)o * depth, bias_adj + o, out + o, cols, out_zp, rq + 4 * o, act_min, act_max);
+        ef_gemm_b8(x, rows, depth, w + (size_t)o * depth, bias_adj + o, out + o, cols, out_zp, ef_rq_at(rq, o), act_min, act_max);
     if (o + 4 <= cols) {
-        ef_gemm_b4(x, rows, depth, w + (size_t)o * depth, bias_adj + o, out + o, cols, out_zp, rq + 4 * o, act_min, act_max);
+        ef_gemm_b4(x, rows, depth, w + (size_t)o * depth, bias_adj + o, out + o, cols, out_zp, ef_rq_at(rq, o), act_min, act_max);
         o += 4;
     }
     for (; o < cols; ++o) {
@@ -455,9 +458,10 @@ void ef_dwconv_s8(const int8_t *in, int ih, int iw, int ic, int ch_mult,
                   const int8_t *w, const int32_t *bias_adj, const int32_t *bias,
                   int8_t *out, int oh, int ow,
                   int kh, int kw, int sh, int sw, int dh, int dw, int pad_t, int pad_l,
-                  int32_t in_zp, int32_t out_zp, const int32_t *rq,
+                  int32_t in_zp, int32_t out_zp, const int32_t *rq_m, const uint8_t *rq_s,
                   int32_t act_min, int32_t act_max)
 {
+    const ef_rqt rq = {rq_m, rq_s};
     const int oc = ic * ch_mult;
     const size_t xstep = (size_t)dw * ic;
     const size_t ystep = (size_t)dh * iw * ic;

@@ -104,7 +104,7 @@ function emitConv(c: LowerCtx): LayerCode {
     rawBias[o] = B?.data ? B.data[o] : 0;
     bias[o] = (rawBias[o] - inZp * s) | 0;
   }
-  const common = `${num(q, 'out_zp', n)}, ${L}_rq, ${num(q, 'act_min', n)}, ${num(q, 'act_max', n)}`;
+  const common = `${num(q, 'out_zp', n)}, ${L}_rq, ${L}_rqs, ${num(q, 'act_min', n)}, ${num(q, 'act_max', n)}`;
   const depthwise = group === IC && group > 1 && W.shape[3] === 1;
   let call: string;
   let kernel: string;

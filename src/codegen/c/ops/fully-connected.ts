@@ -25,7 +25,7 @@ function emitFullyConnected(c: LowerCtx): LayerCode {
   }
   consts.push({ sym: `${L}_w`, ctype: 'int8_t', data: packColumns(W.data, No, K), comment: `layer ${i} '${commentSafe(n.name)}': weights [N=${No}][K=${K}] packed in column blocks of 8/4/1 as [block][K][width]`, where: 'weights' });
   consts.push({ sym: `${L}_bias`, ctype: 'int32_t', data: bias, comment: `layer ${i}: bias - in_zp(${inZp}) * sum(row) [${No}]`, where: 'weights' });
-  const call = `    ${P}_gemm_s8(${cptr(X.id)}, ${rows}, ${K}, ${L}_w, ${L}_bias, ${ptr(Y.id)}, ${No}, ${num(q, 'out_zp', n)}, ${L}_rq, ${num(q, 'act_min', n)}, ${num(q, 'act_max', n)});`;
+  const call = `    ${P}_gemm_s8(${cptr(X.id)}, ${rows}, ${K}, ${L}_w, ${L}_bias, ${ptr(Y.id)}, ${No}, ${num(q, 'out_zp', n)}, ${L}_rq, ${L}_rqs, ${num(q, 'act_min', n)}, ${num(q, 'act_max', n)});`;
   return { kernel: ['gemm'], call, consts, notes };
 }
 
