@@ -28,6 +28,10 @@ export const CTYPE_BYTES: Record<ConstArray['ctype'], number> = { int8_t: 1, uin
 export interface LayerCode {
   /** Kernel sections (src/codegen/c/kernels/*.c) the call uses; a back end's own kernels as 'backend:name'. */
   kernel: string[];
+  /** Optional code blocks of those sections the call reaches (`/*@@ if SECTION.NAME *\/` ... `/*@@ endif *\/` in
+   * kernels/*.c): a model keeps a block only when one of its layers names it. A layer naming a section that has
+   * such blocks must name the ones it reaches (emit.ts checks that it names at least one). */
+  variants?: string[];
   call: string;
   consts: ConstArray[];
   notes: string[];
@@ -152,6 +156,16 @@ export function rqTable(ms: number[], ss: number[]): { m: number[]; s: number[] 
   return { m: ms.map((m) => (2 * m) | 0), s: ss.map(rqShiftCode) };
 }
 
+/** Width of the column block packColumns starts when `left` columns remain. */
+const blockWidth = (left: number) => (left >= 8 ? 8 : left >= 4 ? 4 : 1);
+
+/** The block widths packColumns lays N columns out in (the kernel's tile variants the layer reaches), ascending. */
+export function columnBlocks(N: number): number[] {
+  const set = new Set<number>();
+  for (let o = 0; o < N; o += blockWidth(N - o)) set.add(blockWidth(N - o));
+  return [...set].sort((a, b) => a - b);
+}
+
 /**
  * GEMM filter layout (kernels/conv.c section gemm): rows [N][K] grouped in column blocks of 8 while 8 remain, then
  * one block of 4, then single columns; the block of width B at column o fills [o*K, (o+B)*K) as [k][B].
@@ -160,7 +174,7 @@ export function packColumns(w: ArrayLike<number>, N: number, K: number): Int8Arr
   const out = new Int8Array(N * K);
   let o = 0;
   while (o < N) {
-    const B = N - o >= 8 ? 8 : N - o >= 4 ? 4 : 1;
+    const B = blockWidth(N - o);
     for (let k = 0; k < K; k++) for (let j = 0; j < B; j++) out[o * K + k * B + j] = w[(o + j) * K + k];
     o += B;
   }

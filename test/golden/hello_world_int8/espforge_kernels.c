@@ -236,47 +236,6 @@ static void hello_world_int8_gemm_b8(const int8_t *x, int rows, int depth, const
 }
 
 /* 4 columns */
-static void hello_world_int8_gemm_b4(const int8_t *x, int rows, int depth, const int8_t *wb, const int32_t *bias, int8_t *out,
-                       int cols, int32_t zp, hello_world_int8_rqt rq, int32_t lo, int32_t hi)
-{
-    int p = 0;
-    for (; p + 2 <= rows; p += 2) {
-        const int8_t *xa = x + (size_t)p * depth;
-        const int8_t *xb = xa + depth;
-        const int8_t *const xe = xa + depth;
-        const int8_t *wp = wb;
-        int8_t *oa = out + (size_t)p * cols;
-        int8_t *ob = oa + cols;
-        uint32_t a0 = bias[0], a1 = bias[1], a2 = bias[2], a3 = bias[3];
-        uint32_t b0 = a0, b1 = a1, b2 = a2, b3 = a3;
-        while (xa != xe) {
-            EF_G4(0)
-            ++xa;
-            ++xb;
-            wp += 4;
-        }
-        hello_world_int8_rq_ch2(a0, b0, oa, ob, rq, 0, zp, lo, hi);
-        hello_world_int8_rq_ch2(a1, b1, oa + 1, ob + 1, rq, 1, zp, lo, hi);
-        hello_world_int8_rq_ch2(a2, b2, oa + 2, ob + 2, rq, 2, zp, lo, hi);
-        hello_world_int8_rq_ch2(a3, b3, oa + 3, ob + 3, rq, 3, zp, lo, hi);
-    }
-    if (p < rows) {
-        const int8_t *xa = x + (size_t)p * depth;
-        const int8_t *const xe = xa + depth;
-        const int8_t *wp = wb;
-        int8_t *oa = out + (size_t)p * cols;
-        uint32_t a0 = bias[0], a1 = bias[1], a2 = bias[2], a3 = bias[3];
-        while (xa != xe) {
-            EF_G4S(0)
-            ++xa;
-            wp += 4;
-        }
-        oa[0] = hello_world_int8_rq_ch(a0, rq, 0, zp, lo, hi);
-        oa[1] = hello_world_int8_rq_ch(a1, rq, 1, zp, lo, hi);
-        oa[2] = hello_world_int8_rq_ch(a2, rq, 2, zp, lo, hi);
-        oa[3] = hello_world_int8_rq_ch(a3, rq, 3, zp, lo, hi);
-    }
-}
 #undef EF_G8
 #undef EF_G8S
 #undef EF_G4
@@ -287,12 +246,10 @@ void hello_world_int8_gemm_s8(const int8_t *x, int rows, int depth, const int8_t
 {
     const hello_world_int8_rqt rq = {rq_m, rq_s};
     int o = 0;
+    /* one optional block per column-block width of the packed filter (columnBlocks in src/codegen/c/lowering.ts
+     * names the ones a layer's column count reaches; a model keeps only those) */
     for (; o + 8 <= cols; o += 8)
         hello_world_int8_gemm_b8(x, rows, depth, w + (size_t)o * depth, bias_adj + o, out + o, cols, out_zp, hello_world_int8_rq_at(rq, o), act_min, act_max);
-    if (o + 4 <= cols) {
-        hello_world_int8_gemm_b4(x, rows, depth, w + (size_t)o * depth, bias_adj + o, out + o, cols, out_zp, hello_world_int8_rq_at(rq, o), act_min, act_max);
-        o += 4;
-    }
     for (; o < cols; ++o) {
         const int8_t *w0 = w + (size_t)o * depth;
         int p, k;

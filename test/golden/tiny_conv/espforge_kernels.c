@@ -267,35 +267,6 @@ static inline void tiny_conv_rq_ch2(uint32_t acc0, uint32_t acc1, int8_t *o0, in
     }
 
 /* two interior pixels (x, x + pstep), 8 channels: kh window rows of run bytes, rstep bytes apart */
-static void tiny_conv_convb_p8(const int8_t *x, size_t pstep, size_t rstep, int kh, int run, const int8_t *wp,
-                        const int32_t *bias, int8_t *oa, int8_t *ob, tiny_conv_rqt rq, int c, int32_t zp,
-                        int32_t lo, int32_t hi)
-{
-    uint32_t a0 = bias[0], a1 = bias[1], a2 = bias[2], a3 = bias[3];
-    uint32_t a4 = bias[4], a5 = bias[5], a6 = bias[6], a7 = bias[7];
-    uint32_t b0 = a0, b1 = a1, b2 = a2, b3 = a3, b4 = a4, b5 = a5, b6 = a6, b7 = a7;
-    int ky;
-    for (ky = 0; ky < kh; ++ky) {
-        const int8_t *xa = x + (size_t)ky * rstep;
-        const int8_t *xb = xa + pstep;
-        const int8_t *const xe = xa + run;
-        while (xa != xe) {
-            EF_CB8(0)
-            ++xa;
-            ++xb;
-            wp += 8;
-        }
-    }
-    tiny_conv_rq_ch2(a0, b0, oa, ob, rq, c, zp, lo, hi);
-    tiny_conv_rq_ch2(a1, b1, oa + 1, ob + 1, rq, c + 1, zp, lo, hi);
-    tiny_conv_rq_ch2(a2, b2, oa + 2, ob + 2, rq, c + 2, zp, lo, hi);
-    tiny_conv_rq_ch2(a3, b3, oa + 3, ob + 3, rq, c + 3, zp, lo, hi);
-    tiny_conv_rq_ch2(a4, b4, oa + 4, ob + 4, rq, c + 4, zp, lo, hi);
-    tiny_conv_rq_ch2(a5, b5, oa + 5, ob + 5, rq, c + 5, zp, lo, hi);
-    tiny_conv_rq_ch2(a6, b6, oa + 6, ob + 6, rq, c + 6, zp, lo, hi);
-    tiny_conv_rq_ch2(a7, b7, oa + 7, ob + 7, rq, c + 7, zp, lo, hi);
-}
-
 /* the same tile for a block of 4 channels */
 static void tiny_conv_convb_p4(const int8_t *x, size_t pstep, size_t rstep, int kh, int run, const int8_t *wp,
                         const int32_t *bias, int8_t *oa, int8_t *ob, tiny_conv_rqt rq, int c, int32_t zp,
@@ -332,15 +303,7 @@ static void tiny_conv_convb_one(const int8_t *in, int iw, int ic, int iy0, int d
     for (ky = ky0; ky < ky1; ++ky) {
         const int8_t *xp = in + ((size_t)(iy0 + ky * dh) * iw + ix0 + kx0) * ic;
         const int8_t *wp = wb + ((size_t)ky * kw + kx0) * ic * B;
-        if (B == 8) {
-            uint32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3], a4 = acc[4], a5 = acc[5], a6 = acc[6], a7 = acc[7];
-            for (k = 0; k < run; ++k, wp += 8) {
-                const int32_t u = xp[k] - in_zp;
-                a0 += wp[0] * u; a1 += wp[1] * u; a2 += wp[2] * u; a3 += wp[3] * u;
-                a4 += wp[4] * u; a5 += wp[5] * u; a6 += wp[6] * u; a7 += wp[7] * u;
-            }
-            acc[0] = a0; acc[1] = a1; acc[2] = a2; acc[3] = a3; acc[4] = a4; acc[5] = a5; acc[6] = a6; acc[7] = a7;
-        } else {
+        {
             for (k = 0; k < run; ++k, wp += B) {
                 const int32_t u = xp[k] - in_zp;
                 for (j = 0; j < B; ++j) acc[j] += wp[j] * u;
@@ -369,25 +332,12 @@ void tiny_conv_convb_s8(const int8_t *in, int ih, int iw, int ic, const int8_t *
             int8_t *op = out + ((size_t)oy * ow + ox) * oc;
             if (ky0 == 0 && ky1 == kh && ix0 >= 0 && ox + 1 < ow && ix0 + sw + kw <= iw) {
                 const int8_t *xp = in + ((size_t)iy0 * iw + ix0) * ic;
-                for (o = 0; o + 8 <= oc; o += 8)
-                    tiny_conv_convb_p8(xp, pstep, rstep, kh, run, w + (size_t)o * ksz, bias_adj + o, op + o, op + oc + o, rq, o, out_zp, act_min, act_max);
+                o = 0;
+                /* optional blocks per output-channel block width of the packed filter (columnBlocks in
+                 * src/codegen/c/lowering.ts names the ones a layer reaches; a model keeps only those) */
                 if (o + 4 <= oc) {
                     tiny_conv_convb_p4(xp, pstep, rstep, kh, run, w + (size_t)o * ksz, bias_adj + o, op + o, op + oc + o, rq, o, out_zp, act_min, act_max);
                     o += 4;
-                }
-                for (; o < oc; ++o) {
-                    const int8_t *wp = w + (size_t)o * ksz;
-                    uint32_t a = bias_adj[o], b = a;
-                    int ky, k;
-                    for (ky = 0; ky < kh; ++ky) {
-                        const int8_t *xa = xp + (size_t)ky * rstep;
-                        const int8_t *xb = xa + pstep;
-                        for (k = 0; k < run; ++k, ++wp) {
-                            a += *wp * xa[k];
-                            b += *wp * xb[k];
-                        }
-                    }
-                    tiny_conv_rq_ch2(a, b, op + o, op + oc + o, rq, o, out_zp, act_min, act_max);
                 }
                 ox += 2;
             } else {
@@ -449,58 +399,6 @@ void tiny_conv_convb_s8(const int8_t *in, int ih, int iw, int ic, const int8_t *
     }
 
 /* 8 columns: rows two at a time */
-static void tiny_conv_gemm_b8(const int8_t *x, int rows, int depth, const int8_t *wb, const int32_t *bias, int8_t *out,
-                       int cols, int32_t zp, tiny_conv_rqt rq, int32_t lo, int32_t hi)
-{
-    int p = 0;
-    for (; p + 2 <= rows; p += 2) {
-        const int8_t *xa = x + (size_t)p * depth;
-        const int8_t *xb = xa + depth;
-        const int8_t *const xe = xa + depth;
-        const int8_t *wp = wb;
-        int8_t *oa = out + (size_t)p * cols;
-        int8_t *ob = oa + cols;
-        uint32_t a0 = bias[0], a1 = bias[1], a2 = bias[2], a3 = bias[3];
-        uint32_t a4 = bias[4], a5 = bias[5], a6 = bias[6], a7 = bias[7];
-        uint32_t b0 = a0, b1 = a1, b2 = a2, b3 = a3, b4 = a4, b5 = a5, b6 = a6, b7 = a7;
-        while (xa != xe) {
-            EF_G8(0)
-            ++xa;
-            ++xb;
-            wp += 8;
-        }
-        tiny_conv_rq_ch2(a0, b0, oa, ob, rq, 0, zp, lo, hi);
-        tiny_conv_rq_ch2(a1, b1, oa + 1, ob + 1, rq, 1, zp, lo, hi);
-        tiny_conv_rq_ch2(a2, b2, oa + 2, ob + 2, rq, 2, zp, lo, hi);
-        tiny_conv_rq_ch2(a3, b3, oa + 3, ob + 3, rq, 3, zp, lo, hi);
-        tiny_conv_rq_ch2(a4, b4, oa + 4, ob + 4, rq, 4, zp, lo, hi);
-        tiny_conv_rq_ch2(a5, b5, oa + 5, ob + 5, rq, 5, zp, lo, hi);
-        tiny_conv_rq_ch2(a6, b6, oa + 6, ob + 6, rq, 6, zp, lo, hi);
-        tiny_conv_rq_ch2(a7, b7, oa + 7, ob + 7, rq, 7, zp, lo, hi);
-    }
-    if (p < rows) {
-        const int8_t *xa = x + (size_t)p * depth;
-        const int8_t *const xe = xa + depth;
-        const int8_t *wp = wb;
-        int8_t *oa = out + (size_t)p * cols;
-        uint32_t a0 = bias[0], a1 = bias[1], a2 = bias[2], a3 = bias[3];
-        uint32_t a4 = bias[4], a5 = bias[5], a6 = bias[6], a7 = bias[7];
-        while (xa != xe) {
-            EF_G8S(0)
-            ++xa;
-            wp += 8;
-        }
-        oa[0] = tiny_conv_rq_ch(a0, rq, 0, zp, lo, hi);
-        oa[1] = tiny_conv_rq_ch(a1, rq, 1, zp, lo, hi);
-        oa[2] = tiny_conv_rq_ch(a2, rq, 2, zp, lo, hi);
-        oa[3] = tiny_conv_rq_ch(a3, rq, 3, zp, lo, hi);
-        oa[4] = tiny_conv_rq_ch(a4, rq, 4, zp, lo, hi);
-        oa[5] = tiny_conv_rq_ch(a5, rq, 5, zp, lo, hi);
-        oa[6] = tiny_conv_rq_ch(a6, rq, 6, zp, lo, hi);
-        oa[7] = tiny_conv_rq_ch(a7, rq, 7, zp, lo, hi);
-    }
-}
-
 /* 4 columns */
 static void tiny_conv_gemm_b4(const int8_t *x, int rows, int depth, const int8_t *wb, const int32_t *bias, int8_t *out,
                        int cols, int32_t zp, tiny_conv_rqt rq, int32_t lo, int32_t hi)
@@ -553,8 +451,8 @@ void tiny_conv_gemm_s8(const int8_t *x, int rows, int depth, const int8_t *w, co
 {
     const tiny_conv_rqt rq = {rq_m, rq_s};
     int o = 0;
-    for (; o + 8 <= cols; o += 8)
-        tiny_conv_gemm_b8(x, rows, depth, w + (size_t)o * depth, bias_adj + o, out + o, cols, out_zp, tiny_conv_rq_at(rq, o), act_min, act_max);
+    /* one optional block per column-block width of the packed filter (columnBlocks in src/codegen/c/lowering.ts
+     * names the ones a layer's column count reaches; a model keeps only those) */
     if (o + 4 <= cols) {
         tiny_conv_gemm_b4(x, rows, depth, w + (size_t)o * depth, bias_adj + o, out + o, cols, out_zp, tiny_conv_rq_at(rq, o), act_min, act_max);
         o += 4;
