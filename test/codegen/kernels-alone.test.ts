@@ -38,12 +38,23 @@ test('each kernel section alone, and with each of its optional blocks alone, com
       const one = kernelFiles([k, 'copy'], 'm', '/* test */\n', [v]);
       const f = join(sub, `${k}_${v.replace('.', '_')}.c`);
       assert.ok(!one.source.includes('/*@@'), `${v}: markers removed`);
-      assert.ok(one.source.length < source.length, `${v}: the other blocks are dropped`);
+      if (sectionVariants(k).length > 1) assert.ok(one.source.length < source.length, `${v}: the other blocks are dropped`);
       writeFileSync(f, one.source);
       files.push(f);
     }
   }
   assert.ok(sectionVariants('gemm').length === 3 && sectionVariants('convb').length === 3);
+  // requantization without its S >= 0 path (a model whose tables hold no S >= 0), under the GEMM that reads it
+  assert.deepEqual(sectionVariants('rq'), ['rq.left']);
+  {
+    const sub = join(dir, 'gemm_no_left');
+    spawnSync('mkdir', ['-p', sub]);
+    const k = kernelFiles(['gemm', 'copy'], 'm', '/* test */\n', ['gemm.b8', 'gemm.b4', 'gemm.b1']);
+    assert.ok(!k.source.includes('m_rq_left'), 'the S >= 0 path is dropped');
+    writeFileSync(join(sub, 'espforge_kernels.h'), k.header);
+    writeFileSync(join(sub, 'gemm.c'), k.source);
+    files.push(join(sub, 'gemm.c'));
+  }
   // one gcc run per kernel so a failure names it; -c only (no main)
   const failures: string[] = [];
   for (const f of files) {

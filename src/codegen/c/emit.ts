@@ -398,10 +398,12 @@ function emitLayer(
     cptr,
     consts: [],
     notes: [],
+    variants: [],
     def,
     attrs: () => normalizeAttrs(def, n.attrs, n.name),
   };
   const lc = low.emit(c);
+  if (c.variants.length) lc.variants = [...(lc.variants ?? []), ...c.variants];
   const stray = lc.kernel.filter((k) => !low.kernels.includes(k));
   if (stray.length) fail('EF9001', `the C lowering of ${n.op} used kernel section(s) ${stray.join(', ')} it does not declare`, { node: n.name });
   for (const k of lc.kernel) {

@@ -56,6 +56,9 @@ export interface LowerCtx {
   /** The layer's constant arrays and comment notes, in emission order (push to them). */
   consts: ConstArray[];
   notes: string[];
+  /** Optional kernel blocks the layer reaches through shared helpers (qArrays pushes rq.left); emit.ts adds them to
+   * the LayerCode's own variants. */
+  variants: string[];
   /** The op's registry entry (its float evaluation is the reference for selection tables). */
   def: OpDef;
   /** The node's attributes normalised by the registry (defaults filled in). */
@@ -209,6 +212,7 @@ export function qArrays(c: LowerCtx, ms: number[], ss: number[]) {
   checkMult(ms, n);
   for (const v of ss) if (!Number.isInteger(v) || v < -31 || v > 31) fail('EF3004', `node '${n.name}': shift ${v} is outside [-31, 31]`, { node: n.name });
   const t = rqTable(ms, ss);
+  if (ss.some((v) => v >= 0)) c.variants.push('rq.left'); // the S >= 0 path of section rq
   c.consts.push({ sym: `${L}_rq`, ctype: 'int32_t', data: t.m, comment: `layer ${i}: 2*M (uint32 bits) per output channel from the prepared Q31 multiplier M`, where: 'model' });
   c.consts.push({ sym: `${L}_rqs`, ctype: 'uint8_t', data: t.s, comment: `layer ${i}: shift code per output channel from the prepared shift S (-S-1 if S < 0, else 32+S)`, where: 'model' });
 }

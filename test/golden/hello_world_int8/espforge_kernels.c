@@ -90,12 +90,8 @@ static inline int32_t hello_world_int8_srdhm2(int32_t a, uint32_t m2)
     return (int32_t)(((int64_t)a * (int64_t)m2) >> 32) + (int32_t)(lo >> 31);
 }
 
-/* S >= 0: SRDHM(acc << S, M), the shift wrapping like the simulator's */
-static int32_t hello_world_int8_rq_left(int32_t acc, uint32_t m2, int32_t ls)
-{
-    return hello_world_int8_srdhm2((int32_t)((uint32_t)acc << ls), m2);
-}
-
+/* S >= 0: SRDHM(acc << S, M), the shift wrapping like the simulator's. The paths that call it are an optional
+ * block (rq.left), kept only in a model with a layer whose table holds an S >= 0 (qArrays names it). */
 static inline int32_t hello_world_int8_rq_rs(int32_t acc, uint32_t m2, int32_t sc)
 {
     const int32_t h = hello_world_int8_srdhm2(acc, m2);
@@ -110,7 +106,8 @@ static inline int8_t hello_world_int8_rq_ch(uint32_t acc, hello_world_int8_rqt r
 {
     const uint32_t m2 = (uint32_t)rq.m[c];
     const int32_t sc = rq.s[c];
-    int32_t v = sc < 32 ? hello_world_int8_rq_rs((int32_t)acc, m2, sc) : hello_world_int8_rq_left((int32_t)acc, m2, sc - 32);
+    int32_t v;
+        v = hello_world_int8_rq_rs((int32_t)acc, m2, sc);
     v = (int32_t)((uint32_t)v + (uint32_t)zp);
     if (v < lo) v = lo;
     if (v > hi) v = hi;
@@ -124,12 +121,9 @@ static inline void hello_world_int8_rq_ch2(uint32_t acc0, uint32_t acc1, int8_t 
     const uint32_t m2 = (uint32_t)rq.m[c];
     const int32_t sc = rq.s[c];
     int32_t v, u;
-    if (sc < 32) {
+    {
         v = hello_world_int8_rq_rs((int32_t)acc0, m2, sc);
         u = hello_world_int8_rq_rs((int32_t)acc1, m2, sc);
-    } else {
-        v = hello_world_int8_rq_left((int32_t)acc0, m2, sc - 32);
-        u = hello_world_int8_rq_left((int32_t)acc1, m2, sc - 32);
     }
     v = (int32_t)((uint32_t)v + (uint32_t)zp);
     u = (int32_t)((uint32_t)u + (uint32_t)zp);

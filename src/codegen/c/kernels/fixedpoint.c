@@ -168,7 +168,8 @@ static inline int32_t ef_srdhm2(int32_t a, uint32_t m2)
     return (int32_t)(((int64_t)a * (int64_t)m2) >> 32) + (int32_t)(lo >> 31);
 }
 
-/* S >= 0: SRDHM(acc << S, M), the shift wrapping like the simulator's */
+/* S >= 0: SRDHM(acc << S, M), the shift wrapping like the simulator's. The paths that call it are an optional
+ * block (rq.left), kept only in a model with a layer whose table holds an S >= 0 (qArrays names it). */
 static int32_t ef_rq_left(int32_t acc, uint32_t m2, int32_t ls)
 {
     return ef_srdhm2((int32_t)((uint32_t)acc << ls), m2);
@@ -188,7 +189,13 @@ static inline int8_t ef_rq_ch(uint32_t acc, ef_rqt rq, int c, int32_t zp, int32_
 {
     const uint32_t m2 = (uint32_t)rq.m[c];
     const int32_t sc = rq.s[c];
-    int32_t v = sc < 32 ? ef_rq_rs((int32_t)acc, m2, sc) : ef_rq_left((int32_t)acc, m2, sc - 32);
+    int32_t v;
+/*@@ if rq.left */
+    if (sc >= 32)
+        v = ef_rq_left((int32_t)acc, m2, sc - 32);
+    else
+/*@@ endif */
+        v = ef_rq_rs((int32_t)acc, m2, sc);
     v = (int32_t)((uint32_t)v + (uint32_t)zp);
     if (v < lo) v = lo;
     if (v > hi) v = hi;
@@ -202,12 +209,15 @@ static inline void ef_rq_ch2(uint32_t acc0, uint32_t acc1, int8_t *o0, int8_t *o
     const uint32_t m2 = (uint32_t)rq.m[c];
     const int32_t sc = rq.s[c];
     int32_t v, u;
-    if (sc < 32) {
-        v = ef_rq_rs((int32_t)acc0, m2, sc);
-        u = ef_rq_rs((int32_t)acc1, m2, sc);
-    } else {
+/*@@ if rq.left */
+    if (sc >= 32) {
         v = ef_rq_left((int32_t)acc0, m2, sc - 32);
         u = ef_rq_left((int32_t)acc1, m2, sc - 32);
+    } else
+/*@@ endif */
+    {
+        v = ef_rq_rs((int32_t)acc0, m2, sc);
+        u = ef_rq_rs((int32_t)acc1, m2, sc);
     }
     v = (int32_t)((uint32_t)v + (uint32_t)zp);
     u = (int32_t)((uint32_t)u + (uint32_t)zp);
