@@ -22,9 +22,10 @@ void ef_conv_s8(const int8_t *in, int ih, int iw, int ic,
                 const int8_t *w, const int32_t *bias_adj, const int32_t *bias,
                 int8_t *out, int oh, int ow, int oc,
                 int kh, int kw, int sh, int sw, int dh, int dw, int pad_t, int pad_l, int groups,
-                int32_t in_zp, int32_t out_zp, const int32_t *rq,
+                int32_t in_zp, int32_t out_zp, const int32_t *rq_m, const uint8_t *rq_s,
                 int32_t act_min, int32_t act_max)
 {
+    const ef_rqt rq = {rq_m, rq_s};
     const int icg = ic / groups;
     const int ocg = oc / groups;
     const int ksz = kh * kw * icg;
@@ -145,7 +146,7 @@ void ef_conv_s8(const int8_t *in, int ih, int iw, int ic,
 
 /* two interior pixels (x, x + pstep), 8 channels: kh window rows of run bytes, rstep bytes apart */
 static void ef_convb_p8(const int8_t *x, size_t pstep, size_t rstep, int kh, int run, const int8_t *wp,
-                        const int32_t *bias, int8_t *oa, int8_t *ob, const int32_t *rq, int c, int32_t zp,
+                        const int32_t *bias, int8_t *oa, int8_t *ob, ef_rqt rq, int c, int32_t zp,
                         int32_t lo, int32_t hi)
 {
     uint32_t a0 = bias[0], a1 = bias[1], a2 = bias[2], a3 = bias[3];
@@ -175,7 +176,7 @@ static void ef_convb_p8(const int8_t *x, size_t pstep, size_t rstep, int kh, int
 
 /* the same tile for a block of 4 channels */
 static void ef_convb_p4(const int8_t *x, size_t pstep, size_t rstep, int kh, int run, const int8_t *wp,
-                        const int32_t *bias, int8_t *oa, int8_t *ob, const int32_t *rq, int c, int32_t zp,
+                        const int32_t *bias, int8_t *oa, int8_t *ob, ef_rqt rq, int c, int32_t zp,
                         int32_t lo, int32_t hi)
 {
     uint32_t a0 = bias[0], a1 = bias[1], a2 = bias[2], a3 = bias[3];
@@ -209,6 +210,7 @@ static void ef_convb_one(const int8_t *in, int iw, int ic, int iy0, int dh, int 
     for (ky = ky0; ky < ky1; ++ky) {
         const int8_t *xp = in + ((size_t)(iy0 + ky * dh) * iw + ix0 + kx0) * ic;
         const int8_t *wp = wb + ((size_t)ky * kw + kx0) * ic * B;
+/*@@ if convb.b8 */
         if (B == 8) {
             uint32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3], a4 = acc[4], a5 = acc[5], a6 = acc[6], a7 = acc[7];
             for (k = 0; k < run; ++k, wp += 8) {
@@ -217,7 +219,9 @@ static void ef_convb_one(const int8_t *in, int iw, int ic, int iy0, int dh, int 
                 a4 += wp[4] * u; a5 += wp[5] * u; a6 += wp[6] * u; a7 += wp[7] * u;
             }
             acc[0] = a0; acc[1] = a1; acc[2] = a2; acc[3] = a3; acc[4] = a4; acc[5] = a5; acc[6] = a6; acc[7] = a7;
-        } else {
+        } else
+/*@@ endif */
+        {
             for (k = 0; k < run; ++k, wp += B) {
                 const int32_t u = xp[k] - in_zp;
                 for (j = 0; j < B; ++j) acc[j] += wp[j] * u;
@@ -228,9 +232,10 @@ static void ef_convb_one(const int8_t *in, int iw, int ic, int iy0, int dh, int 
 
 void ef_convb_s8(const int8_t *in, int ih, int iw, int ic, const int8_t *w, const int32_t *bias_adj,
                  const int32_t *bias, int8_t *out, int oh, int ow, int oc, int kh, int kw, int sh, int sw, int dh,
-                 int pad_t, int pad_l, int32_t in_zp, int32_t out_zp, const int32_t *rq, int32_t act_min,
+                 int pad_t, int pad_l, int32_t in_zp, int32_t out_zp, const int32_t *rq_m, const uint8_t *rq_s, int32_t act_min,
                  int32_t act_max)
 {
+    const ef_rqt rq = {rq_m, rq_s};
     const int ksz = kh * kw * ic;
     const int run = kw * ic;
     const size_t pstep = (size_t)sw * ic;
@@ -245,12 +250,20 @@ void ef_convb_s8(const int8_t *in, int ih, int iw, int ic, const int8_t *w, cons
             int8_t *op = out + ((size_t)oy * ow + ox) * oc;
             if (ky0 == 0 && ky1 == kh && ix0 >= 0 && ox + 1 < ow && ix0 + sw + kw <= iw) {
                 const int8_t *xp = in + ((size_t)iy0 * iw + ix0) * ic;
-                for (o = 0; o + 8 <= oc; o += 8)
+                o = 0;
+                /* optional blocks per output-channel block width of the packed filter (columnBlocks in
+                 * src/codegen/c/lowering.ts names the ones a layer reaches; a model keeps only those) */
+/*@@ if convb.b8 */
+                for (; o + 8 <= oc; o += 8)
                     ef_convb_p8(xp, pstep, rstep, kh, run, w + (size_t)o * ksz, bias_adj + o, op + o, op + oc + o, rq, o, out_zp, act_min, act_max);
+/*@@ endif */
+/*@@ if convb.b4 */
                 if (o + 4 <= oc) {
                     ef_convb_p4(xp, pstep, rstep, kh, run, w + (size_t)o * ksz, bias_adj + o, op + o, op + oc + o, rq, o, out_zp, act_min, act_max);
                     o += 4;
                 }
+/*@@ endif */
+/*@@ if convb.b1 */
                 for (; o < oc; ++o) {
                     const int8_t *wp = w + (size_t)o * ksz;
                     uint32_t a = bias_adj[o], b = a;
@@ -265,6 +278,7 @@ void ef_convb_s8(const int8_t *in, int ih, int iw, int ic, const int8_t *w, cons
                     }
                     ef_rq_ch2(a, b, op + o, op + oc + o, rq, o, out_zp, act_min, act_max);
                 }
+/*@@ endif */
                 ox += 2;
             } else {
                 int kx0, kx1;
@@ -327,7 +341,7 @@ void ef_convb_s8(const int8_t *in, int ih, int iw, int ic, const int8_t *w, cons
 
 /* 8 columns: rows two at a time */
 static void ef_gemm_b8(const int8_t *x, int rows, int depth, const int8_t *wb, const int32_t *bias, int8_t *out,
-                       int cols, int32_t zp, const int32_t *rq, int32_t lo, int32_t hi)
+                       int cols, int32_t zp, ef_rqt rq, int32_t lo, int32_t hi)
 {
     int p = 0;
     for (; p + 2 <= rows; p += 2) {
@@ -380,7 +394,7 @@ static void ef_gemm_b8(const int8_t *x, int rows, int depth, const int8_t *wb, c
 
 /* 4 columns */
 static void ef_gemm_b4(const int8_t *x, int rows, int depth, const int8_t *wb, const int32_t *bias, int8_t *out,
-                       int cols, int32_t zp, const int32_t *rq, int32_t lo, int32_t hi)
+                       int cols, int32_t zp, ef_rqt rq, int32_t lo, int32_t hi)
 {
     int p = 0;
     for (; p + 2 <= rows; p += 2) {
@@ -426,15 +440,23 @@ static void ef_gemm_b4(const int8_t *x, int rows, int depth, const int8_t *wb, c
 #undef EF_G4S
 
 void ef_gemm_s8(const int8_t *x, int rows, int depth, const int8_t *w, const int32_t *bias_adj,
-                int8_t *out, int cols, int32_t out_zp, const int32_t *rq, int32_t act_min, int32_t act_max)
+                int8_t *out, int cols, int32_t out_zp, const int32_t *rq_m, const uint8_t *rq_s, int32_t act_min, int32_t act_max)
 {
+    const ef_rqt rq = {rq_m, rq_s};
     int o = 0;
+    /* one optional block per column-block width of the packed filter (columnBlocks in src/codegen/c/lowering.ts
+     * names the ones a layer's column count reaches; a model keeps only those) */
+/*@@ if gemm.b8 */
     for (; o + 8 <= cols; o += 8)
-        ef_gemm_b8(x, rows, depth, w + (size_t)o * depth, bias_adj + o, out + o, cols, out_zp, rq + 4 * o, act_min, act_max);
+        ef_gemm_b8(x, rows, depth, w + (size_t)o * depth, bias_adj + o, out + o, cols, out_zp, ef_rq_at(rq, o), act_min, act_max);
+/*@@ endif */
+/*@@ if gemm.b4 */
     if (o + 4 <= cols) {
-        ef_gemm_b4(x, rows, depth, w + (size_t)o * depth, bias_adj + o, out + o, cols, out_zp, rq + 4 * o, act_min, act_max);
+        ef_gemm_b4(x, rows, depth, w + (size_t)o * depth, bias_adj + o, out + o, cols, out_zp, ef_rq_at(rq, o), act_min, act_max);
         o += 4;
     }
+/*@@ endif */
+/*@@ if gemm.b1 */
     for (; o < cols; ++o) {
         const int8_t *w0 = w + (size_t)o * depth;
         int p, k;
@@ -445,6 +467,7 @@ void ef_gemm_s8(const int8_t *x, int rows, int depth, const int8_t *w, const int
             out[(size_t)p * cols + o] = ef_rq_ch(a0, rq, o, out_zp, act_min, act_max);
         }
     }
+/*@@ endif */
 }
 
 /*@@ section dwconv deps=common,rq,taps */
@@ -455,9 +478,10 @@ void ef_dwconv_s8(const int8_t *in, int ih, int iw, int ic, int ch_mult,
                   const int8_t *w, const int32_t *bias_adj, const int32_t *bias,
                   int8_t *out, int oh, int ow,
                   int kh, int kw, int sh, int sw, int dh, int dw, int pad_t, int pad_l,
-                  int32_t in_zp, int32_t out_zp, const int32_t *rq,
+                  int32_t in_zp, int32_t out_zp, const int32_t *rq_m, const uint8_t *rq_s,
                   int32_t act_min, int32_t act_max)
 {
+    const ef_rqt rq = {rq_m, rq_s};
     const int oc = ic * ch_mult;
     const size_t xstep = (size_t)dw * ic;
     const size_t ystep = (size_t)dh * iw * ic;

@@ -3,7 +3,7 @@
 import { fail } from '../../../diagnostics.js';
 import { shapeSize } from '../../../ir/dtype.js';
 import { commentSafe } from '../../common/cwriter.js';
-import { num, arr, checkMult, packColumns, attrNums, qArrays, type CLowering, type LayerCode, type LowerCtx } from '../lowering.js';
+import { num, arr, checkMult, packColumns, columnBlocks, attrNums, qArrays, type CLowering, type LayerCode, type LowerCtx } from '../lowering.js';
 
 /** 16x8 Conv / depthwise / FullyConnected (int16 activations): one generic kernel, FC as a 1x1 conv over rows. */
 export function conv16(c: LowerCtx): LayerCode {
@@ -104,7 +104,7 @@ function emitConv(c: LowerCtx): LayerCode {
     rawBias[o] = B?.data ? B.data[o] : 0;
     bias[o] = (rawBias[o] - inZp * s) | 0;
   }
-  const common = `${num(q, 'out_zp', n)}, ${L}_rq, ${num(q, 'act_min', n)}, ${num(q, 'act_max', n)}`;
+  const common = `${num(q, 'out_zp', n)}, ${L}_rq, ${L}_rqs, ${num(q, 'act_min', n)}, ${num(q, 'act_max', n)}`;
   const depthwise = group === IC && group > 1 && W.shape[3] === 1;
   let call: string;
   let kernel: string;
@@ -150,7 +150,8 @@ function emitConv(c: LowerCtx): LayerCode {
     loop ? `        }` : '',
     `    }`,
   ].filter((s) => s !== '');
-  return { kernel: [kernel], call: code.join('\n'), consts, notes };
+  const variants = kernel === 'gemm' || kernel === 'convb' ? columnBlocks(OC).map((b) => `${kernel}.b${b}`) : undefined;
+  return { kernel: [kernel], variants, call: code.join('\n'), consts, notes };
 }
 
 export const conv: CLowering = { op: 'Conv', int16: true, kernels: ['conv', 'convb', 'gemm', 'dwconv', 'conv16', 'convb16', 'dwconv16'], emit: emitConv };
