@@ -1,4 +1,4 @@
-// The blocked conv kernels (kernels/conv.c section convb, kernels/conv_s16.c section convb16) on shapes the shared
+// The blocked conv kernels (kernels/conv.c sections convb and dwconv's 3x3 row kernel, kernels/conv_s16.c section convb16) on shapes the shared
 // corpora do not reach: 16x8 windows of more than 511 products (int32 partial sums flushed into the int64 total),
 // window rows of more than 511 values, fully connected rows of 1100 values, output-channel counts that leave blocks
 // of 4 and 1, odd output widths (a pixel left after the pairs), strides, vertical dilation and asymmetric padding.
@@ -55,6 +55,26 @@ function convModel(c: ConvSpec, w16: boolean, worst: boolean): Graph {
   return prepareIntGraph(b.build());
 }
 
+interface DwSpec {
+  ih: number; iw: number; c: number; stride: number; pads: number[]; zp: number;
+}
+
+/** One int8 depthwise 3x3 layer (ch_mult 1): the channel-by-channel row kernel of section dwconv when ow >= 16. */
+function dwModel(d: DwSpec, worst: boolean): Graph {
+  const b = new GraphBuilder({ format: 'espforge', source: 'blocked_dw' });
+  const oh = Math.floor((d.ih + d.pads[0] + d.pads[2] - 3) / d.stride) + 1;
+  const ow = Math.floor((d.iw + d.pads[1] + d.pads[3] - 3) / d.stride) + 1;
+  const wS = Array.from({ length: d.c }, (_, o) => 0.004 + 0.0003 * o);
+  const x = b.tensor({ name: 'x', dtype: 'int8', shape: [1, d.ih, d.iw, d.c], quant: q(0.02, d.zp) });
+  const w = b.tensor({ name: 'w', dtype: 'int8', shape: [d.c, 3, 3, 1], data: filter(d.c * 9, 23, worst), quant: { scale: wS, zeroPoint: new Array(d.c).fill(0), axis: 0 } });
+  const bias = b.tensor({ name: 'b', dtype: 'int32', shape: [d.c], data: Int32Array.from({ length: d.c }, (_, o) => 131 * o - 700) });
+  const y = b.tensor({ name: 'y', dtype: 'int8', shape: [1, oh, ow, d.c], quant: q((0.02 * 0.006 * 128 * 128 * 9) / 128 / 8, -2) });
+  b.inputs = [x];
+  b.outputs = [y];
+  b.node({ op: 'Conv', name: 'dw', inputs: [x, w, bias], outputs: [y], attrs: { strides: [d.stride, d.stride], dilations: [1, 1], pads: d.pads, group: d.c, activation: 'none' } });
+  return prepareIntGraph(b.build());
+}
+
 function fcModel(k: number, n: number, worst: boolean): Graph {
   const b = new GraphBuilder({ format: 'espforge', source: 'blocked_fc' });
   const x = b.tensor({ name: 'x', dtype: 'int16', shape: [1, k], quant: q(1 / 4096, 0) });
@@ -100,4 +120,22 @@ test('blocked conv kernels: C under ASan/UBSan equals the simulator on border, b
   const c8: ConvSpec = { ih: 11, iw: 12, ic: 5, oc: 13, k: 3, stride: 2, dh: 2, pads: [2, 1, 0, 2] };
   check('int8 3x3x5 s2', convModel(c8, false, false), 'convb', false);
   check('int8 5x5x5', convModel({ ...c8, k: 5, stride: 1, dh: 1, pads: [2, 2, 2, 2] }, false, false), 'convb', false);
+  // int8 depthwise 3x3, the row kernel: stride 1 with pads 0, 1, 2 (left columns outside the input read the zero
+  // point), stride 2 with pads 0 / 1, rows wider than one chunk of 32 windows, inputs of 1 and 2 rows (windows
+  // missing their top and bottom rows), asymmetric pads; worst-case filters and inputs (-128 everywhere, in_zp 127)
+  // make every tap product 2^14 * 255 / 128 large and sums of opposite signs
+  const dws: DwSpec[] = [
+    { ih: 5, iw: 40, c: 5, stride: 1, pads: [1, 1, 1, 1], zp: -7 },
+    { ih: 4, iw: 37, c: 3, stride: 1, pads: [2, 2, 0, 2], zp: 127 },
+    { ih: 3, iw: 18, c: 9, stride: 1, pads: [0, 0, 0, 0], zp: -128 },
+    { ih: 1, iw: 20, c: 2, stride: 1, pads: [1, 1, 1, 1], zp: 5 },
+    { ih: 2, iw: 17, c: 4, stride: 1, pads: [2, 0, 2, 1], zp: -1 },
+    { ih: 7, iw: 70, c: 3, stride: 2, pads: [1, 1, 1, 1], zp: 3 },
+    { ih: 6, iw: 36, c: 6, stride: 2, pads: [0, 0, 1, 1], zp: 127 },
+    { ih: 2, iw: 39, c: 2, stride: 2, pads: [1, 1, 1, 0], zp: -128 },
+  ];
+  for (const d of dws) {
+    check(`int8 dw 3x3 s${d.stride} ${d.ih}x${d.iw}x${d.c} pads ${d.pads.join(',')}`, dwModel(d, false), 'dwconv', false);
+    check(`int8 dw 3x3 s${d.stride} ${d.ih}x${d.iw}x${d.c} worst case`, dwModel({ ...d, zp: 127 }, true), 'dwconv', true);
+  }
 });
