@@ -57,6 +57,10 @@ function convModel(c: ConvSpec, w16: boolean, worst: boolean): Graph {
 
 interface DwSpec {
   ih: number; iw: number; c: number; stride: number; pads: number[]; zp: number;
+  /** 'big': biases of about ±2^29 (the requantization's general path), with an output scale that keeps outputs in
+   *  range; 'huge': biases just under 2^31 - 2^19 (sums near 2^31 that never wrap) and channel 0's multiplier just
+   *  under 2^-30, where the short rounding of the 3x3 row kernel would overflow (it must take the general path) */
+  bias?: 'big' | 'huge';
 }
 
 /** One int8 depthwise 3x3 layer (ch_mult 1): the channel-by-channel row kernel of section dwconv when ow >= 16. */
@@ -67,8 +71,11 @@ function dwModel(d: DwSpec, worst: boolean): Graph {
   const wS = Array.from({ length: d.c }, (_, o) => 0.004 + 0.0003 * o);
   const x = b.tensor({ name: 'x', dtype: 'int8', shape: [1, d.ih, d.iw, d.c], quant: q(0.02, d.zp) });
   const w = b.tensor({ name: 'w', dtype: 'int8', shape: [d.c, 3, 3, 1], data: filter(d.c * 9, 23, worst), quant: { scale: wS, zeroPoint: new Array(d.c).fill(0), axis: 0 } });
-  const bias = b.tensor({ name: 'b', dtype: 'int32', shape: [d.c], data: Int32Array.from({ length: d.c }, (_, o) => 131 * o - 700) });
-  const y = b.tensor({ name: 'y', dtype: 'int8', shape: [1, oh, ow, d.c], quant: q((0.02 * 0.006 * 128 * 128 * 9) / 128 / 8, -2) });
+  const big = (o: number) => (o % 2 === 0 ? 1 : -1) * ((1 << 29) + 4099 * o);
+  const bv = (o: number) => (d.bias === 'big' ? big(o) : d.bias === 'huge' ? 2 ** 31 - 2 ** 19 - 1 - 977 * o : 131 * o - 700);
+  const bias = b.tensor({ name: 'b', dtype: 'int32', shape: [d.c], data: Int32Array.from({ length: d.c }, (_, o) => bv(o)) });
+  const outS = d.bias === 'big' ? (0.02 * 0.006 * 2 ** 29) / 100 : d.bias === 'huge' ? (0.02 * 0.004 * 2 ** 30) / 0.99999 : (0.02 * 0.006 * 128 * 128 * 9) / 128 / 8;
+  const y = b.tensor({ name: 'y', dtype: 'int8', shape: [1, oh, ow, d.c], quant: q(outS, -2) });
   b.inputs = [x];
   b.outputs = [y];
   b.node({ op: 'Conv', name: 'dw', inputs: [x, w, bias], outputs: [y], attrs: { strides: [d.stride, d.stride], dilations: [1, 1], pads: d.pads, group: d.c, activation: 'none' } });
@@ -121,11 +128,13 @@ test('blocked conv kernels: C under ASan/UBSan equals the simulator on border, b
   check('int8 3x3x5 s2', convModel(c8, false, false), 'convb', false);
   check('int8 5x5x5', convModel({ ...c8, k: 5, stride: 1, dh: 1, pads: [2, 2, 2, 2] }, false, false), 'convb', false);
   // int8 depthwise 3x3, the row kernel: stride 1 with pads 0, 1, 2 (left columns outside the input read the zero
-  // point), stride 2 with pads 0 / 1, rows wider than one chunk of 32 windows, inputs of 1 and 2 rows (windows
+  // point), stride 2 with pads 0 / 1, rows wider than one chunk of 64 windows, biases near ±2^29, inputs of 1 and 2 rows (windows
   // missing their top and bottom rows), asymmetric pads; worst-case filters and inputs (-128 everywhere, in_zp 127)
   // make every tap product 2^14 * 255 / 128 large and sums of opposite signs
   const dws: DwSpec[] = [
     { ih: 5, iw: 40, c: 5, stride: 1, pads: [1, 1, 1, 1], zp: -7 },
+    { ih: 3, iw: 70, c: 3, stride: 1, pads: [1, 1, 1, 1], zp: 9, bias: 'big' },
+    { ih: 3, iw: 20, c: 2, stride: 1, pads: [1, 1, 1, 1], zp: 9, bias: 'huge' },
     { ih: 4, iw: 37, c: 3, stride: 1, pads: [2, 2, 0, 2], zp: 127 },
     { ih: 3, iw: 18, c: 9, stride: 1, pads: [0, 0, 0, 0], zp: -128 },
     { ih: 1, iw: 20, c: 2, stride: 1, pads: [1, 1, 1, 1], zp: 5 },
