@@ -1,4 +1,5 @@
-// The blocked conv kernels (kernels/conv.c sections convb and dwconv's 3x3 row kernel, kernels/conv_s16.c section convb16) on shapes the shared
+// The blocked conv kernels (kernels/conv.c sections convb and dwconv's 3x3 row kernel, kernels/conv_s16.c sections
+// convb16 and convb16i, the int32 form for layers whose sums provably fit) on shapes the shared
 // corpora do not reach: 16x8 windows of more than 511 products (int32 partial sums flushed into the int64 total),
 // window rows of more than 511 values, fully connected rows of 1100 values, output-channel counts that leave blocks
 // of 4 and 1, odd output widths (a pixel left after the pairs), strides, vertical dilation and asymmetric padding.
@@ -94,6 +95,50 @@ function fcModel(k: number, n: number, worst: boolean): Graph {
   return prepareIntGraph(b.build());
 }
 
+/** 1x1 16x8 conv, 511 input channels, 13 outputs, every weight -128; bias 2^22 - 1 (past: 2^22) on channel 0 */
+function edgeModel(past: boolean): Graph {
+  const b = new GraphBuilder({ format: 'espforge', source: 'edge16' });
+  const ic = 511;
+  const oc = 13;
+  const x = b.tensor({ name: 'x', dtype: 'int16', shape: [1, 3, 5, ic], quant: q(1 / 4096, 0) });
+  const w = b.tensor({ name: 'w', dtype: 'int8', shape: [oc, 1, 1, ic], data: new Int8Array(oc * ic).fill(-128), quant: { scale: new Array(oc).fill(0.004), zeroPoint: new Array(oc).fill(0), axis: 0 } });
+  const bias = b.tensor({ name: 'b', dtype: 'int64', shape: [oc], data: Float64Array.from({ length: oc }, (_, o) => (o === 0 ? 2 ** 22 - (past ? 0 : 1) : -(2 ** 22) + 1 + o)) });
+  const y = b.tensor({ name: 'y', dtype: 'int16', shape: [1, 3, 5, oc], quant: q((2 ** 31 * 0.004) / 4096 / 32000, 0) });
+  b.inputs = [x];
+  b.outputs = [y];
+  b.node({ op: 'Conv', name: 'conv', inputs: [x, w, bias], outputs: [y], attrs: { strides: [1, 1], dilations: [1, 1], pads: [0, 0, 0, 0], group: 1, activation: 'none' } });
+  return prepareIntGraph(b.build());
+}
+
+function fcEdge(): Graph {
+  const b = new GraphBuilder({ format: 'espforge', source: 'edgefc' });
+  const x = b.tensor({ name: 'x', dtype: 'int16', shape: [2, 511], quant: q(1 / 4096, 0) });
+  const w = b.tensor({ name: 'w', dtype: 'int8', shape: [5, 511], data: new Int8Array(5 * 511).fill(-128), quant: q(0.004, 0) });
+  const bias = b.tensor({ name: 'b', dtype: 'int64', shape: [5], data: Float64Array.from({ length: 5 }, (_, o) => 2 ** 22 - 1 - 1000 * o) });
+  const y = b.tensor({ name: 'y', dtype: 'int16', shape: [2, 5], quant: q((2 ** 31 * 0.004) / 4096 / 32000, 0) });
+  b.inputs = [x];
+  b.outputs = [y];
+  b.node({ op: 'FullyConnected', name: 'fc', inputs: [x, w, bias], outputs: [y], attrs: { activation: 'none' } });
+  return prepareIntGraph(b.build());
+}
+
+/** 3x3x5 -> 6 16x8 conv whose requantization shift is `sh` on every channel (output scale = in * w * 2^-sh * 0.75) */
+function shiftModel(sh: number): Graph {
+  const b = new GraphBuilder({ format: 'espforge', source: 'shift16' });
+  const oc = 6;
+  const x = b.tensor({ name: 'x', dtype: 'int16', shape: [1, 6, 7, 5], quant: q(1 / 4096, 0) });
+  const w = b.tensor({ name: 'w', dtype: 'int8', shape: [oc, 3, 3, 5], data: filter(oc * 45, 3, false), quant: { scale: new Array(oc).fill(0.004), zeroPoint: new Array(oc).fill(0), axis: 0 } });
+  const bias = b.tensor({ name: 'b', dtype: 'int64', shape: [oc], data: Float64Array.from({ length: oc }, (_, o) => 1000 * o - 2500) });
+  const y = b.tensor({ name: 'y', dtype: 'int16', shape: [1, 6, 7, oc], quant: q((0.004 / 4096) * 2 ** -sh / 0.75, 0) });
+  b.inputs = [x];
+  b.outputs = [y];
+  b.node({ op: 'Conv', name: 'conv', inputs: [x, w, bias], outputs: [y], attrs: { strides: [1, 1], dilations: [1, 1], pads: [1, 1, 1, 1], group: 1, activation: 'none' } });
+  const g = prepareIntGraph(b.build());
+  const s = g.nodes[0].qparams!.shift as number[];
+  assert.ok(s.every((v) => v === sh), `shift ${s} is not ${sh}`);
+  return g;
+}
+
 function check(label: string, g: Graph, kernel: string, worstInput: boolean) {
   const e = emitC(g, { name: 'blk' });
   assert.ok(e.kernels.includes(kernel), `${label}: built with ${e.kernels.join(',')}, not ${kernel}`);
@@ -116,13 +161,22 @@ test('blocked conv kernels: C under ASan/UBSan equals the simulator on border, b
   // 16x8: 3x3 x 64 channels = 576 products per window (two partial groups of rows), 13 output channels (8 + 4 + 1)
   const c64: ConvSpec = { ih: 6, iw: 7, ic: 64, oc: 13, k: 3, stride: 1, dh: 1, pads: [1, 1, 1, 1] };
   check('int16 3x3x64 worst case', convModel(c64, true, true), 'convb16', true);
-  check('int16 3x3x64', convModel(c64, true, false), 'convb16', false);
+  // random filters: every sum provably fits int32 (|bias| + 32768 * sum |w| < 2^31), the int32 kernel convb16i
+  check('int16 3x3x64', convModel(c64, true, false), 'convb16i', false);
   // 16x8: 5x5 x 128 channels: a window row of 640 values (no pair tiles, chunks of 511), stride 2, vertical dilation
   const c128: ConvSpec = { ih: 9, iw: 8, ic: 128, oc: 4, k: 5, stride: 2, dh: 2, pads: [0, 2, 1, 1] };
   check('int16 5x5x128 worst case', convModel(c128, true, true), 'convb16', true);
   // 16x8 fully connected, 1100 values per row
   check('int16 FC 1100 worst case', fcModel(1100, 13, true), 'convb16', true);
   check('int16 FC 1100', fcModel(1100, 13, false), 'convb16', false);
+  // convb16i at its bound: 511 products of -128 * -32768 = 2^22 plus a bias of 2^22 - 1 reach exactly 2^31 - 1
+  // (one more unit of bias or weight and the emitter must choose convb16); channel counts 13 = 8 + 4 + 1, an odd
+  // width, padding (border pixels), all four rounding forms of the requantization (shifts 0 / -1 / -2 / -20)
+  check('int16 1x1x511 at the int32 bound', edgeModel(false), 'convb16i', true);
+  check('int16 1x1x511 one past the int32 bound', edgeModel(true), 'convb16', true);
+  check('int16 FC 511 at the int32 bound', fcEdge(), 'convb16i', true);
+  check('int16 3x3x5 pads', convModel({ ih: 7, iw: 9, ic: 5, oc: 13, k: 3, stride: 1, dh: 1, pads: [1, 1, 1, 1] }, true, false), 'convb16i', false);
+  for (const sh of [0, -1, -2, -20]) check(`int16 3x3x5 shift ${sh}`, shiftModel(sh), 'convb16i', false);
   // int8: odd output width, stride 2, vertical dilation, asymmetric padding, 13 channels
   const c8: ConvSpec = { ih: 11, iw: 12, ic: 5, oc: 13, k: 3, stride: 2, dh: 2, pads: [2, 1, 0, 2] };
   check('int8 3x3x5 s2', convModel(c8, false, false), 'convb', false);
