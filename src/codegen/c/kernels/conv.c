@@ -471,10 +471,8 @@ void ef_gemm_s8(const int8_t *x, int rows, int depth, const int8_t *w, const int
  * w * (x - in_zp) (mod 2^32, as every accumulator here). The nine weights stay in registers; along the row each
  * input column is loaded once (a stride-1 window shares two columns with the previous one, a stride-2 window
  * one). A chunk's int32 sums are then requantized with the channel's parameters held in registers (ef_rq, section
- * rq: the arithmetic of ef_rq_ch). */
-#define EF_DW3_SUM(A0, A1, A2, B0, B1, B2, C0, C1, C2) \
-    (bias + (uint32_t)(w0 * (A0) + w1 * (A1) + w2 * (A2) + w3 * (B0) + w4 * (B1) + w5 * (B2) + w6 * (C0) + w7 * (C1) + \
-                       w8 * (C2)))
+ * rq: the arithmetic of ef_rq_ch; ef_dw3_rq reads the channel's row of the rq table, the four words section rq
+ * describes, itself). */
 #define EF_DW3_W \
     const int32_t w0 = wb[0], w1 = wb[1], w2 = wb[2], w3 = wb[3], w4 = wb[4], w5 = wb[5], w6 = wb[6], w7 = wb[7]; \
     const int32_t w8 = wb[8]; \
@@ -594,7 +592,6 @@ EF_DW3_NOINLINE static void ef_dw3_rq(const uint32_t *acc, int n, int8_t *o, siz
         o += step;
     }
 }
-#undef EF_DW3_SUM
 #undef EF_DW3_W
 
 /* one output row (input rows iy0 .. iy0 + 2, at least one inside), every pixel, all channels, channel by channel */
