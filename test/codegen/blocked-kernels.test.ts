@@ -1,6 +1,6 @@
-// The blocked conv kernels (kernels/conv.c sections convb and dwconv's 3x3 row kernel, kernels/conv_s16.c sections
-// convb16 and convb16i, the int32 form for layers whose sums provably fit) on shapes the shared
-// corpora do not reach: 16x8 windows of more than 511 products (int32 partial sums flushed into the int64 total),
+// The blocked conv kernels (kernels/conv.c sections convb and dwconv3, the 3x3 depthwise row kernel;
+// kernels/conv_s16.c sections convb16 and convb16i, the int32 form for layers whose sums provably fit) on shapes the
+// shared corpora do not reach: 16x8 windows of more than 511 products (int32 partial sums flushed into the int64 total),
 // window rows of more than 511 values, fully connected rows of 1100 values, output-channel counts that leave blocks
 // of 4 and 1, odd output widths (a pixel left after the pairs), strides, vertical dilation and asymmetric padding.
 // Worst-case magnitudes (every input -32768, every weight -128: each product is 2^22) make a partial of 512
@@ -58,16 +58,19 @@ function convModel(c: ConvSpec, w16: boolean, worst: boolean): Graph {
 
 interface DwSpec {
   ih: number; iw: number; c: number; stride: number; pads: number[]; zp: number;
+  /** vertical stride when it differs from the horizontal one */
+  strideH?: number;
   /** 'big': biases of about ±2^29 (the requantization's general path), with an output scale that keeps outputs in
    *  range; 'huge': biases just under 2^31 - 2^19 (sums near 2^31 that never wrap) and channel 0's multiplier just
    *  under 2^-30, where the short rounding of the 3x3 row kernel would overflow (it must take the general path) */
   bias?: 'big' | 'huge';
 }
 
-/** One int8 depthwise 3x3 layer (ch_mult 1): the channel-by-channel row kernel of section dwconv when ow >= 16. */
+/** One int8 depthwise 3x3 layer (ch_mult 1): the row kernel of section dwconv3 at stride 1 from 12 output pixels a row. */
 function dwModel(d: DwSpec, worst: boolean): Graph {
   const b = new GraphBuilder({ format: 'espforge', source: 'blocked_dw' });
-  const oh = Math.floor((d.ih + d.pads[0] + d.pads[2] - 3) / d.stride) + 1;
+  const sh = d.strideH ?? d.stride;
+  const oh = Math.floor((d.ih + d.pads[0] + d.pads[2] - 3) / sh) + 1;
   const ow = Math.floor((d.iw + d.pads[1] + d.pads[3] - 3) / d.stride) + 1;
   const wS = Array.from({ length: d.c }, (_, o) => 0.004 + 0.0003 * o);
   const x = b.tensor({ name: 'x', dtype: 'int8', shape: [1, d.ih, d.iw, d.c], quant: q(0.02, d.zp) });
@@ -79,7 +82,7 @@ function dwModel(d: DwSpec, worst: boolean): Graph {
   const y = b.tensor({ name: 'y', dtype: 'int8', shape: [1, oh, ow, d.c], quant: q(outS, -2) });
   b.inputs = [x];
   b.outputs = [y];
-  b.node({ op: 'Conv', name: 'dw', inputs: [x, w, bias], outputs: [y], attrs: { strides: [d.stride, d.stride], dilations: [1, 1], pads: d.pads, group: d.c, activation: 'none' } });
+  b.node({ op: 'Conv', name: 'dw', inputs: [x, w, bias], outputs: [y], attrs: { strides: [sh, d.stride], dilations: [1, 1], pads: d.pads, group: d.c, activation: 'none' } });
   return prepareIntGraph(b.build());
 }
 
@@ -181,10 +184,11 @@ test('blocked conv kernels: C under ASan/UBSan equals the simulator on border, b
   const c8: ConvSpec = { ih: 11, iw: 12, ic: 5, oc: 13, k: 3, stride: 2, dh: 2, pads: [2, 1, 0, 2] };
   check('int8 3x3x5 s2', convModel(c8, false, false), 'convb', false);
   check('int8 5x5x5', convModel({ ...c8, k: 5, stride: 1, dh: 1, pads: [2, 2, 2, 2] }, false, false), 'convb', false);
-  // int8 depthwise 3x3, the row kernel: stride 1 with pads 0, 1, 2 (left columns outside the input read the zero
-  // point), stride 2 with pads 0 / 1, rows wider than one chunk of 64 windows, biases near ±2^29, inputs of 1 and 2 rows (windows
-  // missing their top and bottom rows), asymmetric pads; worst-case filters and inputs (-128 everywhere, in_zp 127)
-  // make every tap product 2^14 * 255 / 128 large and sums of opposite signs
+  // int8 depthwise 3x3 at stride 1, the row kernel (section dwconv3): pads 0, 1, 2 (left columns outside the input
+  // read the zero point), rows wider than one chunk of 64 windows, biases near ±2^29 and just under 2^31 (the
+  // general requantization path), inputs of 1 and 2 rows (windows missing their top and bottom rows), asymmetric
+  // pads, vertical stride 2 (rows only); horizontal stride 2 stays with section dwconv; worst-case filters and
+  // inputs (-128 everywhere, in_zp 127) give every tap product its largest magnitude
   const dws: DwSpec[] = [
     { ih: 5, iw: 40, c: 5, stride: 1, pads: [1, 1, 1, 1], zp: -7 },
     { ih: 3, iw: 70, c: 3, stride: 1, pads: [1, 1, 1, 1], zp: 9, bias: 'big' },
@@ -193,12 +197,17 @@ test('blocked conv kernels: C under ASan/UBSan equals the simulator on border, b
     { ih: 3, iw: 18, c: 9, stride: 1, pads: [0, 0, 0, 0], zp: -128 },
     { ih: 1, iw: 20, c: 2, stride: 1, pads: [1, 1, 1, 1], zp: 5 },
     { ih: 2, iw: 17, c: 4, stride: 1, pads: [2, 0, 2, 1], zp: -1 },
+    { ih: 9, iw: 14, c: 3, stride: 1, strideH: 2, pads: [2, 1, 2, 1], zp: 6 },
+    { ih: 4, iw: 12, c: 2, stride: 1, pads: [0, 1, 0, 1], zp: 2 },
     { ih: 7, iw: 70, c: 3, stride: 2, pads: [1, 1, 1, 1], zp: 3 },
     { ih: 6, iw: 36, c: 6, stride: 2, pads: [0, 0, 1, 1], zp: 127 },
     { ih: 2, iw: 39, c: 2, stride: 2, pads: [1, 1, 1, 0], zp: -128 },
   ];
   for (const d of dws) {
-    check(`int8 dw 3x3 s${d.stride} ${d.ih}x${d.iw}x${d.c} pads ${d.pads.join(',')}`, dwModel(d, false), 'dwconv', false);
-    check(`int8 dw 3x3 s${d.stride} ${d.ih}x${d.iw}x${d.c} worst case`, dwModel({ ...d, zp: 127 }, true), 'dwconv', true);
+    const k = d.stride === 1 ? 'dwconv3' : 'dwconv';
+    check(`int8 dw 3x3 s${d.stride} ${d.ih}x${d.iw}x${d.c} pads ${d.pads.join(',')}`, dwModel(d, false), k, false);
+    check(`int8 dw 3x3 s${d.stride} ${d.ih}x${d.iw}x${d.c} worst case`, dwModel({ ...d, zp: 127 }, true), k, true);
   }
+  // narrower rows keep the pixel-by-pixel kernel
+  check('int8 dw 3x3 s1 5x11x4', dwModel({ ih: 5, iw: 11, c: 4, stride: 1, pads: [1, 1, 1, 1], zp: -3 }, false), 'dwconv', false);
 });
