@@ -2,7 +2,8 @@
 // src/codegen/c/ops/elementwise.ts): dense and broadcast operands, odd element counts, Sub's negated table,
 // extreme zero points and scale ratios, fused ReLU; the generated C under ASan/UBSan must give the integer
 // simulator's bytes (the simulator is checked against TFLM's outputs in test/verify). Small layers keep the
-// per-element kernel (section add): the choice is made by size.
+// per-element kernel (section add): the choice is made by size. Also int8 Mul's flat loop (section mul), whose
+// right-shift form rounds in fewer instructions: every requantization shift from left to far right.
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -18,7 +19,7 @@ import { hasTool } from '../../src/verify/toolchain.js';
 const q = (s: number, z: number) => ({ scale: [s], zeroPoint: [z], axis: 0 });
 
 interface AddSpec {
-  op: 'Add' | 'Sub';
+  op: 'Add' | 'Sub' | 'Mul';
   a: number[];
   b: number[];
   qa: [number, number];
@@ -72,4 +73,29 @@ test('int8 Add / Sub with tabulated input rescales: C under ASan/UBSan equals th
   // below the size threshold the per-element kernel stays
   const small = emitC(model({ op: 'Add', a: [1, 4, 4, 8], b: [1, 4, 4, 8], qa: [0.05, 0], qb: [0.05, 0], qy: [0.1, 0] }), { name: 'adds' });
   assert.deepEqual(small.kernels.filter((k) => k.startsWith('add')), ['add']);
+});
+
+test('int8 Mul, flat and broadcast: C under ASan/UBSan equals the simulator for left, zero and right requantization shifts', (t) => {
+  if (!hasTool('gcc')) {
+    if (process.env.CI === 'true') throw new Error('gcc missing under CI');
+    t.skip('gcc not found (EF4002)');
+    return;
+  }
+  // output scale = s_a * s_b / (0.75 * 2^shift): multipliers 0.75 * 2^shift, shifts 2, 0, -1, -7, -15
+  const shifts = [2, 0, -1, -7, -15];
+  for (const sh of shifts)
+    for (const [a, b] of [[[1, 5, 7, 9], [1, 5, 7, 9]], [[1, 5, 7, 9], [1, 1, 1, 9]]]) {
+      const qa: [number, number] = [0.05, -3];
+      const qb: [number, number] = [0.02, 120];
+      const g = model({ op: 'Mul', a, b, qa, qb, qy: [(0.05 * 0.02) / (0.75 * 2 ** sh), sh > 0 ? 0 : -9] });
+      assert.equal(g.nodes[0].qparams!.shift, sh, `Mul shift ${sh}`);
+      const e = emitC(g, { name: 'mulk' });
+      const ins = g.inputs.map((id) => shapeSize(g.tensors[id].shape));
+      const cases = [0, 1, 2].map((k) => {
+        const inputs = k === 0 ? ins.map((m) => new Array<number>(m).fill(-128)) : k === 1 ? ins.map((m, j) => new Array<number>(m).fill(j === 0 ? 127 : -128)) : ins.map((m, j) => pseudoRandomInput(m, 'int8', 40 + j));
+        return { name: `c${k}`, inputs, expected: simulate(g, inputs) };
+      });
+      const run = runHost(e.files, harnessSpec(g, e.prefix), cases, true);
+      run.cases.forEach((c, k) => assert.deepEqual(Array.from(c.outputs[0]), cases[k].expected[0], `Mul shift ${sh} ${b}: C vs simulator, case ${k}`));
+    }
 });

@@ -143,6 +143,20 @@ void ef_mul_s8(const int8_t *x1, const int8_t *x2, int8_t *out, const int32_t *d
         const int32_t ols = s > 0 ? s : 0, ors = s < 0 ? -s : 0;
         const int32_t ot = (int32_t)((((uint32_t)1 << ors) - 1u) >> 1);
         const size_t total = (size_t)dims[0] * dims[1] * dims[2] * dims[3];
+        if (s < 0) {
+            /* a right shift: the product is at most 255^2 in magnitude, so h = SRDHM(p, m) has |h| <= 2^16 and
+             * RDBPOT(h, r) = (h + 2^(r-1) + (h < 0 ? -1 : 0)) >> r (round half away from zero) cannot overflow */
+            const int32_t half = ot + 1;
+            for (n = 0; n < total; ++n) {
+                const int32_t p = (x1[n] - zp1) * (x2[n] - zp2);
+                const int32_t h = (int32_t)(((int64_t)p * (int64_t)om) >> 32) + (int32_t)(((uint32_t)p * om) >> 31);
+                int32_t v = ((h + half + (h >> 31)) >> ors) + zpo;
+                if (v < act_min) v = act_min;
+                if (v > act_max) v = act_max;
+                out[n] = (int8_t)v;
+            }
+            return;
+        }
         for (n = 0; n < total; ++n) {
             int32_t v = ef_rq((x1[n] - zp1) * (x2[n] - zp2), om, ols, ors, ot) + zpo;
             if (v < act_min) v = act_min;
