@@ -29,4 +29,4 @@ function emitFullyConnected(c: LowerCtx): LayerCode {
   return { kernel: ['gemm'], variants: columnBlocks(No).map((b) => `gemm.b${b}`), call, consts, notes };
 }
 
-export const fullyConnected: CLowering = { op: 'FullyConnected', int16: true, kernels: ['gemm', 'conv16', 'convb16'], emit: emitFullyConnected };
+export const fullyConnected: CLowering = { op: 'FullyConnected', int16: true, kernels: ['gemm', 'conv16', 'convb16', 'convb16i'], emit: emitFullyConnected };
