@@ -648,9 +648,9 @@ void ef_dwconv_s8(const int8_t *in, int ih, int iw, int ic, int ch_mult,
  * bias_adj (= bias - in_zp * sum(w)), and a column outside the input reads the value in_zp, so its taps add
  * w * in_zp, cancelling their part of bias_adj: every sum equals TFLM's bias + sum over in-bounds taps of
  * w * (x - in_zp) (mod 2^32, as every accumulator here). The nine weights stay in registers; along the row each
- * input column is loaded once (a window shares two columns with the previous one). A chunk's int32 sums are then requantized with the channel's parameters held in registers (ef_rq, section
- * rq: the arithmetic of ef_rq_ch; ef_dw3_rq reads the channel's row of the rq table, the four words section rq
- * describes, itself). */
+ * input column is loaded once (a window shares two columns with the previous one). A chunk's int32 sums are then
+ * requantized with the channel's parameters held in registers (ef_rq, section rq: the arithmetic of ef_rq_ch;
+ * ef_dw3_rq takes the channel's 2M and shift code, the 5-byte table layout section rq describes). */
 #define EF_DW3_W \
     const int32_t w0 = wb[0], w1 = wb[1], w2 = wb[2], w3 = wb[3], w4 = wb[4], w5 = wb[5], w6 = wb[6], w7 = wb[7]; \
     const int32_t w8 = wb[8]; \
@@ -709,15 +709,16 @@ EF_DW3_NOINLINE static void ef_dw3_s1(const int8_t *r0, const int8_t *r1, const 
 #undef EF_DW3_P1
 #undef EF_DW3_P2
 
-/* requantize n sums of one channel (table row r) to outputs step bytes apart. When the channel has no left shift,
- * a right shift 1 <= rs <= 30 and |sum| < 2^30 (the caller's bound on every sum), RDBPOT(h, rs) = (h + 2^(rs-1) +
- * (h < 0 ? -1 : 0)) >> rs (round half away from zero: ties of a negative h go down) with no overflow, since |h| <=
- * |sum| + 1; otherwise the general ef_rq. h = SRDHM(sum, M) as in ef_rq. */
-EF_DW3_NOINLINE static void ef_dw3_rq(const uint32_t *acc, int n, int8_t *o, size_t step, const int32_t *r, int32_t zp,
-                                      int32_t lo, int32_t hi, int small)
+/* requantize n sums of one channel (2M m2, shift code sc of section rq: sc < 32 is a right shift rs = sc + 1,
+ * sc >= 32 a left shift sc - 32) to outputs step bytes apart. With a right shift 1 <= rs <= 30 and |sum| < 2^30
+ * (the caller's bound on every sum), RDBPOT(h, rs) = (h + 2^(rs-1) + (h < 0 ? -1 : 0)) >> rs (round half away from
+ * zero: ties of a negative h go down) with no overflow, since |h| <= |sum| + 1; otherwise the general ef_rq.
+ * h = SRDHM(sum, M) as in ef_rq. */
+EF_DW3_NOINLINE static void ef_dw3_rq(const uint32_t *acc, int n, int8_t *o, size_t step, uint32_t m2, int32_t sc,
+                                      int32_t zp, int32_t lo, int32_t hi, int small)
 {
-    const uint32_t m2 = (uint32_t)r[0];
-    const int32_t ls = r[1], rs = r[2], hm = r[3];
+    const int32_t ls = sc >= 32 ? sc - 32 : 0, rs = sc >= 32 ? 0 : sc + 1;
+    const int32_t hm = (int32_t)((((uint32_t)1 << rs) - 1u) >> 1);
     const uint32_t *const end = acc + n;
     if (small && ls == 0 && rs >= 1 && rs <= 30) {
         const int32_t half = hm + 1;
@@ -745,8 +746,8 @@ EF_DW3_NOINLINE static void ef_dw3_rq(const uint32_t *acc, int n, int8_t *o, siz
 /* Window rows outside the input point at a row inside it (or at row 0 when none is: all weights are then 0 and the
  * sum is the bias, as TFLM's sum over no taps) and get weight 0. */
 void ef_dwconv3_s8(const int8_t *in, int ih, int iw, int ic, const int8_t *w, const int32_t *bias_adj, int8_t *out,
-                   int oh, int ow, int sh, int pad_t, int pad_l, int32_t in_zp, int32_t zp, const int32_t *rq, int32_t lo,
-                   int32_t hi)
+                   int oh, int ow, int sh, int pad_t, int pad_l, int32_t in_zp, int32_t zp, const int32_t *rq_m,
+                   const uint8_t *rq_s, int32_t lo, int32_t hi)
 {
     const size_t rowb = (size_t)iw * ic;
     uint32_t acc[EF_DW3_CHUNK];
@@ -773,7 +774,7 @@ void ef_dwconv3_s8(const int8_t *in, int ih, int iw, int ic, const int8_t *w, co
             for (ox0 = 0; ox0 < ow; ox0 += EF_DW3_CHUNK) {
                 const int end = ow - ox0 < EF_DW3_CHUNK ? ow : ox0 + EF_DW3_CHUNK;
                 ef_dw3_s1(r0, r1, r2, ox0 - pad_l, end - ox0, iw, (size_t)ic, in_zp, wb, acc);
-                ef_dw3_rq(acc, end - ox0, out + (size_t)ox0 * ic + c, (size_t)ic, rq + 4 * c, zp, lo, hi, small);
+                ef_dw3_rq(acc, end - ox0, out + (size_t)ox0 * ic + c, (size_t)ic, (uint32_t)rq_m[c], rq_s[c], zp, lo, hi, small);
             }
         }
     }
