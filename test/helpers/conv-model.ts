@@ -11,6 +11,8 @@ export function rng(seed: number) {
 export interface ConvCase {
   ih: number; iw: number; ic: number; oc: number; kh: number; kw: number;
   sh: number; sw: number; dh: number; dw: number; pads: number[]; group: number;
+  /** 16x8: int16 activations, int64 bias (default int8). */
+  w16?: boolean;
 }
 
 export function convGraph(c: ConvCase, seed: number): Graph {
@@ -21,16 +23,19 @@ export function convGraph(c: ConvCase, seed: number): Graph {
   const icg = c.ic / c.group;
   const ksz = c.kh * c.kw * icg;
   const wS = Array.from({ length: c.oc }, (_, o) => 0.004 + 0.0003 * (o % 7));
-  const x = b.tensor({ name: 'x', dtype: 'int8', shape: [1, c.ih, c.iw, c.ic], quant: { scale: [0.02], zeroPoint: [-5], axis: 0 } });
+  const at = c.w16 ? 'int16' : 'int8';
+  const x = b.tensor({ name: 'x', dtype: at, shape: [1, c.ih, c.iw, c.ic], quant: { scale: [c.w16 ? 0.02 / 256 : 0.02], zeroPoint: [c.w16 ? 0 : -5], axis: 0 } });
   const w = b.tensor({
     name: 'w', dtype: 'int8', shape: [c.oc, c.kh, c.kw, icg],
     data: Int8Array.from({ length: c.oc * ksz }, () => Math.floor(r() * 255) - 127),
     quant: { scale: wS, zeroPoint: new Array(c.oc).fill(0), axis: 0 },
   });
-  const bias = b.tensor({ name: 'b', dtype: 'int32', shape: [c.oc], data: Int32Array.from({ length: c.oc }, () => Math.floor(r() * 2000) - 1000) });
+  const bias = c.w16
+    ? b.tensor({ name: 'b', dtype: 'int64', shape: [c.oc], data: Float64Array.from({ length: c.oc }, () => Math.floor(r() * 2000) - 1000) })
+    : b.tensor({ name: 'b', dtype: 'int32', shape: [c.oc], data: Int32Array.from({ length: c.oc }, () => Math.floor(r() * 2000) - 1000) });
   // output scale ~ the spread of a sum of ksz products, so outputs use the whole int8 range
   const outS = (0.02 * 0.005 * 128 * 128 * Math.sqrt(ksz)) / 128;
-  const y = b.tensor({ name: 'y', dtype: 'int8', shape: [1, oh, ow, c.oc], quant: { scale: [outS], zeroPoint: [3], axis: 0 } });
+  const y = b.tensor({ name: 'y', dtype: at, shape: [1, oh, ow, c.oc], quant: { scale: [c.w16 ? outS / 256 : outS], zeroPoint: [c.w16 ? 0 : 3], axis: 0 } });
   b.inputs = [x];
   b.outputs = [y];
   b.node({ op: 'Conv', name: 'conv', inputs: [x, w, bias], outputs: [y], attrs: { strides: [c.sh, c.sw], dilations: [c.dh, c.dw], pads: c.pads, group: c.group, activation: 'none' } });

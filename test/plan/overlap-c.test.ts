@@ -1,12 +1,12 @@
-// Outputs overlapping their own input, end to end: for conv layers of random shapes (1x1 / 3x3 / 5x5, stride 1 / 2,
+// Outputs overlapping their own input, end to end: for conv layers of random shapes (int8 and 16x8; 1x1 / 3x3 / 5x5, stride 1 / 2,
 // padding, dilation, depthwise with channel multipliers, grouped, channel expansion and reduction) the generated C
 // runs with the output placed EXACTLY at each end of the range its kernel's declared memory walk allows
 // (offset alignment 1, `overlapAt: 'below' | 'above'`), with the plan the planner picks, and with no overlap at all.
 // Every run must give the integer simulator's bytes (host -O2, host ASan/UBSan, rv32 when its toolchain is
 // present). A walk that claims a kernel reads earlier or writes later than it does lets the output clobber input
 // bytes still to be read at the boundary offset, and random data makes the outputs differ. Every kernel that
-// declares a walk (int8 conv: gemm in its pixel-major form gemmr, convb, conv, dwconv; Add / Sub / Mul, int8 and
-// int16) is reached: a change in a kernel's walk order without a change of its declared walk
+// declares a walk (int8 conv: gemm in its pixel-major form gemmr, convb, conv, dwconv; 16x8 conv: conv16, convb16,
+// dwconv16; Add / Sub / Mul, int8 and int16) is reached: a change in a kernel's walk order without a change of its declared walk
 // (src/codegen/c/ops/conv.ts, elementwise.ts) fails here.
 
 import assert from 'node:assert/strict';
@@ -39,6 +39,13 @@ function cases(): ConvCase[] {
     { ...base, ih: 7, iw: 7, ic: 6, oc: 12, group: 6 }, // dwconv channel multiplier 2
     { ...base, ih: 7, iw: 6, ic: 3, oc: 12, group: 3 }, // dwconv channel multiplier 4
     { ...base, ih: 9, iw: 9, ic: 5, oc: 5, group: 5, kh: 5, kw: 5, dh: 2, dw: 2, pads: [4, 4, 4, 4] }, // dwconv 5x5 dilated
+    // 16x8 (two bytes per element): blocked, depthwise (blocks of 16 channels), generic (grouped)
+    { ...base, ih: 8, iw: 7, ic: 5, oc: 13, w16: true }, // convb16 pairs + singles
+    { ...base, ih: 9, iw: 8, ic: 3, oc: 16, sh: 2, sw: 2, pads: [0, 0, 1, 1], w16: true }, // convb16 stride 2
+    { ...base, ih: 6, iw: 6, ic: 8, oc: 20, kh: 1, kw: 1, pads: [0, 0, 0, 0], w16: true }, // convb16 1x1 expansion
+    { ...base, ih: 7, iw: 8, ic: 20, oc: 20, group: 20, w16: true }, // dwconv16, 16 + 4 channels
+    { ...base, ih: 7, iw: 6, ic: 4, oc: 12, group: 4, sh: 2, sw: 2, w16: true }, // dwconv16 multiplier 3, stride 2
+    { ...base, ih: 7, iw: 7, ic: 6, oc: 9, group: 3, w16: true }, // conv16, grouped
   ];
   const r = rng(4242);
   const pick = <T,>(a: T[]) => a[Math.floor(r() * a.length)];
@@ -113,7 +120,7 @@ test('conv layers run byte-exact with the output at each end of the overlap its 
     }
   });
   // every kernel with a declared walk ran overlapped
-  for (const k of ['gemmr', 'convb', 'conv', 'dwconv', 'add', 'add16', 'mul', 'mul16']) assert.ok(kernelsSeen.has(k), `kernel ${k} ran with an overlapped output (${[...kernelsSeen].join(',')})`);
+  for (const k of ['gemmr', 'convb', 'conv', 'dwconv', 'conv16', 'convb16', 'dwconv16', 'add', 'add16', 'mul', 'mul16']) assert.ok(kernelsSeen.has(k), `kernel ${k} ran with an overlapped output (${[...kernelsSeen].join(',')})`);
   t.diagnostic(`${models.length} builds, ${pinned} pinned overlapped runs`);
   const targets: ('host' | 'host-sanitize' | 'rv32')[] = ['host', 'host-sanitize'];
   if (hasTool(RV32_GCC) && hasTool(QEMU_RV32)) targets.push('rv32');

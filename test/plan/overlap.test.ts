@@ -77,7 +77,7 @@ function convCtx(c: ConvCase): Walk {
 test('overlap range: the declared conv kernel walks, checked byte by byte on random shapes', () => {
   const rand = rng(5);
   const pick = <T,>(a: T[]) => a[Math.floor(rand() * a.length)];
-  for (let trial = 0; trial < 60; trial++) {
+  for (let trial = 0; trial < 80; trial++) {
     const kind = pick(['1x1', 'conv', 'dw', 'group']);
     const k = kind === '1x1' ? 1 : pick([1, 3, 5]);
     const s = kind === '1x1' ? 1 : pick([1, 2]);
@@ -88,11 +88,13 @@ test('overlap range: the declared conv kernel walks, checked byte by byte on ran
     const oc = kind === 'dw' ? ic * pick([1, 2, 4]) : kind === 'group' ? 2 * (1 + Math.floor(rand() * 5)) : 1 + Math.floor(rand() * 20);
     const ih = 2 + Math.floor(rand() * 7);
     const iw = 2 + Math.floor(rand() * 7);
-    const c: ConvCase = { ih, iw, ic, oc, kh: k, kw: k, sh: s, sw: s, dh: d, dw: kind === 'conv' ? 1 : d, pads: [p, p, p, p], group };
+    const w16 = rand() < 0.3;
+    const c: ConvCase = { ih, iw, ic, oc, kh: k, kw: k, sh: s, sw: s, dh: d, dw: kind === 'conv' ? 1 : d, pads: [p, p, p, p], group, w16 };
     if (ih + 2 * p < d * (k - 1) + 1 || iw + 2 * p < d * (k - 1) + 1) continue;
     const g = convGraph(c, trial);
-    const out = g.tensors[g.nodes[0].outputs[0]].shape.reduce((a, b) => a * b, 1);
-    checkAgainstBruteForce(convCtx(c), ih * iw * ic, out, JSON.stringify(c));
+    const e = w16 ? 2 : 1;
+    const out = g.tensors[g.nodes[0].outputs[0]].shape.reduce((a, b) => a * b, 1) * e;
+    checkAgainstBruteForce(convCtx(c), ih * iw * ic * e, out, JSON.stringify(c));
   }
 });
 

@@ -178,13 +178,14 @@ function taps(start: number, k: number, dil: number, size: number): [number, num
 export interface ConvGeom {
   ih: number; iw: number; ic: number; oh: number; ow: number; oc: number; kh: number; kw: number;
   sh: number; sw: number; dh: number; dw: number; pt: number; pl: number; group: number;
-  kernel: 'gemm' | 'convb' | 'conv' | 'dwconv';
+  kernel: 'gemm' | 'convb' | 'conv' | 'dwconv' | 'conv16' | 'convb16' | 'dwconv16';
 }
 
 export function convGeom(c: WalkCtx): ConvGeom | undefined {
   const { n, X, Y, T } = c;
   const W = T(n.inputs[1]);
-  if (X.dtype !== 'int8' || Y.dtype !== 'int8' || W.dtype !== 'int8' || X.shape.length !== 4 || X.shape[0] !== 1) return undefined;
+  const w16 = X.dtype === 'int16' && Y.dtype === 'int16';
+  if (!((X.dtype === 'int8' && Y.dtype === 'int8') || w16) || W.dtype !== 'int8' || X.shape.length !== 4 || X.shape[0] !== 1) return undefined;
   const [, ih, iw, ic] = X.shape;
   const [, oh, ow, oc] = Y.shape;
   const [, kh, kw] = W.shape;
@@ -193,6 +194,13 @@ export function convGeom(c: WalkCtx): ConvGeom | undefined {
   const pads = attrNums(n, 'pads', [0, 0, 0, 0]);
   const group = (n.attrs.group as number | undefined) ?? 1;
   const g = { ih, iw, ic, oh, ow, oc, kh, kw, sh, sw, dh, dw, pt: pads[0], pl: pads[1], group };
+  if (w16) {
+    // the same choice as conv16's
+    const acc64 = c.q?.acc64 === 1 || (Array.isArray(c.q?.acc64) && c.q.acc64[0] === 1);
+    if (group === ic && group > 1 && W.shape[3] === 1 && acc64 && kh * kw <= 512) return { ...g, kernel: 'dwconv16' };
+    if (group === 1 && dw === 1 && acc64) return { ...g, kernel: 'convb16' };
+    return { ...g, kernel: 'conv16' };
+  }
   // the same choice as emitConv's
   if (group === ic && group > 1 && W.shape[3] === 1) return { ...g, kernel: 'dwconv' };
   if (kh === 1 && kw === 1 && sh === 1 && sw === 1 && group === 1 && pads.every((p) => p === 0)) return { ...g, kernel: 'gemm' };
@@ -217,7 +225,7 @@ function gemmrWalk(rows: number, depth: number, cols: number, step: StepSink) {
 
 /** ef_convb_s8: raster; interior pixel pairs (channel blocks 8, 4, then single channels, both pixels stored
  * together), other pixels one at a time in channel blocks of 8 / 4 / 1. */
-function convbWalk(g: ConvGeom, step: StepSink) {
+function convbWalk(g: ConvGeom, step: StepSink, pairs = true) {
   const { ih, iw, ic, ow, oc, kh, kw, sh, sw, dh, pt, pl } = g;
   const run = kw * ic;
   for (let oy = 0; oy < g.oh; oy++) {
@@ -226,7 +234,7 @@ function convbWalk(g: ConvGeom, step: StepSink) {
     for (let ox = 0; ox < ow; ) {
       const ix0 = ox * sw - pl;
       const base = (oy * ow + ox) * oc;
-      if (ky0 === 0 && ky1 === kh && ix0 >= 0 && ox + 1 < ow && ix0 + sw + kw <= iw) {
+      if (pairs && ky0 === 0 && ky1 === kh && ix0 >= 0 && ox + 1 < ow && ix0 + sw + kw <= iw) {
         const lo = (iy0 * iw + ix0) * ic;
         const hi = ((iy0 + (kh - 1) * dh) * iw + ix0) * ic + sw * ic + run;
         let o = 0;
@@ -255,7 +263,7 @@ function convbWalk(g: ConvGeom, step: StepSink) {
 
 /** ef_conv_s8: raster; without groups or horizontal dilation channel blocks of 4 then single channels, each block
  * re-reading the window; otherwise one channel at a time over its group's slice of the window. */
-function convWalk(g: ConvGeom, step: StepSink) {
+function convWalk(g: ConvGeom, step: StepSink, blocks = true) {
   const { ih, iw, ic, ow, oc, kh, kw, sh, sw, dh, dw, pt, pl, group } = g;
   const icg = ic / group;
   const ocg = oc / group;
@@ -269,7 +277,7 @@ function convWalk(g: ConvGeom, step: StepSink) {
       const empty = ky0 >= ky1 || kx0 >= kx1;
       const first = ((iy0 + ky0 * dh) * iw + ix0 + kx0 * dw) * ic;
       const last = ((iy0 + (ky1 - 1) * dh) * iw + ix0 + (kx1 - 1) * dw) * ic; // start of the last tap
-      if (dw === 1 && group === 1) {
+      if (blocks && dw === 1 && group === 1) {
         const lo = empty ? 0 : first;
         const hi = empty ? 0 : last + ic;
         let o = 0;
@@ -311,12 +319,42 @@ function dwconvWalk(g: ConvGeom, step: StepSink) {
   }
 }
 
-/** The walk of the int8 kernel emitConv picks (gemm: its pixel-major form ef_gemmr_s8, used when overlapped). */
+/** ef_dwconv_s16: raster; per pixel blocks of up to 16 channels over the in-bounds taps, each stored together. */
+function dwconv16Walk(g: ConvGeom, step: StepSink) {
+  const { ih, iw, ic, ow, oc, kh, kw, sh, sw, dh, dw, pt, pl } = g;
+  const cm = oc / ic;
+  for (let oy = 0; oy < g.oh; oy++) {
+    const iy0 = oy * sh - pt;
+    const [ky0, ky1] = taps(iy0, kh, dh, ih);
+    for (let ox = 0; ox < ow; ox++) {
+      const ix0 = ox * sw - pl;
+      const [kx0, kx1] = taps(ix0, kw, dw, iw);
+      const base = (oy * ow + ox) * oc;
+      const empty = ky0 >= ky1 || kx0 >= kx1;
+      const first = ((iy0 + ky0 * dh) * iw + ix0 + kx0 * dw) * ic;
+      const last = ((iy0 + (ky1 - 1) * dh) * iw + ix0 + (kx1 - 1) * dw) * ic;
+      for (let o0 = 0; o0 < oc; o0 += 16) {
+        const nb = Math.min(16, oc - o0);
+        step(empty ? 0 : first + Math.floor(o0 / cm), empty ? 0 : last + Math.floor((o0 + nb - 1) / cm) + 1, base + o0, base + o0 + nb);
+      }
+    }
+  }
+}
+
+/** The walk of the kernel emitConv picks (int8 gemm: its pixel-major form ef_gemmr_s8, used when overlapped). */
 function convWalkOf(c: WalkCtx): Walk | undefined {
   const g = convGeom(c);
   if (!g) return undefined;
-  const elems = (step: StepSink): StepSink => step; // int8 in and out: byte offsets are element offsets
+  // int16 in and out: every element offset of a walk is two bytes
+  const elems = (step: StepSink): StepSink => (c.X.dtype === 'int16' ? (rl, rh, wl, wh) => step(2 * rl, 2 * rh, 2 * wl, 2 * wh) : step);
   switch (g.kernel) {
+    case 'conv16':
+      return (s) => convWalk(g, elems(s), false);
+    case 'convb16':
+      // pixel pairs only when a window row holds at most 511 values (ef_convb_s16's rpg > 0)
+      return (s) => convbWalk(g, elems(s), g.kw * g.ic <= 511);
+    case 'dwconv16':
+      return (s) => dwconv16Walk(g, elems(s));
     case 'gemm':
       return (s) => gemmrWalk(g.oh * g.ow, g.ic, g.oc, elems(s));
     case 'convb':
