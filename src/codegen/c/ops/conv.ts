@@ -145,7 +145,7 @@ function emitConv(c: LowerCtx): LayerCode {
     }
   }
   consts.push({ sym: `${L}_bias_adj`, ctype: 'int32_t', data: bias, comment: `layer ${i}: bias - in_zp(${inZp}) * sum(filter) per output channel [${OC}] (windows inside the input)`, where: 'weights' });
-  if (kernel !== 'gemm')
+  if (kernel !== 'gemm' && kernel !== 'gemmr')
     consts.push({ sym: `${L}_bias`, ctype: 'int32_t', data: rawBias, comment: `layer ${i}: bias [${OC}] (windows crossing the border)`, where: 'weights' });
   const loop = N > 1;
   const code = [
