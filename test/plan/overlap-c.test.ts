@@ -95,7 +95,7 @@ test('conv layers run byte-exact with the output at each end of the overlap its 
     const variants: { tag: string; e: ReturnType<typeof emitC> }[] = [
       { tag: 'none', e: emitC(g, { name: `ov${ci}n`, overlap: false }) },
       { tag: 'best', e: emitC(g, { name: `ov${ci}b` }) },
-      ...pins.map((pin) => ({ tag: pin, e: emitC(g, { name: `ov${ci}${pin[0]}`, planAlignment: dtypeSize(g.tensors[g.inputs[0]].dtype), overlapAt: pin }) })),
+      ...pins.map((pin) => ({ tag: pin, e: emitC(g, { name: `ov${ci}${pin === 'below' ? 'lo' : 'hi'}`, planAlignment: dtypeSize(g.tensors[g.inputs[0]].dtype), overlapAt: pin }) })),
     ];
     assert.equal(variants[0].e.plan.overlaps.length, 0, `${label}: overlap off`);
     for (const v of variants.slice(2)) {

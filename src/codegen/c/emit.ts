@@ -323,7 +323,8 @@ export function emitC(g: Graph, opts: EmitOptions = {}): EmitResult {
     c.push(`static const ${k.ctype} ${k.sym}[${k.data.length}] = {\n${cArrayBody(k.data, 8)}\n};`);
   }
   c.push('');
-  c.push(`/* Memory plan: one static arena, ${arenaSize} bytes (lower bound ${plan.lowerBound}, alignment ${plan.alignment}).`);
+  const lb = plan.lowerBound === plan.disjointLowerBound ? `${plan.lowerBound}` : `${plan.lowerBound} with outputs over their inputs, ${plan.disjointLowerBound} with every tensor apart`;
+  c.push(`/* Memory plan: one static arena, ${arenaSize} bytes (lower bound ${lb}, alignment ${plan.alignment}).`);
   c.push(` *   tensor                                   offset     size  live`);
   const rows = [...plan.tensors.values()].sort((a, b) => a.offset - b.offset || a.firstUse - b.firstUse);
   for (const r of rows)

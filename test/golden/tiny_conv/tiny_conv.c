@@ -52,7 +52,7 @@ static const int32_t tiny_conv_L5_rq[12] = {
     -2095944172,           0,           6,          31
 };
 
-/* Memory plan: one static arena, 272 bytes (lower bound 272, alignment 16).
+/* Memory plan: one static arena, 272 bytes (lower bound 272 with outputs over their inputs, 384 with every tensor apart, alignment 16).
  *   tensor                                   offset     size  live
  *   conv1                                          0      256  [0,1]
  *   dw                                             0       64  [1,2]
