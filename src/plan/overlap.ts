@@ -24,6 +24,9 @@ export type Walk = (step: StepSink) => void;
 export interface OverlapRange {
   below: number;
   above: number;
+  /** Overlapping costs something (the kernel then runs a slower form): the planner undoes the overlap wherever
+   * the arena stays the same without it. */
+  preferApart?: boolean;
 }
 
 /** Step list of a walk (flat: readLo, readHi, writeLo, writeHi per step); empty reads as (+Inf, -Inf). */

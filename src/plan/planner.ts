@@ -230,6 +230,44 @@ function placeInOrder(items: readonly Interval[], order: readonly number[], alig
  */
 export function placeIntervals(items: readonly Interval[], alignment = ARENA_ALIGN, pairs: readonly IntervalPair[] = [], pin?: 'below' | 'above'): { offsets: number[]; arenaSize: number } {
   const pi = pairs.length ? indexPairs(items, pairs, alignment) : undefined;
+  const best = searchPlacement(items, alignment, pairs, pi, pin);
+  return pi && !pin ? separate(items, pairs, pi, best, alignment) : best;
+}
+
+/**
+ * Pairs that would rather not overlap (`preferApart`: the kernel's overlapping form is slower) and do: move the
+ * output (else the input) to a place apart from its partner and every other live buffer, inside the same arena,
+ * keeping the other pairs' ranges. The arena never grows; only overlaps the arena does not need are undone.
+ */
+function separate(items: readonly Interval[], pairs: readonly IntervalPair[], pi: PairIndex, best: { offsets: number[]; arenaSize: number }, alignment: number) {
+  const offsets = best.offsets.slice();
+  const up = (n: number) => alignUp(n, alignment);
+  for (const p of pairs) {
+    if (!p.range.preferApart) continue;
+    const d = offsets[p.out] - offsets[p.in];
+    if (d >= up(items[p.in].size) || -d >= up(items[p.out].size)) continue;
+    for (const k of [p.out, p.in]) {
+      const it = items[k];
+      const size = up(it.size);
+      const forbidden: [number, number][] = [[best.arenaSize - size, Infinity]];
+      items.forEach((o, j) => {
+        if (j === k || o.size === 0 || !(o.first <= it.last && it.first <= o.last)) return;
+        const q = j === p.in || j === p.out ? undefined : pi.get(k)?.find((x) => x.other === j);
+        if (!q) forbidden.push([offsets[j] - size, offsets[j] + up(o.size)]);
+        else if (q.isOut) forbidden.push([offsets[j] + q.below, offsets[j] + q.above]); // k is that pair's output
+        else forbidden.push([offsets[j] - q.above, offsets[j] - q.below]); // k is that pair's input
+      });
+      const off = placeWithPairs(forbidden, false);
+      if (off + size <= best.arenaSize) {
+        offsets[k] = off;
+        break;
+      }
+    }
+  }
+  return { offsets, arenaSize: best.arenaSize };
+}
+
+function searchPlacement(items: readonly Interval[], alignment: number, pairs: readonly IntervalPair[], pi: PairIndex | undefined, pin?: 'below' | 'above'): { offsets: number[]; arenaSize: number } {
   const idx = items.map((_, i) => i).filter((i) => items[i].size > 0);
   if (pin && pi) {
     // the test hook: no search for the smallest arena, just the pinned placement in the first order that has it

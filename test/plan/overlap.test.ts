@@ -133,7 +133,7 @@ test('planner: overlap pairs stay inside their range, other live buffers apart, 
     for (let k = 1; k < n; k++)
       if (rand() < 0.7) {
         const below = -Math.floor(rand() * items[k].size) + Math.floor(rand() * 40);
-        pairs.push({ in: k - 1, out: k, range: { below, above: below + Math.floor(rand() * 200) } });
+        pairs.push({ in: k - 1, out: k, range: { below, above: below + Math.floor(rand() * 200), ...(rand() < 0.4 ? { preferApart: true } : {}) } });
       }
     const p = placeIntervals(items, 16, pairs);
     checkPlacement(items, pairs, p.offsets, p.arenaSize, 16);
@@ -144,4 +144,28 @@ test('planner: overlap pairs stay inside their range, other live buffers apart, 
     assert.deepEqual(placeIntervals(items, 16, pairs), p, 'deterministic');
   }
   assert.ok(shrunk > 50, `overlaps shrink the arena in most trials (${shrunk})`);
+});
+
+test('planner: a pair that prefers to stay apart overlaps only where the arena needs it', () => {
+  // a (96 B, step 0) -> b (160 B, steps 0-1) next to a 400 B buffer live at steps 0-1; a 700 B buffer alone at
+  // step 2 sets the arena, so step 0 (656 B apart) has room to keep a and b apart
+  const items: Interval[] = [
+    { size: 96, first: 0, last: 0 },
+    { size: 160, first: 0, last: 1 },
+    { size: 400, first: 0, last: 1 },
+    { size: 700, first: 2, last: 2 },
+  ];
+  const range = { below: -64, above: 96 };
+  const apart = (o: number[]) => o[0] + 96 <= o[1] || o[1] + 160 <= o[0];
+  const cheap = placeIntervals(items, 16, [{ in: 0, out: 1, range }]);
+  assert.ok(!apart(cheap.offsets), `first fit overlaps them when it costs nothing (${cheap.offsets})`);
+  const costly = placeIntervals(items, 16, [{ in: 0, out: 1, range: { ...range, preferApart: true } }]);
+  assert.equal(costly.arenaSize, cheap.arenaSize);
+  assert.ok(apart(costly.offsets), `preferApart: a and b apart (${costly.offsets})`);
+  checkPlacement(items, [{ in: 0, out: 1, range }], costly.offsets, costly.arenaSize, 16);
+  // where the arena needs it, the overlap stays: alone, 96 -> 160 spans 160 with the output starting 64 B below
+  // the input (d = -64), 256 B apart
+  const lone = placeIntervals(items.slice(0, 2), 16, [{ in: 0, out: 1, range: { ...range, preferApart: true } }]);
+  assert.equal(lone.arenaSize, 160);
+  assert.equal(lone.offsets[1] - lone.offsets[0], -64);
 });

@@ -171,8 +171,10 @@ export function emitC(g: Graph, opts: EmitOptions = {}): EmitResult {
         : (i) => {
             if (backend?.takes(i)) return undefined;
             const n = g.nodes[i];
-            const walk = cLowering(n.op)?.walk?.({ n, q: n.qparams as LowerCtx['q'], T: (id) => g.tensors[id], X: g.tensors[n.inputs[0]], Y: g.tensors[n.outputs[0]] });
-            return walk ? overlapRange(walk) : undefined;
+            const low = cLowering(n.op);
+            const wc = { n, q: n.qparams as LowerCtx['q'], T: (id: number) => g.tensors[id], X: g.tensors[n.inputs[0]], Y: g.tensors[n.outputs[0]] };
+            const walk = low?.walk?.(wc);
+            return walk ? { ...overlapRange(walk), ...(low?.overlapCost?.(wc) ? { preferApart: true } : {}) } : undefined;
           },
   });
   const overlapped = new Set(plan.overlaps.filter((o) => o.overlapping).map((o) => o.node));

@@ -104,6 +104,9 @@ export interface CLowering {
    * (test/plan/overlap-c.test.ts runs every kernel with a walk at its tightest overlap).
    */
   walk?: (c: WalkCtx) => Walk | undefined;
+  /** Does the kernel form the walk describes cost more than the one emitted without overlap (the plan then
+   * overlaps this layer only where the arena needs it)? */
+  overlapCost?: (c: WalkCtx) => boolean;
   /** Every kernel section emit may name (emit.ts checks each layer against it). */
   kernels: readonly string[];
   emit(c: LowerCtx): LayerCode;
