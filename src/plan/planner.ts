@@ -231,7 +231,10 @@ function placeInOrder(items: readonly Interval[], order: readonly number[], alig
 export function placeIntervals(items: readonly Interval[], alignment = ARENA_ALIGN, pairs: readonly IntervalPair[] = [], pin?: 'below' | 'above'): { offsets: number[]; arenaSize: number } {
   const pi = pairs.length ? indexPairs(items, pairs, alignment) : undefined;
   const best = searchPlacement(items, alignment, pairs, pi, pin);
-  return pi && !pin ? separate(items, pairs, pi, best, alignment) : best;
+  if (!pi || pin) return best;
+  // overlaps only relax the placement rules, but the search is greedy: never return more than the plan without them
+  const plain = searchPlacement(items, alignment, [], undefined);
+  return plain.arenaSize <= best.arenaSize ? plain : separate(items, pairs, pi, best, alignment);
 }
 
 /**

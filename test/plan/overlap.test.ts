@@ -147,25 +147,45 @@ test('planner: overlap pairs stay inside their range, other live buffers apart, 
 });
 
 test('planner: a pair that prefers to stay apart overlaps only where the arena needs it', () => {
-  // a (96 B, step 0) -> b (160 B, steps 0-1) next to a 400 B buffer live at steps 0-1; a 700 B buffer alone at
-  // step 2 sets the arena, so step 0 (656 B apart) has room to keep a and b apart
+  // step 0: a (96 B) -> b (160 B) next to L (112 B): 368 B apart, 272 B with b 64 B below a (pair A, d >= -64);
+  // step 1: b -> c (32 B, pair B), 192 B apart; step 3: X (320 B) alone sets the arena. Pair A is needed
+  // (without overlaps the arena is 368 B); pair B is not.
   const items: Interval[] = [
     { size: 96, first: 0, last: 0 },
     { size: 160, first: 0, last: 1 },
-    { size: 400, first: 0, last: 1 },
-    { size: 700, first: 2, last: 2 },
+    { size: 32, first: 1, last: 2 },
+    { size: 112, first: 0, last: 0 },
+    { size: 320, first: 3, last: 3 },
   ];
-  const range = { below: -64, above: 96 };
-  const apart = (o: number[]) => o[0] + 96 <= o[1] || o[1] + 160 <= o[0];
-  const cheap = placeIntervals(items, 16, [{ in: 0, out: 1, range }]);
-  assert.ok(!apart(cheap.offsets), `first fit overlaps them when it costs nothing (${cheap.offsets})`);
-  const costly = placeIntervals(items, 16, [{ in: 0, out: 1, range: { ...range, preferApart: true } }]);
-  assert.equal(costly.arenaSize, cheap.arenaSize);
-  assert.ok(apart(costly.offsets), `preferApart: a and b apart (${costly.offsets})`);
-  checkPlacement(items, [{ in: 0, out: 1, range }], costly.offsets, costly.arenaSize, 16);
+  const A: IntervalPair = { in: 0, out: 1, range: { below: -64, above: 96 } };
+  const rB = { below: 0, above: 160 };
+  const apartB = (o: number[]) => o[1] + 160 <= o[2] || o[2] + 32 <= o[1];
+  assert.equal(placeIntervals(items, 16).arenaSize, 368);
+  const cheap = placeIntervals(items, 16, [A, { in: 1, out: 2, range: rB }]);
+  assert.equal(cheap.arenaSize, 320);
+  assert.ok(!apartB(cheap.offsets), `first fit overlaps b and c when it costs nothing (${cheap.offsets})`);
+  const costly = placeIntervals(items, 16, [A, { in: 1, out: 2, range: { ...rB, preferApart: true } }]);
+  assert.equal(costly.arenaSize, 320);
+  assert.ok(apartB(costly.offsets), `preferApart: b and c apart (${costly.offsets})`);
+  checkPlacement(items, [A, { in: 1, out: 2, range: rB }], costly.offsets, costly.arenaSize, 16);
   // where the arena needs it, the overlap stays: alone, 96 -> 160 spans 160 with the output starting 64 B below
   // the input (d = -64), 256 B apart
-  const lone = placeIntervals(items.slice(0, 2), 16, [{ in: 0, out: 1, range: { ...range, preferApart: true } }]);
+  const lone = placeIntervals(items.slice(0, 2), 16, [{ in: 0, out: 1, range: { ...A.range, preferApart: true } }]);
   assert.equal(lone.arenaSize, 160);
   assert.equal(lone.offsets[1] - lone.offsets[0], -64);
+});
+
+test('planner: never a larger arena with overlap pairs than without (the greedy search keeps the plain plan on ties)', () => {
+  const rand = rng(2024);
+  for (let trial = 0; trial < 150; trial++) {
+    const n = 2 + Math.floor(rand() * 12);
+    const items: Interval[] = [];
+    const pairs: IntervalPair[] = [];
+    for (let k = 0; k < n; k++) items.push({ size: 16 * (1 + Math.floor(rand() * 40)), first: Math.max(0, k - 1), last: k });
+    for (let k = 1; k < n; k++) if (rand() < 0.6) pairs.push({ in: k - 1, out: k, range: { below: -Math.floor(rand() * 300), above: Math.floor(rand() * 300) } });
+    const plain = placeIntervals(items, 16);
+    const p = placeIntervals(items, 16, pairs);
+    assert.ok(p.arenaSize <= plain.arenaSize, `trial ${trial}: ${p.arenaSize} > ${plain.arenaSize}`);
+    if (p.arenaSize === plain.arenaSize) assert.deepEqual(p, plain, 'a tie keeps the plan without overlaps');
+  }
 });
