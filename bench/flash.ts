@@ -75,7 +75,7 @@ export async function flashBench(): Promise<string> {
   }
   return (
     rows.join('\n') +
-    '\n\nespforge flash = .text + .rodata + .data of the library objects (NAME.c, NAME_weights.c, espforge_kernels.c), `riscv64-unknown-elf-gcc -march=rv32imc -mabi=ilp32 -O2`, before linking (no --gc-sections: every emitted kernel counted). "weights" and "tables" are the exact bytes of the generated arrays (part of .rodata). TFLM flash = the .tflite flatbuffer (compiled in as a const array) + 35–60 KB of TFLM runtime code on rv32 as stated in issue #12 (not measured here); the ratio is espforge / TFLM at the 35 KB and 60 KB ends. Target of the issue: ≤ 0.7×.\n'
+    '\n\nespforge flash = .text + .rodata + .data of the library objects (NAME.c, NAME_weights.c, espforge_kernels.c), `riscv64-unknown-elf-gcc -march=rv32imc -mabi=ilp32 -O2`, before linking (no --gc-sections: every emitted kernel counted). "weights" and "tables" are the exact bytes of the generated arrays (part of .rodata): weights = filters and int32 biases (NAME_weights.c), tables = the static parameter tables of NAME.c, for these models the per-channel requantization tables (5 B per output channel: 2M as int32, a shift code as uint8). TFLM flash = the .tflite flatbuffer (compiled in as a const array) + 35–60 KB of TFLM runtime code on rv32 as stated in issue #12 (not measured here); the ratio is espforge / TFLM at the 35 KB and 60 KB ends. Target of the issue: ≤ 0.7×.\n'
   );
 }
 

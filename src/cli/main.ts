@@ -8,35 +8,39 @@ import { setImportDefaults } from '../import/index.js';
 import { DATA_LAYOUTS, setDataLayout, type DataLayout } from '../ir/layout.js';
 import { printJson, type CommandModule } from './common.js';
 
-// One module per command; each registers itself on the program.
-import * as inspect from './commands/inspect.js'; // cmd:inspect
-import * as run from './commands/run.js'; // cmd:run
-import * as conformance from './commands/conformance.js'; // cmd:conformance
-import * as quantize from './commands/quantize.js'; // cmd:quantize
-import * as evalCmd from './commands/eval.js'; // cmd:eval
-import * as targets from './commands/targets.js'; // cmd:targets
-import * as build from './commands/build.js'; // cmd:build
-import * as verify from './commands/verify.js'; // cmd:verify
-import * as train from './commands/train.js'; // cmd:train
-import * as split from './commands/split.js'; // cmd:split
-import * as demo from './commands/demo.js'; // cmd:demo
-import * as compare from './commands/compare.js'; // cmd:compare
-
+// One module per command (src/cli/commands/NAME.ts); each registers itself on the program. Modules are loaded
+// lazily: a run names one command, and loading only that one keeps every invocation's start-up short (the
+// others pull in training, code generation, ...). Help, a bare `espforge` or an unknown word loads them all.
 // In the order `--help` lists them: the main job first, then the pipeline's stages.
-const COMMANDS: CommandModule[] = [
-  demo, // cmd:demo
-  inspect, // cmd:inspect
-  run, // cmd:run
-  quantize, // cmd:quantize
-  evalCmd, // cmd:eval
-  build, // cmd:build
-  verify, // cmd:verify
-  compare, // cmd:compare
-  train, // cmd:train
-  split, // cmd:split
-  conformance, // cmd:conformance
-  targets, // cmd:targets
-];
+const COMMANDS: Record<string, () => Promise<CommandModule>> = {
+  demo: () => import('./commands/demo.js'),
+  inspect: () => import('./commands/inspect.js'),
+  run: () => import('./commands/run.js'),
+  quantize: () => import('./commands/quantize.js'),
+  eval: () => import('./commands/eval.js'),
+  build: () => import('./commands/build.js'),
+  verify: () => import('./commands/verify.js'),
+  compare: () => import('./commands/compare.js'),
+  train: () => import('./commands/train.js'),
+  split: () => import('./commands/split.js'),
+  conformance: () => import('./commands/conformance.js'),
+  targets: () => import('./commands/targets.js'),
+};
+
+/** The command modules this argv needs: the one it names, or every one (help, version, a typo). */
+function commandsFor(argv: string[]): string[] {
+  const GLOBAL_WITH_VALUE = new Set(['--layout', '--espdl-chip']);
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (GLOBAL_WITH_VALUE.has(a)) {
+      i++;
+      continue;
+    }
+    if (a.startsWith('-')) continue;
+    return a in COMMANDS && !argv.includes('--help') && !argv.includes('-h') ? [a] : Object.keys(COMMANDS);
+  }
+  return Object.keys(COMMANDS);
+}
 
 export async function main(argv: string[]): Promise<number> {
   const json = argv.includes('--json');
@@ -62,7 +66,7 @@ export async function main(argv: string[]): Promise<number> {
   const setExit = (c: number) => {
     exitCode = Math.max(exitCode, c);
   };
-  for (const c of COMMANDS) c.register(program, setExit);
+  for (const c of await Promise.all(commandsFor(argv).map((n) => COMMANDS[n]()))) c.register(program, setExit);
   try {
     await program.parseAsync(argv, { from: 'user' });
   } catch (e) {

@@ -140,24 +140,23 @@ const GLUE = `
 #endif
 #define DBL_REPORTED_SCRATCH (64 + ESP_NN_DOUBLE_SCRATCH_EXTRA)
 
-static int32_t dbl_tab[6 * ESP_NN_DOUBLE_MAX_CHANNELS];
+static int32_t dbl_tab[3 * ESP_NN_DOUBLE_MAX_CHANNELS];
 
 static void *dbl_conv_scratch;
 static void *dbl_dw_scratch;
 static void *dbl_sm_scratch;
 
-/* Requantization table of the portable kernels (four words per channel) from ESP-NN's (mult, shift) arrays:
- * the same exact re-encoding the emitter's rqTable does at generation time. */
-static void dbl_rq(int32_t *rq, const int32_t *mult, const int32_t *shift, int n)
+/* Requantization tables of the portable kernels (section rq) from ESP-NN's (mult, shift) arrays: m = 2*M and the
+ * shift code (-S - 1 for S < 0, 32 + S otherwise) per channel, the same exact re-encoding the emitter's rqTable does
+ * at generation time. */
+static uint8_t dbl_s[ESP_NN_DOUBLE_MAX_CHANNELS];
+
+static void dbl_rq(int32_t *m, uint8_t *sc, const int32_t *mult, const int32_t *shift, int n)
 {
     int c;
     for (c = 0; c < n; ++c) {
-        const int32_t s = shift[c];
-        const int r = s < 0 ? -s : 0;
-        rq[4 * c + 0] = (int32_t)(2u * (uint32_t)mult[c]);
-        rq[4 * c + 1] = s > 0 ? s : 0;
-        rq[4 * c + 2] = r;
-        rq[4 * c + 3] = (int32_t)((((uint32_t)1 << r) - 1u) >> 1);
+        m[c] = (int32_t)(2u * (uint32_t)mult[c]);
+        sc[c] = (uint8_t)(shift[c] < 0 ? -shift[c] - 1 : 32 + shift[c]);
     }
 }
 
@@ -198,13 +197,14 @@ void esp_nn_set_depthwise_conv_scratch_buf(const void *buf)
     dbl_dw_scratch = (void *)(uintptr_t)buf;
 }
 
-/* Fills the scratch block ESP-NN was given, then lays out {rq, bias_adj, bias} in the double's own table and
+/* Fills the scratch block ESP-NN was given, then lays out {rq m, bias_adj, bias} in the double's own table (rq k in
+ * dbl_s) and
  * folds in_zp into bias_adj over the taps filter values of each output channel, read with the given strides. */
 static int32_t *dbl_prepare(void *scratch, int oc, const quant_data_t *qd, const int32_t *bias, const int8_t *w,
                             int taps, int tap_stride, int oc_stride, int32_t in_zp)
 {
     int32_t *rq = dbl_tab;
-    int32_t *badj = rq + 4 * oc;
+    int32_t *badj = rq + oc;
     int32_t *b = badj + oc;
     int o, t;
     if (scratch == NULL || oc > ESP_NN_DOUBLE_MAX_CHANNELS) {
@@ -212,7 +212,7 @@ static int32_t *dbl_prepare(void *scratch, int oc, const quant_data_t *qd, const
         exit(70);
     }
     dbl_fill(scratch, DBL_REPORTED_SCRATCH);
-    dbl_rq(rq, qd->mult, qd->shift, oc);
+    dbl_rq(rq, dbl_s, qd->mult, qd->shift, oc);
     for (o = 0; o < oc; ++o) {
         int32_t s = 0;
         for (t = 0; t < taps; ++t) s += w[(size_t)o * oc_stride + (size_t)t * tap_stride];
@@ -230,11 +230,11 @@ void esp_nn_conv_s8(const data_dims_t *input_dims, const int8_t *input_data, con
     const int kh = filter_dims->height, kw = filter_dims->width;
     const int32_t in_zp = -conv_params->in_offset;
     int32_t *rq = dbl_prepare(dbl_conv_scratch, oc, quant_data, bias, filter_data, kh * kw * ic, 1, kh * kw * ic, in_zp);
-    espnn_double_conv_s8(input_data, input_dims->height, input_dims->width, ic, filter_data, rq + 4 * oc,
-                         rq + 5 * oc, out_data, output_dims->height, output_dims->width, oc, kh, kw,
+    espnn_double_conv_s8(input_data, input_dims->height, input_dims->width, ic, filter_data, rq + oc,
+                         rq + 2 * oc, out_data, output_dims->height, output_dims->width, oc, kh, kw,
                          conv_params->stride.height, conv_params->stride.width, conv_params->dilation.height,
                          conv_params->dilation.width, conv_params->padding.height, conv_params->padding.width, 1,
-                         in_zp, conv_params->out_offset, rq, conv_params->activation.min, conv_params->activation.max);
+                         in_zp, conv_params->out_offset, rq, dbl_s, conv_params->activation.min, conv_params->activation.max);
 }
 
 void esp_nn_depthwise_conv_s8(const data_dims_t *input_dims, const int8_t *input_data, const data_dims_t *filter_dims,
@@ -247,10 +247,10 @@ void esp_nn_depthwise_conv_s8(const data_dims_t *input_dims, const int8_t *input
     /* ESP-NN's depthwise filter is [kh][kw][oc]: tap t of channel o is at t * oc + o */
     int32_t *rq = dbl_prepare(dbl_dw_scratch, oc, quant_data, bias, filter_data, kh * kw, oc, 1, in_zp);
     espnn_double_dwconv_s8(input_data, input_dims->height, input_dims->width, input_dims->channels,
-                           conv_params->ch_mult, filter_data, rq + 4 * oc, rq + 5 * oc, out_data,
+                           conv_params->ch_mult, filter_data, rq + oc, rq + 2 * oc, out_data,
                            output_dims->height, output_dims->width, kh, kw, conv_params->stride.height,
                            conv_params->stride.width, conv_params->dilation.height, conv_params->dilation.width,
-                           conv_params->padding.height, conv_params->padding.width, in_zp, conv_params->out_offset, rq,
+                           conv_params->padding.height, conv_params->padding.width, in_zp, conv_params->out_offset, rq, dbl_s,
                            conv_params->activation.min, conv_params->activation.max);
 }
 

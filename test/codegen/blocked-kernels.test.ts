@@ -1,5 +1,6 @@
-// The blocked conv kernels (kernels/conv.c section convb, kernels/conv_s16.c section convb16) on shapes the shared
-// corpora do not reach: 16x8 windows of more than 511 products (int32 partial sums flushed into the int64 total),
+// The blocked conv kernels (kernels/conv.c sections convb and dwconv3, the 3x3 depthwise row kernel;
+// kernels/conv_s16.c sections convb16 and convb16i, the int32 form for layers whose sums provably fit) on shapes the
+// shared corpora do not reach: 16x8 windows of more than 511 products (int32 partial sums flushed into the int64 total),
 // window rows of more than 511 values, fully connected rows of 1100 values, output-channel counts that leave blocks
 // of 4 and 1, odd output widths (a pixel left after the pairs), strides, vertical dilation and asymmetric padding.
 // Worst-case magnitudes (every input -32768, every weight -128: each product is 2^22) make a partial of 512
@@ -55,6 +56,36 @@ function convModel(c: ConvSpec, w16: boolean, worst: boolean): Graph {
   return prepareIntGraph(b.build());
 }
 
+interface DwSpec {
+  ih: number; iw: number; c: number; stride: number; pads: number[]; zp: number;
+  /** vertical stride when it differs from the horizontal one */
+  strideH?: number;
+  /** 'big': biases of about ±2^29 (the requantization's general path), with an output scale that keeps outputs in
+   *  range; 'huge': biases just under 2^31 - 2^19 (sums near 2^31 that never wrap) and channel 0's multiplier just
+   *  under 2^-30, where the short rounding of the 3x3 row kernel would overflow (it must take the general path) */
+  bias?: 'big' | 'huge';
+}
+
+/** One int8 depthwise 3x3 layer (ch_mult 1): the row kernel of section dwconv3 at stride 1 from 12 output pixels a row. */
+function dwModel(d: DwSpec, worst: boolean): Graph {
+  const b = new GraphBuilder({ format: 'espforge', source: 'blocked_dw' });
+  const sh = d.strideH ?? d.stride;
+  const oh = Math.floor((d.ih + d.pads[0] + d.pads[2] - 3) / sh) + 1;
+  const ow = Math.floor((d.iw + d.pads[1] + d.pads[3] - 3) / d.stride) + 1;
+  const wS = Array.from({ length: d.c }, (_, o) => 0.004 + 0.0003 * o);
+  const x = b.tensor({ name: 'x', dtype: 'int8', shape: [1, d.ih, d.iw, d.c], quant: q(0.02, d.zp) });
+  const w = b.tensor({ name: 'w', dtype: 'int8', shape: [d.c, 3, 3, 1], data: filter(d.c * 9, 23, worst), quant: { scale: wS, zeroPoint: new Array(d.c).fill(0), axis: 0 } });
+  const big = (o: number) => (o % 2 === 0 ? 1 : -1) * ((1 << 29) + 4099 * o);
+  const bv = (o: number) => (d.bias === 'big' ? big(o) : d.bias === 'huge' ? 2 ** 31 - 2 ** 19 - 1 - 977 * o : 131 * o - 700);
+  const bias = b.tensor({ name: 'b', dtype: 'int32', shape: [d.c], data: Int32Array.from({ length: d.c }, (_, o) => bv(o)) });
+  const outS = d.bias === 'big' ? (0.02 * 0.006 * 2 ** 29) / 100 : d.bias === 'huge' ? (0.02 * 0.004 * 2 ** 30) / 0.99999 : (0.02 * 0.006 * 128 * 128 * 9) / 128 / 8;
+  const y = b.tensor({ name: 'y', dtype: 'int8', shape: [1, oh, ow, d.c], quant: q(outS, -2) });
+  b.inputs = [x];
+  b.outputs = [y];
+  b.node({ op: 'Conv', name: 'dw', inputs: [x, w, bias], outputs: [y], attrs: { strides: [sh, d.stride], dilations: [1, 1], pads: d.pads, group: d.c, activation: 'none' } });
+  return prepareIntGraph(b.build());
+}
+
 function fcModel(k: number, n: number, worst: boolean): Graph {
   const b = new GraphBuilder({ format: 'espforge', source: 'blocked_fc' });
   const x = b.tensor({ name: 'x', dtype: 'int16', shape: [1, k], quant: q(1 / 4096, 0) });
@@ -65,6 +96,50 @@ function fcModel(k: number, n: number, worst: boolean): Graph {
   b.outputs = [y];
   b.node({ op: 'FullyConnected', name: 'fc', inputs: [x, w, bias], outputs: [y], attrs: { activation: 'none' } });
   return prepareIntGraph(b.build());
+}
+
+/** 1x1 16x8 conv, 511 input channels, 13 outputs, every weight -128; bias 2^22 - 1 (past: 2^22) on channel 0 */
+function edgeModel(past: boolean): Graph {
+  const b = new GraphBuilder({ format: 'espforge', source: 'edge16' });
+  const ic = 511;
+  const oc = 13;
+  const x = b.tensor({ name: 'x', dtype: 'int16', shape: [1, 3, 5, ic], quant: q(1 / 4096, 0) });
+  const w = b.tensor({ name: 'w', dtype: 'int8', shape: [oc, 1, 1, ic], data: new Int8Array(oc * ic).fill(-128), quant: { scale: new Array(oc).fill(0.004), zeroPoint: new Array(oc).fill(0), axis: 0 } });
+  const bias = b.tensor({ name: 'b', dtype: 'int64', shape: [oc], data: Float64Array.from({ length: oc }, (_, o) => (o === 0 ? 2 ** 22 - (past ? 0 : 1) : -(2 ** 22) + 1 + o)) });
+  const y = b.tensor({ name: 'y', dtype: 'int16', shape: [1, 3, 5, oc], quant: q((2 ** 31 * 0.004) / 4096 / 32000, 0) });
+  b.inputs = [x];
+  b.outputs = [y];
+  b.node({ op: 'Conv', name: 'conv', inputs: [x, w, bias], outputs: [y], attrs: { strides: [1, 1], dilations: [1, 1], pads: [0, 0, 0, 0], group: 1, activation: 'none' } });
+  return prepareIntGraph(b.build());
+}
+
+function fcEdge(): Graph {
+  const b = new GraphBuilder({ format: 'espforge', source: 'edgefc' });
+  const x = b.tensor({ name: 'x', dtype: 'int16', shape: [2, 511], quant: q(1 / 4096, 0) });
+  const w = b.tensor({ name: 'w', dtype: 'int8', shape: [5, 511], data: new Int8Array(5 * 511).fill(-128), quant: q(0.004, 0) });
+  const bias = b.tensor({ name: 'b', dtype: 'int64', shape: [5], data: Float64Array.from({ length: 5 }, (_, o) => 2 ** 22 - 1 - 1000 * o) });
+  const y = b.tensor({ name: 'y', dtype: 'int16', shape: [2, 5], quant: q((2 ** 31 * 0.004) / 4096 / 32000, 0) });
+  b.inputs = [x];
+  b.outputs = [y];
+  b.node({ op: 'FullyConnected', name: 'fc', inputs: [x, w, bias], outputs: [y], attrs: { activation: 'none' } });
+  return prepareIntGraph(b.build());
+}
+
+/** 3x3x5 -> 6 16x8 conv whose requantization shift is `sh` on every channel (output scale = in * w * 2^-sh * 0.75) */
+function shiftModel(sh: number): Graph {
+  const b = new GraphBuilder({ format: 'espforge', source: 'shift16' });
+  const oc = 6;
+  const x = b.tensor({ name: 'x', dtype: 'int16', shape: [1, 6, 7, 5], quant: q(1 / 4096, 0) });
+  const w = b.tensor({ name: 'w', dtype: 'int8', shape: [oc, 3, 3, 5], data: filter(oc * 45, 3, false), quant: { scale: new Array(oc).fill(0.004), zeroPoint: new Array(oc).fill(0), axis: 0 } });
+  const bias = b.tensor({ name: 'b', dtype: 'int64', shape: [oc], data: Float64Array.from({ length: oc }, (_, o) => 1000 * o - 2500) });
+  const y = b.tensor({ name: 'y', dtype: 'int16', shape: [1, 6, 7, oc], quant: q((0.004 / 4096) * 2 ** -sh / 0.75, 0) });
+  b.inputs = [x];
+  b.outputs = [y];
+  b.node({ op: 'Conv', name: 'conv', inputs: [x, w, bias], outputs: [y], attrs: { strides: [1, 1], dilations: [1, 1], pads: [1, 1, 1, 1], group: 1, activation: 'none' } });
+  const g = prepareIntGraph(b.build());
+  const s = g.nodes[0].qparams!.shift as number[];
+  assert.ok(s.every((v) => v === sh), `shift ${s} is not ${sh}`);
+  return g;
 }
 
 function check(label: string, g: Graph, kernel: string, worstInput: boolean) {
@@ -89,15 +164,50 @@ test('blocked conv kernels: C under ASan/UBSan equals the simulator on border, b
   // 16x8: 3x3 x 64 channels = 576 products per window (two partial groups of rows), 13 output channels (8 + 4 + 1)
   const c64: ConvSpec = { ih: 6, iw: 7, ic: 64, oc: 13, k: 3, stride: 1, dh: 1, pads: [1, 1, 1, 1] };
   check('int16 3x3x64 worst case', convModel(c64, true, true), 'convb16', true);
-  check('int16 3x3x64', convModel(c64, true, false), 'convb16', false);
+  // random filters: every sum provably fits int32 (|bias| + 32768 * sum |w| < 2^31), the int32 kernel convb16i
+  check('int16 3x3x64', convModel(c64, true, false), 'convb16i', false);
   // 16x8: 5x5 x 128 channels: a window row of 640 values (no pair tiles, chunks of 511), stride 2, vertical dilation
   const c128: ConvSpec = { ih: 9, iw: 8, ic: 128, oc: 4, k: 5, stride: 2, dh: 2, pads: [0, 2, 1, 1] };
   check('int16 5x5x128 worst case', convModel(c128, true, true), 'convb16', true);
   // 16x8 fully connected, 1100 values per row
   check('int16 FC 1100 worst case', fcModel(1100, 13, true), 'convb16', true);
   check('int16 FC 1100', fcModel(1100, 13, false), 'convb16', false);
+  // convb16i at its bound: 511 products of -128 * -32768 = 2^22 plus a bias of 2^22 - 1 reach exactly 2^31 - 1
+  // (one more unit of bias or weight and the emitter must choose convb16); channel counts 13 = 8 + 4 + 1, an odd
+  // width, padding (border pixels), all four rounding forms of the requantization (shifts 0 / -1 / -2 / -20)
+  check('int16 1x1x511 at the int32 bound', edgeModel(false), 'convb16i', true);
+  check('int16 1x1x511 one past the int32 bound', edgeModel(true), 'convb16', true);
+  check('int16 FC 511 at the int32 bound', fcEdge(), 'convb16i', true);
+  check('int16 3x3x5 pads', convModel({ ih: 7, iw: 9, ic: 5, oc: 13, k: 3, stride: 1, dh: 1, pads: [1, 1, 1, 1] }, true, false), 'convb16i', false);
+  for (const sh of [0, -1, -2, -20]) check(`int16 3x3x5 shift ${sh}`, shiftModel(sh), 'convb16i', false);
   // int8: odd output width, stride 2, vertical dilation, asymmetric padding, 13 channels
   const c8: ConvSpec = { ih: 11, iw: 12, ic: 5, oc: 13, k: 3, stride: 2, dh: 2, pads: [2, 1, 0, 2] };
   check('int8 3x3x5 s2', convModel(c8, false, false), 'convb', false);
   check('int8 5x5x5', convModel({ ...c8, k: 5, stride: 1, dh: 1, pads: [2, 2, 2, 2] }, false, false), 'convb', false);
+  // int8 depthwise 3x3 at stride 1, the row kernel (section dwconv3): pads 0, 1, 2 (left columns outside the input
+  // read the zero point), rows wider than one chunk of 64 windows, biases near ±2^29 and just under 2^31 (the
+  // general requantization path), inputs of 1 and 2 rows (windows missing their top and bottom rows), asymmetric
+  // pads, vertical stride 2 (rows only); horizontal stride 2 stays with section dwconv; worst-case filters and
+  // inputs (-128 everywhere, in_zp 127) give every tap product its largest magnitude
+  const dws: DwSpec[] = [
+    { ih: 5, iw: 40, c: 5, stride: 1, pads: [1, 1, 1, 1], zp: -7 },
+    { ih: 3, iw: 70, c: 3, stride: 1, pads: [1, 1, 1, 1], zp: 9, bias: 'big' },
+    { ih: 3, iw: 20, c: 2, stride: 1, pads: [1, 1, 1, 1], zp: 9, bias: 'huge' },
+    { ih: 4, iw: 37, c: 3, stride: 1, pads: [2, 2, 0, 2], zp: 127 },
+    { ih: 3, iw: 18, c: 9, stride: 1, pads: [0, 0, 0, 0], zp: -128 },
+    { ih: 1, iw: 20, c: 2, stride: 1, pads: [1, 1, 1, 1], zp: 5 },
+    { ih: 2, iw: 17, c: 4, stride: 1, pads: [2, 0, 2, 1], zp: -1 },
+    { ih: 9, iw: 14, c: 3, stride: 1, strideH: 2, pads: [2, 1, 2, 1], zp: 6 },
+    { ih: 4, iw: 12, c: 2, stride: 1, pads: [0, 1, 0, 1], zp: 2 },
+    { ih: 7, iw: 70, c: 3, stride: 2, pads: [1, 1, 1, 1], zp: 3 },
+    { ih: 6, iw: 36, c: 6, stride: 2, pads: [0, 0, 1, 1], zp: 127 },
+    { ih: 2, iw: 39, c: 2, stride: 2, pads: [1, 1, 1, 0], zp: -128 },
+  ];
+  for (const d of dws) {
+    const k = d.stride === 1 ? 'dwconv3' : 'dwconv';
+    check(`int8 dw 3x3 s${d.stride} ${d.ih}x${d.iw}x${d.c} pads ${d.pads.join(',')}`, dwModel(d, false), k, false);
+    check(`int8 dw 3x3 s${d.stride} ${d.ih}x${d.iw}x${d.c} worst case`, dwModel({ ...d, zp: 127 }, true), k, true);
+  }
+  // narrower rows keep the pixel-by-pixel kernel
+  check('int8 dw 3x3 s1 5x11x4', dwModel({ ih: 5, iw: 11, c: 4, stride: 1, pads: [1, 1, 1, 1], zp: -3 }, false), 'dwconv', false);
 });

@@ -8,14 +8,14 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { KERNEL_NAMES, kernelFiles } from '../../src/codegen/c/kernels.js';
+import { KERNEL_NAMES, kernelFiles, sectionVariants } from '../../src/codegen/c/kernels.js';
 import { hasTool } from '../../src/verify/toolchain.js';
 import { writeNpy } from '../../src/io/npy.js';
 import { onnxModel } from '../helpers/onnx.js';
 import { rng } from '../helpers/rng.js';
 import { REPO_ROOT } from '../helpers/shared.js';
 
-test('each kernel section alone compiles cleanly under -Wall -Wextra -Werror (no unused static helpers)', (t) => {
+test('each kernel section alone, and with each of its optional blocks alone, compiles cleanly under -Wall -Wextra -Werror (no unused static helpers)', (t) => {
   if (!hasTool('gcc')) {
     if (process.env.CI === 'true') throw new Error('gcc missing under CI');
     t.skip('gcc not found (EF4002)');
@@ -32,6 +32,28 @@ test('each kernel section alone compiles cleanly under -Wall -Wextra -Werror (no
     writeFileSync(join(sub, 'espforge_kernels.h'), header);
     writeFileSync(join(sub, `${k}.c`), source);
     files.push(join(sub, `${k}.c`));
+    // a section with optional blocks, emitted with only one of them (what a model whose layers reach only that
+    // block gets): no unused variable or static helper left behind
+    for (const v of sectionVariants(k)) {
+      const one = kernelFiles([k, 'copy'], 'm', '/* test */\n', [v]);
+      const f = join(sub, `${k}_${v.replace('.', '_')}.c`);
+      assert.ok(!one.source.includes('/*@@'), `${v}: markers removed`);
+      if (sectionVariants(k).length > 1) assert.ok(one.source.length < source.length, `${v}: the other blocks are dropped`);
+      writeFileSync(f, one.source);
+      files.push(f);
+    }
+  }
+  assert.ok(sectionVariants('gemm').length === 3 && sectionVariants('convb').length === 3);
+  // requantization without its S >= 0 path (a model whose tables hold no S >= 0), under the GEMM that reads it
+  assert.deepEqual(sectionVariants('rq'), ['rq.left']);
+  {
+    const sub = join(dir, 'gemm_no_left');
+    spawnSync('mkdir', ['-p', sub]);
+    const k = kernelFiles(['gemm', 'copy'], 'm', '/* test */\n', ['gemm.b8', 'gemm.b4', 'gemm.b1']);
+    assert.ok(!k.source.includes('m_rq_left'), 'the S >= 0 path is dropped');
+    writeFileSync(join(sub, 'espforge_kernels.h'), k.header);
+    writeFileSync(join(sub, 'gemm.c'), k.source);
+    files.push(join(sub, 'gemm.c'));
   }
   // one gcc run per kernel so a failure names it; -c only (no main)
   const failures: string[] = [];

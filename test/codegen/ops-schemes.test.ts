@@ -266,15 +266,14 @@ for (const scheme of SCHEMES) {
   });
 }
 
-/** Branch ops the TFLite writer cannot express yet (quantize --out refuses them with a coded diagnostic). */
-// Resize: the nearest branch exports (its index map at this scale is RESIZE_NEAREST_NEIGHBOR's half_pixel_centers
-// map; the writer compares maps), the bilinear ones have no writer form yet (RESIZE_BILINEAR options missing).
-// Lstm: its branch returns Y_h and Y_c, which TFLite's LSTM does not output (the sequence-only form exports:
-// test/import/tflite-lstm.test.ts)
+/** Branch ops the TFLite writer cannot express (quantize --out refuses them with a coded diagnostic). */
+// Lstm: its branch returns Y_c, the int16 cell state, which TFLite's LSTM keeps in a variable tensor and never
+// outputs (the forms it has, the sequence and Y_h, export: test/import/tflite-lstm.test.ts).
 // LayerNormalization: TFLite has no LAYER_NORM builtin (its converter decomposes the op), so there is nothing to
 // write it as. HardSigmoid: TFLite has no HARD_SIGMOID builtin (its int8 kernel is espforge's own arithmetic).
-// ConvTranspose, Gelu: the writer has no TRANSPOSE_CONV / GELU form yet.
-const NO_TFLITE_FORM = ['Resize', 'Lstm', 'LayerNormalization', 'HardSigmoid', 'ConvTranspose', 'Gelu'];
+// Every other branch exports, ConvTranspose (TRANSPOSE_CONV; its dilated branch with the taps spread and zeros
+// between), Gelu (GELU) and the bilinear Resizes (RESIZE_BILINEAR) included.
+const NO_TFLITE_FORM = ['Lstm', 'LayerNormalization', 'HardSigmoid'];
 
 test('ops x schemes: what `quantize --out` writes re-imports and simulates to the same integers as the graph in memory', async () => {
   for (const scheme of SCHEMES) {

@@ -1,5 +1,6 @@
 // The C kernels' fast requantization (kernels.c section rq: mulhsu-based SRDHM, remainder-based RDBPOT, table
-// encoding from emit.ts rqTable) against the TypeScript fixed-point functions: mbqm (the simulator's) and
+// encoding from emit.ts rqTable, read through ef_rq_ch / ef_rq_ch2 / ef_rq_at; ef_rq with the element-wise kernels'
+// shift arguments) against the TypeScript fixed-point functions: mbqm (the simulator's) and
 // mbqmRef (BigInt, written from the formula). Randomised cases over the whole int32 accumulator range, all
 // shifts -31..31 and multipliers in [0, 2^31) with the edge values, on the host (gcc) and, for a subset, on
 // rv32imc under QEMU where the product compiles to mulhsu.
@@ -60,21 +61,29 @@ const expected = (c: Case) => Math.min(c.hi, Math.max(c.lo, (mbqmRef(c.acc, c.m,
 /** C program: the rq section plus a loop over embedded cases printing one result per line. */
 function program(cs: Case[]): string {
   const k = kernelFiles(['rq'], 'ef', '');
-  const tab: number[] = [];
+  const t = rqTable(
+    cs.map((c) => c.m),
+    cs.map((c) => c.s),
+  );
   const io: number[] = [];
+  const sh: number[] = []; // ef_rq's own shift arguments (the element-wise kernels' form)
   for (const c of cs) {
-    tab.push(...rqTable([c.m], [c.s]));
+    const r = Math.max(-c.s, 0);
     io.push(c.acc, c.zp, c.lo, c.hi);
+    sh.push(Math.max(c.s, 0), r, (2 ** r - 1) >>> 1);
   }
   return (
     k.source.replace('#include "espforge_kernels.h"', '#include <stdint.h>\n#include <stddef.h>\n#include <stdio.h>') +
-    `\nstatic const int32_t tab[${tab.length}] = {\n${cArrayBody(tab, 8)}\n};\n` +
+    `\nstatic const int32_t tm[${cs.length}] = {\n${cArrayBody(t.m, 8)}\n};\n` +
+    `static const uint8_t ts[${cs.length}] = {\n${cArrayBody(t.s, 16)}\n};\n` +
     `static const int32_t io[${io.length}] = {\n${cArrayBody(io, 8)}\n};\n` +
+    `static const int32_t sh[${sh.length}] = {\n${cArrayBody(sh, 8)}\n};\n` +
     `int main(void)\n{\n    int i;\n    for (i = 0; i < ${cs.length}; ++i) {\n` +
-    `        const int32_t *r = tab + 4 * i, *p = io + 4 * i;\n` +
-    `        int32_t raw = ef_rq(p[0], (uint32_t)r[0], r[1], r[2], r[3]);\n` +
+    `        const ef_rqt tab = {tm, ts};\n` +
+    `        const int32_t *p = io + 4 * i, *r = sh + 3 * i;\n` +
+    `        int32_t raw = ef_rq(p[0], (uint32_t)tm[i], r[0], r[1], r[2]);\n` +
     `        int8_t a, b;\n        int8_t c = ef_rq_ch(p[0], tab, i, p[1], p[2], p[3]);\n` +
-    `        ef_rq_ch2(p[0], p[0] ^ 0x5a5a, &a, &b, tab, i, p[1], p[2], p[3]);\n` +
+    `        ef_rq_ch2(p[0], p[0] ^ 0x5a5a, &a, &b, ef_rq_at(tab, i), 0, p[1], p[2], p[3]);\n` +
     `        printf("%ld %d %d %d\\n", (long)raw, c, a, b);\n    }\n    printf("done\\n");\n    return 0;\n}\n`
   );
 }

@@ -3,8 +3,8 @@
 //   run      import + float run on the stored input; equals the stored TensorFlow.js reference (1e-4 relative)
 //   quantize int8 with channels-first (NCHW / NCL) calibration data → .tflite
 //   build    the .tflite for an ESP32 (the ESP-IDF project is written); a model with an op that has no .tflite form
-//            (LayerNormalization, an Lstm whose final states are read) goes `build --calib --verify host` instead,
-//            as quantize's message says
+//            (LayerNormalization, HardSigmoid: no TFLite builtin) goes `build --calib --verify host` instead, as
+//            quantize's message says
 //   verify   the generated C of every built model, compiled once on the host in one program (src/verify/multi.ts,
 //            the corpus check `build --verify host` runs per model), equals the integer simulator byte for byte
 // plus eval --quantized on channels-first labelled data for one image and one Conv1d model, and the texts of the
@@ -68,7 +68,7 @@ async function pipeline(name: string, work: string): Promise<{ stage: Stage | 'd
   const tfl = join(work, `${name}.tflite`);
   const q = await runCli(['quantize', onnx, '--calib', calib, '--out', tfl]);
   if (fails(q)) {
-    // an op with no .tflite form (LayerNormalization, an Lstm whose states the model reads): the path the message
+    // an op with no .tflite form (LayerNormalization, HardSigmoid, an Lstm whose cell state is read): the path the message
     // names, `build --calib`, quantizes and generates C without a .tflite; its host verification is the C check
     if (!/has no TFLite form|no TFLite form for/.test(text(q))) return { stage: 'quantize', out: text(q), relErr: err / mag };
     const bc = await runCli(['build', onnx, '--calib', calib, '--target', 'esp32', '--out', join(work, `${name}-proj`), '--verify', 'host']);

@@ -1,7 +1,8 @@
 // UNIDIRECTIONAL_SEQUENCE_LSTM in and out of .tflite: what `quantize --out` writes for an int8 Lstm re-imports and
 // simulates to the same integers as the quantized graph in memory (through the CLI: `run` of the written file vs
-// `run --quantized` of the ONNX model); a float Lstm round-trips to the same float outputs; the forms TFLite's LSTM
-// cannot hold (Y_h / Y_c read by the model, initial states, reverse) are refused with EF2003 naming the node.
+// `run --quantized` of the ONNX model); a float Lstm round-trips to the same float outputs, Y_h (the sequence's last
+// step, written as a STRIDED_SLICE of it) included; the forms TFLite's LSTM cannot hold (Y_c read by the model,
+// initial states, reverse) are refused with EF2003 naming the node.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -12,6 +13,8 @@ import { EspforgeError } from '../../src/diagnostics.js';
 import { importOnnx } from '../../src/import/onnx/index.js';
 import { importTflite } from '../../src/import/tflite/index.js';
 import { exportTflite } from '../../src/import/tflite/writer.js';
+import { readModel } from '../../src/import/tflite/reader.js';
+import { opName } from '../../src/import/tflite/common.js';
 import { readNpz, writeNpy } from '../../src/io/npy.js';
 import type { Value } from '../../src/ops/types.js';
 import { runFloat } from '../../src/sim/float.js';
@@ -68,6 +71,43 @@ test('float Lstm round-trips through .tflite (time major and batch major)', () =
   }
 });
 
+test('float Lstm whose Y_h is read: written as LSTM + last-step STRIDED_SLICE, re-imported as the Lstm Y_h (no slice node), same outputs', () => {
+  const r = rng(93);
+  for (const layout of [0, 1]) {
+    const [B, T, I, H] = [2, 5, 3, 4];
+    const s = randSeq(r, T, B, I, H, 4, false);
+    const g = importOnnx(
+      onnxModel({
+        nodes: [{ op: 'LSTM', ins: ['x', 'W', 'R'], outs: ['y', 'yh'], attrs: [{ name: 'hidden_size', i: H }, { name: 'layout', i: layout }], name: 'l' }],
+        inits: [
+          { name: 'W', v: f32([1, 4 * H, I], s.w.flat()) },
+          { name: 'R', v: f32([1, 4 * H, H], s.r.flat()) },
+        ],
+        inputs: [{ name: 'x', dims: layout ? [B, T, I] : [T, B, I] }],
+        outputs: [{ name: 'yh', dims: layout ? [B, 1, H] : [1, B, H] }],
+      }),
+      'l.onnx',
+    );
+    const bytes = exportTflite(g);
+    const { model } = readModel(bytes, 'l.tflite');
+    const ops = model.subgraphs[0].operators.map((o) => opName(model.opcodes[o.opcodeIndex].code));
+    assert.ok(ops.includes('UNIDIRECTIONAL_SEQUENCE_LSTM') && ops.includes('STRIDED_SLICE'), ops.join());
+    const back = importTflite(bytes, 'l.tflite');
+    assert.deepEqual(back.nodes.map((n) => n.op), g.nodes.map((n) => n.op), `layout ${layout}: the slice is the Lstm's Y_h again`);
+    const lstm = back.nodes.find((n) => n.op === 'Lstm')!;
+    assert.equal(back.tensors[lstm.outputs[1]].name, g.tensors[g.nodes.find((n) => n.op === 'Lstm')!.outputs[1]].name);
+    const x: Value = { dtype: 'float32', shape: layout ? [B, T, I] : [T, B, I], data: Float32Array.from({ length: B * T * I }, () => r() * 2 - 1) };
+    const want = runFloat(g, [x]).outputs[0];
+    const got = runFloat(back, [x]).outputs[0];
+    assert.deepEqual(got.shape, want.shape);
+    assert.deepEqual(Array.from(got.data), Array.from(want.data), `layout ${layout}`);
+    // the reference: Y_h is the last step of the float sequence output of the source graph (a property of the op)
+    const seq = runFloat({ ...g, outputs: [g.nodes.find((n) => n.op === 'Lstm')!.outputs[0]] }, [x]).outputs[0].data;
+    const last = Array.from({ length: B * H }, (_, i) => (layout ? seq[(Math.floor(i / H) * T + T - 1) * H + (i % H)] : seq[(T - 1) * B * H + i]));
+    assert.deepEqual(Array.from(got.data), last);
+  }
+});
+
 test('Lstm forms TFLite cannot hold are refused with EF2003 naming the node', () => {
   const r = rng(92);
   const [B, T, I, H] = [1, 3, 2, 2];
@@ -77,7 +117,7 @@ test('Lstm forms TFLite cannot hold are refused with EF2003 naming the node', ()
     { name: 'R', v: f32([1, 4 * H, H], s.r.flat()) },
   ];
   const cases: [string, Parameters<typeof onnxModel>[0]][] = [
-    ['Y_h', { nodes: [{ op: 'LSTM', ins: ['x', 'W', 'R'], outs: ['y', 'yh'], attrs: [{ name: 'hidden_size', i: H }], name: 'l' }], inits, inputs: [{ name: 'x', dims: [T, B, I] }], outputs: [{ name: 'yh', dims: [1, B, H] }] }],
+    ['Y_c', { nodes: [{ op: 'LSTM', ins: ['x', 'W', 'R'], outs: ['y', 'yh', 'yc'], attrs: [{ name: 'hidden_size', i: H }], name: 'l' }], inits, inputs: [{ name: 'x', dims: [T, B, I] }], outputs: [{ name: 'yc', dims: [1, B, H] }] }],
     ['reverse', { nodes: [{ op: 'LSTM', ins: ['x', 'W', 'R'], outs: ['y'], attrs: [{ name: 'hidden_size', i: H }, { name: 'direction', s: 'reverse' }], name: 'l' }], inits, inputs: [{ name: 'x', dims: [T, B, I] }], outputs: [{ name: 'y', dims: [T, 1, B, H] }] }],
     ['initial', { nodes: [{ op: 'LSTM', ins: ['x', 'W', 'R', '', '', 'h0'], outs: ['y'], attrs: [{ name: 'hidden_size', i: H }], name: 'l' }], inits, inputs: [{ name: 'x', dims: [T, B, I] }, { name: 'h0', dims: [1, B, H] }], outputs: [{ name: 'y', dims: [T, 1, B, H] }] }],
   ];

@@ -14,7 +14,7 @@ import { getOp, noIntegerKernelAdvice, normalizeAttrs } from '../../ops/index.js
 import { planMemory, type MemoryPlan } from '../../plan/planner.js';
 import { overlapRange } from '../../plan/overlap.js';
 import { banner, cArrayBody, commentSafe, sanitizeName, type Provenance } from '../common/cwriter.js';
-import { kernelFiles } from './kernels.js';
+import { kernelFiles, sectionVariants } from './kernels.js';
 import { INT8_ONLY_OPS, ptqKeepsFloat } from '../../quant/policy.js';
 import { CTYPE_BYTES, ctype, floatLit, qstr, shp, type BackendCtx, type ConstArray, type LayerCode, type LowerCtx } from './lowering.js';
 import { C_LOWERINGS, cLowering, cTakesInt16, supportsC } from './ops/index.js';
@@ -181,6 +181,7 @@ export function emitC(g: Graph, opts: EmitOptions = {}): EmitResult {
 
   const consts: ConstArray[] = [];
   const used = new Set<string>(['copy']);
+  const variants = new Set<string>();
   const layers: LayerInfo[] = [];
   const body: string[] = [];
   // A constant tensor read as a data input (a constant operand of Add, a pool over a constant, ...) has no arena
@@ -221,6 +222,7 @@ export function emitC(g: Graph, opts: EmitOptions = {}): EmitResult {
       ? backend.emit(n, i, { P, L: `${P}_L${i}`, ptr, cptr, scratchOffset: sc?.offset, scratchSize: sc?.size, samePlace })
       : emitLayer(g, n, i, P, ptr, cptr, overlapped.has(i));
     lc.kernel.forEach((k) => used.add(k));
+    lc.variants?.forEach((v) => variants.add(v));
     for (const k of lc.consts) {
       const prev = k.shared ? consts.find((x) => x.sym === k.sym) : undefined;
       if (!prev) consts.push(k);
@@ -379,7 +381,7 @@ export function emitC(g: Graph, opts: EmitOptions = {}): EmitResult {
   });
 
   const kb = banner('espforge_kernels: portable int8 kernels used by this model', prov);
-  const kf = kernelFiles([...used].filter((k) => !k.includes(':')), P, kb);
+  const kf = kernelFiles([...used].filter((k) => !k.includes(':')), P, kb, variants);
   return {
     prefix: P,
     files: {
@@ -424,13 +426,20 @@ function emitLayer(
     cptr,
     consts: [],
     notes: [],
+    variants: [],
     def,
     attrs: () => normalizeAttrs(def, n.attrs, n.name),
     overlapped,
   };
   const lc = low.emit(c);
   if (overlapped) lc.notes.push('output overlaps the input in the arena: the kernel writes only bytes no later step reads (memory plan)');
+  if (c.variants.length) lc.variants = [...(lc.variants ?? []), ...c.variants];
   const stray = lc.kernel.filter((k) => !low.kernels.includes(k));
   if (stray.length) fail('EF9001', `the C lowering of ${n.op} used kernel section(s) ${stray.join(', ')} it does not declare`, { node: n.name });
+  for (const k of lc.kernel) {
+    const vs = sectionVariants(k);
+    if (vs.length && !vs.some((v) => lc.variants?.includes(v)))
+      fail('EF9001', `the C lowering of ${n.op} uses kernel section ${k} without naming which of its blocks (${vs.join(', ')}) it reaches`, { node: n.name });
+  }
   return lc;
 }

@@ -110,8 +110,26 @@ function pruneUnusedStatics(secs: Section[]): Section[] {
   return secs.map((s, i) => ({ ...s, body: bodies[i] }));
 }
 
-export function kernelFiles(used: Iterable<string>, prefix: string, bannerText: string): { header: string; source: string } {
-  const secs = pruneUnusedStatics(closure(used));
+const VARIANT = /^\/\*@@ if ([a-z0-9_]+\.[a-z0-9_]+) \*\/\n([^]*?)^\/\*@@ endif \*\/\n/gm;
+
+/** The optional code blocks (`/*@@ if SECTION.NAME *\/` ... `/*@@ endif *\/`) section `name` holds. */
+export function sectionVariants(name: string): string[] {
+  const s = sections().get(name);
+  return s ? [...new Set([...s.body.matchAll(VARIANT)].map((m) => m[1]))] : [];
+}
+
+/**
+ * Keep the optional blocks some layer named (all of them when `variants` is undefined: a caller that does not
+ * choose, such as the ESP-NN test double, gets every path) and drop the markers. A dropped block is a tile variant
+ * no call reaches (e.g. the 8-column GEMM tile of a model whose GEMMs have fewer than 8 columns); the static
+ * helpers only it called then go too (pruneUnusedStatics).
+ */
+function keepVariants(secs: Section[], variants: Set<string> | undefined): Section[] {
+  return secs.map((s) => ({ ...s, body: s.body.replace(VARIANT, (_all, v: string, body: string) => (!variants || variants.has(v) ? body : '')) }));
+}
+
+export function kernelFiles(used: Iterable<string>, prefix: string, bannerText: string, variants?: Iterable<string>): { header: string; source: string } {
+  const secs = pruneUnusedStatics(keepVariants(closure(used), variants ? new Set(variants) : undefined));
   const guard = `${prefix.toUpperCase()}_ESPFORGE_KERNELS_H`;
   const header =
     bannerText +

@@ -29,6 +29,10 @@ export const CTYPE_BYTES: Record<ConstArray['ctype'], number> = { int8_t: 1, uin
 export interface LayerCode {
   /** Kernel sections (src/codegen/c/kernels/*.c) the call uses; a back end's own kernels as 'backend:name'. */
   kernel: string[];
+  /** Optional code blocks of those sections the call reaches (`/*@@ if SECTION.NAME *\/` ... `/*@@ endif *\/` in
+   * kernels/*.c): a model keeps a block only when one of its layers names it. A layer naming a section that has
+   * such blocks must name the ones it reaches (emit.ts checks that it names at least one). */
+  variants?: string[];
   call: string;
   consts: ConstArray[];
   notes: string[];
@@ -53,6 +57,9 @@ export interface LowerCtx {
   /** The layer's constant arrays and comment notes, in emission order (push to them). */
   consts: ConstArray[];
   notes: string[];
+  /** Optional kernel blocks the layer reaches through shared helpers (qArrays pushes rq.left); emit.ts adds them to
+   * the LayerCode's own variants. */
+  variants: string[];
   /** The op's registry entry (its float evaluation is the reference for selection tables). */
   def: OpDef;
   /** The node's attributes normalised by the registry (defaults filled in). */
@@ -163,18 +170,26 @@ export function floatLit(x: number): string {
   return f.toPrecision(17) + 'f';
 }
 
+/** The per-channel shift code of the requantization table (section rq): -S - 1 for S < 0, 32 + S for S >= 0. */
+export const rqShiftCode = (s: number) => (s < 0 ? -s - 1 : 32 + s);
+
 /**
- * Requantization table of the conv / depthwise / GEMM kernels (kernels/fixedpoint.c section rq): four int32 per
- * channel, {2*M as a uint32 bit pattern, max(S, 0), r = max(-S, 0), (2^r - 1) >> 1}. Exact re-encodings of the
- * prepared (M, S), not new multipliers.
+ * Requantization tables of the conv / depthwise / GEMM kernels (kernels/fixedpoint.c section rq), 5 bytes per
+ * channel: m = 2*M as a uint32 bit pattern (int32), s = rqShiftCode(S) (uint8). Exact re-encodings of the
+ * prepared (M, S) with 0 <= M < 2^31 and -31 <= S <= 31, not new multipliers.
  */
-export function rqTable(ms: number[], ss: number[]): number[] {
-  const out: number[] = [];
-  ms.forEach((m, k) => {
-    const r = Math.max(-ss[k], 0);
-    out.push((2 * m) | 0, Math.max(ss[k], 0), r, (2 ** r - 1) >>> 1);
-  });
-  return out;
+export function rqTable(ms: number[], ss: number[]): { m: number[]; s: number[] } {
+  return { m: ms.map((m) => (2 * m) | 0), s: ss.map(rqShiftCode) };
+}
+
+/** Width of the column block packColumns starts when `left` columns remain. */
+const blockWidth = (left: number) => (left >= 8 ? 8 : left >= 4 ? 4 : 1);
+
+/** The block widths packColumns lays N columns out in (the kernel's tile variants the layer reaches), ascending. */
+export function columnBlocks(N: number): number[] {
+  const set = new Set<number>();
+  for (let o = 0; o < N; o += blockWidth(N - o)) set.add(blockWidth(N - o));
+  return [...set].sort((a, b) => a - b);
 }
 
 /**
@@ -185,7 +200,7 @@ export function packColumns(w: ArrayLike<number>, N: number, K: number): Int8Arr
   const out = new Int8Array(N * K);
   let o = 0;
   while (o < N) {
-    const B = N - o >= 8 ? 8 : N - o >= 4 ? 4 : 1;
+    const B = blockWidth(N - o);
     for (let k = 0; k < K; k++) for (let j = 0; j < B; j++) out[o * K + k * B + j] = w[(o + j) * K + k];
     o += B;
   }
@@ -211,12 +226,18 @@ export function bcast4(out: number[], a: number[]): number[] {
   return [...new Array(4 - r).fill(0), ...st];
 }
 
-/** Per-channel requantization table `${L}_rq` (section rq) after checking the prepared multipliers and shifts. */
+/**
+ * Per-channel requantization tables `${L}_rq` (2*M, int32) and `${L}_rqs` (shift code, uint8) of section rq, after
+ * checking the prepared multipliers and shifts. The kernels take them as two arguments, `${L}_rq, ${L}_rqs`.
+ */
 export function qArrays(c: LowerCtx, ms: number[], ss: number[]) {
   const { n, L, i } = c;
   checkMult(ms, n);
   for (const v of ss) if (!Number.isInteger(v) || v < -31 || v > 31) fail('EF3004', `node '${n.name}': shift ${v} is outside [-31, 31]`, { node: n.name });
-  c.consts.push({ sym: `${L}_rq`, ctype: 'int32_t', data: rqTable(ms, ss), comment: `layer ${i}: requantization per output channel {2*M (uint32 bits), max(S,0), r = max(-S,0), (2^r-1)>>1} from the prepared Q31 multiplier M and shift S`, where: 'model' });
+  const t = rqTable(ms, ss);
+  if (ss.some((v) => v >= 0)) c.variants.push('rq.left'); // the S >= 0 path of section rq
+  c.consts.push({ sym: `${L}_rq`, ctype: 'int32_t', data: t.m, comment: `layer ${i}: 2*M (uint32 bits) per output channel from the prepared Q31 multiplier M`, where: 'model' });
+  c.consts.push({ sym: `${L}_rqs`, ctype: 'uint8_t', data: t.s, comment: `layer ${i}: shift code per output channel from the prepared shift S (-S-1 if S < 0, else 32+S)`, where: 'model' });
 }
 
 export function shiftOk(c: LowerCtx, v: number) {

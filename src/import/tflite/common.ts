@@ -117,8 +117,9 @@ export const NODE_NAMES_METADATA = 'espforge.node_names';
 
 /**
  * Model.metadata entry with, per operator, the IR attributes its TFLite form cannot carry (null elsewhere): a
- * nearest Resize's ONNX coordinate mode when its index map is one of RESIZE_NEAREST_NEIGHBOR's. The importer
- * adopts them only where they give the same index map as the operator itself.
+ * nearest or bilinear Resize's ONNX coordinate mode (and scales) when its sample points are the operator's, a
+ * ConvTranspose's pads, output_padding and dilations. The importer adopts them only where they describe exactly
+ * what the file's own operator computes.
  */
 export const NODE_ATTRS_METADATA = 'espforge.node_attrs';
 
@@ -144,6 +145,61 @@ export function tfliteNearestMode(xs: readonly number[], attrs: Attrs, name: str
   for (const mode of ['tflite_asymmetric', 'tflite_half_pixel', 'tflite_align_corners']) {
     const got = nearestIndexMap(xs, { mode: 'nearest', coordinate_transformation_mode: mode, sizes: attrs.sizes }, name)!;
     if (got.length === want.length && got.every((v, i) => v === want[i])) return mode;
+  }
+  return undefined;
+}
+
+/** The ONNX coordinate mode the importer gives each RESIZE_BILINEAR option pair (align_corners, half_pixel_centers). */
+export function bilinearModeName(align: boolean, half: boolean): string {
+  return align ? 'align_corners' : half ? 'half_pixel' : 'asymmetric';
+}
+
+/**
+ * RESIZE_BILINEAR's options for a bilinear Resize from [N,H,W,C] to [N,OH,OW,C], or why it has none. TFLite maps
+ * by the sizes with three coordinate rules: align_corners ((in−1)/(out−1)), half_pixel_centers ((o+½)·in/out − ½)
+ * and neither (o·in/out). ONNX align_corners, half_pixel and asymmetric are those rules; pytorch_half_pixel is
+ * half_pixel wherever the output extent is > 1 (at 1 it samples pixel 0, which no TFLite rule does in general).
+ * Explicit scales other than out/in move the sample points off all three.
+ */
+export function tfliteBilinearOptions(xs: readonly number[], ys: readonly number[], attrs: Attrs): { align: boolean; half: boolean } | string {
+  const ctm = (attrs.coordinate_transformation_mode as string | undefined) ?? 'half_pixel';
+  const scales = attrs.scales as number[] | undefined;
+  const [H, W] = [xs[1], xs[2]];
+  const [OH, OW] = [ys[1], ys[2]];
+  if (scales && (scales[1] !== OH / H || scales[2] !== OW / W))
+    return `its scales [${scales.join(',')}] are not output/input ([${OH / H},${OW / W}]); RESIZE_BILINEAR maps by the output size`;
+  if (ctm === 'align_corners') return { align: true, half: false };
+  if (ctm === 'half_pixel') return { align: false, half: true };
+  if (ctm === 'asymmetric') return { align: false, half: false };
+  if (ctm === 'pytorch_half_pixel') {
+    if (OH > 1 && OW > 1) return { align: false, half: true };
+    return `pytorch_half_pixel equals half_pixel_centers only where the output extent is > 1; this output is ${OH}x${OW}`;
+  }
+  return `RESIZE_BILINEAR has the coordinate rules align_corners, half_pixel_centers and asymmetric only, not '${ctm}'`;
+}
+
+/**
+ * TRANSPOSE_CONV's SAME padding at the start of one output axis: TFLite computes it as for a forward convolution
+ * whose input is the transposed convolution's output (extent `out`): total = max((⌈out/stride⌉ − 1)·stride + k −
+ * out, 0), begin = ⌊total/2⌋ (the kernel crops the rest at the given output extent).
+ */
+export function transposeConvPad(out: number, k: number, stride: number): number {
+  return samePad1(out, k, stride, 1)[0];
+}
+
+/**
+ * Zero taps to put before (lead) and after (trail) a ConvTranspose filter of extent `ext` (dilated) so that
+ * TRANSPOSE_CONV with SAME padding places it where the IR's pad `pad` does, on an output of extent `out`: the file
+ * puts filter tap j at in·stride − SAME(ext + lead + trail) + j, the IR puts tap k at in·stride − pad + k, so
+ * SAME(ext + lead + trail) − lead = pad. SAME's pad grows by 0 or 1 with each tap added, so trailing zeros reach
+ * any pad ≥ SAME(ext) and leading ones any pad below it. Undefined only if the search bound is hit.
+ */
+export function transposeConvTaps(out: number, ext: number, stride: number, pad: number): { lead: number; trail: number } | undefined {
+  const b0 = transposeConvPad(out, ext, stride);
+  const bound = 2 * (pad + b0 + stride) + 8;
+  for (let z = 0; z <= bound; z++) {
+    if (pad >= b0 && transposeConvPad(out, ext + z, stride) === pad) return { lead: 0, trail: z };
+    if (pad < b0 && transposeConvPad(out, ext + z, stride) - z === pad) return { lead: z, trail: 0 };
   }
   return undefined;
 }

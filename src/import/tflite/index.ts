@@ -12,7 +12,7 @@ import { inferGraph } from '../../ops/infer.js';
 import { verifyGraph } from '../../ops/verify.js';
 import type { ImportOptions } from '../index.js';
 import { foldPad } from '../../passes/fold-pad.js';
-import { actName, halfToFloat, NODE_ATTRS_METADATA, NODE_NAMES_METADATA, nearestIndexMap, RESIZE_MAP_ATTRS, opName, samePads, TT_NAME, TT_SIZE, TT_TO_DTYPE } from './common.js';
+import { actName, bilinearModeName, halfToFloat, NODE_ATTRS_METADATA, NODE_NAMES_METADATA, nearestIndexMap, RESIZE_MAP_ATTRS, opName, samePads, tfliteBilinearOptions, transposeConvPad, TT_NAME, TT_SIZE, TT_TO_DTYPE } from './common.js';
 import { ActivationFunctionType as ACT, BuiltinOperator as OP, BuiltinOptions as OPT, FIELD as F, Padding, TensorType as TT } from './generated/schema.js';
 import { joinGates } from './lstm.js';
 import { readModel, type FlatReader, type Table, type TfModel, type TfOperator, type TfSubGraph, type TfTensor } from './reader.js';
@@ -100,6 +100,8 @@ class Converter {
   private folded = new Map<number, TypedArray>();
   private constCache = new Map<number, TypedArray | null>();
   private unsupported: string[] = [];
+  /** Operators already converted as part of another one (an LSTM's last-step STRIDED_SLICE, its Y_h). */
+  private absorbed = new Set<number>();
   private notes: string[] = [];
   /** Per operator, the source node name recorded by espforge's writer (NODE_NAMES_METADATA); TFLite has none. */
   private opNames: (string | null)[] | undefined;
@@ -311,25 +313,33 @@ class Converter {
   }
 
   /**
-   * The source model's description of a nearest Resize (its ONNX coordinate mode) that espforge's writer recorded,
-   * adopted only when it gives exactly the index map of the file's own operator.
+   * The source model's description of a layer that espforge's writer recorded (NODE_ATTRS_METADATA): the attributes
+   * in `keys` (strings, or short lists of finite numbers), adopted only when `same` says they describe exactly what
+   * the file's own operator computes; else undefined (the file's description stands).
    */
-  private sourceResizeAttrs(ctx: OpCtx, xs: number[], attrs: Attrs): Attrs | undefined {
+  private recordedAttrs(ctx: OpCtx, attrs: Attrs, keys: readonly string[], same: (cand: Attrs) => boolean): Attrs | undefined {
     const rec = ctx.irAttrs;
     if (!rec || typeof rec !== 'object' || Array.isArray(rec)) return undefined;
     const cand: Attrs = { ...attrs };
     for (const [k, v] of Object.entries(rec)) {
-      if (!(RESIZE_MAP_ATTRS as readonly string[]).includes(k)) return undefined;
-      if (!(typeof v === 'string' || (Array.isArray(v) && v.length === 4 && v.every((e) => typeof e === 'number' && Number.isFinite(e))))) return undefined;
+      if (!keys.includes(k)) return undefined;
+      if (!(typeof v === 'string' || (Array.isArray(v) && v.length <= 4 && v.every((e) => typeof e === 'number' && Number.isFinite(e))))) return undefined;
       cand[k] = v as string | number[];
     }
     try {
+      return same(cand) ? cand : undefined;
+    } catch {
+      return undefined; // an attribute the op refuses: keep the file's own description
+    }
+  }
+
+  /** A recorded nearest Resize description (its ONNX coordinate mode), when it gives exactly the file's index map. */
+  private sourceResizeAttrs(ctx: OpCtx, xs: number[], attrs: Attrs): Attrs | undefined {
+    return this.recordedAttrs(ctx, attrs, RESIZE_MAP_ATTRS, (cand) => {
       const a = nearestIndexMap(xs, attrs, ctx.name);
       const b = nearestIndexMap(xs, cand, ctx.name);
-      return a && b && a.length === b.length && a.every((v, i) => v === b[i]) ? cand : undefined;
-    } catch {
-      return undefined; // an attribute the kernel refuses: keep the file's own description
-    }
+      return !!a && !!b && a.length === b.length && a.every((v, i) => v === b[i]);
+    });
   }
 
   /** DEQUANTIZE of a constant (float16 or int8 weights): fold into a float32 constant. */
@@ -440,6 +450,7 @@ class Converter {
   }
 
   private convert(op: TfOperator, k: number): void {
+    if (this.absorbed.has(k)) return;
     const oc = this.opcode(op, k);
     const ctx = this.ctx(op, k);
     const code = ctx.code;
@@ -689,6 +700,35 @@ class Converter {
         this.node(ctx, 'Resize', [x()], [y()], this.sourceResizeAttrs(ctx, xs, attrs) ?? attrs);
         return;
       }
+      case OP.RESIZE_BILINEAR: {
+        this.need(ctx, 2);
+        const o = ctx.opts(OPT.ResizeBilinearOptions);
+        const f = F.ResizeBilinearOptions;
+        const align = o.bool(f.align_corners, false);
+        const half = o.bool(f.half_pixel_centers, false);
+        if (align && half)
+          fail('EF2003', 'RESIZE_BILINEAR with both align_corners and half_pixel_centers is not supported', { file: this.file, node: ctx.name });
+        const xs = this.rank(ctx, 0, 4, 'input');
+        const size = this.constInts(ctx.tin(1), ctx, 'the output size');
+        if (size.length !== 2 || size.some((d) => !(Number.isInteger(d) && d >= 1 && d <= MAX_ELEMS)))
+          fail('EF1006', `RESIZE_BILINEAR size [${size}] must be two positive integers`, { file: this.file, node: ctx.name });
+        const sizes = [xs[0], size[0], size[1], xs[3]];
+        const attrs: Attrs = { mode: 'linear', coordinate_transformation_mode: bilinearModeName(align, half), sizes };
+        // the source's description (PyTorch's pytorch_half_pixel, its scales) when it has the same sample points
+        const same = (cand: Attrs) => {
+          const m = tfliteBilinearOptions(xs, sizes, cand);
+          return typeof m !== 'string' && m.align === align && m.half === half;
+        };
+        this.node(ctx, 'Resize', [x()], [y()], this.recordedAttrs(ctx, attrs, RESIZE_MAP_ATTRS, same) ?? attrs);
+        return;
+      }
+      case OP.TRANSPOSE_CONV:
+        this.transposeConv(ctx);
+        return;
+      case OP.GELU:
+        this.need(ctx, 1);
+        this.node(ctx, 'Gelu', [x()], [y()], { approximate: ctx.opts(OPT.GeluOptions).bool(F.GeluOptions.approximate, false) ? 'tanh' : 'none' });
+        return;
       case OP.STRIDED_SLICE:
         this.stridedSlice(ctx);
         return;
@@ -714,15 +754,47 @@ class Converter {
         this.node(ctx, 'Cast', [x()], [y()], { to: this.b.tensors[y()].dtype });
         return;
       case OP.UNIDIRECTIONAL_SEQUENCE_LSTM:
-        this.lstm(ctx);
+        this.lstm(ctx, k);
         return;
       default:
         this.unsupported.push(`${oc.custom !== undefined && code === OP.CUSTOM ? `CUSTOM(${oc.custom})` : opName(code)} (node '${ctx.name}')`);
     }
   }
 
+  /**
+   * A later STRIDED_SLICE (index) that takes exactly the last time step of LSTM output `yi` [T,B,H] / [B,T,H]
+   * (time axis `t`) as [B,H] with the output's quantization: that is the LSTM's Y_h (what the writer writes for it).
+   */
+  private lastStepSlice(k: number, yi: number, t: number): number | undefined {
+    const y = this.tf(yi);
+    const ys = this.shapeOf(y);
+    const yq = this.quantOf(y, ys);
+    for (let j = k + 1; j < this.sg.operators.length; j++) {
+      const op = this.sg.operators[j];
+      if (this.opcode(op, j).code !== OP.STRIDED_SLICE || op.inputs[0] !== yi || op.inputs.length !== 4 || op.outputs.length !== 1 || op.inputs.some((i) => i < 0)) continue;
+      const ints = op.inputs.slice(1).map((i) => {
+        const tt = this.tf(i);
+        const d = tt.type === TT.INT32 ? this.constData(i) : undefined;
+        return d ? Array.from(d) : undefined;
+      });
+      const o = new Opts(this.r, op.optionsType === OPT.StridedSliceOptions ? op.options : undefined, 'STRIDED_SLICE options');
+      const f = F.StridedSliceOptions;
+      if (o.int(f.begin_mask) || o.int(f.end_mask) || o.int(f.ellipsis_mask) || o.int(f.new_axis_mask) || o.bool(f.offset, false) || o.int(f.shrink_axis_mask) !== 1 << t) continue;
+      const begin = ys.map((d, a) => (a === t ? d - 1 : 0));
+      const [b, e, s] = ints;
+      if (!b || !e || !s || b.join() !== begin.join() || e.join() !== ys.join() || s.some((v) => v !== 1)) continue;
+      const out = this.tf(op.outputs[0]);
+      const os = this.shapeOf(out);
+      const oq = this.quantOf(out, os);
+      const sameQ = (!yq && !oq) || (!!yq && !!oq && yq.scale.join() === oq.scale.join() && yq.zeroPoint.join() === oq.zeroPoint.join());
+      if (out.type !== y.type || os.join() !== ys.filter((_, a) => a !== t).join() || !sameQ) continue;
+      return j;
+    }
+    return undefined;
+  }
+
   /** UNIDIRECTIONAL_SEQUENCE_LSTM (TFLM's form) → Lstm with Y_h / Y_c outputs of its own (see lstm.ts). */
-  private lstm(ctx: OpCtx): void {
+  private lstm(ctx: OpCtx, k: number): void {
     const o = ctx.opts(OPT.UnidirectionalSequenceLSTMOptions);
     const f = F.UnidirectionalSequenceLSTMOptions;
     const bad = (what: string) => fail('EF2003', `UNIDIRECTIONAL_SEQUENCE_LSTM with ${what} is not supported`, { file: this.file, node: ctx.name });
@@ -749,12 +821,16 @@ class Converter {
     const yt = this.b.tensors[yi];
     const same = (a?: QuantParams, b?: QuantParams) => (!a && !b) || (!!a && !!b && a.scale[0] === b.scale[0] && a.zeroPoint[0] === b.zeroPoint[0]);
     if (!same(hs.quant, yt.quant)) fail('EF3004', 'UNIDIRECTIONAL_SEQUENCE_LSTM output state and output are quantized differently', { file: this.file, node: ctx.name });
-    const k = ctx.tout(0);
+    const k0 = ctx.tout(0);
     const mk = (key: string, v: { dtype: DType; shape: number[]; data?: TypedArray; quant?: QuantParams }, suffix: string) =>
-      this.newTensor(`lstm${key}:${k}`, { name: `${ctx.name}/${suffix}`, ...v });
+      this.newTensor(`lstm${key}:${k0}`, { name: `${ctx.name}/${suffix}`, ...v });
     const ids = [mk('W', W, 'W'), mk('R', R, 'R'), mk('B', B, 'B')];
-    const yh = mk('h', { dtype: yt.dtype, shape: hs.shape, quant: yt.quant }, 'Y_h');
-    const yc = mk('c', { dtype: cs.dtype, shape: cs.shape, quant: cs.quant }, 'Y_c');
+    // Y_h: the last-step slice of the sequence when the file takes it (espforge's writer does for a Y_h that is read)
+    const last = this.lastStepSlice(k, k0, o.bool(f.time_major, false) ? 0 : 1);
+    if (last !== undefined) this.absorbed.add(last);
+    const yh = last !== undefined ? this.tid(this.sg.operators[last].outputs[0]) : mk('h', { dtype: yt.dtype, shape: hs.shape, quant: yt.quant }, 'Y_h');
+    // Y_c, the final cell state, is named after the cell-state variable (espforge's writer uses the source's Y_c)
+    const yc = this.newTensor(`lstmc:${k0}`, { name: this.tf(ctx.tin(19)).name || `${ctx.name}/Y_c`, dtype: cs.dtype, shape: cs.shape, quant: cs.quant });
     this.node(ctx, 'Lstm', [xi, ...ids], [yi, yh, yc], { layout: o.bool(f.time_major, false) ? 0 : 1 });
   }
 
@@ -764,6 +840,85 @@ class Converter {
         fail('EF1006', `${opName(ctx.code)} axis ${a} is out of range for rank ${rank}`, { file: this.file, node: ctx.name });
       return a < 0 ? a + rank : a;
     });
+  }
+
+  /**
+   * TRANSPOSE_CONV (inputs: output_shape, weights [Cout,KH,KW,Cin], input, optional bias) → ConvTranspose with
+   * weights [Cin,KH,KW,Cout]. TFLite places tap k of input pixel i at i·stride − pad + k, pad from SAME (computed on
+   * the output extent) or 0 (VALID), and crops at output_shape: the IR's pads begin with that pad, and the output
+   * extent is met by cropping the end (pads) or extending it (output_padding). The writer's record of the source's
+   * own pads / output_padding / dilations is adopted when it describes the same computation (below).
+   */
+  private transposeConv(ctx: OpCtx): void {
+    this.need(ctx, 3);
+    const o = ctx.opts(OPT.TransposeConvOptions);
+    const f = F.TransposeConvOptions;
+    const ws = this.rank(ctx, 1, 4, 'filter');
+    const xs = this.rank(ctx, 2, 4, 'input');
+    this.weight(ctx, 1);
+    const outShape = this.constInts(ctx.tin(0), ctx, 'the output shape');
+    const ys = this.shapeOf(this.tf(ctx.tout(0)));
+    if (outShape.length !== 4 || outShape.some((d, i) => d !== ys[i]))
+      fail('EF1004', `TRANSPOSE_CONV output_shape [${outShape}] differs from its output tensor [${ys}]`, { file: this.file, node: ctx.name });
+    const [Cout, KH, KW, Cin] = ws;
+    if (Cin !== xs[3] || Cout !== ys[3] || ys[0] !== xs[0])
+      fail('EF1004', `TRANSPOSE_CONV filter [${ws}] does not fit input [${xs}] and output [${ys}]`, { file: this.file, node: ctx.name });
+    const strides = [o.int(f.stride_h, 0), o.int(f.stride_w, 0)];
+    if (strides.some((s) => !(s >= 1 && s <= 1 << 16))) this.r.bad(`TRANSPOSE_CONV '${ctx.name}' has strides [${strides}]`);
+    const pad = o.byte(f.padding, Padding.SAME);
+    if (pad !== Padding.SAME && pad !== Padding.VALID) this.r.bad(`TRANSPOSE_CONV '${ctx.name}' has padding code ${pad}`);
+    const begin = [0, 1].map((a) => (pad === Padding.SAME ? transposeConvPad(ys[1 + a], ws[1 + a], strides[a]) : 0));
+    const pads = [begin[0], begin[1], 0, 0];
+    const outPad = [0, 0];
+    [0, 1].forEach((a) => {
+      const rest = (xs[1 + a] - 1) * strides[a] + ws[1 + a] - begin[a] - ys[1 + a];
+      if (rest >= 0) pads[2 + a] = rest;
+      else outPad[a] = -rest;
+    });
+    // TFLite filter [Cout,KH,KW,Cin] → IR [Cin,KH,KW,Cout] (per-channel axis 0 → 3). espforge's writer spreads a
+    // dilated filter with zeros between its taps and adds zero taps before or after it to place the output where
+    // the source's pads do (transposeConvTaps); with its record of the source's pads / output_padding / dilations
+    // the IR filter is taken back: tap k of the IR is file tap lead + k·d, with lead = SAME pad − IR pad and the IR
+    // extent fixed by the output size. The record is adopted only when that fits and every other tap is zero.
+    const ti = ctx.tin(1);
+    const t = this.tf(ti);
+    const src = this.constData(ti)!;
+    const taps = (cand: Attrs) => {
+      const d = (cand.dilations as number[] | undefined) ?? [1, 1];
+      const p = (cand.pads as number[] | undefined) ?? [0, 0, 0, 0];
+      const op = (cand.output_padding as number[] | undefined) ?? [0, 0];
+      const lead = [0, 0];
+      const k = [0, 0];
+      for (const a of [0, 1]) {
+        lead[a] = begin[a] - p[a];
+        const span = ys[1 + a] - (xs[1 + a] - 1) * strides[a] - 1 - op[a] + p[a] + p[2 + a];
+        if (!Number.isInteger(d[a]) || !(d[a] >= 1) || lead[a] < 0 || span < 0 || span % d[a] !== 0) return undefined;
+        k[a] = span / d[a] + 1;
+        if (lead[a] + span + 1 > ws[1 + a]) return undefined;
+      }
+      for (let i = 0; i < src.length; i++) {
+        if (src[i] === 0) continue;
+        const q = Math.floor(i / Cin);
+        const [fy, fx] = [Math.floor(q / KW) % KH - lead[0], (q % KW) - lead[1]];
+        if (fy < 0 || fx < 0 || fy % d[0] !== 0 || fx % d[1] !== 0 || fy / d[0] >= k[0] || fx / d[1] >= k[1]) return undefined;
+      }
+      return { lead, k, d };
+    };
+    const canonical: Attrs = { strides, dilations: [1, 1], pads, output_padding: outPad, group: 1 };
+    const attrs = this.recordedAttrs(ctx, canonical, ['pads', 'output_padding', 'dilations'], (cand) => taps(cand) !== undefined) ?? canonical;
+    const { lead, k, d } = taps(attrs)!;
+    const [kh, kw] = k;
+    const data = new (src.constructor as { new (n: number): TypedArray })(Cin * kh * kw * Cout);
+    for (let co = 0; co < Cout; co++)
+      for (let ky = 0; ky < kh; ky++)
+        for (let kx = 0; kx < kw; kx++)
+          for (let ci = 0; ci < Cin; ci++) data[((ci * kh + ky) * kw + kx) * Cout + co] = src[((co * KH + lead[0] + ky * d[0]) * KW + lead[1] + kx * d[1]) * Cin + ci];
+    let quant = this.folded.has(ti) ? undefined : this.quantOf(t, ws);
+    if (quant && quant.scale.length > 1) quant = { ...quant, axis: 3 };
+    const dtype = this.folded.has(ti) ? 'float32' : this.dtypeOf(t);
+    const wid = this.newTensor(`tc:${ti}`, { name: t.name, dtype, shape: [Cin, kh, kw, Cout], data, quant });
+    const ins = [this.tid(ctx.tin(2)), wid, ctx.tin(3) >= 0 ? this.tid(ctx.tin(3)) : -1];
+    this.fused(ctx, 'ConvTranspose', ins, attrs, o.byte(f.fused_activation_function));
   }
 
   /** TFLite depthwise filter [1,KH,KW,Cout] → IR [Cout,KH,KW,1]; per-channel axis 3 → 0. */

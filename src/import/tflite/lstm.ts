@@ -5,11 +5,14 @@
 //           19 cell state (variable tensors [B, H]), 20-23 layer norm (absent)
 //   output  the sequence only (TFLite has no Y_h / Y_c outputs); options: TANH, no clips, time_major
 //
+// Y_h, the last step's hidden state, is the sequence's last step: a Y_h the model reads is written as STRIDED_SLICE
+// of that step (shrinking the time axis), which the importer takes back as the Lstm's Y_h (the slice is exact: Y_h
+// and Y share one quantization record, as TFLite's output state and output do).
 // The registry's W [4H, I] / R [4H, H] / B [4H] (gate order i, f, c, o) split into the per-gate tensors and back.
 // Quantized, each gate tensor keeps its one scale; the output state takes the output's record and the cell state
 // carries the int16 cell record (on the import side it becomes Y_c's). Both states start at zero in TFLite (TFLM
-// resets an int8 variable to its zero point), so an Lstm with H0 / C0 inputs, a reverse direction, or a Y_h / Y_c
-// that something reads has no TFLite form.
+// resets an int8 variable to its zero point), so an Lstm with H0 / C0 inputs, a reverse direction, or a Y_c that
+// something reads (the cell state stays in its variable tensor) has no TFLite form.
 
 import { fail } from '../../diagnostics.js';
 import type { DType, TypedArray } from '../../ir/dtype.js';
@@ -18,9 +21,16 @@ import { ActivationFunctionType as ACT, BuiltinOperator as OP, BuiltinOptions as
 
 export interface LstmWriterHost {
   g: Graph;
+  /** The file's tensors, IR tensors first (same ids). */
+  tensors: { variable?: boolean }[];
   aux(name: string, dtype: DType, shape: number[], data?: TypedArray, quant?: QuantParams, variable?: boolean): number;
   op(code: number, inputs: number[], outputs: number[], optType: number, opts: { id: number; kind: 'i8' | 'i32' | 'f32' | 'bool'; value: number }[]): void;
 }
+
+const sameQuant = (a?: QuantParams, b?: QuantParams) => (!a && !b) || (!!a && !!b && a.scale.length === 1 && b.scale.length === 1 && a.scale[0] === b.scale[0] && (a.zeroPoint[0] ?? 0) === (b.zeroPoint[0] ?? 0));
+
+/** Whether something reads tensor `id` (a node input or a graph output). */
+const isRead = (g: Graph, id: number) => g.outputs.includes(id) || g.nodes.some((m) => m.inputs.includes(id));
 
 const gateQuant = (q: QuantParams | undefined, g: number, H: number): QuantParams | undefined =>
   q ? { scale: [q.scale[Math.min(g * H, q.scale.length - 1)]], zeroPoint: [q.zeroPoint[Math.min(g * H, q.zeroPoint.length - 1)] ?? 0], axis: 0 } : undefined;
@@ -33,8 +43,10 @@ function slice(t: Tensor, g: number, rows: number, cols: number): TypedArray {
 function refusal(g: Graph, n: Node): string | undefined {
   if ((n.inputs[4] ?? -1) >= 0 || (n.inputs[5] ?? -1) >= 0) return 'initial states (TFLite starts from zero state)';
   if (n.attrs.direction === 'reverse') return 'direction reverse (UNIDIRECTIONAL_SEQUENCE_LSTM runs forward)';
-  const read = (id: number) => g.outputs.includes(id) || g.nodes.some((m) => m.inputs.includes(id));
-  if (read(n.outputs[1]) || read(n.outputs[2])) return 'Y_h / Y_c read by the model (TFLite outputs the sequence only)';
+  if (isRead(g, n.outputs[2])) return 'Y_c read by the model (TFLite keeps the cell state in a variable tensor; it outputs the sequence, whose last step is Y_h)';
+  const [y, yh] = [g.tensors[n.outputs[0]], g.tensors[n.outputs[1]]];
+  if (isRead(g, n.outputs[1]) && (yh.dtype !== y.dtype || !sameQuant(yh.quant, y.quant)))
+    return 'Y_h quantized differently from Y (TFLite outputs Y_h as the last step of Y)';
   return undefined;
 }
 
@@ -50,7 +62,6 @@ export function writeLstm(w: LstmWriterHost, n: Node): void {
   const I = W.shape[1];
   const X = T(x);
   const Y = T(n.outputs[0]);
-  const Yc = T(n.outputs[2]);
   const timeMajor = n.attrs.layout !== 1;
   const B = timeMajor ? X.shape[1] : X.shape[0];
   const gates = ['input', 'forget', 'cell', 'output'];
@@ -67,7 +78,10 @@ export function writeLstm(w: LstmWriterHost, n: Node): void {
   });
   ins.push(-1, -1);
   ins.push(w.aux(`${n.name}/output_state`, Y.dtype, [B, H], undefined, Y.quant, true));
-  ins.push(w.aux(`${n.name}/cell_state`, Yc.dtype, [B, H], undefined, Yc.quant, true));
+  // the cell state variable is the IR's Y_c tensor itself ([B, H], the int16 cell record): the importer names Y_c
+  // after it, so the twin keeps the source's tensor name
+  w.tensors[n.outputs[2]].variable = true;
+  ins.push(n.outputs[2]);
   ins.push(-1, -1, -1, -1);
   const f = F.UnidirectionalSequenceLSTMOptions;
   w.op(OP.UNIDIRECTIONAL_SEQUENCE_LSTM, ins, [n.outputs[0]], OPT.UnidirectionalSequenceLSTMOptions, [
@@ -75,6 +89,16 @@ export function writeLstm(w: LstmWriterHost, n: Node): void {
     { id: f.cell_clip, kind: 'f32', value: 0 },
     { id: f.proj_clip, kind: 'f32', value: 0 },
     { id: f.time_major, kind: 'bool', value: timeMajor ? 1 : 0 },
+  ]);
+  if (!isRead(w.g, n.outputs[1])) return;
+  // Y_h = Y's last step: STRIDED_SLICE [T−1, T) on the time axis, shrunk away
+  const t = timeMajor ? 0 : 1;
+  const begin = [0, 0, 0];
+  begin[t] = Y.shape[t] - 1;
+  const i32 = (what: string, v: number[]) => w.aux(`${n.name}/Y_h_${what}`, 'int32', [3], Int32Array.from(v));
+  const ss = F.StridedSliceOptions;
+  w.op(OP.STRIDED_SLICE, [n.outputs[0], i32('begin', begin), i32('end', Y.shape), i32('strides', [1, 1, 1])], [n.outputs[1]], OPT.StridedSliceOptions, [
+    { id: ss.shrink_axis_mask, kind: 'i32', value: 1 << t },
   ]);
 }
 

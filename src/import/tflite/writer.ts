@@ -1,9 +1,12 @@
 // TFLite writer: canonical IR → .tflite flatbuffer (schema v3, one subgraph), for the graphs espforge quantizes
 // (int8) and for float graphs made of the same ops. The inverse of the importer: the depthwise filter goes back to
 // [1,KH,KW,Cout] (per-channel axis 0 → 3), explicit pads become SAME or VALID where they match (else a PAD op
-// is inserted for convolutions), fused activations go into the builtin options. Operator codes carry both the
-// deprecated byte code (clamped to 127 as the TFLite converter does) and the full builtin code. Buffer 0 is the
-// empty sentinel; every constant gets its own buffer.
+// is inserted for convolutions), fused activations go into the builtin options. ConvTranspose becomes
+// TRANSPOSE_CONV (filter [Cin,KH,KW,Cout] → [Cout,KH,KW,Cin], a dilated one spread out with zeros), bilinear Resize
+// RESIZE_BILINEAR, Gelu GELU; what those forms cannot say goes in NODE_ATTRS_METADATA (see common.ts). Operator
+// codes carry both the deprecated byte code (clamped to 127 as the TFLite converter does) and the full builtin
+// code, and the version the converter's op_version gives (one operator code per builtin and version). Buffer 0 is
+// the empty sentinel; every constant gets its own buffer.
 
 import { Builder } from 'flatbuffers';
 import { fail } from '../../diagnostics.js';
@@ -11,7 +14,7 @@ import type { DType, TypedArray } from '../../ir/dtype.js';
 import type { Attrs, Graph, Node, QuantParams, Tensor } from '../../ir/graph.js';
 import { noIntegerKernelAdvice } from '../../ops/index.js';
 import { padFill } from '../../sim/int/prepare.js';
-import { actCode, DTYPE_TO_TT, NODE_ATTRS_METADATA, NODE_NAMES_METADATA, RESIZE_MAP_ATTRS, samePads, tfliteNearestMode } from './common.js';
+import { actCode, bilinearModeName, DTYPE_TO_TT, NODE_ATTRS_METADATA, NODE_NAMES_METADATA, RESIZE_MAP_ATTRS, samePads, tfliteBilinearOptions, tfliteNearestMode, transposeConvTaps } from './common.js';
 import { writeLstm } from './lstm.js';
 import { ActivationFunctionType as ACT, BuiltinOperator as OP, BuiltinOptions as OPT, FIELD as F, Padding } from './generated/schema.js';
 
@@ -41,6 +44,8 @@ interface WOp {
   name: string | null;
   /** IR attributes the TFLite form does not carry (NODE_ATTRS_METADATA). */
   keep?: Attrs;
+  /** Operator version when it depends on the options (as the TFLite converter's op_version computes it). */
+  version?: number;
 }
 
 /** Operator versions the TFLite converter writes for int8 kernels (TFLM does not check them). */
@@ -72,6 +77,9 @@ const INT8_VERSION: Partial<Record<number, number>> = {
   [OP.MINIMUM]: 2,
   [OP.GATHER]: 2,
   [OP.ARG_MAX]: 2,
+  [OP.GELU]: 2,
+  [OP.RESIZE_BILINEAR]: 2,
+  [OP.TRANSPOSE_CONV]: 2,
 };
 
 class Writer {
@@ -83,6 +91,8 @@ class Writer {
   current?: Node;
   /** IR tensor ids whose data/shape were already written in depthwise layout. */
   private dwDone = new Set<number>();
+  /** IR tensor ids of ConvTranspose filters already written in TFLite layout, with the dilations they were spread by. */
+  private tcDone = new Map<number, string>();
 
   constructor(readonly g: Graph) {}
 
@@ -132,6 +142,7 @@ class Writer {
   /** Rewrite an IR depthwise filter [Cout,KH,KW,1] as TFLite [1,KH,KW,Cout] (per-channel axis 0 → 3). */
   depthwise(id: number): void {
     if (this.dwDone.has(id)) return;
+    if (this.tcDone.has(id)) fail('EF2003', `weights '${this.t(id).name}' are shared by a depthwise convolution and a ConvTranspose, which TFLite lays out differently`);
     this.dwDone.add(id);
     const t = this.t(id);
     const [C, KH, KW] = t.shape;
@@ -330,6 +341,10 @@ class Writer {
         return;
       }
       case 'Resize': {
+        if (a.mode === 'linear') {
+          this.resizeBilinear(n);
+          return;
+        }
         // RESIZE_NEAREST_NEIGHBOR has three index maps; a nearest Resize whose map is one of them (PyTorch's
         // Upsample: asymmetric/floor with an integer scale) is written as it, whatever its ONNX coordinate mode
         const sizes = a.sizes as number[] | undefined;
@@ -389,9 +404,128 @@ class Writer {
       case 'Lstm':
         writeLstm(this, n);
         return;
+      case 'Gelu':
+        this.op(OP.GELU, [x], [y], OPT.GeluOptions, [{ id: F.GeluOptions.approximate, kind: 'bool', value: a.approximate === 'tanh' ? 1 : 0 }]);
+        return;
+      case 'ConvTranspose':
+        this.convTranspose(n);
+        return;
+      case 'HardSigmoid':
+        this.unsupported.push(`HardSigmoid (node '${n.name}'): TFLite has no HARD_SIGMOID builtin (its converter lowers hard_sigmoid to MUL/ADD/RELU6 arithmetic, which is not this layer's integer kernel)`);
+        return;
+      case 'LayerNormalization':
+        this.unsupported.push(`LayerNormalization (node '${n.name}'): TFLite has no LAYER_NORM builtin (its converter decomposes the op into MEAN, SQUARED_DIFFERENCE, RSQRT and MUL, which is not this layer's integer kernel)`);
+        return;
       default:
         this.unsupported.push(`${n.op} (node '${n.name}')`);
     }
+  }
+
+  /**
+   * Bilinear Resize → RESIZE_BILINEAR (inputs: input, size [OH, OW]). The ONNX coordinate mode becomes the option
+   * pair whose sample points it equals (tfliteBilinearOptions); a description that differs from the importer's name
+   * for that pair (PyTorch's pytorch_half_pixel, its scales) is kept in NODE_ATTRS_METADATA.
+   */
+  private resizeBilinear(n: Node): void {
+    const a = n.attrs;
+    const [x, y] = [n.inputs[0], n.outputs[0]];
+    const ctm = (a.coordinate_transformation_mode as string | undefined) ?? 'half_pixel';
+    const ys = this.t(y).shape;
+    const o = tfliteBilinearOptions(this.t(x).shape, ys, a);
+    if (typeof o === 'string')
+      return fail('EF2003', `Resize (linear, ${ctm}) has no TFLite form: ${o}`, {
+        node: n.name,
+        suggestion: "export the upsampling with align_corners=True or False (PyTorch) / half_pixel_centers (TF) and an integer scale or explicit sizes, or build C directly with `espforge build MODEL --calib DATA`",
+      });
+    const size = this.constI32(`${n.name}/size`, [ys[1], ys[2]]);
+    const f = F.ResizeBilinearOptions;
+    this.op(OP.RESIZE_BILINEAR, [x, size], [y], OPT.ResizeBilinearOptions, [
+      { id: f.align_corners, kind: 'bool', value: o.align ? 1 : 0 },
+      { id: f.half_pixel_centers, kind: 'bool', value: o.half ? 1 : 0 },
+    ]);
+    const w = this.ops[this.ops.length - 1];
+    // op_version: int16 input 4, half_pixel_centers 3, int8 2 (INT8_VERSION), else 1
+    if (this.t(x).dtype === 'int16') w.version = 4;
+    else if (o.half) w.version = 3;
+    const keep: Attrs = {};
+    for (const k of RESIZE_MAP_ATTRS) if (a[k] !== undefined) keep[k] = a[k];
+    if (ctm !== bilinearModeName(o.align, o.half) || a.scales !== undefined || a.nearest_mode !== undefined) w.keep = keep;
+  }
+
+  /**
+   * ConvTranspose → TRANSPOSE_CONV (inputs: output_shape, weights [Cout,KH,KW,Cin], input, bias). TFLite places the
+   * taps as out = in·stride − pad_begin + k, pad_begin from SAME (computed on the output extent) or 0 (VALID), and
+   * crops at the given output shape, so any pads whose begin is one of those two, with any end / output_padding,
+   * has a form; pads and output_padding (which TFLite does not say apart) go in NODE_ATTRS_METADATA.
+   */
+  private convTranspose(n: Node): void {
+    const a = n.attrs;
+    const [x, wi, bias = -1] = n.inputs;
+    const y = n.outputs[0];
+    const W = this.t(wi);
+    if (!W.data) fail('EF2005', 'ConvTranspose weights must be constant', { node: n.name });
+    const ints = (k: string, d: number[]): number[] => (Array.isArray(a[k]) ? (a[k] as number[]) : d);
+    if (((a.group as number | undefined) ?? 1) !== 1) fail('EF2003', 'grouped ConvTranspose has no TFLite form (TRANSPOSE_CONV has no groups)', { node: n.name });
+    // TRANSPOSE_CONV has no dilation and only two pad rules (0, or SAME's on the filter extent): the filter is
+    // written with its taps at their dilated positions and zero taps between them, and, where the output starts at
+    // another pad, zero taps before or after it so that SAME's pad on the grown filter, less the leading zeros, is
+    // the IR's (a zero weight adds nothing, in float and in int8 with its zero point 0). PyTorch's
+    // ConvTranspose2d(k=3, stride=2, padding=1, output_padding=1) becomes a 4-tap SAME filter with a zero last tap.
+    // The dilations and pads go in the metadata.
+    const dils = ints('dilations', [1, 1]);
+    const strides = ints('strides', [1, 1]);
+    const pads = ints('pads', [0, 0, 0, 0]);
+    const ext = [0, 1].map((k) => (W.shape[1 + k] - 1) * dils[k] + 1);
+    const ys = this.t(y).shape;
+    const padding = pads[0] === 0 && pads[1] === 0 ? Padding.VALID : Padding.SAME;
+    const taps = [0, 1].map((k) => (padding === Padding.VALID ? { lead: 0, trail: 0 } : transposeConvTaps(ys[1 + k], ext[k], strides[k], pads[k])));
+    if (taps.some((t) => !t)) return fail('EF9001', `ConvTranspose pads [${pads}]: no zero-tap placement found for TRANSPOSE_CONV`, { node: n.name });
+    this.transposeConvWeights(wi, dils, taps as { lead: number; trail: number }[]);
+    const shape = this.constI32(`${n.name}/output_shape`, ys);
+    const f = F.TransposeConvOptions;
+    const act = this.act(n);
+    this.op(OP.TRANSPOSE_CONV, [shape, wi, x, bias], [y], OPT.TransposeConvOptions, [
+      { id: f.padding, kind: 'i8', value: padding },
+      { id: f.stride_w, kind: 'i32', value: strides[1] },
+      { id: f.stride_h, kind: 'i32', value: strides[0] },
+      { id: f.fused_activation_function, kind: 'i8', value: act },
+    ]);
+    const w = this.ops[this.ops.length - 1];
+    // op_version: fused activation 4, bias 3, int8 2 (INT8_VERSION), else 1
+    if (act !== ACT.NONE) w.version = 4;
+    else if (bias >= 0) w.version = 3;
+    w.keep = { pads: pads.slice(), output_padding: ints('output_padding', [0, 0]).slice(), ...(dils.some((d) => d !== 1) ? { dilations: dils.slice() } : {}) };
+  }
+
+  /**
+   * Rewrite an IR ConvTranspose filter [Cin,KH,KW,Cout] as TFLite's [Cout,KH',KW',Cin] (per-channel axis 3 → 0): tap
+   * (ky, kx) at (lead + ky·dh, lead + kx·dw), zeros elsewhere, KH' = lead + (KH−1)·dh + 1 + trail.
+   */
+  private transposeConvWeights(id: number, dils: number[], taps: { lead: number; trail: number }[]): void {
+    const key = JSON.stringify([dils, taps]);
+    const done = this.tcDone.get(id);
+    if (done !== undefined) {
+      if (done !== key) fail('EF2003', `ConvTranspose weights '${this.t(id).name}' are shared by layers whose TFLite filters differ (dilations, pads)`);
+      return;
+    }
+    if (this.dwDone.has(id)) fail('EF2003', `weights '${this.t(id).name}' are shared by a depthwise convolution and a ConvTranspose, which TFLite lays out differently`);
+    this.tcDone.set(id, key);
+    const t = this.t(id);
+    const [Ci, KH, KW, Co] = t.shape;
+    const [dh, dw] = dils;
+    const [th, tw] = taps;
+    const EH = th.lead + (KH - 1) * dh + 1 + th.trail;
+    const EW = tw.lead + (KW - 1) * dw + 1 + tw.trail;
+    const src = t.data!;
+    const data = new (src.constructor as { new (n: number): TypedArray })(Co * EH * EW * Ci);
+    for (let ci = 0; ci < Ci; ci++)
+      for (let ky = 0; ky < KH; ky++)
+        for (let kx = 0; kx < KW; kx++)
+          for (let co = 0; co < Co; co++) data[((co * EH + th.lead + ky * dh) * EW + tw.lead + kx * dw) * Ci + ci] = src[((ci * KH + ky) * KW + kx) * Co + co];
+    const w = this.tensors[id];
+    this.buffers[w.buffer] = this.bytesOf(t.dtype, data);
+    w.shape = [Co, EH, EW, Ci];
+    if (t.quant && t.quant.scale.length > 1) w.quant = { ...t.quant, axis: 0 };
   }
 
   /** IR Slice (ONNX semantics) → STRIDED_SLICE over every axis with explicit begin/end. */
@@ -499,7 +633,7 @@ export function exportTflite(g: Graph, opts: ExportOptions = {}): Uint8Array {
   }
   if (w.unsupported.length) {
     // an op left in float by quantization has no integer kernel either: say what to do about that first
-    const floatOps = [...new Set(g.nodes.filter((n) => w.unsupported.some((u) => u.endsWith(`'${n.name}')`)) && g.tensors[n.outputs[0]]?.dtype === 'float32' && g.tensors.some((t) => t.quant)).map((n) => n.op))];
+    const floatOps = [...new Set(g.nodes.filter((n) => w.unsupported.some((u) => u.includes(`(node '${n.name}')`)) && g.tensors[n.outputs[0]]?.dtype === 'float32' && g.tensors.some((t) => t.quant)).map((n) => n.op))];
     fail('EF2002', `no TFLite form for: ${w.unsupported.join(', ')}`, {
       notes: floatOps.map((op) => noIntegerKernelAdvice(op)),
       suggestion: floatOps.length
@@ -549,10 +683,14 @@ export function exportTflite(g: Graph, opts: ExportOptions = {}): Uint8Array {
     return b.endObject();
   });
 
-  const codes: number[] = [];
+  const int8 = g.tensors.some((t) => t.dtype === 'int8');
+  const versionOf = (op: WOp) => op.version ?? (int8 ? (INT8_VERSION[op.code] ?? 1) : 1);
+  // one operator code per (builtin, version), as the converter writes them
+  const codes: { code: number; version: number }[] = [];
   const opOffs = w.ops.map((op) => {
-    let ci = codes.indexOf(op.code);
-    if (ci < 0) ci = codes.push(op.code) - 1;
+    const version = versionOf(op);
+    let ci = codes.findIndex((c) => c.code === op.code && c.version === version);
+    if (ci < 0) ci = codes.push({ code: op.code, version }) - 1;
     const ins = vecI32(b, op.inputs);
     const outs = vecI32(b, op.outputs);
     let o = 0;
@@ -592,11 +730,10 @@ export function exportTflite(g: Graph, opts: ExportOptions = {}): Uint8Array {
   b.addFieldOffset(F.SubGraph.name, sgName, 0);
   const sg = b.endObject();
 
-  const codeOffs = codes.map((code) => {
-    const int8 = g.tensors.some((t) => t.dtype === 'int8');
+  const codeOffs = codes.map(({ code, version }) => {
     b.startObject(fieldCount(F.OperatorCode));
     b.addFieldInt8(F.OperatorCode.deprecated_builtin_code, Math.min(code, OP.PLACEHOLDER_FOR_GREATER_OP_CODES), null);
-    b.addFieldInt32(F.OperatorCode.version, int8 ? (INT8_VERSION[code] ?? 1) : 1, null);
+    b.addFieldInt32(F.OperatorCode.version, version, null);
     b.addFieldInt32(F.OperatorCode.builtin_code, code, null);
     return b.endObject();
   });

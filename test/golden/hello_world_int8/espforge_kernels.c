@@ -45,15 +45,14 @@ static inline int32_t hello_world_int8_clamp(int32_t v, int32_t lo, int32_t hi)
     return v < lo ? lo : (v > hi ? hi : v);
 }
 
-/* Per-channel requantization of conv / depthwise / fully connected outputs, the same arithmetic as
- * hello_world_int8_mbqm (TFLM double rounding) in fewer rv32 instructions. The emitter stores four words per channel,
- * derived exactly from the prepared (M, S) with 0 <= M < 2^31 and -31 <= S <= 31:
- *   rq[0] = 2*M as a uint32 bit pattern, rq[1] = max(S, 0) (left shift), rq[2] = r = max(-S, 0) (right shift),
- *   rq[3] = (2^r - 1) >> 1 (the rounding threshold of RDBPOT for a non-negative value).
+/* Requantization MBQM(acc, M, S) (TFLM double rounding) in fewer rv32 instructions than hello_world_int8_mbqm, for prepared
+ * 0 <= M < 2^31 and -31 <= S <= 31.
  * SRDHM(a, M) = floor((a*M + 2^30) / 2^31) (the nudge-and-truncate of INT8-ARITHMETIC.md 3; the INT32_MIN case
  * cannot occur since M < 2^31) = floor((a*2M + 2^31) / 2^32) = high word of a*2M plus bit 31 of its low word:
- * one mulhsu, one mul, a shift and an add. RDBPOT(h, r) then rounds half away from zero: the remainder
- * h - ((h >> r) << r) is compared with the threshold plus one for negative h; r = 0 leaves h unchanged. */
+ * one mulhsu, one mul, a shift and an add.
+ * hello_world_int8_rq (element-wise kernels) takes the shifts as {ls = max(S, 0), rs = r = max(-S, 0), (2^r - 1) >> 1}:
+ * RDBPOT(h, r) rounds half away from zero by comparing the remainder h - ((h >> r) << r) with the threshold plus
+ * one for negative h; r = 0 leaves h unchanged. */
 static inline int32_t hello_world_int8_rq(int32_t acc, uint32_t m2, int32_t ls, int32_t rs, int32_t halfm1)
 {
     const int32_t a = (int32_t)((uint32_t)acc << ls);
@@ -64,27 +63,70 @@ static inline int32_t hello_world_int8_rq(int32_t acc, uint32_t m2, int32_t ls, 
     return q + (rem > halfm1 + (int32_t)((uint32_t)h >> 31) ? 1 : 0);
 }
 
+/* Per-channel tables of the conv / depthwise / GEMM kernels, 5 bytes per output channel (rqTable in
+ * src/codegen/c/lowering.ts writes them; the kernels take them as two arguments, LAYER_rq and LAYER_rqs, held
+ * together in one hello_world_int8_rqt and read only through hello_world_int8_rq_ch / hello_world_int8_rq_ch2; hello_world_int8_rq_at(t, o) starts at channel o):
+ *   m[c] = 2*M as a uint32 bit pattern (int32_t),
+ *   s[c] = -S - 1 in 0..30 when S < 0, 32 + S in 32..63 when S >= 0 (uint8_t).
+ * For S < 0 (r = -S >= 1) RDBPOT(h, r) = ceil(p / 2) = p - (p >> 1) with p = (h - [h < 0]) >> (r - 1): for h >= 0
+ * round-half-up(h / 2^r) = floor((floor(h / 2^(r-1)) + 1) / 2); for h < 0 half away from zero is
+ * ceil((h - 2^(r-1)) / 2^r) = floor((floor((h - 1) / 2^(r-1)) + 1) / 2). No overflow: M < 2^31 keeps
+ * h in [-2^31 + 1, 2^31 - 2]. S >= 0 (rare: a rescale of at least 1/2) takes the out-of-line left-shift path. */
+typedef struct {
+    const int32_t *m;
+    const uint8_t *s;
+} hello_world_int8_rqt;
+
+static inline hello_world_int8_rqt hello_world_int8_rq_at(hello_world_int8_rqt t, int o)
+{
+    t.m += o;
+    t.s += o;
+    return t;
+}
+
+static inline int32_t hello_world_int8_srdhm2(int32_t a, uint32_t m2)
+{
+    const uint32_t lo = (uint32_t)a * m2;
+    return (int32_t)(((int64_t)a * (int64_t)m2) >> 32) + (int32_t)(lo >> 31);
+}
+
+/* S >= 0: SRDHM(acc << S, M), the shift wrapping like the simulator's. The paths that call it are an optional
+ * block (rq.left), kept only in a model with a layer whose table holds an S >= 0 (qArrays names it). */
+static inline int32_t hello_world_int8_rq_rs(int32_t acc, uint32_t m2, int32_t sc)
+{
+    const int32_t h = hello_world_int8_srdhm2(acc, m2);
+    const int32_t p = (h - (int32_t)((uint32_t)h >> 31)) >> sc;
+    return p - (p >> 1);
+}
+
 /* requantize channel c of table rq, add the output zero point (wrapping, never UB), clamp to the activation range.
  * Accumulators are uint32_t: bias + sum(w * x) wraps modulo 2^32 instead of overflowing (UB), which equals TFLM's
  * int32 sum whenever that sum does not overflow; the integer simulator wraps the same way (| 0). */
-static inline int8_t hello_world_int8_rq_ch(uint32_t acc, const int32_t *rq, int c, int32_t zp, int32_t lo, int32_t hi)
+static inline int8_t hello_world_int8_rq_ch(uint32_t acc, hello_world_int8_rqt rq, int c, int32_t zp, int32_t lo, int32_t hi)
 {
-    const int32_t *r = rq + 4 * c;
-    int32_t v = (int32_t)((uint32_t)hello_world_int8_rq((int32_t)acc, (uint32_t)r[0], r[1], r[2], r[3]) + (uint32_t)zp);
+    const uint32_t m2 = (uint32_t)rq.m[c];
+    const int32_t sc = rq.s[c];
+    int32_t v;
+        v = hello_world_int8_rq_rs((int32_t)acc, m2, sc);
+    v = (int32_t)((uint32_t)v + (uint32_t)zp);
     if (v < lo) v = lo;
     if (v > hi) v = hi;
     return (int8_t)v;
 }
 
 /* two accumulators of the same channel (two rows of a GEMM tile) */
-static inline void hello_world_int8_rq_ch2(uint32_t acc0, uint32_t acc1, int8_t *o0, int8_t *o1, const int32_t *rq, int c, int32_t zp,
+static inline void hello_world_int8_rq_ch2(uint32_t acc0, uint32_t acc1, int8_t *o0, int8_t *o1, hello_world_int8_rqt rq, int c, int32_t zp,
                              int32_t lo, int32_t hi)
 {
-    const int32_t *r = rq + 4 * c;
-    const uint32_t m2 = (uint32_t)r[0];
-    const int32_t ls = r[1], rs = r[2], hm = r[3];
-    int32_t v = (int32_t)((uint32_t)hello_world_int8_rq((int32_t)acc0, m2, ls, rs, hm) + (uint32_t)zp);
-    int32_t u = (int32_t)((uint32_t)hello_world_int8_rq((int32_t)acc1, m2, ls, rs, hm) + (uint32_t)zp);
+    const uint32_t m2 = (uint32_t)rq.m[c];
+    const int32_t sc = rq.s[c];
+    int32_t v, u;
+    {
+        v = hello_world_int8_rq_rs((int32_t)acc0, m2, sc);
+        u = hello_world_int8_rq_rs((int32_t)acc1, m2, sc);
+    }
+    v = (int32_t)((uint32_t)v + (uint32_t)zp);
+    u = (int32_t)((uint32_t)u + (uint32_t)zp);
     if (v < lo) v = lo;
     if (v > hi) v = hi;
     if (u < lo) u = lo;
@@ -136,7 +178,7 @@ static inline void hello_world_int8_rq_ch2(uint32_t acc0, uint32_t acc1, int8_t 
 
 /* 8 columns: rows two at a time */
 static void hello_world_int8_gemm_b8(const int8_t *x, int rows, int depth, const int8_t *wb, const int32_t *bias, int8_t *out,
-                       int cols, int32_t zp, const int32_t *rq, int32_t lo, int32_t hi)
+                       int cols, int32_t zp, hello_world_int8_rqt rq, int32_t lo, int32_t hi)
 {
     int p = 0;
     for (; p + 2 <= rows; p += 2) {
@@ -188,62 +230,20 @@ static void hello_world_int8_gemm_b8(const int8_t *x, int rows, int depth, const
 }
 
 /* 4 columns */
-static void hello_world_int8_gemm_b4(const int8_t *x, int rows, int depth, const int8_t *wb, const int32_t *bias, int8_t *out,
-                       int cols, int32_t zp, const int32_t *rq, int32_t lo, int32_t hi)
-{
-    int p = 0;
-    for (; p + 2 <= rows; p += 2) {
-        const int8_t *xa = x + (size_t)p * depth;
-        const int8_t *xb = xa + depth;
-        const int8_t *const xe = xa + depth;
-        const int8_t *wp = wb;
-        int8_t *oa = out + (size_t)p * cols;
-        int8_t *ob = oa + cols;
-        uint32_t a0 = bias[0], a1 = bias[1], a2 = bias[2], a3 = bias[3];
-        uint32_t b0 = a0, b1 = a1, b2 = a2, b3 = a3;
-        while (xa != xe) {
-            EF_G4(0)
-            ++xa;
-            ++xb;
-            wp += 4;
-        }
-        hello_world_int8_rq_ch2(a0, b0, oa, ob, rq, 0, zp, lo, hi);
-        hello_world_int8_rq_ch2(a1, b1, oa + 1, ob + 1, rq, 1, zp, lo, hi);
-        hello_world_int8_rq_ch2(a2, b2, oa + 2, ob + 2, rq, 2, zp, lo, hi);
-        hello_world_int8_rq_ch2(a3, b3, oa + 3, ob + 3, rq, 3, zp, lo, hi);
-    }
-    if (p < rows) {
-        const int8_t *xa = x + (size_t)p * depth;
-        const int8_t *const xe = xa + depth;
-        const int8_t *wp = wb;
-        int8_t *oa = out + (size_t)p * cols;
-        uint32_t a0 = bias[0], a1 = bias[1], a2 = bias[2], a3 = bias[3];
-        while (xa != xe) {
-            EF_G4S(0)
-            ++xa;
-            wp += 4;
-        }
-        oa[0] = hello_world_int8_rq_ch(a0, rq, 0, zp, lo, hi);
-        oa[1] = hello_world_int8_rq_ch(a1, rq, 1, zp, lo, hi);
-        oa[2] = hello_world_int8_rq_ch(a2, rq, 2, zp, lo, hi);
-        oa[3] = hello_world_int8_rq_ch(a3, rq, 3, zp, lo, hi);
-    }
-}
 #undef EF_G8
 #undef EF_G8S
 #undef EF_G4
 #undef EF_G4S
 
 void hello_world_int8_gemm_s8(const int8_t *x, int rows, int depth, const int8_t *w, const int32_t *bias_adj,
-                int8_t *out, int cols, int32_t out_zp, const int32_t *rq, int32_t act_min, int32_t act_max)
+                int8_t *out, int cols, int32_t out_zp, const int32_t *rq_m, const uint8_t *rq_s, int32_t act_min, int32_t act_max)
 {
+    const hello_world_int8_rqt rq = {rq_m, rq_s};
     int o = 0;
+    /* one optional block per column-block width of the packed filter (columnBlocks in src/codegen/c/lowering.ts
+     * names the ones a layer's column count reaches; a model keeps only those) */
     for (; o + 8 <= cols; o += 8)
-        hello_world_int8_gemm_b8(x, rows, depth, w + (size_t)o * depth, bias_adj + o, out + o, cols, out_zp, rq + 4 * o, act_min, act_max);
-    if (o + 4 <= cols) {
-        hello_world_int8_gemm_b4(x, rows, depth, w + (size_t)o * depth, bias_adj + o, out + o, cols, out_zp, rq + 4 * o, act_min, act_max);
-        o += 4;
-    }
+        hello_world_int8_gemm_b8(x, rows, depth, w + (size_t)o * depth, bias_adj + o, out + o, cols, out_zp, hello_world_int8_rq_at(rq, o), act_min, act_max);
     for (; o < cols; ++o) {
         const int8_t *w0 = w + (size_t)o * depth;
         int p, k;

@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-void hello_world_int8_gemm_s8(const int8_t *x, int rows, int depth, const int8_t *w, const int32_t *bias_adj, int8_t *out, int cols, int32_t out_zp, const int32_t *rq, int32_t act_min, int32_t act_max);
+void hello_world_int8_gemm_s8(const int8_t *x, int rows, int depth, const int8_t *w, const int32_t *bias_adj, int8_t *out, int cols, int32_t out_zp, const int32_t *rq_m, const uint8_t *rq_s, int32_t act_min, int32_t act_max);
 void hello_world_int8_copy(void *dst, const void *src, size_t n);
 
 #endif /* HELLO_WORLD_INT8_ESPFORGE_KERNELS_H */

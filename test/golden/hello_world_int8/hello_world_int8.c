@@ -26,31 +26,33 @@ extern const int8_t hello_world_int8_L2_w[16];
 extern const int32_t hello_world_int8_L2_bias[1];
 
 /* Integer execution parameters (computed once by espforge's quantization prepare step) */
-/* layer 0: requantization per output channel {2*M (uint32 bits), max(S,0), r = max(-S,0), (2^r-1)>>1} from the prepared Q31 multiplier M and shift S */
-static const int32_t hello_world_int8_L0_rq[64] = {
-    -215655824,          0,          7,         63, -215655824,          0,          7,         63,
-    -215655824,          0,          7,         63, -215655824,          0,          7,         63,
-    -215655824,          0,          7,         63, -215655824,          0,          7,         63,
-    -215655824,          0,          7,         63, -215655824,          0,          7,         63,
-    -215655824,          0,          7,         63, -215655824,          0,          7,         63,
-    -215655824,          0,          7,         63, -215655824,          0,          7,         63,
-    -215655824,          0,          7,         63, -215655824,          0,          7,         63,
-    -215655824,          0,          7,         63, -215655824,          0,          7,         63
+/* layer 0: 2*M (uint32 bits) per output channel from the prepared Q31 multiplier M */
+static const int32_t hello_world_int8_L0_rq[16] = {
+    -215655824, -215655824, -215655824, -215655824, -215655824, -215655824, -215655824, -215655824,
+    -215655824, -215655824, -215655824, -215655824, -215655824, -215655824, -215655824, -215655824
 };
-/* layer 1: requantization per output channel {2*M (uint32 bits), max(S,0), r = max(-S,0), (2^r-1)>>1} from the prepared Q31 multiplier M and shift S */
-static const int32_t hello_world_int8_L1_rq[64] = {
-    -1171373706,           0,           6,          31, -1171373706,           0,           6,          31,
-    -1171373706,           0,           6,          31, -1171373706,           0,           6,          31,
-    -1171373706,           0,           6,          31, -1171373706,           0,           6,          31,
-    -1171373706,           0,           6,          31, -1171373706,           0,           6,          31,
-    -1171373706,           0,           6,          31, -1171373706,           0,           6,          31,
-    -1171373706,           0,           6,          31, -1171373706,           0,           6,          31,
-    -1171373706,           0,           6,          31, -1171373706,           0,           6,          31,
-    -1171373706,           0,           6,          31, -1171373706,           0,           6,          31
+/* layer 0: shift code per output channel from the prepared shift S (-S-1 if S < 0, else 32+S) */
+static const uint8_t hello_world_int8_L0_rqs[16] = {
+    6, 6, 6, 6, 6, 6, 6, 6,
+    6, 6, 6, 6, 6, 6, 6, 6
 };
-/* layer 2: requantization per output channel {2*M (uint32 bits), max(S,0), r = max(-S,0), (2^r-1)>>1} from the prepared Q31 multiplier M and shift S */
-static const int32_t hello_world_int8_L2_rq[4] = {
-    -1034243624,           0,           5,          15
+/* layer 1: 2*M (uint32 bits) per output channel from the prepared Q31 multiplier M */
+static const int32_t hello_world_int8_L1_rq[16] = {
+    -1171373706, -1171373706, -1171373706, -1171373706, -1171373706, -1171373706, -1171373706, -1171373706,
+    -1171373706, -1171373706, -1171373706, -1171373706, -1171373706, -1171373706, -1171373706, -1171373706
+};
+/* layer 1: shift code per output channel from the prepared shift S (-S-1 if S < 0, else 32+S) */
+static const uint8_t hello_world_int8_L1_rqs[16] = {
+    5, 5, 5, 5, 5, 5, 5, 5,
+    5, 5, 5, 5, 5, 5, 5, 5
+};
+/* layer 2: 2*M (uint32 bits) per output channel from the prepared Q31 multiplier M */
+static const int32_t hello_world_int8_L2_rq[1] = {
+    -1034243624
+};
+/* layer 2: shift code per output channel from the prepared shift S (-S-1 if S < 0, else 32+S) */
+static const uint8_t hello_world_int8_L2_rqs[1] = {
+    4
 };
 
 /* Memory plan: one static arena, 32 bytes (lower bound 32, alignment 16).
@@ -74,7 +76,7 @@ int hello_world_int8_invoke(const int8_t *input, int8_t *output)
      *   q:   in_zp=-128 w_zp=0 out_zp=-128 act_min=-128 act_max=127 mult[16] shift[16] acc64=0
      */
     HELLO_WORLD_INT8_PROFILE(0, 0);
-    hello_world_int8_gemm_s8((const int8_t *)(arena + 16), 1, 1, hello_world_int8_L0_w, hello_world_int8_L0_bias, (int8_t *)(arena + 0), 16, -128, hello_world_int8_L0_rq, -128, 127);
+    hello_world_int8_gemm_s8((const int8_t *)(arena + 16), 1, 1, hello_world_int8_L0_w, hello_world_int8_L0_bias, (int8_t *)(arena + 0), 16, -128, hello_world_int8_L0_rq, hello_world_int8_L0_rqs, -128, 127);
     HELLO_WORLD_INT8_PROFILE(0, 1);
 
     /* [1] FullyConnected 'sequential/dense_1/MatMul;sequential/dense_1/Relu;sequential/dense_1/BiasAdd'
@@ -83,7 +85,7 @@ int hello_world_int8_invoke(const int8_t *input, int8_t *output)
      *   q:   in_zp=-128 w_zp=0 out_zp=-128 act_min=-128 act_max=127 mult[16] shift[16] acc64=0
      */
     HELLO_WORLD_INT8_PROFILE(1, 0);
-    hello_world_int8_gemm_s8((const int8_t *)(arena + 0), 1, 16, hello_world_int8_L1_w, hello_world_int8_L1_bias, (int8_t *)(arena + 16), 16, -128, hello_world_int8_L1_rq, -128, 127);
+    hello_world_int8_gemm_s8((const int8_t *)(arena + 0), 1, 16, hello_world_int8_L1_w, hello_world_int8_L1_bias, (int8_t *)(arena + 16), 16, -128, hello_world_int8_L1_rq, hello_world_int8_L1_rqs, -128, 127);
     HELLO_WORLD_INT8_PROFILE(1, 1);
 
     /* [2] FullyConnected 'StatefulPartitionedCall:0'
@@ -92,7 +94,7 @@ int hello_world_int8_invoke(const int8_t *input, int8_t *output)
      *   q:   in_zp=-128 w_zp=0 out_zp=5 act_min=-128 act_max=127 mult={1630361836} shift={-5} acc64=0
      */
     HELLO_WORLD_INT8_PROFILE(2, 0);
-    hello_world_int8_gemm_s8((const int8_t *)(arena + 16), 1, 16, hello_world_int8_L2_w, hello_world_int8_L2_bias, (int8_t *)(arena + 0), 1, 5, hello_world_int8_L2_rq, -128, 127);
+    hello_world_int8_gemm_s8((const int8_t *)(arena + 16), 1, 16, hello_world_int8_L2_w, hello_world_int8_L2_bias, (int8_t *)(arena + 0), 1, 5, hello_world_int8_L2_rq, hello_world_int8_L2_rqs, -128, 127);
     HELLO_WORLD_INT8_PROFILE(2, 1);
 
     hello_world_int8_copy(output, arena + 0, 1);

@@ -141,15 +141,14 @@ static void tiny_conv_tap_range(int start, int k, int dil, int size, int *k0, in
     *k1 = b;
 }
 
-/* Per-channel requantization of conv / depthwise / fully connected outputs, the same arithmetic as
- * tiny_conv_mbqm (TFLM double rounding) in fewer rv32 instructions. The emitter stores four words per channel,
- * derived exactly from the prepared (M, S) with 0 <= M < 2^31 and -31 <= S <= 31:
- *   rq[0] = 2*M as a uint32 bit pattern, rq[1] = max(S, 0) (left shift), rq[2] = r = max(-S, 0) (right shift),
- *   rq[3] = (2^r - 1) >> 1 (the rounding threshold of RDBPOT for a non-negative value).
+/* Requantization MBQM(acc, M, S) (TFLM double rounding) in fewer rv32 instructions than tiny_conv_mbqm, for prepared
+ * 0 <= M < 2^31 and -31 <= S <= 31.
  * SRDHM(a, M) = floor((a*M + 2^30) / 2^31) (the nudge-and-truncate of INT8-ARITHMETIC.md 3; the INT32_MIN case
  * cannot occur since M < 2^31) = floor((a*2M + 2^31) / 2^32) = high word of a*2M plus bit 31 of its low word:
- * one mulhsu, one mul, a shift and an add. RDBPOT(h, r) then rounds half away from zero: the remainder
- * h - ((h >> r) << r) is compared with the threshold plus one for negative h; r = 0 leaves h unchanged. */
+ * one mulhsu, one mul, a shift and an add.
+ * tiny_conv_rq (element-wise kernels) takes the shifts as {ls = max(S, 0), rs = r = max(-S, 0), (2^r - 1) >> 1}:
+ * RDBPOT(h, r) rounds half away from zero by comparing the remainder h - ((h >> r) << r) with the threshold plus
+ * one for negative h; r = 0 leaves h unchanged. */
 static inline int32_t tiny_conv_rq(int32_t acc, uint32_t m2, int32_t ls, int32_t rs, int32_t halfm1)
 {
     const int32_t a = (int32_t)((uint32_t)acc << ls);
@@ -160,27 +159,70 @@ static inline int32_t tiny_conv_rq(int32_t acc, uint32_t m2, int32_t ls, int32_t
     return q + (rem > halfm1 + (int32_t)((uint32_t)h >> 31) ? 1 : 0);
 }
 
+/* Per-channel tables of the conv / depthwise / GEMM kernels, 5 bytes per output channel (rqTable in
+ * src/codegen/c/lowering.ts writes them; the kernels take them as two arguments, LAYER_rq and LAYER_rqs, held
+ * together in one tiny_conv_rqt and read only through tiny_conv_rq_ch / tiny_conv_rq_ch2; tiny_conv_rq_at(t, o) starts at channel o):
+ *   m[c] = 2*M as a uint32 bit pattern (int32_t),
+ *   s[c] = -S - 1 in 0..30 when S < 0, 32 + S in 32..63 when S >= 0 (uint8_t).
+ * For S < 0 (r = -S >= 1) RDBPOT(h, r) = ceil(p / 2) = p - (p >> 1) with p = (h - [h < 0]) >> (r - 1): for h >= 0
+ * round-half-up(h / 2^r) = floor((floor(h / 2^(r-1)) + 1) / 2); for h < 0 half away from zero is
+ * ceil((h - 2^(r-1)) / 2^r) = floor((floor((h - 1) / 2^(r-1)) + 1) / 2). No overflow: M < 2^31 keeps
+ * h in [-2^31 + 1, 2^31 - 2]. S >= 0 (rare: a rescale of at least 1/2) takes the out-of-line left-shift path. */
+typedef struct {
+    const int32_t *m;
+    const uint8_t *s;
+} tiny_conv_rqt;
+
+static inline tiny_conv_rqt tiny_conv_rq_at(tiny_conv_rqt t, int o)
+{
+    t.m += o;
+    t.s += o;
+    return t;
+}
+
+static inline int32_t tiny_conv_srdhm2(int32_t a, uint32_t m2)
+{
+    const uint32_t lo = (uint32_t)a * m2;
+    return (int32_t)(((int64_t)a * (int64_t)m2) >> 32) + (int32_t)(lo >> 31);
+}
+
+/* S >= 0: SRDHM(acc << S, M), the shift wrapping like the simulator's. The paths that call it are an optional
+ * block (rq.left), kept only in a model with a layer whose table holds an S >= 0 (qArrays names it). */
+static inline int32_t tiny_conv_rq_rs(int32_t acc, uint32_t m2, int32_t sc)
+{
+    const int32_t h = tiny_conv_srdhm2(acc, m2);
+    const int32_t p = (h - (int32_t)((uint32_t)h >> 31)) >> sc;
+    return p - (p >> 1);
+}
+
 /* requantize channel c of table rq, add the output zero point (wrapping, never UB), clamp to the activation range.
  * Accumulators are uint32_t: bias + sum(w * x) wraps modulo 2^32 instead of overflowing (UB), which equals TFLM's
  * int32 sum whenever that sum does not overflow; the integer simulator wraps the same way (| 0). */
-static inline int8_t tiny_conv_rq_ch(uint32_t acc, const int32_t *rq, int c, int32_t zp, int32_t lo, int32_t hi)
+static inline int8_t tiny_conv_rq_ch(uint32_t acc, tiny_conv_rqt rq, int c, int32_t zp, int32_t lo, int32_t hi)
 {
-    const int32_t *r = rq + 4 * c;
-    int32_t v = (int32_t)((uint32_t)tiny_conv_rq((int32_t)acc, (uint32_t)r[0], r[1], r[2], r[3]) + (uint32_t)zp);
+    const uint32_t m2 = (uint32_t)rq.m[c];
+    const int32_t sc = rq.s[c];
+    int32_t v;
+        v = tiny_conv_rq_rs((int32_t)acc, m2, sc);
+    v = (int32_t)((uint32_t)v + (uint32_t)zp);
     if (v < lo) v = lo;
     if (v > hi) v = hi;
     return (int8_t)v;
 }
 
 /* two accumulators of the same channel (two rows of a GEMM tile) */
-static inline void tiny_conv_rq_ch2(uint32_t acc0, uint32_t acc1, int8_t *o0, int8_t *o1, const int32_t *rq, int c, int32_t zp,
+static inline void tiny_conv_rq_ch2(uint32_t acc0, uint32_t acc1, int8_t *o0, int8_t *o1, tiny_conv_rqt rq, int c, int32_t zp,
                              int32_t lo, int32_t hi)
 {
-    const int32_t *r = rq + 4 * c;
-    const uint32_t m2 = (uint32_t)r[0];
-    const int32_t ls = r[1], rs = r[2], hm = r[3];
-    int32_t v = (int32_t)((uint32_t)tiny_conv_rq((int32_t)acc0, m2, ls, rs, hm) + (uint32_t)zp);
-    int32_t u = (int32_t)((uint32_t)tiny_conv_rq((int32_t)acc1, m2, ls, rs, hm) + (uint32_t)zp);
+    const uint32_t m2 = (uint32_t)rq.m[c];
+    const int32_t sc = rq.s[c];
+    int32_t v, u;
+    {
+        v = tiny_conv_rq_rs((int32_t)acc0, m2, sc);
+        u = tiny_conv_rq_rs((int32_t)acc1, m2, sc);
+    }
+    v = (int32_t)((uint32_t)v + (uint32_t)zp);
+    u = (int32_t)((uint32_t)u + (uint32_t)zp);
     if (v < lo) v = lo;
     if (v > hi) v = hi;
     if (u < lo) u = lo;
@@ -219,38 +261,9 @@ static inline void tiny_conv_rq_ch2(uint32_t acc0, uint32_t acc1, int8_t *o0, in
     }
 
 /* two interior pixels (x, x + pstep), 8 channels: kh window rows of run bytes, rstep bytes apart */
-static void tiny_conv_convb_p8(const int8_t *x, size_t pstep, size_t rstep, int kh, int run, const int8_t *wp,
-                        const int32_t *bias, int8_t *oa, int8_t *ob, const int32_t *rq, int c, int32_t zp,
-                        int32_t lo, int32_t hi)
-{
-    uint32_t a0 = bias[0], a1 = bias[1], a2 = bias[2], a3 = bias[3];
-    uint32_t a4 = bias[4], a5 = bias[5], a6 = bias[6], a7 = bias[7];
-    uint32_t b0 = a0, b1 = a1, b2 = a2, b3 = a3, b4 = a4, b5 = a5, b6 = a6, b7 = a7;
-    int ky;
-    for (ky = 0; ky < kh; ++ky) {
-        const int8_t *xa = x + (size_t)ky * rstep;
-        const int8_t *xb = xa + pstep;
-        const int8_t *const xe = xa + run;
-        while (xa != xe) {
-            EF_CB8(0)
-            ++xa;
-            ++xb;
-            wp += 8;
-        }
-    }
-    tiny_conv_rq_ch2(a0, b0, oa, ob, rq, c, zp, lo, hi);
-    tiny_conv_rq_ch2(a1, b1, oa + 1, ob + 1, rq, c + 1, zp, lo, hi);
-    tiny_conv_rq_ch2(a2, b2, oa + 2, ob + 2, rq, c + 2, zp, lo, hi);
-    tiny_conv_rq_ch2(a3, b3, oa + 3, ob + 3, rq, c + 3, zp, lo, hi);
-    tiny_conv_rq_ch2(a4, b4, oa + 4, ob + 4, rq, c + 4, zp, lo, hi);
-    tiny_conv_rq_ch2(a5, b5, oa + 5, ob + 5, rq, c + 5, zp, lo, hi);
-    tiny_conv_rq_ch2(a6, b6, oa + 6, ob + 6, rq, c + 6, zp, lo, hi);
-    tiny_conv_rq_ch2(a7, b7, oa + 7, ob + 7, rq, c + 7, zp, lo, hi);
-}
-
 /* the same tile for a block of 4 channels */
 static void tiny_conv_convb_p4(const int8_t *x, size_t pstep, size_t rstep, int kh, int run, const int8_t *wp,
-                        const int32_t *bias, int8_t *oa, int8_t *ob, const int32_t *rq, int c, int32_t zp,
+                        const int32_t *bias, int8_t *oa, int8_t *ob, tiny_conv_rqt rq, int c, int32_t zp,
                         int32_t lo, int32_t hi)
 {
     uint32_t a0 = bias[0], a1 = bias[1], a2 = bias[2], a3 = bias[3];
@@ -284,15 +297,7 @@ static void tiny_conv_convb_one(const int8_t *in, int iw, int ic, int iy0, int d
     for (ky = ky0; ky < ky1; ++ky) {
         const int8_t *xp = in + ((size_t)(iy0 + ky * dh) * iw + ix0 + kx0) * ic;
         const int8_t *wp = wb + ((size_t)ky * kw + kx0) * ic * B;
-        if (B == 8) {
-            uint32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3], a4 = acc[4], a5 = acc[5], a6 = acc[6], a7 = acc[7];
-            for (k = 0; k < run; ++k, wp += 8) {
-                const int32_t u = xp[k] - in_zp;
-                a0 += wp[0] * u; a1 += wp[1] * u; a2 += wp[2] * u; a3 += wp[3] * u;
-                a4 += wp[4] * u; a5 += wp[5] * u; a6 += wp[6] * u; a7 += wp[7] * u;
-            }
-            acc[0] = a0; acc[1] = a1; acc[2] = a2; acc[3] = a3; acc[4] = a4; acc[5] = a5; acc[6] = a6; acc[7] = a7;
-        } else {
+        {
             for (k = 0; k < run; ++k, wp += B) {
                 const int32_t u = xp[k] - in_zp;
                 for (j = 0; j < B; ++j) acc[j] += wp[j] * u;
@@ -303,9 +308,10 @@ static void tiny_conv_convb_one(const int8_t *in, int iw, int ic, int iy0, int d
 
 void tiny_conv_convb_s8(const int8_t *in, int ih, int iw, int ic, const int8_t *w, const int32_t *bias_adj,
                  const int32_t *bias, int8_t *out, int oh, int ow, int oc, int kh, int kw, int sh, int sw, int dh,
-                 int pad_t, int pad_l, int32_t in_zp, int32_t out_zp, const int32_t *rq, int32_t act_min,
+                 int pad_t, int pad_l, int32_t in_zp, int32_t out_zp, const int32_t *rq_m, const uint8_t *rq_s, int32_t act_min,
                  int32_t act_max)
 {
+    const tiny_conv_rqt rq = {rq_m, rq_s};
     const int ksz = kh * kw * ic;
     const int run = kw * ic;
     const size_t pstep = (size_t)sw * ic;
@@ -320,25 +326,12 @@ void tiny_conv_convb_s8(const int8_t *in, int ih, int iw, int ic, const int8_t *
             int8_t *op = out + ((size_t)oy * ow + ox) * oc;
             if (ky0 == 0 && ky1 == kh && ix0 >= 0 && ox + 1 < ow && ix0 + sw + kw <= iw) {
                 const int8_t *xp = in + ((size_t)iy0 * iw + ix0) * ic;
-                for (o = 0; o + 8 <= oc; o += 8)
-                    tiny_conv_convb_p8(xp, pstep, rstep, kh, run, w + (size_t)o * ksz, bias_adj + o, op + o, op + oc + o, rq, o, out_zp, act_min, act_max);
+                o = 0;
+                /* optional blocks per output-channel block width of the packed filter (columnBlocks in
+                 * src/codegen/c/lowering.ts names the ones a layer reaches; a model keeps only those) */
                 if (o + 4 <= oc) {
                     tiny_conv_convb_p4(xp, pstep, rstep, kh, run, w + (size_t)o * ksz, bias_adj + o, op + o, op + oc + o, rq, o, out_zp, act_min, act_max);
                     o += 4;
-                }
-                for (; o < oc; ++o) {
-                    const int8_t *wp = w + (size_t)o * ksz;
-                    uint32_t a = bias_adj[o], b = a;
-                    int ky, k;
-                    for (ky = 0; ky < kh; ++ky) {
-                        const int8_t *xa = xp + (size_t)ky * rstep;
-                        const int8_t *xb = xa + pstep;
-                        for (k = 0; k < run; ++k, ++wp) {
-                            a += *wp * xa[k];
-                            b += *wp * xb[k];
-                        }
-                    }
-                    tiny_conv_rq_ch2(a, b, op + o, op + oc + o, rq, o, out_zp, act_min, act_max);
                 }
                 ox += 2;
             } else {
@@ -400,61 +393,9 @@ void tiny_conv_convb_s8(const int8_t *in, int ih, int iw, int ic, const int8_t *
     }
 
 /* 8 columns: rows two at a time */
-static void tiny_conv_gemm_b8(const int8_t *x, int rows, int depth, const int8_t *wb, const int32_t *bias, int8_t *out,
-                       int cols, int32_t zp, const int32_t *rq, int32_t lo, int32_t hi)
-{
-    int p = 0;
-    for (; p + 2 <= rows; p += 2) {
-        const int8_t *xa = x + (size_t)p * depth;
-        const int8_t *xb = xa + depth;
-        const int8_t *const xe = xa + depth;
-        const int8_t *wp = wb;
-        int8_t *oa = out + (size_t)p * cols;
-        int8_t *ob = oa + cols;
-        uint32_t a0 = bias[0], a1 = bias[1], a2 = bias[2], a3 = bias[3];
-        uint32_t a4 = bias[4], a5 = bias[5], a6 = bias[6], a7 = bias[7];
-        uint32_t b0 = a0, b1 = a1, b2 = a2, b3 = a3, b4 = a4, b5 = a5, b6 = a6, b7 = a7;
-        while (xa != xe) {
-            EF_G8(0)
-            ++xa;
-            ++xb;
-            wp += 8;
-        }
-        tiny_conv_rq_ch2(a0, b0, oa, ob, rq, 0, zp, lo, hi);
-        tiny_conv_rq_ch2(a1, b1, oa + 1, ob + 1, rq, 1, zp, lo, hi);
-        tiny_conv_rq_ch2(a2, b2, oa + 2, ob + 2, rq, 2, zp, lo, hi);
-        tiny_conv_rq_ch2(a3, b3, oa + 3, ob + 3, rq, 3, zp, lo, hi);
-        tiny_conv_rq_ch2(a4, b4, oa + 4, ob + 4, rq, 4, zp, lo, hi);
-        tiny_conv_rq_ch2(a5, b5, oa + 5, ob + 5, rq, 5, zp, lo, hi);
-        tiny_conv_rq_ch2(a6, b6, oa + 6, ob + 6, rq, 6, zp, lo, hi);
-        tiny_conv_rq_ch2(a7, b7, oa + 7, ob + 7, rq, 7, zp, lo, hi);
-    }
-    if (p < rows) {
-        const int8_t *xa = x + (size_t)p * depth;
-        const int8_t *const xe = xa + depth;
-        const int8_t *wp = wb;
-        int8_t *oa = out + (size_t)p * cols;
-        uint32_t a0 = bias[0], a1 = bias[1], a2 = bias[2], a3 = bias[3];
-        uint32_t a4 = bias[4], a5 = bias[5], a6 = bias[6], a7 = bias[7];
-        while (xa != xe) {
-            EF_G8S(0)
-            ++xa;
-            wp += 8;
-        }
-        oa[0] = tiny_conv_rq_ch(a0, rq, 0, zp, lo, hi);
-        oa[1] = tiny_conv_rq_ch(a1, rq, 1, zp, lo, hi);
-        oa[2] = tiny_conv_rq_ch(a2, rq, 2, zp, lo, hi);
-        oa[3] = tiny_conv_rq_ch(a3, rq, 3, zp, lo, hi);
-        oa[4] = tiny_conv_rq_ch(a4, rq, 4, zp, lo, hi);
-        oa[5] = tiny_conv_rq_ch(a5, rq, 5, zp, lo, hi);
-        oa[6] = tiny_conv_rq_ch(a6, rq, 6, zp, lo, hi);
-        oa[7] = tiny_conv_rq_ch(a7, rq, 7, zp, lo, hi);
-    }
-}
-
 /* 4 columns */
 static void tiny_conv_gemm_b4(const int8_t *x, int rows, int depth, const int8_t *wb, const int32_t *bias, int8_t *out,
-                       int cols, int32_t zp, const int32_t *rq, int32_t lo, int32_t hi)
+                       int cols, int32_t zp, tiny_conv_rqt rq, int32_t lo, int32_t hi)
 {
     int p = 0;
     for (; p + 2 <= rows; p += 2) {
@@ -500,13 +441,14 @@ static void tiny_conv_gemm_b4(const int8_t *x, int rows, int depth, const int8_t
 #undef EF_G4S
 
 void tiny_conv_gemm_s8(const int8_t *x, int rows, int depth, const int8_t *w, const int32_t *bias_adj,
-                int8_t *out, int cols, int32_t out_zp, const int32_t *rq, int32_t act_min, int32_t act_max)
+                int8_t *out, int cols, int32_t out_zp, const int32_t *rq_m, const uint8_t *rq_s, int32_t act_min, int32_t act_max)
 {
+    const tiny_conv_rqt rq = {rq_m, rq_s};
     int o = 0;
-    for (; o + 8 <= cols; o += 8)
-        tiny_conv_gemm_b8(x, rows, depth, w + (size_t)o * depth, bias_adj + o, out + o, cols, out_zp, rq + 4 * o, act_min, act_max);
+    /* one optional block per column-block width of the packed filter (columnBlocks in src/codegen/c/lowering.ts
+     * names the ones a layer's column count reaches; a model keeps only those) */
     if (o + 4 <= cols) {
-        tiny_conv_gemm_b4(x, rows, depth, w + (size_t)o * depth, bias_adj + o, out + o, cols, out_zp, rq + 4 * o, act_min, act_max);
+        tiny_conv_gemm_b4(x, rows, depth, w + (size_t)o * depth, bias_adj + o, out + o, cols, out_zp, tiny_conv_rq_at(rq, o), act_min, act_max);
         o += 4;
     }
     for (; o < cols; ++o) {
@@ -523,14 +465,17 @@ void tiny_conv_gemm_s8(const int8_t *x, int rows, int depth, const int8_t *w, co
 
 /* Depthwise convolution, NHWC input; the filter was re-laid out at generation time as [kh][kw][oc] so the
  * channel loop is contiguous in input, filter and output. oc = ic * ch_mult. Interior windows start from
- * bias_adj (zero point folded); border windows sum in-bounds taps of w * (x - in_zp) from bias. */
+ * bias_adj (zero point folded); border windows sum in-bounds taps of w * (x - in_zp) from bias.
+ * Walk order: output pixels in row-major order, all channels of a pixel together (pixel granularity). The 3x3
+ * stride-1 layers the emitter gives section dwconv3 go channel by channel within each output row instead. */
 void tiny_conv_dwconv_s8(const int8_t *in, int ih, int iw, int ic, int ch_mult,
                   const int8_t *w, const int32_t *bias_adj, const int32_t *bias,
                   int8_t *out, int oh, int ow,
                   int kh, int kw, int sh, int sw, int dh, int dw, int pad_t, int pad_l,
-                  int32_t in_zp, int32_t out_zp, const int32_t *rq,
+                  int32_t in_zp, int32_t out_zp, const int32_t *rq_m, const uint8_t *rq_s,
                   int32_t act_min, int32_t act_max)
 {
+    const tiny_conv_rqt rq = {rq_m, rq_s};
     const int oc = ic * ch_mult;
     const size_t xstep = (size_t)dw * ic;
     const size_t ystep = (size_t)dh * iw * ic;

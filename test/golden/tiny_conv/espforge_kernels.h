@@ -10,9 +10,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-void tiny_conv_convb_s8(const int8_t *in, int ih, int iw, int ic, const int8_t *w, const int32_t *bias_adj, const int32_t *bias, int8_t *out, int oh, int ow, int oc, int kh, int kw, int sh, int sw, int dh, int pad_t, int pad_l, int32_t in_zp, int32_t out_zp, const int32_t *rq, int32_t act_min, int32_t act_max);
-void tiny_conv_gemm_s8(const int8_t *x, int rows, int depth, const int8_t *w, const int32_t *bias_adj, int8_t *out, int cols, int32_t out_zp, const int32_t *rq, int32_t act_min, int32_t act_max);
-void tiny_conv_dwconv_s8(const int8_t *in, int ih, int iw, int ic, int ch_mult, const int8_t *w, const int32_t *bias_adj, const int32_t *bias, int8_t *out, int oh, int ow, int kh, int kw, int sh, int sw, int dh, int dw, int pad_t, int pad_l, int32_t in_zp, int32_t out_zp, const int32_t *rq, int32_t act_min, int32_t act_max);
+void tiny_conv_convb_s8(const int8_t *in, int ih, int iw, int ic, const int8_t *w, const int32_t *bias_adj, const int32_t *bias, int8_t *out, int oh, int ow, int oc, int kh, int kw, int sh, int sw, int dh, int pad_t, int pad_l, int32_t in_zp, int32_t out_zp, const int32_t *rq_m, const uint8_t *rq_s, int32_t act_min, int32_t act_max);
+void tiny_conv_gemm_s8(const int8_t *x, int rows, int depth, const int8_t *w, const int32_t *bias_adj, int8_t *out, int cols, int32_t out_zp, const int32_t *rq_m, const uint8_t *rq_s, int32_t act_min, int32_t act_max);
+void tiny_conv_dwconv_s8(const int8_t *in, int ih, int iw, int ic, int ch_mult, const int8_t *w, const int32_t *bias_adj, const int32_t *bias, int8_t *out, int oh, int ow, int kh, int kw, int sh, int sw, int dh, int dw, int pad_t, int pad_l, int32_t in_zp, int32_t out_zp, const int32_t *rq_m, const uint8_t *rq_s, int32_t act_min, int32_t act_max);
 void tiny_conv_avgpool_s8(const int8_t *in, int ih, int iw, int c, int8_t *out, int oh, int ow, int kh, int kw, int sh, int sw, int pad_t, int pad_l, int32_t act_min, int32_t act_max);
 void tiny_conv_softmax_s8(const int8_t *in, int8_t *out, int rows, int depth, int32_t in_mult, int32_t in_left_shift, int32_t diff_min);
 void tiny_conv_copy(void *dst, const void *src, size_t n);

@@ -30,26 +30,37 @@ extern const int8_t tiny_conv_L5_w[72];
 extern const int32_t tiny_conv_L5_bias[3];
 
 /* Integer execution parameters (computed once by espforge's quantization prepare step) */
-/* layer 0: requantization per output channel {2*M (uint32 bits), max(S,0), r = max(-S,0), (2^r-1)>>1} from the prepared Q31 multiplier M and shift S */
-static const int32_t tiny_conv_L0_rq[16] = {
-     -629928618,           0,           7,          63, -2095944022,           0,           6,          31,
-    -1362936150,           0,           7,          63,  -263424682,           0,           7,          63
+/* layer 0: 2*M (uint32 bits) per output channel from the prepared Q31 multiplier M */
+static const int32_t tiny_conv_L0_rq[4] = {
+     -629928618, -2095944022, -1362936150,  -263424682
 };
-/* layer 1: requantization per output channel {2*M (uint32 bits), max(S,0), r = max(-S,0), (2^r-1)>>1} from the prepared Q31 multiplier M and shift S */
-static const int32_t tiny_conv_L1_rq[16] = {
-     -996432610,           0,           6,          31, -1821066280,           0,           6,          31,
-    -1326286140,           0,           6,          31,  -831505844,           0,           6,          31
+/* layer 0: shift code per output channel from the prepared shift S (-S-1 if S < 0, else 32+S) */
+static const uint8_t tiny_conv_L0_rqs[4] = {
+    6, 5, 6, 6
 };
-/* layer 2: requantization per output channel {2*M (uint32 bits), max(S,0), r = max(-S,0), (2^r-1)>>1} from the prepared Q31 multiplier M and shift S */
-static const int32_t tiny_conv_L2_rq[24] = {
-     -858993408,           0,           6,          31,  -858993408,           0,           5,          15,
-    -1717986880,           0,           4,           7,  -858993408,           0,           6,          31,
-     -858993408,           0,           5,          15, -1717986880,           0,           4,           7
+/* layer 1: 2*M (uint32 bits) per output channel from the prepared Q31 multiplier M */
+static const int32_t tiny_conv_L1_rq[4] = {
+     -996432610, -1821066280, -1326286140,  -831505844
 };
-/* layer 5: requantization per output channel {2*M (uint32 bits), max(S,0), r = max(-S,0), (2^r-1)>>1} from the prepared Q31 multiplier M and shift S */
-static const int32_t tiny_conv_L5_rq[12] = {
-    -2095944172,           0,           6,          31, -2095944172,           0,           6,          31,
-    -2095944172,           0,           6,          31
+/* layer 1: shift code per output channel from the prepared shift S (-S-1 if S < 0, else 32+S) */
+static const uint8_t tiny_conv_L1_rqs[4] = {
+    5, 5, 5, 5
+};
+/* layer 2: 2*M (uint32 bits) per output channel from the prepared Q31 multiplier M */
+static const int32_t tiny_conv_L2_rq[6] = {
+     -858993408,  -858993408, -1717986880,  -858993408,  -858993408, -1717986880
+};
+/* layer 2: shift code per output channel from the prepared shift S (-S-1 if S < 0, else 32+S) */
+static const uint8_t tiny_conv_L2_rqs[6] = {
+    5, 4, 3, 5, 4, 3
+};
+/* layer 5: 2*M (uint32 bits) per output channel from the prepared Q31 multiplier M */
+static const int32_t tiny_conv_L5_rq[3] = {
+    -2095944172, -2095944172, -2095944172
+};
+/* layer 5: shift code per output channel from the prepared shift S (-S-1 if S < 0, else 32+S) */
+static const uint8_t tiny_conv_L5_rqs[3] = {
+    5, 5, 5
 };
 
 /* Memory plan: one static arena, 272 bytes (lower bound 272 with outputs over their inputs, 384 with every tensor apart, alignment 16).
@@ -83,7 +94,7 @@ int tiny_conv_invoke(const int8_t *input, int8_t *output)
     {
         const int8_t *x = (const int8_t *)(arena + 144);
         int8_t *y = (int8_t *)(arena + 0);
-        tiny_conv_convb_s8(x, 8, 8, 2, tiny_conv_L0_w, tiny_conv_L0_bias_adj, tiny_conv_L0_bias, y, 8, 8, 4, 3, 3, 1, 1, 1, 1, 1, -5, -128, tiny_conv_L0_rq, -128, 127);
+        tiny_conv_convb_s8(x, 8, 8, 2, tiny_conv_L0_w, tiny_conv_L0_bias_adj, tiny_conv_L0_bias, y, 8, 8, 4, 3, 3, 1, 1, 1, 1, 1, -5, -128, tiny_conv_L0_rq, tiny_conv_L0_rqs, -128, 127);
     }
     TINY_CONV_PROFILE(0, 1);
 
@@ -97,7 +108,7 @@ int tiny_conv_invoke(const int8_t *input, int8_t *output)
     {
         const int8_t *x = (const int8_t *)(arena + 0);
         int8_t *y = (int8_t *)(arena + 0);
-        tiny_conv_dwconv_s8(x, 8, 8, 4, 1, tiny_conv_L1_w, tiny_conv_L1_bias_adj, tiny_conv_L1_bias, y, 4, 4, 3, 3, 2, 2, 1, 1, 0, 0, -128, 3, tiny_conv_L1_rq, 3, 123);
+        tiny_conv_dwconv_s8(x, 8, 8, 4, 1, tiny_conv_L1_w, tiny_conv_L1_bias_adj, tiny_conv_L1_bias, y, 4, 4, 3, 3, 2, 2, 1, 1, 0, 0, -128, 3, tiny_conv_L1_rq, tiny_conv_L1_rqs, 3, 123);
     }
     TINY_CONV_PROFILE(1, 1);
 
@@ -111,7 +122,7 @@ int tiny_conv_invoke(const int8_t *input, int8_t *output)
     {
         const int8_t *x = (const int8_t *)(arena + 0);
         int8_t *y = (int8_t *)(arena + 64);
-        tiny_conv_gemm_s8(x, 16, 4, tiny_conv_L2_w, tiny_conv_L2_bias_adj, y, 6, -2, tiny_conv_L2_rq, -128, 127);
+        tiny_conv_gemm_s8(x, 16, 4, tiny_conv_L2_w, tiny_conv_L2_bias_adj, y, 6, -2, tiny_conv_L2_rq, tiny_conv_L2_rqs, -128, 127);
     }
     TINY_CONV_PROFILE(2, 1);
 
@@ -139,7 +150,7 @@ int tiny_conv_invoke(const int8_t *input, int8_t *output)
      *   q:   in_zp=-2 w_zp=0 out_zp=4 act_min=-128 act_max=127 mult={1099511562,1099511562,1099511562} shift={-6,-6,-6} acc64=0
      */
     TINY_CONV_PROFILE(5, 0);
-    tiny_conv_gemm_s8((const int8_t *)(arena + 0), 1, 24, tiny_conv_L5_w, tiny_conv_L5_bias, (int8_t *)(arena + 32), 3, 4, tiny_conv_L5_rq, -128, 127);
+    tiny_conv_gemm_s8((const int8_t *)(arena + 0), 1, 24, tiny_conv_L5_w, tiny_conv_L5_bias, (int8_t *)(arena + 32), 3, 4, tiny_conv_L5_rq, tiny_conv_L5_rqs, -128, 127);
     TINY_CONV_PROFILE(5, 1);
 
     /* [6] Softmax 'softmax'

@@ -237,6 +237,175 @@ void ef_convb_s16(const int16_t *in, int ih, int iw, int ic, const int8_t *w, co
     }
 }
 
+/*@@ section convb16i deps=common,taps,conv16 */
+/* 16x8 convolution with the filter packing and arguments of convb16, for layers whose sums provably fit int32: the
+ * emitter checked, from the actual weights, |bias[o]| + 32768 * sum |w[o, ...]| < 2^31 for every output channel o.
+ * Each product is at most 32768 |w| in magnitude, so bias plus any subset of a window's products stays inside
+ * int32: accumulating in int32 from the bias gives exactly TFLM's int64 sum, with no partial sums to widen. The
+ * requantization is TFLM's int64 overload (ef_mbqm64) applied to that int32 value (ef_cb16i_rq). */
+/* TFLM's int64 requantization of an int32 sum x: (x * m16 + 2^(ts-1)) >> ts, truncated to int32. For ts >= 16
+ * (shift <= -1) it splits exactly into 32-bit pieces: with x = xh * 2^16 + xl (0 <= xl < 2^16, |xh| <= 2^15),
+ * x * m16 = xh * m16 * 2^16 + xl * m16, so for ts > 16 (2^(ts-1) = 2^16 * 2^(ts-17)) the result is
+ * (xh * m16 + 2^(ts-17) + ((xl * m16) >> 16)) >> (ts - 16) (a floor of a floor; |xh * m16| <= 2^30, 2^(ts-17) <=
+ * 2^29, (xl * m16) >> 16 < 2^15: no overflow), and for ts = 16 it is xh * m16 + ((xl * m16 + 2^15) >> 16)
+ * (unsigned, below 2^32); the result is below 2^31 in magnitude, so the truncation changes nothing. ts < 16 (a
+ * left shift in TFLM's terms) takes the int64 form. */
+static inline int32_t ef_cb16i_rq(int32_t x, int32_t m16, int ts)
+{
+    const int32_t xh = x >> 16;
+    const uint32_t xl = (uint32_t)x & 0xFFFFu;
+    if (ts > 16) return (xh * m16 + ((int32_t)1 << (ts - 17)) + (int32_t)((xl * (uint32_t)m16) >> 16)) >> (ts - 16);
+    if (ts == 16) return xh * m16 + (int32_t)((xl * (uint32_t)m16 + 32768u) >> 16);
+    return (int32_t)(((int64_t)x * m16 + ((int64_t)1 << (ts - 1))) >> ts);
+}
+
+/* the 16-bit multiplier of ef_mbqm64 */
+static inline int32_t ef_cb16i_m16(int32_t m)
+{
+    return m < 0x7FFF0000 ? (int32_t)(((int64_t)m + 32768) >> 16) : 0x7FFF;
+}
+
+static inline void ef_cb16i_store(const int32_t *acc, int16_t *op, int B, const int32_t *mult, const int32_t *shift,
+                                  int32_t lo, int32_t hi)
+{
+    int j;
+    for (j = 0; j < B; ++j) {
+        int32_t v = ef_cb16i_rq(acc[j], ef_cb16i_m16(mult[j]), 15 - shift[j]);
+        if (v < lo) v = lo;
+        if (v > hi) v = hi;
+        op[j] = (int16_t)v;
+    }
+}
+
+/* two pixels: the channel's m16 and ts computed once */
+static inline void ef_cb16i_store2(const int32_t *acc, const int32_t *acc2, int16_t *oa, int16_t *ob, int B,
+                                   const int32_t *mult, const int32_t *shift, int32_t lo, int32_t hi)
+{
+    int j;
+    for (j = 0; j < B; ++j) {
+        const int32_t m16 = ef_cb16i_m16(mult[j]);
+        const int ts = 15 - shift[j];
+        int32_t v = ef_cb16i_rq(acc[j], m16, ts);
+        int32_t u = ef_cb16i_rq(acc2[j], m16, ts);
+        if (v < lo) v = lo;
+        if (v > hi) v = hi;
+        if (u < lo) u = lo;
+        if (u > hi) u = hi;
+        oa[j] = (int16_t)v;
+        ob[j] = (int16_t)u;
+    }
+}
+
+#define EF_CI8(t) \
+    { \
+        const int32_t u = xa[t], v = xb[t]; \
+        int32_t q; \
+        q = wp[8 * (t)]; a[0] += q * u; b[0] += q * v; \
+        q = wp[8 * (t) + 1]; a[1] += q * u; b[1] += q * v; \
+        q = wp[8 * (t) + 2]; a[2] += q * u; b[2] += q * v; \
+        q = wp[8 * (t) + 3]; a[3] += q * u; b[3] += q * v; \
+        q = wp[8 * (t) + 4]; a[4] += q * u; b[4] += q * v; \
+        q = wp[8 * (t) + 5]; a[5] += q * u; b[5] += q * v; \
+        q = wp[8 * (t) + 6]; a[6] += q * u; b[6] += q * v; \
+        q = wp[8 * (t) + 7]; a[7] += q * u; b[7] += q * v; \
+    }
+
+/* two interior pixels (x, x + pstep), 8 channels, sums started at the bias in a[] and b[] */
+static void ef_cb16i_p8(const int16_t *x, size_t pstep, size_t rstep, int kh, int run, const int8_t *wp, int32_t *a,
+                        int32_t *b)
+{
+    int ky;
+    for (ky = 0; ky < kh; ++ky) {
+        const int16_t *xa = x + (size_t)ky * rstep;
+        const int16_t *xb = xa + pstep;
+        const int16_t *const xe = xa + run;
+        while (xa != xe) {
+            EF_CI8(0)
+            ++xa;
+            ++xb;
+            wp += 8;
+        }
+    }
+}
+#undef EF_CI8
+
+void ef_convb_s16i(const int16_t *in, int ih, int iw, int ic, const int8_t *w, const int64_t *bias, int16_t *out,
+                   int oh, int ow, int oc, int kh, int kw, int sh, int sw, int dh, int pad_t, int pad_l,
+                   const int32_t *mult, const int32_t *shift, int32_t act_min, int32_t act_max)
+{
+    const int ksz = kh * kw * ic;
+    const int run = kw * ic;
+    const size_t pstep = (size_t)sw * ic;
+    const size_t rstep = (size_t)dh * iw * ic;
+    int oy, ox, o, j;
+    for (oy = 0; oy < oh; ++oy) {
+        const int iy0 = oy * sh - pad_t;
+        int ky0, ky1;
+        ef_tap_range(iy0, kh, dh, ih, &ky0, &ky1);
+        for (ox = 0; ox < ow;) {
+            const int ix0 = ox * sw - pad_l;
+            int16_t *op = out + ((size_t)oy * ow + ox) * oc;
+            if (ky0 == 0 && ky1 == kh && ix0 >= 0 && ox + 1 < ow && ix0 + sw + kw <= iw) {
+                const int16_t *xp = in + ((size_t)iy0 * iw + ix0) * ic;
+                for (o = 0; o < oc;) {
+                    const int B = oc - o >= 8 ? 8 : oc - o >= 4 ? 4 : 1;
+                    const int8_t *wb = w + (size_t)o * ksz;
+                    int32_t a[8], b[8];
+                    for (j = 0; j < B; ++j) a[j] = b[j] = bias ? (int32_t)bias[o + j] : 0;
+                    if (B == 8) ef_cb16i_p8(xp, pstep, rstep, kh, run, wb, a, b);
+                    else {
+                        int ky, k;
+                        for (ky = 0; ky < kh; ++ky) {
+                            const int16_t *xa = xp + (size_t)ky * rstep;
+                            const int16_t *xb = xa + pstep;
+                            for (k = 0; k < run; ++k, wb += B)
+                                for (j = 0; j < B; ++j) {
+                                    a[j] += wb[j] * xa[k];
+                                    b[j] += wb[j] * xb[k];
+                                }
+                        }
+                    }
+                    ef_cb16i_store2(a, b, op + o, op + oc + o, B, mult + o, shift + o, act_min, act_max);
+                    o += B;
+                }
+                ox += 2;
+            } else {
+                int kx0, kx1;
+                ef_tap_range(ix0, kw, 1, iw, &kx0, &kx1);
+                for (o = 0; o < oc;) {
+                    const int B = oc - o >= 8 ? 8 : oc - o >= 4 ? 4 : 1;
+                    const int8_t *wb = w + (size_t)o * ksz;
+                    const int rn = (kx1 - kx0) * ic;
+                    int32_t acc[8];
+                    int ky, k;
+                    for (j = 0; j < B; ++j) acc[j] = bias ? (int32_t)bias[o + j] : 0;
+                    for (ky = ky0; ky < ky1; ++ky) {
+                        const int16_t *xq = in + ((size_t)(iy0 + ky * dh) * iw + ix0 + kx0) * ic;
+                        const int8_t *wp = wb + ((size_t)ky * kw + kx0) * ic * B;
+                        if (B == 8) {
+                            int32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];
+                            int32_t a4 = acc[4], a5 = acc[5], a6 = acc[6], a7 = acc[7];
+                            for (k = 0; k < rn; ++k, wp += 8) {
+                                const int32_t u = xq[k];
+                                a0 += wp[0] * u; a1 += wp[1] * u; a2 += wp[2] * u; a3 += wp[3] * u;
+                                a4 += wp[4] * u; a5 += wp[5] * u; a6 += wp[6] * u; a7 += wp[7] * u;
+                            }
+                            acc[0] = a0; acc[1] = a1; acc[2] = a2; acc[3] = a3;
+                            acc[4] = a4; acc[5] = a5; acc[6] = a6; acc[7] = a7;
+                        } else {
+                            for (k = 0; k < rn; ++k, wp += B)
+                                for (j = 0; j < B; ++j) acc[j] += wp[j] * xq[k];
+                        }
+                    }
+                    ef_cb16i_store(acc, op + o, B, mult + o, shift + o, act_min, act_max);
+                    o += B;
+                }
+                ++ox;
+            }
+        }
+    }
+}
+
 /*@@ section dwconv16 deps=common,conv16 */
 /* 16x8 depthwise convolution with channels innermost (output channel o reads input channel o / mult): the filter
  * is re-laid out as [KH][KW][OC] at generation time, and each output pixel accumulates blocks of up to 16 channels

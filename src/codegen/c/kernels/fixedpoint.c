@@ -123,15 +123,14 @@ static int32_t ef_one_over_one_plus_x(int32_t a)
 }
 
 /*@@ section rq deps=common */
-/* Per-channel requantization of conv / depthwise / fully connected outputs, the same arithmetic as
- * ef_mbqm (TFLM double rounding) in fewer rv32 instructions. The emitter stores four words per channel,
- * derived exactly from the prepared (M, S) with 0 <= M < 2^31 and -31 <= S <= 31:
- *   rq[0] = 2*M as a uint32 bit pattern, rq[1] = max(S, 0) (left shift), rq[2] = r = max(-S, 0) (right shift),
- *   rq[3] = (2^r - 1) >> 1 (the rounding threshold of RDBPOT for a non-negative value).
+/* Requantization MBQM(acc, M, S) (TFLM double rounding) in fewer rv32 instructions than ef_mbqm, for prepared
+ * 0 <= M < 2^31 and -31 <= S <= 31.
  * SRDHM(a, M) = floor((a*M + 2^30) / 2^31) (the nudge-and-truncate of INT8-ARITHMETIC.md 3; the INT32_MIN case
  * cannot occur since M < 2^31) = floor((a*2M + 2^31) / 2^32) = high word of a*2M plus bit 31 of its low word:
- * one mulhsu, one mul, a shift and an add. RDBPOT(h, r) then rounds half away from zero: the remainder
- * h - ((h >> r) << r) is compared with the threshold plus one for negative h; r = 0 leaves h unchanged. */
+ * one mulhsu, one mul, a shift and an add.
+ * ef_rq (element-wise kernels) takes the shifts as {ls = max(S, 0), rs = r = max(-S, 0), (2^r - 1) >> 1}:
+ * RDBPOT(h, r) rounds half away from zero by comparing the remainder h - ((h >> r) << r) with the threshold plus
+ * one for negative h; r = 0 leaves h unchanged. */
 static inline int32_t ef_rq(int32_t acc, uint32_t m2, int32_t ls, int32_t rs, int32_t halfm1)
 {
     const int32_t a = (int32_t)((uint32_t)acc << ls);
@@ -142,27 +141,86 @@ static inline int32_t ef_rq(int32_t acc, uint32_t m2, int32_t ls, int32_t rs, in
     return q + (rem > halfm1 + (int32_t)((uint32_t)h >> 31) ? 1 : 0);
 }
 
+/* Per-channel tables of the conv / depthwise / GEMM kernels, 5 bytes per output channel (rqTable in
+ * src/codegen/c/lowering.ts writes them; the kernels take them as two arguments, LAYER_rq and LAYER_rqs, held
+ * together in one ef_rqt and read only through ef_rq_ch / ef_rq_ch2; ef_rq_at(t, o) starts at channel o):
+ *   m[c] = 2*M as a uint32 bit pattern (int32_t),
+ *   s[c] = -S - 1 in 0..30 when S < 0, 32 + S in 32..63 when S >= 0 (uint8_t).
+ * For S < 0 (r = -S >= 1) RDBPOT(h, r) = ceil(p / 2) = p - (p >> 1) with p = (h - [h < 0]) >> (r - 1): for h >= 0
+ * round-half-up(h / 2^r) = floor((floor(h / 2^(r-1)) + 1) / 2); for h < 0 half away from zero is
+ * ceil((h - 2^(r-1)) / 2^r) = floor((floor((h - 1) / 2^(r-1)) + 1) / 2). No overflow: M < 2^31 keeps
+ * h in [-2^31 + 1, 2^31 - 2]. S >= 0 (rare: a rescale of at least 1/2) takes the out-of-line left-shift path. */
+typedef struct {
+    const int32_t *m;
+    const uint8_t *s;
+} ef_rqt;
+
+static inline ef_rqt ef_rq_at(ef_rqt t, int o)
+{
+    t.m += o;
+    t.s += o;
+    return t;
+}
+
+static inline int32_t ef_srdhm2(int32_t a, uint32_t m2)
+{
+    const uint32_t lo = (uint32_t)a * m2;
+    return (int32_t)(((int64_t)a * (int64_t)m2) >> 32) + (int32_t)(lo >> 31);
+}
+
+/* S >= 0: SRDHM(acc << S, M), the shift wrapping like the simulator's. The paths that call it are an optional
+ * block (rq.left), kept only in a model with a layer whose table holds an S >= 0 (qArrays names it). */
+static int32_t ef_rq_left(int32_t acc, uint32_t m2, int32_t ls)
+{
+    return ef_srdhm2((int32_t)((uint32_t)acc << ls), m2);
+}
+
+static inline int32_t ef_rq_rs(int32_t acc, uint32_t m2, int32_t sc)
+{
+    const int32_t h = ef_srdhm2(acc, m2);
+    const int32_t p = (h - (int32_t)((uint32_t)h >> 31)) >> sc;
+    return p - (p >> 1);
+}
+
 /* requantize channel c of table rq, add the output zero point (wrapping, never UB), clamp to the activation range.
  * Accumulators are uint32_t: bias + sum(w * x) wraps modulo 2^32 instead of overflowing (UB), which equals TFLM's
  * int32 sum whenever that sum does not overflow; the integer simulator wraps the same way (| 0). */
-static inline int8_t ef_rq_ch(uint32_t acc, const int32_t *rq, int c, int32_t zp, int32_t lo, int32_t hi)
+static inline int8_t ef_rq_ch(uint32_t acc, ef_rqt rq, int c, int32_t zp, int32_t lo, int32_t hi)
 {
-    const int32_t *r = rq + 4 * c;
-    int32_t v = (int32_t)((uint32_t)ef_rq((int32_t)acc, (uint32_t)r[0], r[1], r[2], r[3]) + (uint32_t)zp);
+    const uint32_t m2 = (uint32_t)rq.m[c];
+    const int32_t sc = rq.s[c];
+    int32_t v;
+/*@@ if rq.left */
+    if (sc >= 32)
+        v = ef_rq_left((int32_t)acc, m2, sc - 32);
+    else
+/*@@ endif */
+        v = ef_rq_rs((int32_t)acc, m2, sc);
+    v = (int32_t)((uint32_t)v + (uint32_t)zp);
     if (v < lo) v = lo;
     if (v > hi) v = hi;
     return (int8_t)v;
 }
 
 /* two accumulators of the same channel (two rows of a GEMM tile) */
-static inline void ef_rq_ch2(uint32_t acc0, uint32_t acc1, int8_t *o0, int8_t *o1, const int32_t *rq, int c, int32_t zp,
+static inline void ef_rq_ch2(uint32_t acc0, uint32_t acc1, int8_t *o0, int8_t *o1, ef_rqt rq, int c, int32_t zp,
                              int32_t lo, int32_t hi)
 {
-    const int32_t *r = rq + 4 * c;
-    const uint32_t m2 = (uint32_t)r[0];
-    const int32_t ls = r[1], rs = r[2], hm = r[3];
-    int32_t v = (int32_t)((uint32_t)ef_rq((int32_t)acc0, m2, ls, rs, hm) + (uint32_t)zp);
-    int32_t u = (int32_t)((uint32_t)ef_rq((int32_t)acc1, m2, ls, rs, hm) + (uint32_t)zp);
+    const uint32_t m2 = (uint32_t)rq.m[c];
+    const int32_t sc = rq.s[c];
+    int32_t v, u;
+/*@@ if rq.left */
+    if (sc >= 32) {
+        v = ef_rq_left((int32_t)acc0, m2, sc - 32);
+        u = ef_rq_left((int32_t)acc1, m2, sc - 32);
+    } else
+/*@@ endif */
+    {
+        v = ef_rq_rs((int32_t)acc0, m2, sc);
+        u = ef_rq_rs((int32_t)acc1, m2, sc);
+    }
+    v = (int32_t)((uint32_t)v + (uint32_t)zp);
+    u = (int32_t)((uint32_t)u + (uint32_t)zp);
     if (v < lo) v = lo;
     if (v > hi) v = hi;
     if (u < lo) u = lo;

@@ -3,7 +3,7 @@
 import { fail } from '../../../diagnostics.js';
 import { shapeSize } from '../../../ir/dtype.js';
 import { commentSafe } from '../../common/cwriter.js';
-import { num, arr, packColumns, qArrays, type CLowering, type LayerCode, type LowerCtx } from '../lowering.js';
+import { num, arr, packColumns, columnBlocks, qArrays, type CLowering, type LayerCode, type LowerCtx } from '../lowering.js';
 import { conv16 } from './conv.js';
 
 function emitFullyConnected(c: LowerCtx): LayerCode {
@@ -25,8 +25,8 @@ function emitFullyConnected(c: LowerCtx): LayerCode {
   }
   consts.push({ sym: `${L}_w`, ctype: 'int8_t', data: packColumns(W.data, No, K), comment: `layer ${i} '${commentSafe(n.name)}': weights [N=${No}][K=${K}] packed in column blocks of 8/4/1 as [block][K][width]`, where: 'weights' });
   consts.push({ sym: `${L}_bias`, ctype: 'int32_t', data: bias, comment: `layer ${i}: bias - in_zp(${inZp}) * sum(row) [${No}]`, where: 'weights' });
-  const call = `    ${P}_gemm_s8(${cptr(X.id)}, ${rows}, ${K}, ${L}_w, ${L}_bias, ${ptr(Y.id)}, ${No}, ${num(q, 'out_zp', n)}, ${L}_rq, ${num(q, 'act_min', n)}, ${num(q, 'act_max', n)});`;
-  return { kernel: ['gemm'], call, consts, notes };
+  const call = `    ${P}_gemm_s8(${cptr(X.id)}, ${rows}, ${K}, ${L}_w, ${L}_bias, ${ptr(Y.id)}, ${No}, ${num(q, 'out_zp', n)}, ${L}_rq, ${L}_rqs, ${num(q, 'act_min', n)}, ${num(q, 'act_max', n)});`;
+  return { kernel: ['gemm'], variants: columnBlocks(No).map((b) => `gemm.b${b}`), call, consts, notes };
 }
 
-export const fullyConnected: CLowering = { op: 'FullyConnected', int16: true, kernels: ['gemm', 'conv16', 'convb16'], emit: emitFullyConnected };
+export const fullyConnected: CLowering = { op: 'FullyConnected', int16: true, kernels: ['gemm', 'conv16', 'convb16', 'convb16i'], emit: emitFullyConnected };
