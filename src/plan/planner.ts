@@ -8,9 +8,14 @@
 // are live from step 0 (the run function copies them in first), graph outputs until the last step (copied
 // out last). Two buffers may share bytes only when their live intervals are disjoint. Aliases (Reshape,
 // Identity, element-wise ops writing into a dying input) merge tensors into one buffer.
+// Overlap pairs relax that rule for one node: when its kernel's memory walk allows it (src/plan/overlap.ts), the
+// output buffer of node i may share bytes with its input buffer that dies at i, at an offset difference
+// d = out - in inside the allowed range (d <= below or d >= above). `lowerBound` then counts such a pair at its
+// smallest footprint; `disjointLowerBound` is the old figure (every live buffer apart).
 
 import { dtypeSize, shapeSize } from '../ir/dtype.js';
 import type { Graph } from '../ir/graph.js';
+import { alignedRange, pairFootprint, type OverlapRange } from './overlap.js';
 
 export const ARENA_ALIGN = 16;
 
@@ -45,10 +50,30 @@ export interface BufferPlacement {
   scratchOf?: number;
 }
 
+export interface OverlapPlacement {
+  node: number;
+  /** Buffers of the node's input 0 and output 0. */
+  inBuffer: number;
+  outBuffer: number;
+  /** What the kernel allows (d = out offset - in offset): d <= below or d >= above. */
+  range: OverlapRange;
+  /** The offset difference the plan chose. */
+  d: number;
+  /** Do the two buffers actually share bytes in this plan? */
+  overlapping: boolean;
+}
+
 export interface MemoryPlan {
   arenaSize: number;
-  /** Largest sum of live buffer sizes at any step: no arena can be smaller. */
+  /**
+   * No arena can be smaller: the largest sum, over steps, of the live buffer sizes, where a node's input/output
+   * overlap pair counts as its smallest allowed footprint (equal to `disjointLowerBound` when nothing may overlap).
+   */
   lowerBound: number;
+  /** Largest sum of live buffer sizes at any step, every live buffer apart (the bound without overlaps). */
+  disjointLowerBound: number;
+  /** Input/output pairs that were allowed to overlap, and where they were put. */
+  overlaps: OverlapPlacement[];
   alignment: number;
   tensors: Map<number, TensorPlacement>;
   scratch: Map<number, ScratchPlacement>;
@@ -65,7 +90,26 @@ export interface PlanOptions {
   inPlace?: (nodeIndex: number) => boolean;
   /** Does output 0 of node i alias input 0 with no copy at all (Reshape, Identity, Squeeze)? */
   alias?: (nodeIndex: number) => boolean;
+  /**
+   * How far output 0 of node i may overlap its input 0 while the kernel runs (from the kernel's memory walk,
+   * src/plan/overlap.ts); undefined: not at all. Used only when input 0's buffer dies at node i, holds no graph
+   * output and is read by no other input of the node.
+   */
+  overlap?: (nodeIndex: number) => OverlapRange | undefined;
+  /**
+   * Test hook: put every overlap pair exactly at one end of its range (d = below or d = above, after rounding to
+   * the alignment) wherever that placement is free, instead of where the arena is smallest. The overlap property
+   * test uses it to run each kernel at the tightest offset its walk allows.
+   */
+  overlapAt?: 'below' | 'above';
   alignment?: number;
+}
+
+/** Two intervals (by index) that may share bytes at offset difference d = off[out] - off[in] in the range. */
+export interface IntervalPair {
+  in: number;
+  out: number;
+  range: OverlapRange;
 }
 
 /** One interval to place: the generic core the property tests exercise directly. */
@@ -77,14 +121,78 @@ export interface Interval {
 
 const alignUp = (n: number, a: number) => Math.ceil(n / a) * a;
 
+/** Pair constraints by item: partner index and the forbidden open interval of d = off[out] - off[in]. */
+type PairIndex = Map<number, { other: number; isOut: boolean; below: number; above: number }[]>;
+
+function indexPairs(items: readonly Interval[], pairs: readonly IntervalPair[], alignment: number): PairIndex {
+  const m: PairIndex = new Map();
+  for (const p of pairs) {
+    const r = alignedRange(p.range, alignUp(items[p.in].size, alignment), alignUp(items[p.out].size, alignment), alignment);
+    if (r.below >= r.above) continue; // nothing forbidden: never happens for a real walk, kept for safety
+    const add = (k: number, v: { other: number; isOut: boolean; below: number; above: number }) => m.set(k, [...(m.get(k) ?? []), v]);
+    add(p.out, { other: p.in, isOut: true, below: r.below, above: r.above });
+    add(p.in, { other: p.out, isOut: false, below: r.below, above: r.above });
+  }
+  return m;
+}
+
+/**
+ * Lowest (first fit) or tightest (best fit) aligned start for item i given forbidden open intervals of start
+ * offsets: used for an item with a placed overlap partner (the pair's forbidden interval replaces the partner's
+ * whole extent).
+ */
+function placeWithPairs(forbidden: [number, number][], bestFit: boolean): number {
+  forbidden.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  let cur = 0;
+  let best = -1;
+  let bestGap = Infinity;
+  for (const [lo, hi] of forbidden) {
+    if (lo >= cur) {
+      // allowed starts [cur, lo]
+      if (!bestFit) return cur;
+      if (lo - cur < bestGap) {
+        bestGap = lo - cur;
+        best = cur;
+      }
+    }
+    if (hi > cur) cur = hi;
+  }
+  return bestFit && best >= 0 ? best : cur;
+}
+
 /** Place items in the given order, each at the lowest (first fit) or the tightest (best fit) free aligned gap. */
-function placeInOrder(items: readonly Interval[], order: readonly number[], alignment: number, bestFit: boolean): { offsets: number[]; arenaSize: number } {
+function placeInOrder(items: readonly Interval[], order: readonly number[], alignment: number, bestFit: boolean, pairs?: PairIndex, pin?: 'below' | 'above'): { offsets: number[]; arenaSize: number } {
   const offsets = new Array<number>(items.length).fill(0);
   const placed: number[] = [];
+  const isPlaced = new Set<number>();
   let arena = 0;
   for (const i of order) {
     const it = items[i];
     const size = alignUp(it.size, alignment);
+    const partners = pairs?.get(i)?.filter((p) => isPlaced.has(p.other));
+    if (partners && partners.length) {
+      const others: [number, number][] = []; // forbidden open intervals of start offsets from other live items
+      const paired: [number, number][] = []; // and from the overlap partners
+      for (const j of placed) {
+        if (!(items[j].first <= it.last && it.first <= items[j].last)) continue;
+        const p = partners.find((q) => q.other === j);
+        if (!p) others.push([offsets[j] - size, offsets[j] + alignUp(items[j].size, alignment)]);
+        else if (p.isOut) paired.push([offsets[j] + p.below, offsets[j] + p.above]);
+        else paired.push([offsets[j] - p.above, offsets[j] - p.below]);
+      }
+      let off = placeWithPairs([...others, ...paired], bestFit);
+      if (pin) {
+        const p = partners[0];
+        const d = pin === 'below' ? p.below : p.above;
+        const at = p.isOut ? offsets[p.other] + d : offsets[p.other] - d;
+        if (at >= 0 && others.every(([lo, hi]) => !(lo < at && at < hi))) off = at;
+      }
+      offsets[i] = off;
+      placed.push(i);
+      isPlaced.add(i);
+      arena = Math.max(arena, off + size);
+      continue;
+    }
     // Occupied ranges of live-overlapping placed buffers, sorted by offset.
     const busy = placed
       .filter((j) => items[j].first <= it.last && it.first <= items[j].last)
@@ -107,6 +215,7 @@ function placeInOrder(items: readonly Interval[], order: readonly number[], alig
     if (bestFit && best >= 0) off = best;
     offsets[i] = off;
     placed.push(i);
+    isPlaced.add(i);
     arena = Math.max(arena, off + size);
   }
   return { offsets, arenaSize: arena };
@@ -119,8 +228,61 @@ function placeInOrder(items: readonly Interval[], order: readonly number[], alig
  * seeded local search over swaps in the best order; the smallest arena wins and the first heuristic keeps ties,
  * so the result is deterministic. The search stops early at the live lower bound (no arena can be smaller).
  */
-export function placeIntervals(items: readonly Interval[], alignment = ARENA_ALIGN): { offsets: number[]; arenaSize: number } {
+export function placeIntervals(items: readonly Interval[], alignment = ARENA_ALIGN, pairs: readonly IntervalPair[] = [], pin?: 'below' | 'above'): { offsets: number[]; arenaSize: number } {
+  const pi = pairs.length ? indexPairs(items, pairs, alignment) : undefined;
+  const best = searchPlacement(items, alignment, pairs, pi, pin);
+  if (!pi || pin) return best;
+  // overlaps only relax the placement rules, but the search is greedy: never return more than the plan without them
+  const plain = searchPlacement(items, alignment, [], undefined);
+  return plain.arenaSize <= best.arenaSize ? plain : separate(items, pairs, pi, best, alignment);
+}
+
+/**
+ * Pairs that would rather not overlap (`preferApart`: the kernel's overlapping form is slower) and do: move the
+ * output (else the input) to a place apart from its partner and every other live buffer, inside the same arena,
+ * keeping the other pairs' ranges. The arena never grows; only overlaps the arena does not need are undone.
+ */
+function separate(items: readonly Interval[], pairs: readonly IntervalPair[], pi: PairIndex, best: { offsets: number[]; arenaSize: number }, alignment: number) {
+  const offsets = best.offsets.slice();
+  const up = (n: number) => alignUp(n, alignment);
+  for (const p of pairs) {
+    if (!p.range.preferApart) continue;
+    const d = offsets[p.out] - offsets[p.in];
+    if (d >= up(items[p.in].size) || -d >= up(items[p.out].size)) continue;
+    for (const k of [p.out, p.in]) {
+      const it = items[k];
+      const size = up(it.size);
+      const forbidden: [number, number][] = [[best.arenaSize - size, Infinity]];
+      items.forEach((o, j) => {
+        if (j === k || o.size === 0 || !(o.first <= it.last && it.first <= o.last)) return;
+        const q = j === p.in || j === p.out ? undefined : pi.get(k)?.find((x) => x.other === j);
+        if (!q) forbidden.push([offsets[j] - size, offsets[j] + up(o.size)]);
+        else if (q.isOut) forbidden.push([offsets[j] + q.below, offsets[j] + q.above]); // k is that pair's output
+        else forbidden.push([offsets[j] - q.above, offsets[j] - q.below]); // k is that pair's input
+      });
+      const off = placeWithPairs(forbidden, false);
+      if (off + size <= best.arenaSize) {
+        offsets[k] = off;
+        break;
+      }
+    }
+  }
+  return { offsets, arenaSize: best.arenaSize };
+}
+
+function searchPlacement(items: readonly Interval[], alignment: number, pairs: readonly IntervalPair[], pi: PairIndex | undefined, pin?: 'below' | 'above'): { offsets: number[]; arenaSize: number } {
   const idx = items.map((_, i) => i).filter((i) => items[i].size > 0);
+  if (pin && pi) {
+    // the test hook: no search for the smallest arena, just the pinned placement in the first order that has it
+    for (const o of [idx, idx.slice().reverse()]) {
+      const r = placeInOrder(items, o, alignment, false, pi, pin);
+      const pinned = (p: IntervalPair) => {
+        const q = pi.get(p.out)?.find((x) => x.other === p.in);
+        return !q || r.offsets[p.out] - r.offsets[p.in] === (pin === 'below' ? q.below : q.above);
+      };
+      if (pairs.every(pinned)) return r;
+    }
+  }
   const life = (i: number) => items[i].last - items[i].first + 1;
   const conflict = new Map<number, number>();
   for (const i of idx) {
@@ -137,14 +299,14 @@ export function placeIntervals(items: readonly Interval[], alignment = ARENA_ALI
     by((a, b) => items[a].first - items[b].first),
     by((a, b) => items[b].last - items[a].last),
   ];
-  const floor = alignedLowerBound(items, alignment);
-  let best = placeInOrder(items, orders[0], alignment, false);
+  const floor = alignedLowerBound(items, alignment, pairs);
+  let best = placeInOrder(items, orders[0], alignment, false, pi);
   let bestOrder = orders[0];
   let bestFit = false;
   for (const o of orders)
     for (const fit of [false, true]) {
       if (best.arenaSize <= floor) return best;
-      const r = placeInOrder(items, o, alignment, fit);
+      const r = placeInOrder(items, o, alignment, fit, pi);
       if (r.arenaSize < best.arenaSize) [best, bestOrder, bestFit] = [r, o, fit];
     }
   // local search: swap two entries of the best order, keep the swap when the arena shrinks
@@ -160,7 +322,7 @@ export function placeIntervals(items: readonly Interval[], alignment = ARENA_ALI
     const b = rand(order.length);
     if (a === b) continue;
     [order[a], order[b]] = [order[b], order[a]];
-    const r = placeInOrder(items, order, alignment, bestFit);
+    const r = placeInOrder(items, order, alignment, bestFit, pi);
     if (r.arenaSize < best.arenaSize) best = r;
     else [order[a], order[b]] = [order[b], order[a]];
   }
@@ -168,16 +330,29 @@ export function placeIntervals(items: readonly Interval[], alignment = ARENA_ALI
 }
 
 /** The live lower bound with every size rounded up to the alignment (what any aligned placement needs). */
-function alignedLowerBound(items: readonly Interval[], alignment: number): number {
-  return liveLowerBound(items.map((it) => ({ ...it, size: alignUp(it.size, alignment) })));
+function alignedLowerBound(items: readonly Interval[], alignment: number, pairs: readonly IntervalPair[] = []): number {
+  return liveLowerBound(
+    items.map((it) => ({ ...it, size: alignUp(it.size, alignment) })),
+    pairs,
+    alignment,
+  );
 }
 
-/** Largest sum of live sizes at any single step. */
-export function liveLowerBound(items: readonly Interval[]): number {
+/**
+ * Largest sum of live sizes at any single step; an overlap pair counts, at the steps where both are live, as the
+ * smallest footprint its range allows (offsets multiples of `alignment`).
+ */
+export function liveLowerBound(items: readonly Interval[], pairs: readonly IntervalPair[] = [], alignment = 1): number {
   let steps = 0;
   for (const it of items) steps = Math.max(steps, it.last + 1);
   const sum = new Array<number>(steps + 1).fill(0);
   for (const it of items) for (let s = it.first; s <= it.last; s++) sum[s] += it.size;
+  for (const p of pairs) {
+    const a = items[p.in];
+    const b = items[p.out];
+    const save = a.size + b.size - pairFootprint(a.size, b.size, p.range, alignment);
+    for (let s = Math.max(a.first, b.first); s <= Math.min(a.last, b.last); s++) sum[s] -= save;
+  }
   return Math.max(0, ...sum);
 }
 
@@ -244,8 +419,27 @@ export function planMemory(g: Graph, opts: PlanOptions = {}): MemoryPlan {
     if (sc > 0) bufs.push({ tensors: [], size: sc, first: i, last: i, scratchOf: i });
   });
 
+  // Overlap pairs: output 0 of node i over its input 0 whose buffer dies at i (no graph output in it, no other
+  // input of the node reading it), as far as the kernel's walk allows.
+  const graphOut = new Set(g.outputs);
+  const pairs: (IntervalPair & { node: number })[] = [];
+  if (opts.overlap)
+    g.nodes.forEach((n, i) => {
+      const out = n.outputs[0];
+      const inp = n.inputs[0];
+      if (out === undefined || inp === undefined || !isAct(out) || !isAct(inp)) return;
+      const bi = bufOf.get(inp);
+      const bo = bufOf.get(out);
+      if (bi === undefined || bo === undefined || bi === bo) return;
+      const b = bufs[bi];
+      if (b.last !== i || bufs[bo].first !== i || b.tensors.some((t) => graphOut.has(t))) return;
+      if (n.inputs.some((t, k) => k > 0 && t >= 0 && bufOf.get(t) === bi)) return;
+      const range = opts.overlap!(i);
+      if (range) pairs.push({ in: bi, out: bo, range, node: i });
+    });
+
   const items: Interval[] = bufs.map((b) => ({ size: b.size, first: b.first, last: b.last }));
-  const { offsets, arenaSize } = placeIntervals(items, alignment);
+  const { offsets, arenaSize } = placeIntervals(items, alignment, pairs, opts.overlapAt);
   const buffers: BufferPlacement[] = bufs.map((b, k) => ({
     id: k,
     tensors: b.tensors,
@@ -272,5 +466,9 @@ export function planMemory(g: Graph, opts: PlanOptions = {}): MemoryPlan {
   buffers.forEach((b) => {
     if (b.scratchOf !== undefined) scratch.set(b.scratchOf, { node: b.scratchOf, offset: b.offset, size: b.size });
   });
-  return { arenaSize, lowerBound: liveLowerBound(items), alignment, tensors, scratch, buffers };
+  const overlaps: OverlapPlacement[] = pairs.map((p) => {
+    const d = offsets[p.out] - offsets[p.in];
+    return { node: p.node, inBuffer: p.in, outBuffer: p.out, range: p.range, d, overlapping: d < items[p.in].size && -d < items[p.out].size };
+  });
+  return { arenaSize, lowerBound: liveLowerBound(items, pairs), disjointLowerBound: liveLowerBound(items), overlaps, alignment, tensors, scratch, buffers };
 }

@@ -29,7 +29,8 @@ test('a small model keeps the default partition table', () => {
 });
 
 test('activations above the ESP32 static DRAM cap: EF4001 on esp32, fits on esp32s3', () => {
-  const g = wideConvModel(96, 96, 12); // two 108 KB activations live together
+  // 126 KB activations: one alone is over the ~113 KB block, even with the second conv writing over its dying input
+  const g = wideConvModel(96, 96, 14);
   const bad = buildProject(g, { target: 'esp32', dryRun: true });
   assert.equal(bad.ok, false);
   const e = bad.diagnostics.find((d) => d.code === 'EF4001' && d.severity === 'error');
@@ -38,7 +39,7 @@ test('activations above the ESP32 static DRAM cap: EF4001 on esp32, fits on esp3
   assert.match(e.suggestion ?? '', /esp32s3/);
   const ok = buildProject(g, { target: 'esp32s3', dryRun: true });
   assert.equal(ok.ok, true, JSON.stringify(ok.diagnostics));
-  assert.ok(ok.report!.arenaBytes > 160 * 1024 && ok.report!.arenaBytes >= ok.report!.arenaLowerBound);
+  assert.ok(ok.report!.arenaBytes > 126 * 1024 && ok.report!.arenaBytes >= ok.report!.arenaLowerBound);
 });
 
 test('flash beyond the module: EF4001 names the budget', () => {

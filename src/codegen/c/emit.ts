@@ -12,6 +12,7 @@ import { shapeSize } from '../../ir/dtype.js';
 import type { Graph, Node, Tensor } from '../../ir/graph.js';
 import { getOp, noIntegerKernelAdvice, normalizeAttrs } from '../../ops/index.js';
 import { planMemory, type MemoryPlan } from '../../plan/planner.js';
+import { overlapRange } from '../../plan/overlap.js';
 import { banner, cArrayBody, commentSafe, sanitizeName, type Provenance } from '../common/cwriter.js';
 import { kernelFiles, sectionVariants } from './kernels.js';
 import { INT8_ONLY_OPS, ptqKeepsFloat } from '../../quant/policy.js';
@@ -26,6 +27,14 @@ export interface EmitOptions extends Provenance {
   name?: string;
   /** A target back end (e.g. ESP-NN, src/codegen/espnn/) that takes some layers instead of the portable kernels. */
   backend?: LayerBackend;
+  /** Let a layer's output overlap its own input where the portable kernel's memory walk allows it (default on). */
+  overlap?: boolean;
+  /**
+   * Test hooks of the memory plan (src/plan/planner.ts): arena offset alignment (default 16; the arena itself stays
+   * 16-aligned and a multiple of 16), and `overlapAt` to put every overlap pair at one end of its allowed range.
+   */
+  planAlignment?: number;
+  overlapAt?: 'below' | 'above';
 }
 
 /** A target back end selected per layer; layers it does not take get the portable kernel. */
@@ -146,6 +155,8 @@ export function emitC(g: Graph, opts: EmitOptions = {}): EmitResult {
 
   const backend = opts.backend;
   const plan = planMemory(g, {
+    ...(opts.planAlignment !== undefined ? { alignment: opts.planAlignment } : {}),
+    overlapAt: opts.overlapAt,
     scratchBytes: backend ? (i) => (backend.takes(i) ? backend.scratchBytes(i) : 0) : undefined,
     alias: (i) => cLowering(g.nodes[i].op)?.alias === true,
     inPlace: (i) => {
@@ -153,7 +164,20 @@ export function emitC(g: Graph, opts: EmitOptions = {}): EmitResult {
       const inPlace = cLowering(n.op)?.inPlace;
       return inPlace !== undefined && inPlace(g.tensors[n.inputs[0]], g.tensors[n.outputs[0]]);
     },
+    // only portable kernels declare their walk: a back end's layer (ESP-NN) never overlaps
+    overlap:
+      opts.overlap === false
+        ? undefined
+        : (i) => {
+            if (backend?.takes(i)) return undefined;
+            const n = g.nodes[i];
+            const low = cLowering(n.op);
+            const wc = { n, q: n.qparams as LowerCtx['q'], T: (id: number) => g.tensors[id], X: g.tensors[n.inputs[0]], Y: g.tensors[n.outputs[0]] };
+            const walk = low?.walk?.(wc);
+            return walk ? { ...overlapRange(walk), ...(low?.overlapCost?.(wc) ? { preferApart: true } : {}) } : undefined;
+          },
   });
+  const overlapped = new Set(plan.overlaps.filter((o) => o.overlapping).map((o) => o.node));
 
   const consts: ConstArray[] = [];
   const used = new Set<string>(['copy']);
@@ -196,7 +220,7 @@ export function emitC(g: Graph, opts: EmitOptions = {}): EmitResult {
     const samePlace = (a: number, b: number) => plan.tensors.get(a)?.offset === plan.tensors.get(b)?.offset;
     const lc = backend?.takes(i)
       ? backend.emit(n, i, { P, L: `${P}_L${i}`, ptr, cptr, scratchOffset: sc?.offset, scratchSize: sc?.size, samePlace })
-      : emitLayer(g, n, i, P, ptr, cptr);
+      : emitLayer(g, n, i, P, ptr, cptr, overlapped.has(i));
     lc.kernel.forEach((k) => used.add(k));
     lc.variants?.forEach((v) => variants.add(v));
     for (const k of lc.consts) {
@@ -226,7 +250,7 @@ export function emitC(g: Graph, opts: EmitOptions = {}): EmitResult {
   });
 
   const prov: Provenance = opts;
-  const arenaSize = Math.max(16, plan.arenaSize);
+  const arenaSize = Math.ceil(Math.max(16, plan.arenaSize) / 16) * 16;
   const inT = g.inputs.map((id) => g.tensors[id]);
   const outT = g.outputs.map((id) => g.tensors[id]);
   for (const t of [...inT, ...outT])
@@ -303,7 +327,8 @@ export function emitC(g: Graph, opts: EmitOptions = {}): EmitResult {
     c.push(`static const ${k.ctype} ${k.sym}[${k.data.length}] = {\n${cArrayBody(k.data, 8)}\n};`);
   }
   c.push('');
-  c.push(`/* Memory plan: one static arena, ${arenaSize} bytes (lower bound ${plan.lowerBound}, alignment ${plan.alignment}).`);
+  const lb = plan.lowerBound === plan.disjointLowerBound ? `${plan.lowerBound}` : `${plan.lowerBound} with outputs over their inputs, ${plan.disjointLowerBound} with every tensor apart`;
+  c.push(`/* Memory plan: one static arena, ${arenaSize} bytes (lower bound ${lb}, alignment ${plan.alignment}).`);
   c.push(` *   tensor                                   offset     size  live`);
   const rows = [...plan.tensors.values()].sort((a, b) => a.offset - b.offset || a.firstUse - b.firstUse);
   for (const r of rows)
@@ -313,6 +338,8 @@ export function emitC(g: Graph, opts: EmitOptions = {}): EmitResult {
       }`,
     );
   for (const s of plan.scratch.values()) c.push(` *   (scratch of layer ${s.node})${''.padEnd(20)} ${String(s.offset).padStart(7)}  ${String(s.size).padStart(7)}`);
+  for (const o of plan.overlaps.filter((x) => x.overlapping))
+    c.push(` *   layer ${o.node} writes its output ${o.d} bytes from its input (its kernel's walk allows d <= ${o.range.below} or d >= ${o.range.above})`);
   c.push(` */`);
   c.push(`static uint8_t arena[${PU}_ARENA_SIZE] __attribute__((aligned(16)));`);
   c.push(`_Static_assert(${PU}_ARENA_SIZE % 16 == 0, "arena size is a multiple of the alignment");`);
@@ -380,6 +407,7 @@ function emitLayer(
   P: string,
   ptr: (id: number, cast?: string) => string,
   cptr: (id: number, cast?: string) => string,
+  overlapped: boolean,
 ): LayerCode {
   const low = cLowering(n.op);
   if (!low) return fail('EF3002', `${n.op} has no C kernel`, { node: n.name });
@@ -401,8 +429,10 @@ function emitLayer(
     variants: [],
     def,
     attrs: () => normalizeAttrs(def, n.attrs, n.name),
+    overlapped,
   };
   const lc = low.emit(c);
+  if (overlapped) lc.notes.push('output overlaps the input in the arena: the kernel writes only bytes no later step reads (memory plan)');
   if (c.variants.length) lc.variants = [...(lc.variants ?? []), ...c.variants];
   const stray = lc.kernel.filter((k) => !low.kernels.includes(k));
   if (stray.length) fail('EF9001', `the C lowering of ${n.op} used kernel section(s) ${stray.join(', ')} it does not declare`, { node: n.name });

@@ -8,6 +8,7 @@ import { fail } from '../../diagnostics.js';
 import { shapeSize } from '../../ir/dtype.js';
 import type { Attrs, Graph, Node, Tensor } from '../../ir/graph.js';
 import type { OpDef } from '../../ops/types.js';
+import type { Walk } from '../../plan/overlap.js';
 import { commentSafe } from '../common/cwriter.js';
 
 export type QP = Record<string, number | number[]>;
@@ -63,6 +64,17 @@ export interface LowerCtx {
   def: OpDef;
   /** The node's attributes normalised by the registry (defaults filled in). */
   attrs: () => Attrs;
+  /** The memory plan lets this layer's output share bytes with input 0 (emit the kernel whose `walk` was declared). */
+  overlapped?: boolean;
+}
+
+/** What a lowering's `walk` gets: the layer before it is emitted (no arena places yet). */
+export interface WalkCtx {
+  n: Node;
+  q: QP | undefined;
+  T: (id: number) => Tensor;
+  X: Tensor;
+  Y: Tensor;
 }
 
 /** What a target back end gets to emit one layer: arena pointers and its planned scratch block. */
@@ -91,6 +103,17 @@ export interface CLowering {
   inPlace?: (x: Tensor, y: Tensor) => boolean;
   /** The output is input 0's bytes unchanged: the memory plan may give both one place. */
   alias?: boolean;
+  /**
+   * The memory walk (src/plan/overlap.ts) of the kernel `emit` uses when `overlapped` is set: the order in which
+   * it reads input 0 and writes output 0, from which the planner derives how far the output may overlap the
+   * input. Absent or undefined: the layer's output never overlaps its input. Declare it next to the kernel
+   * choice it describes, and keep it exact: a kernel change that reads or writes in another order must change it
+   * (test/plan/overlap-c.test.ts runs every kernel with a walk at its tightest overlap).
+   */
+  walk?: (c: WalkCtx) => Walk | undefined;
+  /** Does the kernel form the walk describes cost more than the one emitted without overlap (the plan then
+   * overlaps this layer only where the arena needs it)? */
+  overlapCost?: (c: WalkCtx) => boolean;
   /** Every kernel section emit may name (emit.ts checks each layer against it). */
   kernels: readonly string[];
   emit(c: LowerCtx): LayerCode;

@@ -63,33 +63,36 @@ static const uint8_t tiny_conv_L5_rqs[3] = {
     5, 5, 5
 };
 
-/* Memory plan: one static arena, 384 bytes (lower bound 384, alignment 16).
+/* Memory plan: one static arena, 272 bytes (lower bound 272 with outputs over their inputs, 384 with every tensor apart, alignment 16).
  *   tensor                                   offset     size  live
  *   conv1                                          0      256  [0,1]
- *   pw                                             0       96  [2,3]
- *   logits                                         0        3  [5,6]
- *   probs                                          0        3  [6,6] alias of logits
- *   pool                                          96       24  [3,4]
- *   flat                                          96       24  [4,5] alias of pool
- *   input                                        256      128  [0,0]
- *   dw                                           256       64  [1,2]
+ *   dw                                             0       64  [1,2]
+ *   pool                                           0       24  [3,4]
+ *   flat                                           0       24  [4,5] alias of pool
+ *   logits                                        32        3  [5,6]
+ *   probs                                         32        3  [6,6] alias of logits
+ *   pw                                            64       96  [2,3]
+ *   input                                        144      128  [0,0]
+ *   layer 0 writes its output -144 bytes from its input (its kernel's walk allows d <= -144 or d >= 128)
+ *   layer 1 writes its output 0 bytes from its input (its kernel's walk allows d <= 4 or d >= 256)
  */
 static uint8_t arena[TINY_CONV_ARENA_SIZE] __attribute__((aligned(16)));
 _Static_assert(TINY_CONV_ARENA_SIZE % 16 == 0, "arena size is a multiple of the alignment");
-_Static_assert(TINY_CONV_ARENA_SIZE >= 384, "arena holds the memory plan");
+_Static_assert(TINY_CONV_ARENA_SIZE >= 272, "arena holds the memory plan");
 
 int tiny_conv_invoke(const int8_t *input, int8_t *output)
 {
-    tiny_conv_copy(arena + 256, input, 128);
+    tiny_conv_copy(arena + 144, input, 128);
 
     /* [0] Conv 'conv1'
      *   in:  input int8[1,8,8,2] s=0.02 zp=-5
      *   out: conv1 int8[1,8,8,4] s=0.03 zp=-128
      *   q:   in_zp=-5 w_zp=0 out_zp=-128 act_min=-128 act_max=127 mult={1832519339,1099511637,1466015573,2015771307} shift={-7,-6,-7,-7} acc64=0
+     *   output overlaps the input in the arena: the kernel writes only bytes no later step reads (memory plan)
      */
     TINY_CONV_PROFILE(0, 0);
     {
-        const int8_t *x = (const int8_t *)(arena + 256);
+        const int8_t *x = (const int8_t *)(arena + 144);
         int8_t *y = (int8_t *)(arena + 0);
         tiny_conv_convb_s8(x, 8, 8, 2, tiny_conv_L0_w, tiny_conv_L0_bias_adj, tiny_conv_L0_bias, y, 8, 8, 4, 3, 3, 1, 1, 1, 1, 1, -5, -128, tiny_conv_L0_rq, tiny_conv_L0_rqs, -128, 127);
     }
@@ -99,11 +102,12 @@ int tiny_conv_invoke(const int8_t *input, int8_t *output)
      *   in:  conv1 int8[1,8,8,4] s=0.03 zp=-128
      *   out: dw int8[1,4,4,4] s=0.05 zp=3
      *   q:   in_zp=-128 w_zp=0 out_zp=3 act_min=3 act_max=123 mult={1649267343,1236950508,1484340578,1731730726} shift={-6,-6,-6,-6} acc64=0
+     *   output overlaps the input in the arena: the kernel writes only bytes no later step reads (memory plan)
      */
     TINY_CONV_PROFILE(1, 0);
     {
         const int8_t *x = (const int8_t *)(arena + 0);
-        int8_t *y = (int8_t *)(arena + 256);
+        int8_t *y = (int8_t *)(arena + 0);
         tiny_conv_dwconv_s8(x, 8, 8, 4, 1, tiny_conv_L1_w, tiny_conv_L1_bias_adj, tiny_conv_L1_bias, y, 4, 4, 3, 3, 2, 2, 1, 1, 0, 0, -128, 3, tiny_conv_L1_rq, tiny_conv_L1_rqs, 3, 123);
     }
     TINY_CONV_PROFILE(1, 1);
@@ -116,8 +120,8 @@ int tiny_conv_invoke(const int8_t *input, int8_t *output)
      */
     TINY_CONV_PROFILE(2, 0);
     {
-        const int8_t *x = (const int8_t *)(arena + 256);
-        int8_t *y = (int8_t *)(arena + 0);
+        const int8_t *x = (const int8_t *)(arena + 0);
+        int8_t *y = (int8_t *)(arena + 64);
         tiny_conv_gemm_s8(x, 16, 4, tiny_conv_L2_w, tiny_conv_L2_bias_adj, y, 6, -2, tiny_conv_L2_rq, tiny_conv_L2_rqs, -128, 127);
     }
     TINY_CONV_PROFILE(2, 1);
@@ -128,7 +132,7 @@ int tiny_conv_invoke(const int8_t *input, int8_t *output)
      *   q:   in_zp=-2 out_zp=-2 act_min=-128 act_max=127
      */
     TINY_CONV_PROFILE(3, 0);
-    tiny_conv_avgpool_s8((const int8_t *)(arena + 0) + 0, 4, 4, 6, (int8_t *)(arena + 96) + 0, 2, 2, 2, 2, 2, 2, 0, 0, -128, 127);
+    tiny_conv_avgpool_s8((const int8_t *)(arena + 64) + 0, 4, 4, 6, (int8_t *)(arena + 0) + 0, 2, 2, 2, 2, 2, 2, 0, 0, -128, 127);
     TINY_CONV_PROFILE(3, 1);
 
     /* [4] Reshape 'flat'
@@ -137,7 +141,7 @@ int tiny_conv_invoke(const int8_t *input, int8_t *output)
      *   bytes unchanged
      */
     TINY_CONV_PROFILE(4, 0);
-    tiny_conv_copy((int8_t *)(arena + 96), (const int8_t *)(arena + 96), 24); /* no-op when the plan aliased the two */
+    tiny_conv_copy((int8_t *)(arena + 0), (const int8_t *)(arena + 0), 24); /* no-op when the plan aliased the two */
     TINY_CONV_PROFILE(4, 1);
 
     /* [5] FullyConnected 'fc'
@@ -146,7 +150,7 @@ int tiny_conv_invoke(const int8_t *input, int8_t *output)
      *   q:   in_zp=-2 w_zp=0 out_zp=4 act_min=-128 act_max=127 mult={1099511562,1099511562,1099511562} shift={-6,-6,-6} acc64=0
      */
     TINY_CONV_PROFILE(5, 0);
-    tiny_conv_gemm_s8((const int8_t *)(arena + 96), 1, 24, tiny_conv_L5_w, tiny_conv_L5_bias, (int8_t *)(arena + 0), 3, 4, tiny_conv_L5_rq, tiny_conv_L5_rqs, -128, 127);
+    tiny_conv_gemm_s8((const int8_t *)(arena + 0), 1, 24, tiny_conv_L5_w, tiny_conv_L5_bias, (int8_t *)(arena + 32), 3, 4, tiny_conv_L5_rq, tiny_conv_L5_rqs, -128, 127);
     TINY_CONV_PROFILE(5, 1);
 
     /* [6] Softmax 'softmax'
@@ -155,10 +159,10 @@ int tiny_conv_invoke(const int8_t *input, int8_t *output)
      *   q:   input_multiplier=1717986944 input_left_shift=23 diff_min=-248 in_zp=4 out_zp=-128
      */
     TINY_CONV_PROFILE(6, 0);
-    tiny_conv_softmax_s8((const int8_t *)(arena + 0), (int8_t *)(arena + 0), 1, 3, 1717986944, 23, -248);
+    tiny_conv_softmax_s8((const int8_t *)(arena + 32), (int8_t *)(arena + 32), 1, 3, 1717986944, 23, -248);
     TINY_CONV_PROFILE(6, 1);
 
-    tiny_conv_copy(output, arena + 0, 3);
+    tiny_conv_copy(output, arena + 32, 3);
     return 0;
 }
 

@@ -15,7 +15,7 @@ extern "C" {
 #endif
 
 /* Bytes of the one static activation arena (sized by espforge's memory planner). */
-#define TINY_CONV_ARENA_SIZE 384
+#define TINY_CONV_ARENA_SIZE 272
 
 /* input: int8[1,8,8,2] */
 #define TINY_CONV_INPUT_RANK 4

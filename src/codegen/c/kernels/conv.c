@@ -470,6 +470,19 @@ void ef_gemm_s8(const int8_t *x, int rows, int depth, const int8_t *w, const int
 /*@@ endif */
 }
 
+/*@@ section gemmr deps=gemm */
+/* The GEMM pixel-major: rows two at a time, every column block of a pair (ef_gemm_s8 on those two rows) before the
+ * next pair. Same arithmetic as ef_gemm_s8; used when the memory plan lets the output overlap the input, which this
+ * order allows (a pair's stores only touch bytes of rows already read, for a suitable offset). Memory walk declared
+ * in src/codegen/c/ops/conv.ts (gemmrWalk). */
+void ef_gemmr_s8(const int8_t *x, int rows, int depth, const int8_t *w, const int32_t *bias_adj,
+                 int8_t *out, int cols, int32_t out_zp, const int32_t *rq_m, const uint8_t *rq_s, int32_t act_min, int32_t act_max)
+{
+    int p;
+    for (p = 0; p < rows; p += 2)
+        ef_gemm_s8(x + (size_t)p * depth, rows - p >= 2 ? 2 : 1, depth, w, bias_adj, out + (size_t)p * cols, cols, out_zp, rq_m, rq_s, act_min, act_max);
+}
+
 /*@@ section dwconv deps=common,rq,taps */
 /* Depthwise convolution, NHWC input; the filter was re-laid out at generation time as [kh][kw][oc] so the
  * channel loop is contiguous in input, filter and output. oc = ic * ch_mult. Interior windows start from

@@ -3,7 +3,8 @@
 import { fail } from '../../../diagnostics.js';
 import { shapeSize } from '../../../ir/dtype.js';
 import { commentSafe } from '../../common/cwriter.js';
-import { num, arr, checkMult, packColumns, columnBlocks, attrNums, qArrays, type CLowering, type LayerCode, type LowerCtx } from '../lowering.js';
+import { num, arr, checkMult, packColumns, columnBlocks, attrNums, qArrays, type CLowering, type LayerCode, type LowerCtx, type WalkCtx } from '../lowering.js';
+import type { StepSink, Walk } from '../../../plan/overlap.js';
 
 /**
  * Whether every sum of a 16x8 layer provably fits int32 (the blocked kernel convb16i then accumulates in int32, with
@@ -151,7 +152,13 @@ function emitConv(c: LowerCtx): LayerCode {
     else if (blocked)
       consts.push({ sym: `${L}_w`, ctype: 'int8_t', data: packColumns(wd, OC, ksz), comment: `layer ${i} '${commentSafe(n.name)}': filter [${W.shape.join(',')}] packed in output-channel blocks of 8/4/1 as [block][KH][KW][IC][width]`, where: 'weights' });
     else consts.push({ sym: `${L}_w`, ctype: 'int8_t', data: wd, comment: `layer ${i} '${commentSafe(n.name)}': filter, layout OHWI [${W.shape.join(',')}]`, where: 'weights' });
-    if (gemm) {
+    if (gemm && c.overlapped) {
+      // pixel-major (rows two at a time, every column block of a pair before the next pair): the walk the memory
+      // plan's overlap of output and input was computed from (convWalkOf)
+      kernel = 'gemmr';
+      notes.push('1x1 convolution as an int8 GEMM (pixels x channels), two pixels at a time');
+      call = `${P}_gemmr_s8(x, ${OH * OW}, ${IC}, ${L}_w, ${L}_bias_adj, y, ${OC}, ${common});`;
+    } else if (gemm) {
       kernel = 'gemm';
       notes.push('1x1 convolution as an int8 GEMM (pixels x channels)');
       call = `${P}_gemm_s8(x, ${OH * OW}, ${IC}, ${L}_w, ${L}_bias_adj, y, ${OC}, ${common});`;
@@ -164,7 +171,7 @@ function emitConv(c: LowerCtx): LayerCode {
     }
   }
   consts.push({ sym: `${L}_bias_adj`, ctype: 'int32_t', data: bias, comment: `layer ${i}: bias - in_zp(${inZp}) * sum(filter) per output channel [${OC}] (windows inside the input)`, where: 'weights' });
-  if (kernel !== 'gemm')
+  if (kernel !== 'gemm' && kernel !== 'gemmr')
     consts.push({ sym: `${L}_bias`, ctype: 'int32_t', data: rawBias, comment: `layer ${i}: bias [${OC}] (windows crossing the border)`, where: 'weights' });
   const loop = N > 1;
   const code = [
@@ -176,8 +183,226 @@ function emitConv(c: LowerCtx): LayerCode {
     loop ? `        }` : '',
     `    }`,
   ].filter((s) => s !== '');
-  const variants = kernel === 'gemm' || kernel === 'convb' ? columnBlocks(OC).map((b) => `${kernel}.b${b}`) : undefined;
+  // gemmr runs ef_gemm_s8 two rows at a time: the gemm section's column-block tiles
+  const tiles = kernel === 'gemmr' ? 'gemm' : kernel;
+  const variants = tiles === 'gemm' || tiles === 'convb' ? columnBlocks(OC).map((b) => `${tiles}.b${b}`) : undefined;
   return { kernel: [kernel], variants, call: code.join('\n'), consts, notes };
 }
 
-export const conv: CLowering = { op: 'Conv', int16: true, kernels: ['conv', 'convb', 'gemm', 'dwconv', 'dwconv3', 'conv16', 'convb16', 'convb16i', 'dwconv16'], emit: emitConv };
+// ---- Memory walks of the int8 kernels (src/plan/overlap.ts): one step per store group, in the kernel's own order,
+// reads as the hull of the input bytes the group's accumulators read, writes as the hull of the bytes it stores.
+// Transcribed from kernels/conv.c: a change to a kernel's loop order must change its walk here (the overlap
+// property test, test/plan/overlap-c.test.ts, runs each of these kernels at the tightest overlap its walk allows).
+
+/** ef_tap_range: taps k in [k0, k1) with 0 <= start + k * dil < size. */
+function taps(start: number, k: number, dil: number, size: number): [number, number] {
+  let a = 0;
+  let b = k;
+  while (a < k && start + a * dil < 0) ++a;
+  while (b > a && start + (b - 1) * dil >= size) --b;
+  return [a, b];
+}
+
+/** Geometry of an int8 Conv layer as emitConv reads it, and which kernel emitConv picks. */
+export interface ConvGeom {
+  ih: number; iw: number; ic: number; oh: number; ow: number; oc: number; kh: number; kw: number;
+  sh: number; sw: number; dh: number; dw: number; pt: number; pl: number; group: number;
+  kernel: 'gemm' | 'convb' | 'conv' | 'dwconv' | 'dwconv3' | 'conv16' | 'convb16' | 'convb16i' | 'dwconv16';
+}
+
+export function convGeom(c: WalkCtx): ConvGeom | undefined {
+  const { n, X, Y, T } = c;
+  const W = T(n.inputs[1]);
+  const w16 = X.dtype === 'int16' && Y.dtype === 'int16';
+  if (!((X.dtype === 'int8' && Y.dtype === 'int8') || w16) || W.dtype !== 'int8' || X.shape.length !== 4 || X.shape[0] !== 1) return undefined;
+  const [, ih, iw, ic] = X.shape;
+  const [, oh, ow, oc] = Y.shape;
+  const [, kh, kw] = W.shape;
+  const [sh, sw] = attrNums(n, 'strides', [1, 1]);
+  const [dh, dw] = attrNums(n, 'dilations', [1, 1]);
+  const pads = attrNums(n, 'pads', [0, 0, 0, 0]);
+  const group = (n.attrs.group as number | undefined) ?? 1;
+  const g = { ih, iw, ic, oh, ow, oc, kh, kw, sh, sw, dh, dw, pt: pads[0], pl: pads[1], group };
+  if (w16) {
+    // the same choice as conv16's
+    const acc64 = c.q?.acc64 === 1 || (Array.isArray(c.q?.acc64) && c.q.acc64[0] === 1);
+    if (group === ic && group > 1 && W.shape[3] === 1 && acc64 && kh * kw <= 512) return { ...g, kernel: 'dwconv16' };
+    if (group === 1 && dw === 1 && acc64) {
+      const B = n.inputs[2] !== undefined && n.inputs[2] >= 0 ? T(n.inputs[2]) : undefined;
+      return { ...g, kernel: W.data && sums32(W.data, oc, kh * kw * ic, B?.data) ? 'convb16i' : 'convb16' };
+    }
+    return { ...g, kernel: 'conv16' };
+  }
+  // the same choice as emitConv's
+  if (group === ic && group > 1 && W.shape[3] === 1)
+    return { ...g, kernel: oc === ic && kh === 3 && kw === 3 && dh === 1 && dw === 1 && sw === 1 && g.pl >= 0 && g.pl <= 2 && ow >= DW3_MIN_OW ? 'dwconv3' : 'dwconv' };
+  if (kh === 1 && kw === 1 && sh === 1 && sw === 1 && group === 1 && pads.every((p) => p === 0)) return { ...g, kernel: 'gemm' };
+  if (group === 1 && dw === 1) return { ...g, kernel: 'convb' };
+  return { ...g, kernel: 'conv' };
+}
+
+/** ef_gemmr_s8 (rows two at a time, each pair through ef_gemm_s8): column blocks of 8, one of 4, single columns.
+ * A call per pair and block costs ~1.5% more instructions than ef_gemm_s8 (person_detect on rv32): overlapCost
+ * makes the plan use it only where the arena needs the overlap. */
+function gemmrWalk(rows: number, depth: number, cols: number, step: StepSink) {
+  for (let p = 0; p < rows; p += 2) {
+    const r = Math.min(2, rows - p);
+    let o = 0;
+    const block = (B: number) => step(p * depth, (p + r) * depth, p * cols + o, (p + r - 1) * cols + o + B);
+    for (; o + 8 <= cols; o += 8) block(8);
+    if (o + 4 <= cols) {
+      block(4);
+      o += 4;
+    }
+    for (; o < cols; ++o) for (let q = p; q < p + r; q++) step(q * depth, (q + 1) * depth, q * cols + o, q * cols + o + 1);
+  }
+}
+
+/** ef_convb_s8: raster; interior pixel pairs (channel blocks 8, 4, then single channels, both pixels stored
+ * together), other pixels one at a time in channel blocks of 8 / 4 / 1. */
+function convbWalk(g: ConvGeom, step: StepSink, pairs = true) {
+  const { ih, iw, ic, ow, oc, kh, kw, sh, sw, dh, pt, pl } = g;
+  const run = kw * ic;
+  for (let oy = 0; oy < g.oh; oy++) {
+    const iy0 = oy * sh - pt;
+    const [ky0, ky1] = taps(iy0, kh, dh, ih);
+    for (let ox = 0; ox < ow; ) {
+      const ix0 = ox * sw - pl;
+      const base = (oy * ow + ox) * oc;
+      if (pairs && ky0 === 0 && ky1 === kh && ix0 >= 0 && ox + 1 < ow && ix0 + sw + kw <= iw) {
+        const lo = (iy0 * iw + ix0) * ic;
+        const hi = ((iy0 + (kh - 1) * dh) * iw + ix0) * ic + sw * ic + run;
+        let o = 0;
+        for (; o + 8 <= oc; o += 8) step(lo, hi, base + o, base + oc + o + 8);
+        if (o + 4 <= oc) {
+          step(lo, hi, base + o, base + oc + o + 4);
+          o += 4;
+        }
+        for (; o < oc; ++o) step(lo, hi, base + o, base + oc + o + 1);
+        ox += 2;
+      } else {
+        const [kx0, kx1] = taps(ix0, kw, 1, iw);
+        const empty = ky0 >= ky1 || kx0 >= kx1;
+        const lo = empty ? 0 : ((iy0 + ky0 * dh) * iw + ix0 + kx0) * ic;
+        const hi = empty ? 0 : ((iy0 + (ky1 - 1) * dh) * iw + ix0 + kx1) * ic;
+        for (let o = 0; o < oc; ) {
+          const B = oc - o >= 8 ? 8 : oc - o >= 4 ? 4 : 1;
+          step(lo, hi, base + o, base + o + B);
+          o += B;
+        }
+        ox += 1;
+      }
+    }
+  }
+}
+
+/** ef_conv_s8: raster; without groups or horizontal dilation channel blocks of 4 then single channels, each block
+ * re-reading the window; otherwise one channel at a time over its group's slice of the window. */
+function convWalk(g: ConvGeom, step: StepSink, blocks = true) {
+  const { ih, iw, ic, ow, oc, kh, kw, sh, sw, dh, dw, pt, pl, group } = g;
+  const icg = ic / group;
+  const ocg = oc / group;
+  for (let oy = 0; oy < g.oh; oy++) {
+    const iy0 = oy * sh - pt;
+    const [ky0, ky1] = taps(iy0, kh, dh, ih);
+    for (let ox = 0; ox < ow; ox++) {
+      const ix0 = ox * sw - pl;
+      const [kx0, kx1] = taps(ix0, kw, dw, iw);
+      const base = (oy * ow + ox) * oc;
+      const empty = ky0 >= ky1 || kx0 >= kx1;
+      const first = ((iy0 + ky0 * dh) * iw + ix0 + kx0 * dw) * ic;
+      const last = ((iy0 + (ky1 - 1) * dh) * iw + ix0 + (kx1 - 1) * dw) * ic; // start of the last tap
+      if (blocks && dw === 1 && group === 1) {
+        const lo = empty ? 0 : first;
+        const hi = empty ? 0 : last + ic;
+        let o = 0;
+        for (; o + 4 <= oc; o += 4) step(lo, hi, base + o, base + o + 4);
+        for (; o < oc; ++o) step(lo, hi, base + o, base + o + 1);
+      } else
+        for (let o = 0; o < oc; ++o) {
+          const gs = Math.floor(o / ocg) * icg;
+          step(empty ? 0 : first + gs, empty ? 0 : last + gs + icg, base + o, base + o + 1);
+        }
+    }
+  }
+}
+
+/** ef_dwconv_s8: raster; inside windows in channel blocks of 8 (ch_mult 1, kw 3), then 4, then single channels;
+ * border windows (ch_mult 1) in blocks of 4, then single channels. A block reads its own channels of the window. */
+function dwconvWalk(g: ConvGeom, step: StepSink) {
+  const { ih, iw, ic, ow, oc, kh, kw, sh, sw, dh, dw, pt, pl } = g;
+  const cm = oc / ic;
+  for (let oy = 0; oy < g.oh; oy++) {
+    const iy0 = oy * sh - pt;
+    const [ky0, ky1] = taps(iy0, kh, dh, ih);
+    for (let ox = 0; ox < ow; ox++) {
+      const ix0 = ox * sw - pl;
+      const [kx0, kx1] = taps(ix0, kw, dw, iw);
+      const base = (oy * ow + ox) * oc;
+      const empty = ky0 >= ky1 || kx0 >= kx1;
+      // channels [c0, c1] of the in-bounds taps
+      const first = ((iy0 + ky0 * dh) * iw + ix0 + kx0 * dw) * ic;
+      const last = ((iy0 + (ky1 - 1) * dh) * iw + ix0 + (kx1 - 1) * dw) * ic;
+      const rd = (c0: number, c1: number, wl: number, wh: number) => step(empty ? 0 : first + c0, empty ? 0 : last + c1 + 1, wl, wh);
+      let o = 0;
+      if (ky0 === 0 && kx0 === 0 && ky1 === kh && kx1 === kw) {
+        if (cm === 1 && kw === 3) for (; o + 8 <= oc; o += 8) rd(o, o + 7, base + o, base + o + 8);
+        for (; o + 4 <= oc; o += 4) rd(Math.floor(o / cm), Math.floor((o + 3) / cm), base + o, base + o + 4);
+      } else if (cm === 1) for (; o + 4 <= oc; o += 4) rd(o, o + 3, base + o, base + o + 4);
+      for (; o < oc; ++o) rd(Math.floor(o / cm), Math.floor(o / cm), base + o, base + o + 1);
+    }
+  }
+}
+
+/** ef_dwconv_s16: raster; per pixel blocks of up to 16 channels over the in-bounds taps, each stored together. */
+function dwconv16Walk(g: ConvGeom, step: StepSink) {
+  const { ih, iw, ic, ow, oc, kh, kw, sh, sw, dh, dw, pt, pl } = g;
+  const cm = oc / ic;
+  for (let oy = 0; oy < g.oh; oy++) {
+    const iy0 = oy * sh - pt;
+    const [ky0, ky1] = taps(iy0, kh, dh, ih);
+    for (let ox = 0; ox < ow; ox++) {
+      const ix0 = ox * sw - pl;
+      const [kx0, kx1] = taps(ix0, kw, dw, iw);
+      const base = (oy * ow + ox) * oc;
+      const empty = ky0 >= ky1 || kx0 >= kx1;
+      const first = ((iy0 + ky0 * dh) * iw + ix0 + kx0 * dw) * ic;
+      const last = ((iy0 + (ky1 - 1) * dh) * iw + ix0 + (kx1 - 1) * dw) * ic;
+      for (let o0 = 0; o0 < oc; o0 += 16) {
+        const nb = Math.min(16, oc - o0);
+        step(empty ? 0 : first + Math.floor(o0 / cm), empty ? 0 : last + Math.floor((o0 + nb - 1) / cm) + 1, base + o0, base + o0 + nb);
+      }
+    }
+  }
+}
+
+/** The walk of the kernel emitConv picks (int8 gemm: its pixel-major form ef_gemmr_s8, used when overlapped). */
+function convWalkOf(c: WalkCtx): Walk | undefined {
+  const g = convGeom(c);
+  if (!g) return undefined;
+  // int16 in and out: every element offset of a walk is two bytes
+  const elems = (step: StepSink): StepSink => (c.X.dtype === 'int16' ? (rl, rh, wl, wh) => step(2 * rl, 2 * rh, 2 * wl, 2 * wh) : step);
+  switch (g.kernel) {
+    case 'conv16':
+      return (s) => convWalk(g, elems(s), false);
+    case 'convb16':
+      // pixel pairs only when a window row holds at most 511 values (ef_convb_s16's rpg > 0)
+      return (s) => convbWalk(g, elems(s), g.kw * g.ic <= 511);
+    case 'dwconv16':
+      return (s) => dwconv16Walk(g, elems(s));
+    case 'gemm':
+      return (s) => gemmrWalk(g.oh * g.ow, g.ic, g.oc, elems(s));
+    case 'convb':
+      return (s) => convbWalk(g, elems(s));
+    case 'conv':
+      return (s) => convWalk(g, elems(s));
+    case 'dwconv':
+      return (s) => dwconvWalk(g, elems(s));
+    // not transcribed yet (kern2's row kernels): these layers never overlap their input
+    case 'dwconv3':
+    case 'convb16i':
+      return undefined;
+  }
+}
+
+export const conv: CLowering = { op: 'Conv', int16: true, kernels: ['conv', 'convb', 'gemm', 'gemmr', 'dwconv', 'dwconv3', 'conv16', 'convb16', 'convb16i', 'dwconv16'], emit: emitConv, walk: convWalkOf, overlapCost: (c) => convGeom(c)?.kernel === 'gemm' };

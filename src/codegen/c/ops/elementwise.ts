@@ -1,9 +1,10 @@
 // Portable C lowering: Broadcasting element-wise binary ops: Add / Sub / Mul (requantizing) and Max / Min (selecting).
 
 import { fail } from '../../../diagnostics.js';
-import { shapeSize } from '../../../ir/dtype.js';
+import { dtypeSize, shapeSize } from '../../../ir/dtype.js';
 import { rdbpot, srdhm } from '../../../arith/fixedpoint.js';
-import { num, checkMult, bcast4, operand, type CLowering, type LayerCode, type LowerCtx } from '../lowering.js';
+import { num, checkMult, bcast4, operand, type CLowering, type LayerCode, type LowerCtx, type WalkCtx } from '../lowering.js';
+import type { Walk } from '../../../plan/overlap.js';
 
 /** Output elements from which an int8 Add / Sub tabulates its input rescales: below it the two 256-entry tables
  *  would hold more precomputed rescales than the layer performs (2 KB of flash for little time). */
@@ -74,8 +75,23 @@ function emitMinMax(c: LowerCtx): LayerCode {
   return { kernel: [w16 ? 'minmax16' : 'minmax'], call: lines.join('\n'), consts, notes };
 }
 
-export const add: CLowering = { op: 'Add', int16: true, kernels: ['add', 'addt', 'add16'], emit: emitArith };
-export const sub: CLowering = { op: 'Sub', int16: true, kernels: ['add', 'addt', 'add16'], emit: emitArith };
-export const mul: CLowering = { op: 'Mul', int16: true, kernels: ['mul', 'mul16'], emit: emitArith };
+/** Memory walk (src/plan/overlap.ts) of the add / addt / mul kernels (int8 and int16, flat and general paths) when
+ * input 0 is not broadcast: element k of input 0 (its index is k then) is read before output element k is written,
+ * and never again, so the output may sit on input 0 or trail below it (addt's flat loop reads two elements, then
+ * writes both: the same allowed range). */
+function denseWalk(c: WalkCtx): Walk | undefined {
+  const { X, Y } = c;
+  if (X.shape.length !== Y.shape.length || X.shape.some((d, k) => d !== Y.shape[k])) return undefined;
+  const ex = dtypeSize(X.dtype);
+  const ey = dtypeSize(Y.dtype);
+  const count = shapeSize(Y.shape);
+  return (step) => {
+    for (let k = 0; k < count; k++) step(k * ex, (k + 1) * ex, k * ey, (k + 1) * ey);
+  };
+}
+
+export const add: CLowering = { op: 'Add', int16: true, walk: denseWalk, kernels: ['add', 'addt', 'add16'], emit: emitArith };
+export const sub: CLowering = { op: 'Sub', int16: true, walk: denseWalk, kernels: ['add', 'addt', 'add16'], emit: emitArith };
+export const mul: CLowering = { op: 'Mul', int16: true, walk: denseWalk, kernels: ['mul', 'mul16'], emit: emitArith };
 export const max: CLowering = { op: 'Max', int16: true, kernels: ['copy', 'minmax', 'minmax16'], emit: emitMinMax };
 export const min: CLowering = { op: 'Min', int16: true, kernels: ['copy', 'minmax', 'minmax16'], emit: emitMinMax };
