@@ -1,4 +1,4 @@
-// The blocked conv kernels (kernels/conv.c sections convb and dwconv3, the 3x3 depthwise row kernel;
+// The blocked conv kernels (kernels/conv.c sections convb, dwconv3 and dwc, the 3x3 depthwise row kernels;
 // kernels/conv_s16.c sections convb16 and convb16i, the int32 form for layers whose sums provably fit) on shapes the
 // shared corpora do not reach: 16x8 windows of more than 511 products (int32 partial sums flushed into the int64 total),
 // window rows of more than 511 values, fully connected rows of 1100 values, output-channel counts that leave blocks
@@ -62,8 +62,10 @@ interface DwSpec {
   strideH?: number;
   /** 'big': biases of about ±2^29 (the requantization's general path), with an output scale that keeps outputs in
    *  range; 'huge': biases just under 2^31 - 2^19 (sums near 2^31 that never wrap) and channel 0's multiplier just
-   *  under 2^-30, where the short rounding of the 3x3 row kernel would overflow (it must take the general path) */
-  bias?: 'big' | 'huge';
+   *  under 2^-30, where the short rounding of the 3x3 row kernel would overflow (it must take the general path);
+   *  'left': an output scale that makes every multiplier at least 1/2 (requantization shifts S >= 0, the left-shift
+   *  path) */
+  bias?: 'big' | 'huge' | 'left';
 }
 
 /** One int8 depthwise 3x3 layer (ch_mult 1): the row kernel of section dwconv3 at stride 1 from 12 output pixels a row. */
@@ -78,7 +80,7 @@ function dwModel(d: DwSpec, worst: boolean): Graph {
   const big = (o: number) => (o % 2 === 0 ? 1 : -1) * ((1 << 29) + 4099 * o);
   const bv = (o: number) => (d.bias === 'big' ? big(o) : d.bias === 'huge' ? 2 ** 31 - 2 ** 19 - 1 - 977 * o : 131 * o - 700);
   const bias = b.tensor({ name: 'b', dtype: 'int32', shape: [d.c], data: Int32Array.from({ length: d.c }, (_, o) => bv(o)) });
-  const outS = d.bias === 'big' ? (0.02 * 0.006 * 2 ** 29) / 100 : d.bias === 'huge' ? (0.02 * 0.004 * 2 ** 30) / 0.99999 : (0.02 * 0.006 * 128 * 128 * 9) / 128 / 8;
+  const outS = d.bias === 'big' ? (0.02 * 0.006 * 2 ** 29) / 100 : d.bias === 'huge' ? (0.02 * 0.004 * 2 ** 30) / 0.99999 : d.bias === 'left' ? (0.02 * 0.004) / 0.7 : (0.02 * 0.006 * 128 * 128 * 9) / 128 / 8;
   const y = b.tensor({ name: 'y', dtype: 'int8', shape: [1, oh, ow, d.c], quant: q(outS, -2) });
   b.inputs = [x];
   b.outputs = [y];
@@ -188,7 +190,11 @@ test('blocked conv kernels: C under ASan/UBSan equals the simulator on border, b
   // read the zero point), rows wider than one chunk of 64 windows, biases near ±2^29 and just under 2^31 (the
   // general requantization path), inputs of 1 and 2 rows (windows missing their top and bottom rows), asymmetric
   // pads, vertical stride 2 (rows only); horizontal stride 2 stays with section dwconv; worst-case filters and
-  // inputs (-128 everywhere, in_zp 127) give every tap product its largest magnitude
+  // inputs (-128 everywhere, in_zp 127) give every tap product its largest magnitude. Horizontal stride 2 from 12
+  // output pixels a row: section dwc (rows channel by channel, two columns a window, the shared one carried): pads
+  // 0 and 1 on the left, columns right of the input (odd and even widths), windows missing their top / bottom rows
+  // or all rows (one input row, pad 2 on top), vertical strides 1, 2 and 3, the general and left-shift
+  // requantization paths
   const dws: DwSpec[] = [
     { ih: 5, iw: 40, c: 5, stride: 1, pads: [1, 1, 1, 1], zp: -7 },
     { ih: 3, iw: 70, c: 3, stride: 1, pads: [1, 1, 1, 1], zp: 9, bias: 'big' },
@@ -202,12 +208,19 @@ test('blocked conv kernels: C under ASan/UBSan equals the simulator on border, b
     { ih: 7, iw: 70, c: 3, stride: 2, pads: [1, 1, 1, 1], zp: 3 },
     { ih: 6, iw: 36, c: 6, stride: 2, pads: [0, 0, 1, 1], zp: 127 },
     { ih: 2, iw: 39, c: 2, stride: 2, pads: [1, 1, 1, 0], zp: -128 },
+    { ih: 5, iw: 24, c: 3, stride: 2, strideH: 1, pads: [1, 0, 1, 1], zp: -5 },
+    { ih: 1, iw: 26, c: 2, stride: 2, strideH: 1, pads: [2, 1, 2, 0], zp: 11 },
+    { ih: 8, iw: 27, c: 4, stride: 2, strideH: 3, pads: [2, 1, 0, 1], zp: 0 },
+    { ih: 4, iw: 30, c: 3, stride: 2, pads: [1, 1, 1, 1], zp: -9, bias: 'big' },
+    { ih: 4, iw: 25, c: 2, stride: 2, pads: [1, 0, 1, 0], zp: 9, bias: 'huge' },
+    { ih: 4, iw: 25, c: 3, stride: 2, pads: [1, 1, 1, 1], zp: 4, bias: 'left' },
   ];
   for (const d of dws) {
-    const k = d.stride === 1 ? 'dwconv3' : 'dwconv';
+    const k = d.stride === 1 ? 'dwconv3' : 'dwc';
     check(`int8 dw 3x3 s${d.stride} ${d.ih}x${d.iw}x${d.c} pads ${d.pads.join(',')}`, dwModel(d, false), k, false);
     check(`int8 dw 3x3 s${d.stride} ${d.ih}x${d.iw}x${d.c} worst case`, dwModel({ ...d, zp: 127 }, true), k, true);
   }
   // narrower rows keep the pixel-by-pixel kernel
   check('int8 dw 3x3 s1 5x11x4', dwModel({ ih: 5, iw: 11, c: 4, stride: 1, pads: [1, 1, 1, 1], zp: -3 }, false), 'dwconv', false);
+  check('int8 dw 3x3 s2 5x21x4', dwModel({ ih: 5, iw: 21, c: 4, stride: 2, pads: [1, 1, 1, 1], zp: -3 }, false), 'dwconv', false);
 });

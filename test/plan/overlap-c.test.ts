@@ -5,7 +5,7 @@
 // Every run must give the integer simulator's bytes (host -O2, host ASan/UBSan, rv32 when its toolchain is
 // present). A walk that claims a kernel reads earlier or writes later than it does lets the output clobber input
 // bytes still to be read at the boundary offset, and random data makes the outputs differ. Every kernel that
-// declares a walk (int8 conv: gemm in its pixel-major form gemmr, convb, conv, dwconv; 16x8 conv: conv16, convb16,
+// declares a walk (int8 conv: gemm in its pixel-major form gemmr, convb, conv, dwconv, dwc; 16x8 conv: conv16, convb16,
 // dwconv16; Add / Sub / Mul, int8 and int16) is reached: a change in a kernel's walk order without a change of its declared walk
 // (src/codegen/c/ops/conv.ts, elementwise.ts) fails here.
 
@@ -39,6 +39,8 @@ function cases(): ConvCase[] {
     { ...base, ih: 7, iw: 7, ic: 6, oc: 12, group: 6 }, // dwconv channel multiplier 2
     { ...base, ih: 7, iw: 6, ic: 3, oc: 12, group: 3 }, // dwconv channel multiplier 4
     { ...base, ih: 9, iw: 9, ic: 5, oc: 5, group: 5, kh: 5, kw: 5, dh: 2, dw: 2, pads: [4, 4, 4, 4] }, // dwconv 5x5 dilated
+    { ...base, ih: 9, iw: 26, ic: 5, oc: 5, group: 5, sh: 2, sw: 2 }, // dwc: stride 2, 13 pixels a row
+    { ...base, ih: 6, iw: 24, ic: 3, oc: 3, group: 3, sh: 1, sw: 2, pads: [1, 0, 1, 1] }, // dwc: vertical stride 1, pad_l 0
     // 16x8 (two bytes per element): blocked, depthwise (blocks of 16 channels), generic (grouped)
     { ...base, ih: 6, iw: 7, ic: 128, oc: 13, w16: true }, // convb16 pairs + singles (sums beyond int32: not convb16i)
     { ...base, ih: 9, iw: 8, ic: 3, oc: 16, sh: 2, sw: 2, pads: [0, 0, 1, 1], w16: true }, // convb16i (no walk: never overlapped)
@@ -126,7 +128,7 @@ test('conv layers run byte-exact with the output at each end of the overlap its 
     }
   });
   // every kernel with a declared walk ran overlapped
-  for (const k of ['gemmr', 'convb', 'conv', 'dwconv', 'conv16', 'convb16', 'dwconv16', 'add', 'add16', 'mul', 'mul16']) assert.ok(kernelsSeen.has(k), `kernel ${k} ran with an overlapped output (${[...kernelsSeen].join(',')})`);
+  for (const k of ['gemmr', 'convb', 'conv', 'dwconv', 'dwc', 'conv16', 'convb16', 'dwconv16', 'add', 'add16', 'mul', 'mul16']) assert.ok(kernelsSeen.has(k), `kernel ${k} ran with an overlapped output (${[...kernelsSeen].join(',')})`);
   t.diagnostic(`${models.length} builds, ${pinned} pinned overlapped runs`);
   const targets: ('host' | 'host-sanitize' | 'rv32')[] = ['host', 'host-sanitize'];
   if (hasTool(RV32_GCC) && hasTool(QEMU_RV32)) targets.push('rv32');

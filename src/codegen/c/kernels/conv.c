@@ -793,6 +793,139 @@ void ef_dwconv3_s8(const int8_t *in, int ih, int iw, int ic, const int8_t *w, co
     }
 }
 
+/*@@ section dwc deps=dwconv */
+/* Depthwise 3x3, ch_mult 1, dilation 1, horizontal stride 2, 0 <= pad_l <= 1 (the kernel also takes stride 1 with
+ * 0 <= pad_l <= 2), any vertical stride and padding; the filter ([3][3][C]), bias_adj, bias and rq table of
+ * ef_dwconv_s8 (section dwconv), and the same bytes out. Output row 0 goes through ef_dwconv_s8 (pixel by pixel:
+ * with the output overlapping the input, a first row written channel by channel would have to start a whole
+ * output row before the input); then each output row channel by channel, and for one channel the pixels left to
+ * right, each requantized and stored as soon as its window is summed, a window reading only its own columns of its
+ * own rows of that channel (walk: dwcWalk in src/codegen/c/ops/conv.ts). Per row and channel the nine weights go
+ * to registers; a window row outside the input gets weight 0 and adds in_zp * (its weights) to the bias (it then
+ * reads a row inside the input, or row 0 when none is, times 0), a column outside reads the value in_zp, whose taps
+ * add w * in_zp and cancel their part of bias_adj (the argument of section dwconv3): every sum is TFLM's bias + sum
+ * over in-bounds taps of w * (x - in_zp), mod 2^32. Along a row each input column is loaded once: at stride 1 a
+ * window adds one column to two carried partial sums (columns c - 2 and c - 1), at stride 2 two columns to one
+ * (column 2k, shared with the window before). */
+static inline int8_t ef_dwc_q(uint32_t acc, uint32_t m2, int32_t sc, int32_t zp, int32_t lo, int32_t hi)
+{
+    /* the shift code of section rq: sc >= 32 is SRDHM(acc << (sc - 32), M), the shift wrapping like the simulator's */
+    int32_t v = sc >= 32 ? ef_srdhm2((int32_t)(acc << (sc - 32)), m2) : ef_rq_rs((int32_t)acc, m2, sc);
+    v = (int32_t)((uint32_t)v + (uint32_t)zp);
+    if (v < lo) v = lo;
+    if (v > hi) v = hi;
+    return (int8_t)v;
+}
+
+#define EF_DWC_COL(R, J) ((unsigned)(J) < (unsigned)iw ? (int32_t)(R)[(size_t)(J) * icz] : in_zp)
+#define EF_DWC_P0(U, V, T) (w0 * (U) + w3 * (V) + w6 * (T))
+#define EF_DWC_P1(U, V, T) (w1 * (U) + w4 * (V) + w7 * (T))
+#define EF_DWC_P2(U, V, T) (w2 * (U) + w5 * (V) + w8 * (T))
+void ef_dwc_s8(const int8_t *in, int ih, int iw, int ic, const int8_t *w, const int32_t *bias_adj,
+               const int32_t *bias_raw, int8_t *out, int oh, int ow, int sh, int sw, int pad_t, int pad_l, int32_t in_zp,
+               int32_t zp, const int32_t *rq_m, const uint8_t *rq_s, int32_t lo, int32_t hi)
+{
+    const size_t icz = (size_t)ic;
+    const size_t rowb = (size_t)iw * icz;
+    const int j = -pad_l;
+    /* windows whose columns all lie inside the input on the fast path (stride 1: the last column j + 2 + k < iw;
+     * stride 2: j + 2k + 2 < iw, the first column j + 2k >= -1 being read through the carry) */
+    const int kin = sw == 1 ? (iw - (j + 2) <= 0 ? 0 : iw - (j + 2)) : (iw - 3 - j < 0 ? 0 : (iw - 3 - j) / 2 + 1);
+    const int nin = kin < ow ? kin : ow;
+    int oy, c;
+    if (oh <= 0) return;
+    ef_dwconv_s8(in, ih, iw, ic, 1, w, bias_adj, bias_raw, out, 1, ow, 3, 3, sh, sw, 1, 1, pad_t, pad_l, in_zp, zp, rq_m,
+                 rq_s, lo, hi);
+    out += (size_t)ow * icz;
+    for (oy = 1; oy < oh; ++oy, out += (size_t)ow * icz) {
+        const int iy0 = oy * sh - pad_t;
+        const int h0 = iy0 >= 0 && iy0 < ih, h1 = iy0 + 1 >= 0 && iy0 + 1 < ih, h2 = iy0 + 2 >= 0 && iy0 + 2 < ih;
+        const int8_t *any = in + (size_t)(h0 ? iy0 : h1 ? iy0 + 1 : h2 ? iy0 + 2 : 0) * rowb;
+        const int8_t *r0 = h0 ? in + (size_t)iy0 * rowb : any;
+        const int8_t *r1 = h1 ? in + (size_t)(iy0 + 1) * rowb : any;
+        const int8_t *r2 = h2 ? in + (size_t)(iy0 + 2) * rowb : any;
+        for (c = 0; c < ic; ++c, ++r0, ++r1, ++r2) {
+            const int8_t *wc = w + c;
+            int32_t w0 = wc[0], w1 = wc[icz], w2 = wc[2 * icz], w3 = wc[3 * icz], w4 = wc[4 * icz], w5 = wc[5 * icz];
+            int32_t w6 = wc[6 * icz], w7 = wc[7 * icz], w8 = wc[8 * icz];
+            const uint32_t m2 = (uint32_t)rq_m[c];
+            const int32_t sc = rq_s[c];
+            int8_t *op = out + c;
+            int8_t *const oend = op + (size_t)ow * icz;
+            int8_t *const ofast = op + (size_t)nin * icz;
+            int32_t miss = 0;
+            uint32_t bias;
+            if (!h0) { miss += w0 + w1 + w2; w0 = w1 = w2 = 0; }
+            if (!h1) { miss += w3 + w4 + w5; w3 = w4 = w5 = 0; }
+            if (!h2) { miss += w6 + w7 + w8; w6 = w7 = w8 = 0; }
+            bias = (uint32_t)bias_adj[c] + (uint32_t)in_zp * (uint32_t)miss;
+            if (sw == 1) {
+                /* A = bias + P0(col - 2) + P1(col - 1), B = P0(col - 1); column col completes window col - 2 - j */
+                uint32_t A, B;
+                int k = nin;
+                {
+                    const int32_t u0 = EF_DWC_COL(r0, j), v0 = EF_DWC_COL(r1, j), t0 = EF_DWC_COL(r2, j);
+                    const int32_t u1 = EF_DWC_COL(r0, j + 1), v1 = EF_DWC_COL(r1, j + 1), t1 = EF_DWC_COL(r2, j + 1);
+                    A = bias + (uint32_t)(EF_DWC_P0(u0, v0, t0) + EF_DWC_P1(u1, v1, t1));
+                    B = (uint32_t)EF_DWC_P0(u1, v1, t1);
+                }
+                {
+                    const int8_t *p0 = r0 + (size_t)(j + 2) * icz, *p1 = r1 + (size_t)(j + 2) * icz, *p2 = r2 + (size_t)(j + 2) * icz;
+                    while (op != ofast) {
+                        const int32_t u = *p0, v = *p1, t = *p2;
+                        const uint32_t S = A + (uint32_t)EF_DWC_P2(u, v, t);
+                        p0 += icz; p1 += icz; p2 += icz;
+                        A = bias + B + (uint32_t)EF_DWC_P1(u, v, t);
+                        B = (uint32_t)EF_DWC_P0(u, v, t);
+                        *op = ef_dwc_q(S, m2, sc, zp, lo, hi);
+                        op += icz;
+                    }
+                }
+                for (; op != oend; ++k) {
+                    /* the last column of the window lies right of the input (an earlier one may not, for k == 0) */
+                    const int col = j + 2 + k;
+                    const int32_t u = EF_DWC_COL(r0, col), v = EF_DWC_COL(r1, col), t = EF_DWC_COL(r2, col);
+                    const uint32_t S = A + (uint32_t)EF_DWC_P2(u, v, t);
+                    A = bias + B + (uint32_t)EF_DWC_P1(u, v, t);
+                    B = (uint32_t)EF_DWC_P0(u, v, t);
+                    *op = ef_dwc_q(S, m2, sc, zp, lo, hi);
+                    op += icz;
+                }
+            } else {
+                /* C = P0(column j + 2k), the first column of window k (the last of window k - 1) */
+                uint32_t C = (uint32_t)EF_DWC_P0(EF_DWC_COL(r0, j), EF_DWC_COL(r1, j), EF_DWC_COL(r2, j));
+                int k = nin;
+                {
+                    const size_t s2 = 2 * icz;
+                    const int8_t *p0 = r0 + (size_t)(j + 1) * icz, *p1 = r1 + (size_t)(j + 1) * icz, *p2 = r2 + (size_t)(j + 1) * icz;
+                    while (op != ofast) {
+                        const int32_t u = p0[0], v = p1[0], t = p2[0];
+                        const int32_t x = p0[icz], y = p1[icz], z = p2[icz];
+                        const uint32_t S = bias + C + (uint32_t)(EF_DWC_P1(u, v, t) + EF_DWC_P2(x, y, z));
+                        p0 += s2; p1 += s2; p2 += s2;
+                        C = (uint32_t)EF_DWC_P0(x, y, z);
+                        *op = ef_dwc_q(S, m2, sc, zp, lo, hi);
+                        op += icz;
+                    }
+                }
+                for (; op != oend; ++k) {
+                    const int col = j + 2 * k + 1;
+                    const int32_t u = EF_DWC_COL(r0, col), v = EF_DWC_COL(r1, col), t = EF_DWC_COL(r2, col);
+                    const int32_t x = EF_DWC_COL(r0, col + 1), y = EF_DWC_COL(r1, col + 1), z = EF_DWC_COL(r2, col + 1);
+                    const uint32_t S = bias + C + (uint32_t)(EF_DWC_P1(u, v, t) + EF_DWC_P2(x, y, z));
+                    C = (uint32_t)EF_DWC_P0(x, y, z);
+                    *op = ef_dwc_q(S, m2, sc, zp, lo, hi);
+                    op += icz;
+                }
+            }
+        }
+    }
+}
+#undef EF_DWC_COL
+#undef EF_DWC_P0
+#undef EF_DWC_P1
+#undef EF_DWC_P2
+
 /*@@ section transposeconv deps=common */
 /* TFLM int8 TRANSPOSE_CONV (per-channel), as a gather: output (oy, ox) takes input row iy where
  * oy + pt - ky * dh = iy * sh (likewise for columns); the int32 sum starts at the bias, which gives the integer

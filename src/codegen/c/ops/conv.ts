@@ -98,6 +98,14 @@ export function conv16(c: LowerCtx): LayerCode {
  *  (measured on person_detect: slower at 6 pixels a row, faster at 12). */
 export const DW3_MIN_OW = 12;
 
+/** Whether a depthwise layer goes to section dwc: 3x3, ch_mult 1, no dilation, horizontal stride 2 with
+ *  pad_l <= 1, from DW3_MIN_OW output pixels a row (the kernel also takes stride 1, pad_l <= 2, but sets up each
+ *  row and channel in about 130 rv32 instructions: on person_detect it is slower than ef_dwconv_s8 at 6 pixels a
+ *  row, stride 1 or 2, and faster at 12 and 24 pixels a row at stride 2). */
+function dwcOk(oc: number, ic: number, kh: number, kw: number, dh: number, dw: number, sw: number, pl: number, ow: number): boolean {
+  return oc === ic && kh === 3 && kw === 3 && dh === 1 && dw === 1 && sw === 2 && pl >= 0 && pl <= 1 && ow >= DW3_MIN_OW;
+}
+
 function emitConv(c: LowerCtx): LayerCode {
   const { n, i, P, L, q, T, X, Y, ptr, cptr, consts, notes } = c;
   const W = T(n.inputs[1]);
@@ -142,6 +150,10 @@ function emitConv(c: LowerCtx): LayerCode {
       // 3x3 stride-1 rows channel by channel (weights in registers, each input column loaded once)
       kernel = 'dwconv3';
       call = `${P}_dwconv3_s8(x, ${IH}, ${IW}, ${IC}, ${L}_w, ${L}_bias_adj, y, ${OH}, ${OW}, ${sh}, ${pt}, ${pl}, ${inZp}, ${common});`;
+    } else if (dwcOk(OC, IC, KH, KW, dh, dw, sw, pl, OW)) {
+      // stride 2: rows channel by channel (row 0 pixel by pixel), nine weights in registers
+      kernel = 'dwc';
+      call = `${P}_dwc_s8(x, ${IH}, ${IW}, ${IC}, ${L}_w, ${L}_bias_adj, ${L}_bias, y, ${OH}, ${OW}, ${sh}, ${sw}, ${pt}, ${pl}, ${inZp}, ${common});`;
     } else call = `${P}_dwconv_s8(x, ${IH}, ${IW}, ${IC}, ${OC / IC}, ${L}_w, ${L}_bias_adj, ${L}_bias, y, ${OH}, ${OW}, ${KH}, ${KW}, ${sh}, ${sw}, ${dh}, ${dw}, ${pt}, ${pl}, ${inZp}, ${common});`;
   } else {
     const gemm = KH === 1 && KW === 1 && sh === 1 && sw === 1 && group === 1 && attrNums(n, 'pads', [0, 0, 0, 0]).every((p) => p === 0);
@@ -207,7 +219,7 @@ function taps(start: number, k: number, dil: number, size: number): [number, num
 export interface ConvGeom {
   ih: number; iw: number; ic: number; oh: number; ow: number; oc: number; kh: number; kw: number;
   sh: number; sw: number; dh: number; dw: number; pt: number; pl: number; group: number;
-  kernel: 'gemm' | 'convb' | 'conv' | 'dwconv' | 'dwconv3' | 'conv16' | 'convb16' | 'convb16i' | 'dwconv16';
+  kernel: 'gemm' | 'convb' | 'conv' | 'dwconv' | 'dwconv3' | 'dwc' | 'conv16' | 'convb16' | 'convb16i' | 'dwconv16';
 }
 
 export function convGeom(c: WalkCtx): ConvGeom | undefined {
@@ -235,7 +247,7 @@ export function convGeom(c: WalkCtx): ConvGeom | undefined {
   }
   // the same choice as emitConv's
   if (group === ic && group > 1 && W.shape[3] === 1)
-    return { ...g, kernel: oc === ic && kh === 3 && kw === 3 && dh === 1 && dw === 1 && sw === 1 && g.pl >= 0 && g.pl <= 2 && ow >= DW3_MIN_OW ? 'dwconv3' : 'dwconv' };
+    return { ...g, kernel: oc === ic && kh === 3 && kw === 3 && dh === 1 && dw === 1 && sw === 1 && g.pl >= 0 && g.pl <= 2 && ow >= DW3_MIN_OW ? 'dwconv3' : dwcOk(oc, ic, kh, kw, dh, dw, sw, g.pl, ow) ? 'dwc' : 'dwconv' };
   if (kh === 1 && kw === 1 && sh === 1 && sw === 1 && group === 1 && pads.every((p) => p === 0)) return { ...g, kernel: 'gemm' };
   if (group === 1 && dw === 1) return { ...g, kernel: 'convb' };
   return { ...g, kernel: 'conv' };
@@ -354,6 +366,27 @@ function dwconvWalk(g: ConvGeom, step: StepSink) {
   }
 }
 
+/** ef_dwc_s8: output row 0 as ef_dwconv_s8 walks it; then rows top to bottom, within a row channel by channel, for
+ * one channel pixels left to right, each stored once its window is summed; a window reads its in-bounds taps of its
+ * channel (the kernel loads each column once, at the first window that uses it, and reads nothing beyond the
+ * window it is summing). */
+function dwcWalk(g: ConvGeom, step: StepSink) {
+  const { ih, iw, ic, ow, oc, sh, sw, pt, pl } = g;
+  if (g.oh > 0) dwconvWalk({ ...g, oh: 1 }, step);
+  for (let oy = 1; oy < g.oh; oy++) {
+    const iy0 = oy * sh - pt;
+    const [ky0, ky1] = taps(iy0, 3, 1, ih);
+    for (let ch = 0; ch < ic; ch++)
+      for (let ox = 0; ox < ow; ox++) {
+        const ix0 = ox * sw - pl;
+        const [kx0, kx1] = taps(ix0, 3, 1, iw);
+        const w = (oy * ow + ox) * oc + ch;
+        if (ky0 >= ky1 || kx0 >= kx1) step(0, 0, w, w + 1);
+        else step(((iy0 + ky0) * iw + ix0 + kx0) * ic + ch, ((iy0 + ky1 - 1) * iw + ix0 + kx1 - 1) * ic + ch + 1, w, w + 1);
+      }
+  }
+}
+
 /** ef_dwconv_s16: raster; per pixel blocks of up to 16 channels over the in-bounds taps, each stored together. */
 function dwconv16Walk(g: ConvGeom, step: StepSink) {
   const { ih, iw, ic, ow, oc, kh, kw, sh, sw, dh, dw, pt, pl } = g;
@@ -398,6 +431,8 @@ function convWalkOf(c: WalkCtx): Walk | undefined {
       return (s) => convWalk(g, elems(s));
     case 'dwconv':
       return (s) => dwconvWalk(g, elems(s));
+    case 'dwc':
+      return (s) => dwcWalk(g, s);
     // not transcribed yet (kern2's row kernels): these layers never overlap their input
     case 'dwconv3':
     case 'convb16i':
@@ -405,4 +440,4 @@ function convWalkOf(c: WalkCtx): Walk | undefined {
   }
 }
 
-export const conv: CLowering = { op: 'Conv', int16: true, kernels: ['conv', 'convb', 'gemm', 'gemmr', 'dwconv', 'dwconv3', 'conv16', 'convb16', 'convb16i', 'dwconv16'], emit: emitConv, walk: convWalkOf, overlapCost: (c) => convGeom(c)?.kernel === 'gemm' };
+export const conv: CLowering = { op: 'Conv', int16: true, kernels: ['conv', 'convb', 'gemm', 'gemmr', 'dwconv', 'dwconv3', 'dwc', 'conv16', 'convb16', 'convb16i', 'dwconv16'], emit: emitConv, walk: convWalkOf, overlapCost: (c) => convGeom(c)?.kernel === 'gemm' };
