@@ -1,4 +1,4 @@
-// The blocked conv kernels (kernels/conv.c sections convb, dwconv3 and dwc, the 3x3 depthwise row kernels;
+// The blocked conv kernels (kernels/conv.c sections convb and dwc, the 3x3 depthwise row kernel;
 // kernels/conv_s16.c sections convb16 and convb16i, the int32 form for layers whose sums provably fit) on shapes the
 // shared corpora do not reach: 16x8 windows of more than 511 products (int32 partial sums flushed into the int64 total),
 // window rows of more than 511 values, fully connected rows of 1100 values, output-channel counts that leave blocks
@@ -68,7 +68,7 @@ interface DwSpec {
   bias?: 'big' | 'huge' | 'left';
 }
 
-/** One int8 depthwise 3x3 layer (ch_mult 1): the row kernel of section dwconv3 at stride 1 from 12 output pixels a row. */
+/** One int8 depthwise 3x3 layer (ch_mult 1): the row kernel of section dwc from 12 output pixels a row. */
 function dwModel(d: DwSpec, worst: boolean): Graph {
   const b = new GraphBuilder({ format: 'espforge', source: 'blocked_dw' });
   const sh = d.strideH ?? d.stride;
@@ -186,15 +186,13 @@ test('blocked conv kernels: C under ASan/UBSan equals the simulator on border, b
   const c8: ConvSpec = { ih: 11, iw: 12, ic: 5, oc: 13, k: 3, stride: 2, dh: 2, pads: [2, 1, 0, 2] };
   check('int8 3x3x5 s2', convModel(c8, false, false), 'convb', false);
   check('int8 5x5x5', convModel({ ...c8, k: 5, stride: 1, dh: 1, pads: [2, 2, 2, 2] }, false, false), 'convb', false);
-  // int8 depthwise 3x3 at stride 1, the row kernel (section dwconv3): pads 0, 1, 2 (left columns outside the input
-  // read the zero point), rows wider than one chunk of 64 windows, biases near ±2^29 and just under 2^31 (the
-  // general requantization path), inputs of 1 and 2 rows (windows missing their top and bottom rows), asymmetric
-  // pads, vertical stride 2 (rows only); horizontal stride 2 stays with section dwconv; worst-case filters and
-  // inputs (-128 everywhere, in_zp 127) give every tap product its largest magnitude. Horizontal stride 2 from 12
-  // output pixels a row: section dwc (rows channel by channel, two columns a window, the shared one carried): pads
-  // 0 and 1 on the left, columns right of the input (odd and even widths), windows missing their top / bottom rows
-  // or all rows (one input row, pad 2 on top), vertical strides 1, 2 and 3, the general and left-shift
-  // requantization paths
+  // int8 depthwise 3x3 from 12 output pixels a row, the row kernel (section dwc; output row 0 through ef_dwconv_s8):
+  // horizontal stride 1 (pads 0, 1, 2 on the left: left columns outside the input read the zero point; one column
+  // carried partial sums) and 2 (pads 0 and 1, two columns a window), columns right of the input (odd and even
+  // widths), long rows, biases near ±2^29 and just under 2^31 (sums near 2^31 that never wrap), requantization
+  // shifts S >= 0 (the left-shift path), inputs of 1 and 2 rows (windows missing their top and bottom rows, or all
+  // of them), asymmetric pads, vertical strides 1, 2 and 3; worst-case filters and inputs (-128 everywhere, in_zp
+  // 127) give every tap product its largest magnitude
   const dws: DwSpec[] = [
     { ih: 5, iw: 40, c: 5, stride: 1, pads: [1, 1, 1, 1], zp: -7 },
     { ih: 3, iw: 70, c: 3, stride: 1, pads: [1, 1, 1, 1], zp: 9, bias: 'big' },
@@ -205,6 +203,8 @@ test('blocked conv kernels: C under ASan/UBSan equals the simulator on border, b
     { ih: 2, iw: 17, c: 4, stride: 1, pads: [2, 0, 2, 1], zp: -1 },
     { ih: 9, iw: 14, c: 3, stride: 1, strideH: 2, pads: [2, 1, 2, 1], zp: 6 },
     { ih: 4, iw: 12, c: 2, stride: 1, pads: [0, 1, 0, 1], zp: 2 },
+    { ih: 5, iw: 14, c: 3, stride: 1, pads: [1, 1, 1, 1], zp: -4, bias: 'left' },
+    { ih: 10, iw: 13, c: 2, stride: 1, strideH: 3, pads: [1, 0, 2, 2], zp: 8 },
     { ih: 7, iw: 70, c: 3, stride: 2, pads: [1, 1, 1, 1], zp: 3 },
     { ih: 6, iw: 36, c: 6, stride: 2, pads: [0, 0, 1, 1], zp: 127 },
     { ih: 2, iw: 39, c: 2, stride: 2, pads: [1, 1, 1, 0], zp: -128 },
@@ -216,7 +216,7 @@ test('blocked conv kernels: C under ASan/UBSan equals the simulator on border, b
     { ih: 4, iw: 25, c: 3, stride: 2, pads: [1, 1, 1, 1], zp: 4, bias: 'left' },
   ];
   for (const d of dws) {
-    const k = d.stride === 1 ? 'dwconv3' : 'dwc';
+    const k = 'dwc';
     check(`int8 dw 3x3 s${d.stride} ${d.ih}x${d.iw}x${d.c} pads ${d.pads.join(',')}`, dwModel(d, false), k, false);
     check(`int8 dw 3x3 s${d.stride} ${d.ih}x${d.iw}x${d.c} worst case`, dwModel({ ...d, zp: 127 }, true), k, true);
   }

@@ -488,7 +488,7 @@ void ef_gemmr_s8(const int8_t *x, int rows, int depth, const int8_t *w, const in
  * channel loop is contiguous in input, filter and output. oc = ic * ch_mult. Interior windows start from
  * bias_adj (zero point folded); border windows sum in-bounds taps of w * (x - in_zp) from bias.
  * Walk order: output pixels in row-major order, all channels of a pixel together (pixel granularity). The 3x3
- * stride-1 layers the emitter gives section dwconv3 go channel by channel within each output row instead. */
+ * layers the emitter gives section dwc go channel by channel within each output row after the first instead. */
 void ef_dwconv_s8(const int8_t *in, int ih, int iw, int ic, int ch_mult,
                   const int8_t *w, const int32_t *bias_adj, const int32_t *bias,
                   int8_t *out, int oh, int ow,
@@ -641,172 +641,24 @@ void ef_dwconv_s8(const int8_t *in, int ih, int iw, int ic, int ch_mult,
     }
 }
 
-/*@@ section dwconv3 deps=common,rq */
-/* Depthwise 3x3 convolution, ch_mult 1, dilation 1, horizontal stride 1, 0 <= pad_l <= 2 (any vertical stride and
- * padding), for layers whose rows are wide enough to repay a per-row, per-channel setup of about 200 rv32
- * instructions (the emitter chooses it from 12 output pixels a row: src/codegen/c/ops/conv.ts). The filter layout
- * ([3][3][C]), bias_adj and rq table of ef_dwconv_s8 (section dwconv), and the same bytes out.
- * Walk order: output rows top to bottom, each output row written completely before the next starts, output row oy
- * reading input rows oy*sh - pad_t .. + 2 only; within a row channel by channel (all pixels of the row for channel
- * c, left to right in chunks of EF_DW3_CHUNK, then channel c + 1), so an output row is written before its own input
- * rows are fully read (row granularity). */
-#define EF_DW3_CHUNK 64
-#if defined(__GNUC__)
-#define EF_DW3_NOINLINE __attribute__((noinline)) /* each loop gets the registers to itself */
-#else
-#define EF_DW3_NOINLINE
-#endif
-/* 3x3 depthwise rows (ch_mult 1, dilation 1, stride 1), one channel at a time. wb holds the channel's nine
- * weights and its starting sum: a window row outside the input gets weight 0 and adds in_zp * (its weights) to
- * bias_adj (= bias - in_zp * sum(w)), and a column outside the input reads the value in_zp, so its taps add
- * w * in_zp, cancelling their part of bias_adj: every sum equals TFLM's bias + sum over in-bounds taps of
- * w * (x - in_zp) (mod 2^32, as every accumulator here). The nine weights stay in registers; along the row each
- * input column is loaded once (a window shares two columns with the previous one). A chunk's int32 sums are then
- * requantized with the channel's parameters held in registers (ef_rq, section rq: the arithmetic of ef_rq_ch;
- * ef_dw3_rq takes the channel's 2M and shift code, the 5-byte table layout section rq describes). */
-#define EF_DW3_W \
-    const int32_t w0 = wb[0], w1 = wb[1], w2 = wb[2], w3 = wb[3], w4 = wb[4], w5 = wb[5], w6 = wb[6], w7 = wb[7]; \
-    const int32_t w8 = wb[8]; \
-    const uint32_t bias = (uint32_t)wb[9];
-
-#define EF_DW3_COL(R, J) ((unsigned)(J) < (unsigned)iw ? (int32_t)(R)[(size_t)(J) * ic] : in_zp)
-/* Column partial sums: a column (u, v, t) of the three rows feeds the window it starts with weight column 0
- * (P0 = w0 u + w3 v + w6 t), the window before with column 1 (P1) and the one before that with column 2 (P2); a
- * window's sum is bias + P0(j) + P1(j + 1) + P2(j + 2), each product added exactly once (int32 partials of at most
- * 3 * 2^14 in magnitude, the total wrapping in uint32). */
-#define EF_DW3_P0(U, V, T) (w0 * (U) + w3 * (V) + w6 * (T))
-#define EF_DW3_P1(U, V, T) (w1 * (U) + w4 * (V) + w7 * (T))
-#define EF_DW3_P2(U, V, T) (w2 * (U) + w5 * (V) + w8 * (T))
-/* n >= 1 stride-1 windows of one row, the first with left column j >= -2 (columns outside [0, iw) read in_zp);
- * r0, r1, r2 point at column 0 of the window's three rows (for this channel), columns ic bytes apart. Carried
- * between columns: A = bias + P0(c - 2) + P1(c - 1) and B = P0(c - 1); column c completes window c - 2. */
-EF_DW3_NOINLINE static void ef_dw3_s1(const int8_t *r0, const int8_t *r1, const int8_t *r2, int j, int n, int iw,
-                                      size_t ic, int32_t in_zp, const int32_t *wb, uint32_t *acc)
-{
-    EF_DW3_W
-    uint32_t *const end = acc + n;
-    /* windows before kin read their last column j + 2 + k inside the input */
-    const int kin = iw - (j + 2) <= 0 ? 0 : (iw - (j + 2) < n ? iw - (j + 2) : n);
-    uint32_t A, B;
-    {
-        const int32_t u0 = EF_DW3_COL(r0, j), v0 = EF_DW3_COL(r1, j), t0 = EF_DW3_COL(r2, j);
-        const int32_t u1 = EF_DW3_COL(r0, j + 1), v1 = EF_DW3_COL(r1, j + 1), t1 = EF_DW3_COL(r2, j + 1);
-        A = bias + (uint32_t)(EF_DW3_P0(u0, v0, t0) + EF_DW3_P1(u1, v1, t1));
-        B = (uint32_t)EF_DW3_P0(u1, v1, t1);
-    }
-    if (kin > 0) {
-        uint32_t *const stop = acc + kin;
-        const int8_t *p0 = r0 + (size_t)(j + 2) * ic, *p1 = r1 + (size_t)(j + 2) * ic, *p2 = r2 + (size_t)(j + 2) * ic;
-        while (acc != stop) {
-            const int32_t u = *p0, v = *p1, t = *p2;
-            p0 += ic; p1 += ic; p2 += ic;
-            *acc++ = A + (uint32_t)EF_DW3_P2(u, v, t);
-            A = bias + B + (uint32_t)EF_DW3_P1(u, v, t);
-            B = (uint32_t)EF_DW3_P0(u, v, t);
-        }
-    }
-    if (acc != end) {
-        /* the last columns lie right of the input: every one reads in_zp */
-        const uint32_t z0 = (uint32_t)EF_DW3_P0(in_zp, in_zp, in_zp), z1 = (uint32_t)EF_DW3_P1(in_zp, in_zp, in_zp);
-        const uint32_t z2 = (uint32_t)EF_DW3_P2(in_zp, in_zp, in_zp);
-        while (acc != end) {
-            *acc++ = A + z2;
-            A = bias + B + z1;
-            B = z0;
-        }
-    }
-}
-
-#undef EF_DW3_COL
-#undef EF_DW3_P0
-#undef EF_DW3_P1
-#undef EF_DW3_P2
-
-/* requantize n sums of one channel (2M m2, shift code sc of section rq: sc < 32 is a right shift rs = sc + 1,
- * sc >= 32 a left shift sc - 32) to outputs step bytes apart. With a right shift 1 <= rs <= 30 and |sum| < 2^30
- * (the caller's bound on every sum), RDBPOT(h, rs) = (h + 2^(rs-1) + (h < 0 ? -1 : 0)) >> rs (round half away from
- * zero: ties of a negative h go down) with no overflow, since |h| <= |sum| + 1; otherwise the general ef_rq.
- * h = SRDHM(sum, M) as in ef_rq. */
-EF_DW3_NOINLINE static void ef_dw3_rq(const uint32_t *acc, int n, int8_t *o, size_t step, uint32_t m2, int32_t sc,
-                                      int32_t zp, int32_t lo, int32_t hi, int small)
-{
-    const int32_t ls = sc >= 32 ? sc - 32 : 0, rs = sc >= 32 ? 0 : sc + 1;
-    const int32_t hm = (int32_t)((((uint32_t)1 << rs) - 1u) >> 1);
-    const uint32_t *const end = acc + n;
-    if (small && ls == 0 && rs >= 1 && rs <= 30) {
-        const int32_t half = hm + 1;
-        while (acc != end) {
-            const int32_t a = (int32_t)*acc++;
-            const int32_t h = (int32_t)(((int64_t)a * (int64_t)m2) >> 32) + (int32_t)(((uint32_t)a * m2) >> 31);
-            int32_t v = ((h + half + (h >> 31)) >> rs) + zp;
-            if (v < lo) v = lo;
-            if (v > hi) v = hi;
-            *o = (int8_t)v;
-            o += step;
-        }
-        return;
-    }
-    while (acc != end) {
-        int32_t v = (int32_t)((uint32_t)ef_rq((int32_t)*acc++, m2, ls, rs, hm) + (uint32_t)zp);
-        if (v < lo) v = lo;
-        if (v > hi) v = hi;
-        *o = (int8_t)v;
-        o += step;
-    }
-}
-#undef EF_DW3_W
-
-/* Window rows outside the input point at a row inside it (or at row 0 when none is: all weights are then 0 and the
- * sum is the bias, as TFLM's sum over no taps) and get weight 0. */
-void ef_dwconv3_s8(const int8_t *in, int ih, int iw, int ic, const int8_t *w, const int32_t *bias_adj, int8_t *out,
-                   int oh, int ow, int sh, int pad_t, int pad_l, int32_t in_zp, int32_t zp, const int32_t *rq_m,
-                   const uint8_t *rq_s, int32_t lo, int32_t hi)
-{
-    const size_t rowb = (size_t)iw * ic;
-    uint32_t acc[EF_DW3_CHUNK];
-    int32_t wb[10];
-    int oy, c, t;
-    for (oy = 0; oy < oh; ++oy, out += (size_t)ow * ic) {
-        const int iy0 = oy * sh - pad_t;
-        const int h0 = iy0 >= 0 && iy0 < ih, h1 = iy0 + 1 >= 0 && iy0 + 1 < ih, h2 = iy0 + 2 >= 0 && iy0 + 2 < ih;
-        const int8_t *any = in + (size_t)(h0 ? iy0 : h1 ? iy0 + 1 : h2 ? iy0 + 2 : 0) * rowb;
-        const int8_t *r0 = h0 ? in + (size_t)iy0 * rowb : any;
-        const int8_t *r1 = h1 ? in + (size_t)(iy0 + 1) * rowb : any;
-        const int8_t *r2 = h2 ? in + (size_t)(iy0 + 2) * rowb : any;
-        for (c = 0; c < ic; ++c, ++r0, ++r1, ++r2) {
-            const int8_t *wc = w + c;
-            int32_t miss = 0;
-            int ox0, small;
-            for (t = 0; t < 9; ++t) wb[t] = wc[(size_t)t * ic];
-            if (!h0) { miss += wb[0] + wb[1] + wb[2]; wb[0] = wb[1] = wb[2] = 0; }
-            if (!h1) { miss += wb[3] + wb[4] + wb[5]; wb[3] = wb[4] = wb[5] = 0; }
-            if (!h2) { miss += wb[6] + wb[7] + wb[8]; wb[6] = wb[7] = wb[8] = 0; }
-            wb[9] = (int32_t)((uint32_t)bias_adj[c] + (uint32_t)in_zp * (uint32_t)miss);
-            /* every sum is wb[9] + (nine products of an int8 weight and an int8 value, each at most 2^14 in magnitude) */
-            small = wb[9] > -(1 << 29) && wb[9] < (1 << 29);
-            for (ox0 = 0; ox0 < ow; ox0 += EF_DW3_CHUNK) {
-                const int end = ow - ox0 < EF_DW3_CHUNK ? ow : ox0 + EF_DW3_CHUNK;
-                ef_dw3_s1(r0, r1, r2, ox0 - pad_l, end - ox0, iw, (size_t)ic, in_zp, wb, acc);
-                ef_dw3_rq(acc, end - ox0, out + (size_t)ox0 * ic + c, (size_t)ic, (uint32_t)rq_m[c], rq_s[c], zp, lo, hi, small);
-            }
-        }
-    }
-}
-
 /*@@ section dwc deps=dwconv */
-/* Depthwise 3x3, ch_mult 1, dilation 1, horizontal stride 2, 0 <= pad_l <= 1 (the kernel also takes stride 1 with
- * 0 <= pad_l <= 2), any vertical stride and padding; the filter ([3][3][C]), bias_adj, bias and rq table of
- * ef_dwconv_s8 (section dwconv), and the same bytes out. Output row 0 goes through ef_dwconv_s8 (pixel by pixel:
- * with the output overlapping the input, a first row written channel by channel would have to start a whole
- * output row before the input); then each output row channel by channel, and for one channel the pixels left to
- * right, each requantized and stored as soon as its window is summed, a window reading only its own columns of its
- * own rows of that channel (walk: dwcWalk in src/codegen/c/ops/conv.ts). Per row and channel the nine weights go
- * to registers; a window row outside the input gets weight 0 and adds in_zp * (its weights) to the bias (it then
- * reads a row inside the input, or row 0 when none is, times 0), a column outside reads the value in_zp, whose taps
- * add w * in_zp and cancel their part of bias_adj (the argument of section dwconv3): every sum is TFLM's bias + sum
- * over in-bounds taps of w * (x - in_zp), mod 2^32. Along a row each input column is loaded once: at stride 1 a
- * window adds one column to two carried partial sums (columns c - 2 and c - 1), at stride 2 two columns to one
- * (column 2k, shared with the window before). */
+/* Depthwise 3x3, ch_mult 1, dilation 1, horizontal stride 1 (0 <= pad_l <= 2) or 2 (0 <= pad_l <= 1), any vertical
+ * stride and padding, for layers whose rows are wide enough to repay a per-row, per-channel setup of about 130 rv32
+ * instructions (the emitter chooses it from 12 output pixels a row: src/codegen/c/ops/conv.ts). The filter
+ * ([3][3][C]), bias_adj, bias and rq table of ef_dwconv_s8 (section dwconv), and the same bytes out.
+ * Output row 0 goes through ef_dwconv_s8 (pixel by pixel: with the output overlapping the input, a first row
+ * written channel by channel would have to start a whole output row before the input); then each output row
+ * channel by channel, and for one channel the pixels left to right, each requantized and stored as soon as its
+ * window is summed, a window reading only its own columns of its own rows of that channel (walk: dwcWalk in
+ * src/codegen/c/ops/conv.ts, declared at stride 2). Per row and channel the nine weights go to registers. A window
+ * row outside the input gets weight 0 and adds in_zp * (its weights) to bias_adj (= bias - in_zp * sum(w)); it
+ * then reads a row inside the input, or row 0 when none is, times 0. A column outside the input reads the value
+ * in_zp, so its taps add w * in_zp, cancelling their part of bias_adj: every sum equals TFLM's bias + sum over
+ * in-bounds taps of w * (x - in_zp) (mod 2^32, as every accumulator here; int32 partials of at most 6 * 2^14 in
+ * magnitude). Along a row each input column is loaded once: at stride 1 a window adds one column to two carried
+ * partial sums (A = bias + P0(c - 2) + P1(c - 1), B = P0(c - 1), where column c feeds the window it starts with
+ * weight column 0 (P0), the window before with column 1 (P1), the one before that with column 2 (P2)); at stride 2
+ * two columns to one (C = P0 of column 2k, shared with the window before). */
 static inline int8_t ef_dwc_q(uint32_t acc, uint32_t m2, int32_t sc, int32_t zp, int32_t lo, int32_t hi)
 {
     /* the shift code of section rq: sc >= 32 is SRDHM(acc << (sc - 32), M), the shift wrapping like the simulator's */

@@ -93,17 +93,15 @@ export function conv16(c: LowerCtx): LayerCode {
   return { kernel: ['conv16'], call, consts, notes: ['16x8: int16 activations, int8 weights' + (acc64 ? ', int64 accumulator' : '')] };
 }
 
-/** Output pixels a row from which a 3x3 stride-1 depthwise layer takes the row kernel (section dwconv3): it sets
- *  up each row and channel in about 200 rv32 instructions and then saves about 15 a pixel over ef_dwconv_s8
- *  (measured on person_detect: slower at 6 pixels a row, faster at 12). */
+/** Output pixels a row from which a 3x3 depthwise layer (ch_mult 1, no dilation) takes the row kernel (section
+ *  dwc): it sets up each row and channel in about 130 rv32 instructions and then saves about 15 a pixel over
+ *  ef_dwconv_s8 (measured on person_detect: slower at 6 pixels a row, stride 1 or 2, faster from 12). */
 export const DW3_MIN_OW = 12;
 
-/** Whether a depthwise layer goes to section dwc: 3x3, ch_mult 1, no dilation, horizontal stride 2 with
- *  pad_l <= 1, from DW3_MIN_OW output pixels a row (the kernel also takes stride 1, pad_l <= 2, but sets up each
- *  row and channel in about 130 rv32 instructions: on person_detect it is slower than ef_dwconv_s8 at 6 pixels a
- *  row, stride 1 or 2, and faster at 12 and 24 pixels a row at stride 2). */
+/** Whether a depthwise layer goes to section dwc: 3x3, ch_mult 1, no dilation, horizontal stride 1 with pad_l <= 2
+ *  or stride 2 with pad_l <= 1, from DW3_MIN_OW output pixels a row, any vertical stride and padding. */
 function dwcOk(oc: number, ic: number, kh: number, kw: number, dh: number, dw: number, sw: number, pl: number, ow: number): boolean {
-  return oc === ic && kh === 3 && kw === 3 && dh === 1 && dw === 1 && sw === 2 && pl >= 0 && pl <= 1 && ow >= DW3_MIN_OW;
+  return oc === ic && kh === 3 && kw === 3 && dh === 1 && dw === 1 && ((sw === 2 && pl >= 0 && pl <= 1) || (sw === 1 && pl >= 0 && pl <= 2)) && ow >= DW3_MIN_OW;
 }
 
 function emitConv(c: LowerCtx): LayerCode {
@@ -146,12 +144,8 @@ function emitConv(c: LowerCtx): LayerCode {
     const wt = new Int8Array(KH * KW * OC);
     for (let o = 0; o < OC; o++) for (let t = 0; t < KH * KW; t++) wt[t * OC + o] = wd[o * KH * KW + t];
     consts.push({ sym: `${L}_w`, ctype: 'int8_t', data: wt, comment: `layer ${i} '${commentSafe(n.name)}': depthwise filter, layout [KH=${KH}][KW=${KW}][C=${OC}] (re-laid from [${W.shape.join(',')}])`, where: 'weights' });
-    if (OC === IC && KH === 3 && KW === 3 && dh === 1 && dw === 1 && sw === 1 && pl >= 0 && pl <= 2 && OW >= DW3_MIN_OW) {
-      // 3x3 stride-1 rows channel by channel (weights in registers, each input column loaded once)
-      kernel = 'dwconv3';
-      call = `${P}_dwconv3_s8(x, ${IH}, ${IW}, ${IC}, ${L}_w, ${L}_bias_adj, y, ${OH}, ${OW}, ${sh}, ${pt}, ${pl}, ${inZp}, ${common});`;
-    } else if (dwcOk(OC, IC, KH, KW, dh, dw, sw, pl, OW)) {
-      // stride 2: rows channel by channel (row 0 pixel by pixel), nine weights in registers
+    if (dwcOk(OC, IC, KH, KW, dh, dw, sw, pl, OW)) {
+      // rows channel by channel (row 0 pixel by pixel), nine weights in registers, each input column loaded once
       kernel = 'dwc';
       call = `${P}_dwc_s8(x, ${IH}, ${IW}, ${IC}, ${L}_w, ${L}_bias_adj, ${L}_bias, y, ${OH}, ${OW}, ${sh}, ${sw}, ${pt}, ${pl}, ${inZp}, ${common});`;
     } else call = `${P}_dwconv_s8(x, ${IH}, ${IW}, ${IC}, ${OC / IC}, ${L}_w, ${L}_bias_adj, ${L}_bias, y, ${OH}, ${OW}, ${KH}, ${KW}, ${sh}, ${sw}, ${dh}, ${dw}, ${pt}, ${pl}, ${inZp}, ${common});`;
@@ -219,7 +213,7 @@ function taps(start: number, k: number, dil: number, size: number): [number, num
 export interface ConvGeom {
   ih: number; iw: number; ic: number; oh: number; ow: number; oc: number; kh: number; kw: number;
   sh: number; sw: number; dh: number; dw: number; pt: number; pl: number; group: number;
-  kernel: 'gemm' | 'convb' | 'conv' | 'dwconv' | 'dwconv3' | 'dwc' | 'conv16' | 'convb16' | 'convb16i' | 'dwconv16';
+  kernel: 'gemm' | 'convb' | 'conv' | 'dwconv' | 'dwc' | 'conv16' | 'convb16' | 'convb16i' | 'dwconv16';
 }
 
 export function convGeom(c: WalkCtx): ConvGeom | undefined {
@@ -247,7 +241,7 @@ export function convGeom(c: WalkCtx): ConvGeom | undefined {
   }
   // the same choice as emitConv's
   if (group === ic && group > 1 && W.shape[3] === 1)
-    return { ...g, kernel: oc === ic && kh === 3 && kw === 3 && dh === 1 && dw === 1 && sw === 1 && g.pl >= 0 && g.pl <= 2 && ow >= DW3_MIN_OW ? 'dwconv3' : dwcOk(oc, ic, kh, kw, dh, dw, sw, g.pl, ow) ? 'dwc' : 'dwconv' };
+    return { ...g, kernel: dwcOk(oc, ic, kh, kw, dh, dw, sw, g.pl, ow) ? 'dwc' : 'dwconv' };
   if (kh === 1 && kw === 1 && sh === 1 && sw === 1 && group === 1 && pads.every((p) => p === 0)) return { ...g, kernel: 'gemm' };
   if (group === 1 && dw === 1) return { ...g, kernel: 'convb' };
   return { ...g, kernel: 'conv' };
@@ -432,12 +426,14 @@ function convWalkOf(c: WalkCtx): Walk | undefined {
     case 'dwconv':
       return (s) => dwconvWalk(g, elems(s));
     case 'dwc':
-      return (s) => dwcWalk(g, s);
-    // not transcribed yet (kern2's row kernels): these layers never overlap their input
-    case 'dwconv3':
+      // declared at stride 2 only: with a walk at stride 1 (where the output is as large as its input and must start
+      // two rows before it) the planner found a larger arena for vww96_q (46,080 B instead of 36,880 B), so those
+      // layers never overlap, as under the stride-1 row kernel dwc replaced
+      return g.sw === 2 ? (s) => dwcWalk(g, s) : undefined;
+    // not transcribed yet (kern2's row kernel): these layers never overlap their input
     case 'convb16i':
       return undefined;
   }
 }
 
-export const conv: CLowering = { op: 'Conv', int16: true, kernels: ['conv', 'convb', 'gemm', 'gemmr', 'dwconv', 'dwconv3', 'dwc', 'conv16', 'convb16', 'convb16i', 'dwconv16'], emit: emitConv, walk: convWalkOf, overlapCost: (c) => convGeom(c)?.kernel === 'gemm' };
+export const conv: CLowering = { op: 'Conv', int16: true, kernels: ['conv', 'convb', 'gemm', 'gemmr', 'dwconv', 'dwc', 'conv16', 'convb16', 'convb16i', 'dwconv16'], emit: emitConv, walk: convWalkOf, overlapCost: (c) => convGeom(c)?.kernel === 'gemm' };
