@@ -144,8 +144,8 @@ function shiftModel(sh: number): Graph {
   return g;
 }
 
-function check(label: string, g: Graph, kernel: string, worstInput: boolean) {
-  const e = emitC(g, { name: 'blk' });
+function check(label: string, g: Graph, kernel: string, worstInput: boolean, overlapAt?: 'below' | 'above') {
+  const e = emitC(g, { name: 'blk', ...(overlapAt ? { overlapAt, planAlignment: 1 } : {}) });
   assert.ok(e.kernels.includes(kernel), `${label}: built with ${e.kernels.join(',')}, not ${kernel}`);
   const t = g.tensors[g.inputs[0]];
   const n = shapeSize(t.shape);
@@ -186,6 +186,14 @@ test('blocked conv kernels: C under ASan/UBSan equals the simulator on border, b
   const c8: ConvSpec = { ih: 11, iw: 12, ic: 5, oc: 13, k: 3, stride: 2, dh: 2, pads: [2, 1, 0, 2] };
   check('int8 3x3x5 s2', convModel(c8, false, false), 'convb', false);
   check('int8 5x5x5', convModel({ ...c8, k: 5, stride: 1, dh: 1, pads: [2, 2, 2, 2] }, false, false), 'convb', false);
+  // int8 1x1 with the output overlapping its input (the pixel-major GEMM, section gemmr): 16 and 24 columns (every
+  // block of 8: one call, each row pair through all blocks), an odd row count (the last row alone), 13 columns
+  // (ef_gemm_s8 pair by pair); worst-case filters and inputs
+  for (const [ih, iw, ic, oc] of [[4, 6, 8, 16], [3, 5, 24, 24], [5, 3, 9, 13]]) {
+    const g1 = { ih, iw, ic, oc, k: 1, stride: 1, dh: 1, pads: [0, 0, 0, 0] };
+    check(`int8 1x1 ${ih}x${iw}x${ic}->${oc} overlapped`, convModel(g1, false, false), 'gemmr', false, 'below');
+    check(`int8 1x1 ${ih}x${iw}x${ic}->${oc} overlapped worst case`, convModel(g1, false, true), 'gemmr', true, 'below');
+  }
   // int8 depthwise 3x3 from 12 output pixels a row, the row kernel (section dwc; output row 0 through ef_dwconv_s8):
   // horizontal stride 1 (pads 0, 1, 2 on the left: left columns outside the input read the zero point; one column
   // carried partial sums) and 2 (pads 0 and 1, two columns a window), columns right of the input (odd and even

@@ -25,6 +25,7 @@ function cases(): ConvCase[] {
   const base = { kh: 3, kw: 3, sh: 1, sw: 1, dh: 1, dw: 1, pads: [1, 1, 1, 1], group: 1 };
   const fixed: ConvCase[] = [
     { ...base, ih: 7, iw: 6, ic: 8, oc: 16, kh: 1, kw: 1, pads: [0, 0, 0, 0] }, // gemm expansion, 2 blocks of 8
+    { ...base, ih: 5, iw: 5, ic: 8, oc: 24, kh: 1, kw: 1, pads: [0, 0, 0, 0] }, // gemm expansion, 3 blocks of 8, odd row count
     { ...base, ih: 5, iw: 5, ic: 24, oc: 13, kh: 1, kw: 1, pads: [0, 0, 0, 0] }, // gemm reduction, 8 + 4 + 1, odd row count
     { ...base, ih: 3, iw: 3, ic: 3, oc: 7, kh: 1, kw: 1, pads: [0, 0, 0, 0] }, // gemm 4 + 3 single columns
     { ...base, ih: 9, iw: 10, ic: 3, oc: 16, sh: 2, sw: 2, pads: [0, 0, 1, 1] }, // convb stride 2, first-layer like
