@@ -198,7 +198,7 @@ test('blocked conv kernels: C under ASan/UBSan equals the simulator on border, b
   // horizontal stride 1 (pads 0, 1, 2 on the left: left columns outside the input read the zero point; one column
   // carried partial sums) and 2 (pads 0 and 1, two columns a window), columns right of the input (odd and even
   // widths), long rows, biases near ±2^29 and just under 2^31 (sums near 2^31 that never wrap), requantization
-  // shifts S >= 0 (the left-shift path), inputs of 1 and 2 rows (windows missing their top and bottom rows, or all
+  // shifts S >= 0 (the left-shift path), right pads beyond one window, inputs of 1 and 2 rows (windows missing their top and bottom rows, or all
   // of them), asymmetric pads, vertical strides 1, 2 and 3; worst-case filters and inputs (-128 everywhere, in_zp
   // 127) give every tap product its largest magnitude
   const dws: DwSpec[] = [
@@ -222,6 +222,9 @@ test('blocked conv kernels: C under ASan/UBSan equals the simulator on border, b
     { ih: 4, iw: 30, c: 3, stride: 2, pads: [1, 1, 1, 1], zp: -9, bias: 'big' },
     { ih: 4, iw: 25, c: 2, stride: 2, pads: [1, 0, 1, 0], zp: 9, bias: 'huge' },
     { ih: 4, iw: 25, c: 3, stride: 2, pads: [1, 1, 1, 1], zp: 4, bias: 'left' },
+    // right pads that leave several windows past the input (stride 2: the carried column then reads in_zp too)
+    { ih: 4, iw: 22, c: 2, stride: 2, pads: [1, 1, 1, 5], zp: -6 },
+    { ih: 4, iw: 13, c: 2, stride: 1, pads: [1, 2, 1, 4], zp: 7 },
   ];
   for (const d of dws) {
     const k = 'dwc';

@@ -779,7 +779,6 @@ void ef_dwc_s8(const int8_t *in, int ih, int iw, int ic, const int8_t *w, const 
             if (sw == 1) {
                 /* A = bias + P0(col - 2) + P1(col - 1), B = P0(col - 1); column col completes window col - 2 - j */
                 uint32_t A, B;
-                int k = nin;
                 {
                     const int32_t u0 = EF_DWC_COL(r0, j), v0 = EF_DWC_COL(r1, j), t0 = EF_DWC_COL(r2, j);
                     const int32_t u1 = EF_DWC_COL(r0, j + 1), v1 = EF_DWC_COL(r1, j + 1), t1 = EF_DWC_COL(r2, j + 1);
@@ -798,15 +797,18 @@ void ef_dwc_s8(const int8_t *in, int ih, int iw, int ic, const int8_t *w, const 
                         op += icz;
                     }
                 }
-                for (; op != oend; ++k) {
-                    /* the last column of the window lies right of the input (an earlier one may not, for k == 0) */
-                    const int col = j + 2 + k;
-                    const int32_t u = EF_DWC_COL(r0, col), v = EF_DWC_COL(r1, col), t = EF_DWC_COL(r2, col);
-                    const uint32_t S = A + (uint32_t)EF_DWC_P2(u, v, t);
-                    A = bias + B + (uint32_t)EF_DWC_P1(u, v, t);
-                    B = (uint32_t)EF_DWC_P0(u, v, t);
-                    *op = ef_dwc_q(S, m2, sc, zp, lo, hi);
-                    op += icz;
+                if (op != oend) {
+                    /* the last column of every remaining window lies right of the input (column j + 2 + k >= iw for
+                     * k >= nin): it reads in_zp */
+                    const uint32_t z0 = (uint32_t)EF_DWC_P0(in_zp, in_zp, in_zp), z1 = (uint32_t)EF_DWC_P1(in_zp, in_zp, in_zp);
+                    const uint32_t z2 = (uint32_t)EF_DWC_P2(in_zp, in_zp, in_zp);
+                    while (op != oend) {
+                        const uint32_t S = A + z2;
+                        A = bias + B + z1;
+                        B = z0;
+                        *op = ef_dwc_q(S, m2, sc, zp, lo, hi);
+                        op += icz;
+                    }
                 }
             } else {
                 /* C = P0(column j + 2k), the first column of window k (the last of window k - 1) */
@@ -826,11 +828,11 @@ void ef_dwc_s8(const int8_t *in, int ih, int iw, int ic, const int8_t *w, const 
                     }
                 }
                 for (; op != oend; ++k) {
+                    /* the last column j + 2k + 2 >= iw for k >= nin reads in_zp; the middle one may lie inside */
                     const int col = j + 2 * k + 1;
                     const int32_t u = EF_DWC_COL(r0, col), v = EF_DWC_COL(r1, col), t = EF_DWC_COL(r2, col);
-                    const int32_t x = EF_DWC_COL(r0, col + 1), y = EF_DWC_COL(r1, col + 1), z = EF_DWC_COL(r2, col + 1);
-                    const uint32_t S = bias + C + (uint32_t)(EF_DWC_P1(u, v, t) + EF_DWC_P2(x, y, z));
-                    C = (uint32_t)EF_DWC_P0(x, y, z);
+                    const uint32_t S = bias + C + (uint32_t)(EF_DWC_P1(u, v, t) + EF_DWC_P2(in_zp, in_zp, in_zp));
+                    C = (uint32_t)EF_DWC_P0(in_zp, in_zp, in_zp);
                     *op = ef_dwc_q(S, m2, sc, zp, lo, hi);
                     op += icz;
                 }
