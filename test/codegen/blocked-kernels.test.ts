@@ -1,4 +1,4 @@
-// The blocked conv kernels (kernels/conv.c sections convb and dwconv3, the 3x3 depthwise row kernel;
+// The blocked conv kernels (kernels/conv.c sections convb and dwc, the 3x3 depthwise row kernel;
 // kernels/conv_s16.c sections convb16 and convb16i, the int32 form for layers whose sums provably fit) on shapes the
 // shared corpora do not reach: 16x8 windows of more than 511 products (int32 partial sums flushed into the int64 total),
 // window rows of more than 511 values, fully connected rows of 1100 values, output-channel counts that leave blocks
@@ -62,11 +62,13 @@ interface DwSpec {
   strideH?: number;
   /** 'big': biases of about ±2^29 (the requantization's general path), with an output scale that keeps outputs in
    *  range; 'huge': biases just under 2^31 - 2^19 (sums near 2^31 that never wrap) and channel 0's multiplier just
-   *  under 2^-30, where the short rounding of the 3x3 row kernel would overflow (it must take the general path) */
-  bias?: 'big' | 'huge';
+   *  under 2^-30, where the short rounding of the 3x3 row kernel would overflow (it must take the general path);
+   *  'left': an output scale that makes every multiplier at least 1/2 (requantization shifts S >= 0, the left-shift
+   *  path) */
+  bias?: 'big' | 'huge' | 'left';
 }
 
-/** One int8 depthwise 3x3 layer (ch_mult 1): the row kernel of section dwconv3 at stride 1 from 12 output pixels a row. */
+/** One int8 depthwise 3x3 layer (ch_mult 1): the row kernel of section dwc from 12 output pixels a row. */
 function dwModel(d: DwSpec, worst: boolean): Graph {
   const b = new GraphBuilder({ format: 'espforge', source: 'blocked_dw' });
   const sh = d.strideH ?? d.stride;
@@ -78,7 +80,7 @@ function dwModel(d: DwSpec, worst: boolean): Graph {
   const big = (o: number) => (o % 2 === 0 ? 1 : -1) * ((1 << 29) + 4099 * o);
   const bv = (o: number) => (d.bias === 'big' ? big(o) : d.bias === 'huge' ? 2 ** 31 - 2 ** 19 - 1 - 977 * o : 131 * o - 700);
   const bias = b.tensor({ name: 'b', dtype: 'int32', shape: [d.c], data: Int32Array.from({ length: d.c }, (_, o) => bv(o)) });
-  const outS = d.bias === 'big' ? (0.02 * 0.006 * 2 ** 29) / 100 : d.bias === 'huge' ? (0.02 * 0.004 * 2 ** 30) / 0.99999 : (0.02 * 0.006 * 128 * 128 * 9) / 128 / 8;
+  const outS = d.bias === 'big' ? (0.02 * 0.006 * 2 ** 29) / 100 : d.bias === 'huge' ? (0.02 * 0.004 * 2 ** 30) / 0.99999 : d.bias === 'left' ? (0.02 * 0.004) / 0.7 : (0.02 * 0.006 * 128 * 128 * 9) / 128 / 8;
   const y = b.tensor({ name: 'y', dtype: 'int8', shape: [1, oh, ow, d.c], quant: q(outS, -2) });
   b.inputs = [x];
   b.outputs = [y];
@@ -142,8 +144,8 @@ function shiftModel(sh: number): Graph {
   return g;
 }
 
-function check(label: string, g: Graph, kernel: string, worstInput: boolean) {
-  const e = emitC(g, { name: 'blk' });
+function check(label: string, g: Graph, kernel: string, worstInput: boolean, overlapAt?: 'below' | 'above') {
+  const e = emitC(g, { name: 'blk', ...(overlapAt ? { overlapAt, planAlignment: 1 } : {}) });
   assert.ok(e.kernels.includes(kernel), `${label}: built with ${e.kernels.join(',')}, not ${kernel}`);
   const t = g.tensors[g.inputs[0]];
   const n = shapeSize(t.shape);
@@ -184,11 +186,21 @@ test('blocked conv kernels: C under ASan/UBSan equals the simulator on border, b
   const c8: ConvSpec = { ih: 11, iw: 12, ic: 5, oc: 13, k: 3, stride: 2, dh: 2, pads: [2, 1, 0, 2] };
   check('int8 3x3x5 s2', convModel(c8, false, false), 'convb', false);
   check('int8 5x5x5', convModel({ ...c8, k: 5, stride: 1, dh: 1, pads: [2, 2, 2, 2] }, false, false), 'convb', false);
-  // int8 depthwise 3x3 at stride 1, the row kernel (section dwconv3): pads 0, 1, 2 (left columns outside the input
-  // read the zero point), rows wider than one chunk of 64 windows, biases near ±2^29 and just under 2^31 (the
-  // general requantization path), inputs of 1 and 2 rows (windows missing their top and bottom rows), asymmetric
-  // pads, vertical stride 2 (rows only); horizontal stride 2 stays with section dwconv; worst-case filters and
-  // inputs (-128 everywhere, in_zp 127) give every tap product its largest magnitude
+  // int8 1x1 with the output overlapping its input (the pixel-major GEMM, section gemmr): 16 and 24 columns (every
+  // block of 8: one call, each row pair through all blocks), an odd row count (the last row alone), 13 columns
+  // (ef_gemm_s8 pair by pair); worst-case filters and inputs
+  for (const [ih, iw, ic, oc] of [[4, 6, 8, 16], [3, 5, 24, 24], [5, 3, 9, 13]]) {
+    const g1 = { ih, iw, ic, oc, k: 1, stride: 1, dh: 1, pads: [0, 0, 0, 0] };
+    check(`int8 1x1 ${ih}x${iw}x${ic}->${oc} overlapped`, convModel(g1, false, false), 'gemmr', false, 'below');
+    check(`int8 1x1 ${ih}x${iw}x${ic}->${oc} overlapped worst case`, convModel(g1, false, true), 'gemmr', true, 'below');
+  }
+  // int8 depthwise 3x3 from 12 output pixels a row, the row kernel (section dwc; output row 0 through ef_dwconv_s8):
+  // horizontal stride 1 (pads 0, 1, 2 on the left: left columns outside the input read the zero point; one column
+  // carried partial sums) and 2 (pads 0 and 1, two columns a window), columns right of the input (odd and even
+  // widths), long rows, biases near ±2^29 and just under 2^31 (sums near 2^31 that never wrap), requantization
+  // shifts S >= 0 (the left-shift path), right pads beyond one window, inputs of 1 and 2 rows (windows missing their top and bottom rows, or all
+  // of them), asymmetric pads, vertical strides 1, 2 and 3; worst-case filters and inputs (-128 everywhere, in_zp
+  // 127) give every tap product its largest magnitude
   const dws: DwSpec[] = [
     { ih: 5, iw: 40, c: 5, stride: 1, pads: [1, 1, 1, 1], zp: -7 },
     { ih: 3, iw: 70, c: 3, stride: 1, pads: [1, 1, 1, 1], zp: 9, bias: 'big' },
@@ -199,15 +211,27 @@ test('blocked conv kernels: C under ASan/UBSan equals the simulator on border, b
     { ih: 2, iw: 17, c: 4, stride: 1, pads: [2, 0, 2, 1], zp: -1 },
     { ih: 9, iw: 14, c: 3, stride: 1, strideH: 2, pads: [2, 1, 2, 1], zp: 6 },
     { ih: 4, iw: 12, c: 2, stride: 1, pads: [0, 1, 0, 1], zp: 2 },
+    { ih: 5, iw: 14, c: 3, stride: 1, pads: [1, 1, 1, 1], zp: -4, bias: 'left' },
+    { ih: 10, iw: 13, c: 2, stride: 1, strideH: 3, pads: [1, 0, 2, 2], zp: 8 },
     { ih: 7, iw: 70, c: 3, stride: 2, pads: [1, 1, 1, 1], zp: 3 },
     { ih: 6, iw: 36, c: 6, stride: 2, pads: [0, 0, 1, 1], zp: 127 },
     { ih: 2, iw: 39, c: 2, stride: 2, pads: [1, 1, 1, 0], zp: -128 },
+    { ih: 5, iw: 24, c: 3, stride: 2, strideH: 1, pads: [1, 0, 1, 1], zp: -5 },
+    { ih: 1, iw: 26, c: 2, stride: 2, strideH: 1, pads: [2, 1, 2, 0], zp: 11 },
+    { ih: 8, iw: 27, c: 4, stride: 2, strideH: 3, pads: [2, 1, 0, 1], zp: 0 },
+    { ih: 4, iw: 30, c: 3, stride: 2, pads: [1, 1, 1, 1], zp: -9, bias: 'big' },
+    { ih: 4, iw: 25, c: 2, stride: 2, pads: [1, 0, 1, 0], zp: 9, bias: 'huge' },
+    { ih: 4, iw: 25, c: 3, stride: 2, pads: [1, 1, 1, 1], zp: 4, bias: 'left' },
+    // right pads that leave several windows past the input (stride 2: the carried column then reads in_zp too)
+    { ih: 4, iw: 22, c: 2, stride: 2, pads: [1, 1, 1, 5], zp: -6 },
+    { ih: 4, iw: 13, c: 2, stride: 1, pads: [1, 2, 1, 4], zp: 7 },
   ];
   for (const d of dws) {
-    const k = d.stride === 1 ? 'dwconv3' : 'dwconv';
+    const k = 'dwc';
     check(`int8 dw 3x3 s${d.stride} ${d.ih}x${d.iw}x${d.c} pads ${d.pads.join(',')}`, dwModel(d, false), k, false);
     check(`int8 dw 3x3 s${d.stride} ${d.ih}x${d.iw}x${d.c} worst case`, dwModel({ ...d, zp: 127 }, true), k, true);
   }
   // narrower rows keep the pixel-by-pixel kernel
   check('int8 dw 3x3 s1 5x11x4', dwModel({ ih: 5, iw: 11, c: 4, stride: 1, pads: [1, 1, 1, 1], zp: -3 }, false), 'dwconv', false);
+  check('int8 dw 3x3 s2 5x21x4', dwModel({ ih: 5, iw: 21, c: 4, stride: 2, pads: [1, 1, 1, 1], zp: -3 }, false), 'dwconv', false);
 });

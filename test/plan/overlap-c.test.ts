@@ -5,7 +5,7 @@
 // Every run must give the integer simulator's bytes (host -O2, host ASan/UBSan, rv32 when its toolchain is
 // present). A walk that claims a kernel reads earlier or writes later than it does lets the output clobber input
 // bytes still to be read at the boundary offset, and random data makes the outputs differ. Every kernel that
-// declares a walk (int8 conv: gemm in its pixel-major form gemmr, convb, conv, dwconv; 16x8 conv: conv16, convb16,
+// declares a walk (int8 conv: gemm in its pixel-major form gemmr, convb, conv, dwconv, dwc; 16x8 conv: conv16, convb16,
 // dwconv16; Add / Sub / Mul, int8 and int16) is reached: a change in a kernel's walk order without a change of its declared walk
 // (src/codegen/c/ops/conv.ts, elementwise.ts) fails here.
 
@@ -25,6 +25,7 @@ function cases(): ConvCase[] {
   const base = { kh: 3, kw: 3, sh: 1, sw: 1, dh: 1, dw: 1, pads: [1, 1, 1, 1], group: 1 };
   const fixed: ConvCase[] = [
     { ...base, ih: 7, iw: 6, ic: 8, oc: 16, kh: 1, kw: 1, pads: [0, 0, 0, 0] }, // gemm expansion, 2 blocks of 8
+    { ...base, ih: 5, iw: 5, ic: 8, oc: 24, kh: 1, kw: 1, pads: [0, 0, 0, 0] }, // gemm expansion, 3 blocks of 8, odd row count
     { ...base, ih: 5, iw: 5, ic: 24, oc: 13, kh: 1, kw: 1, pads: [0, 0, 0, 0] }, // gemm reduction, 8 + 4 + 1, odd row count
     { ...base, ih: 3, iw: 3, ic: 3, oc: 7, kh: 1, kw: 1, pads: [0, 0, 0, 0] }, // gemm 4 + 3 single columns
     { ...base, ih: 9, iw: 10, ic: 3, oc: 16, sh: 2, sw: 2, pads: [0, 0, 1, 1] }, // convb stride 2, first-layer like
@@ -39,11 +40,13 @@ function cases(): ConvCase[] {
     { ...base, ih: 7, iw: 7, ic: 6, oc: 12, group: 6 }, // dwconv channel multiplier 2
     { ...base, ih: 7, iw: 6, ic: 3, oc: 12, group: 3 }, // dwconv channel multiplier 4
     { ...base, ih: 9, iw: 9, ic: 5, oc: 5, group: 5, kh: 5, kw: 5, dh: 2, dw: 2, pads: [4, 4, 4, 4] }, // dwconv 5x5 dilated
+    { ...base, ih: 9, iw: 26, ic: 5, oc: 5, group: 5, sh: 2, sw: 2 }, // dwc: stride 2, 13 pixels a row
+    { ...base, ih: 6, iw: 24, ic: 3, oc: 3, group: 3, sh: 1, sw: 2, pads: [1, 0, 1, 1] }, // dwc: vertical stride 1, pad_l 0
     // 16x8 (two bytes per element): blocked, depthwise (blocks of 16 channels), generic (grouped)
     { ...base, ih: 6, iw: 7, ic: 128, oc: 13, w16: true }, // convb16 pairs + singles (sums beyond int32: not convb16i)
     { ...base, ih: 9, iw: 8, ic: 3, oc: 16, sh: 2, sw: 2, pads: [0, 0, 1, 1], w16: true }, // convb16i (no walk: never overlapped)
     { ...base, ih: 6, iw: 6, ic: 120, oc: 20, kh: 3, kw: 1, pads: [1, 0, 1, 0], w16: true }, // convb16 3x1 expansion
-    { ...base, ih: 5, iw: 14, ic: 16, oc: 16, group: 16 }, // dwconv3 (no walk: never overlapped)
+    { ...base, ih: 5, iw: 14, ic: 16, oc: 16, group: 16 }, // dwc at stride 1 (no walk: never overlapped)
     { ...base, ih: 7, iw: 8, ic: 20, oc: 20, group: 20, w16: true }, // dwconv16, 16 + 4 channels
     { ...base, ih: 7, iw: 6, ic: 4, oc: 12, group: 4, sh: 2, sw: 2, w16: true }, // dwconv16 multiplier 3, stride 2
     { ...base, ih: 7, iw: 7, ic: 6, oc: 9, group: 3, w16: true }, // conv16, grouped
@@ -103,7 +106,8 @@ test('conv layers run byte-exact with the output at each end of the overlap its 
       const ov = v.e.plan.overlaps;
       if (ov.length === 0) {
         // a kernel that declares no walk: never overlapped, whatever the plan was asked
-        assert.ok(['dwconv3', 'convb16i'].includes(v.e.layers[0].kernel), `${label} ${v.tag}: ${v.e.layers[0].kernel} declares a walk but is no overlap pair`);
+        const k = v.e.layers[0].kernel;
+        assert.ok(k === 'convb16i' || (k === 'dwc' && g.nodes[0].attrs.strides !== undefined && (g.nodes[0].attrs.strides as number[])[1] === 1), `${label} ${v.tag}: ${k} declares a walk but is no overlap pair`);
         continue;
       }
       assert.equal(ov.length, 1, `${label} ${v.tag}: the layer is an overlap pair`);
@@ -126,7 +130,7 @@ test('conv layers run byte-exact with the output at each end of the overlap its 
     }
   });
   // every kernel with a declared walk ran overlapped
-  for (const k of ['gemmr', 'convb', 'conv', 'dwconv', 'conv16', 'convb16', 'dwconv16', 'add', 'add16', 'mul', 'mul16']) assert.ok(kernelsSeen.has(k), `kernel ${k} ran with an overlapped output (${[...kernelsSeen].join(',')})`);
+  for (const k of ['gemmr', 'convb', 'conv', 'dwconv', 'dwc', 'conv16', 'convb16', 'dwconv16', 'add', 'add16', 'mul', 'mul16']) assert.ok(kernelsSeen.has(k), `kernel ${k} ran with an overlapped output (${[...kernelsSeen].join(',')})`);
   t.diagnostic(`${models.length} builds, ${pinned} pinned overlapped runs`);
   const targets: ('host' | 'host-sanitize' | 'rv32')[] = ['host', 'host-sanitize'];
   if (hasTool(RV32_GCC) && hasTool(QEMU_RV32)) targets.push('rv32');

@@ -72,7 +72,7 @@ function convCtx(c: ConvCase): Walk {
   return walk;
 }
 
-/** The declared walk, or undefined for kernels that declare none (dwconv3, convb16i: never overlapped). */
+/** The declared walk, or undefined for kernels that declare none (dwc at stride 1, convb16i: never overlapped). */
 function convWalkOrNone(c: ConvCase): Walk | undefined {
   const g = convGraph(c, 1);
   const n = g.nodes[0];

@@ -467,7 +467,7 @@ void tiny_conv_gemm_s8(const int8_t *x, int rows, int depth, const int8_t *w, co
  * channel loop is contiguous in input, filter and output. oc = ic * ch_mult. Interior windows start from
  * bias_adj (zero point folded); border windows sum in-bounds taps of w * (x - in_zp) from bias.
  * Walk order: output pixels in row-major order, all channels of a pixel together (pixel granularity). The 3x3
- * stride-1 layers the emitter gives section dwconv3 go channel by channel within each output row instead. */
+ * layers the emitter gives section dwc go channel by channel within each output row after the first instead. */
 void tiny_conv_dwconv_s8(const int8_t *in, int ih, int iw, int ic, int ch_mult,
                   const int8_t *w, const int32_t *bias_adj, const int32_t *bias,
                   int8_t *out, int oh, int ow,

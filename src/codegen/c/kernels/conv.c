@@ -471,16 +471,81 @@ void ef_gemm_s8(const int8_t *x, int rows, int depth, const int8_t *w, const int
 }
 
 /*@@ section gemmr deps=gemm */
-/* The GEMM pixel-major: rows two at a time, every column block of a pair (ef_gemm_s8 on those two rows) before the
- * next pair. Same arithmetic as ef_gemm_s8; used when the memory plan lets the output overlap the input, which this
- * order allows (a pair's stores only touch bytes of rows already read, for a suitable offset). Memory walk declared
- * in src/codegen/c/ops/conv.ts (gemmrWalk). */
+/* The GEMM pixel-major: rows two at a time, every column block of a pair before the next pair. Same arithmetic as
+ * ef_gemm_s8; used when the memory plan lets the output overlap the input, which this order allows (a pair's stores
+ * only touch bytes of rows already read, for a suitable offset). Memory walk declared in src/codegen/c/ops/conv.ts
+ * (gemmrWalk). A column count that is a multiple of 8 takes one call of ef_gemmr_b8, which takes each row pair
+ * through all blocks of 8 columns with the 2 x 8 tile of section gemm and no call per pair and block (the last
+ * row of an odd count then goes through ef_gemm_s8 alone); any other, ef_gemm_s8 on each row pair. */
+#define EF_GR8(t) \
+    { \
+        const int32_t u = xa[t], v = xb[t]; \
+        int32_t q; \
+        q = wp[8 * (t)]; a0 += q * u; b0 += q * v; \
+        q = wp[8 * (t) + 1]; a1 += q * u; b1 += q * v; \
+        q = wp[8 * (t) + 2]; a2 += q * u; b2 += q * v; \
+        q = wp[8 * (t) + 3]; a3 += q * u; b3 += q * v; \
+        q = wp[8 * (t) + 4]; a4 += q * u; b4 += q * v; \
+        q = wp[8 * (t) + 5]; a5 += q * u; b5 += q * v; \
+        q = wp[8 * (t) + 6]; a6 += q * u; b6 += q * v; \
+        q = wp[8 * (t) + 7]; a7 += q * u; b7 += q * v; \
+    }
+/* row pairs (rows even) through all nb = cols / 8 blocks of 8 columns (the 2 x 8 tile of section gemm); kept out
+ * of line (inlined into ef_gemmr_s8, gcc allocates the tile's registers worse: ~7% more instructions on rv32) */
+#if defined(__GNUC__)
+__attribute__((noinline))
+#endif
+static void ef_gemmr_b8(const int8_t *x, int rows, int depth, const int8_t *w, const int32_t *bias, int8_t *out,
+                        int cols, int32_t zp, ef_rqt rq, int32_t lo, int32_t hi)
+{
+    const int nb = cols / 8;
+    const size_t bstep = (size_t)8 * depth;
+    int p, k;
+    for (p = 0; p < rows; p += 2)
+        for (k = 0; k < nb; ++k) {
+            const int8_t *xa = x + (size_t)p * depth;
+            const int8_t *xb = xa + depth;
+            const int8_t *const xe = xa + depth;
+            const int8_t *wp = w + k * bstep;
+            const int32_t *bp = bias + 8 * k;
+            const ef_rqt r = ef_rq_at(rq, 8 * k);
+            int8_t *oa = out + (size_t)p * cols + 8 * k;
+            int8_t *ob = oa + cols;
+            uint32_t a0 = bp[0], a1 = bp[1], a2 = bp[2], a3 = bp[3];
+            uint32_t a4 = bp[4], a5 = bp[5], a6 = bp[6], a7 = bp[7];
+            uint32_t b0 = a0, b1 = a1, b2 = a2, b3 = a3, b4 = a4, b5 = a5, b6 = a6, b7 = a7;
+            while (xa != xe) {
+                EF_GR8(0)
+                ++xa;
+                ++xb;
+                wp += 8;
+            }
+            ef_rq_ch2(a0, b0, oa, ob, r, 0, zp, lo, hi);
+            ef_rq_ch2(a1, b1, oa + 1, ob + 1, r, 1, zp, lo, hi);
+            ef_rq_ch2(a2, b2, oa + 2, ob + 2, r, 2, zp, lo, hi);
+            ef_rq_ch2(a3, b3, oa + 3, ob + 3, r, 3, zp, lo, hi);
+            ef_rq_ch2(a4, b4, oa + 4, ob + 4, r, 4, zp, lo, hi);
+            ef_rq_ch2(a5, b5, oa + 5, ob + 5, r, 5, zp, lo, hi);
+            ef_rq_ch2(a6, b6, oa + 6, ob + 6, r, 6, zp, lo, hi);
+            ef_rq_ch2(a7, b7, oa + 7, ob + 7, r, 7, zp, lo, hi);
+        }
+}
+#undef EF_GR8
+
 void ef_gemmr_s8(const int8_t *x, int rows, int depth, const int8_t *w, const int32_t *bias_adj,
                  int8_t *out, int cols, int32_t out_zp, const int32_t *rq_m, const uint8_t *rq_s, int32_t act_min, int32_t act_max)
 {
-    int p;
-    for (p = 0; p < rows; p += 2)
-        ef_gemm_s8(x + (size_t)p * depth, rows - p >= 2 ? 2 : 1, depth, w, bias_adj, out + (size_t)p * cols, cols, out_zp, rq_m, rq_s, act_min, act_max);
+    if (cols % 8 == 0) {
+        const ef_rqt rq = {rq_m, rq_s};
+        const int even = rows & ~1;
+        ef_gemmr_b8(x, even, depth, w, bias_adj, out, cols, out_zp, rq, act_min, act_max);
+        if (even < rows) /* the last row alone, through every block */
+            ef_gemm_s8(x + (size_t)even * depth, 1, depth, w, bias_adj, out + (size_t)even * cols, cols, out_zp, rq_m, rq_s, act_min, act_max);
+    } else {
+        int p;
+        for (p = 0; p < rows; p += 2)
+            ef_gemm_s8(x + (size_t)p * depth, rows - p >= 2 ? 2 : 1, depth, w, bias_adj, out + (size_t)p * cols, cols, out_zp, rq_m, rq_s, act_min, act_max);
+    }
 }
 
 /*@@ section dwconv deps=common,rq,taps */
@@ -488,7 +553,7 @@ void ef_gemmr_s8(const int8_t *x, int rows, int depth, const int8_t *w, const in
  * channel loop is contiguous in input, filter and output. oc = ic * ch_mult. Interior windows start from
  * bias_adj (zero point folded); border windows sum in-bounds taps of w * (x - in_zp) from bias.
  * Walk order: output pixels in row-major order, all channels of a pixel together (pixel granularity). The 3x3
- * stride-1 layers the emitter gives section dwconv3 go channel by channel within each output row instead. */
+ * layers the emitter gives section dwc go channel by channel within each output row after the first instead. */
 void ef_dwconv_s8(const int8_t *in, int ih, int iw, int ic, int ch_mult,
                   const int8_t *w, const int32_t *bias_adj, const int32_t *bias,
                   int8_t *out, int oh, int ow,
@@ -641,132 +706,55 @@ void ef_dwconv_s8(const int8_t *in, int ih, int iw, int ic, int ch_mult,
     }
 }
 
-/*@@ section dwconv3 deps=common,rq */
-/* Depthwise 3x3 convolution, ch_mult 1, dilation 1, horizontal stride 1, 0 <= pad_l <= 2 (any vertical stride and
- * padding), for layers whose rows are wide enough to repay a per-row, per-channel setup of about 200 rv32
- * instructions (the emitter chooses it from 12 output pixels a row: src/codegen/c/ops/conv.ts). The filter layout
- * ([3][3][C]), bias_adj and rq table of ef_dwconv_s8 (section dwconv), and the same bytes out.
- * Walk order: output rows top to bottom, each output row written completely before the next starts, output row oy
- * reading input rows oy*sh - pad_t .. + 2 only; within a row channel by channel (all pixels of the row for channel
- * c, left to right in chunks of EF_DW3_CHUNK, then channel c + 1), so an output row is written before its own input
- * rows are fully read (row granularity). */
-#define EF_DW3_CHUNK 64
-#if defined(__GNUC__)
-#define EF_DW3_NOINLINE __attribute__((noinline)) /* each loop gets the registers to itself */
-#else
-#define EF_DW3_NOINLINE
-#endif
-/* 3x3 depthwise rows (ch_mult 1, dilation 1, stride 1), one channel at a time. wb holds the channel's nine
- * weights and its starting sum: a window row outside the input gets weight 0 and adds in_zp * (its weights) to
- * bias_adj (= bias - in_zp * sum(w)), and a column outside the input reads the value in_zp, so its taps add
- * w * in_zp, cancelling their part of bias_adj: every sum equals TFLM's bias + sum over in-bounds taps of
- * w * (x - in_zp) (mod 2^32, as every accumulator here). The nine weights stay in registers; along the row each
- * input column is loaded once (a window shares two columns with the previous one). A chunk's int32 sums are then
- * requantized with the channel's parameters held in registers (ef_rq, section rq: the arithmetic of ef_rq_ch;
- * ef_dw3_rq takes the channel's 2M and shift code, the 5-byte table layout section rq describes). */
-#define EF_DW3_W \
-    const int32_t w0 = wb[0], w1 = wb[1], w2 = wb[2], w3 = wb[3], w4 = wb[4], w5 = wb[5], w6 = wb[6], w7 = wb[7]; \
-    const int32_t w8 = wb[8]; \
-    const uint32_t bias = (uint32_t)wb[9];
-
-#define EF_DW3_COL(R, J) ((unsigned)(J) < (unsigned)iw ? (int32_t)(R)[(size_t)(J) * ic] : in_zp)
-/* Column partial sums: a column (u, v, t) of the three rows feeds the window it starts with weight column 0
- * (P0 = w0 u + w3 v + w6 t), the window before with column 1 (P1) and the one before that with column 2 (P2); a
- * window's sum is bias + P0(j) + P1(j + 1) + P2(j + 2), each product added exactly once (int32 partials of at most
- * 3 * 2^14 in magnitude, the total wrapping in uint32). */
-#define EF_DW3_P0(U, V, T) (w0 * (U) + w3 * (V) + w6 * (T))
-#define EF_DW3_P1(U, V, T) (w1 * (U) + w4 * (V) + w7 * (T))
-#define EF_DW3_P2(U, V, T) (w2 * (U) + w5 * (V) + w8 * (T))
-/* n >= 1 stride-1 windows of one row, the first with left column j >= -2 (columns outside [0, iw) read in_zp);
- * r0, r1, r2 point at column 0 of the window's three rows (for this channel), columns ic bytes apart. Carried
- * between columns: A = bias + P0(c - 2) + P1(c - 1) and B = P0(c - 1); column c completes window c - 2. */
-EF_DW3_NOINLINE static void ef_dw3_s1(const int8_t *r0, const int8_t *r1, const int8_t *r2, int j, int n, int iw,
-                                      size_t ic, int32_t in_zp, const int32_t *wb, uint32_t *acc)
+/*@@ section dwc deps=dwconv */
+/* Depthwise 3x3, ch_mult 1, dilation 1, horizontal stride 1 (0 <= pad_l <= 2) or 2 (0 <= pad_l <= 1), any vertical
+ * stride and padding, for layers whose rows are wide enough to repay a per-row, per-channel setup of about 130 rv32
+ * instructions (the emitter chooses it from 12 output pixels a row: src/codegen/c/ops/conv.ts). The filter
+ * ([3][3][C]), bias_adj, bias and rq table of ef_dwconv_s8 (section dwconv), and the same bytes out.
+ * Output row 0 goes through ef_dwconv_s8 (pixel by pixel: with the output overlapping the input, a first row
+ * written channel by channel would have to start a whole output row before the input); then each output row
+ * channel by channel, and for one channel the pixels left to right, each requantized and stored as soon as its
+ * window is summed, a window reading only its own columns of its own rows of that channel (walk: dwcWalk in
+ * src/codegen/c/ops/conv.ts, declared at stride 2). Per row and channel the nine weights go to registers. A window
+ * row outside the input gets weight 0 and adds in_zp * (its weights) to bias_adj (= bias - in_zp * sum(w)); it
+ * then reads a row inside the input, or row 0 when none is, times 0. A column outside the input reads the value
+ * in_zp, so its taps add w * in_zp, cancelling their part of bias_adj: every sum equals TFLM's bias + sum over
+ * in-bounds taps of w * (x - in_zp) (mod 2^32, as every accumulator here; int32 partials of at most 6 * 2^14 in
+ * magnitude). Along a row each input column is loaded once: at stride 1 a window adds one column to two carried
+ * partial sums (A = bias + P0(c - 2) + P1(c - 1), B = P0(c - 1), where column c feeds the window it starts with
+ * weight column 0 (P0), the window before with column 1 (P1), the one before that with column 2 (P2)); at stride 2
+ * two columns to one (C = P0 of column 2k, shared with the window before). */
+static inline int8_t ef_dwc_q(uint32_t acc, uint32_t m2, int32_t sc, int32_t zp, int32_t lo, int32_t hi)
 {
-    EF_DW3_W
-    uint32_t *const end = acc + n;
-    /* windows before kin read their last column j + 2 + k inside the input */
-    const int kin = iw - (j + 2) <= 0 ? 0 : (iw - (j + 2) < n ? iw - (j + 2) : n);
-    uint32_t A, B;
-    {
-        const int32_t u0 = EF_DW3_COL(r0, j), v0 = EF_DW3_COL(r1, j), t0 = EF_DW3_COL(r2, j);
-        const int32_t u1 = EF_DW3_COL(r0, j + 1), v1 = EF_DW3_COL(r1, j + 1), t1 = EF_DW3_COL(r2, j + 1);
-        A = bias + (uint32_t)(EF_DW3_P0(u0, v0, t0) + EF_DW3_P1(u1, v1, t1));
-        B = (uint32_t)EF_DW3_P0(u1, v1, t1);
-    }
-    if (kin > 0) {
-        uint32_t *const stop = acc + kin;
-        const int8_t *p0 = r0 + (size_t)(j + 2) * ic, *p1 = r1 + (size_t)(j + 2) * ic, *p2 = r2 + (size_t)(j + 2) * ic;
-        while (acc != stop) {
-            const int32_t u = *p0, v = *p1, t = *p2;
-            p0 += ic; p1 += ic; p2 += ic;
-            *acc++ = A + (uint32_t)EF_DW3_P2(u, v, t);
-            A = bias + B + (uint32_t)EF_DW3_P1(u, v, t);
-            B = (uint32_t)EF_DW3_P0(u, v, t);
-        }
-    }
-    if (acc != end) {
-        /* the last columns lie right of the input: every one reads in_zp */
-        const uint32_t z0 = (uint32_t)EF_DW3_P0(in_zp, in_zp, in_zp), z1 = (uint32_t)EF_DW3_P1(in_zp, in_zp, in_zp);
-        const uint32_t z2 = (uint32_t)EF_DW3_P2(in_zp, in_zp, in_zp);
-        while (acc != end) {
-            *acc++ = A + z2;
-            A = bias + B + z1;
-            B = z0;
-        }
-    }
+    /* the shift code of section rq: sc >= 32 is SRDHM(acc << (sc - 32), M), the shift wrapping like the simulator's */
+    int32_t v = sc >= 32 ? ef_srdhm2((int32_t)(acc << (sc - 32)), m2) : ef_rq_rs((int32_t)acc, m2, sc);
+    v = (int32_t)((uint32_t)v + (uint32_t)zp);
+    if (v < lo) v = lo;
+    if (v > hi) v = hi;
+    return (int8_t)v;
 }
 
-#undef EF_DW3_COL
-#undef EF_DW3_P0
-#undef EF_DW3_P1
-#undef EF_DW3_P2
-
-/* requantize n sums of one channel (2M m2, shift code sc of section rq: sc < 32 is a right shift rs = sc + 1,
- * sc >= 32 a left shift sc - 32) to outputs step bytes apart. With a right shift 1 <= rs <= 30 and |sum| < 2^30
- * (the caller's bound on every sum), RDBPOT(h, rs) = (h + 2^(rs-1) + (h < 0 ? -1 : 0)) >> rs (round half away from
- * zero: ties of a negative h go down) with no overflow, since |h| <= |sum| + 1; otherwise the general ef_rq.
- * h = SRDHM(sum, M) as in ef_rq. */
-EF_DW3_NOINLINE static void ef_dw3_rq(const uint32_t *acc, int n, int8_t *o, size_t step, uint32_t m2, int32_t sc,
-                                      int32_t zp, int32_t lo, int32_t hi, int small)
+#define EF_DWC_COL(R, J) ((unsigned)(J) < (unsigned)iw ? (int32_t)(R)[(size_t)(J) * icz] : in_zp)
+#define EF_DWC_P0(U, V, T) (w0 * (U) + w3 * (V) + w6 * (T))
+#define EF_DWC_P1(U, V, T) (w1 * (U) + w4 * (V) + w7 * (T))
+#define EF_DWC_P2(U, V, T) (w2 * (U) + w5 * (V) + w8 * (T))
+void ef_dwc_s8(const int8_t *in, int ih, int iw, int ic, const int8_t *w, const int32_t *bias_adj,
+               const int32_t *bias_raw, int8_t *out, int oh, int ow, int sh, int sw, int pad_t, int pad_l, int32_t in_zp,
+               int32_t zp, const int32_t *rq_m, const uint8_t *rq_s, int32_t lo, int32_t hi)
 {
-    const int32_t ls = sc >= 32 ? sc - 32 : 0, rs = sc >= 32 ? 0 : sc + 1;
-    const int32_t hm = (int32_t)((((uint32_t)1 << rs) - 1u) >> 1);
-    const uint32_t *const end = acc + n;
-    if (small && ls == 0 && rs >= 1 && rs <= 30) {
-        const int32_t half = hm + 1;
-        while (acc != end) {
-            const int32_t a = (int32_t)*acc++;
-            const int32_t h = (int32_t)(((int64_t)a * (int64_t)m2) >> 32) + (int32_t)(((uint32_t)a * m2) >> 31);
-            int32_t v = ((h + half + (h >> 31)) >> rs) + zp;
-            if (v < lo) v = lo;
-            if (v > hi) v = hi;
-            *o = (int8_t)v;
-            o += step;
-        }
-        return;
-    }
-    while (acc != end) {
-        int32_t v = (int32_t)((uint32_t)ef_rq((int32_t)*acc++, m2, ls, rs, hm) + (uint32_t)zp);
-        if (v < lo) v = lo;
-        if (v > hi) v = hi;
-        *o = (int8_t)v;
-        o += step;
-    }
-}
-#undef EF_DW3_W
-
-/* Window rows outside the input point at a row inside it (or at row 0 when none is: all weights are then 0 and the
- * sum is the bias, as TFLM's sum over no taps) and get weight 0. */
-void ef_dwconv3_s8(const int8_t *in, int ih, int iw, int ic, const int8_t *w, const int32_t *bias_adj, int8_t *out,
-                   int oh, int ow, int sh, int pad_t, int pad_l, int32_t in_zp, int32_t zp, const int32_t *rq_m,
-                   const uint8_t *rq_s, int32_t lo, int32_t hi)
-{
-    const size_t rowb = (size_t)iw * ic;
-    uint32_t acc[EF_DW3_CHUNK];
-    int32_t wb[10];
-    int oy, c, t;
-    for (oy = 0; oy < oh; ++oy, out += (size_t)ow * ic) {
+    const size_t icz = (size_t)ic;
+    const size_t rowb = (size_t)iw * icz;
+    const int j = -pad_l;
+    /* windows whose columns all lie inside the input on the fast path (stride 1: the last column j + 2 + k < iw;
+     * stride 2: j + 2k + 2 < iw, the first column j + 2k >= -1 being read through the carry) */
+    const int kin = sw == 1 ? (iw - (j + 2) <= 0 ? 0 : iw - (j + 2)) : (iw - 3 - j < 0 ? 0 : (iw - 3 - j) / 2 + 1);
+    const int nin = kin < ow ? kin : ow;
+    int oy, c;
+    if (oh <= 0) return;
+    ef_dwconv_s8(in, ih, iw, ic, 1, w, bias_adj, bias_raw, out, 1, ow, 3, 3, sh, sw, 1, 1, pad_t, pad_l, in_zp, zp, rq_m,
+                 rq_s, lo, hi);
+    out += (size_t)ow * icz;
+    for (oy = 1; oy < oh; ++oy, out += (size_t)ow * icz) {
         const int iy0 = oy * sh - pad_t;
         const int h0 = iy0 >= 0 && iy0 < ih, h1 = iy0 + 1 >= 0 && iy0 + 1 < ih, h2 = iy0 + 2 >= 0 && iy0 + 2 < ih;
         const int8_t *any = in + (size_t)(h0 ? iy0 : h1 ? iy0 + 1 : h2 ? iy0 + 2 : 0) * rowb;
@@ -775,23 +763,87 @@ void ef_dwconv3_s8(const int8_t *in, int ih, int iw, int ic, const int8_t *w, co
         const int8_t *r2 = h2 ? in + (size_t)(iy0 + 2) * rowb : any;
         for (c = 0; c < ic; ++c, ++r0, ++r1, ++r2) {
             const int8_t *wc = w + c;
+            int32_t w0 = wc[0], w1 = wc[icz], w2 = wc[2 * icz], w3 = wc[3 * icz], w4 = wc[4 * icz], w5 = wc[5 * icz];
+            int32_t w6 = wc[6 * icz], w7 = wc[7 * icz], w8 = wc[8 * icz];
+            const uint32_t m2 = (uint32_t)rq_m[c];
+            const int32_t sc = rq_s[c];
+            int8_t *op = out + c;
+            int8_t *const oend = op + (size_t)ow * icz;
+            int8_t *const ofast = op + (size_t)nin * icz;
             int32_t miss = 0;
-            int ox0, small;
-            for (t = 0; t < 9; ++t) wb[t] = wc[(size_t)t * ic];
-            if (!h0) { miss += wb[0] + wb[1] + wb[2]; wb[0] = wb[1] = wb[2] = 0; }
-            if (!h1) { miss += wb[3] + wb[4] + wb[5]; wb[3] = wb[4] = wb[5] = 0; }
-            if (!h2) { miss += wb[6] + wb[7] + wb[8]; wb[6] = wb[7] = wb[8] = 0; }
-            wb[9] = (int32_t)((uint32_t)bias_adj[c] + (uint32_t)in_zp * (uint32_t)miss);
-            /* every sum is wb[9] + (nine products of an int8 weight and an int8 value, each at most 2^14 in magnitude) */
-            small = wb[9] > -(1 << 29) && wb[9] < (1 << 29);
-            for (ox0 = 0; ox0 < ow; ox0 += EF_DW3_CHUNK) {
-                const int end = ow - ox0 < EF_DW3_CHUNK ? ow : ox0 + EF_DW3_CHUNK;
-                ef_dw3_s1(r0, r1, r2, ox0 - pad_l, end - ox0, iw, (size_t)ic, in_zp, wb, acc);
-                ef_dw3_rq(acc, end - ox0, out + (size_t)ox0 * ic + c, (size_t)ic, (uint32_t)rq_m[c], rq_s[c], zp, lo, hi, small);
+            uint32_t bias;
+            if (!h0) { miss += w0 + w1 + w2; w0 = w1 = w2 = 0; }
+            if (!h1) { miss += w3 + w4 + w5; w3 = w4 = w5 = 0; }
+            if (!h2) { miss += w6 + w7 + w8; w6 = w7 = w8 = 0; }
+            bias = (uint32_t)bias_adj[c] + (uint32_t)in_zp * (uint32_t)miss;
+            if (sw == 1) {
+                /* A = bias + P0(col - 2) + P1(col - 1), B = P0(col - 1); column col completes window col - 2 - j */
+                uint32_t A, B;
+                {
+                    const int32_t u0 = EF_DWC_COL(r0, j), v0 = EF_DWC_COL(r1, j), t0 = EF_DWC_COL(r2, j);
+                    const int32_t u1 = EF_DWC_COL(r0, j + 1), v1 = EF_DWC_COL(r1, j + 1), t1 = EF_DWC_COL(r2, j + 1);
+                    A = bias + (uint32_t)(EF_DWC_P0(u0, v0, t0) + EF_DWC_P1(u1, v1, t1));
+                    B = (uint32_t)EF_DWC_P0(u1, v1, t1);
+                }
+                {
+                    const int8_t *p0 = r0 + (size_t)(j + 2) * icz, *p1 = r1 + (size_t)(j + 2) * icz, *p2 = r2 + (size_t)(j + 2) * icz;
+                    while (op != ofast) {
+                        const int32_t u = *p0, v = *p1, t = *p2;
+                        const uint32_t S = A + (uint32_t)EF_DWC_P2(u, v, t);
+                        p0 += icz; p1 += icz; p2 += icz;
+                        A = bias + B + (uint32_t)EF_DWC_P1(u, v, t);
+                        B = (uint32_t)EF_DWC_P0(u, v, t);
+                        *op = ef_dwc_q(S, m2, sc, zp, lo, hi);
+                        op += icz;
+                    }
+                }
+                if (op != oend) {
+                    /* the last column of every remaining window lies right of the input (column j + 2 + k >= iw for
+                     * k >= nin): it reads in_zp */
+                    const uint32_t z0 = (uint32_t)EF_DWC_P0(in_zp, in_zp, in_zp), z1 = (uint32_t)EF_DWC_P1(in_zp, in_zp, in_zp);
+                    const uint32_t z2 = (uint32_t)EF_DWC_P2(in_zp, in_zp, in_zp);
+                    while (op != oend) {
+                        const uint32_t S = A + z2;
+                        A = bias + B + z1;
+                        B = z0;
+                        *op = ef_dwc_q(S, m2, sc, zp, lo, hi);
+                        op += icz;
+                    }
+                }
+            } else {
+                /* C = P0(column j + 2k), the first column of window k (the last of window k - 1) */
+                uint32_t C = (uint32_t)EF_DWC_P0(EF_DWC_COL(r0, j), EF_DWC_COL(r1, j), EF_DWC_COL(r2, j));
+                int k = nin;
+                {
+                    const size_t s2 = 2 * icz;
+                    const int8_t *p0 = r0 + (size_t)(j + 1) * icz, *p1 = r1 + (size_t)(j + 1) * icz, *p2 = r2 + (size_t)(j + 1) * icz;
+                    while (op != ofast) {
+                        const int32_t u = p0[0], v = p1[0], t = p2[0];
+                        const int32_t x = p0[icz], y = p1[icz], z = p2[icz];
+                        const uint32_t S = bias + C + (uint32_t)(EF_DWC_P1(u, v, t) + EF_DWC_P2(x, y, z));
+                        p0 += s2; p1 += s2; p2 += s2;
+                        C = (uint32_t)EF_DWC_P0(x, y, z);
+                        *op = ef_dwc_q(S, m2, sc, zp, lo, hi);
+                        op += icz;
+                    }
+                }
+                for (; op != oend; ++k) {
+                    /* the last column j + 2k + 2 >= iw for k >= nin reads in_zp; the middle one may lie inside */
+                    const int col = j + 2 * k + 1;
+                    const int32_t u = EF_DWC_COL(r0, col), v = EF_DWC_COL(r1, col), t = EF_DWC_COL(r2, col);
+                    const uint32_t S = bias + C + (uint32_t)(EF_DWC_P1(u, v, t) + EF_DWC_P2(in_zp, in_zp, in_zp));
+                    C = (uint32_t)EF_DWC_P0(in_zp, in_zp, in_zp);
+                    *op = ef_dwc_q(S, m2, sc, zp, lo, hi);
+                    op += icz;
+                }
             }
         }
     }
 }
+#undef EF_DWC_COL
+#undef EF_DWC_P0
+#undef EF_DWC_P1
+#undef EF_DWC_P2
 
 /*@@ section transposeconv deps=common */
 /* TFLM int8 TRANSPOSE_CONV (per-channel), as a gather: output (oy, ox) takes input row iy where

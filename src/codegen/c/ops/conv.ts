@@ -93,10 +93,16 @@ export function conv16(c: LowerCtx): LayerCode {
   return { kernel: ['conv16'], call, consts, notes: ['16x8: int16 activations, int8 weights' + (acc64 ? ', int64 accumulator' : '')] };
 }
 
-/** Output pixels a row from which a 3x3 stride-1 depthwise layer takes the row kernel (section dwconv3): it sets
- *  up each row and channel in about 200 rv32 instructions and then saves about 15 a pixel over ef_dwconv_s8
- *  (measured on person_detect: slower at 6 pixels a row, faster at 12). */
+/** Output pixels a row from which a 3x3 depthwise layer (ch_mult 1, no dilation) takes the row kernel (section
+ *  dwc): it sets up each row and channel in about 130 rv32 instructions and then saves about 15 a pixel over
+ *  ef_dwconv_s8 (measured on person_detect: slower at 6 pixels a row, stride 1 or 2, faster from 12). */
 export const DW3_MIN_OW = 12;
+
+/** Whether a depthwise layer goes to section dwc: 3x3, ch_mult 1, no dilation, horizontal stride 1 with pad_l <= 2
+ *  or stride 2 with pad_l <= 1, from DW3_MIN_OW output pixels a row, any vertical stride and padding. */
+function dwcOk(oc: number, ic: number, kh: number, kw: number, dh: number, dw: number, sw: number, pl: number, ow: number): boolean {
+  return oc === ic && kh === 3 && kw === 3 && dh === 1 && dw === 1 && ((sw === 2 && pl >= 0 && pl <= 1) || (sw === 1 && pl >= 0 && pl <= 2)) && ow >= DW3_MIN_OW;
+}
 
 function emitConv(c: LowerCtx): LayerCode {
   const { n, i, P, L, q, T, X, Y, ptr, cptr, consts, notes } = c;
@@ -138,10 +144,10 @@ function emitConv(c: LowerCtx): LayerCode {
     const wt = new Int8Array(KH * KW * OC);
     for (let o = 0; o < OC; o++) for (let t = 0; t < KH * KW; t++) wt[t * OC + o] = wd[o * KH * KW + t];
     consts.push({ sym: `${L}_w`, ctype: 'int8_t', data: wt, comment: `layer ${i} '${commentSafe(n.name)}': depthwise filter, layout [KH=${KH}][KW=${KW}][C=${OC}] (re-laid from [${W.shape.join(',')}])`, where: 'weights' });
-    if (OC === IC && KH === 3 && KW === 3 && dh === 1 && dw === 1 && sw === 1 && pl >= 0 && pl <= 2 && OW >= DW3_MIN_OW) {
-      // 3x3 stride-1 rows channel by channel (weights in registers, each input column loaded once)
-      kernel = 'dwconv3';
-      call = `${P}_dwconv3_s8(x, ${IH}, ${IW}, ${IC}, ${L}_w, ${L}_bias_adj, y, ${OH}, ${OW}, ${sh}, ${pt}, ${pl}, ${inZp}, ${common});`;
+    if (dwcOk(OC, IC, KH, KW, dh, dw, sw, pl, OW)) {
+      // rows channel by channel (row 0 pixel by pixel), nine weights in registers, each input column loaded once
+      kernel = 'dwc';
+      call = `${P}_dwc_s8(x, ${IH}, ${IW}, ${IC}, ${L}_w, ${L}_bias_adj, ${L}_bias, y, ${OH}, ${OW}, ${sh}, ${sw}, ${pt}, ${pl}, ${inZp}, ${common});`;
     } else call = `${P}_dwconv_s8(x, ${IH}, ${IW}, ${IC}, ${OC / IC}, ${L}_w, ${L}_bias_adj, ${L}_bias, y, ${OH}, ${OW}, ${KH}, ${KW}, ${sh}, ${sw}, ${dh}, ${dw}, ${pt}, ${pl}, ${inZp}, ${common});`;
   } else {
     const gemm = KH === 1 && KW === 1 && sh === 1 && sw === 1 && group === 1 && attrNums(n, 'pads', [0, 0, 0, 0]).every((p) => p === 0);
@@ -207,7 +213,7 @@ function taps(start: number, k: number, dil: number, size: number): [number, num
 export interface ConvGeom {
   ih: number; iw: number; ic: number; oh: number; ow: number; oc: number; kh: number; kw: number;
   sh: number; sw: number; dh: number; dw: number; pt: number; pl: number; group: number;
-  kernel: 'gemm' | 'convb' | 'conv' | 'dwconv' | 'dwconv3' | 'conv16' | 'convb16' | 'convb16i' | 'dwconv16';
+  kernel: 'gemm' | 'convb' | 'conv' | 'dwconv' | 'dwc' | 'conv16' | 'convb16' | 'convb16i' | 'dwconv16';
 }
 
 export function convGeom(c: WalkCtx): ConvGeom | undefined {
@@ -235,15 +241,15 @@ export function convGeom(c: WalkCtx): ConvGeom | undefined {
   }
   // the same choice as emitConv's
   if (group === ic && group > 1 && W.shape[3] === 1)
-    return { ...g, kernel: oc === ic && kh === 3 && kw === 3 && dh === 1 && dw === 1 && sw === 1 && g.pl >= 0 && g.pl <= 2 && ow >= DW3_MIN_OW ? 'dwconv3' : 'dwconv' };
+    return { ...g, kernel: dwcOk(oc, ic, kh, kw, dh, dw, sw, g.pl, ow) ? 'dwc' : 'dwconv' };
   if (kh === 1 && kw === 1 && sh === 1 && sw === 1 && group === 1 && pads.every((p) => p === 0)) return { ...g, kernel: 'gemm' };
   if (group === 1 && dw === 1) return { ...g, kernel: 'convb' };
   return { ...g, kernel: 'conv' };
 }
 
-/** ef_gemmr_s8 (rows two at a time, each pair through ef_gemm_s8): column blocks of 8, one of 4, single columns.
- * A call per pair and block costs ~1.5% more instructions than ef_gemm_s8 (person_detect on rv32): overlapCost
- * makes the plan use it only where the arena needs the overlap. */
+/** ef_gemmr_s8 (rows two at a time, each pair through every column block: blocks of 8, one of 4, single columns;
+ * with 8-column blocks only one call of ef_gemmr_b8, otherwise ef_gemm_s8 on each pair). It costs more instructions
+ * than ef_gemm_s8 on the same layer: overlapCost makes the plan use it only where the arena needs the overlap. */
 function gemmrWalk(rows: number, depth: number, cols: number, step: StepSink) {
   for (let p = 0; p < rows; p += 2) {
     const r = Math.min(2, rows - p);
@@ -354,6 +360,27 @@ function dwconvWalk(g: ConvGeom, step: StepSink) {
   }
 }
 
+/** ef_dwc_s8: output row 0 as ef_dwconv_s8 walks it; then rows top to bottom, within a row channel by channel, for
+ * one channel pixels left to right, each stored once its window is summed; a window reads its in-bounds taps of its
+ * channel (the kernel loads each column once, at the first window that uses it, and reads nothing beyond the
+ * window it is summing). */
+function dwcWalk(g: ConvGeom, step: StepSink) {
+  const { ih, iw, ic, ow, oc, sh, sw, pt, pl } = g;
+  if (g.oh > 0) dwconvWalk({ ...g, oh: 1 }, step);
+  for (let oy = 1; oy < g.oh; oy++) {
+    const iy0 = oy * sh - pt;
+    const [ky0, ky1] = taps(iy0, 3, 1, ih);
+    for (let ch = 0; ch < ic; ch++)
+      for (let ox = 0; ox < ow; ox++) {
+        const ix0 = ox * sw - pl;
+        const [kx0, kx1] = taps(ix0, 3, 1, iw);
+        const w = (oy * ow + ox) * oc + ch;
+        if (ky0 >= ky1 || kx0 >= kx1) step(0, 0, w, w + 1);
+        else step(((iy0 + ky0) * iw + ix0 + kx0) * ic + ch, ((iy0 + ky1 - 1) * iw + ix0 + kx1 - 1) * ic + ch + 1, w, w + 1);
+      }
+  }
+}
+
 /** ef_dwconv_s16: raster; per pixel blocks of up to 16 channels over the in-bounds taps, each stored together. */
 function dwconv16Walk(g: ConvGeom, step: StepSink) {
   const { ih, iw, ic, ow, oc, kh, kw, sh, sw, dh, dw, pt, pl } = g;
@@ -398,11 +425,15 @@ function convWalkOf(c: WalkCtx): Walk | undefined {
       return (s) => convWalk(g, elems(s));
     case 'dwconv':
       return (s) => dwconvWalk(g, elems(s));
-    // not transcribed yet (kern2's row kernels): these layers never overlap their input
-    case 'dwconv3':
+    case 'dwc':
+      // declared at stride 2 only: with a walk at stride 1 (where the output is as large as its input and must start
+      // two rows before it) the planner found a larger arena for vww96_q (46,080 B instead of 36,880 B), so those
+      // layers never overlap, as under the stride-1 row kernel dwc replaced
+      return g.sw === 2 ? (s) => dwcWalk(g, s) : undefined;
+    // not transcribed yet (kern2's row kernel): these layers never overlap their input
     case 'convb16i':
       return undefined;
   }
 }
 
-export const conv: CLowering = { op: 'Conv', int16: true, kernels: ['conv', 'convb', 'gemm', 'gemmr', 'dwconv', 'dwconv3', 'conv16', 'convb16', 'convb16i', 'dwconv16'], emit: emitConv, walk: convWalkOf, overlapCost: (c) => convGeom(c)?.kernel === 'gemm' };
+export const conv: CLowering = { op: 'Conv', int16: true, kernels: ['conv', 'convb', 'gemm', 'gemmr', 'dwconv', 'dwc', 'conv16', 'convb16', 'convb16i', 'dwconv16'], emit: emitConv, walk: convWalkOf, overlapCost: (c) => convGeom(c)?.kernel === 'gemm' };
