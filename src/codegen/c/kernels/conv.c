@@ -471,81 +471,16 @@ void ef_gemm_s8(const int8_t *x, int rows, int depth, const int8_t *w, const int
 }
 
 /*@@ section gemmr deps=gemm */
-/* The GEMM pixel-major: rows two at a time, every column block of a pair before the next pair. Same arithmetic as
- * ef_gemm_s8; used when the memory plan lets the output overlap the input, which this order allows (a pair's stores
- * only touch bytes of rows already read, for a suitable offset). Memory walk declared in src/codegen/c/ops/conv.ts
- * (gemmrWalk). A column count that is a multiple of 8 takes one call of ef_gemmr_b8, which takes each row pair
- * through all blocks of 8 columns with the 2 x 8 tile of section gemm and no call per pair and block (the last
- * row of an odd count then goes through ef_gemm_s8 alone); any other, ef_gemm_s8 on each row pair. */
-#define EF_GR8(t) \
-    { \
-        const int32_t u = xa[t], v = xb[t]; \
-        int32_t q; \
-        q = wp[8 * (t)]; a0 += q * u; b0 += q * v; \
-        q = wp[8 * (t) + 1]; a1 += q * u; b1 += q * v; \
-        q = wp[8 * (t) + 2]; a2 += q * u; b2 += q * v; \
-        q = wp[8 * (t) + 3]; a3 += q * u; b3 += q * v; \
-        q = wp[8 * (t) + 4]; a4 += q * u; b4 += q * v; \
-        q = wp[8 * (t) + 5]; a5 += q * u; b5 += q * v; \
-        q = wp[8 * (t) + 6]; a6 += q * u; b6 += q * v; \
-        q = wp[8 * (t) + 7]; a7 += q * u; b7 += q * v; \
-    }
-/* row pairs (rows even) through all nb = cols / 8 blocks of 8 columns (the 2 x 8 tile of section gemm); kept out
- * of line (inlined into ef_gemmr_s8, gcc allocates the tile's registers worse: ~7% more instructions on rv32) */
-#if defined(__GNUC__)
-__attribute__((noinline))
-#endif
-static void ef_gemmr_b8(const int8_t *x, int rows, int depth, const int8_t *w, const int32_t *bias, int8_t *out,
-                        int cols, int32_t zp, ef_rqt rq, int32_t lo, int32_t hi)
-{
-    const int nb = cols / 8;
-    const size_t bstep = (size_t)8 * depth;
-    int p, k;
-    for (p = 0; p < rows; p += 2)
-        for (k = 0; k < nb; ++k) {
-            const int8_t *xa = x + (size_t)p * depth;
-            const int8_t *xb = xa + depth;
-            const int8_t *const xe = xa + depth;
-            const int8_t *wp = w + k * bstep;
-            const int32_t *bp = bias + 8 * k;
-            const ef_rqt r = ef_rq_at(rq, 8 * k);
-            int8_t *oa = out + (size_t)p * cols + 8 * k;
-            int8_t *ob = oa + cols;
-            uint32_t a0 = bp[0], a1 = bp[1], a2 = bp[2], a3 = bp[3];
-            uint32_t a4 = bp[4], a5 = bp[5], a6 = bp[6], a7 = bp[7];
-            uint32_t b0 = a0, b1 = a1, b2 = a2, b3 = a3, b4 = a4, b5 = a5, b6 = a6, b7 = a7;
-            while (xa != xe) {
-                EF_GR8(0)
-                ++xa;
-                ++xb;
-                wp += 8;
-            }
-            ef_rq_ch2(a0, b0, oa, ob, r, 0, zp, lo, hi);
-            ef_rq_ch2(a1, b1, oa + 1, ob + 1, r, 1, zp, lo, hi);
-            ef_rq_ch2(a2, b2, oa + 2, ob + 2, r, 2, zp, lo, hi);
-            ef_rq_ch2(a3, b3, oa + 3, ob + 3, r, 3, zp, lo, hi);
-            ef_rq_ch2(a4, b4, oa + 4, ob + 4, r, 4, zp, lo, hi);
-            ef_rq_ch2(a5, b5, oa + 5, ob + 5, r, 5, zp, lo, hi);
-            ef_rq_ch2(a6, b6, oa + 6, ob + 6, r, 6, zp, lo, hi);
-            ef_rq_ch2(a7, b7, oa + 7, ob + 7, r, 7, zp, lo, hi);
-        }
-}
-#undef EF_GR8
-
+/* The GEMM pixel-major: rows two at a time, every column block of a pair (ef_gemm_s8 on those two rows) before the
+ * next pair. Same arithmetic as ef_gemm_s8; used when the memory plan lets the output overlap the input, which this
+ * order allows (a pair's stores only touch bytes of rows already read, for a suitable offset). Memory walk declared
+ * in src/codegen/c/ops/conv.ts (gemmrWalk). */
 void ef_gemmr_s8(const int8_t *x, int rows, int depth, const int8_t *w, const int32_t *bias_adj,
                  int8_t *out, int cols, int32_t out_zp, const int32_t *rq_m, const uint8_t *rq_s, int32_t act_min, int32_t act_max)
 {
-    if (cols % 8 == 0) {
-        const ef_rqt rq = {rq_m, rq_s};
-        const int even = rows & ~1;
-        ef_gemmr_b8(x, even, depth, w, bias_adj, out, cols, out_zp, rq, act_min, act_max);
-        if (even < rows) /* the last row alone, through every block */
-            ef_gemm_s8(x + (size_t)even * depth, 1, depth, w, bias_adj, out + (size_t)even * cols, cols, out_zp, rq_m, rq_s, act_min, act_max);
-    } else {
-        int p;
-        for (p = 0; p < rows; p += 2)
-            ef_gemm_s8(x + (size_t)p * depth, rows - p >= 2 ? 2 : 1, depth, w, bias_adj, out + (size_t)p * cols, cols, out_zp, rq_m, rq_s, act_min, act_max);
-    }
+    int p;
+    for (p = 0; p < rows; p += 2)
+        ef_gemm_s8(x + (size_t)p * depth, rows - p >= 2 ? 2 : 1, depth, w, bias_adj, out + (size_t)p * cols, cols, out_zp, rq_m, rq_s, act_min, act_max);
 }
 
 /*@@ section dwconv deps=common,rq,taps */

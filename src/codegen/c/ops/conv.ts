@@ -247,9 +247,9 @@ export function convGeom(c: WalkCtx): ConvGeom | undefined {
   return { ...g, kernel: 'conv' };
 }
 
-/** ef_gemmr_s8 (rows two at a time, each pair through every column block: blocks of 8, one of 4, single columns;
- * with 8-column blocks only one call of ef_gemmr_b8, otherwise ef_gemm_s8 on each pair). It costs more instructions
- * than ef_gemm_s8 on the same layer: overlapCost makes the plan use it only where the arena needs the overlap. */
+/** ef_gemmr_s8 (rows two at a time, each pair through ef_gemm_s8): column blocks of 8, one of 4, single columns.
+ * A call per pair and block costs ~1.5% more instructions than ef_gemm_s8 (person_detect on rv32): overlapCost
+ * makes the plan use it only where the arena needs the overlap. */
 function gemmrWalk(rows: number, depth: number, cols: number, step: StepSink) {
   for (let p = 0; p < rows; p += 2) {
     const r = Math.min(2, rows - p);
