@@ -38,7 +38,7 @@ function calib(dir: string): string {
 }
 
 test('build --format espdl: project on esp-dl, embedded test reproduced after re-import (S3 and P4), flatc decodes it', async (t) => {
-  const onnx = sharedPath(t, 'models', 'espdl', 'tutorial_audio_cnn_s3.onnx');
+  const onnx = sharedPath(t, 'models/espdl', 'tutorial_audio_cnn_s3.onnx');
   if (!onnx) return;
   const dir = mkdtempSync(join(tmpdir(), 'espforge-espdl-'));
   const cal = calib(dir);
@@ -118,7 +118,7 @@ test('build --format espdl: project on esp-dl, embedded test reproduced after re
 });
 
 test('an esp-ppq tutorial file re-exported by espforge still reproduces esp-ppq\'s embedded output (P4 and S3)', async (t) => {
-  const dir = sharedPath(t, 'models', 'espdl');
+  const dir = sharedPath(t, 'models/espdl');
   if (!dir) return;
   const tmp = mkdtempSync(join(tmpdir(), 'espforge-espdl-rt-'));
   for (const [f, chip] of [['tutorial_audio_cnn_p4.espdl', 'esp32p4'], ['tutorial_gemm3_s3.espdl', 'esp32s3']]) {

@@ -23,7 +23,7 @@ function cli(...args: string[]) {
 const chipOf = (f: string) => (f.includes('_p4') ? 'esp32p4' : 'esp32s3');
 
 test('every shared .espdl file imports, from its content, into a quantized graph with ESP-DL arithmetic', async (t) => {
-  const dir = sharedPath(t, 'models', 'espdl');
+  const dir = sharedPath(t, 'models/espdl');
   if (!dir) return;
   const files = readdirSync(dir).filter((f) => f.endsWith('.espdl')).sort();
   assert.equal(files.length, 9);
@@ -41,7 +41,7 @@ test('every shared .espdl file imports, from its content, into a quantized graph
 });
 
 test('run --test reproduces the embedded ESP-DL test outputs byte for byte (S3 and P4 variants), through the CLI', (t) => {
-  const dir = sharedPath(t, 'models', 'espdl');
+  const dir = sharedPath(t, 'models/espdl');
   if (!dir) return;
   const tutorials = readdirSync(dir).filter((f) => f.startsWith('tutorial_') && f.endsWith('.espdl') && !f.includes('streaming'));
   assert.deepEqual(tutorials.sort(), ['tutorial_audio_cnn_p4.espdl', 'tutorial_audio_cnn_s3.espdl', 'tutorial_gemm3_p4.espdl', 'tutorial_gemm3_s3.espdl']);
@@ -63,7 +63,7 @@ test('run --test reproduces the embedded ESP-DL test outputs byte for byte (S3 a
 });
 
 test('S3/P4 blocked weight layouts unpack to the float ONNX weights they were quantized from (within half a step)', async (t) => {
-  const dir = sharedPath(t, 'models', 'espdl');
+  const dir = sharedPath(t, 'models/espdl');
   if (!dir) return;
   for (const v of ['s3', 'p4']) {
     const q = await loadModel(join(dir, `tutorial_audio_cnn_${v}.espdl`));
@@ -86,7 +86,7 @@ test('S3/P4 blocked weight layouts unpack to the float ONNX weights they were qu
 });
 
 test('malformed .espdl files (truncated, bit-flipped, wrong header) give coded diagnostics, never a crash', (t) => {
-  const dir = sharedPath(t, 'models', 'espdl');
+  const dir = sharedPath(t, 'models/espdl');
   if (!dir) return;
   const tally: Record<string, number> = {};
   const check = (bytes: Uint8Array, what: string) => {

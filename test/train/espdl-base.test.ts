@@ -25,7 +25,7 @@ function spec(file: string, input: number[], units = 10) {
 }
 
 test('the ImageNet .espdl is a base: cut "auto" gives 1280 features, at 224, 96 and 32 pixels; a 1-channel input is refused', async (t) => {
-  const file = sharedPath(t, 'models', 'espdl', 'imagenet_cls_mobilenetv2_s8_v1.espdl');
+  const file = sharedPath(t, 'models/espdl', 'imagenet_cls_mobilenetv2_s8_v1.espdl');
   if (!file) return;
   await initBackend();
   for (const size of [224, 96, 32]) {
@@ -45,7 +45,7 @@ test('the ImageNet .espdl is a base: cut "auto" gives 1280 features, at 224, 96 
 });
 
 test('converted .espdl base = float interpreter on the dequantized graph (consistency, 96x96)', async (t) => {
-  const file = sharedPath(t, 'models', 'espdl', 'imagenet_cls_mobilenetv2_s8_v1.espdl');
+  const file = sharedPath(t, 'models/espdl', 'imagenet_cls_mobilenetv2_s8_v1.espdl');
   if (!file) return;
   await initBackend();
   const s = spec(file, [96, 96, 3]);
@@ -75,7 +75,7 @@ test('converted .espdl base = float interpreter on the dequantized graph (consis
 });
 
 test('a head on the frozen ImageNet base learns Fashion-MNIST from 240 images in 3 epochs (32x32)', async (t) => {
-  const file = sharedPath(t, 'models', 'espdl', 'imagenet_cls_mobilenetv2_s8_v1.espdl');
+  const file = sharedPath(t, 'models/espdl', 'imagenet_cls_mobilenetv2_s8_v1.espdl');
   if (!file) return;
   if (!existsSync(FASHION)) {
     if (process.env.CI === 'true') throw new Error('dataset-fashion-mnist is not installed');
