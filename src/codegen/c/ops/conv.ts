@@ -247,6 +247,38 @@ export function convGeom(c: WalkCtx): ConvGeom | undefined {
   return { ...g, kernel: 'conv' };
 }
 
+/** One output pixel of a raster walk: its first output element, and the input element range its in-bounds taps
+ * span (first: element 0 of the first tap; last: element 0 of the last tap; both 0 when no tap is inside). */
+interface Window {
+  base: number;
+  /** every tap of the window is inside the input */
+  full: boolean;
+  empty: boolean;
+  first: number;
+  last: number;
+}
+
+/** The output pixels of g in raster order, each with the input its window reads (ef_tap_range per axis). */
+function rasterWindows(g: ConvGeom, visit: (w: Window) => void) {
+  const { ih, iw, ic, ow, oc, kh, kw, sh, sw, dh, dw, pt, pl } = g;
+  for (let oy = 0; oy < g.oh; oy++) {
+    const iy0 = oy * sh - pt;
+    const [ky0, ky1] = taps(iy0, kh, dh, ih);
+    for (let ox = 0; ox < ow; ox++) {
+      const ix0 = ox * sw - pl;
+      const [kx0, kx1] = taps(ix0, kw, dw, iw);
+      const empty = ky0 >= ky1 || kx0 >= kx1;
+      visit({
+        base: (oy * ow + ox) * oc,
+        full: ky0 === 0 && ky1 === kh && kx0 === 0 && kx1 === kw,
+        empty,
+        first: empty ? 0 : ((iy0 + ky0 * dh) * iw + ix0 + kx0 * dw) * ic,
+        last: empty ? 0 : ((iy0 + (ky1 - 1) * dh) * iw + ix0 + (kx1 - 1) * dw) * ic,
+      });
+    }
+  }
+}
+
 /** ef_gemmr_s8 (rows two at a time, each pair through ef_gemm_s8): column blocks of 8, one of 4, single columns.
  * A call per pair and block costs ~1.5% more instructions than ef_gemm_s8 (person_detect on rv32): overlapCost
  * makes the plan use it only where the arena needs the overlap. */
@@ -305,59 +337,39 @@ function convbWalk(g: ConvGeom, step: StepSink, pairs = true) {
 /** ef_conv_s8: raster; without groups or horizontal dilation channel blocks of 4 then single channels, each block
  * re-reading the window; otherwise one channel at a time over its group's slice of the window. */
 function convWalk(g: ConvGeom, step: StepSink, blocks = true) {
-  const { ih, iw, ic, ow, oc, kh, kw, sh, sw, dh, dw, pt, pl, group } = g;
+  const { ic, oc, dw, group } = g;
   const icg = ic / group;
   const ocg = oc / group;
-  for (let oy = 0; oy < g.oh; oy++) {
-    const iy0 = oy * sh - pt;
-    const [ky0, ky1] = taps(iy0, kh, dh, ih);
-    for (let ox = 0; ox < ow; ox++) {
-      const ix0 = ox * sw - pl;
-      const [kx0, kx1] = taps(ix0, kw, dw, iw);
-      const base = (oy * ow + ox) * oc;
-      const empty = ky0 >= ky1 || kx0 >= kx1;
-      const first = ((iy0 + ky0 * dh) * iw + ix0 + kx0 * dw) * ic;
-      const last = ((iy0 + (ky1 - 1) * dh) * iw + ix0 + (kx1 - 1) * dw) * ic; // start of the last tap
-      if (blocks && dw === 1 && group === 1) {
-        const lo = empty ? 0 : first;
-        const hi = empty ? 0 : last + ic;
-        let o = 0;
-        for (; o + 4 <= oc; o += 4) step(lo, hi, base + o, base + o + 4);
-        for (; o < oc; ++o) step(lo, hi, base + o, base + o + 1);
-      } else
-        for (let o = 0; o < oc; ++o) {
-          const gs = Math.floor(o / ocg) * icg;
-          step(empty ? 0 : first + gs, empty ? 0 : last + gs + icg, base + o, base + o + 1);
-        }
-    }
-  }
+  rasterWindows(g, ({ base, empty, first, last }) => {
+    if (blocks && dw === 1 && group === 1) {
+      const lo = empty ? 0 : first;
+      const hi = empty ? 0 : last + ic;
+      let o = 0;
+      for (; o + 4 <= oc; o += 4) step(lo, hi, base + o, base + o + 4);
+      for (; o < oc; ++o) step(lo, hi, base + o, base + o + 1);
+    } else
+      for (let o = 0; o < oc; ++o) {
+        const gs = Math.floor(o / ocg) * icg;
+        step(empty ? 0 : first + gs, empty ? 0 : last + gs + icg, base + o, base + o + 1);
+      }
+  });
 }
 
 /** ef_dwconv_s8: raster; inside windows in channel blocks of 8 (ch_mult 1, kw 3), then 4, then single channels;
  * border windows (ch_mult 1) in blocks of 4, then single channels. A block reads its own channels of the window. */
 function dwconvWalk(g: ConvGeom, step: StepSink) {
-  const { ih, iw, ic, ow, oc, kh, kw, sh, sw, dh, dw, pt, pl } = g;
+  const { ic, oc, kw } = g;
   const cm = oc / ic;
-  for (let oy = 0; oy < g.oh; oy++) {
-    const iy0 = oy * sh - pt;
-    const [ky0, ky1] = taps(iy0, kh, dh, ih);
-    for (let ox = 0; ox < ow; ox++) {
-      const ix0 = ox * sw - pl;
-      const [kx0, kx1] = taps(ix0, kw, dw, iw);
-      const base = (oy * ow + ox) * oc;
-      const empty = ky0 >= ky1 || kx0 >= kx1;
-      // channels [c0, c1] of the in-bounds taps
-      const first = ((iy0 + ky0 * dh) * iw + ix0 + kx0 * dw) * ic;
-      const last = ((iy0 + (ky1 - 1) * dh) * iw + ix0 + (kx1 - 1) * dw) * ic;
-      const rd = (c0: number, c1: number, wl: number, wh: number) => step(empty ? 0 : first + c0, empty ? 0 : last + c1 + 1, wl, wh);
-      let o = 0;
-      if (ky0 === 0 && kx0 === 0 && ky1 === kh && kx1 === kw) {
-        if (cm === 1 && kw === 3) for (; o + 8 <= oc; o += 8) rd(o, o + 7, base + o, base + o + 8);
-        for (; o + 4 <= oc; o += 4) rd(Math.floor(o / cm), Math.floor((o + 3) / cm), base + o, base + o + 4);
-      } else if (cm === 1) for (; o + 4 <= oc; o += 4) rd(o, o + 3, base + o, base + o + 4);
-      for (; o < oc; ++o) rd(Math.floor(o / cm), Math.floor(o / cm), base + o, base + o + 1);
-    }
-  }
+  rasterWindows(g, ({ base, full, empty, first, last }) => {
+    // channels [c0, c1] of the in-bounds taps
+    const rd = (c0: number, c1: number, wl: number, wh: number) => step(empty ? 0 : first + c0, empty ? 0 : last + c1 + 1, wl, wh);
+    let o = 0;
+    if (full) {
+      if (cm === 1 && kw === 3) for (; o + 8 <= oc; o += 8) rd(o, o + 7, base + o, base + o + 8);
+      for (; o + 4 <= oc; o += 4) rd(Math.floor(o / cm), Math.floor((o + 3) / cm), base + o, base + o + 4);
+    } else if (cm === 1) for (; o + 4 <= oc; o += 4) rd(o, o + 3, base + o, base + o + 4);
+    for (; o < oc; ++o) rd(Math.floor(o / cm), Math.floor(o / cm), base + o, base + o + 1);
+  });
 }
 
 /** ef_dwc_s8: output row 0 as ef_dwconv_s8 walks it; then rows top to bottom, within a row channel by channel, for
@@ -383,24 +395,14 @@ function dwcWalk(g: ConvGeom, step: StepSink) {
 
 /** ef_dwconv_s16: raster; per pixel blocks of up to 16 channels over the in-bounds taps, each stored together. */
 function dwconv16Walk(g: ConvGeom, step: StepSink) {
-  const { ih, iw, ic, ow, oc, kh, kw, sh, sw, dh, dw, pt, pl } = g;
+  const { ic, oc } = g;
   const cm = oc / ic;
-  for (let oy = 0; oy < g.oh; oy++) {
-    const iy0 = oy * sh - pt;
-    const [ky0, ky1] = taps(iy0, kh, dh, ih);
-    for (let ox = 0; ox < ow; ox++) {
-      const ix0 = ox * sw - pl;
-      const [kx0, kx1] = taps(ix0, kw, dw, iw);
-      const base = (oy * ow + ox) * oc;
-      const empty = ky0 >= ky1 || kx0 >= kx1;
-      const first = ((iy0 + ky0 * dh) * iw + ix0 + kx0 * dw) * ic;
-      const last = ((iy0 + (ky1 - 1) * dh) * iw + ix0 + (kx1 - 1) * dw) * ic;
-      for (let o0 = 0; o0 < oc; o0 += 16) {
-        const nb = Math.min(16, oc - o0);
-        step(empty ? 0 : first + Math.floor(o0 / cm), empty ? 0 : last + Math.floor((o0 + nb - 1) / cm) + 1, base + o0, base + o0 + nb);
-      }
+  rasterWindows(g, ({ base, empty, first, last }) => {
+    for (let o0 = 0; o0 < oc; o0 += 16) {
+      const nb = Math.min(16, oc - o0);
+      step(empty ? 0 : first + Math.floor(o0 / cm), empty ? 0 : last + Math.floor((o0 + nb - 1) / cm) + 1, base + o0, base + o0 + nb);
     }
-  }
+  });
 }
 
 /** The walk of the kernel emitConv picks (int8 gemm: its pixel-major form ef_gemmr_s8, used when overlapped). */
