@@ -254,7 +254,9 @@ test('16x8 Conv/depthwise/FC (int64 bias), int16 Add/Sub/Mul/Transpose, int8<->i
   // the 16x8 conv is a blocked kernel (convb16, or convb16i when its sums provably fit int32) for ungrouped convs,
   // conv16 otherwise
   assert.ok(['convb16', 'convb16i', 'conv16'].some((k) => e.kernels.includes(k)), `16x8 conv kernel in ${e.kernels}`);
-  for (const k of ['dwconv16', 'requant16', 'add16', 'mul16', 'transpose']) assert.ok(e.kernels.includes(k), k);
+  // the depthwise: dwconv16i where its sums provably fit int32 and its shifts are right shifts of 16 or more
+  assert.ok(['dwconv16', 'dwconv16i'].some((k) => e.kernels.includes(k)), `16x8 depthwise kernel in ${e.kernels}`);
+  for (const k of ['requant16', 'add16', 'mul16', 'transpose']) assert.ok(e.kernels.includes(k), k);
 });
 
 /**

@@ -13,6 +13,9 @@ export interface ConvCase {
   sh: number; sw: number; dh: number; dw: number; pads: number[]; group: number;
   /** 16x8: int16 activations, int64 bias (default int8). */
   w16?: boolean;
+  /** 16x8: output channel 0 gets a bias of 2^33, so the layer's sums no longer provably fit int32 (the int64
+   *  kernels); that channel saturates, the others still vary. */
+  bigBias?: boolean;
 }
 
 export function convGraph(c: ConvCase, seed: number): Graph {
@@ -31,7 +34,7 @@ export function convGraph(c: ConvCase, seed: number): Graph {
     quant: { scale: wS, zeroPoint: new Array(c.oc).fill(0), axis: 0 },
   });
   const bias = c.w16
-    ? b.tensor({ name: 'b', dtype: 'int64', shape: [c.oc], data: Float64Array.from({ length: c.oc }, () => Math.floor(r() * 2000) - 1000) })
+    ? b.tensor({ name: 'b', dtype: 'int64', shape: [c.oc], data: Float64Array.from({ length: c.oc }, (_, o) => (c.bigBias && o === 0 ? 2 ** 33 : Math.floor(r() * 2000) - 1000)) })
     : b.tensor({ name: 'b', dtype: 'int32', shape: [c.oc], data: Int32Array.from({ length: c.oc }, () => Math.floor(r() * 2000) - 1000) });
   // output scale ~ the spread of a sum of ksz products, so outputs use the whole int8 range
   const outS = (0.02 * 0.005 * 128 * 128 * Math.sqrt(ksz)) / 128;

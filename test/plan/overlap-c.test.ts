@@ -6,7 +6,7 @@
 // present). A walk that claims a kernel reads earlier or writes later than it does lets the output clobber input
 // bytes still to be read at the boundary offset, and random data makes the outputs differ. Every kernel that
 // declares a walk (int8 conv: gemm in its pixel-major form gemmr, convb, conv, dwconv, dwc; 16x8 conv: conv16, convb16,
-// dwconv16; Add / Sub / Mul, int8 and int16) is reached: a change in a kernel's walk order without a change of its declared walk
+// dwconv16, dwconv16i; Add / Sub / Mul, int8 and int16) is reached: a change in a kernel's walk order without a change of its declared walk
 // (src/codegen/c/ops/conv.ts, elementwise.ts) fails here.
 
 import assert from 'node:assert/strict';
@@ -47,8 +47,11 @@ function cases(): ConvCase[] {
     { ...base, ih: 9, iw: 8, ic: 3, oc: 16, sh: 2, sw: 2, pads: [0, 0, 1, 1], w16: true }, // convb16i (no walk: never overlapped)
     { ...base, ih: 6, iw: 6, ic: 120, oc: 20, kh: 3, kw: 1, pads: [1, 0, 1, 0], w16: true }, // convb16 3x1 expansion
     { ...base, ih: 5, iw: 14, ic: 16, oc: 16, group: 16 }, // dwc at stride 1 (no walk: never overlapped)
-    { ...base, ih: 7, iw: 8, ic: 20, oc: 20, group: 20, w16: true }, // dwconv16, 16 + 4 channels
-    { ...base, ih: 7, iw: 6, ic: 4, oc: 12, group: 4, sh: 2, sw: 2, w16: true }, // dwconv16 multiplier 3, stride 2
+    { ...base, ih: 7, iw: 8, ic: 20, oc: 20, group: 20, w16: true, bigBias: true }, // dwconv16 (int64 sums), 16 + 4 channels
+    { ...base, ih: 7, iw: 6, ic: 4, oc: 12, group: 4, sh: 2, sw: 2, w16: true, bigBias: true }, // dwconv16 multiplier 3, stride 2
+    { ...base, ih: 7, iw: 8, ic: 20, oc: 20, group: 20, w16: true }, // dwconv16i (int32 sums): 3x3 inside windows and borders
+    { ...base, ih: 7, iw: 6, ic: 4, oc: 12, group: 4, sh: 2, sw: 2, w16: true }, // dwconv16i multiplier 3, stride 2
+    { ...base, ih: 9, iw: 9, ic: 5, oc: 5, group: 5, kh: 5, kw: 5, dh: 2, dw: 2, pads: [4, 4, 4, 4], w16: true }, // dwconv16i 5x5 dilated
     { ...base, ih: 7, iw: 7, ic: 6, oc: 9, group: 3, w16: true }, // conv16, grouped
   ];
   const r = rng(4242);
@@ -130,7 +133,7 @@ test('conv layers run byte-exact with the output at each end of the overlap its 
     }
   });
   // every kernel with a declared walk ran overlapped
-  for (const k of ['gemmr', 'convb', 'conv', 'dwconv', 'dwc', 'conv16', 'convb16', 'dwconv16', 'add', 'add16', 'mul', 'mul16']) assert.ok(kernelsSeen.has(k), `kernel ${k} ran with an overlapped output (${[...kernelsSeen].join(',')})`);
+  for (const k of ['gemmr', 'convb', 'conv', 'dwconv', 'dwc', 'conv16', 'convb16', 'dwconv16', 'dwconv16i', 'add', 'add16', 'mul', 'mul16']) assert.ok(kernelsSeen.has(k), `kernel ${k} ran with an overlapped output (${[...kernelsSeen].join(',')})`);
   t.diagnostic(`${models.length} builds, ${pinned} pinned overlapped runs`);
   const targets: ('host' | 'host-sanitize' | 'rv32')[] = ['host', 'host-sanitize'];
   if (hasTool(RV32_GCC) && hasTool(QEMU_RV32)) targets.push('rv32');

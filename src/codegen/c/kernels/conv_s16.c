@@ -448,3 +448,94 @@ void ef_dwconv_s16(const int16_t *in, int ih, int iw, int ic, int mult_ch, const
             }
         }
 }
+
+/*@@ section dwconv16i deps=common,taps */
+/* 16x8 depthwise convolution (groups == ic, any channel multiplier, any kernel size, stride, dilation and padding)
+ * for layers whose sums provably fit int32: the emitter checked |bias[o]| + 32768 * sum |w[o, ...]| < 2^31 per
+ * output channel (as for convb16i), so each channel's sum runs in one int32 register from the bias and equals
+ * TFLM's int64 sum. The filter keeps its [OC][KH][KW] layout and the bias is int32 (zeros when the layer has none).
+ * Requantization: TFLM's int64 overload (ef_mbqm64: (x * m16 + 2^(ts-1)) >> ts) for ts = 15 - shift >= 16, the
+ * emitter's condition for this kernel, split into 32-bit pieces as in ef_cb16i_rq: with x = xh * 2^16 + xl
+ * (0 <= xl < 2^16) and r = ts - 16, the result is (xh * m16 + rh + ((xl * m16 + rl) >> 16)) >> r, where
+ * rh * 2^16 + rl = 2^(ts-1) (r = 0: rh = 0, rl = 2^15; r >= 1: rh = 2^(r-1), rl = 0). rq holds two words per
+ * channel, precomputed by the emitter: m16 | r << 16 | (rl ? 1 << 24 : 0), and rh. Padding taps add nothing (16x8
+ * has no zero points). Walk (dwconv16iWalk in src/codegen/c/ops/conv.ts): raster, within a pixel channel by
+ * channel, each stored as soon as its window is summed, reading only its own input channel. */
+static inline int16_t ef_dw16i_q(int32_t x, const int32_t *rq, int32_t lo, int32_t hi)
+{
+    const uint32_t p = (uint32_t)rq[0];
+    const int32_t m16 = (int32_t)(p & 0xFFFFu);
+    const uint32_t xl = (uint32_t)x & 0xFFFFu;
+    const uint32_t rl = (p >> 9) & 0x8000u;
+    int32_t v = ((x >> 16) * m16 + rq[1] + (int32_t)((xl * (uint32_t)m16 + rl) >> 16)) >> ((p >> 16) & 0xFFu);
+    if (v < lo) v = lo;
+    if (v > hi) v = hi;
+    return (int16_t)v;
+}
+
+/* one output pixel whose 3x3 window (ch_mult 1, dilation 1) lies inside the input, starting at x: three row
+ * pointers move one channel at a time (a function of its own, so its loop keeps everything in registers) */
+static void ef_dw16i_px3(const int16_t *x, size_t rs, size_t cs, const int8_t *wc, const int32_t *bc, const int32_t *qc,
+                         int16_t *op, int oc, int32_t lo, int32_t hi)
+{
+    const int16_t *r0 = x, *r1 = x + rs, *r2 = x + 2 * rs;
+    int16_t *const oe = op + oc;
+    for (; op != oe; ++op, ++r0, ++r1, ++r2, wc += 9, ++bc, qc += 2) {
+        int32_t a = *bc;
+        a += wc[0] * r0[0] + wc[1] * r0[cs] + wc[2] * r0[2 * cs];
+        a += wc[3] * r1[0] + wc[4] * r1[cs] + wc[5] * r1[2 * cs];
+        a += wc[6] * r2[0] + wc[7] * r2[cs] + wc[8] * r2[2 * cs];
+        *op = ef_dw16i_q(a, qc, lo, hi);
+    }
+}
+
+void ef_dwconv_s16i(const int16_t *in, int ih, int iw, int ic, int mult_ch, const int8_t *w, const int32_t *bias,
+                    int16_t *out, int oh, int ow, int kh, int kw, int sh, int sw, int dh, int dw, int pad_t, int pad_l,
+                    const int32_t *rq, int32_t lo, int32_t hi)
+{
+    const int oc = ic * mult_ch;
+    const int kk = kh * kw;
+    const size_t rs = (size_t)iw * ic;
+    const size_t cs = (size_t)ic;
+    const int fast3 = kh == 3 && kw == 3 && dh == 1 && dw == 1 && mult_ch == 1;
+    int oy, ox, c;
+    for (oy = 0; oy < oh; ++oy) {
+        const int iy0 = oy * sh - pad_t;
+        int ky0, ky1;
+        ef_tap_range(iy0, kh, dh, ih, &ky0, &ky1);
+        for (ox = 0; ox < ow; ++ox) {
+            const int ix0 = ox * sw - pad_l;
+            int16_t *op = out + ((size_t)oy * ow + ox) * oc;
+            int kx0, kx1;
+            ef_tap_range(ix0, kw, dw, iw, &kx0, &kx1);
+            if (fast3 && ky0 == 0 && ky1 == 3 && kx0 == 0 && kx1 == 3) {
+                ef_dw16i_px3(in + (size_t)iy0 * rs + (size_t)ix0 * cs, rs, cs, w, bias, rq, op, oc, lo, hi);
+            } else if (ky0 >= ky1 || kx0 >= kx1) {
+                /* no tap inside: the bias alone */
+                for (c = 0; c < oc; ++c) op[c] = ef_dw16i_q(bias[c], rq + 2 * c, lo, hi);
+            } else {
+                /* the in-bounds taps [ky0, ky1) x [kx0, kx1) of each channel's window; input channel ci = c / mult_ch */
+                const int16_t *x0 = in + ((size_t)(iy0 + ky0 * dh) * iw + ix0 + kx0 * dw) * cs;
+                const size_t rstep = (size_t)dh * rs, xstep = (size_t)dw * cs;
+                const int nx = kx1 - kx0;
+                int ci = 0, m = 0;
+                for (c = 0; c < oc; ++c) {
+                    const int8_t *wr = w + (size_t)c * kk + (size_t)ky0 * kw + kx0;
+                    const int16_t *xr = x0 + ci;
+                    int32_t a = bias[c];
+                    int ky, kx;
+                    for (ky = ky0; ky < ky1; ++ky, wr += kw) {
+                        const int16_t *xp = xr;
+                        for (kx = 0; kx < nx; ++kx, xp += xstep) a += wr[kx] * *xp;
+                        if (ky + 1 < ky1) xr += rstep;
+                    }
+                    op[c] = ef_dw16i_q(a, rq + 2 * c, lo, hi);
+                    if (++m == mult_ch) {
+                        m = 0;
+                        ++ci;
+                    }
+                }
+            }
+        }
+    }
+}

@@ -21,6 +21,14 @@ export function sums32(w: ArrayLike<number>, oc: number, ksz: number, bias: Arra
   return true;
 }
 
+/** Whether a 16x8 depthwise layer (dw: the shape conditions) takes section dwconv16i: sums proven to fit int32, and
+ *  every total shift 15 - shift at least 16 (a right shift of at least one in TFLM's terms). */
+function dw16i(w: ArrayLike<number>, oc: number, kk: number, bias: ArrayLike<number> | undefined, shifts: ArrayLike<number>, dw: boolean): boolean {
+  if (!dw) return false;
+  for (let o = 0; o < oc; o++) if (15 - shifts[o] < 16 || 15 - shifts[o] > 46) return false;
+  return sums32(w, oc, kk, bias);
+}
+
 /** 16x8 Conv / depthwise / FullyConnected (int16 activations): one generic kernel, FC as a 1x1 conv over rows. */
 export function conv16(c: LowerCtx): LayerCode {
   const { n, i, P, L, q, T, X, Y, ptr, cptr, consts } = c;
@@ -66,6 +74,27 @@ export function conv16(c: LowerCtx): LayerCode {
     const [pt, pl] = attrNums(n, 'pads', [0, 0, 0, 0]);
     const group = (n.attrs.group as number | undefined) ?? 1;
     const lines: string[] = [];
+    if (dw16i(W.data!, OC, KH * KW, B?.data, ss, group === IC && group > 1 && W.shape[3] === 1 && acc64 === 1)) {
+      // depthwise whose sums provably fit int32 and whose shifts are right shifts of at least 16 (ts = 15 - shift):
+      // one register per channel, filter [OC][KH][KW] as it is, int32 bias, and the int64 requantization's pieces
+      // precomputed (kernels/conv_s16.c section dwconv16i: m16 | r << 16 | (ts == 16) << 24, then rh)
+      const rq = new Int32Array(2 * OC);
+      for (let o = 0; o < OC; o++) {
+        const m16 = ms[o] < 0x7fff0000 ? Math.floor((ms[o] + 32768) / 65536) : 0x7fff;
+        const r = 15 - ss[o] - 16;
+        rq[2 * o] = m16 | (r << 16) | (r === 0 ? 1 << 24 : 0);
+        rq[2 * o + 1] = r === 0 ? 0 : 2 ** (r - 1);
+      }
+      const dropped = new Set([`${L}_mult`, `${L}_shift`, `${L}_bias`]);
+      const kept = consts.filter((k) => !dropped.has(k.sym));
+      consts.length = 0;
+      consts.push(...kept);
+      consts.push({ sym: `${L}_rq`, ctype: 'int32_t', data: rq, comment: `layer ${i}: per output channel m16 | r << 16 | (r == 0) << 24, then rh (16x8 requantization of the Q31 multiplier and shift in 32-bit pieces)`, where: 'model' });
+      consts.push({ sym: `${L}_bias`, ctype: 'int32_t', data: Int32Array.from(B ? Array.from(B.data!, Number) : new Array<number>(OC).fill(0)), comment: `layer ${i}: bias [${OC}] (int32: |bias| + 32768 * sum |w| < 2^31 per channel)`, where: 'weights' });
+      for (let b = 0; b < N; b++)
+        lines.push(`    ${P}_dwconv_s16i(${cptr(X.id, 'int16_t')} + ${b * IH * IW * IC}, ${IH}, ${IW}, ${IC}, ${OC / IC}, ${L}_w, ${L}_bias, ${ptr(Y.id, 'int16_t')} + ${b * OH * OW * OC}, ${OH}, ${OW}, ${KH}, ${KW}, ${sh}, ${sw}, ${dh}, ${dw}, ${pt}, ${pl}, ${L}_rq, ${num(q, 'act_min', n)}, ${num(q, 'act_max', n)});`);
+      return { kernel: ['dwconv16i'], call: lines.join('\n'), consts, notes: ['16x8 depthwise: int16 activations, int8 weights, sums proven to fit int32'] };
+    }
     if (group === IC && group > 1 && W.shape[3] === 1 && acc64 === 1 && KH * KW <= 512) {
       // depthwise with an int64 accumulator: channels innermost, filter re-laid out [KH][KW][OC]
       const wt = new Int8Array(KH * KW * OC);
@@ -213,7 +242,7 @@ function taps(start: number, k: number, dil: number, size: number): [number, num
 export interface ConvGeom {
   ih: number; iw: number; ic: number; oh: number; ow: number; oc: number; kh: number; kw: number;
   sh: number; sw: number; dh: number; dw: number; pt: number; pl: number; group: number;
-  kernel: 'gemm' | 'convb' | 'conv' | 'dwconv' | 'dwc' | 'conv16' | 'convb16' | 'convb16i' | 'dwconv16';
+  kernel: 'gemm' | 'convb' | 'conv' | 'dwconv' | 'dwc' | 'conv16' | 'convb16' | 'convb16i' | 'dwconv16' | 'dwconv16i';
 }
 
 export function convGeom(c: WalkCtx): ConvGeom | undefined {
@@ -232,9 +261,10 @@ export function convGeom(c: WalkCtx): ConvGeom | undefined {
   if (w16) {
     // the same choice as conv16's
     const acc64 = c.q?.acc64 === 1 || (Array.isArray(c.q?.acc64) && c.q.acc64[0] === 1);
+    const B = n.inputs[2] !== undefined && n.inputs[2] >= 0 ? T(n.inputs[2]) : undefined;
+    if (W.data && c.q && dw16i(W.data, oc, kh * kw, B?.data, arr(c.q, 'shift', oc, n), group === ic && group > 1 && W.shape[3] === 1 && acc64)) return { ...g, kernel: 'dwconv16i' };
     if (group === ic && group > 1 && W.shape[3] === 1 && acc64 && kh * kw <= 512) return { ...g, kernel: 'dwconv16' };
     if (group === 1 && dw === 1 && acc64) {
-      const B = n.inputs[2] !== undefined && n.inputs[2] >= 0 ? T(n.inputs[2]) : undefined;
       return { ...g, kernel: W.data && sums32(W.data, oc, kh * kw * ic, B?.data) ? 'convb16i' : 'convb16' };
     }
     return { ...g, kernel: 'conv16' };
@@ -405,6 +435,19 @@ function dwconv16Walk(g: ConvGeom, step: StepSink) {
   });
 }
 
+/** ef_dwconv_s16i: raster; within a pixel channel by channel, each stored once its window (its own input channel
+ * c / ch_mult, the in-bounds taps) is summed. */
+function dwconv16iWalk(g: ConvGeom, step: StepSink) {
+  const { ic, oc } = g;
+  const cm = oc / ic;
+  rasterWindows(g, ({ base, empty, first, last }) => {
+    for (let o = 0; o < oc; o++) {
+      const ci = Math.floor(o / cm);
+      step(empty ? 0 : first + ci, empty ? 0 : last + ci + 1, base + o, base + o + 1);
+    }
+  });
+}
+
 /** The walk of the kernel emitConv picks (int8 gemm: its pixel-major form ef_gemmr_s8, used when overlapped). */
 function convWalkOf(c: WalkCtx): Walk | undefined {
   const g = convGeom(c);
@@ -419,6 +462,8 @@ function convWalkOf(c: WalkCtx): Walk | undefined {
       return (s) => convbWalk(g, elems(s), g.kw * g.ic <= 511);
     case 'dwconv16':
       return (s) => dwconv16Walk(g, elems(s));
+    case 'dwconv16i':
+      return (s) => dwconv16iWalk(g, elems(s));
     case 'gemm':
       return (s) => gemmrWalk(g.oh * g.ow, g.ic, g.oc, elems(s));
     case 'convb':
@@ -438,4 +483,4 @@ function convWalkOf(c: WalkCtx): Walk | undefined {
   }
 }
 
-export const conv: CLowering = { op: 'Conv', int16: true, kernels: ['conv', 'convb', 'gemm', 'gemmr', 'dwconv', 'dwc', 'conv16', 'convb16', 'convb16i', 'dwconv16'], emit: emitConv, walk: convWalkOf, overlapCost: (c) => convGeom(c)?.kernel === 'gemm' };
+export const conv: CLowering = { op: 'Conv', int16: true, kernels: ['conv', 'convb', 'gemm', 'gemmr', 'dwconv', 'dwc', 'conv16', 'convb16', 'convb16i', 'dwconv16', 'dwconv16i'], emit: emitConv, walk: convWalkOf, overlapCost: (c) => convGeom(c)?.kernel === 'gemm' };
