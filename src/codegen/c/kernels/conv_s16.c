@@ -460,7 +460,8 @@ void ef_dwconv_s16(const int16_t *in, int ih, int iw, int ic, int mult_ch, const
  * rh * 2^16 + rl = 2^(ts-1) (r = 0: rh = 0, rl = 2^15; r >= 1: rh = 2^(r-1), rl = 0). rq holds two words per
  * channel, precomputed by the emitter: m16 | r << 16 | (rl ? 1 << 24 : 0), and rh. Padding taps add nothing (16x8
  * has no zero points). Walk (dwconv16iWalk in src/codegen/c/ops/conv.ts): raster, within a pixel channel by
- * channel, each stored as soon as its window is summed, reading only its own input channel. */
+ * channel (windows wholly inside a 3x3 layer: channels in pairs), each stored as soon as its window is summed,
+ * reading only its own input channel. */
 static inline int16_t ef_dw16i_q(int32_t x, const int32_t *rq, int32_t lo, int32_t hi)
 {
     const uint32_t p = (uint32_t)rq[0];
@@ -473,14 +474,33 @@ static inline int16_t ef_dw16i_q(int32_t x, const int32_t *rq, int32_t lo, int32
     return (int16_t)v;
 }
 
-/* one output pixel whose 3x3 window (ch_mult 1, dilation 1) lies inside the input, starting at x: three row
- * pointers move one channel at a time (a function of its own, so its loop keeps everything in registers) */
-static void ef_dw16i_px3(const int16_t *x, size_t rs, size_t cs, const int8_t *wc, const int32_t *bc, const int32_t *qc,
+/* one output pixel whose 3x3 window (ch_mult 1, dilation 1) lies inside the input, starting at x: channels two at
+ * a time (one address per tap for both, both stored after both are summed), then a last single one; a function of
+ * its own, so its loop keeps everything in registers */
+#if defined(__GNUC__)
+#define EF_DW16I_OWN __attribute__((noinline))
+#else
+#define EF_DW16I_OWN
+#endif
+static EF_DW16I_OWN void ef_dw16i_px3(const int16_t *x, size_t rs, size_t cs, const int8_t *wc, const int32_t *bc, const int32_t *qc,
                          int16_t *op, int oc, int32_t lo, int32_t hi)
 {
     const int16_t *r0 = x, *r1 = x + rs, *r2 = x + 2 * rs;
-    int16_t *const oe = op + oc;
-    for (; op != oe; ++op, ++r0, ++r1, ++r2, wc += 9, ++bc, qc += 2) {
+    int16_t *const oe = op + (oc & ~1);
+    for (; op != oe; op += 2, r0 += 2, r1 += 2, r2 += 2, wc += 18, bc += 2, qc += 4) {
+        const int16_t *p0 = r0 + cs, *p1 = r1 + cs, *p2 = r2 + cs;
+        const int16_t *q0 = p0 + cs, *q1 = p1 + cs, *q2 = p2 + cs;
+        int32_t a = bc[0], b = bc[1];
+        a += wc[0] * r0[0] + wc[1] * p0[0] + wc[2] * q0[0];
+        b += wc[9] * r0[1] + wc[10] * p0[1] + wc[11] * q0[1];
+        a += wc[3] * r1[0] + wc[4] * p1[0] + wc[5] * q1[0];
+        b += wc[12] * r1[1] + wc[13] * p1[1] + wc[14] * q1[1];
+        a += wc[6] * r2[0] + wc[7] * p2[0] + wc[8] * q2[0];
+        b += wc[15] * r2[1] + wc[16] * p2[1] + wc[17] * q2[1];
+        op[0] = ef_dw16i_q(a, qc, lo, hi);
+        op[1] = ef_dw16i_q(b, qc + 2, lo, hi);
+    }
+    if (oc & 1) {
         int32_t a = *bc;
         a += wc[0] * r0[0] + wc[1] * r0[cs] + wc[2] * r0[2 * cs];
         a += wc[3] * r1[0] + wc[4] * r1[cs] + wc[5] * r1[2 * cs];
@@ -539,3 +559,4 @@ void ef_dwconv_s16i(const int16_t *in, int ih, int iw, int ic, int mult_ch, cons
         }
     }
 }
+#undef EF_DW16I_OWN

@@ -436,12 +436,16 @@ function dwconv16Walk(g: ConvGeom, step: StepSink) {
 }
 
 /** ef_dwconv_s16i: raster; within a pixel channel by channel, each stored once its window (its own input channel
- * c / ch_mult, the in-bounds taps) is summed. */
+ * c / ch_mult, the in-bounds taps) is summed; a 3x3 window wholly inside (ch_mult 1, no dilation) in channel pairs,
+ * both stored after both are summed, then a last single channel. */
 function dwconv16iWalk(g: ConvGeom, step: StepSink) {
-  const { ic, oc } = g;
+  const { ic, oc, kh, kw, dh, dw } = g;
   const cm = oc / ic;
-  rasterWindows(g, ({ base, empty, first, last }) => {
-    for (let o = 0; o < oc; o++) {
+  const fast3 = kh === 3 && kw === 3 && dh === 1 && dw === 1 && cm === 1;
+  rasterWindows(g, ({ base, full, empty, first, last }) => {
+    let o = 0;
+    if (fast3 && full) for (; o + 2 <= oc; o += 2) step(first + o, last + o + 2, base + o, base + o + 2);
+    for (; o < oc; o++) {
       const ci = Math.floor(o / cm);
       step(empty ? 0 : first + ci, empty ? 0 : last + ci + 1, base + o, base + o + 1);
     }
