@@ -1,6 +1,7 @@
 // Per-layer profile of the generated C on rv32imc: one QEMU run of the first TFLM reference case with the
 // generated code's per-layer hook (-DESPFORGE_PROFILE), the same measurement as `espforge verify DIR --profile`.
-// Instructions per layer and per MAC, for person_detect and the ResNet-class models. Section for
+// Instructions per layer and per MAC, for person_detect and the ResNet-class models, and a 16x8 (int16 activation)
+// MobileNet quantized by espforge (no TFLM reference for it: its C is compared with the simulator). Section for
 // bench/sections.ts (`{ id: 'profile', ... }`); also runs alone: npx tsx bench/profile.ts
 
 import { readFileSync } from 'node:fs';
@@ -11,6 +12,9 @@ import { emitC } from '../src/codegen/c/emit.js';
 import { harnessSpec, graphMacs } from '../src/pipeline/build.js';
 import { readNpy } from '../src/io/npy.js';
 import { runRv32 } from '../src/verify/host.js';
+import { quantize } from '../src/api.js';
+import { readNpz } from '../src/io/npy.js';
+import { simulate } from '../src/pipeline/build.js';
 
 const SHARED = join(import.meta.dirname, '..', '..', 'shared');
 const MODELS: [string, string][] = [
@@ -56,10 +60,44 @@ export async function profileBench(): Promise<string> {
       `\nSum of layers ${sum.toLocaleString('en-US')} instructions (${(sum / total).toFixed(2)}/MAC); whole invoke without the hook ${plain.cases[0].instret?.toLocaleString('en-US')} (${((plain.cases[0].instret ?? 0) / total).toFixed(2)}/MAC; input/output copies and calls make the difference); ${total.toLocaleString('en-US')} MACs. Output bytes = TFLM reference: ${exact ? 'yes' : '**NO**'} (case ${c.id}).\n`,
     );
   }
+  out.push(await profile16());
   return (
     out.join('\n') +
     '\nrv32imc, `riscv64-unknown-elf-gcc -march=rv32imc -mabi=ilp32 -O2`, `qemu-system-riscv32 -machine virt -icount shift=0`, portable kernels; per-layer counts from `-DESPFORGE_PROFILE` (rdinstret around each layer call, a few hook instructions each), the first reference case of ../shared/reference/tflm.\n'
   );
+}
+
+/** vww96_f (TinyMaix's float VWW MobileNet) quantized 16x8 by espforge on its six sample images (input 1/255),
+ * profiled on the first image; expected bytes from the integer simulator (a consistency check, not TFLM). */
+async function profile16(): Promise<string> {
+  const samples = join(SHARED, 'models', 'tflite', 'tinymaix', 'samples', 'vww96_samples.npz');
+  const q = await quantize(join(SHARED, 'models', 'tflite', 'tinymaix', 'vww96_f.tflite'), { calib: samples, scheme: 'int16', inputScale: String(1 / 255) } as Parameters<typeof quantize>[1]);
+  const g = q.graph;
+  const e = emitC(g, { name: 'vww96_i16' });
+  const xt = g.tensors[g.inputs[0]];
+  const img = readNpz(new Uint8Array(readFileSync(samples))).get('x')!;
+  const n = xt.shape.reduce((a, b) => a * b, 1);
+  const s = xt.quant!.scale[0];
+  const z = xt.quant!.zeroPoint[0];
+  const lo = xt.dtype === 'int16' ? -32768 : -128;
+  const hi = xt.dtype === 'int16' ? 32767 : 127;
+  const input = Array.from({ length: n }, (_, i) => Math.min(hi, Math.max(lo, Math.round((img.data as ArrayLike<number>)[i] / 255 / s) + z)));
+  const gc = { name: 'pic_person1', inputs: [input], expected: simulate(g, [input]) };
+  const spec = harnessSpec(g, e.prefix);
+  const plain = runRv32(e.files, spec, [gc]);
+  const prof = runRv32(e.files, spec, [gc], { profile: true });
+  const per = prof.cases[0].layers ?? [];
+  const macs = graphMacs(g);
+  const total = macs.reduce((a, b) => a + b, 0);
+  const sum = per.reduce((a, b) => a + (b ?? 0), 0);
+  const out = ['### vww96_f, 16x8 (int16 activations, int8 weights), quantized by espforge\n', '| # | op | kernel | input → output | MACs | rv32 instr | instr / MAC | share |', '|---:|---|---|---|---:|---:|---:|---:|'];
+  e.layers.forEach((l, i) => {
+    const nd = g.nodes[i];
+    const ins = per[i] ?? 0;
+    out.push(`| ${i} | ${l.op} | ${l.kernel} | ${nd ? `${shapeOf(g, nd.inputs[0])} → ${shapeOf(g, nd.outputs[0])}` : ''} | ${macs[i].toLocaleString('en-US')} | ${ins.toLocaleString('en-US')} | ${macs[i] > 0 ? (ins / macs[i]).toFixed(2) : '-'} | ${sum > 0 ? ((100 * ins) / sum).toFixed(1) : '-'}% |`);
+  });
+  out.push(`\nSum of layers ${sum.toLocaleString('en-US')} instructions (${(sum / total).toFixed(2)}/MAC); whole invoke without the hook ${plain.cases[0].instret?.toLocaleString('en-US')} (${((plain.cases[0].instret ?? 0) / total).toFixed(2)}/MAC); ${total.toLocaleString('en-US')} MACs. Calibrated on the 6 sample images of ../shared/models/tflite/tinymaix/samples/vww96_samples.npz, profiled on pic_person1; output = the integer simulator's: ${plain.cases[0].outputs.every((o, j) => Array.from(o).join() === Array.from(gc.expected[j]).join()) ? 'yes' : '**NO**'} (a consistency check of our own two implementations; the 16x8 kernels' independent check is the TFLM int16 corpus, test/verify/tflm-random).\n`);
+  return out.join('\n');
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
