@@ -176,12 +176,15 @@ test('blocked conv kernels: C under ASan/UBSan equals the simulator on border, b
   check('int16 FC 1100', fcModel(1100, 13, false), 'convb16', false);
   // convb16i at its bound: 511 products of -128 * -32768 = 2^22 plus a bias of 2^22 - 1 reach exactly 2^31 - 1
   // (one more unit of bias or weight and the emitter must choose convb16); channel counts 13 = 8 + 4 + 1, an odd
-  // width, padding (border pixels), all four rounding forms of the requantization (shifts 0 / -1 / -2 / -20)
+  // width, padding (border pixels), the rounding forms of section rq16i's requantization (shifts -1: r = 0, rl = 2^15;
+  // -2, -20, -31: r = 1, 19, 30 with rh = 2^(r-1), -31 the largest shift a 16x8 layer may have); shift 0 (ts = 15, a
+  // left shift in TFLM's terms) is outside rq16i, so that layer takes the int64 kernel convb16
   check('int16 1x1x511 at the int32 bound', edgeModel(false), 'convb16i', true);
   check('int16 1x1x511 one past the int32 bound', edgeModel(true), 'convb16', true);
   check('int16 FC 511 at the int32 bound', fcEdge(), 'convb16i', true);
   check('int16 3x3x5 pads', convModel({ ih: 7, iw: 9, ic: 5, oc: 13, k: 3, stride: 1, dh: 1, pads: [1, 1, 1, 1] }, true, false), 'convb16i', false);
-  for (const sh of [0, -1, -2, -20]) check(`int16 3x3x5 shift ${sh}`, shiftModel(sh), 'convb16i', false);
+  for (const sh of [-1, -2, -20, -31]) check(`int16 3x3x5 shift ${sh}`, shiftModel(sh), 'convb16i', false);
+  check('int16 3x3x5 shift 0', shiftModel(0), 'convb16', false);
   // int8: odd output width, stride 2, vertical dilation, asymmetric padding, 13 channels
   const c8: ConvSpec = { ih: 11, iw: 12, ic: 5, oc: 13, k: 3, stride: 2, dh: 2, pads: [2, 1, 0, 2] };
   check('int8 3x3x5 s2', convModel(c8, false, false), 'convb', false);

@@ -237,62 +237,48 @@ void ef_convb_s16(const int16_t *in, int ih, int iw, int ic, const int8_t *w, co
     }
 }
 
-/*@@ section convb16i deps=common,taps,conv16 */
+/*@@ section rq16i deps=common */
+/* TFLM's 16x8 requantization (the int64 overload, ef_mbqm64: (x * m16 + 2^(ts-1)) >> ts with m16 the Q31 multiplier
+ * rounded to 16 bits and ts = 15 - shift) of an int32 sum x, for ts >= 16 (a right shift of at least one in TFLM's
+ * terms; the emitter gives these kernels only such layers), in 32-bit pieces: with x = xh * 2^16 + xl
+ * (0 <= xl < 2^16, |xh| <= 2^15) and r = ts - 16, the result is (xh * m16 + rh + ((xl * m16 + rl) >> 16)) >> r,
+ * where rh * 2^16 + rl = 2^(ts-1) (r = 0: rh = 0, rl = 2^15; r >= 1: rh = 2^(r-1), rl = 0): x * m16 = xh * m16 * 2^16
+ * + xl * m16, and the floor of a sum with a multiple of 2^16 splits (|xh * m16| <= 2^30, rh <= 2^29,
+ * (xl * m16 + rl) >> 16 < 2^15: no overflow; the result is below 2^31 in magnitude, so TFLM's truncation to int32
+ * changes nothing). rq holds two words per output channel, precomputed by the emitter (rq16Words in
+ * src/codegen/c/ops/conv.ts): m16 | r << 16 | (rl ? 1 << 24 : 0), and rh. */
+static inline int16_t ef_rq16i(int32_t x, const int32_t *rq, int32_t lo, int32_t hi)
+{
+    const uint32_t p = (uint32_t)rq[0];
+    const int32_t m16 = (int32_t)(p & 0xFFFFu);
+    const uint32_t xl = (uint32_t)x & 0xFFFFu;
+    const uint32_t rl = (p >> 9) & 0x8000u;
+    int32_t v = ((x >> 16) * m16 + rq[1] + (int32_t)((xl * (uint32_t)m16 + rl) >> 16)) >> ((p >> 16) & 0xFFu);
+    if (v < lo) v = lo;
+    if (v > hi) v = hi;
+    return (int16_t)v;
+}
+
+/*@@ section convb16i deps=common,taps,conv16,rq16i */
 /* 16x8 convolution with the filter packing and arguments of convb16, for layers whose sums provably fit int32: the
  * emitter checked, from the actual weights, |bias[o]| + 32768 * sum |w[o, ...]| < 2^31 for every output channel o.
  * Each product is at most 32768 |w| in magnitude, so bias plus any subset of a window's products stays inside
  * int32: accumulating in int32 from the bias gives exactly TFLM's int64 sum, with no partial sums to widen. The
- * requantization is TFLM's int64 overload (ef_mbqm64) applied to that int32 value (ef_cb16i_rq). */
-/* TFLM's int64 requantization of an int32 sum x: (x * m16 + 2^(ts-1)) >> ts, truncated to int32. For ts >= 16
- * (shift <= -1) it splits exactly into 32-bit pieces: with x = xh * 2^16 + xl (0 <= xl < 2^16, |xh| <= 2^15),
- * x * m16 = xh * m16 * 2^16 + xl * m16, so for ts > 16 (2^(ts-1) = 2^16 * 2^(ts-17)) the result is
- * (xh * m16 + 2^(ts-17) + ((xl * m16) >> 16)) >> (ts - 16) (a floor of a floor; |xh * m16| <= 2^30, 2^(ts-17) <=
- * 2^29, (xl * m16) >> 16 < 2^15: no overflow), and for ts = 16 it is xh * m16 + ((xl * m16 + 2^15) >> 16)
- * (unsigned, below 2^32); the result is below 2^31 in magnitude, so the truncation changes nothing. ts < 16 (a
- * left shift in TFLM's terms) takes the int64 form. */
-static inline int32_t ef_cb16i_rq(int32_t x, int32_t m16, int ts)
-{
-    const int32_t xh = x >> 16;
-    const uint32_t xl = (uint32_t)x & 0xFFFFu;
-    if (ts > 16) return (xh * m16 + ((int32_t)1 << (ts - 17)) + (int32_t)((xl * (uint32_t)m16) >> 16)) >> (ts - 16);
-    if (ts == 16) return xh * m16 + (int32_t)((xl * (uint32_t)m16 + 32768u) >> 16);
-    return (int32_t)(((int64_t)x * m16 + ((int64_t)1 << (ts - 1))) >> ts);
-}
-
-/* the 16-bit multiplier of ef_mbqm64 */
-static inline int32_t ef_cb16i_m16(int32_t m)
-{
-    return m < 0x7FFF0000 ? (int32_t)(((int64_t)m + 32768) >> 16) : 0x7FFF;
-}
-
-static inline void ef_cb16i_store(const int32_t *acc, int16_t *op, int B, const int32_t *mult, const int32_t *shift,
-                                  int32_t lo, int32_t hi)
+ * bias is int32 (or absent) and the requantization ef_rq16i (section rq16i, two precomputed words per channel). */
+static inline void ef_cb16i_store(const int32_t *acc, int16_t *op, int B, const int32_t *rq, int32_t lo, int32_t hi)
 {
     int j;
-    for (j = 0; j < B; ++j) {
-        int32_t v = ef_cb16i_rq(acc[j], ef_cb16i_m16(mult[j]), 15 - shift[j]);
-        if (v < lo) v = lo;
-        if (v > hi) v = hi;
-        op[j] = (int16_t)v;
-    }
+    for (j = 0; j < B; ++j) op[j] = ef_rq16i(acc[j], rq + 2 * j, lo, hi);
 }
 
-/* two pixels: the channel's m16 and ts computed once */
+/* two pixels */
 static inline void ef_cb16i_store2(const int32_t *acc, const int32_t *acc2, int16_t *oa, int16_t *ob, int B,
-                                   const int32_t *mult, const int32_t *shift, int32_t lo, int32_t hi)
+                                   const int32_t *rq, int32_t lo, int32_t hi)
 {
     int j;
     for (j = 0; j < B; ++j) {
-        const int32_t m16 = ef_cb16i_m16(mult[j]);
-        const int ts = 15 - shift[j];
-        int32_t v = ef_cb16i_rq(acc[j], m16, ts);
-        int32_t u = ef_cb16i_rq(acc2[j], m16, ts);
-        if (v < lo) v = lo;
-        if (v > hi) v = hi;
-        if (u < lo) u = lo;
-        if (u > hi) u = hi;
-        oa[j] = (int16_t)v;
-        ob[j] = (int16_t)u;
+        oa[j] = ef_rq16i(acc[j], rq + 2 * j, lo, hi);
+        ob[j] = ef_rq16i(acc2[j], rq + 2 * j, lo, hi);
     }
 }
 
@@ -329,9 +315,9 @@ static void ef_cb16i_p8(const int16_t *x, size_t pstep, size_t rstep, int kh, in
 }
 #undef EF_CI8
 
-void ef_convb_s16i(const int16_t *in, int ih, int iw, int ic, const int8_t *w, const int64_t *bias, int16_t *out,
+void ef_convb_s16i(const int16_t *in, int ih, int iw, int ic, const int8_t *w, const int32_t *bias, int16_t *out,
                    int oh, int ow, int oc, int kh, int kw, int sh, int sw, int dh, int pad_t, int pad_l,
-                   const int32_t *mult, const int32_t *shift, int32_t act_min, int32_t act_max)
+                   const int32_t *rq, int32_t act_min, int32_t act_max)
 {
     const int ksz = kh * kw * ic;
     const int run = kw * ic;
@@ -365,7 +351,7 @@ void ef_convb_s16i(const int16_t *in, int ih, int iw, int ic, const int8_t *w, c
                                 }
                         }
                     }
-                    ef_cb16i_store2(a, b, op + o, op + oc + o, B, mult + o, shift + o, act_min, act_max);
+                    ef_cb16i_store2(a, b, op + o, op + oc + o, B, rq + 2 * o, act_min, act_max);
                     o += B;
                 }
                 ox += 2;
@@ -397,7 +383,7 @@ void ef_convb_s16i(const int16_t *in, int ih, int iw, int ic, const int8_t *w, c
                                 for (j = 0; j < B; ++j) acc[j] += wp[j] * xq[k];
                         }
                     }
-                    ef_cb16i_store(acc, op + o, B, mult + o, shift + o, act_min, act_max);
+                    ef_cb16i_store(acc, op + o, B, rq + 2 * o, act_min, act_max);
                     o += B;
                 }
                 ++ox;
@@ -449,34 +435,15 @@ void ef_dwconv_s16(const int16_t *in, int ih, int iw, int ic, int mult_ch, const
         }
 }
 
-/*@@ section dwconv16i deps=common,taps */
+/*@@ section dwconv16i deps=common,taps,rq16i */
 /* 16x8 depthwise convolution (groups == ic, any channel multiplier, any kernel size, stride, dilation and padding)
  * for layers whose sums provably fit int32: the emitter checked |bias[o]| + 32768 * sum |w[o, ...]| < 2^31 per
  * output channel (as for convb16i), so each channel's sum runs in one int32 register from the bias and equals
  * TFLM's int64 sum. The filter keeps its [OC][KH][KW] layout and the bias is int32 (zeros when the layer has none).
- * Requantization: TFLM's int64 overload (ef_mbqm64: (x * m16 + 2^(ts-1)) >> ts) for ts = 15 - shift >= 16, the
- * emitter's condition for this kernel, split into 32-bit pieces as in ef_cb16i_rq: with x = xh * 2^16 + xl
- * (0 <= xl < 2^16) and r = ts - 16, the result is (xh * m16 + rh + ((xl * m16 + rl) >> 16)) >> r, where
- * rh * 2^16 + rl = 2^(ts-1) (r = 0: rh = 0, rl = 2^15; r >= 1: rh = 2^(r-1), rl = 0). rq holds two words per
- * channel, precomputed by the emitter: m16 | r << 16 | (rl ? 1 << 24 : 0), and rh. Padding taps add nothing (16x8
- * has no zero points). Walk (dwconv16iWalk in src/codegen/c/ops/conv.ts): raster, within a pixel channel by
+ * Requantization ef_rq16i (section rq16i: TFLM's int64 overload in 32-bit pieces, for ts = 15 - shift >= 16, the
+ * emitter's condition for this kernel). Padding taps add nothing (16x8 has no zero points). Walk (dwconv16iWalk in src/codegen/c/ops/conv.ts): raster, within a pixel channel by
  * channel (windows wholly inside a 3x3 layer: channels in pairs), each stored as soon as its window is summed,
  * reading only its own input channel. */
-static inline int16_t ef_dw16i_q(int32_t x, const int32_t *rq, int32_t lo, int32_t hi)
-{
-    const uint32_t p = (uint32_t)rq[0];
-    const int32_t m16 = (int32_t)(p & 0xFFFFu);
-    const uint32_t xl = (uint32_t)x & 0xFFFFu;
-    const uint32_t rl = (p >> 9) & 0x8000u;
-    int32_t v = ((x >> 16) * m16 + rq[1] + (int32_t)((xl * (uint32_t)m16 + rl) >> 16)) >> ((p >> 16) & 0xFFu);
-    if (v < lo) v = lo;
-    if (v > hi) v = hi;
-    return (int16_t)v;
-}
-
-/* one output pixel whose 3x3 window (ch_mult 1, dilation 1) lies inside the input, starting at x: channels two at
- * a time (one address per tap for both, both stored after both are summed), then a last single one; a function of
- * its own, so its loop keeps everything in registers */
 #if defined(__GNUC__)
 #define EF_DW16I_OWN __attribute__((noinline))
 #else
@@ -497,15 +464,15 @@ static EF_DW16I_OWN void ef_dw16i_px3(const int16_t *x, size_t rs, size_t cs, co
         b += wc[12] * r1[1] + wc[13] * p1[1] + wc[14] * q1[1];
         a += wc[6] * r2[0] + wc[7] * p2[0] + wc[8] * q2[0];
         b += wc[15] * r2[1] + wc[16] * p2[1] + wc[17] * q2[1];
-        op[0] = ef_dw16i_q(a, qc, lo, hi);
-        op[1] = ef_dw16i_q(b, qc + 2, lo, hi);
+        op[0] = ef_rq16i(a, qc, lo, hi);
+        op[1] = ef_rq16i(b, qc + 2, lo, hi);
     }
     if (oc & 1) {
         int32_t a = *bc;
         a += wc[0] * r0[0] + wc[1] * r0[cs] + wc[2] * r0[2 * cs];
         a += wc[3] * r1[0] + wc[4] * r1[cs] + wc[5] * r1[2 * cs];
         a += wc[6] * r2[0] + wc[7] * r2[cs] + wc[8] * r2[2 * cs];
-        *op = ef_dw16i_q(a, qc, lo, hi);
+        *op = ef_rq16i(a, qc, lo, hi);
     }
 }
 
@@ -532,7 +499,7 @@ void ef_dwconv_s16i(const int16_t *in, int ih, int iw, int ic, int mult_ch, cons
                 ef_dw16i_px3(in + (size_t)iy0 * rs + (size_t)ix0 * cs, rs, cs, w, bias, rq, op, oc, lo, hi);
             } else if (ky0 >= ky1 || kx0 >= kx1) {
                 /* no tap inside: the bias alone */
-                for (c = 0; c < oc; ++c) op[c] = ef_dw16i_q(bias[c], rq + 2 * c, lo, hi);
+                for (c = 0; c < oc; ++c) op[c] = ef_rq16i(bias[c], rq + 2 * c, lo, hi);
             } else {
                 /* the in-bounds taps [ky0, ky1) x [kx0, kx1) of each channel's window; input channel ci = c / mult_ch */
                 const int16_t *x0 = in + ((size_t)(iy0 + ky0 * dh) * iw + ix0 + kx0 * dw) * cs;
@@ -549,7 +516,7 @@ void ef_dwconv_s16i(const int16_t *in, int ih, int iw, int ic, int mult_ch, cons
                         for (kx = 0; kx < nx; ++kx, xp += xstep) a += wr[kx] * *xp;
                         if (ky + 1 < ky1) xr += rstep;
                     }
-                    op[c] = ef_dw16i_q(a, rq + 2 * c, lo, hi);
+                    op[c] = ef_rq16i(a, rq + 2 * c, lo, hi);
                     if (++m == mult_ch) {
                         m = 0;
                         ++ci;

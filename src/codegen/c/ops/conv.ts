@@ -21,12 +21,40 @@ export function sums32(w: ArrayLike<number>, oc: number, ksz: number, bias: Arra
   return true;
 }
 
-/** Whether a 16x8 depthwise layer (dw: the shape conditions) takes section dwconv16i: sums proven to fit int32, and
- *  every total shift 15 - shift at least 16 (a right shift of at least one in TFLM's terms). */
-function dw16i(w: ArrayLike<number>, oc: number, kk: number, bias: ArrayLike<number> | undefined, shifts: ArrayLike<number>, dw: boolean): boolean {
-  if (!dw) return false;
+/** Whether a 16x8 layer with filter w ([oc][ksz]) takes the int32-sum kernels (convb16i, dwconv16i): sums proven to
+ *  fit int32 (sums32), and every total shift ts = 15 - shift in [16, 46] (a right shift of at least one in TFLM's
+ *  terms), the range of section rq16i's 32-bit requantization. */
+function sums16i(w: ArrayLike<number>, oc: number, ksz: number, bias: ArrayLike<number> | undefined, shifts: ArrayLike<number>): boolean {
   for (let o = 0; o < oc; o++) if (15 - shifts[o] < 16 || 15 - shifts[o] > 46) return false;
-  return sums32(w, oc, kk, bias);
+  return sums32(w, oc, ksz, bias);
+}
+
+/** Section rq16i's two words per output channel: m16 | r << 16 | (r == 0) << 24, then rh (see kernels/conv_s16.c). */
+function rq16Words(ms: ArrayLike<number>, ss: ArrayLike<number>): Int32Array {
+  const rq = new Int32Array(2 * ms.length);
+  for (let o = 0; o < ms.length; o++) {
+    const m16 = ms[o] < 0x7fff0000 ? Math.floor((ms[o] + 32768) / 65536) : 0x7fff;
+    const r = 15 - ss[o] - 16;
+    rq[2 * o] = m16 | (r << 16) | (r === 0 ? 1 << 24 : 0);
+    rq[2 * o + 1] = r === 0 ? 0 : 2 ** (r - 1);
+  }
+  return rq;
+}
+
+/** The int32-sum kernels' tables in place of the int64 ones: `${L}_rq` (section rq16i) instead of the multiplier and
+ *  shift, an int32 bias (zeros when the layer has none and `zeros`) instead of the int64 one. Returns the bias
+ *  argument. */
+function int32Tables(c: LowerCtx, ms: ArrayLike<number>, ss: ArrayLike<number>, B: { data?: ArrayLike<number | bigint> } | undefined, zeros: boolean): string {
+  const { i, L, consts } = c;
+  const OC = ms.length;
+  const dropped = new Set([`${L}_mult`, `${L}_shift`, `${L}_bias`]);
+  const kept = consts.filter((k) => !dropped.has(k.sym));
+  consts.length = 0;
+  consts.push(...kept);
+  consts.push({ sym: `${L}_rq`, ctype: 'int32_t', data: rq16Words(ms, ss), comment: `layer ${i}: per output channel m16 | r << 16 | (r == 0) << 24, then rh (the 16x8 requantization in 32-bit pieces)`, where: 'model' });
+  if (!B && !zeros) return '0';
+  consts.push({ sym: `${L}_bias`, ctype: 'int32_t', data: Int32Array.from(B ? Array.from(B.data!, Number) : new Array<number>(OC).fill(0)), comment: `layer ${i}: bias [${OC}] (int32: |bias| + 32768 * sum |w| < 2^31 per channel)`, where: 'weights' });
+  return `${L}_bias`;
 }
 
 /** 16x8 Conv / depthwise / FullyConnected (int16 activations): one generic kernel, FC as a 1x1 conv over rows. */
@@ -58,8 +86,9 @@ export function conv16(c: LowerCtx): LayerCode {
     const rows = shapeSize(X.shape) / K;
     const wi = consts.findIndex((c) => c.sym === `${L}_w`);
     consts[wi] = { sym: `${L}_w`, ctype: 'int8_t', data: packColumns(W.data!, OC, K), comment: `layer ${i} '${commentSafe(n.name)}': weights [N=${OC}][K=${K}] packed in column blocks of 8/4/1 as [block][K][width]`, where: 'weights' };
-    const i32 = sums32(W.data!, OC, K, B?.data);
-    call = `    ${P}_convb_s16${i32 ? 'i' : ''}(${cptr(X.id, 'int16_t')}, ${rows}, 1, ${K}, ${L}_w, ${bias}, ${ptr(Y.id, 'int16_t')}, ${rows}, 1, ${OC}, 1, 1, 1, 1, 1, 0, 0, ${L}_mult, ${L}_shift, ${num(q, 'act_min', n)}, ${num(q, 'act_max', n)});`;
+    const i32 = sums16i(W.data!, OC, K, B?.data, ss);
+    const b32 = i32 ? int32Tables(c, ms, ss, B, false) : bias;
+    call = `    ${P}_convb_s16${i32 ? 'i' : ''}(${cptr(X.id, 'int16_t')}, ${rows}, 1, ${K}, ${L}_w, ${b32}, ${ptr(Y.id, 'int16_t')}, ${rows}, 1, ${OC}, 1, 1, 1, 1, 1, 0, 0, ${i32 ? `${L}_rq` : `${L}_mult, ${L}_shift`}, ${num(q, 'act_min', n)}, ${num(q, 'act_max', n)});`;
     return { kernel: [i32 ? 'convb16i' : 'convb16'], call, consts, notes: ['16x8: int16 activations, int8 weights, int64 accumulator' + (i32 ? ' (sums proven to fit int32)' : '')] };
   } else if (fc) {
     const K = W.shape[1];
@@ -74,23 +103,9 @@ export function conv16(c: LowerCtx): LayerCode {
     const [pt, pl] = attrNums(n, 'pads', [0, 0, 0, 0]);
     const group = (n.attrs.group as number | undefined) ?? 1;
     const lines: string[] = [];
-    if (dw16i(W.data!, OC, KH * KW, B?.data, ss, group === IC && group > 1 && W.shape[3] === 1 && acc64 === 1)) {
-      // depthwise whose sums provably fit int32 and whose shifts are right shifts of at least 16 (ts = 15 - shift):
-      // one register per channel, filter [OC][KH][KW] as it is, int32 bias, and the int64 requantization's pieces
-      // precomputed (kernels/conv_s16.c section dwconv16i: m16 | r << 16 | (ts == 16) << 24, then rh)
-      const rq = new Int32Array(2 * OC);
-      for (let o = 0; o < OC; o++) {
-        const m16 = ms[o] < 0x7fff0000 ? Math.floor((ms[o] + 32768) / 65536) : 0x7fff;
-        const r = 15 - ss[o] - 16;
-        rq[2 * o] = m16 | (r << 16) | (r === 0 ? 1 << 24 : 0);
-        rq[2 * o + 1] = r === 0 ? 0 : 2 ** (r - 1);
-      }
-      const dropped = new Set([`${L}_mult`, `${L}_shift`, `${L}_bias`]);
-      const kept = consts.filter((k) => !dropped.has(k.sym));
-      consts.length = 0;
-      consts.push(...kept);
-      consts.push({ sym: `${L}_rq`, ctype: 'int32_t', data: rq, comment: `layer ${i}: per output channel m16 | r << 16 | (r == 0) << 24, then rh (16x8 requantization of the Q31 multiplier and shift in 32-bit pieces)`, where: 'model' });
-      consts.push({ sym: `${L}_bias`, ctype: 'int32_t', data: Int32Array.from(B ? Array.from(B.data!, Number) : new Array<number>(OC).fill(0)), comment: `layer ${i}: bias [${OC}] (int32: |bias| + 32768 * sum |w| < 2^31 per channel)`, where: 'weights' });
+    if (group === IC && group > 1 && W.shape[3] === 1 && acc64 === 1 && sums16i(W.data!, OC, KH * KW, B?.data, ss)) {
+      // depthwise with int32 sums: one register per channel, filter [OC][KH][KW] as it is (section dwconv16i)
+      int32Tables(c, ms, ss, B, true);
       for (let b = 0; b < N; b++)
         lines.push(`    ${P}_dwconv_s16i(${cptr(X.id, 'int16_t')} + ${b * IH * IW * IC}, ${IH}, ${IW}, ${IC}, ${OC / IC}, ${L}_w, ${L}_bias, ${ptr(Y.id, 'int16_t')} + ${b * OH * OW * OC}, ${OH}, ${OW}, ${KH}, ${KW}, ${sh}, ${sw}, ${dh}, ${dw}, ${pt}, ${pl}, ${L}_rq, ${num(q, 'act_min', n)}, ${num(q, 'act_max', n)});`);
       return { kernel: ['dwconv16i'], call: lines.join('\n'), consts, notes: ['16x8 depthwise: int16 activations, int8 weights, sums proven to fit int32'] };
@@ -110,9 +125,10 @@ export function conv16(c: LowerCtx): LayerCode {
       const ksz = KH * KW * IC;
       const wi = consts.findIndex((c) => c.sym === `${L}_w`);
       consts[wi] = { sym: `${L}_w`, ctype: 'int8_t', data: packColumns(W.data!, OC, ksz), comment: `layer ${i} '${commentSafe(n.name)}': filter [${W.shape.join(',')}] packed in output-channel blocks of 8/4/1 as [block][KH][KW][IC][width]`, where: 'weights' };
-      const i32 = sums32(W.data!, OC, ksz, B?.data);
+      const i32 = sums16i(W.data!, OC, ksz, B?.data, ss);
+      const b32 = i32 ? int32Tables(c, ms, ss, B, false) : bias;
       for (let b = 0; b < N; b++)
-        lines.push(`    ${P}_convb_s16${i32 ? 'i' : ''}(${cptr(X.id, 'int16_t')} + ${b * IH * IW * IC}, ${IH}, ${IW}, ${IC}, ${L}_w, ${bias}, ${ptr(Y.id, 'int16_t')} + ${b * OH * OW * OC}, ${OH}, ${OW}, ${OC}, ${KH}, ${KW}, ${sh}, ${sw}, ${dh}, ${pt}, ${pl}, ${L}_mult, ${L}_shift, ${num(q, 'act_min', n)}, ${num(q, 'act_max', n)});`);
+        lines.push(`    ${P}_convb_s16${i32 ? 'i' : ''}(${cptr(X.id, 'int16_t')} + ${b * IH * IW * IC}, ${IH}, ${IW}, ${IC}, ${L}_w, ${b32}, ${ptr(Y.id, 'int16_t')} + ${b * OH * OW * OC}, ${OH}, ${OW}, ${OC}, ${KH}, ${KW}, ${sh}, ${sw}, ${dh}, ${pt}, ${pl}, ${i32 ? `${L}_rq` : `${L}_mult, ${L}_shift`}, ${num(q, 'act_min', n)}, ${num(q, 'act_max', n)});`);
       return { kernel: [i32 ? 'convb16i' : 'convb16'], call: lines.join('\n'), consts, notes: ['16x8: int16 activations, int8 weights, int64 accumulator' + (i32 ? ' (sums proven to fit int32)' : '')] };
     }
     for (let b = 0; b < N; b++)
@@ -262,10 +278,11 @@ export function convGeom(c: WalkCtx): ConvGeom | undefined {
     // the same choice as conv16's
     const acc64 = c.q?.acc64 === 1 || (Array.isArray(c.q?.acc64) && c.q.acc64[0] === 1);
     const B = n.inputs[2] !== undefined && n.inputs[2] >= 0 ? T(n.inputs[2]) : undefined;
-    if (W.data && c.q && dw16i(W.data, oc, kh * kw, B?.data, arr(c.q, 'shift', oc, n), group === ic && group > 1 && W.shape[3] === 1 && acc64)) return { ...g, kernel: 'dwconv16i' };
+    const shifts = c.q ? arr(c.q, 'shift', oc, n) : undefined;
+    if (group === ic && group > 1 && W.shape[3] === 1 && acc64 && W.data && shifts && sums16i(W.data, oc, kh * kw, B?.data, shifts)) return { ...g, kernel: 'dwconv16i' };
     if (group === ic && group > 1 && W.shape[3] === 1 && acc64 && kh * kw <= 512) return { ...g, kernel: 'dwconv16' };
     if (group === 1 && dw === 1 && acc64) {
-      return { ...g, kernel: W.data && sums32(W.data, oc, kh * kw * ic, B?.data) ? 'convb16i' : 'convb16' };
+      return { ...g, kernel: W.data && shifts && sums16i(W.data, oc, kh * kw * ic, B?.data, shifts) ? 'convb16i' : 'convb16' };
     }
     return { ...g, kernel: 'conv16' };
   }
