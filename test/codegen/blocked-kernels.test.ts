@@ -101,9 +101,8 @@ function fcModel(k: number, n: number, worst: boolean): Graph {
 }
 
 /** 1x1 16x8 conv, 511 input channels, 13 outputs, every weight -128; bias 2^22 - 1 (past: 2^22) on channel 0 */
-function edgeModel(past: boolean): Graph {
+function edgeModel(past: boolean, ic = 511): Graph {
   const b = new GraphBuilder({ format: 'espforge', source: 'edge16' });
-  const ic = 511;
   const oc = 13;
   const x = b.tensor({ name: 'x', dtype: 'int16', shape: [1, 3, 5, ic], quant: q(1 / 4096, 0) });
   const w = b.tensor({ name: 'w', dtype: 'int8', shape: [oc, 1, 1, ic], data: new Int8Array(oc * ic).fill(-128), quant: { scale: new Array(oc).fill(0.004), zeroPoint: new Array(oc).fill(0), axis: 0 } });
@@ -144,6 +143,54 @@ function shiftModel(sh: number): Graph {
   return g;
 }
 
+/** 3x3x7 -> 9 16x8 conv (pads 1) whose int64 biases (up to about 2^33, one channel -2^40) do not fit int32 beside
+ *  the products: convb16i's wide form. The output scale maps 2^33 to about 20,000, so the products (up to about
+ *  2^28) still move the results by hundreds; the -2^40 channel saturates. */
+function wideModel(): Graph {
+  const b = new GraphBuilder({ format: 'espforge', source: 'wide16' });
+  const oc = 9;
+  const x = b.tensor({ name: 'x', dtype: 'int16', shape: [1, 5, 6, 7], quant: q(1 / 4096, 0) });
+  const w = b.tensor({ name: 'w', dtype: 'int8', shape: [oc, 3, 3, 7], data: filter(oc * 63, 11, false), quant: { scale: Array.from({ length: oc }, (_, o) => 0.004 + 0.0005 * o), zeroPoint: new Array(oc).fill(0), axis: 0 } });
+  const bias = b.tensor({ name: 'b', dtype: 'int64', shape: [oc], data: Float64Array.from({ length: oc }, (_, o) => (o === oc - 1 ? -(2 ** 40) - 17 : (o % 2 ? 1 : -1) * Math.round(2 ** 33 * (o / oc)) + 1234567 * o)) });
+  const y = b.tensor({ name: 'y', dtype: 'int16', shape: [1, 5, 6, oc], quant: q((2 ** 33 * 0.004) / 4096 / 20000, 0) });
+  b.inputs = [x];
+  b.outputs = [y];
+  b.node({ op: 'Conv', name: 'conv', inputs: [x, w, bias], outputs: [y], attrs: { strides: [1, 1], dilations: [1, 1], pads: [1, 1, 1, 1], group: 1, activation: 'none' } });
+  return prepareIntGraph(b.build());
+}
+
+/** TFLM's 16x8 convolution transcribed from ../shared/docs/INT8-ARITHMETIC.md (section 3, the int64-accumulator
+ *  overload) in BigInt, independent of the simulator and the C: acc = bias + sum of in-bounds w * x (OHWI filter,
+ *  NHWC input, stride 1, the given pads), M16 = M < 0x7FFF0000 ? (M + 2^15) >> 16 : 0x7FFF, result =
+ *  (acc * M16 + 2^(14-S)) >> (15-S) truncated to int32, clamped to int16. */
+function conv16Reference(g: Graph, x: ArrayLike<number>): number[] {
+  const n = g.nodes[0];
+  const [, ih, iw, ic] = g.tensors[n.inputs[0]].shape;
+  const W = g.tensors[n.inputs[1]];
+  const [oc, kh, kw] = W.shape;
+  const bias = g.tensors[n.inputs[2]].data!;
+  const [pt, pl] = n.attrs.pads as number[];
+  const mult = n.qparams!.mult as number[];
+  const shift = n.qparams!.shift as number[];
+  const out: number[] = [];
+  for (let oy = 0; oy < ih + 2 - kh + 1; oy++)
+    for (let ox = 0; ox < iw + 2 - kw + 1; ox++)
+      for (let o = 0; o < oc; o++) {
+        let acc = BigInt(Number(bias[o]));
+        for (let ky = 0; ky < kh; ky++)
+          for (let kx = 0; kx < kw; kx++) {
+            const iy = oy - pt + ky;
+            const ix = ox - pl + kx;
+            if (iy < 0 || iy >= ih || ix < 0 || ix >= iw) continue;
+            for (let c = 0; c < ic; c++) acc += BigInt(W.data![((o * kh + ky) * kw + kx) * ic + c]) * BigInt(x[(iy * iw + ix) * ic + c]);
+          }
+        const m16 = mult[o] < 0x7fff0000 ? (BigInt(mult[o]) + 32768n) >> 16n : 0x7fffn;
+        const v = Number(BigInt.asIntN(32, (acc * m16 + (1n << BigInt(14 - shift[o]))) >> BigInt(15 - shift[o])));
+        out.push(Math.max(-32768, Math.min(32767, v)));
+      }
+  return out;
+}
+
 function check(label: string, g: Graph, kernel: string, worstInput: boolean, overlapAt?: 'below' | 'above') {
   const e = emitC(g, { name: 'blk', ...(overlapAt ? { overlapAt, planAlignment: 1 } : {}) });
   assert.ok(e.kernels.includes(kernel), `${label}: built with ${e.kernels.join(',')}, not ${kernel}`);
@@ -178,13 +225,26 @@ test('blocked conv kernels: C under ASan/UBSan equals the simulator on border, b
   // (one more unit of bias or weight and the emitter must choose convb16); channel counts 13 = 8 + 4 + 1, an odd
   // width, padding (border pixels), the rounding forms of section rq16i's requantization (shifts -1: r = 0, rl = 2^15;
   // -2, -20, -31: r = 1, 19, 30 with rh = 2^(r-1), -31 the largest shift a 16x8 layer may have); shift 0 (ts = 15, a
-  // left shift in TFLM's terms) is outside rq16i, so that layer takes the int64 kernel convb16
+  // left shift in TFLM's terms) is outside rq16i, so that layer takes convb16i's wide form (int64 requantization)
   check('int16 1x1x511 at the int32 bound', edgeModel(false), 'convb16i', true);
-  check('int16 1x1x511 one past the int32 bound', edgeModel(true), 'convb16', true);
+  // one unit more bias: the sums with the bias no longer fit int32, the products alone still do: the wide form
+  check('int16 1x1x511 one past the int32 bound (wide)', edgeModel(true), 'convb16i', true);
+  // one product more (512 of -128 * -32768 = 2^31): not even the products fit, the int64 kernel convb16
+  check('int16 1x1x512 products past the int32 bound', edgeModel(true, 512), 'convb16', true);
+  // wide biases (2^33, 2^40): C == simulator here, and both == the BigInt transcription of TFLM's arithmetic
+  const wg = wideModel();
+  assert.ok(Math.max(...(wg.nodes[0].qparams!.shift as number[])) <= -16, 'wide model: right shifts of 16 or more');
+  check('int16 3x3x7 wide biases', wg, 'convb16i', false);
+  for (const seed of [4100, 4101, 77]) {
+    const xin = pseudoRandomInput(5 * 6 * 7, 'int16', seed);
+    const ref = conv16Reference(wg, xin);
+    assert.ok(new Set(ref).size > 50, `wide model outputs vary: ${new Set(ref).size} values, ${ref.slice(0, 20)}`);
+    assert.deepEqual(simulate(wg, [xin])[0], ref, `wide model, input seed ${seed}: simulator vs TFLM transcription`);
+  }
   check('int16 FC 511 at the int32 bound', fcEdge(), 'convb16i', true);
   check('int16 3x3x5 pads', convModel({ ih: 7, iw: 9, ic: 5, oc: 13, k: 3, stride: 1, dh: 1, pads: [1, 1, 1, 1] }, true, false), 'convb16i', false);
   for (const sh of [-1, -2, -20, -31]) check(`int16 3x3x5 shift ${sh}`, shiftModel(sh), 'convb16i', false);
-  check('int16 3x3x5 shift 0', shiftModel(0), 'convb16', false);
+  check('int16 3x3x5 shift 0 (wide form)', shiftModel(0), 'convb16i', false);
   // int8: odd output width, stride 2, vertical dilation, asymmetric padding, 13 channels
   const c8: ConvSpec = { ih: 11, iw: 12, ic: 5, oc: 13, k: 3, stride: 2, dh: 2, pads: [2, 1, 0, 2] };
   check('int8 3x3x5 s2', convModel(c8, false, false), 'convb', false);

@@ -260,26 +260,49 @@ static inline int16_t ef_rq16i(int32_t x, const int32_t *rq, int32_t lo, int32_t
 }
 
 /*@@ section convb16i deps=common,taps,conv16,rq16i */
-/* 16x8 convolution with the filter packing and arguments of convb16, for layers whose sums provably fit int32: the
- * emitter checked, from the actual weights, |bias[o]| + 32768 * sum |w[o, ...]| < 2^31 for every output channel o.
- * Each product is at most 32768 |w| in magnitude, so bias plus any subset of a window's products stays inside
- * int32: accumulating in int32 from the bias gives exactly TFLM's int64 sum, with no partial sums to widen. The
- * bias is int32 (or absent) and the requantization ef_rq16i (section rq16i, two precomputed words per channel). */
-static inline void ef_cb16i_store(const int32_t *acc, int16_t *op, int B, const int32_t *rq, int32_t lo, int32_t hi)
+/* 16x8 convolution with the filter packing and arguments of convb16, for layers whose sums of products provably fit
+ * int32: the emitter checked, from the actual weights, 32768 * sum |w[o, ...]| (+ |bias[o]| unless wide) < 2^31 for
+ * every output channel o. Each product is at most 32768 |w| in magnitude, so any subset of a window's products
+ * (plus the bias) stays inside int32: accumulating in int32 gives exactly TFLM's int64 sum, with no partial sums to
+ * widen. wide = 0: the sums start at the int32 bias (or 0) and are requantized by ef_rq16i (section rq16i, two
+ * words per channel). wide = 1, for layers whose int64 bias B does not fit beside the products (a first layer with
+ * a small input scale): the sums start at 0 and TFLM's ((B + S) * m16 + 2^(ts-1)) >> ts (ef_mbqm64, truncated to
+ * int32) is computed as (C + S * m16) >> ts with C = B * m16 + 2^(ts-1) precomputed in int64 by the emitter; four
+ * words per channel: C (low, high), m16, ts (|B| < 2^47, so C and C + S * m16 stay far inside int64). */
+static inline int16_t ef_rq16w(int32_t s, const int32_t *q, int32_t lo, int32_t hi)
+{
+    const int64_t c = (int64_t)(((uint64_t)(uint32_t)q[1] << 32) | (uint32_t)q[0]);
+    int32_t v = (int32_t)((c + (int64_t)s * q[2]) >> q[3]);
+    if (v < lo) v = lo;
+    if (v > hi) v = hi;
+    return (int16_t)v;
+}
+
+static inline void ef_cb16i_store(const int32_t *acc, int16_t *op, int B, const int32_t *rq, int wide, int32_t lo,
+                                  int32_t hi)
 {
     int j;
-    for (j = 0; j < B; ++j) op[j] = ef_rq16i(acc[j], rq + 2 * j, lo, hi);
+    if (wide)
+        for (j = 0; j < B; ++j) op[j] = ef_rq16w(acc[j], rq + 4 * j, lo, hi);
+    else
+        for (j = 0; j < B; ++j) op[j] = ef_rq16i(acc[j], rq + 2 * j, lo, hi);
 }
 
 /* two pixels */
 static inline void ef_cb16i_store2(const int32_t *acc, const int32_t *acc2, int16_t *oa, int16_t *ob, int B,
-                                   const int32_t *rq, int32_t lo, int32_t hi)
+                                   const int32_t *rq, int wide, int32_t lo, int32_t hi)
 {
     int j;
-    for (j = 0; j < B; ++j) {
-        oa[j] = ef_rq16i(acc[j], rq + 2 * j, lo, hi);
-        ob[j] = ef_rq16i(acc2[j], rq + 2 * j, lo, hi);
-    }
+    if (wide)
+        for (j = 0; j < B; ++j) {
+            oa[j] = ef_rq16w(acc[j], rq + 4 * j, lo, hi);
+            ob[j] = ef_rq16w(acc2[j], rq + 4 * j, lo, hi);
+        }
+    else
+        for (j = 0; j < B; ++j) {
+            oa[j] = ef_rq16i(acc[j], rq + 2 * j, lo, hi);
+            ob[j] = ef_rq16i(acc2[j], rq + 2 * j, lo, hi);
+        }
 }
 
 #define EF_CI8(t) \
@@ -317,8 +340,9 @@ static void ef_cb16i_p8(const int16_t *x, size_t pstep, size_t rstep, int kh, in
 
 void ef_convb_s16i(const int16_t *in, int ih, int iw, int ic, const int8_t *w, const int32_t *bias, int16_t *out,
                    int oh, int ow, int oc, int kh, int kw, int sh, int sw, int dh, int pad_t, int pad_l,
-                   const int32_t *rq, int32_t act_min, int32_t act_max)
+                   const int32_t *rq, int wide, int32_t act_min, int32_t act_max)
 {
+    const int rqw = wide ? 4 : 2;
     const int ksz = kh * kw * ic;
     const int run = kw * ic;
     const size_t pstep = (size_t)sw * ic;
@@ -351,7 +375,7 @@ void ef_convb_s16i(const int16_t *in, int ih, int iw, int ic, const int8_t *w, c
                                 }
                         }
                     }
-                    ef_cb16i_store2(a, b, op + o, op + oc + o, B, rq + 2 * o, act_min, act_max);
+                    ef_cb16i_store2(a, b, op + o, op + oc + o, B, rq + rqw * o, wide, act_min, act_max);
                     o += B;
                 }
                 ox += 2;
@@ -383,7 +407,7 @@ void ef_convb_s16i(const int16_t *in, int ih, int iw, int ic, const int8_t *w, c
                                 for (j = 0; j < B; ++j) acc[j] += wp[j] * xq[k];
                         }
                     }
-                    ef_cb16i_store(acc, op + o, B, rq + 2 * o, act_min, act_max);
+                    ef_cb16i_store(acc, op + o, B, rq + rqw * o, wide, act_min, act_max);
                     o += B;
                 }
                 ++ox;

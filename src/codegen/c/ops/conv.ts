@@ -57,6 +57,35 @@ function int32Tables(c: LowerCtx, ms: ArrayLike<number>, ss: ArrayLike<number>, 
   return `${L}_bias`;
 }
 
+/** Whether a 16x8 layer whose sums with the bias do not provably fit int32 still takes convb16i in its wide form: the
+ *  products alone fit (sums32 without the bias) and every |bias| < 2^47 (section convb16i, ef_rq16w). */
+function wide16(w: ArrayLike<number>, oc: number, ksz: number, bias: ArrayLike<number> | undefined): boolean {
+  if (bias) for (let o = 0; o < oc; o++) if (!(Math.abs(Number(bias[o])) < 2 ** 47)) return false;
+  return sums32(w, oc, ksz, undefined);
+}
+
+/** convb16i's wide tables: per output channel C = B * m16 + 2^(ts-1) as int64 (low, high word), m16, ts, in place of
+ *  the multiplier, shift and bias (the bias is folded into C; the kernel's sums start at 0). */
+function wideTables(c: LowerCtx, ms: ArrayLike<number>, ss: ArrayLike<number>, B: { data?: ArrayLike<number | bigint> } | undefined) {
+  const { i, L, consts } = c;
+  const OC = ms.length;
+  const q = new Int32Array(4 * OC);
+  for (let o = 0; o < OC; o++) {
+    const m16 = ms[o] < 0x7fff0000 ? Math.floor((ms[o] + 32768) / 65536) : 0x7fff;
+    const ts = 15 - ss[o];
+    const C = BigInt.asUintN(64, BigInt(B ? Number(B.data![o]) : 0) * BigInt(m16) + (1n << BigInt(ts - 1)));
+    q[4 * o] = Number(C & 0xffffffffn) | 0;
+    q[4 * o + 1] = Number(C >> 32n) | 0;
+    q[4 * o + 2] = m16;
+    q[4 * o + 3] = ts;
+  }
+  const dropped = new Set([`${L}_mult`, `${L}_shift`, `${L}_bias`]);
+  const kept = consts.filter((k) => !dropped.has(k.sym));
+  consts.length = 0;
+  consts.push(...kept);
+  consts.push({ sym: `${L}_rq`, ctype: 'int32_t', data: q, comment: `layer ${i}: per output channel C = bias * m16 + 2^(ts-1) (int64: low, high word), m16, ts (the 16x8 requantization with the bias folded in)`, where: 'model' });
+}
+
 /** 16x8 Conv / depthwise / FullyConnected (int16 activations): one generic kernel, FC as a 1x1 conv over rows. */
 export function conv16(c: LowerCtx): LayerCode {
   const { n, i, P, L, q, T, X, Y, ptr, cptr, consts } = c;
@@ -87,9 +116,12 @@ export function conv16(c: LowerCtx): LayerCode {
     const wi = consts.findIndex((c) => c.sym === `${L}_w`);
     consts[wi] = { sym: `${L}_w`, ctype: 'int8_t', data: packColumns(W.data!, OC, K), comment: `layer ${i} '${commentSafe(n.name)}': weights [N=${OC}][K=${K}] packed in column blocks of 8/4/1 as [block][K][width]`, where: 'weights' };
     const i32 = sums16i(W.data!, OC, K, B?.data, ss);
-    const b32 = i32 ? int32Tables(c, ms, ss, B, false) : bias;
-    call = `    ${P}_convb_s16${i32 ? 'i' : ''}(${cptr(X.id, 'int16_t')}, ${rows}, 1, ${K}, ${L}_w, ${b32}, ${ptr(Y.id, 'int16_t')}, ${rows}, 1, ${OC}, 1, 1, 1, 1, 1, 0, 0, ${i32 ? `${L}_rq` : `${L}_mult, ${L}_shift`}, ${num(q, 'act_min', n)}, ${num(q, 'act_max', n)});`;
-    return { kernel: [i32 ? 'convb16i' : 'convb16'], call, consts, notes: ['16x8: int16 activations, int8 weights, int64 accumulator' + (i32 ? ' (sums proven to fit int32)' : '')] };
+    const wide = !i32 && wide16(W.data!, OC, K, B?.data);
+    const b32 = i32 ? int32Tables(c, ms, ss, B, false) : wide ? '0' : bias;
+    if (wide) wideTables(c, ms, ss, B);
+    const tail16 = i32 || wide ? `${L}_rq, ${wide ? 1 : 0}` : `${L}_mult, ${L}_shift`;
+    call = `    ${P}_convb_s16${i32 || wide ? 'i' : ''}(${cptr(X.id, 'int16_t')}, ${rows}, 1, ${K}, ${L}_w, ${b32}, ${ptr(Y.id, 'int16_t')}, ${rows}, 1, ${OC}, 1, 1, 1, 1, 1, 0, 0, ${tail16}, ${num(q, 'act_min', n)}, ${num(q, 'act_max', n)});`;
+    return { kernel: [i32 || wide ? 'convb16i' : 'convb16'], call, consts, notes: ['16x8: int16 activations, int8 weights, int64 accumulator' + (i32 ? ' (sums proven to fit int32)' : wide ? ' (products proven to fit int32, int64 bias folded into the requantization)' : '')] };
   } else if (fc) {
     const K = W.shape[1];
     const rows = shapeSize(X.shape) / K;
@@ -126,10 +158,13 @@ export function conv16(c: LowerCtx): LayerCode {
       const wi = consts.findIndex((c) => c.sym === `${L}_w`);
       consts[wi] = { sym: `${L}_w`, ctype: 'int8_t', data: packColumns(W.data!, OC, ksz), comment: `layer ${i} '${commentSafe(n.name)}': filter [${W.shape.join(',')}] packed in output-channel blocks of 8/4/1 as [block][KH][KW][IC][width]`, where: 'weights' };
       const i32 = sums16i(W.data!, OC, ksz, B?.data, ss);
-      const b32 = i32 ? int32Tables(c, ms, ss, B, false) : bias;
+      const wide = !i32 && wide16(W.data!, OC, ksz, B?.data);
+      const b32 = i32 ? int32Tables(c, ms, ss, B, false) : wide ? '0' : bias;
+      if (wide) wideTables(c, ms, ss, B);
+      const tail16 = i32 || wide ? `${L}_rq, ${wide ? 1 : 0}` : `${L}_mult, ${L}_shift`;
       for (let b = 0; b < N; b++)
-        lines.push(`    ${P}_convb_s16${i32 ? 'i' : ''}(${cptr(X.id, 'int16_t')} + ${b * IH * IW * IC}, ${IH}, ${IW}, ${IC}, ${L}_w, ${b32}, ${ptr(Y.id, 'int16_t')} + ${b * OH * OW * OC}, ${OH}, ${OW}, ${OC}, ${KH}, ${KW}, ${sh}, ${sw}, ${dh}, ${pt}, ${pl}, ${i32 ? `${L}_rq` : `${L}_mult, ${L}_shift`}, ${num(q, 'act_min', n)}, ${num(q, 'act_max', n)});`);
-      return { kernel: [i32 ? 'convb16i' : 'convb16'], call: lines.join('\n'), consts, notes: ['16x8: int16 activations, int8 weights, int64 accumulator' + (i32 ? ' (sums proven to fit int32)' : '')] };
+        lines.push(`    ${P}_convb_s16${i32 || wide ? 'i' : ''}(${cptr(X.id, 'int16_t')} + ${b * IH * IW * IC}, ${IH}, ${IW}, ${IC}, ${L}_w, ${b32}, ${ptr(Y.id, 'int16_t')} + ${b * OH * OW * OC}, ${OH}, ${OW}, ${OC}, ${KH}, ${KW}, ${sh}, ${sw}, ${dh}, ${pt}, ${pl}, ${tail16}, ${num(q, 'act_min', n)}, ${num(q, 'act_max', n)});`);
+      return { kernel: [i32 || wide ? 'convb16i' : 'convb16'], call: lines.join('\n'), consts, notes: ['16x8: int16 activations, int8 weights, int64 accumulator' + (i32 ? ' (sums proven to fit int32)' : wide ? ' (products proven to fit int32, int64 bias folded into the requantization)' : '')] };
     }
     for (let b = 0; b < N; b++)
       lines.push(`    ${P}_conv_s16(${cptr(X.id, 'int16_t')} + ${b * IH * IW * IC}, ${IH}, ${IW}, ${IC}, ${L}_w, ${bias}, ${ptr(Y.id, 'int16_t')} + ${b * OH * OW * OC}, ${OH}, ${OW}, ${OC}, ${KH}, ${KW}, ${sh}, ${sw}, ${dh}, ${dw}, ${pt}, ${pl}, ${group}, ${tail});`);
@@ -282,7 +317,8 @@ export function convGeom(c: WalkCtx): ConvGeom | undefined {
     if (group === ic && group > 1 && W.shape[3] === 1 && acc64 && W.data && shifts && sums16i(W.data, oc, kh * kw, B?.data, shifts)) return { ...g, kernel: 'dwconv16i' };
     if (group === ic && group > 1 && W.shape[3] === 1 && acc64 && kh * kw <= 512) return { ...g, kernel: 'dwconv16' };
     if (group === 1 && dw === 1 && acc64) {
-      return { ...g, kernel: W.data && shifts && sums16i(W.data, oc, kh * kw * ic, B?.data, shifts) ? 'convb16i' : 'convb16' };
+      const ksz = kh * kw * ic;
+      return { ...g, kernel: W.data && ((shifts && sums16i(W.data, oc, ksz, B?.data, shifts)) || wide16(W.data, oc, ksz, B?.data)) ? 'convb16i' : 'convb16' };
     }
     return { ...g, kernel: 'conv16' };
   }
