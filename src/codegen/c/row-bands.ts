@@ -123,12 +123,19 @@ export function emitBandPair(
     `            const int rb_r0 = rb_oy * ${cons.sh} - ${cons.pt};`,
     `            const int rb_a = rb_r0 < 0 ? 0 : rb_r0;`,
     `            const int rb_b = rb_r0 + ${cons.kh} > ${PH} ? ${PH} : rb_r0 + ${cons.kh};`,
-    `            if (rb_a > rb_lo) {`,
-    `                /* slide: keep the rows this window shares with the last one */`,
-    `                if (rb_hi > rb_a) memmove(rb_band, rb_band + (size_t)(rb_a - rb_lo) * ${RB}, (size_t)(rb_hi - rb_a) * ${RB});`,
-    `                else rb_hi = rb_a;`,
-    `                rb_lo = rb_a;`,
-    `            }`,
+    ...(cons.kh > cons.sh
+      ? [
+          `            if (rb_a > rb_lo) {`,
+          `                /* slide: keep the rows this window shares with the last one */`,
+          `                if (rb_hi > rb_a) memmove(rb_band, rb_band + (size_t)(rb_a - rb_lo) * ${RB}, (size_t)(rb_hi - rb_a) * ${RB});`,
+          `                else rb_hi = rb_a;`,
+          `                rb_lo = rb_a;`,
+          `            }`,
+        ]
+      : [
+          // windows no taller than the stride share no rows: nothing to keep (rows between them are never computed)
+          `            if (rb_a > rb_lo) rb_lo = rb_hi = rb_a; /* windows share no rows: nothing to keep */`,
+        ]),
     `            if (rb_b > rb_hi) {`,
     `                /* layer ${pair.producer}: its output rows [rb_hi, rb_b), each computed once */`,
     `                const int rb_s0 = rb_hi * ${prod.sh} - ${prod.pt};`,
