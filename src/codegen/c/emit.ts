@@ -232,7 +232,7 @@ export function emitC(g: Graph, opts: EmitOptions = {}): EmitResult {
     const band = bandAt.get(i);
     let lc: LayerCode;
     if (band) {
-      const pc = emitBandPair(g, band, (k, rows) => emitLayer(g, g.nodes[k], k, P, ptr, cptr, false, rows), ptr, cptr);
+      const pc = emitBandPair(g, band, P, (k, rows) => emitLayer(g, g.nodes[k], k, P, ptr, cptr, false, rows), ptr, cptr);
       lc = pc.producer;
       bandConsumer = pc.consumer;
     } else if (bandConsumer) {
@@ -335,7 +335,6 @@ export function emitC(g: Graph, opts: EmitOptions = {}): EmitResult {
   const c: string[] = [banner(`${P}.c: the model as one kernel call per layer`, prov)];
   c.push(`#include "${P}.h"\n#include "espforge_kernels.h"\n`);
   if (backend && g.nodes.some((_, i) => backend.takes(i))) c.push(`#include <stddef.h>\n${backend.includes.map((f) => `#include "${f}"`).join('\n')}\n`);
-  if ([...bandAt.values()].some((b) => b.cons.kh > b.cons.sh)) c.push(`#include <string.h> /* memmove: the row bands' slide */\n`);
   c.push(`/* Per-layer profiling hook, compiled out by default. Build with -DESPFORGE_PROFILE and define`);
   c.push(` * ${P}_profile(layer, end) (e.g. reading a cycle counter) to time each layer; the production code is unchanged. */`);
   c.push(`#ifdef ESPFORGE_PROFILE\nvoid ${P}_profile(int layer, int end);\n#define ${PU}_PROFILE(layer, end) ${P}_profile(layer, end)`);

@@ -3,7 +3,7 @@
 // A producer layer p whose output only layer p + 1 reads (as its input 0) can run interleaved with it, one consumer
 // output row at a time: the producer's output never exists whole. A band buffer holds the producer rows [lo, hi) the
 // consumer's current output row reads (its window, clipped to the tensor); for the next output row the kept rows
-// slide to the band's start (memmove of the rows both windows share) and the producer computes only the rows not yet
+// slide to the band's start (section bandslide copies the rows both windows share) and the producer computes only the rows not yet
 // computed, so every producer row is computed exactly once (rows no window reads, at a consumer stride larger than
 // its window, are never computed). Both layers use their usual kernels: a kernel that can compute any range of
 // output rows [a, b) (CLowering.rowBand) is called with oh = b - a, its input starting at row s0 = a * sh - pt when
@@ -18,6 +18,9 @@ import type { Graph, Node } from '../../ir/graph.js';
 import type { RowBand } from '../../plan/planner.js';
 import type { LayerCode, RowArgs, RowWindow, WalkCtx } from './lowering.js';
 import { cLowering } from './ops/index.js';
+
+/** Kernel sections the row-band loop itself names (besides its two layers' own). */
+export const ROW_BAND_KERNELS: readonly string[] = ['bandslide'];
 
 /** A layer pair that may run in row bands, with both vertical windows and the band it needs. */
 export interface BandPair extends RowBand {
@@ -87,6 +90,7 @@ export function rowBandCandidates(g: Graph, skip: (i: number) => boolean = () =>
 export function emitBandPair(
   g: Graph,
   pair: BandPair,
+  Pfx: string,
   emitRows: (i: number, rows: RowArgs) => LayerCode,
   ptr: (id: number) => string,
   cptr: (id: number) => string,
@@ -127,7 +131,7 @@ export function emitBandPair(
       ? [
           `            if (rb_a > rb_lo) {`,
           `                /* slide: keep the rows this window shares with the last one */`,
-          `                if (rb_hi > rb_a) memmove(rb_band, rb_band + (size_t)(rb_a - rb_lo) * ${RB}, (size_t)(rb_hi - rb_a) * ${RB});`,
+          `                if (rb_hi > rb_a) ${Pfx}_band_slide(rb_band, (size_t)(rb_a - rb_lo) * ${RB}, (size_t)(rb_hi - rb_a) * ${RB});`,
           `                else rb_hi = rb_a;`,
           `                rb_lo = rb_a;`,
           `            }`,
@@ -147,8 +151,9 @@ export function emitBandPair(
     `        }`,
     `    }`,
   ].join('\n');
+  const slide = cons.kh > cons.sh ? [...ROW_BAND_KERNELS] : [];
   return {
-    producer: { ...pl, call, notes: [...pl.notes, `row bands with layer ${pair.consumer}: output held as a band of ${pair.bandRows} of ${PH} rows (${pair.bandBytes} B instead of ${full} B)`] },
+    producer: { ...pl, kernel: [...pl.kernel, ...slide], call, notes: [...pl.notes, `row bands with layer ${pair.consumer}: output held as a band of ${pair.bandRows} of ${PH} rows (${pair.bandBytes} B instead of ${full} B)`] },
     consumer: { ...cl, call: `    /* computed in row bands with layer ${pair.producer} (above) */`, notes: [...cl.notes, `row bands: runs inside layer ${pair.producer}'s loop, one output row at a time, reading the band`] },
   };
 }
