@@ -135,12 +135,13 @@ test('row bands: synthetic chains take the band plan and give the simulator byte
     assert.ok(withB.plan.arenaSize < without.plan.arenaSize, `${name}: arena ${withB.plan.arenaSize} < ${without.plan.arenaSize}`);
     // the pair uses the kernels named (so each kernel's row-range call is what runs)
     const p = rb.used[0].producer;
-    assert.equal(withB.layers[p].kernel, pk, `${name}: producer kernel`);
+    const L = layers[p + 1];
+    const kh = ((L.dil ?? [1, 1])[0] * (L.k - 1)) + 1;
+    // the slide (section bandslide) only where consecutive windows share rows
+    assert.equal(withB.layers[p].kernel, kh > L.s[0] ? `${pk},bandslide` : pk, `${name}: producer kernel`);
     assert.equal(withB.layers[p + 1].kernel, ck, `${name}: consumer kernel`);
     // the band: the largest clipped consumer window in rows, times a row of the intermediate tensor
     const mid = g.tensors[g.nodes[p].outputs[0]];
-    const L = layers[p + 1];
-    const kh = ((L.dil ?? [1, 1])[0] * (L.k - 1)) + 1;
     let rows = 0;
     for (let oy = 0; oy < g.tensors[g.nodes[p + 1].outputs[0]].shape[1]; oy++) {
       const r0 = oy * L.s[0] - L.pads[0];
@@ -155,7 +156,9 @@ test('row bands: synthetic chains take the band plan and give the simulator byte
   const targets: MultiTarget[] = ['host', 'host-sanitize', ...(haveRv32() ? (['rv32'] as const) : [])];
   if (!haveRv32()) t.diagnostic('rv32 toolchain missing: rv32 part skipped (EF4002)');
   for (const target of targets) {
-    const outs = await runMany(models, target).catch((e) => { throw new Error(String(e.message) + "\n" + (e.diagnostics?.[0]?.notes ?? []).join("\n")); });
+    const outs = await runMany(models, target).catch((e) => {
+      throw new Error(`${e.message}\n${(e.diagnostics?.[0]?.notes ?? []).join('\n')}`);
+    });
     built.forEach((b, k) => {
       b.cs.forEach((c, j) => {
         assert.deepEqual(Array.from(outs[2 * k][j][0]), bytes(c.expected![0]), `${target} ${b.name} case ${j}: row bands vs simulator`);
@@ -261,7 +264,9 @@ test('row bands: every shared int8 TFLite model gives TFLM reference bytes (host
   assert.ok(taken >= 1);
   const runs: [MultiTarget, HarnessModel[]][] = [['host', host], ['host-sanitize', san], ...(haveRv32() ? [['rv32', rv] as [MultiTarget, HarnessModel[]]] : [])];
   for (const [target, models] of runs) {
-    const outs = await runMany(models, target).catch((e) => { throw new Error(String(e.message) + "\n" + (e.diagnostics?.[0]?.notes ?? []).join("\n")); });
+    const outs = await runMany(models, target).catch((e) => {
+      throw new Error(`${e.message}\n${(e.diagnostics?.[0]?.notes ?? []).join('\n')}`);
+    });
     models.forEach((m, k) => m.cases.forEach((c, j) => assert.deepEqual(Array.from(outs[k][j][0]), c.expected![0], `${target} ${m.dir} case ${c.name}: row bands vs TFLM`)));
   }
 });
