@@ -21,6 +21,7 @@ import { loadModel } from '../../src/import/index.js';
 import { readNpy } from '../../src/io/npy.js';
 import { harnessSpec, pseudoRandomInput, simulate } from '../../src/pipeline/build.js';
 import { prepareIntGraph } from '../../src/sim/int.js';
+import { planMemory } from '../../src/plan/planner.js';
 import { QEMU_RV32, RV32_GCC, type GoldenCase } from '../../src/verify/host.js';
 import { runMany, type HarnessModel, type MultiTarget } from '../../src/verify/multi.js';
 import { hasTool } from '../../src/verify/toolchain.js';
@@ -166,6 +167,31 @@ test('row bands: synthetic chains take the band plan and give the simulator byte
       });
     });
   }
+});
+
+test('row bands in the memory plan: the band-sized tensor, the pair\'s widened lifetimes, no two live buffers sharing bytes', () => {
+  const g = chain('plan', 13, 11, 3, [conv(3, 1, 1, 16), conv(3, 2, 1, 8)], 5);
+  const [x, mid, y] = [g.inputs[0], g.nodes[0].outputs[0], g.nodes[1].outputs[0]];
+  const band = 3 * 11 * 16;
+  const plain = planMemory(g);
+  const p = planMemory(g, { rowBands: [{ producer: 0, bandBytes: band }] });
+  assert.deepEqual(p.rowBands, { arenaWithout: plain.arenaSize, used: [{ producer: 0, bandBytes: band }] });
+  const t = (id: number) => p.tensors.get(id)!;
+  assert.equal(t(mid).size, band);
+  assert.equal(t(mid).band, true);
+  assert.equal(t(x).lastUse, 1, 'the producer input is read until the consumer\'s last row');
+  assert.equal(t(y).firstUse, 0, 'the consumer output is written from the producer\'s first row');
+  // the three are live together: at least their (16-aligned) sizes, and disjoint
+  const up = (n: number) => Math.ceil(n / 16) * 16;
+  assert.ok(p.arenaSize >= up(t(x).size) + up(band) + up(t(y).size));
+  for (const a of p.buffers)
+    for (const b of p.buffers)
+      if (a.id < b.id && a.size > 0 && b.size > 0 && a.firstUse <= b.lastUse && b.firstUse <= a.lastUse)
+        assert.ok(a.offset + a.size <= b.offset || b.offset + b.size <= a.offset, `buffers ${a.id} and ${b.id} live together and overlap`);
+  // offered but useless (a band as large as the tensor): not taken, the plan is the plain one
+  const q = planMemory(g, { rowBands: [{ producer: 0, bandBytes: shapeSize(g.tensors[mid].shape) }] });
+  assert.deepEqual(q.rowBands?.used, []);
+  assert.equal(q.arenaSize, plain.arenaSize);
 });
 
 test('row bands: a pair that would not make the arena smaller is not taken, and the project is the one without the flag', () => {
