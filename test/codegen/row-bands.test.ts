@@ -27,6 +27,7 @@ import { runMany, type HarnessModel, type MultiTarget } from '../../src/verify/m
 import { hasTool } from '../../src/verify/toolchain.js';
 import { rng } from '../helpers/conv-model.js';
 import { runCli } from '../helpers/cli.js';
+import { mobileNetV2Int8 } from '../helpers/mobilenet.js';
 import { sharedPath } from '../helpers/shared.js';
 
 const bytes = (a: ArrayLike<number>) => Array.from(a, (v) => v & 0xff);
@@ -165,6 +166,31 @@ test('row bands: synthetic chains take the band plan and give the simulator byte
         assert.deepEqual(Array.from(outs[2 * k][j][0]), bytes(c.expected![0]), `${target} ${b.name} case ${j}: row bands vs simulator`);
         assert.deepEqual(Array.from(outs[2 * k][j][0]), Array.from(outs[2 * k + 1][j][0]), `${target} ${b.name} case ${j}: with vs without row bands`);
       });
+    });
+  }
+});
+
+test('row bands on MobileNetV2-0.35 96x96 (several pairs: expansion 1x1 -> strided depthwise): simulator bytes, bytes without bands', async (t) => {
+  if (!needGcc(t)) return;
+  const g = await mobileNetV2Int8(0.35, 96);
+  const without = emitC(g, { name: 'mnv2_a' });
+  const withB = emitC(g, { name: 'mnv2_b', rowBands: true });
+  const rb = withB.plan.rowBands!;
+  t.diagnostic(`MobileNetV2-0.35 96: arena ${rb.arenaWithout} -> ${withB.plan.arenaSize} B, pairs ${rb.used.map((u) => `${u.producer}+${u.producer + 1} (${withB.layers[u.producer].kernel} -> ${withB.layers[u.producer + 1].kernel})`).join(', ')}`);
+  assert.ok(rb.used.length >= 2, 'several pairs run in row bands');
+  assert.ok(withB.plan.arenaSize < without.plan.arenaSize);
+  const cs = cases(g, 2, 77);
+  const models: HarnessModel[] = [
+    { dir: 'mnv2_b', files: withB.files, spec: harnessSpec(g, withB.prefix), cases: cs },
+    { dir: 'mnv2_a', files: without.files, spec: harnessSpec(g, without.prefix), cases: cs },
+  ];
+  const targets: MultiTarget[] = ['host', 'host-sanitize', ...(haveRv32() ? (['rv32'] as const) : [])];
+  for (const target of targets) {
+    const ms = target === 'host' ? models : models.map((m) => ({ ...m, cases: m.cases.slice(0, 1) }));
+    const outs = await runMany(ms, target);
+    ms[0].cases.forEach((c, j) => {
+      assert.deepEqual(Array.from(outs[0][j][0]), bytes(c.expected![0]), `${target} case ${j}: row bands vs simulator`);
+      assert.deepEqual(Array.from(outs[0][j][0]), Array.from(outs[1][j][0]), `${target} case ${j}: with vs without row bands`);
     });
   }
 });
