@@ -115,6 +115,39 @@ const CHAINS: [string, number, number, number, Layer[], string, string][] = [
   ['tall_stride_skip', 16, 5, 4, [conv(3, 1, 1, 24), pool('max', 1, 3, 0)], 'convb', 'maxpool'],
 ];
 
+/** Seeded random pairs: producer conv / 1x1 / depthwise / pool, consumer conv / depthwise / pool, odd sizes, pads
+ * below the kernel, strides 1-3, kernels 1-5 (taken or not: both builds must agree with the simulator). */
+function randomChains(n: number): [string, number, number, number, Layer[]][] {
+  const r = rng(9001);
+  const pick = <T,>(a: T[]) => a[Math.floor(r() * a.length)];
+  const out: [string, number, number, number, Layer[]][] = [];
+  const layer = (kind: string, c: number, expand: boolean): Layer => {
+    const k = kind === '1x1' ? 1 : pick([1, 2, 3, 3, 5]);
+    const s = kind === '1x1' ? 1 : expand ? pick([1, 1, 2]) : pick([1, 2, 2, 3]);
+    const p = (): number => (kind === '1x1' ? 0 : Math.floor(r() * k));
+    const pads: [number, number, number, number] = [p(), p(), p(), p()];
+    if (kind === 'max' || kind === 'avg') return { op: kind, k, s: [s, s], pads };
+    if (kind === 'dw') return { op: 'conv', k, s: [s, s], pads, oc: c * pick([1, 1, 2]), group: c };
+    return { op: 'conv', k, s: [s, s], pads, oc: expand ? c * (2 + Math.floor(r() * 5)) : 1 + Math.floor(r() * 8) };
+  };
+  while (out.length < n) {
+    const h = 5 + Math.floor(r() * 14);
+    const w = 5 + Math.floor(r() * 14);
+    const c = 1 + Math.floor(r() * 6);
+    // producers widen the channels (where a band pays), consumers narrow them
+    const a = layer(pick(['conv', '1x1', 'dw', 'max', 'avg']), c, true);
+    const mc = a.op === 'conv' ? a.oc! : c;
+    const b = layer(pick(['conv', 'dw', 'max', 'avg', '1x1']), mc, false);
+    const fits = (L: Layer, hh: number, ww: number) => hh + L.pads[0] + L.pads[2] >= L.k && ww + L.pads[1] + L.pads[3] >= L.k;
+    if (!fits(a, h, w)) continue;
+    const mh = Math.floor((h + a.pads[0] + a.pads[2] - a.k) / a.s[0]) + 1;
+    const mw = Math.floor((w + a.pads[1] + a.pads[3] - a.k) / a.s[1]) + 1;
+    if (!fits(b, mh, mw)) continue;
+    out.push([`rand${out.length}`, h, w, c, [a, b]]);
+  }
+  return out;
+}
+
 function cases(g: Graph, n: number, seed: number): GoldenCase[] {
   const t = g.tensors[g.inputs[0]];
   return Array.from({ length: n }, (_, k) => {
@@ -155,6 +188,20 @@ test('row bands: synthetic chains take the band plan and give the simulator byte
     models.push({ dir: `${name}_b`, files: withB.files, spec: harnessSpec(g, withB.prefix), cases: cs });
     models.push({ dir: `${name}_a`, files: without.files, spec: harnessSpec(g, without.prefix), cases: cs });
   });
+  let taken = 0;
+  randomChains(16).forEach(([name, h, w, c, layers], k) => {
+    const g = chain(name, h, w, c, layers, 500 + k);
+    const without = emitC(g, { name: `${name}_a` });
+    const withB = emitC(g, { name: `${name}_b`, rowBands: true });
+    assert.ok(withB.plan.arenaSize <= without.plan.arenaSize, `${name}: never a larger arena`);
+    taken += withB.plan.rowBands!.used.length;
+    const cs = cases(g, 2, 3 * k + 5);
+    built.push({ name, with: withB, without, cs });
+    models.push({ dir: `${name}_b`, files: withB.files, spec: harnessSpec(g, withB.prefix), cases: cs });
+    models.push({ dir: `${name}_a`, files: without.files, spec: harnessSpec(g, without.prefix), cases: cs });
+  });
+  t.diagnostic(`random chains: ${taken} of 16 take a band pair`);
+  assert.ok(taken >= 4, 'a fair share of the random pairs run in bands');
   const targets: MultiTarget[] = ['host', 'host-sanitize', ...(haveRv32() ? (['rv32'] as const) : [])];
   if (!haveRv32()) t.diagnostic('rv32 toolchain missing: rv32 part skipped (EF4002)');
   for (const target of targets) {
