@@ -495,7 +495,9 @@ function convWalkOf(c: WalkCtx): Walk | undefined {
 
 /** Row-band execution (src/codegen/c/row-bands.ts): the int8 kernels whose output rows depend only on
  * oy * sh - pad_t and ih (ef_conv_s8, ef_convb_s8, ef_gemm_s8 over (b - a) * ow pixels, ef_dwconv_s8, and ef_dwc_s8,
- * whose first row of a call goes through ef_dwconv_s8); the 16x8 kernels are not offered. */
+ * whose first row of a call goes through ef_dwconv_s8); the 16x8 kernels are not offered. A new int8 kernel (kern4's
+ * first-conv or narrow-depthwise kernels) runs in bands only when listed here and its call takes ih, oh, pad_t, x and y
+ * from c.rows (emitConv); test/codegen/row-bands.test.ts expects cifar10_q's first two convolutions in bands. */
 function convRowBand(c: WalkCtx) {
   const g = convGeom(c);
   if (!g || c.X.dtype !== 'int8' || !['conv', 'convb', 'gemm', 'dwconv', 'dwc'].includes(g.kernel)) return undefined;
