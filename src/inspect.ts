@@ -105,6 +105,8 @@ export interface FitSummary {
   /** How the figures were obtained. */
   basis: 'quantized model' | 'int8 estimate of the float model';
   arenaBytes: number;
+  /** The arena `build --row-bands` would plan, and the layer pairs it runs in row bands (when some pair could). */
+  rowBands?: { arenaBytes: number; pairs: { producer: number; consumer: number; bandBytes: number }[] };
   weightBytes: number;
   chips: { chip: string; fits: boolean; flashNeed: number; partition: number; customPartition: boolean; ramCap: number; problems: string[] }[];
 }
@@ -158,6 +160,9 @@ export async function fitSummary(g0: Graph): Promise<FitSummary> {
   const gi = integerIO(q);
   const gq = gi.nodes.every((n) => n.qparams) ? gi : prepareIntGraph(gi);
   const e = emitC(gq, {});
+  // the arena with row bands (build --row-bands), planned only when some layer pair could run in bands
+  const { rowBandCandidates } = await import('./codegen/c/row-bands.js');
+  const eb = rowBandCandidates(gq).length ? emitC(gq, { rowBands: true }) : undefined;
   // the largest chip as the nominal target (its stock PSRAM decides whether the flash figure counts the PSRAM driver)
   const nominal = chip('esp32p4');
   const psramBytes = stockPsram(nominal);
@@ -177,6 +182,9 @@ export async function fitSummary(g0: Graph): Promise<FitSummary> {
   return {
     basis: quantized ? 'quantized model' : 'int8 estimate of the float model',
     arenaBytes: Math.max(16, e.plan.arenaSize),
+    ...(eb?.plan.rowBands
+      ? { rowBands: { arenaBytes: Math.max(16, eb.plan.arenaSize), pairs: eb.plan.rowBands.used.map((u) => ({ producer: u.producer, consumer: u.producer + 1, bandBytes: u.bandBytes })) } }
+      : {}),
     weightBytes: e.weightBytes,
     chips: fit.map((f) => ({
       chip: f.chip,

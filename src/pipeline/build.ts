@@ -21,6 +21,7 @@ import { measureCodeSize, type CodeSize } from '../verify/size.js';
 import { VERSION } from '../version.js';
 import { sha256Hex } from '../codegen/common/cwriter.js';
 import { emitC, type EmitResult } from '../codegen/c/emit.js';
+import { tensorBytes } from '../plan/planner.js';
 import { checkOutput, projectFiles, writeProject } from '../codegen/espidf/project.js';
 import { compareRuns, CONSISTENCY_NOTE, runVerification, type VerifyKind, type VerifySummary } from '../verify/compare.js';
 import { runRv32, type GoldenCase, type HarnessSpec } from '../verify/host.js';
@@ -83,6 +84,9 @@ export interface BuildOptions {
   profileLayers?: boolean;
   /** The pipeline trace (stage timings and --dump-after dumps) this build adds its stages to. */
   trace?: Trace;
+  /** Row bands (--row-bands): let the planner run layer pairs interleaved one output row at a time where that makes
+   * the arena smaller (src/codegen/c/row-bands.ts); the report gives the arena with and without. */
+  rowBands?: boolean;
 }
 
 /** One line of the flash figure: bytes, and whether they are exact, measured or estimated (with the margin). */
@@ -119,6 +123,9 @@ export interface BuildReport {
   macs: number;
   arenaBytes: number;
   arenaLowerBound: number;
+  /** With --row-bands: the arena without row bands, and the layer pairs that run in them (band and full bytes of the
+   * tensor between them). `arenaBytes` is the arena with them. */
+  rowBands?: { arenaWithout: number; pairs: { producer: number; consumer: number; bandBytes: number; fullBytes: number }[] };
   weightBytes: number;
   codeBytesEstimate: number;
   layers: { index: number; op: string; name: string; kernel: string; macs: number; weightBytes: number; backendNote?: string; instructions?: number }[];
@@ -322,6 +329,7 @@ export function buildProject(graph: Graph, opts: BuildOptions): BuildResult {
         ...prov,
         name: opts.name ?? (opts.modelFile ? basename(opts.modelFile) : undefined),
         backend: espnn ? espnnBackend(g, c.id) : undefined,
+        ...(opts.rowBands ? { rowBands: true } : {}),
       }),
     );
     // the memory plan is computed by the emitter (its time is part of `emit`)
@@ -361,6 +369,14 @@ export function buildProject(graph: Graph, opts: BuildOptions): BuildResult {
       macs,
       arenaBytes: fi.arenaBytes,
       arenaLowerBound: e.plan.lowerBound,
+      ...(e.plan.rowBands
+        ? {
+            rowBands: {
+              arenaWithout: Math.max(16, e.plan.rowBands.arenaWithout),
+              pairs: e.plan.rowBands.used.map((u) => ({ producer: u.producer, consumer: u.producer + 1, bandBytes: u.bandBytes, fullBytes: tensorBytes(g, g.nodes[u.producer].outputs[0]) })),
+            },
+          }
+        : {}),
       weightBytes: e.weightBytes,
       codeBytesEstimate: fi.codeBytes,
       layers,
@@ -489,6 +505,10 @@ export function reportMarkdown(r: BuildReport): string {
   L.push(`| parameters | ${r.parameters} |`);
   L.push(`| MACs per inference | ${r.macs} |`);
   L.push(`| activation arena (one static buffer) | ${r.arenaBytes} B (lower bound ${r.arenaLowerBound} B) |`);
+  if (r.rowBands)
+    L.push(
+      `| row bands (--row-bands) | ${r.rowBands.pairs.length ? `${r.rowBands.pairs.map((p) => `layers ${p.producer}+${p.consumer} (band ${p.bandBytes} B instead of ${p.fullBytes} B)`).join(', ')}: arena ${r.arenaBytes} B instead of ${r.rowBands.arenaWithout} B, ${r.rowBands.arenaWithout - r.arenaBytes} B less` : `no layer pair makes the arena smaller (${r.rowBands.arenaWithout} B without)`} |`,
+    );
   L.push(`| weights in flash | ${r.weightBytes} B |`);
   L.push(`| generated code (estimate) | ${r.codeBytesEstimate} B |`);
   L.push(`| module memory | ${r.memory.module ? `${r.memory.module}: ` : ''}${(r.memory.flashBytes / 1048576).toFixed(0)} MB flash, ${r.memory.psramBytes ? `${(r.memory.psramBytes / 1048576).toFixed(0)} MB PSRAM` : 'no PSRAM'} |`);

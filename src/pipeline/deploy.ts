@@ -51,6 +51,8 @@ export interface BuildModelOptions {
   commandLine?: string;
   /** Stages (or float passes) whose output to keep in `dumps`. */
   dumpAfter?: string[];
+  /** Row-band execution of layer pairs where it makes the arena smaller (build --row-bands). */
+  rowBands?: boolean;
   onStage?: (stage: string) => void;
 }
 
@@ -116,6 +118,7 @@ export async function buildModel(source: string | Graph, o: BuildModelOptions = 
       profileLayers: o.profileLayers,
       onStage: o.onStage,
       trace,
+      ...(o.rowBands ? { rowBands: true } : {}),
     });
     r.diagnostics.unshift(...modelWarnings(g));
     if (!r.ok || !r.report) return done(r, { graph: g, floatGraph });

@@ -29,6 +29,8 @@ export interface TensorPlacement {
   lastUse: number;
   /** Index of the buffer this tensor lives in (aliased tensors share one). */
   buffer: number;
+  /** Row bands: the tensor never exists whole; `size` is its band (rows of it a fused consumer reads at a time). */
+  band?: boolean;
   /** Set when this tensor shares its bytes with another tensor (the one it aliases). */
   aliasOf?: number;
 }
@@ -78,6 +80,20 @@ export interface MemoryPlan {
   tensors: Map<number, TensorPlacement>;
   scratch: Map<number, ScratchPlacement>;
   buffers: BufferPlacement[];
+  /** Set when row bands were offered (PlanOptions.rowBands): the arena without them and the pairs the plan took. */
+  rowBands?: { arenaWithout: number; used: RowBand[] };
+}
+
+/**
+ * Row-band (patch-based) execution of a layer pair: producer node p writes a tensor only node p + 1 reads (as its
+ * input 0); the pair runs interleaved, one consumer output row at a time, so the intermediate tensor only ever holds
+ * `bandBytes` (the rows of it one consumer window reads). In the plan: that tensor's buffer is `bandBytes` large, the
+ * producer's inputs stay live through the consumer's step and the consumer's outputs from the producer's step.
+ * Which pairs qualify (kernels that compute a row range) is the code generator's business (src/codegen/c/row-bands.ts).
+ */
+export interface RowBand {
+  producer: number;
+  bandBytes: number;
 }
 
 export interface PlanOptions {
@@ -103,6 +119,11 @@ export interface PlanOptions {
    */
   overlapAt?: 'below' | 'above';
   alignment?: number;
+  /**
+   * Candidate row-band pairs (build --row-bands): each is taken, greedily, largest intermediate tensor first, only
+   * when it makes the arena smaller; the plan records the arena without any (`rowBands.arenaWithout`).
+   */
+  rowBands?: RowBand[];
 }
 
 /** Two intervals (by index) that may share bytes at offset difference d = off[out] - off[in] in the range. */
@@ -363,6 +384,23 @@ export function tensorBytes(g: Graph, id: number): number {
 
 /** Plan the activation memory of a graph (constants are not planned: they stay in flash). */
 export function planMemory(g: Graph, opts: PlanOptions = {}): MemoryPlan {
+  if (!opts.rowBands) return planWith(g, opts, []);
+  const base = planWith(g, opts, []);
+  let best = base;
+  let used: RowBand[] = [];
+  const full = (b: RowBand) => tensorBytes(g, g.nodes[b.producer].outputs[0]);
+  for (const b of opts.rowBands.slice().sort((x, y) => full(y) - full(x) || x.producer - y.producer)) {
+    if (used.some((u) => Math.abs(u.producer - b.producer) <= 1)) continue; // a node belongs to one pair at most
+    const r = planWith(g, opts, [...used, b]);
+    if (r.arenaSize < best.arenaSize) {
+      best = r;
+      used = [...used, b];
+    }
+  }
+  return { ...best, rowBands: { arenaWithout: base.arenaSize, used: used.slice().sort((x, y) => x.producer - y.producer) } };
+}
+
+function planWith(g: Graph, opts: PlanOptions, bands: readonly RowBand[]): MemoryPlan {
   const alignment = opts.alignment ?? ARENA_ALIGN;
   const nSteps = g.nodes.length;
   const lastStep = Math.max(0, nSteps - 1);
@@ -382,6 +420,16 @@ export function planMemory(g: Graph, opts: PlanOptions = {}): MemoryPlan {
     n.inputs.forEach((t) => touch(t, i));
   });
   for (const id of g.outputs) touch(id, lastStep);
+  // a row-band pair runs interleaved: the producer's inputs are read until the consumer's last row, the consumer's
+  // outputs written from the producer's first
+  const bandSize = new Map<number, number>();
+  for (const b of bands) {
+    const p = b.producer;
+    g.nodes[p].inputs.forEach((t) => touch(t, p + 1));
+    g.nodes[p + 1].outputs.forEach((t) => touch(t, p));
+    bandSize.set(g.nodes[p].outputs[0], b.bandBytes);
+  }
+  const bytesOf = (id: number) => bandSize.get(id) ?? tensorBytes(g, id);
 
   // Buffers: union of aliased tensors.
   const bufOf = new Map<number, number>();
@@ -389,7 +437,7 @@ export function planMemory(g: Graph, opts: PlanOptions = {}): MemoryPlan {
   const aliasOf = new Map<number, number>();
   const newBuf = (id: number) => {
     bufOf.set(id, bufs.length);
-    bufs.push({ tensors: [id], size: tensorBytes(g, id), first: first.get(id)!, last: last.get(id)! });
+    bufs.push({ tensors: [id], size: bytesOf(id), first: first.get(id)!, last: last.get(id)! });
   };
   for (const id of g.inputs) if (isAct(id) && !bufOf.has(id)) newBuf(id);
   const graphIn = new Set(g.inputs);
@@ -400,7 +448,7 @@ export function planMemory(g: Graph, opts: PlanOptions = {}): MemoryPlan {
     let merged = false;
     if (out !== undefined && isAct(out) && inp !== undefined && isAct(inp) && bufOf.has(inp) && !graphIn.has(out)) {
       const b = bufs[bufOf.get(inp)!];
-      const sameBytes = tensorBytes(g, out) === tensorBytes(g, inp);
+      const sameBytes = bytesOf(out) === bytesOf(inp) && !bandSize.has(out) && !bandSize.has(inp);
       if (opts.alias?.(i) && sameBytes) {
         merged = true;
       } else if (opts.inPlace?.(i) && sameBytes && b.last === i && !n.inputs.slice(1).some((t) => t >= 0 && bufOf.get(t) === bufOf.get(inp))) {
@@ -455,7 +503,8 @@ export function planMemory(g: Graph, opts: PlanOptions = {}): MemoryPlan {
       tensor: id,
       name: g.tensors[id].name,
       offset: offsets[k],
-      size: tensorBytes(g, id),
+      size: bytesOf(id),
+      ...(bandSize.has(id) ? { band: true } : {}),
       firstUse: first.get(id)!,
       lastUse: last.get(id)!,
       buffer: k,

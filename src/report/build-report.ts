@@ -15,6 +15,8 @@ export function buildHtmlInput(rep: BuildReport, layerErrors?: LayerReport): Htm
     ['verification', rep.verification.length ? rep.verification.map((v) => `${v.target} ${v.identical ? 'identical' : 'DIFFERS'}`).join(', ') : 'not run'],
   ];
   if (rv?.instructions !== undefined) facts.push(['rv32 instructions / inference', String(rv.instructions)]);
+  if (rep.rowBands)
+    facts.push(['row bands (--row-bands)', rep.rowBands.pairs.length ? `layers ${rep.rowBands.pairs.map((p) => `${p.producer}+${p.consumer}`).join(', ')}: arena ${rep.arenaBytes} B instead of ${rep.rowBands.arenaWithout} B` : `none taken (arena ${rep.rowBands.arenaWithout} B without)`]);
   if (rep.classes) facts.push(['classes', rep.classes.join(', ')]);
   return {
     title: `${rep.name}: espforge build report`,

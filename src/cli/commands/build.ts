@@ -40,6 +40,7 @@ interface Opts {
   method?: string;
   dumpAfter?: string;
   timings?: boolean;
+  rowBands?: boolean;
 }
 
 function parseBytes(flag: string, v: string | undefined): number | undefined {
@@ -66,6 +67,13 @@ function render(r: BuildModelResult, out: string, zip?: string): string {
   const rep = r.report!;
   const L = [
     `${rep.name}: ${rep.parameters} parameters, ${rep.macs} MACs, arena ${rep.arenaBytes} B, weights ${rep.weightBytes} B`,
+    ...(rep.rowBands
+      ? [
+          rep.rowBands.pairs.length
+            ? `row bands: layers ${rep.rowBands.pairs.map((p) => `${p.producer}+${p.consumer} (band ${p.bandBytes} B instead of ${p.fullBytes} B)`).join(', ')}; arena ${rep.arenaBytes} B instead of ${rep.rowBands.arenaWithout} B (${rep.rowBands.arenaWithout - rep.arenaBytes} B less)`
+            : `row bands: no layer pair makes the arena smaller (arena ${rep.rowBands.arenaWithout} B)`,
+        ]
+      : []),
     `target ${rep.target}: ${rep.fit.find((f) => f.chip === rep.target)?.fits ? 'fits' : 'does not fit'}; other chips: ${rep.fit
       .filter((f) => f.chip !== rep.target)
       .map((f) => `${f.chip} ${f.fits ? 'ok' : 'no'}`)
@@ -129,6 +137,7 @@ export function register(program: Command, setExit: (c: number) => void): void {
     .option('--calib-count <n>', `with --calib: calibration samples, from the training split (default ${CALIB_COUNT}, as quantize)`)
     .option('--method <method>', 'with --calib: range observer minmax (default) | percentile | mse | kl')
     .option('--dump-after <stage>', `show the graph (or memory plan, or files) after a pipeline stage: ${STAGES.join(' | ')} | a float pass`)
+    .option('--row-bands', 'run the first high-resolution layer pairs in row bands (patch-based): a layer whose output only the next (conv/depthwise/pool) reads never holds it whole, only the rows one output row of the next reads; taken where it makes the arena smaller (the report gives both)')
     .option('--timings', 'print the time of each pipeline stage on stderr')
     .option('--json', 'machine-readable output')
     .action(async (model: string, o: Opts) => {
@@ -145,6 +154,7 @@ export function register(program: Command, setExit: (c: number) => void): void {
         if (o.format === 'espdl') {
           if (o.zip || o.samples) fail('EF0006', '--zip and --samples apply to --format c');
           if (o.verify) fail('EF0006', '--verify checks generated C; an ESP-DL build is checked by model->test() on the board and by re-importing the .espdl');
+          if (o.rowBands) fail('EF0006', '--row-bands applies to --format c (the generated C library plans its own arena)');
           if (o.scheme && o.scheme !== 'int8') fail('EF0006', 'the ESP-DL export quantizes to int8');
           if (!o.target) fail('EF0006', '--format espdl needs --target esp32s3 or esp32p4 (module presets apply to the C build)');
           const commandLine = ['espforge', 'build', basename(model), '--format', 'espdl', '--target', o.target, '--out', basename(o.out)].concat(o.name ? ['--name', o.name] : []).join(' ');
@@ -159,6 +169,7 @@ export function register(program: Command, setExit: (c: number) => void): void {
           .concat(['--out', basename(o.out)])
           .concat(o.name ? ['--name', o.name] : [])
           .concat(o.kernels && o.kernels !== 'auto' ? ['--kernels', o.kernels] : [])
+          .concat(o.rowBands ? ['--row-bands'] : [])
           .join(' ');
         return buildModel(model, {
           target: o.target,
@@ -182,6 +193,7 @@ export function register(program: Command, setExit: (c: number) => void): void {
           zip: o.zip,
           measureCode: true,
           profileLayers: true,
+          ...(o.rowBands ? { rowBands: true } : {}),
           commandLine,
           dumpAfter: u.dumpAfter,
           onStage: progress.stage,

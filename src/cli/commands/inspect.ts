@@ -70,7 +70,13 @@ export function renderFit(f: FitSummary | undefined, err: Diagnostic[] | undefin
       `${kb(f.arenaBytes)} / ${kb(c.ramCap)}`,
       c.problems.join('; '),
     ]);
-  return `\n\nfit per chip (${f.basis}: arena ${f.arenaBytes} B, weights ${f.weightBytes} B):\n${table(rows)}`;
+  const rb = f.rowBands;
+  const bands = !rb
+    ? ''
+    : rb.pairs.length
+      ? `\narena with row bands (build --row-bands): ${rb.arenaBytes} B, ${f.arenaBytes - rb.arenaBytes} B less (layers ${rb.pairs.map((p) => `${p.producer}+${p.consumer}`).join(', ')})`
+      : `\narena with row bands (build --row-bands): ${rb.arenaBytes} B (no layer pair makes it smaller)`;
+  return `\n\nfit per chip (${f.basis}: arena ${f.arenaBytes} B, weights ${f.weightBytes} B):\n${table(rows)}${bands}`;
 }
 
 export function renderOpList(r: { ops: OpCoverage[]; onnx: readonly string[]; keras: string[] }): string {

@@ -16,8 +16,9 @@ import { overlapRange } from '../../plan/overlap.js';
 import { banner, cArrayBody, commentSafe, sanitizeName, type Provenance } from '../common/cwriter.js';
 import { kernelFiles, sectionVariants } from './kernels.js';
 import { INT8_ONLY_OPS, ptqKeepsFloat } from '../../quant/policy.js';
-import { CTYPE_BYTES, ctype, floatLit, qstr, shp, type BackendCtx, type ConstArray, type LayerCode, type LowerCtx } from './lowering.js';
+import { CTYPE_BYTES, ctype, floatLit, qstr, shp, type BackendCtx, type ConstArray, type LayerCode, type LowerCtx, type RowArgs } from './lowering.js';
 import { C_LOWERINGS, cLowering, cTakesInt16, supportsC } from './ops/index.js';
+import { emitBandPair, rowBandCandidates, type BandPair } from './row-bands.js';
 
 export type { BackendCtx, CLowering, ConstArray, LayerCode, LowerCtx } from './lowering.js';
 export { packColumns, rqTable } from './lowering.js';
@@ -35,6 +36,11 @@ export interface EmitOptions extends Provenance {
    */
   planAlignment?: number;
   overlapAt?: 'below' | 'above';
+  /**
+   * Row bands (build --row-bands): offer the planner the layer pairs that can run interleaved one output row at a
+   * time (src/codegen/c/row-bands.ts); it takes those that make the arena smaller. Off: nothing changes.
+   */
+  rowBands?: boolean;
 }
 
 /** A target back end selected per layer; layers it does not take get the portable kernel. */
@@ -154,7 +160,9 @@ export function emitC(g: Graph, opts: EmitOptions = {}): EmitResult {
   if (problems.length) throw new EspforgeError(problems);
 
   const backend = opts.backend;
+  const bandCands = opts.rowBands ? rowBandCandidates(g, (i) => backend?.takes(i) === true) : undefined;
   const plan = planMemory(g, {
+    ...(bandCands ? { rowBands: bandCands } : {}),
     ...(opts.planAlignment !== undefined ? { alignment: opts.planAlignment } : {}),
     overlapAt: opts.overlapAt,
     scratchBytes: backend ? (i) => (backend.takes(i) ? backend.scratchBytes(i) : 0) : undefined,
@@ -178,6 +186,9 @@ export function emitC(g: Graph, opts: EmitOptions = {}): EmitResult {
           },
   });
   const overlapped = new Set(plan.overlaps.filter((o) => o.overlapping).map((o) => o.node));
+  const bandAt = new Map<number, BandPair>();
+  for (const u of plan.rowBands?.used ?? []) bandAt.set(u.producer, bandCands!.find((b) => b.producer === u.producer)!);
+  let bandConsumer: LayerCode | undefined; // the consumer's LayerCode of the pair emitted at the layer before
 
   const consts: ConstArray[] = [];
   const used = new Set<string>(['copy']);
@@ -218,9 +229,19 @@ export function emitC(g: Graph, opts: EmitOptions = {}): EmitResult {
   g.nodes.forEach((n, i) => {
     const sc = plan.scratch.get(i);
     const samePlace = (a: number, b: number) => plan.tensors.get(a)?.offset === plan.tensors.get(b)?.offset;
-    const lc = backend?.takes(i)
-      ? backend.emit(n, i, { P, L: `${P}_L${i}`, ptr, cptr, scratchOffset: sc?.offset, scratchSize: sc?.size, samePlace })
-      : emitLayer(g, n, i, P, ptr, cptr, overlapped.has(i));
+    const band = bandAt.get(i);
+    let lc: LayerCode;
+    if (band) {
+      const pc = emitBandPair(g, band, P, (k, rows) => emitLayer(g, g.nodes[k], k, P, ptr, cptr, false, rows), ptr, cptr);
+      lc = pc.producer;
+      bandConsumer = pc.consumer;
+    } else if (bandConsumer) {
+      lc = bandConsumer;
+      bandConsumer = undefined;
+    } else
+      lc = backend?.takes(i)
+        ? backend.emit(n, i, { P, L: `${P}_L${i}`, ptr, cptr, scratchOffset: sc?.offset, scratchSize: sc?.size, samePlace })
+        : emitLayer(g, n, i, P, ptr, cptr, overlapped.has(i));
     lc.kernel.forEach((k) => used.add(k));
     lc.variants?.forEach((v) => variants.add(v));
     for (const k of lc.consts) {
@@ -338,6 +359,8 @@ export function emitC(g: Graph, opts: EmitOptions = {}): EmitResult {
       }`,
     );
   for (const s of plan.scratch.values()) c.push(` *   (scratch of layer ${s.node})${''.padEnd(20)} ${String(s.offset).padStart(7)}  ${String(s.size).padStart(7)}`);
+  if (plan.rowBands)
+    c.push(` *   row bands (--row-bands): ${bandAt.size ? [...bandAt.values()].map((b) => `layers ${b.producer}+${b.consumer}`).join(', ') : 'none taken'}; arena without them ${Math.ceil(Math.max(16, plan.rowBands.arenaWithout) / 16) * 16} bytes`);
   for (const o of plan.overlaps.filter((x) => x.overlapping))
     c.push(` *   layer ${o.node} writes its output ${o.d} bytes from its input (its kernel's walk allows d <= ${o.range.below} or d >= ${o.range.above})`);
   c.push(` */`);
@@ -408,6 +431,7 @@ function emitLayer(
   ptr: (id: number, cast?: string) => string,
   cptr: (id: number, cast?: string) => string,
   overlapped: boolean,
+  rows?: RowArgs,
 ): LayerCode {
   const low = cLowering(n.op);
   if (!low) return fail('EF3002', `${n.op} has no C kernel`, { node: n.name });
@@ -430,6 +454,7 @@ function emitLayer(
     def,
     attrs: () => normalizeAttrs(def, n.attrs, n.name),
     overlapped,
+    ...(rows ? { rows } : {}),
   };
   const lc = low.emit(c);
   if (overlapped) lc.notes.push('output overlaps the input in the arena: the kernel writes only bytes no later step reads (memory plan)');

@@ -66,6 +66,30 @@ export interface LowerCtx {
   attrs: () => Attrs;
   /** The memory plan lets this layer's output share bytes with input 0 (emit the kernel whose `walk` was declared). */
   overlapped?: boolean;
+  /**
+   * Row-band execution (src/codegen/c/row-bands.ts): emit the call for a range of output rows, with these C
+   * expressions in place of input 0's pointer, its row count and top padding, the output pointer and the output row
+   * count (every other argument as for the whole layer). Only set for a lowering whose `rowBand` accepted the layer.
+   */
+  rows?: RowArgs;
+}
+
+/** C expressions of a row-range call (LowerCtx.rows). */
+export interface RowArgs {
+  x: string;
+  ih: string;
+  pt: string;
+  y: string;
+  oh: string;
+}
+
+/** The vertical window of a layer whose kernel can compute any range of output rows (CLowering.rowBand). */
+export interface RowWindow {
+  /** Input rows one output row's window spans ((kh - 1) * dilation + 1). */
+  kh: number;
+  sh: number;
+  /** Top padding. */
+  pt: number;
 }
 
 /** What a lowering's `walk` gets: the layer before it is emitted (no arena places yet). */
@@ -114,6 +138,13 @@ export interface CLowering {
   /** Does the kernel form the walk describes cost more than the one emitted without overlap (the plan then
    * overlaps this layer only where the arena needs it)? */
   overlapCost?: (c: WalkCtx) => boolean;
+  /**
+   * Can the kernel `emit` picks compute any range of output rows [a, b) when called with oh = b - a, input 0 starting
+   * at row a * sh - pt (clipped at 0, the rest given as top padding) and ih the rows from there, and `rows` set
+   * (row-band execution, build --row-bands)? Return the vertical window, or undefined: the layer never runs in bands.
+   * Declare it only for kernels whose every row depends on nothing but oy * sh - pad_t and ih (no walk from oh).
+   */
+  rowBand?: (c: WalkCtx) => RowWindow | undefined;
   /** Every kernel section emit may name (emit.ts checks each layer against it). */
   kernels: readonly string[];
   emit(c: LowerCtx): LayerCode;

@@ -198,6 +198,12 @@ function emitConv(c: LowerCtx): LayerCode {
   const [dh, dw] = attrNums(n, 'dilations', [1, 1]);
   const [pt, pl] = attrNums(n, 'pads', [0, 0, 0, 0]);
   const group = (n.attrs.group as number | undefined) ?? 1;
+  // row-band execution (c.rows, src/codegen/c/row-bands.ts): a range of output rows, input and row counts as C
+  // expressions (kern4: a new kernel call must take ih/oh/pad_t/x/y from here too, or convRowBand must refuse it)
+  const R = c.rows;
+  const ih = R ? R.ih : `${IH}`;
+  const oh = R ? R.oh : `${OH}`;
+  const ptA = R ? R.pt : `${pt}`;
   const inZp = num(q, 'in_zp', n);
   const ms = arr(q, 'mult', OC, n);
   const ss = arr(q, 'shift', OC, n);
@@ -227,8 +233,8 @@ function emitConv(c: LowerCtx): LayerCode {
     if (dwcOk(OC, IC, KH, KW, dh, dw, sw, pl, OW)) {
       // rows channel by channel (row 0 pixel by pixel), nine weights in registers, each input column loaded once
       kernel = 'dwc';
-      call = `${P}_dwc_s8(x, ${IH}, ${IW}, ${IC}, ${L}_w, ${L}_bias_adj, ${L}_bias, y, ${OH}, ${OW}, ${sh}, ${sw}, ${pt}, ${pl}, ${inZp}, ${common});`;
-    } else call = `${P}_dwconv_s8(x, ${IH}, ${IW}, ${IC}, ${OC / IC}, ${L}_w, ${L}_bias_adj, ${L}_bias, y, ${OH}, ${OW}, ${KH}, ${KW}, ${sh}, ${sw}, ${dh}, ${dw}, ${pt}, ${pl}, ${inZp}, ${common});`;
+      call = `${P}_dwc_s8(x, ${ih}, ${IW}, ${IC}, ${L}_w, ${L}_bias_adj, ${L}_bias, y, ${oh}, ${OW}, ${sh}, ${sw}, ${ptA}, ${pl}, ${inZp}, ${common});`;
+    } else call = `${P}_dwconv_s8(x, ${ih}, ${IW}, ${IC}, ${OC / IC}, ${L}_w, ${L}_bias_adj, ${L}_bias, y, ${oh}, ${OW}, ${KH}, ${KW}, ${sh}, ${sw}, ${dh}, ${dw}, ${ptA}, ${pl}, ${inZp}, ${common});`;
   } else {
     const gemm = KH === 1 && KW === 1 && sh === 1 && sw === 1 && group === 1 && attrNums(n, 'pads', [0, 0, 0, 0]).every((p) => p === 0);
     // no groups, no horizontal dilation: the blocked kernel (window rows are contiguous runs of kw * ic bytes)
@@ -243,17 +249,17 @@ function emitConv(c: LowerCtx): LayerCode {
       // plan's overlap of output and input was computed from (convWalkOf)
       kernel = 'gemmr';
       notes.push('1x1 convolution as an int8 GEMM (pixels x channels), two pixels at a time');
-      call = `${P}_gemmr_s8(x, ${OH * OW}, ${IC}, ${L}_w, ${L}_bias_adj, y, ${OC}, ${common});`;
+      call = `${P}_gemmr_s8(x, ${R ? `(${oh}) * ${OW}` : OH * OW}, ${IC}, ${L}_w, ${L}_bias_adj, y, ${OC}, ${common});`;
     } else if (gemm) {
       kernel = 'gemm';
       notes.push('1x1 convolution as an int8 GEMM (pixels x channels)');
-      call = `${P}_gemm_s8(x, ${OH * OW}, ${IC}, ${L}_w, ${L}_bias_adj, y, ${OC}, ${common});`;
+      call = `${P}_gemm_s8(x, ${R ? `(${oh}) * ${OW}` : OH * OW}, ${IC}, ${L}_w, ${L}_bias_adj, y, ${OC}, ${common});`;
     } else if (blocked) {
       kernel = 'convb';
-      call = `${P}_convb_s8(x, ${IH}, ${IW}, ${IC}, ${L}_w, ${L}_bias_adj, ${L}_bias, y, ${OH}, ${OW}, ${OC}, ${KH}, ${KW}, ${sh}, ${sw}, ${dh}, ${pt}, ${pl}, ${inZp}, ${common});`;
+      call = `${P}_convb_s8(x, ${ih}, ${IW}, ${IC}, ${L}_w, ${L}_bias_adj, ${L}_bias, y, ${oh}, ${OW}, ${OC}, ${KH}, ${KW}, ${sh}, ${sw}, ${dh}, ${ptA}, ${pl}, ${inZp}, ${common});`;
     } else {
       kernel = 'conv';
-      call = `${P}_conv_s8(x, ${IH}, ${IW}, ${IC}, ${L}_w, ${L}_bias_adj, ${L}_bias, y, ${OH}, ${OW}, ${OC}, ${KH}, ${KW}, ${sh}, ${sw}, ${dh}, ${dw}, ${pt}, ${pl}, ${group}, ${inZp}, ${common});`;
+      call = `${P}_conv_s8(x, ${ih}, ${IW}, ${IC}, ${L}_w, ${L}_bias_adj, ${L}_bias, y, ${oh}, ${OW}, ${OC}, ${KH}, ${KW}, ${sh}, ${sw}, ${dh}, ${dw}, ${ptA}, ${pl}, ${group}, ${inZp}, ${common});`;
     }
   }
   consts.push({ sym: `${L}_bias_adj`, ctype: 'int32_t', data: bias, comment: `layer ${i}: bias - in_zp(${inZp}) * sum(filter) per output channel [${OC}] (windows inside the input)`, where: 'weights' });
@@ -263,8 +269,8 @@ function emitConv(c: LowerCtx): LayerCode {
   const code = [
     `    {`,
     loop ? `        int b;\n        for (b = 0; b < ${N}; ++b) {` : '',
-    `        const int8_t *x = ${cptr(X.id)}${loop ? ` + (size_t)b * ${inB}` : ''};`,
-    `        int8_t *y = ${ptr(Y.id)}${loop ? ` + (size_t)b * ${outB}` : ''};`,
+    `        const int8_t *x = ${R ? R.x : cptr(X.id)}${loop ? ` + (size_t)b * ${inB}` : ''};`,
+    `        int8_t *y = ${R ? R.y : ptr(Y.id)}${loop ? ` + (size_t)b * ${outB}` : ''};`,
     `        ${call}`,
     loop ? `        }` : '',
     `    }`,
@@ -540,4 +546,15 @@ function convWalkOf(c: WalkCtx): Walk | undefined {
   }
 }
 
-export const conv: CLowering = { op: 'Conv', int16: true, kernels: ['conv', 'convb', 'gemm', 'gemmr', 'dwconv', 'dwc', 'conv16', 'convb16', 'convb16i', 'dwconv16', 'dwconv16i'], emit: emitConv, walk: convWalkOf, overlapCost: (c) => convGeom(c)?.kernel === 'gemm' };
+/** Row-band execution (src/codegen/c/row-bands.ts): the int8 kernels whose output rows depend only on
+ * oy * sh - pad_t and ih (ef_conv_s8, ef_convb_s8, ef_gemm_s8 over (b - a) * ow pixels, ef_dwconv_s8, and ef_dwc_s8,
+ * whose first row of a call goes through ef_dwconv_s8); the 16x8 kernels are not offered. A new int8 kernel (kern4's
+ * first-conv or narrow-depthwise kernels) runs in bands only when listed here and its call takes ih, oh, pad_t, x and y
+ * from c.rows (emitConv); test/codegen/row-bands.test.ts expects cifar10_q's first two convolutions in bands. */
+function convRowBand(c: WalkCtx) {
+  const g = convGeom(c);
+  if (!g || c.X.dtype !== 'int8' || !['conv', 'convb', 'gemm', 'dwconv', 'dwc'].includes(g.kernel)) return undefined;
+  return { kh: (g.kh - 1) * g.dh + 1, sh: g.sh, pt: g.pt };
+}
+
+export const conv: CLowering = { op: 'Conv', int16: true, kernels: ['conv', 'convb', 'gemm', 'gemmr', 'dwconv', 'dwc', 'conv16', 'convb16', 'convb16i', 'dwconv16', 'dwconv16i'], emit: emitConv, walk: convWalkOf, overlapCost: (c) => convGeom(c)?.kernel === 'gemm', rowBand: convRowBand };
