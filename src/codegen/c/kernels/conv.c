@@ -452,48 +452,61 @@ static void ef_gemm_b4(const int8_t *x, int rows, int depth, const int8_t *wb, c
 #undef EF_G4
 #undef EF_G4S
 
+/* rows in bands of `band` rows (at least 1), every column block of a band before the next band */
+static void ef_gemm_bands(const int8_t *x, int rows, int depth, const int8_t *w, const int32_t *bias_adj, int8_t *out,
+                          int cols, int32_t out_zp, ef_rqt rq, int32_t act_min, int32_t act_max, int band)
+{
+    int p0;
+    for (p0 = 0; p0 < rows; p0 += band) {
+        const int n = rows - p0 < band ? rows - p0 : band;
+        const int8_t *xp = x + (size_t)p0 * depth;
+        int8_t *op = out + (size_t)p0 * cols;
+        int o = 0;
+        /* one optional block per column-block width of the packed filter (columnBlocks in src/codegen/c/lowering.ts
+         * names the ones a layer's column count reaches; a model keeps only those) */
+/*@@ if gemm.b8 */
+        for (; o + 8 <= cols; o += 8)
+            ef_gemm_b8(xp, n, depth, w + (size_t)o * depth, bias_adj + o, op + o, cols, out_zp, ef_rq_at(rq, o), act_min, act_max);
+/*@@ endif */
+/*@@ if gemm.b4 */
+        if (o + 4 <= cols) {
+            ef_gemm_b4(xp, n, depth, w + (size_t)o * depth, bias_adj + o, op + o, cols, out_zp, ef_rq_at(rq, o), act_min, act_max);
+            o += 4;
+        }
+/*@@ endif */
+/*@@ if gemm.b1 */
+        for (; o < cols; ++o) {
+            const int8_t *w0 = w + (size_t)o * depth;
+            int p, k;
+            for (p = 0; p < n; ++p) {
+                const int8_t *xa = xp + (size_t)p * depth;
+                uint32_t a0 = bias_adj[o];
+                for (k = 0; k < depth; ++k) a0 += w0[k] * xa[k];
+                op[(size_t)p * cols + o] = ef_rq_ch(a0, rq, o, out_zp, act_min, act_max);
+            }
+        }
+/*@@ endif */
+    }
+}
+
 void ef_gemm_s8(const int8_t *x, int rows, int depth, const int8_t *w, const int32_t *bias_adj,
                 int8_t *out, int cols, int32_t out_zp, const int32_t *rq_m, const uint8_t *rq_s, int32_t act_min, int32_t act_max)
 {
     const ef_rqt rq = {rq_m, rq_s};
-    int o = 0;
-    /* one optional block per column-block width of the packed filter (columnBlocks in src/codegen/c/lowering.ts
-     * names the ones a layer's column count reaches; a model keeps only those) */
-/*@@ if gemm.b8 */
-    for (; o + 8 <= cols; o += 8)
-        ef_gemm_b8(x, rows, depth, w + (size_t)o * depth, bias_adj + o, out + o, cols, out_zp, ef_rq_at(rq, o), act_min, act_max);
-/*@@ endif */
-/*@@ if gemm.b4 */
-    if (o + 4 <= cols) {
-        ef_gemm_b4(x, rows, depth, w + (size_t)o * depth, bias_adj + o, out + o, cols, out_zp, ef_rq_at(rq, o), act_min, act_max);
-        o += 4;
-    }
-/*@@ endif */
-/*@@ if gemm.b1 */
-    for (; o < cols; ++o) {
-        const int8_t *w0 = w + (size_t)o * depth;
-        int p, k;
-        for (p = 0; p < rows; ++p) {
-            const int8_t *xa = x + (size_t)p * depth;
-            uint32_t a0 = bias_adj[o];
-            for (k = 0; k < depth; ++k) a0 += w0[k] * xa[k];
-            out[(size_t)p * cols + o] = ef_rq_ch(a0, rq, o, out_zp, act_min, act_max);
-        }
-    }
-/*@@ endif */
+    /* column-major: one band of all rows, each column block's filter read once for all of them */
+    ef_gemm_bands(x, rows, depth, w, bias_adj, out, cols, out_zp, rq, act_min, act_max, rows > 0 ? rows : 1);
 }
 
 /*@@ section gemmr deps=gemm */
-/* The GEMM pixel-major: rows two at a time, every column block of a pair (ef_gemm_s8 on those two rows) before the
- * next pair. Same arithmetic as ef_gemm_s8; used when the memory plan lets the output overlap the input, which this
- * order allows (a pair's stores only touch bytes of rows already read, for a suitable offset). Memory walk declared
- * in src/codegen/c/ops/conv.ts (gemmrWalk). */
+/* The GEMM pixel-major: rows two at a time, every column block of a pair before the next pair (ef_gemm_bands with
+ * bands of 2, in one call: the per-call setup is paid once, not per pair). Same arithmetic as ef_gemm_s8; used when
+ * the memory plan lets the output overlap the input, which this order allows (a pair's stores only touch bytes of
+ * rows already read, for a suitable offset). Memory walk declared in src/codegen/c/ops/conv.ts (gemmrWalk). */
 void ef_gemmr_s8(const int8_t *x, int rows, int depth, const int8_t *w, const int32_t *bias_adj,
                  int8_t *out, int cols, int32_t out_zp, const int32_t *rq_m, const uint8_t *rq_s, int32_t act_min, int32_t act_max)
 {
-    int p;
-    for (p = 0; p < rows; p += 2)
-        ef_gemm_s8(x + (size_t)p * depth, rows - p >= 2 ? 2 : 1, depth, w, bias_adj, out + (size_t)p * cols, cols, out_zp, rq_m, rq_s, act_min, act_max);
+    const ef_rqt rq = {rq_m, rq_s};
+    ef_gemm_bands(x, rows, depth, w, bias_adj, out, cols, out_zp, rq, act_min, act_max, 2);
 }
 
 /*@@ section dwconv deps=common,rq,taps */
