@@ -667,7 +667,19 @@ void ef_dwconv_s8(const int8_t *in, int ih, int iw, int ic, int ch_mult,
     }
 }
 
-/*@@ section dwc deps=dwconv */
+/*@@ section dwq deps=common,rq */
+/* requantize a depthwise sum with the channel's 2M and shift code in registers (sections dwc and dwn) */
+static inline int8_t ef_dwc_q(uint32_t acc, uint32_t m2, int32_t sc, int32_t zp, int32_t lo, int32_t hi)
+{
+    /* the shift code of section rq: sc >= 32 is SRDHM(acc << (sc - 32), M), the shift wrapping like the simulator's */
+    int32_t v = sc >= 32 ? ef_srdhm2((int32_t)(acc << (sc - 32)), m2) : ef_rq_rs((int32_t)acc, m2, sc);
+    v = (int32_t)((uint32_t)v + (uint32_t)zp);
+    if (v < lo) v = lo;
+    if (v > hi) v = hi;
+    return (int8_t)v;
+}
+
+/*@@ section dwc deps=dwconv,dwq */
 /* Depthwise 3x3, ch_mult 1, dilation 1, horizontal stride 1 (0 <= pad_l <= 2) or 2 (0 <= pad_l <= 1), any vertical
  * stride and padding, for layers whose rows are wide enough to repay a per-row, per-channel setup of about 130 rv32
  * instructions (the emitter chooses it from 12 output pixels a row: src/codegen/c/ops/conv.ts). The filter
@@ -685,16 +697,6 @@ void ef_dwconv_s8(const int8_t *in, int ih, int iw, int ic, int ch_mult,
  * partial sums (A = bias + P0(c - 2) + P1(c - 1), B = P0(c - 1), where column c feeds the window it starts with
  * weight column 0 (P0), the window before with column 1 (P1), the one before that with column 2 (P2)); at stride 2
  * two columns to one (C = P0 of column 2k, shared with the window before). */
-static inline int8_t ef_dwc_q(uint32_t acc, uint32_t m2, int32_t sc, int32_t zp, int32_t lo, int32_t hi)
-{
-    /* the shift code of section rq: sc >= 32 is SRDHM(acc << (sc - 32), M), the shift wrapping like the simulator's */
-    int32_t v = sc >= 32 ? ef_srdhm2((int32_t)(acc << (sc - 32)), m2) : ef_rq_rs((int32_t)acc, m2, sc);
-    v = (int32_t)((uint32_t)v + (uint32_t)zp);
-    if (v < lo) v = lo;
-    if (v > hi) v = hi;
-    return (int8_t)v;
-}
-
 #define EF_DWC_COL(R, J) ((unsigned)(J) < (unsigned)iw ? (int32_t)(R)[(size_t)(J) * icz] : in_zp)
 #define EF_DWC_P0(U, V, T) (w0 * (U) + w3 * (V) + w6 * (T))
 #define EF_DWC_P1(U, V, T) (w1 * (U) + w4 * (V) + w7 * (T))
@@ -805,6 +807,74 @@ void ef_dwc_s8(const int8_t *in, int ih, int iw, int ic, const int8_t *w, const 
 #undef EF_DWC_P0
 #undef EF_DWC_P1
 #undef EF_DWC_P2
+
+/*@@ section dwn deps=dwq */
+/* Depthwise 3x3, ch_mult 1, dilation 1, stride 1, padding >= 0, for layers whose padded input plane (oh + 2 rows of
+ * ow + 2 columns: what the windows read, padding included) fits EF_DWN_W x EF_DWN_W bytes: the small late layers,
+ * where many windows cross the border and rows are short (src/codegen/c/ops/conv.ts chooses it). Channel by channel:
+ * the channel's input is copied into a plane on the stack whose ring (the padding) holds in_zp, written once, so a
+ * window reads fixed offsets from one pointer and a padding tap adds w * in_zp, cancelling its part of bias_adj
+ * (= bias - in_zp * sum(w)): each sum is TFLM's bias + sum over the in-bounds taps of w * (x - in_zp) (mod 2^32; the
+ * products of one partial stay below 2^16 in magnitude). The nine weights and the channel's requantization stay in
+ * registers for all its pixels; along a row each plane column is loaded once, carried as in section dwc
+ * (A = bias + P0(col - 2) + P1(col - 1), B = P0(col - 1)). A channel's whole output is written after its input was
+ * copied and before the next channel is read, so the output never overlaps the input (no walk declared). */
+#define EF_DWN_W 32
+#define EF_DWN_P0(U, V, T) (w0 * (U) + w3 * (V) + w6 * (T))
+#define EF_DWN_P1(U, V, T) (w1 * (U) + w4 * (V) + w7 * (T))
+#define EF_DWN_P2(U, V, T) (w2 * (U) + w5 * (V) + w8 * (T))
+void ef_dwn_s8(const int8_t *in, int ih, int iw, int ic, const int8_t *w, const int32_t *bias_adj, int8_t *out, int oh,
+               int ow, int pad_t, int pad_l, int32_t in_zp, int32_t zp, const int32_t *rq_m, const uint8_t *rq_s,
+               int32_t lo, int32_t hi)
+{
+    int8_t plane[EF_DWN_W * EF_DWN_W];
+    const size_t icz = (size_t)ic;
+    /* input rows [0, ny) and columns [0, nx) are read, at plane row y + pad_t, column x + pad_l */
+    const int ny = ih < oh + 2 - pad_t ? ih : oh + 2 - pad_t, nx = iw < ow + 2 - pad_l ? iw : ow + 2 - pad_l;
+    int c, i;
+    if (oh <= 0 || ow <= 0 || oh + 2 > EF_DWN_W || ow + 2 > EF_DWN_W) return;
+    for (i = 0; i < (oh + 2) * EF_DWN_W; ++i) plane[i] = (int8_t)in_zp;
+    for (c = 0; c < ic; ++c) {
+        const int8_t *const wc = w + c;
+        const int32_t w0 = wc[0], w1 = wc[icz], w2 = wc[2 * icz], w3 = wc[3 * icz], w4 = wc[4 * icz];
+        const int32_t w5 = wc[5 * icz], w6 = wc[6 * icz], w7 = wc[7 * icz], w8 = wc[8 * icz];
+        const uint32_t bias = (uint32_t)bias_adj[c];
+        const uint32_t m2 = (uint32_t)rq_m[c];
+        const int32_t sc = rq_s[c];
+        const int8_t *row = plane;
+        int8_t *op = out + c;
+        int y;
+        if (nx > 0)
+            for (y = 0; y < ny; ++y) {
+                const int8_t *src = in + (size_t)y * iw * icz + c;
+                int8_t *dst = plane + (y + pad_t) * EF_DWN_W + pad_l;
+                int8_t *const dend = dst + nx;
+                while (dst != dend) {
+                    *dst++ = *src;
+                    src += icz;
+                }
+            }
+        for (y = 0; y < oh; ++y, row += EF_DWN_W) {
+            const int8_t *q = row + 2;
+            int8_t *const oend = op + (size_t)ow * icz;
+            uint32_t A = bias + (uint32_t)(EF_DWN_P0(row[0], row[EF_DWN_W], row[2 * EF_DWN_W]) +
+                                           EF_DWN_P1(row[1], row[EF_DWN_W + 1], row[2 * EF_DWN_W + 1]));
+            uint32_t B = (uint32_t)EF_DWN_P0(row[1], row[EF_DWN_W + 1], row[2 * EF_DWN_W + 1]);
+            while (op != oend) {
+                const int32_t u = q[0], v = q[EF_DWN_W], t = q[2 * EF_DWN_W];
+                const uint32_t S = A + (uint32_t)EF_DWN_P2(u, v, t);
+                A = bias + B + (uint32_t)EF_DWN_P1(u, v, t);
+                B = (uint32_t)EF_DWN_P0(u, v, t);
+                *op = ef_dwc_q(S, m2, sc, zp, lo, hi);
+                op += icz;
+                ++q;
+            }
+        }
+    }
+}
+#undef EF_DWN_P0
+#undef EF_DWN_P1
+#undef EF_DWN_P2
 
 /*@@ section transposeconv deps=common */
 /* TFLM int8 TRANSPOSE_CONV (per-channel), as a gather: output (oy, ox) takes input row iy where
