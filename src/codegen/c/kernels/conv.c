@@ -671,8 +671,13 @@ void ef_dwconv_s8(const int8_t *in, int ih, int iw, int ic, int ch_mult,
 /* requantize a depthwise sum with the channel's 2M and shift code in registers (sections dwc and dwn) */
 static inline int8_t ef_dwc_q(uint32_t acc, uint32_t m2, int32_t sc, int32_t zp, int32_t lo, int32_t hi)
 {
-    /* the shift code of section rq: sc >= 32 is SRDHM(acc << (sc - 32), M), the shift wrapping like the simulator's */
+    /* the shift code of section rq: sc >= 32 is SRDHM(acc << (sc - 32), M), the shift wrapping like the simulator's;
+     * rare (a rescale of at least 1/2), so laid out off the loop's straight path under GCC */
+#if defined(__GNUC__)
+    int32_t v = __builtin_expect(sc >= 32, 0) ? ef_srdhm2((int32_t)(acc << (sc - 32)), m2) : ef_rq_rs((int32_t)acc, m2, sc);
+#else
     int32_t v = sc >= 32 ? ef_srdhm2((int32_t)(acc << (sc - 32)), m2) : ef_rq_rs((int32_t)acc, m2, sc);
+#endif
     v = (int32_t)((uint32_t)v + (uint32_t)zp);
     if (v < lo) v = lo;
     if (v > hi) v = hi;
