@@ -93,9 +93,10 @@ export function conv16(c: LowerCtx): LayerCode {
   return { kernel: ['conv16'], call, consts, notes: ['16x8: int16 activations, int8 weights' + (acc64 ? ', int64 accumulator' : '')] };
 }
 
-/** Output pixels a row from which a 3x3 depthwise layer (ch_mult 1, no dilation) takes the row kernel (section
- *  dwc): it sets up each row and channel in about 130 rv32 instructions and then saves about 15 a pixel over
- *  ef_dwconv_s8 (measured on person_detect: slower at 6 pixels a row, stride 1 or 2, faster from 12). */
+/** Output pixels a row from which a 3x3 depthwise layer (ch_mult 1, no dilation) that section dwn does not take
+ *  (stride 2, or a plane over 32 x 32) takes the row kernel (section dwc): it sets up each row and channel in about
+ *  130 rv32 instructions and then saves about 15 a pixel over ef_dwconv_s8 (measured on person_detect: slower at 6
+ *  pixels a row, stride 1 or 2, faster from 12). */
 export const DW3_MIN_OW = 12;
 
 /** Whether a depthwise layer goes to section dwc: 3x3, ch_mult 1, no dilation, horizontal stride 1 with pad_l <= 2
@@ -206,7 +207,7 @@ function emitConv(c: LowerCtx): LayerCode {
     loop ? `        }` : '',
     `    }`,
   ].filter((s) => s !== '');
-  // gemmr runs ef_gemm_s8 two rows at a time: the gemm section's column-block tiles
+  // gemmr runs the gemm section's bands two rows at a time: its column-block tiles
   const tiles = kernel === 'gemmr' ? 'gemm' : kernel;
   const variants = tiles === 'gemm' || tiles === 'convb' ? columnBlocks(OC).map((b) => `${tiles}.b${b}`) : undefined;
   return { kernel: [kernel], variants, call: code.join('\n'), consts, notes };
@@ -296,9 +297,9 @@ function rasterWindows(g: ConvGeom, visit: (w: Window) => void) {
   }
 }
 
-/** ef_gemmr_s8 (rows two at a time, each pair through ef_gemm_s8): column blocks of 8, one of 4, single columns.
- * A call per pair and block costs ~1.5% more instructions than ef_gemm_s8 (person_detect on rv32): overlapCost
- * makes the plan use it only where the arena needs the overlap. */
+/** ef_gemmr_s8 (ef_gemm_bands in bands of two rows, every column block of a band before the next band): column
+ * blocks of 8, one of 4, single columns. Its setup per band and block is paid once per row pair instead of once
+ * per call (column-major ef_gemm_s8): overlapCost makes the plan use it only where the arena needs the overlap. */
 function gemmrWalk(rows: number, depth: number, cols: number, step: StepSink) {
   for (let p = 0; p < rows; p += 2) {
     const r = Math.min(2, rows - p);
