@@ -400,6 +400,13 @@ void tiny_conv_convb_s8(const int8_t *in, int ih, int iw, int ic, const int8_t *
         a0 += wp[4 * (t)] * u; a1 += wp[4 * (t) + 1] * u; a2 += wp[4 * (t) + 2] * u; a3 += wp[4 * (t) + 3] * u; \
     }
 
+/* per-call constants of a GEMM, read by its tiles from memory after each tile's stores (int8 stores may alias
+ * them, so gcc reloads them where used instead of keeping them in registers and spilling them around every tile) */
+typedef struct {
+    tiny_conv_rqt rq;
+    int32_t zp, lo, hi;
+} tiny_conv_gemmk;
+
 /* 8 columns: rows two at a time */
 /* 4 columns */
 static void tiny_conv_gemm_b4(const int8_t *x, int rows, int depth, const int8_t *wb, const int32_t *bias, int8_t *out,

@@ -347,9 +347,16 @@ void ef_convb_s8(const int8_t *in, int ih, int iw, int ic, const int8_t *w, cons
         a0 += wp[4 * (t)] * u; a1 += wp[4 * (t) + 1] * u; a2 += wp[4 * (t) + 2] * u; a3 += wp[4 * (t) + 3] * u; \
     }
 
+/* per-call constants of a GEMM, read by its tiles from memory after each tile's stores (int8 stores may alias
+ * them, so gcc reloads them where used instead of keeping them in registers and spilling them around every tile) */
+typedef struct {
+    ef_rqt rq;
+    int32_t zp, lo, hi;
+} ef_gemmk;
+
 /* 8 columns: rows two at a time */
 static void ef_gemm_b8(const int8_t *x, int rows, int depth, const int8_t *wb, const int32_t *bias, int8_t *out,
-                       int cols, int32_t zp, ef_rqt rq, int32_t lo, int32_t hi)
+                       int cols, const ef_gemmk *k, int o)
 {
     int p = 0;
     for (; p + 2 <= rows; p += 2) {
@@ -358,8 +365,6 @@ static void ef_gemm_b8(const int8_t *x, int rows, int depth, const int8_t *wb, c
         const int8_t *const xe = xa + depth;
         const int8_t *const xe2 = xa + (depth & ~1);
         const int8_t *wp = wb;
-        int8_t *oa = out + (size_t)p * cols;
-        int8_t *ob = oa + cols;
         uint32_t a0 = bias[0], a1 = bias[1], a2 = bias[2], a3 = bias[3];
         uint32_t a4 = bias[4], a5 = bias[5], a6 = bias[6], a7 = bias[7];
         uint32_t b0 = a0, b1 = a1, b2 = a2, b3 = a3, b4 = a4, b5 = a5, b6 = a6, b7 = a7;
@@ -372,16 +377,25 @@ static void ef_gemm_b8(const int8_t *x, int rows, int depth, const int8_t *wb, c
             wp += 16;
         }
         if (xa != xe) EF_G8(0)
-        ef_rq_ch2(a0, b0, oa, ob, rq, 0, zp, lo, hi);
-        ef_rq_ch2(a1, b1, oa + 1, ob + 1, rq, 1, zp, lo, hi);
-        ef_rq_ch2(a2, b2, oa + 2, ob + 2, rq, 2, zp, lo, hi);
-        ef_rq_ch2(a3, b3, oa + 3, ob + 3, rq, 3, zp, lo, hi);
-        ef_rq_ch2(a4, b4, oa + 4, ob + 4, rq, 4, zp, lo, hi);
-        ef_rq_ch2(a5, b5, oa + 5, ob + 5, rq, 5, zp, lo, hi);
-        ef_rq_ch2(a6, b6, oa + 6, ob + 6, rq, 6, zp, lo, hi);
-        ef_rq_ch2(a7, b7, oa + 7, ob + 7, rq, 7, zp, lo, hi);
+        {
+            /* read after the k loop: nothing of the epilogue is live across it */
+            const ef_rqt rq = ef_rq_at(k->rq, o);
+            const int32_t zp = k->zp, lo = k->lo, hi = k->hi;
+            int8_t *const oa = out + (size_t)p * cols;
+            int8_t *const ob = oa + cols;
+            ef_rq_ch2(a0, b0, oa, ob, rq, 0, zp, lo, hi);
+            ef_rq_ch2(a1, b1, oa + 1, ob + 1, rq, 1, zp, lo, hi);
+            ef_rq_ch2(a2, b2, oa + 2, ob + 2, rq, 2, zp, lo, hi);
+            ef_rq_ch2(a3, b3, oa + 3, ob + 3, rq, 3, zp, lo, hi);
+            ef_rq_ch2(a4, b4, oa + 4, ob + 4, rq, 4, zp, lo, hi);
+            ef_rq_ch2(a5, b5, oa + 5, ob + 5, rq, 5, zp, lo, hi);
+            ef_rq_ch2(a6, b6, oa + 6, ob + 6, rq, 6, zp, lo, hi);
+            ef_rq_ch2(a7, b7, oa + 7, ob + 7, rq, 7, zp, lo, hi);
+        }
     }
     if (p < rows) {
+        const ef_rqt rq = ef_rq_at(k->rq, o);
+        const int32_t zp = k->zp, lo = k->lo, hi = k->hi;
         const int8_t *xa = x + (size_t)p * depth;
         const int8_t *const xe = xa + depth;
         const int8_t *wp = wb;
@@ -457,6 +471,13 @@ static void ef_gemm_bands(const int8_t *x, int rows, int depth, const int8_t *w,
                           int cols, int32_t out_zp, ef_rqt rq, int32_t act_min, int32_t act_max, int band)
 {
     int p0;
+/*@@ if gemm.b8 */
+    ef_gemmk k;
+    k.rq = rq;
+    k.zp = out_zp;
+    k.lo = act_min;
+    k.hi = act_max;
+/*@@ endif */
     for (p0 = 0; p0 < rows; p0 += band) {
         const int n = rows - p0 < band ? rows - p0 : band;
         const int8_t *xp = x + (size_t)p0 * depth;
@@ -466,7 +487,7 @@ static void ef_gemm_bands(const int8_t *x, int rows, int depth, const int8_t *w,
          * names the ones a layer's column count reaches; a model keeps only those) */
 /*@@ if gemm.b8 */
         for (; o + 8 <= cols; o += 8)
-            ef_gemm_b8(xp, n, depth, w + (size_t)o * depth, bias_adj + o, op + o, cols, out_zp, ef_rq_at(rq, o), act_min, act_max);
+            ef_gemm_b8(xp, n, depth, w + (size_t)o * depth, bias_adj + o, op + o, cols, &k, o);
 /*@@ endif */
 /*@@ if gemm.b4 */
         if (o + 4 <= cols) {
