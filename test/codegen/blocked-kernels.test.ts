@@ -1,4 +1,4 @@
-// The blocked conv kernels (kernels/conv.c sections convb and dwc, the 3x3 depthwise row kernel;
+// The blocked conv kernels (kernels/conv.c sections convb, dwc, the 3x3 depthwise row kernel, and dwn, its plane form;
 // kernels/conv_s16.c sections convb16 and convb16i, the int32 form for layers whose sums provably fit) on shapes the
 // shared corpora do not reach: 16x8 windows of more than 511 products (int32 partial sums flushed into the int64 total),
 // window rows of more than 511 values, fully connected rows of 1100 values, output-channel counts that leave blocks
@@ -289,12 +289,31 @@ test('blocked conv kernels: C under ASan/UBSan equals the simulator on border, b
     { ih: 4, iw: 22, c: 2, stride: 2, pads: [1, 1, 1, 5], zp: -6 },
     { ih: 4, iw: 13, c: 2, stride: 1, pads: [1, 2, 1, 4], zp: 7 },
   ];
+  // at stride 1 a padded plane of at most 32 x 32 (oh + 2 rows, ow + 2 columns) and 16 pixels goes to section dwn (the
+  // channel copied to a stack plane whose ring holds in_zp) instead: those shapes run through dwn, and once more 32
+  // columns wider, through dwc
+  const dwn = (d: DwSpec) => {
+    const oh = Math.floor((d.ih + d.pads[0] + d.pads[2] - 3) / (d.strideH ?? d.stride)) + 1;
+    const ow = Math.floor((d.iw + d.pads[1] + d.pads[3] - 3) / d.stride) + 1;
+    return d.stride === 1 && (d.strideH ?? 1) === 1 && oh * ow >= 16 && oh + 2 <= 32 && ow + 2 <= 32;
+  };
+  let viaDwn = 0;
   for (const d of dws) {
-    const k = 'dwc';
-    check(`int8 dw 3x3 s${d.stride} ${d.ih}x${d.iw}x${d.c} pads ${d.pads.join(',')}`, dwModel(d, false), k, false);
-    check(`int8 dw 3x3 s${d.stride} ${d.ih}x${d.iw}x${d.c} worst case`, dwModel({ ...d, zp: 127 }, true), k, true);
+    const runs = dwn(d) ? [d, { ...d, iw: d.iw + 32 }] : [d];
+    runs.forEach((r, j) => {
+      const k = j === 0 && dwn(d) ? 'dwn' : 'dwc';
+      if (k === 'dwn') viaDwn++;
+      check(`int8 dw 3x3 s${r.stride} ${r.ih}x${r.iw}x${r.c} pads ${r.pads.join(',')}`, dwModel(r, false), k, false);
+      check(`int8 dw 3x3 s${r.stride} ${r.ih}x${r.iw}x${r.c} worst case`, dwModel({ ...r, zp: 127 }, true), k, true);
+    });
   }
-  // narrower rows keep the pixel-by-pixel kernel
-  check('int8 dw 3x3 s1 5x11x4', dwModel({ ih: 5, iw: 11, c: 4, stride: 1, pads: [1, 1, 1, 1], zp: -3 }, false), 'dwconv', false);
+  assert.ok(viaDwn >= 6, `only ${viaDwn} shapes reached dwn`);
+  // dwn at its limits: a 30 x 30 output (a 32 x 32 plane), 16 pixels (4 x 4), pads 2 on every side, 13 channels
+  check('int8 dw 3x3 s1 30x30x3 (dwn, full plane)', dwModel({ ih: 30, iw: 30, c: 3, stride: 1, pads: [1, 1, 1, 1], zp: -5 }, false), 'dwn', false);
+  check('int8 dw 3x3 s1 4x4x13 (dwn, 16 pixels)', dwModel({ ih: 4, iw: 4, c: 13, stride: 1, pads: [1, 1, 1, 1], zp: 6, bias: 'big' }, false), 'dwn', false);
+  check('int8 dw 3x3 s1 3x3x5 pads 2 (dwn)', dwModel({ ih: 3, iw: 3, c: 5, stride: 1, pads: [2, 2, 2, 2], zp: 127 }, true), 'dwn', true);
+  // narrower rows (and planes too tall for dwn, or fewer than 16 pixels) keep the pixel-by-pixel kernel
+  check('int8 dw 3x3 s1 33x11x4', dwModel({ ih: 33, iw: 11, c: 4, stride: 1, pads: [1, 1, 1, 1], zp: -3 }, false), 'dwconv', false);
+  check('int8 dw 3x3 s1 3x3x9', dwModel({ ih: 3, iw: 3, c: 9, stride: 1, pads: [1, 1, 1, 1], zp: -3 }, false), 'dwconv', false);
   check('int8 dw 3x3 s2 5x21x4', dwModel({ ih: 5, iw: 21, c: 4, stride: 2, pads: [1, 1, 1, 1], zp: -3 }, false), 'dwconv', false);
 });

@@ -140,8 +140,16 @@ static inline void hello_world_int8_rq_ch2(uint32_t acc0, uint32_t acc1, int8_t 
  * The emitter packs the filter in column blocks: 8 columns at a time while 8 remain, then 4, then single
  * columns; a block of width B starting at column o occupies w[o*depth .. (o+B)*depth) as [k][B], so one
  * pointer walks the block with immediate offsets. The 2 rows x 8 columns tile keeps 16 accumulators in
- * registers: each k costs 10 loads and 16 multiply-adds (one k per loop turn: unrolled, gcc hoists the loads of
- * several k and spills accumulators on rv32). */
+ * registers: each k costs 10 loads and 16 multiply-adds. Its loop takes two k per turn, column by column
+ * (EF_G8K2: acc += w[k][j] * x[k] + w[k+1][j] * x[k+1], the form gcc's re-association keeps), 88 rv32
+ * instructions per 32 multiply-adds against 46 per 16 one k at a time; a depth that is odd ends with one EF_G8
+ * step. Unrolled row by row (EF_G8 twice or four times) gcc re-associates each accumulator's sum over the k of
+ * a turn, hoists their loads and spills accumulators on rv32. */
+#define EF_G8K2(j) \
+    q0 = wp[j]; \
+    q1 = wp[8 + (j)]; \
+    a##j += q0 * u0 + q1 * u1; \
+    b##j += q0 * v0 + q1 * v1;
 #define EF_G8(t) \
     { \
         const int32_t u = xa[t], v = xb[t]; \
@@ -176,37 +184,55 @@ static inline void hello_world_int8_rq_ch2(uint32_t acc0, uint32_t acc1, int8_t 
         a0 += wp[4 * (t)] * u; a1 += wp[4 * (t) + 1] * u; a2 += wp[4 * (t) + 2] * u; a3 += wp[4 * (t) + 3] * u; \
     }
 
+/* per-call constants of a GEMM, read by its tiles from memory after each tile's stores (int8 stores may alias
+ * them, so gcc reloads them where used instead of keeping them in registers and spilling them around every tile) */
+typedef struct {
+    hello_world_int8_rqt rq;
+    int32_t zp, lo, hi;
+} hello_world_int8_gemmk;
+
 /* 8 columns: rows two at a time */
 static void hello_world_int8_gemm_b8(const int8_t *x, int rows, int depth, const int8_t *wb, const int32_t *bias, int8_t *out,
-                       int cols, int32_t zp, hello_world_int8_rqt rq, int32_t lo, int32_t hi)
+                       int cols, const hello_world_int8_gemmk *k, int o)
 {
     int p = 0;
     for (; p + 2 <= rows; p += 2) {
         const int8_t *xa = x + (size_t)p * depth;
         const int8_t *xb = xa + depth;
         const int8_t *const xe = xa + depth;
+        const int8_t *const xe2 = xa + (depth & ~1);
         const int8_t *wp = wb;
-        int8_t *oa = out + (size_t)p * cols;
-        int8_t *ob = oa + cols;
         uint32_t a0 = bias[0], a1 = bias[1], a2 = bias[2], a3 = bias[3];
         uint32_t a4 = bias[4], a5 = bias[5], a6 = bias[6], a7 = bias[7];
         uint32_t b0 = a0, b1 = a1, b2 = a2, b3 = a3, b4 = a4, b5 = a5, b6 = a6, b7 = a7;
-        while (xa != xe) {
-            EF_G8(0)
-            ++xa;
-            ++xb;
-            wp += 8;
+        while (xa != xe2) {
+            const int32_t u0 = xa[0], v0 = xb[0], u1 = xa[1], v1 = xb[1];
+            int32_t q0, q1;
+            EF_G8K2(0) EF_G8K2(1) EF_G8K2(2) EF_G8K2(3) EF_G8K2(4) EF_G8K2(5) EF_G8K2(6) EF_G8K2(7)
+            xa += 2;
+            xb += 2;
+            wp += 16;
         }
-        hello_world_int8_rq_ch2(a0, b0, oa, ob, rq, 0, zp, lo, hi);
-        hello_world_int8_rq_ch2(a1, b1, oa + 1, ob + 1, rq, 1, zp, lo, hi);
-        hello_world_int8_rq_ch2(a2, b2, oa + 2, ob + 2, rq, 2, zp, lo, hi);
-        hello_world_int8_rq_ch2(a3, b3, oa + 3, ob + 3, rq, 3, zp, lo, hi);
-        hello_world_int8_rq_ch2(a4, b4, oa + 4, ob + 4, rq, 4, zp, lo, hi);
-        hello_world_int8_rq_ch2(a5, b5, oa + 5, ob + 5, rq, 5, zp, lo, hi);
-        hello_world_int8_rq_ch2(a6, b6, oa + 6, ob + 6, rq, 6, zp, lo, hi);
-        hello_world_int8_rq_ch2(a7, b7, oa + 7, ob + 7, rq, 7, zp, lo, hi);
+        if (xa != xe) EF_G8(0)
+        {
+            /* read after the k loop: nothing of the epilogue is live across it */
+            const hello_world_int8_rqt rq = hello_world_int8_rq_at(k->rq, o);
+            const int32_t zp = k->zp, lo = k->lo, hi = k->hi;
+            int8_t *const oa = out + (size_t)p * cols;
+            int8_t *const ob = oa + cols;
+            hello_world_int8_rq_ch2(a0, b0, oa, ob, rq, 0, zp, lo, hi);
+            hello_world_int8_rq_ch2(a1, b1, oa + 1, ob + 1, rq, 1, zp, lo, hi);
+            hello_world_int8_rq_ch2(a2, b2, oa + 2, ob + 2, rq, 2, zp, lo, hi);
+            hello_world_int8_rq_ch2(a3, b3, oa + 3, ob + 3, rq, 3, zp, lo, hi);
+            hello_world_int8_rq_ch2(a4, b4, oa + 4, ob + 4, rq, 4, zp, lo, hi);
+            hello_world_int8_rq_ch2(a5, b5, oa + 5, ob + 5, rq, 5, zp, lo, hi);
+            hello_world_int8_rq_ch2(a6, b6, oa + 6, ob + 6, rq, 6, zp, lo, hi);
+            hello_world_int8_rq_ch2(a7, b7, oa + 7, ob + 7, rq, 7, zp, lo, hi);
+        }
     }
     if (p < rows) {
+        const hello_world_int8_rqt rq = hello_world_int8_rq_at(k->rq, o);
+        const int32_t zp = k->zp, lo = k->lo, hi = k->hi;
         const int8_t *xa = x + (size_t)p * depth;
         const int8_t *const xe = xa + depth;
         const int8_t *wp = wb;
@@ -231,29 +257,49 @@ static void hello_world_int8_gemm_b8(const int8_t *x, int rows, int depth, const
 
 /* 4 columns */
 #undef EF_G8
+#undef EF_G8K2
 #undef EF_G8S
 #undef EF_G4
 #undef EF_G4S
+
+/* rows in bands of `band` rows (at least 1), every column block of a band before the next band */
+static void hello_world_int8_gemm_bands(const int8_t *x, int rows, int depth, const int8_t *w, const int32_t *bias_adj, int8_t *out,
+                          int cols, int32_t out_zp, hello_world_int8_rqt rq, int32_t act_min, int32_t act_max, int band)
+{
+    int p0;
+    hello_world_int8_gemmk k;
+    k.rq = rq;
+    k.zp = out_zp;
+    k.lo = act_min;
+    k.hi = act_max;
+    for (p0 = 0; p0 < rows; p0 += band) {
+        const int n = rows - p0 < band ? rows - p0 : band;
+        const int8_t *xp = x + (size_t)p0 * depth;
+        int8_t *op = out + (size_t)p0 * cols;
+        int o = 0;
+        /* one optional block per column-block width of the packed filter (columnBlocks in src/codegen/c/lowering.ts
+         * names the ones a layer's column count reaches; a model keeps only those) */
+        for (; o + 8 <= cols; o += 8)
+            hello_world_int8_gemm_b8(xp, n, depth, w + (size_t)o * depth, bias_adj + o, op + o, cols, &k, o);
+        for (; o < cols; ++o) {
+            const int8_t *w0 = w + (size_t)o * depth;
+            int p, k;
+            for (p = 0; p < n; ++p) {
+                const int8_t *xa = xp + (size_t)p * depth;
+                uint32_t a0 = bias_adj[o];
+                for (k = 0; k < depth; ++k) a0 += w0[k] * xa[k];
+                op[(size_t)p * cols + o] = hello_world_int8_rq_ch(a0, rq, o, out_zp, act_min, act_max);
+            }
+        }
+    }
+}
 
 void hello_world_int8_gemm_s8(const int8_t *x, int rows, int depth, const int8_t *w, const int32_t *bias_adj,
                 int8_t *out, int cols, int32_t out_zp, const int32_t *rq_m, const uint8_t *rq_s, int32_t act_min, int32_t act_max)
 {
     const hello_world_int8_rqt rq = {rq_m, rq_s};
-    int o = 0;
-    /* one optional block per column-block width of the packed filter (columnBlocks in src/codegen/c/lowering.ts
-     * names the ones a layer's column count reaches; a model keeps only those) */
-    for (; o + 8 <= cols; o += 8)
-        hello_world_int8_gemm_b8(x, rows, depth, w + (size_t)o * depth, bias_adj + o, out + o, cols, out_zp, hello_world_int8_rq_at(rq, o), act_min, act_max);
-    for (; o < cols; ++o) {
-        const int8_t *w0 = w + (size_t)o * depth;
-        int p, k;
-        for (p = 0; p < rows; ++p) {
-            const int8_t *xa = x + (size_t)p * depth;
-            uint32_t a0 = bias_adj[o];
-            for (k = 0; k < depth; ++k) a0 += w0[k] * xa[k];
-            out[(size_t)p * cols + o] = hello_world_int8_rq_ch(a0, rq, o, out_zp, act_min, act_max);
-        }
-    }
+    /* column-major: one band of all rows, each column block's filter read once for all of them */
+    hello_world_int8_gemm_bands(x, rows, depth, w, bias_adj, out, cols, out_zp, rq, act_min, act_max, rows > 0 ? rows : 1);
 }
 
 /* Byte copy (reshape when not in place, concat pieces); no libc needed. */

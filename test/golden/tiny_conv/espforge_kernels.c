@@ -356,8 +356,16 @@ void tiny_conv_convb_s8(const int8_t *in, int ih, int iw, int ic, const int8_t *
  * The emitter packs the filter in column blocks: 8 columns at a time while 8 remain, then 4, then single
  * columns; a block of width B starting at column o occupies w[o*depth .. (o+B)*depth) as [k][B], so one
  * pointer walks the block with immediate offsets. The 2 rows x 8 columns tile keeps 16 accumulators in
- * registers: each k costs 10 loads and 16 multiply-adds (one k per loop turn: unrolled, gcc hoists the loads of
- * several k and spills accumulators on rv32). */
+ * registers: each k costs 10 loads and 16 multiply-adds. Its loop takes two k per turn, column by column
+ * (EF_G8K2: acc += w[k][j] * x[k] + w[k+1][j] * x[k+1], the form gcc's re-association keeps), 88 rv32
+ * instructions per 32 multiply-adds against 46 per 16 one k at a time; a depth that is odd ends with one EF_G8
+ * step. Unrolled row by row (EF_G8 twice or four times) gcc re-associates each accumulator's sum over the k of
+ * a turn, hoists their loads and spills accumulators on rv32. */
+#define EF_G8K2(j) \
+    q0 = wp[j]; \
+    q1 = wp[8 + (j)]; \
+    a##j += q0 * u0 + q1 * u1; \
+    b##j += q0 * v0 + q1 * v1;
 #define EF_G8(t) \
     { \
         const int32_t u = xa[t], v = xb[t]; \
@@ -391,6 +399,13 @@ void tiny_conv_convb_s8(const int8_t *in, int ih, int iw, int ic, const int8_t *
         const int32_t u = xa[t]; \
         a0 += wp[4 * (t)] * u; a1 += wp[4 * (t) + 1] * u; a2 += wp[4 * (t) + 2] * u; a3 += wp[4 * (t) + 3] * u; \
     }
+
+/* per-call constants of a GEMM, read by its tiles from memory after each tile's stores (int8 stores may alias
+ * them, so gcc reloads them where used instead of keeping them in registers and spilling them around every tile) */
+typedef struct {
+    tiny_conv_rqt rq;
+    int32_t zp, lo, hi;
+} tiny_conv_gemmk;
 
 /* 8 columns: rows two at a time */
 /* 4 columns */
@@ -436,31 +451,46 @@ static void tiny_conv_gemm_b4(const int8_t *x, int rows, int depth, const int8_t
     }
 }
 #undef EF_G8
+#undef EF_G8K2
 #undef EF_G8S
 #undef EF_G4
 #undef EF_G4S
+
+/* rows in bands of `band` rows (at least 1), every column block of a band before the next band */
+static void tiny_conv_gemm_bands(const int8_t *x, int rows, int depth, const int8_t *w, const int32_t *bias_adj, int8_t *out,
+                          int cols, int32_t out_zp, tiny_conv_rqt rq, int32_t act_min, int32_t act_max, int band)
+{
+    int p0;
+    for (p0 = 0; p0 < rows; p0 += band) {
+        const int n = rows - p0 < band ? rows - p0 : band;
+        const int8_t *xp = x + (size_t)p0 * depth;
+        int8_t *op = out + (size_t)p0 * cols;
+        int o = 0;
+        /* one optional block per column-block width of the packed filter (columnBlocks in src/codegen/c/lowering.ts
+         * names the ones a layer's column count reaches; a model keeps only those) */
+        if (o + 4 <= cols) {
+            tiny_conv_gemm_b4(xp, n, depth, w + (size_t)o * depth, bias_adj + o, op + o, cols, out_zp, tiny_conv_rq_at(rq, o), act_min, act_max);
+            o += 4;
+        }
+        for (; o < cols; ++o) {
+            const int8_t *w0 = w + (size_t)o * depth;
+            int p, k;
+            for (p = 0; p < n; ++p) {
+                const int8_t *xa = xp + (size_t)p * depth;
+                uint32_t a0 = bias_adj[o];
+                for (k = 0; k < depth; ++k) a0 += w0[k] * xa[k];
+                op[(size_t)p * cols + o] = tiny_conv_rq_ch(a0, rq, o, out_zp, act_min, act_max);
+            }
+        }
+    }
+}
 
 void tiny_conv_gemm_s8(const int8_t *x, int rows, int depth, const int8_t *w, const int32_t *bias_adj,
                 int8_t *out, int cols, int32_t out_zp, const int32_t *rq_m, const uint8_t *rq_s, int32_t act_min, int32_t act_max)
 {
     const tiny_conv_rqt rq = {rq_m, rq_s};
-    int o = 0;
-    /* one optional block per column-block width of the packed filter (columnBlocks in src/codegen/c/lowering.ts
-     * names the ones a layer's column count reaches; a model keeps only those) */
-    if (o + 4 <= cols) {
-        tiny_conv_gemm_b4(x, rows, depth, w + (size_t)o * depth, bias_adj + o, out + o, cols, out_zp, tiny_conv_rq_at(rq, o), act_min, act_max);
-        o += 4;
-    }
-    for (; o < cols; ++o) {
-        const int8_t *w0 = w + (size_t)o * depth;
-        int p, k;
-        for (p = 0; p < rows; ++p) {
-            const int8_t *xa = x + (size_t)p * depth;
-            uint32_t a0 = bias_adj[o];
-            for (k = 0; k < depth; ++k) a0 += w0[k] * xa[k];
-            out[(size_t)p * cols + o] = tiny_conv_rq_ch(a0, rq, o, out_zp, act_min, act_max);
-        }
-    }
+    /* column-major: one band of all rows, each column block's filter read once for all of them */
+    tiny_conv_gemm_bands(x, rows, depth, w, bias_adj, out, cols, out_zp, rq, act_min, act_max, rows > 0 ? rows : 1);
 }
 
 /* Depthwise convolution, NHWC input; the filter was re-laid out at generation time as [kh][kw][oc] so the

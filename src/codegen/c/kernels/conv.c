@@ -303,8 +303,16 @@ void ef_convb_s8(const int8_t *in, int ih, int iw, int ic, const int8_t *w, cons
  * The emitter packs the filter in column blocks: 8 columns at a time while 8 remain, then 4, then single
  * columns; a block of width B starting at column o occupies w[o*depth .. (o+B)*depth) as [k][B], so one
  * pointer walks the block with immediate offsets. The 2 rows x 8 columns tile keeps 16 accumulators in
- * registers: each k costs 10 loads and 16 multiply-adds (one k per loop turn: unrolled, gcc hoists the loads of
- * several k and spills accumulators on rv32). */
+ * registers: each k costs 10 loads and 16 multiply-adds. Its loop takes two k per turn, column by column
+ * (EF_G8K2: acc += w[k][j] * x[k] + w[k+1][j] * x[k+1], the form gcc's re-association keeps), 88 rv32
+ * instructions per 32 multiply-adds against 46 per 16 one k at a time; a depth that is odd ends with one EF_G8
+ * step. Unrolled row by row (EF_G8 twice or four times) gcc re-associates each accumulator's sum over the k of
+ * a turn, hoists their loads and spills accumulators on rv32. */
+#define EF_G8K2(j) \
+    q0 = wp[j]; \
+    q1 = wp[8 + (j)]; \
+    a##j += q0 * u0 + q1 * u1; \
+    b##j += q0 * v0 + q1 * v1;
 #define EF_G8(t) \
     { \
         const int32_t u = xa[t], v = xb[t]; \
@@ -339,37 +347,55 @@ void ef_convb_s8(const int8_t *in, int ih, int iw, int ic, const int8_t *w, cons
         a0 += wp[4 * (t)] * u; a1 += wp[4 * (t) + 1] * u; a2 += wp[4 * (t) + 2] * u; a3 += wp[4 * (t) + 3] * u; \
     }
 
+/* per-call constants of a GEMM, read by its tiles from memory after each tile's stores (int8 stores may alias
+ * them, so gcc reloads them where used instead of keeping them in registers and spilling them around every tile) */
+typedef struct {
+    ef_rqt rq;
+    int32_t zp, lo, hi;
+} ef_gemmk;
+
 /* 8 columns: rows two at a time */
 static void ef_gemm_b8(const int8_t *x, int rows, int depth, const int8_t *wb, const int32_t *bias, int8_t *out,
-                       int cols, int32_t zp, ef_rqt rq, int32_t lo, int32_t hi)
+                       int cols, const ef_gemmk *k, int o)
 {
     int p = 0;
     for (; p + 2 <= rows; p += 2) {
         const int8_t *xa = x + (size_t)p * depth;
         const int8_t *xb = xa + depth;
         const int8_t *const xe = xa + depth;
+        const int8_t *const xe2 = xa + (depth & ~1);
         const int8_t *wp = wb;
-        int8_t *oa = out + (size_t)p * cols;
-        int8_t *ob = oa + cols;
         uint32_t a0 = bias[0], a1 = bias[1], a2 = bias[2], a3 = bias[3];
         uint32_t a4 = bias[4], a5 = bias[5], a6 = bias[6], a7 = bias[7];
         uint32_t b0 = a0, b1 = a1, b2 = a2, b3 = a3, b4 = a4, b5 = a5, b6 = a6, b7 = a7;
-        while (xa != xe) {
-            EF_G8(0)
-            ++xa;
-            ++xb;
-            wp += 8;
+        while (xa != xe2) {
+            const int32_t u0 = xa[0], v0 = xb[0], u1 = xa[1], v1 = xb[1];
+            int32_t q0, q1;
+            EF_G8K2(0) EF_G8K2(1) EF_G8K2(2) EF_G8K2(3) EF_G8K2(4) EF_G8K2(5) EF_G8K2(6) EF_G8K2(7)
+            xa += 2;
+            xb += 2;
+            wp += 16;
         }
-        ef_rq_ch2(a0, b0, oa, ob, rq, 0, zp, lo, hi);
-        ef_rq_ch2(a1, b1, oa + 1, ob + 1, rq, 1, zp, lo, hi);
-        ef_rq_ch2(a2, b2, oa + 2, ob + 2, rq, 2, zp, lo, hi);
-        ef_rq_ch2(a3, b3, oa + 3, ob + 3, rq, 3, zp, lo, hi);
-        ef_rq_ch2(a4, b4, oa + 4, ob + 4, rq, 4, zp, lo, hi);
-        ef_rq_ch2(a5, b5, oa + 5, ob + 5, rq, 5, zp, lo, hi);
-        ef_rq_ch2(a6, b6, oa + 6, ob + 6, rq, 6, zp, lo, hi);
-        ef_rq_ch2(a7, b7, oa + 7, ob + 7, rq, 7, zp, lo, hi);
+        if (xa != xe) EF_G8(0)
+        {
+            /* read after the k loop: nothing of the epilogue is live across it */
+            const ef_rqt rq = ef_rq_at(k->rq, o);
+            const int32_t zp = k->zp, lo = k->lo, hi = k->hi;
+            int8_t *const oa = out + (size_t)p * cols;
+            int8_t *const ob = oa + cols;
+            ef_rq_ch2(a0, b0, oa, ob, rq, 0, zp, lo, hi);
+            ef_rq_ch2(a1, b1, oa + 1, ob + 1, rq, 1, zp, lo, hi);
+            ef_rq_ch2(a2, b2, oa + 2, ob + 2, rq, 2, zp, lo, hi);
+            ef_rq_ch2(a3, b3, oa + 3, ob + 3, rq, 3, zp, lo, hi);
+            ef_rq_ch2(a4, b4, oa + 4, ob + 4, rq, 4, zp, lo, hi);
+            ef_rq_ch2(a5, b5, oa + 5, ob + 5, rq, 5, zp, lo, hi);
+            ef_rq_ch2(a6, b6, oa + 6, ob + 6, rq, 6, zp, lo, hi);
+            ef_rq_ch2(a7, b7, oa + 7, ob + 7, rq, 7, zp, lo, hi);
+        }
     }
     if (p < rows) {
+        const ef_rqt rq = ef_rq_at(k->rq, o);
+        const int32_t zp = k->zp, lo = k->lo, hi = k->hi;
         const int8_t *xa = x + (size_t)p * depth;
         const int8_t *const xe = xa + depth;
         const int8_t *wp = wb;
@@ -435,52 +461,73 @@ static void ef_gemm_b4(const int8_t *x, int rows, int depth, const int8_t *wb, c
     }
 }
 #undef EF_G8
+#undef EF_G8K2
 #undef EF_G8S
 #undef EF_G4
 #undef EF_G4S
+
+/* rows in bands of `band` rows (at least 1), every column block of a band before the next band */
+static void ef_gemm_bands(const int8_t *x, int rows, int depth, const int8_t *w, const int32_t *bias_adj, int8_t *out,
+                          int cols, int32_t out_zp, ef_rqt rq, int32_t act_min, int32_t act_max, int band)
+{
+    int p0;
+/*@@ if gemm.b8 */
+    ef_gemmk k;
+    k.rq = rq;
+    k.zp = out_zp;
+    k.lo = act_min;
+    k.hi = act_max;
+/*@@ endif */
+    for (p0 = 0; p0 < rows; p0 += band) {
+        const int n = rows - p0 < band ? rows - p0 : band;
+        const int8_t *xp = x + (size_t)p0 * depth;
+        int8_t *op = out + (size_t)p0 * cols;
+        int o = 0;
+        /* one optional block per column-block width of the packed filter (columnBlocks in src/codegen/c/lowering.ts
+         * names the ones a layer's column count reaches; a model keeps only those) */
+/*@@ if gemm.b8 */
+        for (; o + 8 <= cols; o += 8)
+            ef_gemm_b8(xp, n, depth, w + (size_t)o * depth, bias_adj + o, op + o, cols, &k, o);
+/*@@ endif */
+/*@@ if gemm.b4 */
+        if (o + 4 <= cols) {
+            ef_gemm_b4(xp, n, depth, w + (size_t)o * depth, bias_adj + o, op + o, cols, out_zp, ef_rq_at(rq, o), act_min, act_max);
+            o += 4;
+        }
+/*@@ endif */
+/*@@ if gemm.b1 */
+        for (; o < cols; ++o) {
+            const int8_t *w0 = w + (size_t)o * depth;
+            int p, k;
+            for (p = 0; p < n; ++p) {
+                const int8_t *xa = xp + (size_t)p * depth;
+                uint32_t a0 = bias_adj[o];
+                for (k = 0; k < depth; ++k) a0 += w0[k] * xa[k];
+                op[(size_t)p * cols + o] = ef_rq_ch(a0, rq, o, out_zp, act_min, act_max);
+            }
+        }
+/*@@ endif */
+    }
+}
 
 void ef_gemm_s8(const int8_t *x, int rows, int depth, const int8_t *w, const int32_t *bias_adj,
                 int8_t *out, int cols, int32_t out_zp, const int32_t *rq_m, const uint8_t *rq_s, int32_t act_min, int32_t act_max)
 {
     const ef_rqt rq = {rq_m, rq_s};
-    int o = 0;
-    /* one optional block per column-block width of the packed filter (columnBlocks in src/codegen/c/lowering.ts
-     * names the ones a layer's column count reaches; a model keeps only those) */
-/*@@ if gemm.b8 */
-    for (; o + 8 <= cols; o += 8)
-        ef_gemm_b8(x, rows, depth, w + (size_t)o * depth, bias_adj + o, out + o, cols, out_zp, ef_rq_at(rq, o), act_min, act_max);
-/*@@ endif */
-/*@@ if gemm.b4 */
-    if (o + 4 <= cols) {
-        ef_gemm_b4(x, rows, depth, w + (size_t)o * depth, bias_adj + o, out + o, cols, out_zp, ef_rq_at(rq, o), act_min, act_max);
-        o += 4;
-    }
-/*@@ endif */
-/*@@ if gemm.b1 */
-    for (; o < cols; ++o) {
-        const int8_t *w0 = w + (size_t)o * depth;
-        int p, k;
-        for (p = 0; p < rows; ++p) {
-            const int8_t *xa = x + (size_t)p * depth;
-            uint32_t a0 = bias_adj[o];
-            for (k = 0; k < depth; ++k) a0 += w0[k] * xa[k];
-            out[(size_t)p * cols + o] = ef_rq_ch(a0, rq, o, out_zp, act_min, act_max);
-        }
-    }
-/*@@ endif */
+    /* column-major: one band of all rows, each column block's filter read once for all of them */
+    ef_gemm_bands(x, rows, depth, w, bias_adj, out, cols, out_zp, rq, act_min, act_max, rows > 0 ? rows : 1);
 }
 
 /*@@ section gemmr deps=gemm */
-/* The GEMM pixel-major: rows two at a time, every column block of a pair (ef_gemm_s8 on those two rows) before the
- * next pair. Same arithmetic as ef_gemm_s8; used when the memory plan lets the output overlap the input, which this
- * order allows (a pair's stores only touch bytes of rows already read, for a suitable offset). Memory walk declared
- * in src/codegen/c/ops/conv.ts (gemmrWalk). */
+/* The GEMM pixel-major: rows two at a time, every column block of a pair before the next pair (ef_gemm_bands with
+ * bands of 2, in one call: the per-call setup is paid once, not per pair). Same arithmetic as ef_gemm_s8; used when
+ * the memory plan lets the output overlap the input, which this order allows (a pair's stores only touch bytes of
+ * rows already read, for a suitable offset). Memory walk declared in src/codegen/c/ops/conv.ts (gemmrWalk). */
 void ef_gemmr_s8(const int8_t *x, int rows, int depth, const int8_t *w, const int32_t *bias_adj,
                  int8_t *out, int cols, int32_t out_zp, const int32_t *rq_m, const uint8_t *rq_s, int32_t act_min, int32_t act_max)
 {
-    int p;
-    for (p = 0; p < rows; p += 2)
-        ef_gemm_s8(x + (size_t)p * depth, rows - p >= 2 ? 2 : 1, depth, w, bias_adj, out + (size_t)p * cols, cols, out_zp, rq_m, rq_s, act_min, act_max);
+    const ef_rqt rq = {rq_m, rq_s};
+    ef_gemm_bands(x, rows, depth, w, bias_adj, out, cols, out_zp, rq, act_min, act_max, 2);
 }
 
 /*@@ section dwconv deps=common,rq,taps */
@@ -641,7 +688,24 @@ void ef_dwconv_s8(const int8_t *in, int ih, int iw, int ic, int ch_mult,
     }
 }
 
-/*@@ section dwc deps=dwconv */
+/*@@ section dwq deps=common,rq */
+/* requantize a depthwise sum with the channel's 2M and shift code in registers (sections dwc and dwn) */
+static inline int8_t ef_dwc_q(uint32_t acc, uint32_t m2, int32_t sc, int32_t zp, int32_t lo, int32_t hi)
+{
+    /* the shift code of section rq: sc >= 32 is SRDHM(acc << (sc - 32), M), the shift wrapping like the simulator's;
+     * rare (a rescale of at least 1/2), so laid out off the loop's straight path under GCC */
+#if defined(__GNUC__)
+    int32_t v = __builtin_expect(sc >= 32, 0) ? ef_srdhm2((int32_t)(acc << (sc - 32)), m2) : ef_rq_rs((int32_t)acc, m2, sc);
+#else
+    int32_t v = sc >= 32 ? ef_srdhm2((int32_t)(acc << (sc - 32)), m2) : ef_rq_rs((int32_t)acc, m2, sc);
+#endif
+    v = (int32_t)((uint32_t)v + (uint32_t)zp);
+    if (v < lo) v = lo;
+    if (v > hi) v = hi;
+    return (int8_t)v;
+}
+
+/*@@ section dwc deps=dwconv,dwq */
 /* Depthwise 3x3, ch_mult 1, dilation 1, horizontal stride 1 (0 <= pad_l <= 2) or 2 (0 <= pad_l <= 1), any vertical
  * stride and padding, for layers whose rows are wide enough to repay a per-row, per-channel setup of about 130 rv32
  * instructions (the emitter chooses it from 12 output pixels a row: src/codegen/c/ops/conv.ts). The filter
@@ -659,16 +723,6 @@ void ef_dwconv_s8(const int8_t *in, int ih, int iw, int ic, int ch_mult,
  * partial sums (A = bias + P0(c - 2) + P1(c - 1), B = P0(c - 1), where column c feeds the window it starts with
  * weight column 0 (P0), the window before with column 1 (P1), the one before that with column 2 (P2)); at stride 2
  * two columns to one (C = P0 of column 2k, shared with the window before). */
-static inline int8_t ef_dwc_q(uint32_t acc, uint32_t m2, int32_t sc, int32_t zp, int32_t lo, int32_t hi)
-{
-    /* the shift code of section rq: sc >= 32 is SRDHM(acc << (sc - 32), M), the shift wrapping like the simulator's */
-    int32_t v = sc >= 32 ? ef_srdhm2((int32_t)(acc << (sc - 32)), m2) : ef_rq_rs((int32_t)acc, m2, sc);
-    v = (int32_t)((uint32_t)v + (uint32_t)zp);
-    if (v < lo) v = lo;
-    if (v > hi) v = hi;
-    return (int8_t)v;
-}
-
 #define EF_DWC_COL(R, J) ((unsigned)(J) < (unsigned)iw ? (int32_t)(R)[(size_t)(J) * icz] : in_zp)
 #define EF_DWC_P0(U, V, T) (w0 * (U) + w3 * (V) + w6 * (T))
 #define EF_DWC_P1(U, V, T) (w1 * (U) + w4 * (V) + w7 * (T))
@@ -779,6 +833,74 @@ void ef_dwc_s8(const int8_t *in, int ih, int iw, int ic, const int8_t *w, const 
 #undef EF_DWC_P0
 #undef EF_DWC_P1
 #undef EF_DWC_P2
+
+/*@@ section dwn deps=dwq */
+/* Depthwise 3x3, ch_mult 1, dilation 1, stride 1, padding >= 0, for layers whose padded input plane (oh + 2 rows of
+ * ow + 2 columns: what the windows read, padding included) fits EF_DWN_W x EF_DWN_W bytes: the small late layers,
+ * where many windows cross the border and rows are short (src/codegen/c/ops/conv.ts chooses it). Channel by channel:
+ * the channel's input is copied into a plane on the stack whose ring (the padding) holds in_zp, written once, so a
+ * window reads fixed offsets from one pointer and a padding tap adds w * in_zp, cancelling its part of bias_adj
+ * (= bias - in_zp * sum(w)): each sum is TFLM's bias + sum over the in-bounds taps of w * (x - in_zp) (mod 2^32; the
+ * products of one partial stay below 2^16 in magnitude). The nine weights and the channel's requantization stay in
+ * registers for all its pixels; along a row each plane column is loaded once, carried as in section dwc
+ * (A = bias + P0(col - 2) + P1(col - 1), B = P0(col - 1)). A channel's whole output is written after its input was
+ * copied and before the next channel is read, so the output never overlaps the input (no walk declared). */
+#define EF_DWN_W 32
+#define EF_DWN_P0(U, V, T) (w0 * (U) + w3 * (V) + w6 * (T))
+#define EF_DWN_P1(U, V, T) (w1 * (U) + w4 * (V) + w7 * (T))
+#define EF_DWN_P2(U, V, T) (w2 * (U) + w5 * (V) + w8 * (T))
+void ef_dwn_s8(const int8_t *in, int ih, int iw, int ic, const int8_t *w, const int32_t *bias_adj, int8_t *out, int oh,
+               int ow, int pad_t, int pad_l, int32_t in_zp, int32_t zp, const int32_t *rq_m, const uint8_t *rq_s,
+               int32_t lo, int32_t hi)
+{
+    int8_t plane[EF_DWN_W * EF_DWN_W];
+    const size_t icz = (size_t)ic;
+    /* input rows [0, ny) and columns [0, nx) are read, at plane row y + pad_t, column x + pad_l */
+    const int ny = ih < oh + 2 - pad_t ? ih : oh + 2 - pad_t, nx = iw < ow + 2 - pad_l ? iw : ow + 2 - pad_l;
+    int c, i;
+    if (oh <= 0 || ow <= 0 || oh + 2 > EF_DWN_W || ow + 2 > EF_DWN_W) return;
+    for (i = 0; i < (oh + 2) * EF_DWN_W; ++i) plane[i] = (int8_t)in_zp;
+    for (c = 0; c < ic; ++c) {
+        const int8_t *const wc = w + c;
+        const int32_t w0 = wc[0], w1 = wc[icz], w2 = wc[2 * icz], w3 = wc[3 * icz], w4 = wc[4 * icz];
+        const int32_t w5 = wc[5 * icz], w6 = wc[6 * icz], w7 = wc[7 * icz], w8 = wc[8 * icz];
+        const uint32_t bias = (uint32_t)bias_adj[c];
+        const uint32_t m2 = (uint32_t)rq_m[c];
+        const int32_t sc = rq_s[c];
+        const int8_t *row = plane;
+        int8_t *op = out + c;
+        int y;
+        if (nx > 0)
+            for (y = 0; y < ny; ++y) {
+                const int8_t *src = in + (size_t)y * iw * icz + c;
+                int8_t *dst = plane + (y + pad_t) * EF_DWN_W + pad_l;
+                int8_t *const dend = dst + nx;
+                while (dst != dend) {
+                    *dst++ = *src;
+                    src += icz;
+                }
+            }
+        for (y = 0; y < oh; ++y, row += EF_DWN_W) {
+            const int8_t *q = row + 2;
+            int8_t *const oend = op + (size_t)ow * icz;
+            uint32_t A = bias + (uint32_t)(EF_DWN_P0(row[0], row[EF_DWN_W], row[2 * EF_DWN_W]) +
+                                           EF_DWN_P1(row[1], row[EF_DWN_W + 1], row[2 * EF_DWN_W + 1]));
+            uint32_t B = (uint32_t)EF_DWN_P0(row[1], row[EF_DWN_W + 1], row[2 * EF_DWN_W + 1]);
+            while (op != oend) {
+                const int32_t u = q[0], v = q[EF_DWN_W], t = q[2 * EF_DWN_W];
+                const uint32_t S = A + (uint32_t)EF_DWN_P2(u, v, t);
+                A = bias + B + (uint32_t)EF_DWN_P1(u, v, t);
+                B = (uint32_t)EF_DWN_P0(u, v, t);
+                *op = ef_dwc_q(S, m2, sc, zp, lo, hi);
+                op += icz;
+                ++q;
+            }
+        }
+    }
+}
+#undef EF_DWN_P0
+#undef EF_DWN_P1
+#undef EF_DWN_P2
 
 /*@@ section transposeconv deps=common */
 /* TFLM int8 TRANSPOSE_CONV (per-channel), as a gather: output (oy, ox) takes input row iy where

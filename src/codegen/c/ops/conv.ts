@@ -173,15 +173,28 @@ export function conv16(c: LowerCtx): LayerCode {
   return { kernel: ['conv16'], call, consts, notes: ['16x8: int16 activations, int8 weights' + (acc64 ? ', int64 accumulator' : '')] };
 }
 
-/** Output pixels a row from which a 3x3 depthwise layer (ch_mult 1, no dilation) takes the row kernel (section
- *  dwc): it sets up each row and channel in about 130 rv32 instructions and then saves about 15 a pixel over
- *  ef_dwconv_s8 (measured on person_detect: slower at 6 pixels a row, stride 1 or 2, faster from 12). */
+/** Output pixels a row from which a 3x3 depthwise layer (ch_mult 1, no dilation) that section dwn does not take
+ *  (stride 2, or a plane over 32 x 32) takes the row kernel (section dwc): it sets up each row and channel in about
+ *  130 rv32 instructions and then saves about 15 a pixel over ef_dwconv_s8 (measured on person_detect: slower at 6
+ *  pixels a row, stride 1 or 2, faster from 12). */
 export const DW3_MIN_OW = 12;
 
 /** Whether a depthwise layer goes to section dwc: 3x3, ch_mult 1, no dilation, horizontal stride 1 with pad_l <= 2
  *  or stride 2 with pad_l <= 1, from DW3_MIN_OW output pixels a row, any vertical stride and padding. */
 function dwcOk(oc: number, ic: number, kh: number, kw: number, dh: number, dw: number, sw: number, pl: number, ow: number): boolean {
   return oc === ic && kh === 3 && kw === 3 && dh === 1 && dw === 1 && ((sw === 2 && pl >= 0 && pl <= 1) || (sw === 1 && pl >= 0 && pl <= 2)) && ow >= DW3_MIN_OW;
+}
+
+/** Side of the square stack plane of section dwn (EF_DWN_W in kernels/conv.c). */
+const DWN_W = 32;
+
+/** Whether a depthwise layer goes to section dwn: 3x3, ch_mult 1, no dilation, stride 1, padding >= 0, a padded plane
+ *  of oh + 2 rows by ow + 2 columns of at most DWN_W x DWN_W bytes. Channel by channel over the whole output through a
+ *  copy of the channel on the stack, so the output never overlaps the input (no walk). Measured on person_detect
+ *  (rv32): faster than ef_dwconv_s8 at 6x6 and 3x3 and than dwc at 12x12; at stride 2 copying four input values a
+ *  window costs more than it saves. */
+function dwnOk(oc: number, ic: number, kh: number, kw: number, dh: number, dw: number, sh: number, sw: number, pt: number, pl: number, oh: number, ow: number): boolean {
+  return oc === ic && kh === 3 && kw === 3 && dh === 1 && dw === 1 && sh === 1 && sw === 1 && pt >= 0 && pl >= 0 && oh * ow >= 16 && oh + 2 <= DWN_W && ow + 2 <= DWN_W;
 }
 
 function emitConv(c: LowerCtx): LayerCode {
@@ -230,7 +243,11 @@ function emitConv(c: LowerCtx): LayerCode {
     const wt = new Int8Array(KH * KW * OC);
     for (let o = 0; o < OC; o++) for (let t = 0; t < KH * KW; t++) wt[t * OC + o] = wd[o * KH * KW + t];
     consts.push({ sym: `${L}_w`, ctype: 'int8_t', data: wt, comment: `layer ${i} '${commentSafe(n.name)}': depthwise filter, layout [KH=${KH}][KW=${KW}][C=${OC}] (re-laid from [${W.shape.join(',')}])`, where: 'weights' });
-    if (dwcOk(OC, IC, KH, KW, dh, dw, sw, pl, OW)) {
+    if (dwnOk(OC, IC, KH, KW, dh, dw, sh, sw, pt, pl, OH, OW)) {
+      // channel by channel through a padded plane on the stack, nine weights in registers per channel
+      kernel = 'dwn';
+      call = `${P}_dwn_s8(x, ${IH}, ${IW}, ${IC}, ${L}_w, ${L}_bias_adj, y, ${OH}, ${OW}, ${pt}, ${pl}, ${inZp}, ${common});`;
+    } else if (dwcOk(OC, IC, KH, KW, dh, dw, sw, pl, OW)) {
       // rows channel by channel (row 0 pixel by pixel), nine weights in registers, each input column loaded once
       kernel = 'dwc';
       call = `${P}_dwc_s8(x, ${ih}, ${IW}, ${IC}, ${L}_w, ${L}_bias_adj, ${L}_bias, y, ${oh}, ${OW}, ${sh}, ${sw}, ${ptA}, ${pl}, ${inZp}, ${common});`;
@@ -263,7 +280,8 @@ function emitConv(c: LowerCtx): LayerCode {
     }
   }
   consts.push({ sym: `${L}_bias_adj`, ctype: 'int32_t', data: bias, comment: `layer ${i}: bias - in_zp(${inZp}) * sum(filter) per output channel [${OC}] (windows inside the input)`, where: 'weights' });
-  if (kernel !== 'gemm' && kernel !== 'gemmr')
+  // dwn starts every window from bias_adj (padding taps read in_zp): no raw bias
+  if (kernel !== 'gemm' && kernel !== 'gemmr' && kernel !== 'dwn')
     consts.push({ sym: `${L}_bias`, ctype: 'int32_t', data: rawBias, comment: `layer ${i}: bias [${OC}] (windows crossing the border)`, where: 'weights' });
   const loop = N > 1;
   const code = [
@@ -275,7 +293,7 @@ function emitConv(c: LowerCtx): LayerCode {
     loop ? `        }` : '',
     `    }`,
   ].filter((s) => s !== '');
-  // gemmr runs ef_gemm_s8 two rows at a time: the gemm section's column-block tiles
+  // gemmr runs the gemm section's bands two rows at a time: its column-block tiles
   const tiles = kernel === 'gemmr' ? 'gemm' : kernel;
   const variants = tiles === 'gemm' || tiles === 'convb' ? columnBlocks(OC).map((b) => `${tiles}.b${b}`) : undefined;
   return { kernel: [kernel], variants, call: code.join('\n'), consts, notes };
@@ -299,7 +317,7 @@ function taps(start: number, k: number, dil: number, size: number): [number, num
 export interface ConvGeom {
   ih: number; iw: number; ic: number; oh: number; ow: number; oc: number; kh: number; kw: number;
   sh: number; sw: number; dh: number; dw: number; pt: number; pl: number; group: number;
-  kernel: 'gemm' | 'convb' | 'conv' | 'dwconv' | 'dwc' | 'conv16' | 'convb16' | 'convb16i' | 'dwconv16' | 'dwconv16i';
+  kernel: 'gemm' | 'convb' | 'conv' | 'dwconv' | 'dwc' | 'dwn' | 'conv16' | 'convb16' | 'convb16i' | 'dwconv16' | 'dwconv16i';
 }
 
 export function convGeom(c: WalkCtx): ConvGeom | undefined {
@@ -330,7 +348,7 @@ export function convGeom(c: WalkCtx): ConvGeom | undefined {
   }
   // the same choice as emitConv's
   if (group === ic && group > 1 && W.shape[3] === 1)
-    return { ...g, kernel: dwcOk(oc, ic, kh, kw, dh, dw, sw, g.pl, ow) ? 'dwc' : 'dwconv' };
+    return { ...g, kernel: dwnOk(oc, ic, kh, kw, dh, dw, g.sh, sw, g.pt, g.pl, g.oh, ow) ? 'dwn' : dwcOk(oc, ic, kh, kw, dh, dw, sw, g.pl, ow) ? 'dwc' : 'dwconv' };
   if (kh === 1 && kw === 1 && sh === 1 && sw === 1 && group === 1 && pads.every((p) => p === 0)) return { ...g, kernel: 'gemm' };
   if (group === 1 && dw === 1) return { ...g, kernel: 'convb' };
   return { ...g, kernel: 'conv' };
@@ -368,9 +386,9 @@ function rasterWindows(g: ConvGeom, visit: (w: Window) => void) {
   }
 }
 
-/** ef_gemmr_s8 (rows two at a time, each pair through ef_gemm_s8): column blocks of 8, one of 4, single columns.
- * A call per pair and block costs ~1.5% more instructions than ef_gemm_s8 (person_detect on rv32): overlapCost
- * makes the plan use it only where the arena needs the overlap. */
+/** ef_gemmr_s8 (ef_gemm_bands in bands of two rows, every column block of a band before the next band): column
+ * blocks of 8, one of 4, single columns. Its setup per band and block is paid once per row pair instead of once
+ * per call (column-major ef_gemm_s8): overlapCost makes the plan use it only where the arena needs the overlap. */
 function gemmrWalk(rows: number, depth: number, cols: number, step: StepSink) {
   for (let p = 0; p < rows; p += 2) {
     const r = Math.min(2, rows - p);
@@ -543,13 +561,16 @@ function convWalkOf(c: WalkCtx): Walk | undefined {
     // not transcribed yet (kern2's row kernel): these layers never overlap their input
     case 'convb16i':
       return undefined;
+    // channel by channel over the whole output (a channel's input copied to a stack plane first): no overlap is safe
+    case 'dwn':
+      return undefined;
   }
 }
 
 /** Row-band execution (src/codegen/c/row-bands.ts): the int8 kernels whose output rows depend only on
  * oy * sh - pad_t and ih (ef_conv_s8, ef_convb_s8, ef_gemm_s8 over (b - a) * ow pixels, ef_dwconv_s8, and ef_dwc_s8,
- * whose first row of a call goes through ef_dwconv_s8); the 16x8 kernels are not offered. A new int8 kernel (kern4's
- * first-conv or narrow-depthwise kernels) runs in bands only when listed here and its call takes ih, oh, pad_t, x and y
+ * whose first row of a call goes through ef_dwconv_s8); the 16x8 kernels are not offered. A new int8 kernel (as dwn, the
+ * small-plane depthwise, is not) runs in bands only when listed here and its call takes ih, oh, pad_t, x and y
  * from c.rows (emitConv); test/codegen/row-bands.test.ts expects cifar10_q's first two convolutions in bands. */
 function convRowBand(c: WalkCtx) {
   const g = convGeom(c);
@@ -557,4 +578,4 @@ function convRowBand(c: WalkCtx) {
   return { kh: (g.kh - 1) * g.dh + 1, sh: g.sh, pt: g.pt };
 }
 
-export const conv: CLowering = { op: 'Conv', int16: true, kernels: ['conv', 'convb', 'gemm', 'gemmr', 'dwconv', 'dwc', 'conv16', 'convb16', 'convb16i', 'dwconv16', 'dwconv16i'], emit: emitConv, walk: convWalkOf, overlapCost: (c) => convGeom(c)?.kernel === 'gemm', rowBand: convRowBand };
+export const conv: CLowering = { op: 'Conv', int16: true, kernels: ['conv', 'convb', 'gemm', 'gemmr', 'dwconv', 'dwc', 'dwn', 'conv16', 'convb16', 'convb16i', 'dwconv16', 'dwconv16i'], emit: emitConv, walk: convWalkOf, overlapCost: (c) => convGeom(c)?.kernel === 'gemm', rowBand: convRowBand };
