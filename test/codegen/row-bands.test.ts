@@ -103,7 +103,7 @@ const CHAINS: [string, number, number, number, Layer[], string, string][] = [
   ['gemm_dwconv', 12, 11, 4, [conv(1, 1, 0, 24), conv(3, 2, 1, 24, { group: 24 })], 'gemm', 'dwconv'],
   ['gemm_dwc', 14, 30, 4, [conv(1, 1, 0, 16), conv(3, 2, [1, 1, 0, 1], 16, { group: 16 })], 'gemm', 'dwc'],
   ['dwmult_maxpool', 11, 9, 6, [conv(3, 1, 1, 18, { group: 6 }), pool('max', 2, 2, 0)], 'dwconv', 'maxpool'],
-  ['dwc_convb', 13, 28, 8, [conv(3, 1, 1, 8, { group: 8 }), conv(3, 2, 1, 4)], 'dwc', 'convb'],
+  ['dwc_convb', 13, 34, 8, [conv(3, 1, 1, 8, { group: 8 }), conv(3, 2, 1, 4)], 'dwc', 'convb'], // 34 wide: beyond dwn's 32x32 plane, so dwc
   ['maxpool_convb', 15, 15, 8, [pool('max', 3, 1, 1), conv(3, 2, 1, 4)], 'maxpool', 'convb'],
   ['avgpool_1x1s2', 14, 13, 8, [pool('avg', 3, 1, 1), conv(1, 2, 0, 4)], 'avgpool', 'convb'],
   ['group_hdil', 10, 9, 6, [conv(3, 1, 1, 24, { group: 3 }), conv(3, 2, 2, 4, { dil: [1, 2] })], 'conv', 'conv'],
