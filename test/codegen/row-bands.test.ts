@@ -21,7 +21,7 @@ import { loadModel } from '../../src/import/index.js';
 import { readNpy } from '../../src/io/npy.js';
 import { harnessSpec, pseudoRandomInput, simulate } from '../../src/pipeline/build.js';
 import { prepareIntGraph } from '../../src/sim/int.js';
-import { planMemory } from '../../src/plan/planner.js';
+import { planMemory, ROW_BAND_MIN_GAIN } from '../../src/plan/planner.js';
 import { QEMU_RV32, RV32_GCC, type GoldenCase } from '../../src/verify/host.js';
 import { runMany, type HarnessModel, type MultiTarget } from '../../src/verify/multi.js';
 import { hasTool } from '../../src/verify/toolchain.js';
@@ -347,6 +347,8 @@ test('row bands: every shared int8 TFLite model gives TFLM reference bytes (host
     const e = emitC(g, { name: dir, rowBands: true });
     const rb = e.plan.rowBands!;
     assert.ok(e.plan.arenaSize <= rb.arenaWithout, `${m.model}: row bands never enlarge the arena`);
+    // a pair costs instructions: one is taken only for at least ROW_BAND_MIN_GAIN of the arena
+    if (rb.used.length) assert.ok(e.plan.arenaSize <= rb.arenaWithout * (1 - ROW_BAND_MIN_GAIN), `${m.model}: bands taken for ${rb.arenaWithout - e.plan.arenaSize} B`);
     taken += rb.used.length;
     arenas.push(`${dir} ${rb.arenaWithout} -> ${e.plan.arenaSize} B (${rb.used.map((u) => `layers ${u.producer}+${u.producer + 1}`).join(', ') || 'no pair'})`);
     if (m.model.includes('cifar10_q')) {

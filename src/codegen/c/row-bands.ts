@@ -12,7 +12,7 @@
 // are the same (tests: test/codegen/row-bands.test.ts).
 //
 // Which pairs could run in bands is decided here; whether they do is the memory planner's choice
-// (PlanOptions.rowBands, src/plan/planner.ts): only when the arena gets smaller.
+// (PlanOptions.rowBands, src/plan/planner.ts): only when the arena gets smaller by at least 1% (ROW_BAND_MIN_GAIN).
 
 import type { Graph, Node } from '../../ir/graph.js';
 import type { RowBand } from '../../plan/planner.js';
