@@ -29,11 +29,14 @@ function sums16i(w: ArrayLike<number>, oc: number, ksz: number, bias: ArrayLike<
   return sums32(w, oc, ksz, bias);
 }
 
+/** TFLM's 16-bit multiplier of the int64 16x8 requantization (ef_mbqm64; INT8-ARITHMETIC.md section 3). */
+const m16Of = (m: number): number => (m < 0x7fff0000 ? Math.floor((m + 32768) / 65536) : 0x7fff);
+
 /** Section rq16i's two words per output channel: m16 | r << 16 | (r == 0) << 24, then rh (see kernels/conv_s16.c). */
 function rq16Words(ms: ArrayLike<number>, ss: ArrayLike<number>): Int32Array {
   const rq = new Int32Array(2 * ms.length);
   for (let o = 0; o < ms.length; o++) {
-    const m16 = ms[o] < 0x7fff0000 ? Math.floor((ms[o] + 32768) / 65536) : 0x7fff;
+    const m16 = m16Of(ms[o]);
     const r = 15 - ss[o] - 16;
     rq[2 * o] = m16 | (r << 16) | (r === 0 ? 1 << 24 : 0);
     rq[2 * o + 1] = r === 0 ? 0 : 2 ** (r - 1);
@@ -41,16 +44,24 @@ function rq16Words(ms: ArrayLike<number>, ss: ArrayLike<number>): Int32Array {
   return rq;
 }
 
-/** The int32-sum kernels' tables in place of the int64 ones: `${L}_rq` (section rq16i) instead of the multiplier and
- *  shift, an int32 bias (zeros when the layer has none and `zeros`) instead of the int64 one. Returns the bias
- *  argument. */
-function int32Tables(c: LowerCtx, ms: ArrayLike<number>, ss: ArrayLike<number>, B: { data?: ArrayLike<number | bigint> } | undefined, zeros: boolean): string {
+type Bias16 = ReturnType<LowerCtx['T']> | undefined;
+
+/** The int64 kernels' tables (conv16, convb16, dwconv16): Q31 multiplier and shift per output channel and the int64
+ *  bias. Returns the bias argument. */
+function int64Tables(c: LowerCtx, ms: ArrayLike<number>, ss: ArrayLike<number>, B: Bias16): string {
+  const { i, L, consts } = c;
+  consts.push({ sym: `${L}_mult`, ctype: 'int32_t', data: ms, comment: `layer ${i}: Q31 multiplier per output channel`, where: 'model' });
+  consts.push({ sym: `${L}_shift`, ctype: 'int32_t', data: ss, comment: `layer ${i}: shift per output channel (> 0 left)`, where: 'model' });
+  if (!B) return '0';
+  consts.push({ sym: `${L}_bias`, ctype: 'int64_t', data: B.data!, comment: `layer ${i}: bias [${ms.length}] (int64 for the 16x8 kernel)`, where: 'weights' });
+  return `${L}_bias`;
+}
+
+/** The int32-sum kernels' tables: `${L}_rq` (section rq16i) and an int32 bias (zeros when the layer has none and
+ *  `zeros`). Returns the bias argument. */
+function int32Tables(c: LowerCtx, ms: ArrayLike<number>, ss: ArrayLike<number>, B: Bias16, zeros: boolean): string {
   const { i, L, consts } = c;
   const OC = ms.length;
-  const dropped = new Set([`${L}_mult`, `${L}_shift`, `${L}_bias`]);
-  const kept = consts.filter((k) => !dropped.has(k.sym));
-  consts.length = 0;
-  consts.push(...kept);
   consts.push({ sym: `${L}_rq`, ctype: 'int32_t', data: rq16Words(ms, ss), comment: `layer ${i}: per output channel m16 | r << 16 | (r == 0) << 24, then rh (the 16x8 requantization in 32-bit pieces)`, where: 'model' });
   if (!B && !zeros) return '0';
   consts.push({ sym: `${L}_bias`, ctype: 'int32_t', data: Int32Array.from(B ? Array.from(B.data!, Number) : new Array<number>(OC).fill(0)), comment: `layer ${i}: bias [${OC}] (int32: |bias| + 32768 * sum |w| < 2^31 per channel)`, where: 'weights' });
@@ -64,14 +75,14 @@ function wide16(w: ArrayLike<number>, oc: number, ksz: number, bias: ArrayLike<n
   return sums32(w, oc, ksz, undefined);
 }
 
-/** convb16i's wide tables: per output channel C = B * m16 + 2^(ts-1) as int64 (low, high word), m16, ts, in place of
- *  the multiplier, shift and bias (the bias is folded into C; the kernel's sums start at 0). */
-function wideTables(c: LowerCtx, ms: ArrayLike<number>, ss: ArrayLike<number>, B: { data?: ArrayLike<number | bigint> } | undefined) {
+/** convb16i's wide tables: per output channel C = B * m16 + 2^(ts-1) as int64 (low, high word), m16, ts (the bias
+ *  is folded into C; the kernel's sums start at 0). */
+function wideTables(c: LowerCtx, ms: ArrayLike<number>, ss: ArrayLike<number>, B: Bias16) {
   const { i, L, consts } = c;
   const OC = ms.length;
   const q = new Int32Array(4 * OC);
   for (let o = 0; o < OC; o++) {
-    const m16 = ms[o] < 0x7fff0000 ? Math.floor((ms[o] + 32768) / 65536) : 0x7fff;
+    const m16 = m16Of(ms[o]);
     const ts = 15 - ss[o];
     const C = BigInt.asUintN(64, BigInt(B ? Number(B.data![o]) : 0) * BigInt(m16) + (1n << BigInt(ts - 1)));
     q[4 * o] = Number(C & 0xffffffffn) | 0;
@@ -79,11 +90,25 @@ function wideTables(c: LowerCtx, ms: ArrayLike<number>, ss: ArrayLike<number>, B
     q[4 * o + 2] = m16;
     q[4 * o + 3] = ts;
   }
-  const dropped = new Set([`${L}_mult`, `${L}_shift`, `${L}_bias`]);
-  const kept = consts.filter((k) => !dropped.has(k.sym));
-  consts.length = 0;
-  consts.push(...kept);
   consts.push({ sym: `${L}_rq`, ctype: 'int32_t', data: q, comment: `layer ${i}: per output channel C = bias * m16 + 2^(ts-1) (int64: low, high word), m16, ts (the 16x8 requantization with the bias folded in)`, where: 'model' });
+}
+
+/** The blocked 16x8 kernel for a filter of ksz values per output channel, with its tables: convb16i with int32 sums
+ *  (section rq16i), convb16i's wide form (products in int32, the int64 bias folded into the requantization), or the
+ *  int64 convb16. `bias` and `tail` are the call's arguments after the filter and after the geometry. */
+function blocked16(c: LowerCtx, w: ArrayLike<number>, ksz: number, ms: ArrayLike<number>, ss: ArrayLike<number>, B: Bias16) {
+  const { L } = c;
+  const OC = ms.length;
+  const bd = B?.data as ArrayLike<number> | undefined;
+  const i32 = sums16i(w, OC, ksz, bd, ss);
+  const wide = !i32 && wide16(w, OC, ksz, bd);
+  if (!i32 && !wide) {
+    const bias = int64Tables(c, ms, ss, B);
+    return { kernel: 'convb16', fn: 'convb_s16', bias, tail: `${L}_mult, ${L}_shift`, note: '' };
+  }
+  const bias = i32 ? int32Tables(c, ms, ss, B, false) : '0';
+  if (wide) wideTables(c, ms, ss, B);
+  return { kernel: 'convb16i', fn: 'convb_s16i', bias, tail: `${L}_rq, ${wide ? 1 : 0}`, note: i32 ? ' (sums proven to fit int32)' : ' (products proven to fit int32, int64 bias folded into the requantization)' };
 }
 
 /** 16x8 Conv / depthwise / FullyConnected (int16 activations): one generic kernel, FC as a 1x1 conv over rows. */
@@ -102,11 +127,7 @@ export function conv16(c: LowerCtx): LayerCode {
   checkMult(ms, n);
   const maxShift = acc64 === 1 ? 7 : 31; // the int64 requantization takes shifts up to 7 (checked at prepare)
   for (const v of ss) if (!Number.isInteger(v) || v < -31 || v > maxShift) fail('EF3004', `node '${n.name}': shift ${v} is outside [-31, ${maxShift}] for the 16x8 requantization`, { node: n.name });
-  consts.push({ sym: `${L}_mult`, ctype: 'int32_t', data: ms, comment: `layer ${i}: Q31 multiplier per output channel`, where: 'model' });
-  consts.push({ sym: `${L}_shift`, ctype: 'int32_t', data: ss, comment: `layer ${i}: shift per output channel (> 0 left)`, where: 'model' });
   consts.push({ sym: `${L}_w`, ctype: 'int8_t', data: W.data!, comment: `layer ${i} '${commentSafe(n.name)}': filter [${W.shape.join(',')}]${fc ? '' : ' OHWI'}`, where: 'weights' });
-  if (B) consts.push({ sym: `${L}_bias`, ctype: 'int64_t', data: B.data!, comment: `layer ${i}: bias [${OC}] (int64 for the 16x8 kernel)`, where: 'weights' });
-  const bias = B ? `${L}_bias` : '0';
   const tail = `${L}_mult, ${L}_shift, ${acc64}, ${num(q, 'act_min', n)}, ${num(q, 'act_max', n)}`;
   let call: string;
   if (fc && acc64 === 1) {
@@ -115,16 +136,13 @@ export function conv16(c: LowerCtx): LayerCode {
     const rows = shapeSize(X.shape) / K;
     const wi = consts.findIndex((c) => c.sym === `${L}_w`);
     consts[wi] = { sym: `${L}_w`, ctype: 'int8_t', data: packColumns(W.data!, OC, K), comment: `layer ${i} '${commentSafe(n.name)}': weights [N=${OC}][K=${K}] packed in column blocks of 8/4/1 as [block][K][width]`, where: 'weights' };
-    const i32 = sums16i(W.data!, OC, K, B?.data, ss);
-    const wide = !i32 && wide16(W.data!, OC, K, B?.data);
-    const b32 = i32 ? int32Tables(c, ms, ss, B, false) : wide ? '0' : bias;
-    if (wide) wideTables(c, ms, ss, B);
-    const tail16 = i32 || wide ? `${L}_rq, ${wide ? 1 : 0}` : `${L}_mult, ${L}_shift`;
-    call = `    ${P}_convb_s16${i32 || wide ? 'i' : ''}(${cptr(X.id, 'int16_t')}, ${rows}, 1, ${K}, ${L}_w, ${b32}, ${ptr(Y.id, 'int16_t')}, ${rows}, 1, ${OC}, 1, 1, 1, 1, 1, 0, 0, ${tail16}, ${num(q, 'act_min', n)}, ${num(q, 'act_max', n)});`;
-    return { kernel: [i32 || wide ? 'convb16i' : 'convb16'], call, consts, notes: ['16x8: int16 activations, int8 weights, int64 accumulator' + (i32 ? ' (sums proven to fit int32)' : wide ? ' (products proven to fit int32, int64 bias folded into the requantization)' : '')] };
+    const f = blocked16(c, W.data!, K, ms, ss, B);
+    call = `    ${P}_${f.fn}(${cptr(X.id, 'int16_t')}, ${rows}, 1, ${K}, ${L}_w, ${f.bias}, ${ptr(Y.id, 'int16_t')}, ${rows}, 1, ${OC}, 1, 1, 1, 1, 1, 0, 0, ${f.tail}, ${num(q, 'act_min', n)}, ${num(q, 'act_max', n)});`;
+    return { kernel: [f.kernel], call, consts, notes: ['16x8: int16 activations, int8 weights, int64 accumulator' + f.note] };
   } else if (fc) {
     const K = W.shape[1];
     const rows = shapeSize(X.shape) / K;
+    const bias = int64Tables(c, ms, ss, B);
     call = `    ${P}_conv_s16(${cptr(X.id, 'int16_t')}, ${rows}, 1, ${K}, ${L}_w, ${bias}, ${ptr(Y.id, 'int16_t')}, ${rows}, 1, ${OC}, 1, 1, 1, 1, 1, 1, 0, 0, 1, ${tail});`;
   } else {
     const [N, IH, IW, IC] = X.shape;
@@ -144,6 +162,7 @@ export function conv16(c: LowerCtx): LayerCode {
     }
     if (group === IC && group > 1 && W.shape[3] === 1 && acc64 === 1 && KH * KW <= 512) {
       // depthwise with an int64 accumulator: channels innermost, filter re-laid out [KH][KW][OC]
+      const bias = int64Tables(c, ms, ss, B);
       const wt = new Int8Array(KH * KW * OC);
       for (let o = 0; o < OC; o++) for (let t = 0; t < KH * KW; t++) wt[t * OC + o] = W.data![o * KH * KW + t];
       const wi = consts.findIndex((c) => c.sym === `${L}_w`);
@@ -157,15 +176,12 @@ export function conv16(c: LowerCtx): LayerCode {
       const ksz = KH * KW * IC;
       const wi = consts.findIndex((c) => c.sym === `${L}_w`);
       consts[wi] = { sym: `${L}_w`, ctype: 'int8_t', data: packColumns(W.data!, OC, ksz), comment: `layer ${i} '${commentSafe(n.name)}': filter [${W.shape.join(',')}] packed in output-channel blocks of 8/4/1 as [block][KH][KW][IC][width]`, where: 'weights' };
-      const i32 = sums16i(W.data!, OC, ksz, B?.data, ss);
-      const wide = !i32 && wide16(W.data!, OC, ksz, B?.data);
-      const b32 = i32 ? int32Tables(c, ms, ss, B, false) : wide ? '0' : bias;
-      if (wide) wideTables(c, ms, ss, B);
-      const tail16 = i32 || wide ? `${L}_rq, ${wide ? 1 : 0}` : `${L}_mult, ${L}_shift`;
+      const f = blocked16(c, W.data!, ksz, ms, ss, B);
       for (let b = 0; b < N; b++)
-        lines.push(`    ${P}_convb_s16${i32 || wide ? 'i' : ''}(${cptr(X.id, 'int16_t')} + ${b * IH * IW * IC}, ${IH}, ${IW}, ${IC}, ${L}_w, ${b32}, ${ptr(Y.id, 'int16_t')} + ${b * OH * OW * OC}, ${OH}, ${OW}, ${OC}, ${KH}, ${KW}, ${sh}, ${sw}, ${dh}, ${pt}, ${pl}, ${tail16}, ${num(q, 'act_min', n)}, ${num(q, 'act_max', n)});`);
-      return { kernel: [i32 || wide ? 'convb16i' : 'convb16'], call: lines.join('\n'), consts, notes: ['16x8: int16 activations, int8 weights, int64 accumulator' + (i32 ? ' (sums proven to fit int32)' : wide ? ' (products proven to fit int32, int64 bias folded into the requantization)' : '')] };
+        lines.push(`    ${P}_${f.fn}(${cptr(X.id, 'int16_t')} + ${b * IH * IW * IC}, ${IH}, ${IW}, ${IC}, ${L}_w, ${f.bias}, ${ptr(Y.id, 'int16_t')} + ${b * OH * OW * OC}, ${OH}, ${OW}, ${OC}, ${KH}, ${KW}, ${sh}, ${sw}, ${dh}, ${pt}, ${pl}, ${f.tail}, ${num(q, 'act_min', n)}, ${num(q, 'act_max', n)});`);
+      return { kernel: [f.kernel], call: lines.join('\n'), consts, notes: ['16x8: int16 activations, int8 weights, int64 accumulator' + f.note] };
     }
+    const bias = int64Tables(c, ms, ss, B);
     for (let b = 0; b < N; b++)
       lines.push(`    ${P}_conv_s16(${cptr(X.id, 'int16_t')} + ${b * IH * IW * IC}, ${IH}, ${IW}, ${IC}, ${L}_w, ${bias}, ${ptr(Y.id, 'int16_t')} + ${b * OH * OW * OC}, ${OH}, ${OW}, ${OC}, ${KH}, ${KW}, ${sh}, ${sw}, ${dh}, ${dw}, ${pt}, ${pl}, ${group}, ${tail});`);
     call = lines.join('\n');
