@@ -9,12 +9,14 @@ import { join } from 'node:path';
 import { loadModel } from '../src/import/index.js';
 import { prepareIntGraph } from '../src/sim/int.js';
 import { emitC } from '../src/codegen/c/emit.js';
-import { harnessSpec, graphMacs } from '../src/pipeline/build.js';
-import { readNpy } from '../src/io/npy.js';
-import { runRv32 } from '../src/verify/host.js';
+import { harnessSpec, graphMacs, simulate } from '../src/pipeline/build.js';
+import { readNpy, readNpz } from '../src/io/npy.js';
+import { runRv32, type GoldenCase } from '../src/verify/host.js';
 import { quantize } from '../src/api.js';
-import { readNpz } from '../src/io/npy.js';
-import { simulate } from '../src/pipeline/build.js';
+import { quantizeInput } from '../src/quant/report.js';
+import { shapeSize } from '../src/ir/dtype.js';
+import type { Graph } from '../src/ir/graph.js';
+import type { Value } from '../src/ops/types.js';
 
 const SHARED = join(import.meta.dirname, '..', '..', 'shared');
 const MODELS: [string, string][] = [
@@ -27,6 +29,28 @@ function shapeOf(g: ReturnType<typeof prepareIntGraph>, id: number): string {
   return g.tensors[id].shape.slice(1).join('×');
 }
 
+/** One model's per-layer table: a plain rv32 run (whole-invoke count) and a profiled one (per layer) of case gc. */
+function profileTable(title: string, g: Graph, e: ReturnType<typeof emitC>, gc: GoldenCase): { lines: string[]; sum: number; total: number; instret: number; outputs: ArrayLike<number>[] } {
+  const spec = harnessSpec(g, e.prefix);
+  const plain = runRv32(e.files, spec, [gc]);
+  const per = runRv32(e.files, spec, [gc], { profile: true }).cases[0].layers ?? [];
+  const macs = graphMacs(g);
+  const total = macs.reduce((a, b) => a + b, 0);
+  const sum = per.reduce((a, b) => a + (b ?? 0), 0);
+  const lines = [`### ${title}\n`, '| # | op | kernel | input → output | MACs | rv32 instr | instr / MAC | share |', '|---:|---|---|---|---:|---:|---:|---:|'];
+  e.layers.forEach((l, i) => {
+    const n = g.nodes[i];
+    const ins = per[i] ?? 0;
+    lines.push(
+      `| ${i} | ${l.op} | ${l.kernel} | ${n ? `${shapeOf(g, n.inputs[0])} → ${shapeOf(g, n.outputs[0])}` : ''} | ${macs[i].toLocaleString('en-US')} | ${ins.toLocaleString('en-US')} | ${macs[i] > 0 ? (ins / macs[i]).toFixed(2) : '-'} | ${sum > 0 ? ((100 * ins) / sum).toFixed(1) : '-'}% |`,
+    );
+  });
+  return { lines, sum, total, instret: plain.cases[0].instret ?? 0, outputs: plain.cases[0].outputs };
+}
+
+const perMac = (r: { sum: number; total: number; instret: number }) =>
+  `Sum of layers ${r.sum.toLocaleString('en-US')} instructions (${(r.sum / r.total).toFixed(2)}/MAC); whole invoke without the hook ${r.instret.toLocaleString('en-US')} (${(r.instret / r.total).toFixed(2)}/MAC; input/output copies and calls make the difference); ${r.total.toLocaleString('en-US')} MACs.`;
+
 export async function profileBench(): Promise<string> {
   const out: string[] = [];
   for (const [ref, file] of MODELS) {
@@ -35,30 +59,13 @@ export async function profileBench(): Promise<string> {
     const g = prepareIntGraph(await loadModel(join(SHARED, 'models', 'tflite', file)));
     const e = emitC(g, { name: ref.split('/')[1] });
     const c = meta.cases[0];
-    const inSize = g.tensors[g.inputs[0]].shape.reduce((a: number, b: number) => a * b, 1);
+    const inSize = shapeSize(g.tensors[g.inputs[0]].shape);
     const x = readNpy(new Uint8Array(readFileSync(join(refDir, c.input_file))));
     const y = readNpy(new Uint8Array(readFileSync(join(refDir, c.output_file))));
     const gc = { name: c.id, inputs: [Array.from(x.data.subarray(0, inSize) as ArrayLike<number>)], expected: [Array.from(y.data as ArrayLike<number>, (v) => v & 0xff)] };
-    const spec = harnessSpec(g, e.prefix);
-    const plain = runRv32(e.files, spec, [gc]);
-    const prof = runRv32(e.files, spec, [gc], { profile: true });
-    const per = prof.cases[0].layers ?? [];
-    const macs = graphMacs(g);
-    const total = macs.reduce((a, b) => a + b, 0);
-    const sum = per.reduce((a, b) => a + (b ?? 0), 0);
-    const exact = [...plain.cases[0].outputs[0]].join() === gc.expected[0].slice(0, plain.cases[0].outputs[0].length).join();
-    out.push(`### ${ref.split('/')[1]}\n`);
-    out.push('| # | op | kernel | input → output | MACs | rv32 instr | instr / MAC | share |', '|---:|---|---|---|---:|---:|---:|---:|');
-    e.layers.forEach((l, i) => {
-      const n = g.nodes[i];
-      const ins = per[i] ?? 0;
-      out.push(
-        `| ${i} | ${l.op} | ${l.kernel} | ${n ? `${shapeOf(g, n.inputs[0])} → ${shapeOf(g, n.outputs[0])}` : ''} | ${macs[i].toLocaleString('en-US')} | ${ins.toLocaleString('en-US')} | ${macs[i] > 0 ? (ins / macs[i]).toFixed(2) : '-'} | ${sum > 0 ? ((100 * ins) / sum).toFixed(1) : '-'}% |`,
-      );
-    });
-    out.push(
-      `\nSum of layers ${sum.toLocaleString('en-US')} instructions (${(sum / total).toFixed(2)}/MAC); whole invoke without the hook ${plain.cases[0].instret?.toLocaleString('en-US')} (${((plain.cases[0].instret ?? 0) / total).toFixed(2)}/MAC; input/output copies and calls make the difference); ${total.toLocaleString('en-US')} MACs. Output bytes = TFLM reference: ${exact ? 'yes' : '**NO**'} (case ${c.id}).\n`,
-    );
+    const r = profileTable(ref.split('/')[1], g, e, gc);
+    const exact = Array.from(r.outputs[0]).join() === gc.expected[0].slice(0, r.outputs[0].length).join();
+    out.push(...r.lines, `\n${perMac(r)} Output bytes = TFLM reference: ${exact ? 'yes' : '**NO**'} (case ${c.id}).\n`);
   }
   out.push(await profile16());
   return (
@@ -68,7 +75,8 @@ export async function profileBench(): Promise<string> {
 }
 
 /** vww96_f (TinyMaix's float VWW MobileNet) quantized 16x8 by espforge on its six sample images (input 1/255),
- * profiled on the first image; expected bytes from the integer simulator (a consistency check, not TFLM). */
+ * profiled on the first image (quantized as `run --input-kind real` would); expected bytes from the integer
+ * simulator (a consistency check, not TFLM). */
 async function profile16(): Promise<string> {
   const samples = join(SHARED, 'models', 'tflite', 'tinymaix', 'samples', 'vww96_samples.npz');
   const q = await quantize(join(SHARED, 'models', 'tflite', 'tinymaix', 'vww96_f.tflite'), { calib: samples, scheme: 'int16', inputScale: String(1 / 255) } as Parameters<typeof quantize>[1]);
@@ -76,28 +84,14 @@ async function profile16(): Promise<string> {
   const e = emitC(g, { name: 'vww96_i16' });
   const xt = g.tensors[g.inputs[0]];
   const img = readNpz(new Uint8Array(readFileSync(samples))).get('x')!;
-  const n = xt.shape.reduce((a, b) => a * b, 1);
-  const s = xt.quant!.scale[0];
-  const z = xt.quant!.zeroPoint[0];
-  const lo = xt.dtype === 'int16' ? -32768 : -128;
-  const hi = xt.dtype === 'int16' ? 32767 : 127;
-  const input = Array.from({ length: n }, (_, i) => Math.min(hi, Math.max(lo, Math.round((img.data as ArrayLike<number>)[i] / 255 / s) + z)));
+  const n = shapeSize(xt.shape);
+  const real: Value = { dtype: 'float32', shape: xt.shape.slice(), data: Float32Array.from({ length: n }, (_, i) => (img.data as ArrayLike<number>)[i] / 255) };
+  const input = Array.from(quantizeInput(real, xt, 'real').data as ArrayLike<number>);
   const gc = { name: 'pic_person1', inputs: [input], expected: simulate(g, [input]) };
-  const spec = harnessSpec(g, e.prefix);
-  const plain = runRv32(e.files, spec, [gc]);
-  const prof = runRv32(e.files, spec, [gc], { profile: true });
-  const per = prof.cases[0].layers ?? [];
-  const macs = graphMacs(g);
-  const total = macs.reduce((a, b) => a + b, 0);
-  const sum = per.reduce((a, b) => a + (b ?? 0), 0);
-  const out = ['### vww96_f, 16x8 (int16 activations, int8 weights), quantized by espforge\n', '| # | op | kernel | input → output | MACs | rv32 instr | instr / MAC | share |', '|---:|---|---|---|---:|---:|---:|---:|'];
-  e.layers.forEach((l, i) => {
-    const nd = g.nodes[i];
-    const ins = per[i] ?? 0;
-    out.push(`| ${i} | ${l.op} | ${l.kernel} | ${nd ? `${shapeOf(g, nd.inputs[0])} → ${shapeOf(g, nd.outputs[0])}` : ''} | ${macs[i].toLocaleString('en-US')} | ${ins.toLocaleString('en-US')} | ${macs[i] > 0 ? (ins / macs[i]).toFixed(2) : '-'} | ${sum > 0 ? ((100 * ins) / sum).toFixed(1) : '-'}% |`);
-  });
-  out.push(`\nSum of layers ${sum.toLocaleString('en-US')} instructions (${(sum / total).toFixed(2)}/MAC); whole invoke without the hook ${plain.cases[0].instret?.toLocaleString('en-US')} (${((plain.cases[0].instret ?? 0) / total).toFixed(2)}/MAC); ${total.toLocaleString('en-US')} MACs. Calibrated on the 6 sample images of ../shared/models/tflite/tinymaix/samples/vww96_samples.npz, profiled on pic_person1; output = the integer simulator's: ${plain.cases[0].outputs.every((o, j) => Array.from(o).join() === Array.from(gc.expected[j]).join()) ? 'yes' : '**NO**'} (a consistency check of our own two implementations; the 16x8 kernels' independent check is the TFLM int16 corpus, test/verify/tflm-random).\n`);
-  return out.join('\n');
+  const r = profileTable('vww96_f, 16x8 (int16 activations, int8 weights), quantized by espforge', g, e, gc);
+  const same = r.outputs.every((o, j) => Array.from(o).join() === Array.from(gc.expected[j]).join());
+  r.lines.push(`\n${perMac(r)} Calibrated on the 6 sample images of ../shared/models/tflite/tinymaix/samples/vww96_samples.npz, profiled on pic_person1; output = the integer simulator's: ${same ? 'yes' : '**NO**'} (a consistency check of our own two implementations; the 16x8 kernels' independent check is the TFLM int16 corpus, test/verify/tflm-random).\n`);
+  return r.lines.join('\n');
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
