@@ -11,14 +11,13 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { emitC, type EmitResult } from '../../src/codegen/c/emit.js';
 import { shapeSize } from '../../src/ir/dtype.js';
 import { GraphBuilder, type Graph } from '../../src/ir/graph.js';
 import { loadModel } from '../../src/import/index.js';
-import { readNpy } from '../../src/io/npy.js';
 import { harnessSpec, pseudoRandomInput, simulate } from '../../src/pipeline/build.js';
 import { prepareIntGraph } from '../../src/sim/int.js';
 import { planMemory, ROW_BAND_MIN_GAIN } from '../../src/plan/planner.js';
@@ -29,6 +28,7 @@ import { rng } from '../helpers/conv-model.js';
 import { runCli } from '../helpers/cli.js';
 import { mobileNetV2Int8 } from '../helpers/mobilenet.js';
 import { sharedPath } from '../helpers/shared.js';
+import { findModel, refCases, TFLM_MODELS } from '../helpers/tflm-models.js';
 
 const bytes = (a: ArrayLike<number>) => Array.from(a, (v) => v & 0xff);
 
@@ -282,52 +282,9 @@ test('row bands: a pair that would not make the arena smaller is not taken, and 
 
 // ---- every shared int8 TFLite model with row bands: TFLM's bytes
 
-const MODELS: { model: string; ref: string; rv32: boolean }[] = [
-  { model: 'tflm-hello-world/hello_world_int8.tflite', ref: 'tflm-hello-world/hello_world_int8', rv32: false },
-  { model: 'tflm-micro-speech/micro_speech_quantized.tflite', ref: 'tflm-micro-speech/micro_speech_quantized', rv32: false },
-  { model: 'tvm-kws-yes-no/yes_no.tflite', ref: 'tvm-kws-yes-no/yes_no', rv32: false },
-  { model: 'tvm-mnist-quant/mnist_model_quant.tflite', ref: 'tvm-mnist-quant/mnist_model_quant', rv32: true },
-  { model: 'tflm-person-detect/person_detect.tflite', ref: 'tflm-person-detect/person_detect', rv32: true },
-  { model: 'tinymaix/mnist_valid_q.tflite', ref: 'tinymaix/mnist_valid_q', rv32: false },
-  { model: 'tinymaix/mnist_dw_q.tflite', ref: 'tinymaix/mnist_dw_q', rv32: true },
-  { model: 'tinymaix/mnist_resnet_q.tflite', ref: 'tinymaix/mnist_resnet_q', rv32: false },
-  { model: 'tinymaix/cifar10_q.tflite', ref: 'tinymaix/cifar10_q', rv32: true },
-  { model: 'tinymaix/vww96_q.tflite', ref: 'tinymaix/vww96_q', rv32: true },
-];
-
-function findModel(root: string, rel: string): string {
-  const p = join(root, 'models', 'tflite', rel);
-  if (existsSync(p)) return p;
-  const want = rel.split('/').pop()!;
-  const walk = (d: string): string | undefined => {
-    for (const e of readdirSync(d, { withFileTypes: true })) {
-      const q = join(d, e.name);
-      if (e.isDirectory()) {
-        const r = walk(q);
-        if (r) return r;
-      } else if (e.name === want) return q;
-    }
-    return undefined;
-  };
-  return walk(join(root, 'models', 'tflite', rel.split('/')[0])) ?? p;
-}
-
-function refCases(refDir: string, inSize: number, outSize: number): GoldenCase[] {
-  const cs: GoldenCase[] = [];
-  for (const f of readdirSync(join(refDir, 'inputs')).sort()) {
-    const id = f.replace(/\.npy$/, '');
-    const x = readNpy(new Uint8Array(readFileSync(join(refDir, 'inputs', f))));
-    const y = readNpy(new Uint8Array(readFileSync(join(refDir, 'outputs', `${id}.out0.npy`))));
-    const rows = x.data.length / inSize;
-    for (let r = 0; r < rows; r++)
-      cs.push({
-        name: rows > 1 ? `${id}[${r}]` : id,
-        inputs: [Array.from(x.data.subarray(r * inSize, (r + 1) * inSize) as ArrayLike<number>)],
-        expected: [Array.from(y.data.subarray(r * outSize, (r + 1) * outSize) as ArrayLike<number>, (v) => v & 0xff)],
-      });
-  }
-  return cs;
-}
+/** Models also run on rv32 with row bands (the others: host and ASan/UBSan). */
+const RV32 = new Set(['mnist_model_quant', 'person_detect', 'mnist_dw_q', 'cifar10_q', 'vww96_q']);
+const MODELS = TFLM_MODELS.map((m) => ({ ...m, rv32: RV32.has(m.ref.split('/').pop()!) }));
 
 test('row bands: every shared int8 TFLite model gives TFLM reference bytes (host, ASan/UBSan, rv32 subset); cifar10_q arena < 0.6 x TFLM', async (t) => {
   const root = sharedPath(t, '');
@@ -341,8 +298,7 @@ test('row bands: every shared int8 TFLite model gives TFLM reference bytes (host
     const g = prepareIntGraph(await loadModel(findModel(root, m.model)));
     const inSize = shapeSize(g.tensors[g.inputs[0]].shape);
     const outSize = shapeSize(g.tensors[g.outputs[0]].shape);
-    let cs = refCases(join(root, 'reference', 'tflm', m.ref), inSize, outSize);
-    if (cs.length > 40) cs = cs.filter((_, k) => k < 8 || k % 8 === 0);
+    const cs = refCases(join(root, 'reference', 'tflm', m.ref), inSize, outSize);
     const dir = m.ref.split('/').pop()!.replace(/[^A-Za-z0-9_]/g, '_');
     const e = emitC(g, { name: dir, rowBands: true });
     const rb = e.plan.rowBands!;

@@ -5,66 +5,19 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { sharedPath } from '../helpers/shared.js';
+import { findModel, refCases, TFLM_MODELS } from '../helpers/tflm-models.js';
 import { loadModel } from '../../src/import/index.js';
 import { prepareIntGraph } from '../../src/sim/int.js';
 import { emitC } from '../../src/codegen/c/emit.js';
 import { harnessSpec, simulate } from '../../src/pipeline/build.js';
-import { readNpy } from '../../src/io/npy.js';
 import { hasTool } from '../../src/verify/toolchain.js';
-import { runHost, runRv32, RV32_GCC, QEMU_RV32, type GoldenCase } from '../../src/verify/host.js';
+import { runHost, runRv32, RV32_GCC, QEMU_RV32 } from '../../src/verify/host.js';
 
-const MODELS: { model: string; ref: string; rv32: boolean }[] = [
-  { model: 'tflm-hello-world/hello_world_int8.tflite', ref: 'tflm-hello-world/hello_world_int8', rv32: true },
-  { model: 'tflm-micro-speech/micro_speech_quantized.tflite', ref: 'tflm-micro-speech/micro_speech_quantized', rv32: false },
-  { model: 'tvm-kws-yes-no/yes_no.tflite', ref: 'tvm-kws-yes-no/yes_no', rv32: true },
-  { model: 'tvm-mnist-quant/mnist_model_quant.tflite', ref: 'tvm-mnist-quant/mnist_model_quant', rv32: true },
-  { model: 'tflm-person-detect/person_detect.tflite', ref: 'tflm-person-detect/person_detect', rv32: true },
-  { model: 'tinymaix/mnist_valid_q.tflite', ref: 'tinymaix/mnist_valid_q', rv32: false },
-  { model: 'tinymaix/mnist_dw_q.tflite', ref: 'tinymaix/mnist_dw_q', rv32: true },
-  { model: 'tinymaix/mnist_resnet_q.tflite', ref: 'tinymaix/mnist_resnet_q', rv32: false },
-  { model: 'tinymaix/cifar10_q.tflite', ref: 'tinymaix/cifar10_q', rv32: false },
-  { model: 'tinymaix/vww96_q.tflite', ref: 'tinymaix/vww96_q', rv32: false },
-];
-
-function findModel(root: string, rel: string): string {
-  const p = join(root, 'models', 'tflite', rel);
-  if (existsSync(p)) return p;
-  // tinymaix models may sit in a sub-folder
-  const dir = join(root, 'models', 'tflite', rel.split('/')[0]);
-  const want = rel.split('/').pop()!;
-  const walk = (d: string): string | undefined => {
-    for (const e of readdirSync(d, { withFileTypes: true })) {
-      const q = join(d, e.name);
-      if (e.isDirectory()) {
-        const r = walk(q);
-        if (r) return r;
-      } else if (e.name === want) return q;
-    }
-    return undefined;
-  };
-  return walk(dir) ?? p;
-}
-
-/** Reference cases: each input file (batch files split into rows = separate invokes). */
-function refCases(refDir: string, inSize: number, outSize: number): GoldenCase[] {
-  const cases: GoldenCase[] = [];
-  for (const f of readdirSync(join(refDir, 'inputs')).sort()) {
-    const id = f.replace(/\.npy$/, '');
-    const x = readNpy(new Uint8Array(readFileSync(join(refDir, 'inputs', f))));
-    const y = readNpy(new Uint8Array(readFileSync(join(refDir, 'outputs', `${id}.out0.npy`))));
-    const rows = x.data.length / inSize;
-    for (let r = 0; r < rows; r++)
-      cases.push({
-        name: rows > 1 ? `${id}[${r}]` : id,
-        inputs: [Array.from(x.data.subarray(r * inSize, (r + 1) * inSize) as ArrayLike<number>)],
-        expected: [Array.from(y.data.subarray(r * outSize, (r + 1) * outSize) as ArrayLike<number>, (v) => v & 0xff)],
-      });
-  }
-  return cases;
-}
+/** Models also run on rv32 (the others: host and ASan/UBSan). */
+const RV32 = new Set(['hello_world_int8', 'yes_no', 'mnist_model_quant', 'person_detect', 'mnist_dw_q']);
+const MODELS = TFLM_MODELS.map((m) => ({ ...m, rv32: RV32.has(m.ref.split('/').pop()!) }));
 
 const bytesOf = (a: ArrayLike<number>) => Array.from(a, (v) => v & 0xff);
 
@@ -80,9 +33,7 @@ for (const m of MODELS) {
     const g = prepareIntGraph(await loadModel(findModel(root, m.model)));
     const inSize = g.tensors[g.inputs[0]].shape.reduce((a, b) => a * b, 1);
     const outSize = g.tensors[g.outputs[0]].shape.reduce((a, b) => a * b, 1);
-    let cases = refCases(join(root, 'reference', 'tflm', m.ref), inSize, outSize);
-    // hello_world's 256-row sweep: keep every 8th row to bound the harness size
-    if (cases.length > 40) cases = cases.filter((_, k) => k < 8 || k % 8 === 0);
+    const cases = refCases(join(root, 'reference', 'tflm', m.ref), inSize, outSize);
     // the simulator agrees with TFLM (the oracle for the C)
     for (const c of cases) assert.deepEqual(bytesOf(simulate(g, c.inputs)[0]), bytesOf(c.expected![0]), `simulator vs TFLM, case ${c.name}`);
     const e = emitC(g, { name: m.model.split('/').pop()!, modelFile: m.model.split('/').pop() });
